@@ -1,0 +1,95 @@
+"""The command line: a thin layer that parses, calls the core, and prints.
+
+Each sub-command lives in its own module and is imported only when it runs,
+so ``migrate --help`` never imports boto3, docker, jinja2 or rich. Errors are
+mapped to exit codes here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from migrate import __version__
+from migrate.environment import Environment
+from migrate.errors import ExitStatus, UserError
+
+#: Sub-command name -> (module, one-line help shown by ``migrate --help``).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "inspect": ("migrate.cli.inspect_cmd", "Describe every app in a source tree, with evidence."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a sub-command's module only when it is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every sub-command name, in declaration order."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the sub-command ``cmd_name``."""
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[cmd_name][0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List sub-commands from :data:`COMMANDS` without importing them."""
+        rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="migrate", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Take an app from "runs on a server" to containers, dev containers and AWS ECS.
+
+    Start with `migrate inspect PATH` to see what migrate finds in your code.
+    """
+    ctx.ensure_object(Environment)
+
+
+def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
+    """Run the CLI; return (and, as a script, exit with) the process exit status."""
+    env = env or Environment()
+    status = run(argv, env)
+    if argv is None:
+        sys.exit(status)
+    return status
+
+
+def run(argv: list[str] | None, env: Environment) -> int:
+    """Invoke the click group with ``env`` and map errors to exit codes."""
+    try:
+        cli.main(args=argv, prog_name="migrate", standalone_mode=False, obj=env)
+    except UserError as exc:
+        env.stderr.write(f"migrate: error: {exc.message}\n")
+        if exc.hint:
+            env.stderr.write(f"hint: {exc.hint}\n")
+        return int(exc.exit_status)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        env.stderr.write(f"migrate: error: {exc.format_message()}\n")
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        env.stderr.write("migrate: interrupted\n")
+        return int(ExitStatus.INTERRUPTED)
+    except KeyboardInterrupt:
+        env.stderr.write("migrate: interrupted\n")
+        return int(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitStatus.ERROR)
+    return int(ExitStatus.OK)
+
+
+def pass_env(func: Any) -> Any:
+    """Decorator: pass the injected :class:`Environment` as the first argument."""
+    return click.pass_obj(func)

@@ -1,0 +1,45 @@
+"""Stage 1: read a source tree and describe every app in it, with evidence.
+
+``inspect_tree(path)`` is the whole public surface: it only reads, and it
+returns an :class:`~migrate.profile.Inspection`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrate.inspect.detectors import ecosystems
+from migrate.inspect.discover import discover
+from migrate.inspect.profiler import profile
+from migrate.inspect.tree import SourceTree
+from migrate.profile import AppProfile, Inspection
+
+__all__ = ["inspect_tree"]
+
+
+def inspect_tree(path: Path | str) -> Inspection:
+    """Inspect the tree at ``path``; raise ``SourceTreeError`` if it cannot be read."""
+    tree = SourceTree.scan(path)
+    found = discover(tree, ecosystems())
+    apps: list[AppProfile] = []
+    warnings: list[str] = []
+    for candidate in found.candidates:
+        app, app_warnings, runnable = profile(candidate)
+        if not runnable and candidate.app.workspace_root is not None:
+            warnings.append(f"{app.path}: a library of the workspace at {candidate.app.workspace_root}, not an app")
+            continue
+        apps.append(app)
+        warnings.extend(f"{app.path}: {w}" for w in app_warnings)
+    if not apps:
+        warnings.append("no app found: no manifest of a known ecosystem (package.json, pyproject.toml, go.mod...)")
+    return Inspection(str(tree.root), tuple(_unique_names(apps)), tuple(tree.warnings + warnings))
+
+
+def _unique_names(apps: list[AppProfile]) -> list[AppProfile]:
+    """Disambiguate apps that share a name by their folder."""
+    from dataclasses import replace
+
+    seen: dict[str, int] = {}
+    for app in apps:
+        seen[app.name] = seen.get(app.name, 0) + 1
+    return [replace(a, name=a.path.replace("/", "-")) if seen[a.name] > 1 and a.path != "." else a for a in apps]

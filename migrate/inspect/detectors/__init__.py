@@ -1,0 +1,34 @@
+"""The ordered registry of ecosystems.
+
+Order breaks ties between equally strong claims on one folder: a Rails or
+Django app with a ``package.json`` for its assets is a Ruby or Python app.
+Node comes after the server-side languages for that reason, and the plain
+static site is the explicit fallback, last.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+
+from migrate.inspect.detectors.base import Ecosystem
+
+#: Modules of ``migrate.inspect.detectors`` defining ``ECOSYSTEM``, highest priority first.
+ECOSYSTEM_MODULES: tuple[str, ...] = (
+    "python",
+    # "ruby",
+    # "php",
+    # "java",
+    # "dotnet",
+    # "go",
+    # "rust",
+    # "deno",
+    # "node",
+    # "static",
+)
+
+
+@cache
+def ecosystems() -> tuple[Ecosystem, ...]:
+    """Every ecosystem detector, in priority order."""
+    return tuple(import_module(f"{__name__}.{m}").ECOSYSTEM for m in ECOSYSTEM_MODULES)

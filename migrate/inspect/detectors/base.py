@@ -1,0 +1,275 @@
+"""The detector contract: small classes, explicit inputs, evidence out.
+
+An :class:`Ecosystem` (one per language) *claims* folders whose manifests it
+understands, and *inspects* a claimed folder by filling a :class:`Findings`.
+Inside an ecosystem, :class:`FrameworkDetector` classes are tried most specific
+first; the first that matches sets the framework and the commands it implies.
+
+Detectors never touch the disk or the current directory: they read through the
+:class:`AppDir` they are given (a :class:`~migrate.inspect.tree.SourceTree` and
+a folder in it). Every value they set carries :class:`~migrate.profile.Evidence`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from migrate.inspect.tree import SourceTree, join
+from migrate.profile import AppProfile, BackingService, EnvVar, Evidence, Fact, Process
+
+
+@dataclass(frozen=True)
+class AppDir:
+    """One candidate app: a folder of the tree, and what surrounds it."""
+
+    tree: SourceTree
+    path: str
+    #: The folder of the workspace/aggregator this app belongs to (lockfiles live there).
+    workspace_root: str | None = None
+    #: Folders of other apps below this one; their files are not this app's.
+    nested: frozenset[str] = frozenset()
+
+    def rel(self, name: str) -> str:
+        """The tree-relative path of ``name`` inside this app."""
+        return join(self.path, name)
+
+    def has(self, name: str) -> bool:
+        """Whether the app folder holds file ``name`` (may contain ``/``)."""
+        return self.tree.exists(self.rel(name))
+
+    def has_dir(self, name: str) -> bool:
+        """Whether the app folder holds sub-folder ``name``."""
+        return self.tree.is_dir(self.rel(name))
+
+    def files(self, sub: str = ".") -> list[str]:
+        """File names in a folder of the app (``"."`` for the app folder)."""
+        return self.tree.list_files(self.rel(sub) if sub != "." else self.path)
+
+    def dirs(self, sub: str = ".") -> list[str]:
+        """Sub-folder names in a folder of the app."""
+        return self.tree.list_dirs(self.rel(sub) if sub != "." else self.path)
+
+    def glob(self, pattern: str) -> list[str]:
+        """Names of files directly in the app folder matching a shell pattern."""
+        return [n for n in self.files() if fnmatch.fnmatch(n, pattern)]
+
+    def read(self, name: str) -> str | None:
+        """Text of a file in the app, or None."""
+        return self.tree.read_text(self.rel(name))
+
+    def json(self, name: str) -> Any:
+        """Parsed JSON file in the app, or None."""
+        return self.tree.read_json(self.rel(name)) if self.has(name) else None
+
+    def toml(self, name: str) -> dict[str, Any] | None:
+        """Parsed TOML file in the app, or None."""
+        return self.tree.read_toml(self.rel(name)) if self.has(name) else None
+
+    def yaml(self, name: str) -> Any:
+        """Parsed YAML file in the app, or None."""
+        return self.tree.read_yaml(self.rel(name)) if self.has(name) else None
+
+    def xml(self, name: str) -> Any:
+        """Parsed XML root element of a file in the app, or None."""
+        return self.tree.read_xml(self.rel(name)) if self.has(name) else None
+
+    def evidence(self, name: str, reason: str, pattern: str | None = None) -> Evidence:
+        """Evidence pointing at file ``name`` (at the line matching ``pattern``, if given)."""
+        line = self.tree.line_of(self.rel(name), pattern) if pattern else None
+        return Evidence(self.rel(name), line, reason)
+
+    def source_files(self, suffixes: Iterable[str]) -> Iterator[str]:
+        """Tree-relative paths of this app's files ending in one of ``suffixes``.
+
+        Folders of nested apps are not entered.
+        """
+        wanted = tuple(suffixes)
+        for folder, names in self.tree.walk(self.path, prune=self.nested):
+            for name in names:
+                if name.endswith(wanted):
+                    yield join(folder, name)
+
+    def grep(self, suffixes: Iterable[str], pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
+        """Every match of ``pattern`` in this app's source files: ``(path, line, match)``."""
+        for path in self.source_files(suffixes):
+            text = self.tree.read_text(path)
+            if not text or not pattern.search(text):
+                continue
+            for match in pattern.finditer(text):
+                yield path, text.count("\n", 0, match.start()) + 1, match
+
+    def at_workspace_root(self, name: str) -> str | None:
+        """Tree-relative path of ``name`` in the app folder, else at its workspace root."""
+        if self.has(name):
+            return self.rel(name)
+        if self.workspace_root is not None and self.tree.exists(join(self.workspace_root, name)):
+            return join(self.workspace_root, name)
+        return None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An ecosystem's claim on a folder.
+
+    ``strength`` 2 means "this is a runnable app of mine" (a framework, a start
+    script, a main package); 1 means "a manifest of mine is here" (it might be
+    a library, or tooling for another ecosystem's app).
+    """
+
+    language: str
+    strength: int
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    """One place where code (or an example env file) reads an environment variable."""
+
+    name: str
+    evidence: Evidence
+    default: str | None = None
+    has_default: bool = False
+    #: Example value from a .env.example-style file (used for service hints, never as a secret).
+    example: str | None = None
+
+
+@dataclass
+class Findings:
+    """What detectors found about one app, built up in detector order.
+
+    :meth:`set` keeps the first value set for a fact: detectors run most
+    specific first (a Procfile before a framework default), so later, more
+    generic guesses never overwrite earlier, more specific ones.
+    """
+
+    facts: dict[str, Fact[Any]] = field(default_factory=dict)
+    name: tuple[str, Evidence] | None = None
+    deps: dict[str, Evidence] = field(default_factory=dict)
+    env_reads: list[EnvRead] = field(default_factory=list)
+    services: dict[str, list[Evidence]] = field(default_factory=dict)
+    processes: dict[str, Process] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def set(self, fact: str, value: Any, *evidence: Evidence, default: bool = False) -> bool:
+        """Set ``fact`` unless already known; return whether this call set it.
+
+        An observed value replaces an earlier default (``default=True``), never
+        the reverse: ``process.env.PORT || 3000`` beats Express's usual 3000.
+        """
+        current = self.facts.get(fact)
+        if value is None:
+            return False
+        if current is not None and current.is_known and (default or not current.is_default):
+            return False
+        self.facts[fact] = Fact(value, tuple(evidence), default)
+        return True
+
+    def get(self, fact: str) -> Any:
+        """The value set for ``fact`` so far, or None."""
+        current = self.facts.get(fact)
+        return None if current is None else current.value
+
+    def has(self, fact: str) -> bool:
+        """Whether ``fact`` has a value."""
+        return self.get(fact) is not None
+
+    def add_dep(self, name: str, evidence: Evidence) -> None:
+        """Record a runtime dependency (first evidence wins)."""
+        self.deps.setdefault(name, evidence)
+
+    def dep(self, *names: str) -> Evidence | None:
+        """Evidence for the first of ``names`` that is a dependency, or None."""
+        for name in names:
+            if name in self.deps:
+                return self.deps[name]
+        return None
+
+    def add_service(self, kind: str, evidence: Evidence) -> None:
+        """Record a backing service with a piece of evidence."""
+        bucket = self.services.setdefault(kind, [])
+        if evidence not in bucket:
+            bucket.append(evidence)
+
+    def add_process(self, name: str, command: str, evidence: Evidence) -> None:
+        """Record a process type (first definition wins)."""
+        self.processes.setdefault(name, Process(name, command, (evidence,)))
+
+    def detail(self, key: str, value: str | None) -> None:
+        """Record a detector-specific detail for later stages (first value wins)."""
+        if value is not None:
+            self.details.setdefault(key, value)
+
+    def to_profile(self, name: str, path: str, env: tuple[EnvVar, ...]) -> AppProfile:
+        """Freeze the findings into an :class:`AppProfile`."""
+        kwargs = {k: v for k, v in self.facts.items() if k in _PROFILE_FACTS}
+        services = tuple(BackingService(k, tuple(sorted(v))) for k, v in sorted(self.services.items()))
+        return AppProfile(
+            name=name,
+            path=path,
+            env=env,
+            backing_services=services,
+            processes=tuple(self.processes.values()),
+            details=tuple(sorted(self.details.items())),
+            **kwargs,
+        )
+
+
+_PROFILE_FACTS = frozenset(
+    {"language", "runtime_version", "framework", "package_manager", "build_command", "start_command", "port", "health_path"}
+)
+
+
+class FrameworkDetector:
+    """One framework: a cheap ``detect`` that fills framework facts when it matches."""
+
+    #: Canonical lowercase framework name (``django``, ``nextjs``...).
+    name: ClassVar[str]
+
+    def detect(self, app: AppDir, found: Findings) -> bool:  # pragma: no cover - interface
+        """Set the framework's facts and return True if ``app`` uses this framework."""
+        raise NotImplementedError
+
+
+class Ecosystem:
+    """One language ecosystem: claims folders, fills language-level facts, runs its frameworks."""
+
+    #: Canonical lowercase language name (``python``, ``node``...).
+    language: ClassVar[str]
+    #: Framework detectors, most specific first.
+    frameworks: ClassVar[tuple[FrameworkDetector, ...]] = ()
+
+    def claim(self, app: AppDir) -> Claim | None:  # pragma: no cover - interface
+        """Whether this ecosystem owns ``app`` (and how strongly), or None."""
+        raise NotImplementedError
+
+    def workspace_members(self, app: AppDir) -> list[str] | None:
+        """If ``app`` is a workspace/aggregator root, the glob patterns of its members."""
+        return None
+
+    def inspect(self, app: AppDir, found: Findings) -> None:  # pragma: no cover - interface
+        """Fill language, runtime, package manager, dependencies, framework and commands."""
+        raise NotImplementedError
+
+    def run_frameworks(self, app: AppDir, found: Findings) -> None:
+        """Try each framework detector in order; stop at the first that matches."""
+        for detector in self.frameworks:
+            if detector.detect(app, found):
+                return
+
+
+def first_match(
+    app: AppDir, suffixes: Iterable[str], pattern: re.Pattern[str]
+) -> tuple[str, int, re.Match[str]] | None:
+    """The first ``(path, line, match)`` of ``pattern`` in the app's source files."""
+    return next(app.grep(suffixes, pattern), None)
+
+
+def match_evidence(hit: tuple[str, int, re.Match[str]], reason: str) -> Evidence:
+    """Evidence for a grep hit."""
+    path, line, _ = hit
+    return Evidence(path, line, reason)

@@ -1,0 +1,99 @@
+"""Find the deployable apps in a tree: one, or many in a monorepo.
+
+Every folder is offered to every ecosystem; a folder some ecosystem claims
+is a candidate. Then:
+
+* a workspace root (npm/pnpm/yarn workspaces, Cargo workspace, Maven
+  aggregator, Gradle multi-project, go.work) is not an app itself: its
+  members are, and they find shared lockfiles through ``workspace_root``;
+* a folder nested in another app is a separate app only if it is clearly
+  runnable (claim strength 2); otherwise it is part of its parent (a
+  ``docs/requirements.txt``, a ``package.json`` for asset tooling);
+* a plain static site (``index.html``) counts only where no app encloses it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem
+from migrate.inspect.tree import SourceTree
+
+# Folders holding sample or test trees, not the user's apps.
+_NOT_APPS = re.compile(r"(^|/)(fixtures|__fixtures__|testdata|test-fixtures|__snapshots__)(/|$)")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A folder that holds an app, the ecosystem that owns it, and the other claims on it."""
+
+    app: AppDir
+    ecosystem: Ecosystem
+    claim: Claim
+    others: tuple[Claim, ...]
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The apps of a tree and the workspace roots that group them."""
+
+    candidates: tuple[Candidate, ...]
+    workspaces: tuple[tuple[str, str], ...]  # (folder, language)
+
+
+def discover(tree: SourceTree, ecosystems: tuple[Ecosystem, ...]) -> Discovery:
+    """Find the candidate apps of ``tree``."""
+    claims = _claims(tree, ecosystems)
+    workspaces: dict[str, str] = {}
+    apps: dict[str, tuple[Ecosystem, Claim, tuple[Claim, ...]]] = {}
+    for folder in sorted(claims, key=lambda f: (f.count("/") if f != "." else -1, f)):
+        ranked = sorted(claims[folder], key=lambda ec: (-ec[1].strength, ecosystems.index(ec[0])))
+        eco, claim = ranked[0]
+        others = tuple(c for _, c in ranked[1:])
+        if eco.workspace_members(AppDir(tree, folder)):
+            workspaces[folder] = eco.language
+            continue
+        enclosing = _nearest(folder, apps)
+        if enclosing is not None and (claim.strength < 2 or claim.language == "static"):
+            continue  # tooling or docs of the enclosing app
+        if claim.language == "static" and _nearest(folder, workspaces) is not None and claim.strength < 2:
+            continue
+        apps[folder] = (eco, claim, others)
+    candidates = []
+    for folder, (eco, claim, others) in apps.items():
+        nested = frozenset(f for f in list(apps) + list(workspaces) if f != folder and _is_below(f, folder))
+        root = _workspace_root(folder, workspaces, claim.language)
+        candidates.append(Candidate(AppDir(tree, folder, root, nested), eco, claim, others))
+    return Discovery(tuple(candidates), tuple(sorted(workspaces.items())))
+
+
+def _claims(tree: SourceTree, ecosystems: tuple[Ecosystem, ...]) -> dict[str, list[tuple[Ecosystem, Claim]]]:
+    claims: dict[str, list[tuple[Ecosystem, Claim]]] = {}
+    for folder, _names in tree.walk():
+        if _NOT_APPS.search(folder):
+            continue
+        app = AppDir(tree, folder)
+        for eco in ecosystems:
+            claim = eco.claim(app)
+            if claim is not None:
+                claims.setdefault(folder, []).append((eco, claim))
+    return claims
+
+
+def _is_below(child: str, parent: str) -> bool:
+    return parent == "." and child != "." or child.startswith(parent + "/")
+
+
+def _nearest(folder: str, folders: dict[str, object]) -> str | None:
+    """The closest folder in ``folders`` strictly above ``folder``."""
+    best = None
+    for other in folders:
+        if _is_below(folder, other) and (best is None or len(other) > len(best) or best == "."):
+            best = other
+    return best
+
+
+def _workspace_root(folder: str, workspaces: dict[str, str], language: str) -> str | None:
+    same = {f: lang for f, lang in workspaces.items() if lang == language}
+    return _nearest(folder, same) or _nearest(folder, workspaces)

@@ -1,0 +1,40 @@
+"""Health-check endpoints the app already serves.
+
+A route whose path is a conventional health path (``/health``, ``/healthz``,
+``/up``, ``/ping``...) declared through any common routing idiom. Framework
+built-ins (Spring Actuator, Rails ``/up``, Streamlit) are set by their
+framework detectors, which run first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from migrate.inspect.detectors.base import AppDir, Findings
+from migrate.profile import Evidence
+
+_HEALTH = r"(?:healthz?|health[-_]?check|_health|livez|readyz|ready|ping|up)"
+# A routing call or decorator whose first argument is a health path.
+_ROUTE = re.compile(
+    r"(?:\.(?:get|route|api_route|head|all|use|GET|Get|HEAD|Any|Handle|HandleFunc|HandlerFunc|MapGet|MapHealthChecks|at|handle)"
+    r"|(?<![\w.])(?:path|re_path|url|get|route|HandleFunc|Handle)"
+    r"|@(?:Get|Request)Mapping|#\[get|\bgetMapping|\bmatch)"
+    r"\s*\(\s*(?:value\s*=\s*)?[rf]?[\"'`]\^?(/?" + _HEALTH + r"/?)\$?[\"'`]",
+)
+_SOURCES = (".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".java", ".kt", ".rb", ".php", ".cs", ".rs")
+
+
+def detect(app: AppDir, found: Findings) -> None:
+    """Set ``health_path`` from the first health route declared in the app's code."""
+    if found.has("health_path"):
+        return
+    for path, line, match in app.grep(_SOURCES, _ROUTE):
+        if _is_test(path):
+            continue
+        route = "/" + match.group(1).lstrip("/")
+        found.set("health_path", route, Evidence(path, line, f"route {route}"))
+        return
+
+
+def _is_test(path: str) -> bool:
+    return bool(re.search(r"(^|/)(tests?|__tests__|spec)/|\.(test|spec)\.|_test\.go$|test_[^/]*\.py$", path))

@@ -1,0 +1,109 @@
+"""Backing services (databases, caches, brokers) an app needs.
+
+Three independent signals, each with its own evidence: the app's
+dependencies (a Postgres driver), the environment it reads (``REDIS_URL``, or
+a ``postgres://`` example value), and an existing compose file that runs the
+service next to it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from migrate.inspect.detectors.base import AppDir, Findings
+from migrate.inspect.knowledge import (
+    SERVICE_BY_DEPENDENCY,
+    service_for_env_name,
+    service_for_image,
+    service_for_url,
+)
+from migrate.inspect.tree import SourceTree, join
+from migrate.profile import Evidence
+
+COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+
+# Laravel and friends name the database driver instead of a URL.
+_DRIVER_VALUES = {"pgsql": "postgres", "postgres": "postgres", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+_DRIVER_VARS = ("DB_CONNECTION", "DATABASE_ENGINE", "DB_ENGINE", "DB_DRIVER")
+
+
+def detect(app: AppDir, found: Findings, language: str | None) -> None:
+    """Add the backing services of ``app`` to ``found.services``."""
+    table = SERVICE_BY_DEPENDENCY.get(language or "", {})
+    for dep, evidence in found.deps.items():
+        service = table.get(dep) or table.get(dep.lower())
+        if service:
+            found.add_service(service, Evidence(evidence.path, evidence.line, f"dependency {dep!r}"))
+    for read in found.env_reads:
+        _from_env(read.name, read.example or read.default, read.evidence, found)
+    _from_compose(app, found)
+
+
+def _from_env(name: str, value: str | None, evidence: Evidence, found: Findings) -> None:
+    by_value = service_for_url(value) if value else None
+    if by_value:
+        found.add_service(by_value, Evidence(evidence.path, evidence.line, f"{name} is a {by_value} URL"))
+    elif name.upper() in _DRIVER_VARS and value and value.lower() in _DRIVER_VALUES:
+        kind = _DRIVER_VALUES[value.lower()]
+        found.add_service(kind, Evidence(evidence.path, evidence.line, f"{name}={value}"))
+    by_name = service_for_env_name(name)
+    if by_name:
+        found.add_service(by_name, Evidence(evidence.path, evidence.line, f"reads {name}"))
+
+
+def _from_compose(app: AppDir, found: Findings) -> None:
+    """Services from a compose file in the app folder, or at the root naming this app."""
+    folder = app.path
+    while True:
+        for name in COMPOSE_FILES:
+            path = join(folder, name)
+            if app.tree.exists(path):
+                _compose_services(app, app.tree, path, folder, found)
+        if folder == ".":
+            return
+        folder = folder.rpartition("/")[0] or "."
+
+
+def _compose_services(app: AppDir, tree: SourceTree, path: str, folder: str, found: Findings) -> None:
+    data = tree.read_yaml(path)
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return
+    wanted = _services_for_app(app, services, folder) if folder != app.path else set(services)
+    for key in sorted(wanted):
+        spec = services.get(key)
+        image = spec.get("image") if isinstance(spec, dict) else None
+        kind = service_for_image(image) if isinstance(image, str) else None
+        if kind:
+            line = tree.line_of(path, rf"^\s*image:\s*['\"]?{re.escape(image)}")
+            found.add_service(kind, Evidence(path, line, f"compose service {key!r} runs {image}"))
+
+
+def _services_for_app(app: AppDir, services: dict[str, Any], folder: str) -> set[str]:
+    """Names of compose services that the compose service building ``app`` depends on."""
+    wanted: set[str] = set()
+    for spec in services.values():
+        if not isinstance(spec, dict):
+            continue
+        build = spec.get("build")
+        context = build.get("context") if isinstance(build, dict) else build
+        if not isinstance(context, str) or _normalise(join(folder, context)) != app.path:
+            continue
+        depends = spec.get("depends_on") or []
+        wanted.update(depends if isinstance(depends, (list, dict)) else [])
+    return {w for w in wanted if isinstance(w, str)}
+
+
+def _normalise(path: str) -> str:
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts) or "."
+

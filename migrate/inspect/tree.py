@@ -1,0 +1,332 @@
+"""A read-only, bounded index of a source tree.
+
+Inspection never walks the disk itself: it asks a :class:`SourceTree`, built
+once by :meth:`SourceTree.scan`. The scan is where every hostile-input rule
+lives, so detectors cannot get them wrong:
+
+* symlinks to folders are never followed (no cycles, no escaping the tree);
+  symlinks to files are kept only when they resolve inside the tree;
+* dependency, build, cache and VCS folders are skipped by name, virtualenvs by
+  their ``pyvenv.cfg``, and whatever ``.gitignore`` files say;
+* files over :data:`MAX_FILE_BYTES` and binary files are listed but never read;
+* names that are not valid UTF-8 are skipped with a warning;
+* malformed JSON/TOML/YAML/XML gives ``None`` and a warning naming the file.
+
+Paths are POSIX strings relative to the root; the root itself is ``"."``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrate.errors import SourceTreeError
+
+#: Folders never worth entering: VCS data, installed dependencies, build output, caches.
+SKIPPED_DIRS: frozenset[str] = frozenset(
+    {
+        ".git", ".hg", ".svn", ".bzr",
+        "node_modules", "bower_components", "jspm_packages", ".pnpm-store", ".yarn",
+        ".venv", "venv", "__pycache__", ".tox", ".nox", ".eggs", "site-packages",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
+        "vendor", "target", "dist", "build", "out", "obj", "coverage", ".coverage",
+        ".next", ".nuxt", ".output", ".svelte-kit", ".turbo", ".vercel", ".netlify",
+        ".cache", ".parcel-cache", ".angular", ".expo",
+        ".gradle", ".m2", ".idea", ".vscode", ".bundle", ".terraform", ".serverless",
+        ".dart_tool", "Pods", ".devcontainer-cache",
+    }
+)  # fmt: skip
+
+#: Files larger than this are indexed (their existence is a fact) but never read.
+MAX_FILE_BYTES = 1_000_000
+#: Upper bound on indexed files, so a pathological tree cannot exhaust memory.
+MAX_FILES = 250_000
+_BINARY_SNIFF = 8192
+
+
+@dataclass
+class SourceTree:
+    """An index of the readable files under ``root``, with cached, safe readers."""
+
+    root: Path
+    files: dict[str, list[str]] = field(default_factory=dict)
+    subdirs: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    _text_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _parsed_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ scanning
+    @classmethod
+    def scan(cls, root: Path | str) -> SourceTree:
+        """Index the tree under ``root``; raise :class:`SourceTreeError` if it cannot be read."""
+        root_path = Path(root)
+        if not root_path.exists():
+            raise SourceTreeError(f"{root}: no such file or folder")
+        if not root_path.is_dir():
+            raise SourceTreeError(f"{root}: not a folder (give the folder that holds the app)")
+        if not os.access(root_path, os.R_OK | os.X_OK):
+            raise SourceTreeError(f"{root}: permission denied")
+        tree = cls(root=root_path.resolve())
+        tree._walk()
+        return tree
+
+    def _walk(self) -> None:
+        root_str = str(self.root)
+        count = 0
+        # Each stack entry: (relative dir, absolute dir, active gitignore specs).
+        stack: list[tuple[str, str, tuple[_Ignore, ...]]] = [(".", root_str, ())]
+        while stack:
+            rel, absolute, ignores = stack.pop()
+            entries = self._list(rel, absolute)
+            if entries is None:
+                continue
+            names = {e.name for e in entries}
+            if rel != "." and "pyvenv.cfg" in names:
+                continue  # a virtualenv under any name
+            if ".gitignore" in names:
+                ignores = ignores + self._gitignore(rel, absolute)
+            files: list[str] = []
+            dirs: list[str] = []
+            for entry in entries:
+                kind = self._classify(rel, entry, root_str)
+                if kind is None:
+                    continue
+                child = entry.name if rel == "." else f"{rel}/{entry.name}"
+                if ignores and _is_ignored(ignores, child, kind == "dir"):
+                    continue
+                (dirs if kind == "dir" else files).append(entry.name)
+            files.sort()
+            dirs.sort()
+            self.files[rel] = files
+            self.subdirs[rel] = dirs
+            count += len(files)
+            if count > MAX_FILES:
+                self.warn(f"tree has more than {MAX_FILES} files; stopped indexing at {rel}")
+                return
+            for name in reversed(dirs):
+                child = name if rel == "." else f"{rel}/{name}"
+                stack.append((child, os.path.join(absolute, name), ignores))
+
+    def _list(self, rel: str, absolute: str) -> list[os.DirEntry[str]] | None:
+        try:
+            with os.scandir(absolute) as it:
+                return list(it)
+        except OSError as exc:
+            self.warn(f"{rel}: cannot read folder ({exc.strerror or exc})")
+            return None
+
+    def _classify(self, rel: str, entry: os.DirEntry[str], root_str: str) -> str | None:
+        """``"dir"``, ``"file"`` or None (skipped) for one folder entry."""
+        name = entry.name
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(name).decode("utf-8", "backslashreplace")
+            self.warn(f"{_join(rel, shown)}: skipped, name is not valid UTF-8")
+            return None
+        try:
+            if entry.is_symlink():
+                return self._classify_symlink(rel, entry, root_str)
+            if entry.is_dir(follow_symlinks=False):
+                return None if name in SKIPPED_DIRS or name.endswith(".egg-info") else "dir"
+            if entry.is_file(follow_symlinks=False):
+                return "file"
+        except OSError:
+            return None
+        return None  # sockets, fifos, devices
+
+    def _classify_symlink(self, rel: str, entry: os.DirEntry[str], root_str: str) -> str | None:
+        target = os.path.realpath(entry.path)
+        inside = target == root_str or target.startswith(root_str + os.sep)
+        if not inside:
+            self.warn(f"{_join(rel, entry.name)}: skipped, symlink points outside the tree")
+            return None
+        try:
+            mode = os.stat(target).st_mode
+        except OSError:
+            return None  # dangling
+        # Folder links are never followed: their target is indexed on its own if it is in the tree.
+        return "file" if stat.S_ISREG(mode) else None
+
+    def _gitignore(self, rel: str, absolute: str) -> tuple[_Ignore, ...]:
+        import pathspec
+
+        try:
+            with open(os.path.join(absolute, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+                lines = fh.read(MAX_FILE_BYTES).splitlines()
+        except OSError:
+            return ()
+        lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        if not lines:
+            return ()
+        try:
+            spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        except Exception as exc:  # pathspec raises plain errors on bad patterns
+            self.warn(f"{_join(rel, '.gitignore')}: ignored, malformed pattern ({exc})")
+            return ()
+        return (_Ignore(base=rel, spec=spec),)
+
+    # ------------------------------------------------------------------ queries
+    def warn(self, message: str) -> None:
+        """Record a warning once."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def is_dir(self, rel: str) -> bool:
+        """Whether ``rel`` is an indexed folder."""
+        return rel in self.files
+
+    def exists(self, rel: str) -> bool:
+        """Whether ``rel`` is an indexed file."""
+        folder, _, name = rel.rpartition("/")
+        return name in self.files.get(folder or ".", ())
+
+    def list_files(self, rel: str = ".") -> list[str]:
+        """File names directly in folder ``rel`` (sorted)."""
+        return self.files.get(rel, [])
+
+    def list_dirs(self, rel: str = ".") -> list[str]:
+        """Sub-folder names directly in folder ``rel`` (sorted)."""
+        return self.subdirs.get(rel, [])
+
+    def walk(self, rel: str = ".", *, prune: frozenset[str] = frozenset()) -> Iterator[tuple[str, list[str]]]:
+        """Yield ``(folder, file names)`` for ``rel`` and every indexed folder below it.
+
+        Folders in ``prune`` (relative paths) are not entered.
+        """
+        stack = [rel]
+        while stack:
+            folder = stack.pop()
+            yield folder, self.files.get(folder, [])
+            for name in reversed(self.subdirs.get(folder, [])):
+                child = _join(folder, name)
+                if child not in prune:
+                    stack.append(child)
+
+    def file_count(self) -> int:
+        """How many files were indexed."""
+        return sum(len(v) for v in self.files.values())
+
+    # ------------------------------------------------------------------ reading
+    def read_text(self, rel: str) -> str | None:
+        """The text of an indexed file, or None if it is missing, too large or binary.
+
+        Invalid UTF-8 is decoded with replacement characters and warned about once.
+        """
+        if rel in self._text_cache:
+            return self._text_cache[rel]
+        text = self._read(rel)
+        self._text_cache[rel] = text
+        return text
+
+    def _read(self, rel: str) -> str | None:
+        if not self.exists(rel):
+            return None
+        path = self.root / rel
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.warn(f"{rel}: not read, larger than {MAX_FILE_BYTES // 1000} kB")
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
+            return None
+        if b"\0" in data[:_BINARY_SNIFF]:
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.warn(f"{rel}: not valid UTF-8, read with replacement characters")
+            return data.decode("utf-8", "replace")
+
+    def read_json(self, rel: str) -> Any:
+        """Parsed JSON, or None (with a warning) when missing or malformed."""
+        return self._parse(rel, "JSON", json.loads)
+
+    def read_json5(self, rel: str) -> Any:
+        """Parsed JSONC/JSON5 (comments, trailing commas), or None with a warning."""
+        import json5
+
+        return self._parse(rel, "JSON5", json5.loads)
+
+    def read_toml(self, rel: str) -> dict[str, Any] | None:
+        """Parsed TOML, or None (with a warning) when missing or malformed."""
+        value = self._parse(rel, "TOML", tomllib.loads)
+        return value if isinstance(value, dict) else None
+
+    def read_yaml(self, rel: str) -> Any:
+        """Parsed YAML (safe loader, first document), or None with a warning."""
+        import yaml
+
+        def load(text: str) -> Any:
+            docs = list(yaml.safe_load_all(text))
+            return docs[0] if docs else None
+
+        return self._parse(rel, "YAML", load)
+
+    def read_xml(self, rel: str) -> Any:
+        """A parsed XML root element (defusedxml), or None with a warning."""
+        import defusedxml.ElementTree as ET
+
+        return self._parse(rel, "XML", ET.fromstring)
+
+    def _parse(self, rel: str, kind: str, loader: Any) -> Any:
+        key = (rel, kind)
+        if key in self._parsed_cache:
+            return self._parsed_cache[key]
+        text = self.read_text(rel)
+        value = None
+        if text is not None:
+            try:
+                value = loader(text)
+            except Exception as exc:  # every parser has its own error type; all mean "malformed"
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self.warn(f"{rel}: malformed {kind}, ignored ({reason})")
+        self._parsed_cache[key] = value
+        return value
+
+    def line_of(self, rel: str, pattern: str | re.Pattern[str], *, flags: int = 0) -> int | None:
+        """The 1-based line of the first regex match in a file, or None."""
+        text = self.read_text(rel)
+        if text is None:
+            return None
+        match = re.search(pattern, text, flags | re.MULTILINE) if isinstance(pattern, str) else pattern.search(text)
+        if match is None:
+            return None
+        return text.count("\n", 0, match.start()) + 1
+
+
+@dataclass(frozen=True)
+class _Ignore:
+    base: str
+    spec: Any  # pathspec.GitIgnoreSpec, imported lazily
+
+
+def _is_ignored(ignores: tuple[_Ignore, ...], rel: str, is_dir: bool) -> bool:
+    for ignore in ignores:
+        if ignore.base == ".":
+            sub = rel
+        elif rel.startswith(ignore.base + "/"):
+            sub = rel[len(ignore.base) + 1 :]
+        else:
+            continue
+        if ignore.spec.match_file(sub + "/" if is_dir else sub):
+            return True
+    return False
+
+
+def _join(folder: str, name: str) -> str:
+    return name if folder == "." else f"{folder}/{name}"
+
+
+def join(folder: str, name: str) -> str:
+    """Join a relative folder (``"."`` for the root) and a name into a relative path."""
+    return _join(folder, name)

@@ -1,0 +1,68 @@
+"""Shared fixtures: an injected environment, a CLI runner, and tree builders."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from migrate.cli import main
+from migrate.environment import Environment
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+@dataclass
+class Result:
+    """What one CLI invocation printed and returned."""
+
+    status: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> object:
+        """Standard output parsed as JSON."""
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., Result]:
+    """Run ``migrate ARGS`` in-process with captured streams, no colour, fixed width."""
+
+    def run(*args: str) -> Result:
+        out, err = io.StringIO(), io.StringIO()
+        env = Environment(stdout=out, stderr=err, stdin=io.StringIO(), width=100, no_color=True)
+        status = main(list(args), env)
+        return Result(status, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def make_tree(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Write ``{relative path: content}`` under a fresh folder and return the folder."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "tree"
+        root.mkdir(exist_ok=True)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+def update_golden() -> bool:
+    """Whether golden files should be rewritten (``MIGRATE_UPDATE_GOLDEN=1``)."""
+    return os.environ.get("MIGRATE_UPDATE_GOLDEN") == "1"
