@@ -7,8 +7,10 @@ mapped to exit codes here and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -20,6 +22,7 @@ from migrate.errors import ExitStatus, UserError
 #: Sub-command name -> (module, one-line help shown by ``migrate --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("migrate.cli.inspect_cmd", "Describe every app in a source tree, with evidence."),
+    "init": ("migrate.cli.init_cmd", "Generate Dockerfile, compose, dev container and docs, safely."),
 }
 
 
@@ -68,7 +71,8 @@ def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
 def run(argv: list[str] | None, env: Environment) -> int:
     """Invoke the click group with ``env`` and map errors to exit codes."""
     try:
-        cli.main(args=argv, prog_name="migrate", standalone_mode=False, obj=env)
+        with _streams(env):
+            cli.main(args=argv, prog_name="migrate", standalone_mode=False, obj=env)
     except UserError as exc:
         env.stderr.write(f"migrate: error: {exc.message}\n")
         if exc.hint:
@@ -88,6 +92,17 @@ def run(argv: list[str] | None, env: Environment) -> int:
     except BrokenPipeError:
         return int(ExitStatus.ERROR)
     return int(ExitStatus.OK)
+
+
+@contextlib.contextmanager
+def _streams(env: Environment) -> Iterator[None]:
+    """Point ``sys.stdout``/``sys.stderr`` at the injected streams while click runs.
+
+    Click prints ``--help`` and ``--version`` with ``click.echo`` to the process
+    streams; without this they would bypass an injected :class:`Environment`.
+    """
+    with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
+        yield
 
 
 def pass_env(func: Any) -> Any:

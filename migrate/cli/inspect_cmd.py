@@ -12,7 +12,9 @@ from migrate.environment import Environment
 
 
 @click.command("inspect")
-@click.argument("path", type=click.Path(path_type=Path), default=".")
+# readable=False: click would reject an unreadable PATH as a usage error (exit 2);
+# SourceTree.scan reports it, like a missing PATH, as a one-line user error (exit 1).
+@click.argument("path", type=click.Path(path_type=Path, readable=False), default=".")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (schema in README) instead of tables.")
 @pass_env
 def command(env: Environment, path: Path, as_json: bool) -> None:

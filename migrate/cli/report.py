@@ -17,8 +17,8 @@ def print_inspection(env: Environment, inspection: Inspection) -> None:
     for app in inspection.apps:
         table = Table(title=f"{escape(app.name)} ({escape(app.path)})", title_justify="left", show_lines=False)
         table.add_column("fact", style="bold", no_wrap=True)
-        table.add_column("value")
-        table.add_column("evidence", style="dim")
+        table.add_column("value", overflow="fold")
+        table.add_column("evidence", style="dim", overflow="fold")
         for name, value, evidence in _rows(app):
             table.add_row(name, escape(value), escape(evidence))
         console.print(table)

@@ -15,6 +15,7 @@ is a candidate. Then:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem
@@ -85,7 +86,7 @@ def _is_below(child: str, parent: str) -> bool:
     return parent == "." and child != "." or child.startswith(parent + "/")
 
 
-def _nearest(folder: str, folders: dict[str, object]) -> str | None:
+def _nearest(folder: str, folders: Mapping[str, object]) -> str | None:
     """The closest folder in ``folders`` strictly above ``folder``."""
     best = None
     for other in folders:

@@ -87,23 +87,23 @@ class SourceTree:
             entries = self._list(rel, absolute)
             if entries is None:
                 continue
-            names = {e.name for e in entries}
-            if rel != "." and "pyvenv.cfg" in names:
-                continue  # a virtualenv under any name
-            if ".gitignore" in names:
-                ignores = ignores + self._gitignore(rel, absolute)
+            if rel != "." and any(e.name == "pyvenv.cfg" for e in entries):
+                parent, _, name = rel.rpartition("/")
+                self.subdirs[parent or "."].remove(name)  # a virtualenv under any name
+                continue
             files: list[str] = []
             dirs: list[str] = []
             for entry in entries:
                 kind = self._classify(rel, entry, root_str)
-                if kind is None:
-                    continue
-                child = entry.name if rel == "." else f"{rel}/{entry.name}"
-                if ignores and _is_ignored(ignores, child, kind == "dir"):
-                    continue
-                (dirs if kind == "dir" else files).append(entry.name)
-            files.sort()
-            dirs.sort()
+                if kind is not None:
+                    (dirs if kind == "dir" else files).append(entry.name)
+            # Only a regular file (or a link to one inside the tree) is a .gitignore:
+            # a FIFO would block the scan, a link out of the tree must not be read.
+            if ".gitignore" in files:
+                ignores = ignores + self._gitignore(rel)
+            if ignores:
+                files = [n for n in files if not _is_ignored(ignores, _join(rel, n), False)]
+                dirs = [n for n in dirs if not _is_ignored(ignores, _join(rel, n), True)]
             self.files[rel] = files
             self.subdirs[rel] = dirs
             count += len(files)
@@ -117,7 +117,8 @@ class SourceTree:
     def _list(self, rel: str, absolute: str) -> list[os.DirEntry[str]] | None:
         try:
             with os.scandir(absolute) as it:
-                return list(it)
+                # Sorted, so that files, folders and warnings come in the same order on every file system.
+                return sorted(it, key=lambda e: e.name)
         except OSError as exc:
             self.warn(f"{rel}: cannot read folder ({exc.strerror or exc})")
             return None
@@ -155,23 +156,26 @@ class SourceTree:
         # Folder links are never followed: their target is indexed on its own if it is in the tree.
         return "file" if stat.S_ISREG(mode) else None
 
-    def _gitignore(self, rel: str, absolute: str) -> tuple[_Ignore, ...]:
+    def _gitignore(self, rel: str) -> tuple[_Ignore, ...]:
         import pathspec
 
-        try:
-            with open(os.path.join(absolute, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-                lines = fh.read(MAX_FILE_BYTES).splitlines()
-        except OSError:
+        path = _join(rel, ".gitignore")
+        data = self._read_bytes(path)
+        if data is None or b"\0" in data[:_BINARY_SNIFF]:
             return ()
+        lines = data.decode("utf-8", "replace").splitlines()
         lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
         if not lines:
             return ()
         try:
             spec = pathspec.GitIgnoreSpec.from_lines(lines)
-        except Exception as exc:  # pathspec raises plain errors on bad patterns
-            self.warn(f"{_join(rel, '.gitignore')}: ignored, malformed pattern ({exc})")
-            return ()
-        return (_Ignore(base=rel, spec=spec),)
+        except Exception:  # pathspec raises plain errors on bad patterns
+            # Git skips a bad line and keeps the others: do the same.
+            good = [ln for ln in lines if _valid_pattern(pathspec, ln)]
+            bad = next(ln for ln in lines if ln not in good) if len(good) < len(lines) else "?"
+            self.warn(f"{path}: skipped the malformed pattern {bad.strip()!r}")
+            spec = pathspec.GitIgnoreSpec.from_lines(good)
+        return (_Ignore(base=rel, spec=spec, screen=_screen(spec)),)
 
     # ------------------------------------------------------------------ queries
     def warn(self, message: str) -> None:
@@ -229,23 +233,43 @@ class SourceTree:
     def _read(self, rel: str) -> str | None:
         if not self.exists(rel):
             return None
-        path = self.root / rel
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self.warn(f"{rel}: not read, larger than {MAX_FILE_BYTES // 1000} kB")
-                return None
-            data = path.read_bytes()
-        except OSError as exc:
-            self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
+        data = self._read_bytes(rel)
+        if data is None:
             return None
         if b"\0" in data[:_BINARY_SNIFF]:
+            self.warn(f"{rel}: not read, binary file")
             return None
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
             self.warn(f"{rel}: not valid UTF-8, read with replacement characters")
             return data.decode("utf-8", "replace")
+
+    def _read_bytes(self, rel: str) -> bytes | None:
+        """The bytes of a regular file under the size bound, or None with a warning.
+
+        Opened non-blocking and checked with ``fstat`` on the open descriptor, so a
+        file swapped for a FIFO or a device after the scan can neither block nor
+        stream forever.
+        """
+        try:
+            fd = os.open(self.root / rel, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError as exc:
+            self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                self.warn(f"{rel}: not read, not a regular file")
+                return None
+            if info.st_size > MAX_FILE_BYTES:
+                self.warn(f"{rel}: not read, larger than {MAX_FILE_BYTES // 1000} kB")
+                return None
+            try:
+                return fh.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+            except OSError as exc:
+                self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
+                return None
 
     def read_json(self, rel: str) -> Any:
         """Parsed JSON, or None (with a warning) when missing or malformed."""
@@ -308,19 +332,53 @@ class SourceTree:
 class _Ignore:
     base: str
     spec: Any  # pathspec.GitIgnoreSpec, imported lazily
+    #: One regex matching whatever any pattern of ``spec`` matches: a cheap first test.
+    screen: re.Pattern[str] | None = None
+
+
+def _screen(spec: Any) -> re.Pattern[str] | None:
+    """All the patterns of ``spec`` as one regex, or None if they cannot be combined.
+
+    Most paths match no pattern at all; one regex search settles those, and
+    only the rare candidate pays for pathspec's pattern-by-pattern check.
+    """
+    sources = [p.regex.pattern for p in spec.patterns if getattr(p, "regex", None) is not None]
+    if not sources:
+        return None
+    # pathspec names a group in every pattern; names cannot repeat in one regex.
+    combined = "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", source) + ")" for source in sources)
+    try:
+        return re.compile(combined)
+    except re.error:
+        return None
 
 
 def _is_ignored(ignores: tuple[_Ignore, ...], rel: str, is_dir: bool) -> bool:
-    for ignore in ignores:
+    # As in git, the deepest .gitignore with a matching pattern decides, so a
+    # nested ``!keep.log`` re-includes what a parent's ``*.log`` ignored.
+    for ignore in reversed(ignores):
         if ignore.base == ".":
             sub = rel
         elif rel.startswith(ignore.base + "/"):
             sub = rel[len(ignore.base) + 1 :]
         else:
             continue
-        if ignore.spec.match_file(sub + "/" if is_dir else sub):
-            return True
+        if is_dir:
+            sub += "/"
+        if ignore.screen is not None and ignore.screen.match(sub) is None:
+            continue
+        verdict = ignore.spec.check_file(sub).include
+        if verdict is not None:
+            return bool(verdict)
     return False
+
+
+def _valid_pattern(pathspec: Any, line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except Exception:
+        return False
+    return True
 
 
 def _join(folder: str, name: str) -> str:

@@ -55,7 +55,7 @@ class AppDir:
 
     def glob(self, pattern: str) -> list[str]:
         """Names of files directly in the app folder matching a shell pattern."""
-        return [n for n in self.files() if fnmatch.fnmatch(n, pattern)]
+        return fnmatch.filter(self.files(), pattern)  # compiles the pattern once
 
     def read(self, name: str) -> str | None:
         """Text of a file in the app, or None."""
