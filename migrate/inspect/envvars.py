@@ -47,15 +47,29 @@ _PY = _idioms(
     (rf"\bos\.environ\.setdefault\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?)?", "call-optional"),
     # django-environ ``env("X", default=...)``, python-decouple ``config("X", default=...)``
     (rf"(?<![.\w])(?:env(?:\.(?:str|bool|int|float|list|json|url|db_url|db|cache_url|cache|email_url))?|config)\(\s*{_Q}([A-Z][A-Z0-9_]*){_Q}\s*(,[^)\n]*?default\s*=\s*{_VALUE}?)?", "call"),
+    # ...and a positional default: ``env.bool("DEBUG", False)``, ``config("PORT", 8000)`` (not ``env()``/``env.list()``,
+    # whose second argument is the cast).
+    (rf"(?<![.\w])(?:env\.(?:str|bool|int|float|json|url|db_url|db|cache_url|cache|email_url|path)|config)\(\s*{_Q}([A-Z][A-Z0-9_]*){_Q}\s*(,\s*{_VALUE})", "call"),
+    # django-environ's argument-less readers use a fixed variable: ``env.db()`` reads DATABASE_URL.
+    (r"(?<![.\w])env\.(db|db_url|cache|cache_url|email|email_url|search_url)\(\s*\)", "environ-implicit"),
 )
+#: django-environ ``Env(DEBUG=(bool, False))``: defaults declared once, for every later ``env("DEBUG")``.
+_ENVIRON_SCHEME = re.compile(r"\benviron\.Env\(|(?<![.\w])Env\(")
+_ENVIRON_SCHEME_ITEM = re.compile(rf"\b([A-Z][A-Z0-9_]*)\s*=\s*\(\s*[\w.]+\s*,\s*{_VALUE}")
+_ENVIRON_IMPLICIT = {"db": "DATABASE_URL", "db_url": "DATABASE_URL", "cache": "CACHE_URL", "cache_url": "CACHE_URL",
+                     "email": "EMAIL_URL", "email_url": "EMAIL_URL", "search_url": "SEARCH_URL"}  # fmt: skip
+# ``Number(process.env.PORT) || 3000`` and ``parseInt(process.env.PORT, 10) || 3000`` default too.
+_JS_CONVERTED = r"(?:\s*(?:,\s*\d+\s*)?\))?"
 _JS = _idioms(
-    (rf"\bprocess\.env\.{_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
-    (rf"\bprocess\.env\[\s*{_Q}{_NAME}{_Q}\s*\](\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
-    (rf"\bimport\.meta\.env\.{_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
+    (rf"\bprocess\.env\.{_NAME}{_JS_CONVERTED}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
+    (rf"\bprocess\.env\[\s*{_Q}{_NAME}{_Q}\s*\]{_JS_CONVERTED}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
+    # Vite's built-in flags (import.meta.env.DEV...) are not environment variables.
+    (rf"\bimport\.meta\.env\.(?!(?:MODE|BASE_URL|PROD|DEV|SSR)\b){_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
     (rf"\bBun\.env\.{_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
     (rf"\bDeno\.env\.get\(\s*{_Q}{_NAME}{_Q}\s*\)(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
 )
-_JS_DESTRUCTURE = re.compile(r"\{([^{}]*)\}\s*=\s*process\.env\b")
+# ``= process.env.CONFIG`` destructures one variable's value, not the environment.
+_JS_DESTRUCTURE = re.compile(r"\{([^{}]*)\}\s*=\s*process\.env\b(?!\s*(?:\.|\[|\?\.))")
 _RB = _idioms(
     (rf"\bENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*(?:\|\|)\s*{_VALUE}?)?", "fallback"),
     (rf"\bENV\.fetch\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?|\)\s*\{{\s*{_VALUE}?)?", "call"),
@@ -63,24 +77,32 @@ _RB = _idioms(
 _GO = _idioms(
     (rf"\bos\.Getenv\(\s*\"{_NAME}\"\s*\)", "go"),
     (rf"\bos\.LookupEnv\(\s*\"{_NAME}\"\s*\)", "optional"),
+    # The usual hand-written helper: ``getEnv("PORT", "8080")``.
+    (rf"(?<![.\w])(?:getEnv|getEnvOrDefault|getEnvDefault|envOr|envOrDefault)\(\s*\"{_NAME}\"\s*(,\s*{_VALUE}?)?", "call"),
 )
 _JAVA = _idioms(
     (rf"\bSystem\.getenv\(\s*\"{_NAME}\"\s*\)", "go"),
+    (rf"\bSystem\.getenv\(\)\.getOrDefault\(\s*\"{_NAME}\"(\s*,\s*{_VALUE}?)?", "call"),
 )
 # Spring placeholders in application.properties/yml and @Value: ${NAME} or ${NAME:default}
 _SPRING = _idioms(
     (r"\$\{([A-Z][A-Z0-9_]*)(:([^}\n]*))?\}", "placeholder"),
 )
 _PHP = _idioms(
-    (rf"(?<![>\w])(?:env|getenv)\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?)?", "call"),
+    (rf"(?<![>\w])env\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?)?", "call"),
+    # ``getenv('X') ?: 'd'`` is plain PHP's default idiom (getenv returns false when unset).
+    (rf"(?<![>\w])getenv\(\s*{_Q}{_NAME}{_Q}\s*\)(\s*(?:\?:|\?\?)\s*{_VALUE}?)?", "fallback"),
     (rf"\$_ENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*\?\?\s*{_VALUE}?)?", "fallback"),
 )
 _CS = _idioms(
     (rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)(\s*\?\?\s*{_VALUE}?)?", "fallback"),
 )
+# ``unwrap_or_else(|_| "d".into())``: the closure takes the error, so ``|_|`` as well as ``||``.
 _RS = _idioms(
-    (rf"\b(?:std::)?env::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|\|\s*)?{_VALUE}?)?", "fallback"),
-    (rf"\bdotenvy?::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|\|\s*)?{_VALUE}?)?", "fallback"),
+    (rf"\b(?:std::)?env::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|_?\|\s*)?{_VALUE}?)?", "fallback"),
+    (rf"\bdotenvy?::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|_?\|\s*)?{_VALUE}?)?", "fallback"),
+    # ``.unwrap_or_default()`` falls back to "", ``.ok()`` to None: both are optional reads.
+    (rf"\b(?:std::)?env::var\(\s*\"{_NAME}\"\s*\)\s*\.\s*(?:unwrap_or_default|ok)\(\s*\)", "optional"),
 )
 
 _BY_SUFFIX: tuple[tuple[tuple[str, ...], tuple[_Idiom, ...]], ...] = (
@@ -102,7 +124,7 @@ _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures|e2e|cypress|playwright)(/|$)"
-    r"|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|[^/]*\.(test|spec)\.[jt]sx?|[^/]*_spec\.rb|conftest\.py)$"
+    r"|(^|/)(test_[^/]*\.py|tests\.py|[^/]*_test\.(py|go)|[^/]*\.(test|spec)\.[cm]?[jt]sx?|[^/]*_spec\.rb|conftest\.py)$"
 )
 
 
@@ -113,6 +135,8 @@ def scan(app: AppDir, found: Findings) -> None:
             if not _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
                 _scan_file(app, path, idioms, found)
     for path in app.source_files(_YAML_CONFIGS):
+        if _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
+            continue  # src/test/resources/application.yml is test configuration
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
             _scan_file(app, path, _RB + _SPRING, found)
     for name in EXAMPLE_ENV_FILES:
@@ -128,6 +152,8 @@ def _scan_file(app: AppDir, path: str, idioms: Iterable[_Idiom], found: Findings
         for match in idiom.pattern.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
+    if "Env(" in text and path.endswith(".py"):
+        _environ_scheme(path, text, found)
     if "process.env" in text:
         for match in _JS_DESTRUCTURE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
@@ -155,19 +181,46 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
         return _go_read(name, match, evidence, text)
     if mode == "placeholder":
         return EnvRead(name, evidence, match.group(3), match.group(2) is not None)
+    if mode == "environ-implicit":
+        return EnvRead(_ENVIRON_IMPLICIT[name], evidence)
     return EnvRead(name, evidence, value, tail is not None and tail.strip() != "")
 
 
-_GO_EMPTY_CHECK = re.compile(r'==\s*""\s*\{\s*\n?\s*\w+\s*=\s*(?:"([^"\n]*)"|(\d+))')
+# ``cmp.Or(os.Getenv("X"), "d")`` (Go), ``Objects.requireNonNullElse(System.getenv("X"), "d")`` (Java)...
+_WRAPPED_BEFORE = re.compile(r"(?:\bcmp\.Or|\brequireNonNullElse)\(\s*$")
+_WRAPPED_AFTER = re.compile(r'^\s*,\s*(?:"([^"\n]*)"|(\d+))')
+# ...and ``Optional.ofNullable(System.getenv("X")).orElse("d")``.
+_OR_ELSE = re.compile(r'^\s*\)\s*\.orElse\(\s*(?:"([^"\n]*)"|(\d+))')
+_ASSIGNED_TO = re.compile(r"(\w+)\s*:?=\s*$")
 
 
 def _go_read(name: str, match: re.Match[str], evidence: Evidence, text: str) -> EnvRead:
-    """``os.Getenv`` returns "": a default is the ``if v == "" { v = "d" }`` that follows."""
-    window = text[match.end() : match.end() + 200]
-    fallback = _GO_EMPTY_CHECK.search(window)
-    if fallback:
-        return EnvRead(name, evidence, fallback.group(1) or fallback.group(2), True)
+    """``os.Getenv``/``System.getenv`` return ""/null: a default is a wrapper, or a check that follows.
+
+    The check must be on the variable the read was assigned to: ``if port == "" { port = "8080" }``
+    (Go) or ``if (port == null) { port = "8080"; }`` (Java).
+    """
+    before, after = text[max(0, match.start() - 80) : match.start()], text[match.end() : match.end() + 300]
+    wrapped = (_WRAPPED_AFTER.match(after) if _WRAPPED_BEFORE.search(before) else None) or _OR_ELSE.match(after)
+    if wrapped:
+        return EnvRead(name, evidence, wrapped.group(1) if wrapped.group(1) is not None else wrapped.group(2), True)
+    var = _ASSIGNED_TO.search(before)
+    if var is not None:
+        v = re.escape(var.group(1))
+        check = re.search(rf'\bif\s*\(?\s*{v}\s*==\s*(?:""|null)[^{{\n]*\{{?\s*{v}\s*=\s*(?:"([^"\n]*)"|(\d+))', after)
+        if check:
+            return EnvRead(name, evidence, check.group(1) if check.group(1) is not None else check.group(2), True)
     return EnvRead(name, evidence)
+
+
+def _environ_scheme(path: str, text: str, found: Findings) -> None:
+    """Defaults declared in django-environ's ``Env(NAME=(cast, default))``."""
+    for start in _ENVIRON_SCHEME.finditer(text):
+        body = text[start.end() : start.end() + 2000].split("\n)")[0]
+        for item in _ENVIRON_SCHEME_ITEM.finditer(body):
+            value = next((g for g in item.groups()[1:] if g is not None), None)
+            line = text.count("\n", 0, start.end() + item.start()) + 1
+            found.env_reads.append(EnvRead(item.group(1), Evidence(path, line, "default declared in environ.Env()"), value, True))
 
 
 def _scan_example(app: AppDir, name: str, found: Findings) -> None:
@@ -187,7 +240,8 @@ def _scan_example(app: AppDir, name: str, found: Findings) -> None:
         found.env_reads.append(EnvRead(match.group(1), ev, example=value))
 
 
-_CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^@\s]+@", re.IGNORECASE)
+# ``scheme://user:password@`` or ``scheme://:password@`` (Redis has no user name).
+_CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^@\s/]+@", re.IGNORECASE)
 
 
 def collect(found: Findings) -> tuple[EnvVar, ...]:
@@ -206,7 +260,8 @@ def collect(found: Findings) -> tuple[EnvVar, ...]:
         else:
             required = not examples[0].example
             default = None
-        secret = is_secret_name(name) or any(_CREDENTIALS_IN_URL.match(r.example or "") for r in examples)
+        # A credential in a code default is as secret as one in an example file.
+        secret = is_secret_name(name) or any(_CREDENTIALS_IN_URL.match(r.example or r.default or "") for r in reads)
         if secret:
             default = None  # never repeat a secret-looking literal from the source
         evidence = tuple(sorted({r.evidence for r in reads}))

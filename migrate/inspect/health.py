@@ -16,10 +16,12 @@ from migrate.profile import Evidence
 _HEALTH = r"(?:healthz?|health[-_]?check|_health|livez|readyz|ready|ping|up)"
 # A routing call or decorator whose first argument is a health path.
 _ROUTE = re.compile(
-    r"(?:\.(?:get|route|api_route|head|all|use|GET|Get|HEAD|Any|Handle|HandleFunc|HandlerFunc|MapGet|MapHealthChecks|at|handle)"
-    r"|(?<![\w.])(?:path|re_path|url|get|route|HandleFunc|Handle)"
+    r"(?:\.(?:get|route|api_route|head|all|use|GET|Get|HEAD|Any|Handle|HandleFunc|HandlerFunc|MapGet|MapHealthChecks|at|handle|add_url_rule)"
+    r"|(?<![\w.])(?:path|re_path|url|get|route|Route|HandleFunc|Handle)"
     r"|@(?:Get|Request)Mapping|#\[get|\bgetMapping|\bmatch)"
-    r"\s*\(\s*(?:value\s*=\s*)?[rf]?[\"'`]\^?(/?" + _HEALTH + r"/?)\$?[\"'`]",
+    # Go 1.22 ServeMux patterns put the method inside the string: "GET /healthz".
+    # Ruby calls need no parentheses (Sinatra ``get '/health' do``); a path may sit under a prefix (/api/health).
+    r"(?:\s*\(\s*|[ \t]+)(?:value\s*=\s*)?[rf]?[\"'`]\^?(?:(?:GET|HEAD)\s+)?(/?(?:[\w.-]+/)*" + _HEALTH + r"/?)\$?[\"'`]",
 )
 _SOURCES = (".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".java", ".kt", ".rb", ".php", ".cs", ".rs")
 
@@ -37,4 +39,5 @@ def detect(app: AppDir, found: Findings) -> None:
 
 
 def _is_test(path: str) -> bool:
-    return bool(re.search(r"(^|/)(tests?|__tests__|spec)/|\.(test|spec)\.|_test\.go$|test_[^/]*\.py$", path))
+    # test_*.py only as a whole file name: "latest_routes.py" is not a test.
+    return bool(re.search(r"(^|/)(tests?|__tests__|spec)/|\.(test|spec)\.|_test\.go$|(^|/)(test_[^/]*|tests)\.py$", path))

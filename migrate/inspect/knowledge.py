@@ -34,6 +34,11 @@ SERVICE_BY_DEPENDENCY: dict[str, dict[str, str]] = {
         "elasticsearch": "elasticsearch", "elasticsearch-dsl": "elasticsearch",
         "pymemcache": "memcached", "python-memcached": "memcached",
         "nats-py": "nats",
+        "psycopg-binary": "postgres", "psycopg-pool": "postgres", "psycopg2cffi": "postgres", "aiopg": "postgres",
+        "asyncmy": "mysql", "mysql-connector": "mysql",
+        "hiredis": "redis", "valkey": "redis", "channels-redis": "redis", "arq": "redis", "redis-om": "redis",
+        "flask-pymongo": "mongodb", "odmantic": "mongodb", "djongo": "mongodb",
+        "opensearch-py": "elasticsearch", "elasticsearch8": "elasticsearch", "pylibmc": "memcached",
     },
     "node": {
         "pg": "postgres", "postgres": "postgres", "pg-promise": "postgres", "@neondatabase/serverless": "postgres",
@@ -43,6 +48,9 @@ SERVICE_BY_DEPENDENCY: dict[str, dict[str, str]] = {
         "amqplib": "rabbitmq", "amqp-connection-manager": "rabbitmq",
         "kafkajs": "kafka", "@elastic/elasticsearch": "elasticsearch",
         "memjs": "memcached", "nats": "nats",
+        "@redis/client": "redis", "connect-redis": "redis", "bee-queue": "redis", "@fastify/redis": "redis",
+        "@fastify/postgres": "postgres", "mariadb": "mysql", "@fastify/mongodb": "mongodb",
+        "@opensearch-project/opensearch": "elasticsearch",
     },
     "go": {
         "github.com/lib/pq": "postgres", "github.com/jackc/pgx": "postgres", "github.com/jackc/pgx/v4": "postgres",
@@ -95,13 +103,18 @@ SERVICE_BY_DEPENDENCY: dict[str, dict[str, str]] = {
     "deno": {
         "npm:pg": "postgres", "npm:postgres": "postgres", "npm:redis": "redis", "npm:ioredis": "redis",
         "npm:mongodb": "mongodb", "npm:mysql2": "mysql",
+        "npm:pg-promise": "postgres", "npm:@neondatabase/serverless": "postgres", "jsr:@db/postgres": "postgres",
+        "deno.land/x/postgres": "postgres", "npm:mysql": "mysql", "deno.land/x/mysql": "mysql",
+        "jsr:@db/redis": "redis", "deno.land/x/redis": "redis", "npm:bullmq": "redis",
+        "npm:mongoose": "mongodb", "deno.land/x/mongo": "mongodb",
+        "npm:amqplib": "rabbitmq", "npm:kafkajs": "kafka", "npm:nats": "nats", "jsr:@nats-io/transport-deno": "nats",
     },
 }  # fmt: skip
 
 #: Image name (without registry path and tag) in an existing compose file -> service.
 SERVICE_BY_IMAGE: dict[str, str] = {
-    "postgres": "postgres", "postgis": "postgres", "pgvector": "postgres", "timescaledb": "postgres",
-    "mysql": "mysql", "mariadb": "mysql", "percona": "mysql",
+    "postgres": "postgres", "postgresql": "postgres", "postgis": "postgres", "pgvector": "postgres", "timescaledb": "postgres",
+    "mysql": "mysql", "mysql-server": "mysql", "mariadb": "mysql", "percona": "mysql",
     "redis": "redis", "redis-stack": "redis", "valkey": "redis", "keydb": "redis",
     "mongo": "mongodb", "mongodb": "mongodb", "mongodb-community-server": "mongodb",
     "rabbitmq": "rabbitmq", "kafka": "kafka", "cp-kafka": "kafka", "redpanda": "kafka",
@@ -136,10 +149,20 @@ SERVICE_BY_ENV_NAME: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 #: Env var names that hold secrets. Matched against the upper-cased name.
 SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|_PASS$|^PASS$|_PWD$|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-    r"_KEY$|^KEY$|_KEY_|CREDENTIAL|SALT|SIGNING|DSN$|ENCRYPTION)"
+    r"_KEY$|^KEY$|_KEY_|CREDENTIAL|SALT|SIGNING|DSN$|ENCRYPTION|CONNECTION_?STRING)"
 )
 #: Connection strings embed credentials, so they are secrets too.
-SECRET_URL_NAME = re.compile(r"^(DATABASE|DB|POSTGRES(QL)?|PG|MYSQL|REDIS|MONGO(DB)?|AMQP|RABBITMQ|CELERY_BROKER|BROKER|CACHE)_(URL|URI|DSN)$")
+#: Prefixed names count too: SQLALCHEMY_DATABASE_URI, APP_DB_URL, CELERY_RESULT_BACKEND.
+SECRET_URL_NAME = re.compile(
+    r"(^|_)(DATABASE|DB|POSTGRES(QL)?|PG|MYSQL|MARIADB|REDIS|MONGO(DB)?|AMQP|RABBITMQ|BROKER|CACHE)_(URL|URI|DSN)$"
+    r"|^CELERY_RESULT_BACKEND$"
+)
+#: Names that match SECRET_NAME but hold settings about a secret, not the secret: token
+#: lifetimes, hash algorithms, header names, paths to key files (the *_FILE convention).
+NOT_SECRET_SUFFIX = re.compile(
+    r"_(EXPIRES?|EXPIRY|EXPIRATION|EXPIRE_(MINUTES|SECONDS|HOURS|DAYS)|TTL|TIMEOUT|LIFETIME|AGE|LENGTH|"
+    r"MINUTES|SECONDS|HOURS|DAYS|ALGORITHM|HEADER|PREFIX|NAME|FILE|PATH|DIR|URL|ENDPOINT|ENABLED)$"
+)
 #: Prefixes of variables compiled into browser bundles: public by construction.
 PUBLIC_PREFIXES: tuple[str, ...] = ("NEXT_PUBLIC_", "VITE_", "REACT_APP_", "NUXT_PUBLIC_", "PUBLIC_", "EXPO_PUBLIC_", "GATSBY_")
 
@@ -152,7 +175,9 @@ def is_secret_name(name: str) -> bool:
     upper = name.upper()
     if upper.startswith(PUBLIC_PREFIXES):
         return False
-    return bool(SECRET_NAME.search(upper) or SECRET_URL_NAME.match(upper))
+    if SECRET_URL_NAME.search(upper):
+        return True
+    return bool(SECRET_NAME.search(upper)) and not NOT_SECRET_SUFFIX.search(upper)
 
 
 def service_for_env_name(name: str) -> str | None:

@@ -1,7 +1,13 @@
 """Procfile-driven apps (Heroku, Dokku, foreman): explicit process commands.
 
 A Procfile is the user's own statement of how the app runs, so its ``web``
-process beats any framework guess for the start command.
+process beats any framework guess for the start command. A Procfile is not an
+ecosystem: it never makes a folder an app by itself, it only describes an app
+some ecosystem claimed.
+
+The ``release`` process is a one-off command run before each deploy
+(migrations), not a long-running process: it is recorded as the
+``release_command`` detail only.
 """
 
 from __future__ import annotations
@@ -9,10 +15,20 @@ from __future__ import annotations
 import re
 
 from migrate.inspect.detectors.base import AppDir, Findings
-from migrate.profile import Evidence
+from migrate.profile import Evidence, Process
 
 _LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.+?)\s*$")
-_PORT_FLAG = re.compile(r"(?:--port[= ]|-p\s+|--bind[= ]\S*:|-b\s+\S*:|:)(\d{2,5})\b")
+# A fixed port in a server command line: --port 5000, -p 5000, --bind 0.0.0.0:5000, -Dserver.port=5000,
+# or a listen address ":5000" / "0.0.0.0:5000" (not "db:5432", which is another host's port).
+_PORT_FLAG = re.compile(
+    r"(?:--port[= ]|(?<!\S)-p\s*|--bind[= ]\S*?:|(?<!\S)-b\s*\S*?:|\.port=|(?:^|[\s=])(?:0\.0\.0\.0|\[::\]|localhost|127\.0\.0\.1|\*)?:)"
+    r"(\d{2,5})\b"
+)
+# ``${PORT:-5000}``: the platform's PORT, with the port the app uses when none is given.
+_PORT_FALLBACK = re.compile(r"\$\{PORT:?-(\d{2,5})\}")
+_PORT_VAR = re.compile(r"\$(?:PORT\b|\{PORT\b)")
+# The app a WSGI/ASGI server is given as its first argument: ``gunicorn myapp.wsgi``, ``uvicorn main:app``.
+_SERVED_APP = re.compile(r"\b(gunicorn|uvicorn)\s+([A-Za-z_][\w.]*(?::[\w.()'\"]+)?)(?=\s|$)")
 
 
 def detect(app: AppDir, found: Findings) -> None:
@@ -20,18 +36,61 @@ def detect(app: AppDir, found: Findings) -> None:
     text = app.read("Procfile")
     if text is None:
         return
+    release: Process | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         match = _LINE.match(raw)
-        if match and not raw.lstrip().startswith("#"):
-            evidence = Evidence(app.rel("Procfile"), number, f"Procfile {match.group(1)} process")
-            found.add_process(match.group(1), match.group(2), evidence)
-    web = found.processes.get("web") or (next(iter(found.processes.values())) if len(found.processes) == 1 else None)
-    if web is None:
-        return
-    found.set("start_command", web.command, *web.evidence)
-    port = _PORT_FLAG.search(web.command)
-    if port:
-        found.set("port", int(port.group(1)), *web.evidence)
-    release = found.processes.get("release")
+        if match is None:
+            continue
+        name, command = match.group(1), match.group(2)
+        evidence = Evidence(app.rel("Procfile"), number, f"Procfile {name} process")
+        if name == "release":
+            release = release or Process(name, command, (evidence,))
+        else:
+            found.add_process(name, command, evidence)
     if release is not None:
         found.detail("release_command", release.command)
+    web = found.processes.get("web") or (next(iter(found.processes.values())) if len(found.processes) == 1 else None)
+    if web is not None:
+        found.set("start_command", web.command, *web.evidence)
+        _port(web, found)
+        _served_app(web, found)
+
+
+def _port(web: Process, found: Findings) -> None:
+    """A port fixed on the web command line; ``$PORT`` is noted so the container sets it."""
+    fixed = _PORT_FLAG.search(web.command) or _PORT_FALLBACK.search(web.command)
+    if fixed:
+        found.set("port", int(fixed.group(1)), *web.evidence)
+    if _PORT_VAR.search(web.command):
+        found.detail("port_env", "PORT")
+
+
+def _served_app(web: Process, found: Findings) -> None:
+    """The WSGI/ASGI app the Procfile serves, so framework details agree with the start command."""
+    match = _SERVED_APP.search(web.command)
+    if match is None:
+        return
+    server, target = match.groups()
+    if server == "gunicorn":
+        # gunicorn looks for ``application`` when the target names only a module.
+        found.detail("wsgi_app", target if ":" in target else f"{target}:application")
+    elif ":" in target:
+        found.detail("asgi_app", target)
+
+
+#: The port chosen for a web process that binds ``$PORT`` when nothing else set one.
+PORT_FOR_PORT_ENV = 8000
+
+
+def port_fallback(found: Findings) -> None:
+    """A web process that binds ``$PORT`` listens where it is told: choose 8000 when no detector chose.
+
+    Runs after the ecosystem, so a framework's own default (set with the
+    same ``port_env`` convention) wins; later stages set ``PORT`` to the port.
+    """
+    web = found.processes.get("web")
+    if found.has("port") or found.details.get("port_env") != "PORT" or web is None:
+        return
+    where = web.evidence[0]
+    reason = f"the web process binds $PORT; PORT={PORT_FOR_PORT_ENV} is set for it"
+    found.set("port", PORT_FOR_PORT_ENV, Evidence(where.path, where.line, reason), default=True)

@@ -75,7 +75,7 @@ def _compose_services(app: AppDir, tree: SourceTree, path: str, folder: str, fou
         spec = services.get(key)
         image = spec.get("image") if isinstance(spec, dict) else None
         kind = service_for_image(image) if isinstance(image, str) else None
-        if kind:
+        if kind and isinstance(image, str):
             line = tree.line_of(path, rf"^\s*image:\s*['\"]?{re.escape(image)}")
             found.add_service(kind, Evidence(path, line, f"compose service {key!r} runs {image}"))
 

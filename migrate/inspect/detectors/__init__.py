@@ -16,15 +16,15 @@ from migrate.inspect.detectors.base import Ecosystem
 #: Modules of ``migrate.inspect.detectors`` defining ``ECOSYSTEM``, highest priority first.
 ECOSYSTEM_MODULES: tuple[str, ...] = (
     "python",
-    # "ruby",
-    # "php",
-    # "java",
-    # "dotnet",
-    # "go",
-    # "rust",
-    # "deno",
-    # "node",
-    # "static",
+    "ruby",
+    "php",
+    "java",
+    "dotnet",
+    "go",
+    "rust",
+    "deno",
+    "node",
+    "static",
 )
 
 

@@ -1,4 +1,12 @@
-"""Python: pip, poetry, pipenv, uv, pdm, setuptools; Django, FastAPI, Flask, Streamlit, Celery."""
+"""Python: pip, poetry, pipenv, uv, pdm, setuptools; Django, FastAPI, Starlette, Flask, Streamlit, Celery.
+
+Production servers: Django and Flask are served by gunicorn (WSGI), FastAPI and
+Starlette by uvicorn (ASGI). When the app lives in a ``src/`` layout the
+server is told where to import from: gunicorn with ``--chdir src`` (it changes
+directory and puts it on ``sys.path`` before loading the app), uvicorn with
+``--app-dir src`` (it only puts it on ``sys.path``; uvicorn has no ``--chdir``),
+celery with ``--workdir src``.
+"""
 
 from __future__ import annotations
 
@@ -15,220 +23,47 @@ from migrate.inspect.detectors.base import (
     Ecosystem,
     Findings,
     FrameworkDetector,
-    first_match,
     match_evidence,
 )
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import Evidence
 
-_MANIFESTS = ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py", "setup.cfg", "manage.py", "uv.lock", "poetry.lock")
+Hit = tuple[str, int, re.Match[str]]
+
+_LOCKFILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+_MANIFESTS = ("pyproject.toml", "requirements.txt", "Pipfile", "setup.py", "setup.cfg", *_LOCKFILES)
+#: Requirement files that hold the production dependencies, most specific first.
 _REQUIREMENT_FILES = (
     "requirements.txt",
     "requirements/production.txt",
     "requirements/prod.txt",
+    "requirements/main.txt",
     "requirements/base.txt",
     "requirements/common.txt",
     "requirements.in",
 )
+_NOT_RUNTIME_REQUIREMENTS = re.compile(r"dev|test|lint|doc|ci|local")
 _KNOWN_MINORS = tuple(f"3.{m}" for m in range(8, 15))
+#: Dependencies that make a folder a runnable app rather than a library.
 _FRAMEWORK_DEPS = ("django", "fastapi", "flask", "streamlit", "celery", "starlette", "gunicorn", "uvicorn")
-_PY = (".py",)
-
-
-# ---------------------------------------------------------------- name and runtime
-def _name(app: AppDir, found: Findings) -> None:
-    data = app.toml("pyproject.toml") or {}
-    name = _get(data, "project", "name") or _get(data, "tool", "poetry", "name")
-    if isinstance(name, str) and name:
-        found.name = (name, app.evidence("pyproject.toml", "project name", r"^\s*name\s*="))
-
-
-def _runtime(app: AppDir, found: Findings) -> None:
-    for name in (".python-version", "runtime.txt", ".tool-versions"):
-        text = app.read(name)
-        if text is None:
-            continue
-        match = re.search(r"^(?:python[- ]+)?(\d+\.\d+(?:\.\d+)?)\s*$", text, re.MULTILINE)
-        if match and (name != ".tool-versions" or "python" in match.group(0)):
-            found.set("runtime_version", match.group(1), app.evidence(name, f"pins Python {match.group(1)}", re.escape(match.group(0))))
-            return
-    spec_source = _requires_python(app)
-    if spec_source is not None:
-        spec, evidence = spec_source
-        version = _pick_minor(spec)
-        if version is not None:
-            found.set("runtime_version", version, evidence)
-            return
-    default = DEFAULT_RUNTIME["python"]
-    found.set("runtime_version", default, Evidence(app.path, None, f"no Python version pinned; using {default}"), default=True)
-
-
-def _requires_python(app: AppDir) -> tuple[str, Evidence] | None:
-    data = app.toml("pyproject.toml") or {}
-    spec = _get(data, "project", "requires-python")
-    if isinstance(spec, str):
-        return spec, app.evidence("pyproject.toml", f"requires-python {spec!r}", r"requires-python")
-    poetry = _get(data, "tool", "poetry", "dependencies", "python")
-    if isinstance(poetry, str):
-        return _poetry_spec(poetry), app.evidence("pyproject.toml", f"poetry python {poetry!r}", r"^\s*python\s*=")
-    pipfile = app.toml("Pipfile") or {}
-    pinned = _get(pipfile, "requires", "python_version") or _get(pipfile, "requires", "python_full_version")
-    if isinstance(pinned, str):
-        return f"=={pinned}.*" if pinned.count(".") == 1 else f"=={pinned}", app.evidence("Pipfile", f"python_version {pinned!r}", r"python_(full_)?version")
-    return None
-
-
-def _poetry_spec(spec: str) -> str:
-    """Poetry's ``^3.11`` / ``~3.11`` to a PEP 440 specifier."""
-    spec = spec.strip()
-    match = re.fullmatch(r"([\^~])\s*(\d+)\.(\d+)(?:\.\d+)?", spec)
-    if match:
-        major, minor = int(match.group(2)), int(match.group(3))
-        upper = f"{major + 1}.0" if match.group(1) == "^" else f"{major}.{minor + 1}"
-        return f">={major}.{minor},<{upper}"
-    return spec
-
-
-def _pick_minor(spec: str) -> str | None:
-    """The default Python if ``spec`` allows it, else the newest known minor it allows."""
-    try:
-        allowed = SpecifierSet(spec)
-    except InvalidSpecifier:
-        return None
-    default = DEFAULT_RUNTIME["python"]
-    if allowed.contains(default + ".0") or allowed.contains(default):
-        return default
-    matching = [v for v in _KNOWN_MINORS if allowed.contains(v + ".0") or allowed.contains(v)]
-    return matching[-1] if matching else None
-
-
-# ---------------------------------------------------------------- package manager
-_INSTALL = {
-    "uv": "uv sync --frozen --no-dev",
-    "poetry": "poetry install --only main --no-root",
-    "pdm": "pdm install --prod --frozen-lockfile",
-    "pipenv": "pipenv install --deploy",
-    "setuptools": "pip install .",
+#: Extras that pull in a package later stages care about (a server, a database driver).
+_IMPLIED_BY_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
+    "fastapi": {"standard": ("uvicorn",), "all": ("uvicorn",)},
+    "celery": {"redis": ("redis",), "mongodb": ("pymongo",)},
+    "sqlalchemy": {
+        "postgresql": ("psycopg2",),
+        "postgresql-psycopg": ("psycopg",),
+        "postgresql-asyncpg": ("asyncpg",),
+        "mysql": ("mysqlclient",),
+        "pymysql": ("pymysql",),
+    },
 }
-
-
-def _package_manager(app: AppDir, found: Findings) -> None:
-    data = app.toml("pyproject.toml") or {}
-    checks: tuple[tuple[str, str | None, str, str | None], ...] = (
-        ("uv", "uv.lock", "uv lockfile", None),
-        ("poetry", "poetry.lock", "poetry lockfile", None),
-        ("pdm", "pdm.lock", "pdm lockfile", None),
-        ("pipenv", "Pipfile.lock", "pipenv lockfile", None),
-        ("pipenv", "Pipfile", "Pipfile", None),
-        ("poetry", "pyproject.toml", "[tool.poetry] section", "poetry"),
-        ("pdm", "pyproject.toml", "[tool.pdm] section", "pdm"),
-        ("uv", "pyproject.toml", "[tool.uv] section", "uv"),
-    )
-    for manager, file, reason, tool_key in checks:
-        if file and app.has(file) and (tool_key is None or _get(data, "tool", tool_key) is not None):
-            pattern = rf"^\[tool\.{tool_key}" if tool_key else None
-            found.set("package_manager", manager, app.evidence(file, reason, pattern))
-            found.detail("install_command", _INSTALL[manager])
-            return
-    requirements = _requirements_file(app)
-    if requirements is not None:
-        found.set("package_manager", "pip", app.evidence(requirements, "pip requirements file"))
-        found.detail("requirements_file", requirements)
-        found.detail("install_command", f"pip install -r {requirements}")
-        return
-    for file in ("setup.py", "setup.cfg", "pyproject.toml"):
-        if app.has(file):
-            manager = "setuptools" if file != "pyproject.toml" or _uses_setuptools(data) else "pip"
-            found.set("package_manager", manager, app.evidence(file, "installable project, no lockfile"))
-            found.detail("install_command", "pip install .")
-            return
-
-
-def _uses_setuptools(data: dict[str, Any]) -> bool:
-    backend = _get(data, "build-system", "build-backend")
-    return not isinstance(backend, str) or backend.startswith("setuptools")
-
-
-def _requirements_file(app: AppDir) -> str | None:
-    for name in _REQUIREMENT_FILES:
-        if app.has(name):
-            return name
-    others = [n for n in app.glob("requirements*.txt") if not re.search(r"dev|test|lint|doc", n)]
-    return others[0] if others else None
-
-
-# ---------------------------------------------------------------- dependencies
-def _collect_dependencies(app: AppDir, found: Findings) -> None:
-    requirements = _requirements_file(app)
-    if requirements is not None:
-        _requirements(app, requirements, found, depth=0)
-    data = app.toml("pyproject.toml") or {}
-    for spec in _get(data, "project", "dependencies") or []:
-        if isinstance(spec, str):
-            _add_requirement(app, "pyproject.toml", spec, found)
-    poetry = _get(data, "tool", "poetry", "dependencies")
-    if isinstance(poetry, dict):
-        for name in poetry:
-            if name.lower() != "python":
-                _add_named(app, "pyproject.toml", name, found)
-    pipfile = app.toml("Pipfile") or {}
-    packages = pipfile.get("packages")
-    if isinstance(packages, dict):
-        for name in packages:
-            _add_named(app, "Pipfile", name, found)
-    for file in ("setup.py", "setup.cfg"):
-        text = app.read(file)
-        if text and "install_requires" in text:
-            block = text[text.index("install_requires") :]
-            for spec in re.findall(r"[\"']([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*[<>=!~;\"']", block[:2000]):
-                _add_named(app, file, spec, found)
-            for spec in re.findall(r"^\s+([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[<>=!~;]|$)", block[:2000], re.MULTILINE):
-                _add_named(app, file, spec, found)
-
-
-def _requirements(app: AppDir, name: str, found: Findings, depth: int) -> None:
-    text = app.read(name)
-    if text is None or depth > 3:
-        return
-    folder = name.rpartition("/")[0]
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #")[0].strip()
-        if not line or line.startswith("#"):
-            continue
-        include = re.match(r"^(?:-r|--requirement)\s*(\S+)", line)
-        if include:
-            target = f"{folder}/{include.group(1)}" if folder else include.group(1)
-            _requirements(app, target, found, depth + 1)
-            continue
-        if line.startswith("-"):
-            continue
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
-            continue
-        found.add_dep(canonicalize_name(requirement.name), Evidence(app.rel(name), number, f"requires {requirement.name}"))
-
-
-def _add_requirement(app: AppDir, file: str, spec: str, found: Findings) -> None:
-    try:
-        name = Requirement(spec).name
-    except InvalidRequirement:
-        return
-    _add_named(app, file, name, found)
-
-
-def _add_named(app: AppDir, file: str, name: str, found: Findings) -> None:
-    canonical = canonicalize_name(name)
-    if canonical in found.deps:
-        return
-    pattern = r"[\"'\s]" + re.escape(name) + r"\b"
-    evidence = app.evidence(file, f"requires {name}", pattern)
-    if evidence.line is None:
-        evidence = app.evidence(file, f"requires {name}", r"(?i)^" + re.escape(name) + r"\b")
-    found.add_dep(canonical, evidence)
+_PY = (".py",)
+_TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest|tests)\.py$")
 
 
 def _get(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` through dicts only; None as soon as a level is missing or not a dict."""
     for key in keys:
         if not isinstance(data, dict):
             return None
@@ -236,27 +71,365 @@ def _get(data: Any, *keys: str) -> Any:
     return data
 
 
-# ---------------------------------------------------------------- frameworks
-def _module_of(app: AppDir, path: str) -> str:
-    """Dotted module name of a tree-relative ``.py`` path, relative to the app (and its ``src/``)."""
-    rel = path[len(app.path) + 1 :] if app.path != "." else path
-    rel = rel.removeprefix("src/")
-    return rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+def _pyproject(app: AppDir) -> dict[str, Any]:
+    return app.toml("pyproject.toml") or {}
 
 
-def _app_dir_flag(app: AppDir, path: str) -> str:
-    rel = path[len(app.path) + 1 :] if app.path != "." else path
-    return " --chdir src" if rel.startswith("src/") else ""
+def _line(app: AppDir, file: str, anchor: str | None, pattern: str) -> int | None:
+    """The line of the first ``pattern`` match after the first ``anchor`` match (a TOML table, a keyword)."""
+    text = app.read(file)
+    if text is None:
+        return None
+    start = re.search(anchor, text, re.MULTILINE) if anchor else None
+    if anchor and start is None:
+        return None
+    match = re.compile(pattern, re.MULTILINE).search(text, start.end() if start else 0)
+    return None if match is None else text.count("\n", 0, match.start()) + 1
 
 
-_PORT_KWARG = re.compile(r"\b(?:app\.run|uvicorn\.run|web\.run_app|\.run_server|run)\([^)]*\bport\s*=\s*(\d{2,5})")
+def _rel_to_app(app: AppDir, path: str) -> str:
+    return path[len(app.path) + 1 :] if app.path != "." else path
 
 
-def _port(app: AppDir, found: Findings, default: int, why: str) -> None:
-    hit = first_match(app, _PY, _PORT_KWARG)
-    if hit is not None:
-        found.set("port", int(hit[2].group(1)), match_evidence(hit, "port passed in code"))
-    found.set("port", default, Evidence(app.path, None, why), default=True)
+# ---------------------------------------------------------------- name and runtime
+def _name(app: AppDir, found: Findings) -> None:
+    data = _pyproject(app)
+    for table in ("project", "tool.poetry"):
+        name = _get(data, *table.split("."), "name")
+        if isinstance(name, str) and name:
+            line = _line(app, "pyproject.toml", rf"^\[{re.escape(table)}\]", r"^\s*name\s*=")
+            found.name = (name, Evidence(app.rel("pyproject.toml"), line, "project name"))
+            return
+
+
+_VERSION = r"(\d+\.\d+(?:\.\d+)?)"
+#: Files that pin the interpreter, in order of precedence, and how each spells a CPython version.
+_VERSION_FILES = (
+    (".python-version", re.compile(rf"^[ \t]*(?:cpython-|python-?)?{_VERSION}[ \t]*$", re.MULTILINE)),
+    ("runtime.txt", re.compile(rf"^[ \t]*python-{_VERSION}[ \t]*$", re.MULTILINE)),
+    (".tool-versions", re.compile(rf"^[ \t]*python[ \t]+{_VERSION}\b", re.MULTILINE)),
+)
+
+
+def _runtime(app: AppDir, found: Findings) -> None:
+    """The Python version: a version file, then a project constraint, then the default."""
+    for source in (_version_file, _requires_python, _poetry_python, _pipfile_python):
+        result = source(app, found)
+        if result is not None:
+            found.set("runtime_version", result[0], result[1])
+            return
+    default = DEFAULT_RUNTIME["python"]
+    found.set("runtime_version", default, Evidence(app.path, None, f"no Python version pinned; using {default}"), default=True)
+
+
+def _version_file(app: AppDir, found: Findings) -> tuple[str, Evidence] | None:
+    for name, pattern in _VERSION_FILES:
+        text = app.read(name)
+        if text is None:
+            continue
+        match = pattern.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            return match.group(1), Evidence(app.rel(name), line, f"pins Python {match.group(1)}")
+        if name != ".tool-versions":  # .tool-versions pins other tools too; elsewhere it is a wrong pin
+            found.warnings.append(f"{app.rel(name)} does not pin a CPython version (like 3.12); ignored")
+    return None
+
+
+def _requires_python(app: AppDir, found: Findings) -> tuple[str, Evidence] | None:
+    spec = _get(_pyproject(app), "project", "requires-python")
+    if not isinstance(spec, str):
+        return None
+    line = _line(app, "pyproject.toml", None, r"^\s*requires-python\s*=")
+    return _from_constraint(app, found, [spec], f"requires-python {spec!r}", Evidence(app.rel("pyproject.toml"), line, ""))
+
+
+def _poetry_python(app: AppDir, found: Findings) -> tuple[str, Evidence] | None:
+    spec = _get(_pyproject(app), "tool", "poetry", "dependencies", "python")
+    if not isinstance(spec, str):
+        return None
+    line = _line(app, "pyproject.toml", r"^\[tool\.poetry\.dependencies\]", r"^\s*python\s*=")
+    where = Evidence(app.rel("pyproject.toml"), line, "")
+    return _from_constraint(app, found, _poetry_spec(spec), f"poetry python {spec!r}", where)
+
+
+def _pipfile_python(app: AppDir, found: Findings) -> tuple[str, Evidence] | None:
+    requires = _get(app.toml("Pipfile"), "requires")
+    for key in ("python_full_version", "python_version"):
+        pinned = _get(requires, key)
+        if isinstance(pinned, str) and re.fullmatch(_VERSION, pinned.strip()):
+            line = _line(app, "Pipfile", r"^\[requires\]", rf"^\s*{key}\s*=")
+            return pinned.strip(), Evidence(app.rel("Pipfile"), line, f"{key} {pinned!r}")
+    return None
+
+
+def _from_constraint(
+    app: AppDir, found: Findings, specs: list[str], what: str, where: Evidence
+) -> tuple[str, Evidence] | None:
+    """The version a constraint selects: the default Python if it allows it, else its newest known minor."""
+    allowed = _specifier_sets(specs)
+    version = _pick_minor(allowed)
+    if version is None:
+        problem = "is not a valid version constraint" if not allowed else "allows no known Python 3 version"
+        found.warnings.append(f"{where.path}: {what} {problem}; ignored")
+        return None
+    how = "allows the default" if version == DEFAULT_RUNTIME["python"] else "newest version it allows is"
+    return version, Evidence(where.path, where.line, f"{what}: {how} {version}")
+
+
+def _poetry_spec(spec: str) -> list[str]:
+    """Poetry's constraint syntax as PEP 440 specifiers, one per ``||`` alternative."""
+    return [_poetry_alternative(alt) for alt in spec.split("||")]
+
+
+def _poetry_alternative(alternative: str) -> str:
+    # ">= 3.9, < 4" and ">=3.9 <4" both mean an intersection: glue operators to versions, then split.
+    glued = re.sub(r"([<>=!~^]=?)\s+", r"\1", alternative.strip())
+    return ",".join(t for t in (_poetry_term(term) for term in re.split(r"[,\s]+", glued) if term) if t)
+
+
+def _poetry_term(term: str) -> str:
+    caret = re.fullmatch(r"\^(\d+)(?:\.(\d+))?(?:\.\d+)?", term)
+    if caret:
+        return f">={term[1:]},<{int(caret.group(1)) + 1}"
+    tilde = re.fullmatch(r"~(\d+)(?:\.(\d+))?(?:\.\d+)?", term)
+    if tilde:
+        major, minor = int(tilde.group(1)), tilde.group(2)
+        upper = f"{major}.{int(minor) + 1}" if minor is not None else f"{major + 1}"
+        return f">={term[1:]},<{upper}"
+    if term == "*":
+        return ""
+    if re.fullmatch(r"\d+(?:\.\d+)*(?:\.\*)?", term):
+        return f"=={term.removesuffix('.*')}.*"  # Poetry's bare "3.11" and "3.11.*" mean that release line
+    return term
+
+
+def _specifier_sets(specs: list[str]) -> list[SpecifierSet]:
+    allowed: list[SpecifierSet] = []
+    for spec in specs:
+        try:
+            allowed.append(SpecifierSet(spec))
+        except InvalidSpecifier:
+            continue
+    return allowed
+
+
+def _pick_minor(allowed: list[SpecifierSet]) -> str | None:
+    """The default Python if any of ``allowed`` contains it, else the newest known minor one contains."""
+
+    def ok(minor: str) -> bool:
+        # Some release of the line will do: ">=3.10.2" allows 3.10.
+        return any(s.contains(f"{minor}.{patch}") for s in allowed for patch in range(30))
+
+    default = DEFAULT_RUNTIME["python"]
+    if ok(default):
+        return default
+    matching = [v for v in _KNOWN_MINORS if ok(v)]
+    return matching[-1] if matching else None
+
+
+# ---------------------------------------------------------------- package manager
+#: (manager, file that proves it, reason, [tool.X] table it needs in pyproject.toml, install command)
+_MANAGERS: tuple[tuple[str, str, str, str | None, str], ...] = (
+    ("uv", "uv.lock", "uv lockfile", None, "uv sync --frozen --no-dev"),
+    ("poetry", "poetry.lock", "poetry lockfile", None, "poetry install --only main --no-root"),
+    ("pdm", "pdm.lock", "pdm lockfile", None, "pdm install --prod --frozen-lockfile"),
+    ("pipenv", "Pipfile.lock", "pipenv lockfile", None, "pipenv install --deploy"),
+    ("pipenv", "Pipfile", "Pipfile without a lockfile", None, "pipenv install"),
+    ("poetry", "pyproject.toml", "[tool.poetry] table, no lockfile", "poetry", "poetry install --only main --no-root"),
+    ("pdm", "pyproject.toml", "[tool.pdm] table, no lockfile", "pdm", "pdm install --prod"),
+    ("uv", "pyproject.toml", "[tool.uv] table, no lockfile", "uv", "uv sync --no-dev"),
+)
+
+
+def _package_manager(app: AppDir, found: Findings) -> None:
+    data = _pyproject(app)
+    for manager, file, reason, tool, install in _MANAGERS:
+        if app.has(file) and (tool is None or _get(data, "tool", tool) is not None):
+            found.set("package_manager", manager, app.evidence(file, reason, rf"^\[tool\.{tool}\b" if tool else None))
+            found.detail("install_command", install)
+            return
+    requirements = _requirements_file(app)
+    if requirements is not None:
+        found.set("package_manager", "pip", app.evidence(requirements, "pip requirements file"))
+        found.detail("requirements_file", requirements)
+        found.detail("install_command", f"pip install -r {requirements}")
+        return
+    _installable_project(app, found, data)
+
+
+def _installable_project(app: AppDir, found: Findings, data: dict[str, Any]) -> None:
+    """setup.py / setup.cfg, or a pyproject.toml with no tool's table: ``pip install .``."""
+    for file in ("setup.py", "setup.cfg", "pyproject.toml"):
+        if not app.has(file):
+            continue
+        backend = _get(data, "build-system", "build-backend")
+        uses_setuptools = file != "pyproject.toml" or not isinstance(backend, str) or backend.startswith("setuptools")
+        manager = "setuptools" if uses_setuptools else "pip"
+        why = "setuptools project, no lockfile" if uses_setuptools else f"installable project ({backend}), no lockfile"
+        found.set("package_manager", manager, app.evidence(file, why))
+        found.detail("install_command", "pip install .")
+        return
+
+
+def _requirements_file(app: AppDir) -> str | None:
+    for name in _REQUIREMENT_FILES:
+        if app.has(name):
+            return name
+    others = [n for n in app.glob("requirements*.txt") if not _NOT_RUNTIME_REQUIREMENTS.search(n.lower())]
+    return others[0] if others else None
+
+
+# ---------------------------------------------------------------- dependencies
+def _collect_dependencies(app: AppDir, found: Findings) -> None:
+    """Runtime dependencies from every manifest (dev groups and extras are not runtime)."""
+    requirements = _requirements_file(app)
+    if requirements is not None:
+        _requirements(app, requirements, found, seen=set())
+    data = _pyproject(app)
+    dependencies = _get(data, "project", "dependencies")
+    if isinstance(dependencies, list):
+        for spec in dependencies:
+            _add_requirement(app, "pyproject.toml", spec, found, r"^\s*dependencies\s*=")
+    _poetry_dependencies(app, _get(data, "tool", "poetry", "dependencies"), found)
+    _table_dependencies(app, "Pipfile", _get(app.toml("Pipfile"), "packages"), r"^\[packages\]", found)
+    _setup_dependencies(app, found)
+
+
+def _requirements(app: AppDir, name: str, found: Findings, seen: set[str]) -> None:
+    """One requirements file, following ``-r`` includes (relative to the including file)."""
+    text = app.read(name)
+    if text is None or name in seen:
+        return
+    seen.add(name)
+    folder = name.rpartition("/")[0]
+    for number, line in _logical_lines(text):
+        include = re.match(r"^(?:-r|--requirement)[=\s]*(\S+)", line)
+        if include:
+            target = _normalise(f"{folder}/{include.group(1)}" if folder else include.group(1))
+            if target is not None:
+                _requirements(app, target, found, seen)
+        elif not line.startswith("-"):
+            _add_parsed(app, name, line.split(" --")[0], found, number)
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """``(first line number, line)`` with comments dropped and ``\\`` continuations joined (pip-compile output)."""
+    result: list[tuple[int, str]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].rstrip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = (pending + line).strip()
+        pending = ""
+        if line:
+            result.append((start, line))
+    return result
+
+
+def _normalise(path: str) -> str | None:
+    """``a/./b/../c`` as ``a/c``; None when the path leaves the app folder."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _add_parsed(app: AppDir, file: str, spec: str, found: Findings, line: int | None) -> None:
+    try:
+        requirement = Requirement(spec)
+    except InvalidRequirement:
+        return  # URLs, editable installs, options: nothing to learn about services
+    _add_dep(found, requirement.name, requirement.extras, Evidence(app.rel(file), line, f"requires {requirement.name}"))
+
+
+def _add_requirement(app: AppDir, file: str, spec: Any, found: Findings, anchor: str) -> None:
+    """A PEP 508 string from a TOML list; its line is looked up after ``anchor``."""
+    if not isinstance(spec, str):
+        return
+    try:
+        name = Requirement(spec).name
+    except InvalidRequirement:
+        return
+    _add_parsed(app, file, spec, found, _dep_line(app, file, anchor, name))
+
+
+def _poetry_dependencies(app: AppDir, table: Any, found: Findings) -> None:
+    if not isinstance(table, dict):
+        return
+    anchor = r"^\[tool\.poetry\.dependencies\]"
+    runtime = {k: v for k, v in table.items() if k.lower() != "python" and not _get(v, "optional")}
+    _table_dependencies(app, "pyproject.toml", runtime, anchor, found)
+
+
+def _table_dependencies(app: AppDir, file: str, table: Any, anchor: str, found: Findings) -> None:
+    """``name = "spec"`` or ``name = {version = ..., extras = [...]}`` tables (Poetry, Pipfile)."""
+    if not isinstance(table, dict):
+        return
+    for name, value in table.items():
+        extras = _get(value, "extras")
+        extras_set = {e for e in extras if isinstance(e, str)} if isinstance(extras, list) else set()
+        evidence = Evidence(app.rel(file), _dep_line(app, file, anchor, name), f"requires {name}")
+        _add_dep(found, name, extras_set, evidence)
+
+
+def _setup_dependencies(app: AppDir, found: Findings) -> None:
+    """``install_requires`` in setup.py (a list literal) or setup.cfg (an indented block)."""
+    text = app.read("setup.py") or ""
+    block = re.search(r"install_requires\s*=\s*\[(.*?)\]", text, re.DOTALL)
+    for spec in re.findall(r"[\"']([^\"']+)[\"']", block.group(1)) if block else []:
+        _add_requirement(app, "setup.py", spec, found, r"install_requires")
+    text = app.read("setup.cfg") or ""
+    block = re.search(r"^install_requires\s*=[ \t]*(.*?)(?=^\S|\Z)", text, re.DOTALL | re.MULTILINE)
+    for spec in block.group(1).splitlines() if block else []:
+        if spec.strip() and not spec.strip().startswith("#"):
+            _add_requirement(app, "setup.cfg", spec.strip(), found, r"^install_requires\s*=")
+
+
+def _dep_line(app: AppDir, file: str, anchor: str, name: str) -> int | None:
+    """The line naming dependency ``name`` after ``anchor``: at a line start, else quoted anywhere."""
+    escaped = re.escape(name)
+    return _line(app, file, anchor, rf"(?i)^[ \t]*[\"']?{escaped}(?![\w.-])") or _line(
+        app, file, anchor, rf"(?i)[\"']{escaped}(?![\w.-])"
+    )
+
+
+def _add_dep(found: Findings, name: str, extras: set[str], evidence: Evidence) -> None:
+    canonical = canonicalize_name(name)
+    found.add_dep(canonical, evidence)
+    for extra in sorted(extras):
+        for implied in _IMPLIED_BY_EXTRA.get(canonical, {}).get(canonicalize_name(extra), ()):
+            reason = f"requires {name}[{extra}], which installs {implied}"
+            found.add_dep(implied, Evidence(evidence.path, evidence.line, reason))
+
+
+# ---------------------------------------------------------------- code search
+def _find(app: AppDir, pattern: re.Pattern[str]) -> Hit | None:
+    """The first match of ``pattern`` in the app's Python files, test files excluded."""
+    return next((h for h in app.grep(_PY, pattern) if not _TEST_FILE.search(_rel_to_app(app, h[0]))), None)
+
+
+def _import_root(app: AppDir, path: str, base: str | None = None) -> tuple[str, str]:
+    """``(dotted module, folder to import from)`` of a tree-relative ``.py`` path.
+
+    The folder is ``base`` when given (Django: where manage.py is), else ``src`` for a
+    ``src/`` layout, else the app folder (``""``).
+    """
+    rel = _rel_to_app(app, path)
+    if base is None:
+        base = "src" if rel.startswith("src/") else ""
+    if base and rel.startswith(base + "/"):
+        rel = rel[len(base) + 1 :]
+    return rel.removesuffix(".py").removesuffix("/__init__").replace("/", "."), base
 
 
 def _needs(found: Findings, dependency: str, why: str) -> None:
@@ -265,79 +438,167 @@ def _needs(found: Findings, dependency: str, why: str) -> None:
         found.detail("extra_dependency", dependency)
 
 
-def _celery_worker(app: AppDir, found: Findings, module: str) -> None:
-    if "celery" in found.deps:
-        found.add_process("worker", f"celery -A {module} worker --loglevel=INFO", found.deps["celery"])
+def _serve(found: Findings, command: str, evidence: Evidence, server: str, why_port: str) -> None:
+    """Set a production start command; the port is the one it binds (8000), with the reason why."""
+    if not found.set("start_command", command, evidence):
+        return  # a Procfile said how to start it: its command and port stand
+    _needs(found, server, "the production server in the start command")
+    reason = f"the start command binds {server} to port 8000 ({why_port})"
+    found.set("port", 8000, Evidence(evidence.path, evidence.line, reason), default=True)
 
 
+_CELERY_APP = re.compile(r"^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:celery\.)?Celery\(", re.MULTILINE)
+_BEAT = re.compile(r"\bbeat_schedule\b|^CELERY_BEAT_SCHEDULE\s*=", re.MULTILINE)
+
+
+def _celery_command(app: AppDir, hit: Hit, role: str, base: str | None) -> str:
+    module, base = _import_root(app, hit[0], base)
+    # "proj/celery.py" is found by "-A proj" (Celery looks in proj.celery), the form Django documents.
+    module = module.removesuffix(".celery") or module
+    workdir = f" --workdir {base}" if base else ""
+    return f"celery{workdir} -A {module} {role} --loglevel=INFO"
+
+
+def _celery_processes(app: AppDir, found: Findings, base: str | None = None) -> Hit | None:
+    """A ``worker`` process (and ``beat`` when a schedule is defined) next to a web app."""
+    if "celery" not in found.deps:
+        return None
+    hit = _find(app, _CELERY_APP)
+    if hit is None:
+        found.warnings.append("celery is a dependency but no Celery() app object was found; no worker process")
+        return None
+    found.add_process("worker", _celery_command(app, hit, "worker", base), match_evidence(hit, "Celery app object"))
+    beat = _find(app, _BEAT)
+    if beat is not None:
+        found.add_process("beat", _celery_command(app, hit, "beat", base), match_evidence(beat, "periodic task schedule"))
+    return hit
+
+
+# ---------------------------------------------------------------- frameworks
 class DjangoDetector(FrameworkDetector):
-    """Django, served by gunicorn (WSGI) or uvicorn (ASGI with Channels)."""
+    """Django: gunicorn on the WSGI module (uvicorn on the ASGI one with Channels), migrate on release."""
 
     name = "django"
     _SETTINGS = re.compile(r"DJANGO_SETTINGS_MODULE[\"']\s*,\s*[\"']([\w.]+)[\"']")
     _WSGI = re.compile(r"^WSGI_APPLICATION\s*=\s*[\"']([\w.]+)\.application[\"']", re.MULTILINE)
+    _ASGI = re.compile(r"^ASGI_APPLICATION\s*=\s*[\"']([\w.]+)\.application[\"']", re.MULTILINE)
+    _WSGI_FILE = re.compile(r"^application\s*=\s*get_wsgi_application\(", re.MULTILINE)
+    _STATIC_ROOT = re.compile(r"^STATIC_ROOT\s*=\s*(?!None\b)\S", re.MULTILINE)
 
     def detect(self, app: AppDir, found: Findings) -> bool:
-        """Match on a ``django`` dependency or a ``manage.py``."""
-        evidence = found.dep("django") or (app.evidence("manage.py", "Django manage.py") if app.has("manage.py") else None)
+        """Match on a ``django`` dependency or a ``manage.py``; find the WSGI module and manage.py."""
+        manage = self._manage_py(app)
+        evidence = found.dep("django") or (app.evidence(manage, "Django manage.py") if manage else None)
         if evidence is None:
             return False
         found.set("framework", self.name, evidence)
-        project = self._project(app)
-        wsgi = first_match(app, _PY, self._WSGI)
-        module = wsgi[2].group(1) if wsgi else (f"{project}.wsgi" if project else None)
-        if module is None:
-            found.warnings.append("could not find the Django WSGI module (WSGI_APPLICATION)")
-            return True
-        why = match_evidence(wsgi, "WSGI_APPLICATION") if wsgi else app.evidence("manage.py", f"settings module {project}.settings")
-        found.set("start_command", f"gunicorn {module}:application --bind 0.0.0.0:8000", why)
-        _needs(found, "gunicorn", "the production WSGI server")
-        _port(app, found, 8000, "gunicorn's default port")
-        found.detail("wsgi_module", module)
-        found.detail("release_command", "python manage.py migrate --noinput")
-        static_root = first_match(app, _PY, re.compile(r"^STATIC_ROOT\s*=", re.MULTILINE))
-        if static_root is not None:
-            found.set("build_command", "python manage.py collectstatic --noinput", match_evidence(static_root, "STATIC_ROOT is set"))
-        _celery_worker(app, found, project or module.split(".")[0])
+        # Django puts manage.py's folder on sys.path: modules are relative to it.
+        base = manage.rpartition("/")[0] if manage else None
+        self._settings(app, found, manage)
+        if not self._asgi(app, found, base):
+            self._wsgi(app, found, manage, base)
+        if manage is not None:
+            self._manage_commands(app, found, manage)
+        _celery_processes(app, found, base)
         return True
 
-    def _project(self, app: AppDir) -> str | None:
-        text = app.read("manage.py") or ""
-        match = self._SETTINGS.search(text)
-        return match.group(1).rsplit(".", 1)[0] if match else None
+    def _manage_py(self, app: AppDir) -> str | None:
+        """manage.py in the app folder, its ``src/``, or one folder down (``backend/manage.py``)."""
+        candidates = ["manage.py", "src/manage.py"] + [f"{d}/manage.py" for d in app.dirs()]
+        return next((c for c in candidates if app.has(c)), None)
+
+    def _settings(self, app: AppDir, found: Findings, manage: str | None) -> None:
+        match = self._SETTINGS.search(app.read(manage) or "") if manage else None
+        found.detail("django_settings_module", match.group(1) if match else None)
+
+    def _wsgi(self, app: AppDir, found: Findings, manage: str | None, base: str | None) -> None:
+        located = self._wsgi_module(app, manage, base)
+        if located is None:
+            found.warnings.append("could not find the Django WSGI module (WSGI_APPLICATION or a wsgi.py)")
+            return
+        module, base, evidence = located
+        chdir = f" --chdir {base}" if base else ""
+        command = f"gunicorn {module}:application --bind 0.0.0.0:8000{chdir}"
+        _serve(found, command, evidence, "gunicorn", "gunicorn's default port, and Django's runserver default")
+        found.detail("wsgi_module", module)
+
+    def _wsgi_module(self, app: AppDir, manage: str | None, base: str | None) -> tuple[str, str, Evidence] | None:
+        """``(module, import folder, evidence)``: WSGI_APPLICATION, else a wsgi.py, else beside the settings."""
+        hit = _find(app, self._WSGI)
+        if hit is not None:
+            return hit[2].group(1), _import_root(app, hit[0], base)[1], match_evidence(hit, "WSGI_APPLICATION")
+        hit = _find(app, self._WSGI_FILE)
+        if hit is not None:
+            module, root = _import_root(app, hit[0], base)
+            return module, root, match_evidence(hit, "WSGI application module")
+        match = self._SETTINGS.search(app.read(manage) or "") if manage else None
+        if manage is None or match is None:
+            return None
+        line = app.tree.line_of(app.rel(manage), self._SETTINGS)
+        module = match.group(1).split(".")[0] + ".wsgi"
+        why = f"settings module {match.group(1)}; startproject puts wsgi.py beside it"
+        return module, base or "", Evidence(app.rel(manage), line, why)
+
+    def _asgi(self, app: AppDir, found: Findings, base: str | None) -> bool:
+        """Django Channels apps serve websockets too: uvicorn on ASGI_APPLICATION."""
+        if found.dep("channels", "daphne") is None:
+            return False
+        hit = _find(app, self._ASGI)
+        if hit is None:
+            return False
+        module, root = hit[2].group(1), _import_root(app, hit[0], base)[1]
+        app_dir = f" --app-dir {root}" if root else ""
+        command = f"uvicorn {module}:application --host 0.0.0.0 --port 8000 --proxy-headers{app_dir}"
+        _serve(found, command, match_evidence(hit, "ASGI_APPLICATION (Channels)"), "uvicorn", "uvicorn's default port")
+        found.detail("asgi_app", f"{module}:application")
+        return True
+
+    def _manage_commands(self, app: AppDir, found: Findings, manage: str) -> None:
+        found.detail("release_command", f"python {manage} migrate --noinput")
+        static_root = _find(app, self._STATIC_ROOT)
+        if static_root is not None:
+            why = match_evidence(static_root, "STATIC_ROOT is set, so static files are collected at build time")
+            found.set("build_command", f"python {manage} collectstatic --noinput", why)
 
 
 class AsgiDetector(FrameworkDetector):
-    """FastAPI and Starlette, served by uvicorn."""
+    """FastAPI and Starlette, served by uvicorn: a module-level app, or a factory (``--factory``)."""
 
     def __init__(self, name: str, constructor: str) -> None:
         self.name = name  # type: ignore[misc]
-        self._pattern = re.compile(rf"^(\w+)\s*(?::\s*\w+\s*)?=\s*{constructor}\(", re.MULTILINE)
+        self._object = re.compile(rf"^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:{name}\.)?{constructor}\(", re.MULTILINE)
+        self._built = re.compile(r"^(app|application|api)\s*(?::\s*[\w.]+\s*)?=\s*(?:create_app|get_app|get_application|make_app)\(", re.MULTILINE)
+        self._factory = re.compile(rf"^(?:async\s+)?def (create_app|get_app|get_application|make_app)\([^)]*\)\s*->\s*{constructor}\b", re.MULTILINE)
 
     def detect(self, app: AppDir, found: Findings) -> bool:
-        """Match on the dependency; find the module-level app object."""
+        """Match on the dependency; find the app object or factory."""
         evidence = found.dep(self.name)
         if evidence is None:
             return False
         found.set("framework", self.name, evidence)
-        hit = first_match(app, _PY, self._pattern)
-        if hit is None:
+        hit = _find(app, self._object) or _find(app, self._built)
+        factory = None if hit else _find(app, self._factory)
+        chosen = hit or factory
+        if chosen is None:
             found.warnings.append(f"could not find the {self.name} app object")
             return True
-        target = f"{_module_of(app, hit[0])}:{hit[2].group(1)}"
-        src = " --app-dir src" if _app_dir_flag(app, hit[0]) else ""
-        found.set("start_command", f"uvicorn {target} --host 0.0.0.0 --port 8000 --proxy-headers{src}", match_evidence(hit, f"{self.name} app object"))
-        _needs(found, "uvicorn", "the production ASGI server")
-        _port(app, found, 8000, "uvicorn's usual port")
+        module, base = _import_root(app, chosen[0])
+        target = f"{module}:{chosen[2].group(1)}"
+        flags = (" --factory" if factory else "") + (f" --app-dir {base}" if base else "")
+        command = f"uvicorn {target} --host 0.0.0.0 --port 8000 --proxy-headers{flags}"
+        reason = f"{self.name} app factory" if factory else f"{self.name} app object"
+        _serve(found, command, match_evidence(chosen, reason), "uvicorn", "uvicorn's default port")
         found.detail("asgi_app", target)
+        _celery_processes(app, found)
         return True
 
 
 class FlaskDetector(FrameworkDetector):
-    """Flask, served by gunicorn; app object or ``create_app()`` factory."""
+    """Flask, served by gunicorn: an app object, an app built by a factory, or the factory itself."""
 
     name = "flask"
-    _APP = re.compile(r"^(\w+)\s*=\s*Flask\(", re.MULTILINE)
+    _APP = re.compile(r"^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:flask\.)?Flask\(", re.MULTILINE)
+    _BUILT = re.compile(r"^(\w+)\s*=\s*(?:create_app|make_app)\(", re.MULTILINE)
     _FACTORY = re.compile(r"^def (create_app|make_app)\(", re.MULTILINE)
 
     def detect(self, app: AppDir, found: Findings) -> bool:
@@ -346,21 +607,33 @@ class FlaskDetector(FrameworkDetector):
         if evidence is None:
             return False
         found.set("framework", self.name, evidence)
-        hit = first_match(app, _PY, self._APP)
-        factory = None if hit else first_match(app, _PY, self._FACTORY)
-        chosen = hit or factory
-        if chosen is None:
+        located = self._target(app)
+        if located is None:
             found.warnings.append("could not find the Flask app object or factory")
             return True
-        target = f"{_module_of(app, chosen[0])}:{chosen[2].group(1)}" + ("()" if factory else "")
-        reason = "Flask app object" if hit else "Flask app factory"
-        cmd = f"gunicorn '{target}' --bind 0.0.0.0:8000" if factory else f"gunicorn {target} --bind 0.0.0.0:8000"
-        found.set("start_command", cmd + _app_dir_flag(app, chosen[0]), match_evidence(chosen, reason))
-        _needs(found, "gunicorn", "the production WSGI server")
-        _port(app, found, 8000, "gunicorn's default port")
+        target, base, why = located
+        chdir = f" --chdir {base}" if base else ""
+        # Quoted: the factory call's parentheses would otherwise be shell syntax.
+        shown = f"'{target}'" if target.endswith(")") else target
+        command = f"gunicorn {shown} --bind 0.0.0.0:8000{chdir}"
+        port_why = "gunicorn's default port; Flask's 5000 is only the `flask run` development server's"
+        _serve(found, command, why, "gunicorn", port_why)
         found.detail("wsgi_app", target)
-        _celery_worker(app, found, _module_of(app, chosen[0]))
+        _celery_processes(app, found)
         return True
+
+    def _target(self, app: AppDir) -> tuple[str, str, Evidence] | None:
+        """``(gunicorn target, folder to import from, evidence)``."""
+        for pattern, reason in ((self._APP, "Flask app object"), (self._BUILT, "app built by the factory")):
+            hit = _find(app, pattern)
+            if hit is not None:
+                module, base = _import_root(app, hit[0])
+                return f"{module}:{hit[2].group(1)}", base, match_evidence(hit, reason)
+        hit = _find(app, self._FACTORY)
+        if hit is None:
+            return None
+        module, base = _import_root(app, hit[0])
+        return f"{module}:{hit[2].group(1)}()", base, match_evidence(hit, "Flask app factory")
 
 
 class StreamlitDetector(FrameworkDetector):
@@ -368,6 +641,7 @@ class StreamlitDetector(FrameworkDetector):
 
     name = "streamlit"
     _IMPORT = re.compile(r"^import streamlit|^from streamlit\b", re.MULTILINE)
+    _PREFERRED = ("streamlit_app.py", "app.py", "main.py", "Home.py", "dashboard.py")
 
     def detect(self, app: AppDir, found: Findings) -> bool:
         """Match on the ``streamlit`` dependency."""
@@ -375,25 +649,36 @@ class StreamlitDetector(FrameworkDetector):
         if evidence is None:
             return False
         found.set("framework", self.name, evidence)
-        preferred = [app.rel(n) for n in ("streamlit_app.py", "app.py", "main.py", "Home.py") if app.has(n)]
-        hits = [h for h in app.grep(_PY, self._IMPORT)]
-        script = next((p for p in preferred if any(h[0] == p for h in hits)), hits[0][0] if hits else None)
+        script = self._script(app)
         if script is None:
-            found.warnings.append("could not find the Streamlit script")
+            found.warnings.append("could not find the Streamlit script (a file that imports streamlit)")
             return True
-        rel = script[len(app.path) + 1 :] if app.path != "." else script
-        cmd = f"streamlit run {rel} --server.port 8501 --server.address 0.0.0.0 --server.headless true"
-        found.set("start_command", cmd, Evidence(script, None, "imports streamlit"))
-        found.set("port", 8501, Evidence(app.path, None, "Streamlit's default port"), default=True)
-        found.set("health_path", "/_stcore/health", Evidence(app.path, None, "Streamlit's built-in health endpoint"))
+        port, port_evidence, is_default = self._port(app)
+        rel = _rel_to_app(app, script)
+        command = f"streamlit run {rel} --server.port {port} --server.address 0.0.0.0 --server.headless true"
+        if found.set("start_command", command, Evidence(script, None, "imports streamlit")):
+            found.set("port", port, port_evidence, default=is_default)
+        found.set("health_path", "/_stcore/health", Evidence(app.path, None, "Streamlit's built-in health endpoint"), default=True)
         return True
+
+    def _script(self, app: AppDir) -> str | None:
+        """A conventionally named script that imports streamlit, else the first one (pages/ come later)."""
+        hits = [h[0] for h in app.grep(_PY, self._IMPORT) if not _TEST_FILE.search(_rel_to_app(app, h[0]))]
+        preferred = [app.rel(n) for n in self._PREFERRED]
+        return next((p for p in preferred if p in hits), hits[0] if hits else None)
+
+    def _port(self, app: AppDir) -> tuple[int, Evidence, bool]:
+        """The port from ``.streamlit/config.toml``, else Streamlit's default."""
+        port = _get(app.toml(".streamlit/config.toml"), "server", "port")
+        if isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536:
+            return port, app.evidence(".streamlit/config.toml", "[server] port", r"^\s*port\s*="), False
+        return 8501, Evidence(app.path, None, "Streamlit's default port"), True
 
 
 class CeleryDetector(FrameworkDetector):
     """A Celery worker with no web framework: a process, no port."""
 
     name = "celery"
-    _APP = re.compile(r"^(\w+)\s*=\s*Celery\(", re.MULTILINE)
 
     def detect(self, app: AppDir, found: Findings) -> bool:
         """Match on the ``celery`` dependency when no web framework matched."""
@@ -401,31 +686,44 @@ class CeleryDetector(FrameworkDetector):
         if evidence is None:
             return False
         found.set("framework", self.name, evidence)
-        hit = first_match(app, _PY, self._APP)
-        module = _module_of(app, hit[0]) if hit else None
-        if module is None:
-            found.warnings.append("could not find the Celery app object")
-            return True
-        found.set("start_command", f"celery -A {module} worker --loglevel=INFO", match_evidence(hit, "Celery app object") if hit else evidence)
-        found.detail("worker", "true")
+        hit = _celery_processes(app, found)
+        if hit is not None:
+            found.set("start_command", found.processes["worker"].command, match_evidence(hit, "Celery app object"))
+            found.detail("worker", "true")
         return True
 
 
 _MAIN_GUARD = re.compile(r"^if __name__ == [\"']__main__[\"']\s*:", re.MULTILINE)
+_SCRIPT_NAMES = ("main.py", "app.py", "server.py", "run.py", "bot.py", "worker.py", "__main__.py")
+# A port passed to a server started from a script: uvicorn.run(app, port=8080), app.run(port=5000)...
+_PORT_KWARG = re.compile(r"\b(?:app\.run|uvicorn\.run|web\.run_app|\.run_server|serve|run)\([^)]*\bport\s*=\s*(\d{2,5})\b")
 
 
 def _fallback_start(app: AppDir, found: Findings) -> None:
-    """No framework: a ``[project.scripts]`` entry point, or a main script."""
-    if found.has("start_command"):
+    """No framework: the project's only console script, or a script with a ``__main__`` guard."""
+    if found.has("start_command") or found.has("framework"):
         return
-    scripts = _get(app.toml("pyproject.toml") or {}, "project", "scripts")
+    scripts = _get(_pyproject(app), "project", "scripts")
     if isinstance(scripts, dict) and len(scripts) == 1:
         script = next(iter(scripts))
-        found.set("start_command", script, app.evidence("pyproject.toml", "the project's only console script", r"^\[project\.scripts\]"))
-        return
-    for name in ("main.py", "app.py", "server.py", "run.py", "__main__.py"):
-        if app.has(name) and _MAIN_GUARD.search(app.read(name) or ""):
-            found.set("start_command", f"python {name}", app.evidence(name, "script with a __main__ guard", _MAIN_GUARD.pattern))
+        line = _line(app, "pyproject.toml", r"^\[project\.scripts\]", rf"^\s*[\"']?{re.escape(script)}")
+        found.set("start_command", script, Evidence(app.rel("pyproject.toml"), line, "the project's only console script"))
+    else:
+        _main_script(app, found)
+    if found.has("start_command"):
+        hit = _find(app, _PORT_KWARG)
+        if hit is not None:
+            found.set("port", int(hit[2].group(1)), match_evidence(hit, "port the script's server listens on"))
+
+
+def _main_script(app: AppDir, found: Findings) -> None:
+    packages = [d for d in app.dirs() if d not in ("src", "tests", "test") and app.has(f"{d}/__main__.py")]
+    names = [n for n in _SCRIPT_NAMES if app.has(n)] + [f"{d}/__main__.py" for d in packages]
+    for name in names:
+        if _MAIN_GUARD.search(app.read(name) or "") or name.endswith("__main__.py"):
+            folder = name.rpartition("/")[0]
+            command = f"python -m {folder}" if folder else f"python {name}"
+            found.set("start_command", command, app.evidence(name, "script with a __main__ entry point", _MAIN_GUARD.pattern))
             return
 
 
@@ -443,16 +741,28 @@ class PythonEcosystem(Ecosystem):
     )
 
     def claim(self, app: AppDir) -> Claim | None:
-        """Claim folders with a Python manifest; runnable when a web/worker framework is a dependency."""
-        manifest = next((m for m in _MANIFESTS if app.has(m)), None)
-        if manifest is None and not app.glob("requirements*.txt"):
-            return None
-        manifest = manifest or app.glob("requirements*.txt")[0]
-        evidence = app.evidence(manifest, "Python manifest")
+        """Claim folders with a Python manifest; runnable when a web/worker framework is a dependency.
+
+        A pyproject.toml holding only tool settings (ruff, black...) is not a manifest, and a
+        ``manage.py`` alone is a weak claim: it is part of the project whose manifest is above it.
+        """
+        manifest = next((m for m in _MANIFESTS if app.has(m) and self._is_manifest(app, m)), None)
+        manifest = manifest or next(iter(app.glob("requirements*.txt")), None)
+        if manifest is None:
+            return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py")) if app.has("manage.py") else None
         found = Findings()
         _collect_dependencies(app, found)
         strong = app.has("manage.py") or any(d in found.deps for d in _FRAMEWORK_DEPS)
-        return Claim(self.language, 2 if strong else 1, evidence)
+        return Claim(self.language, 2 if strong else 1, app.evidence(manifest, "Python manifest"))
+
+    @staticmethod
+    def _is_manifest(app: AppDir, name: str) -> bool:
+        if name != "pyproject.toml":
+            return True
+        data = app.toml(name)
+        if data is None:
+            return True  # malformed: still ours, and the tree has recorded a warning
+        return any(_get(data, *k) is not None for k in (("project",), ("build-system",), ("tool", "poetry"), ("tool", "pdm"), ("tool", "uv")))
 
     def inspect(self, app: AppDir, found: Findings) -> None:
         """Runtime, package manager, dependencies, then the framework."""

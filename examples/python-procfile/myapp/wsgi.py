@@ -1,0 +1,5 @@
+"""WSGI entry point: gunicorn looks for ``application`` in ``myapp.wsgi``."""
+
+from myapp import create_app
+
+application = create_app()

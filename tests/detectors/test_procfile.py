@@ -1,0 +1,192 @@
+"""Procfiles: the web process is the start command, fixed ports, release commands, processes.
+
+A Procfile is not an ecosystem: alone in a folder it does not make an app (it
+says how to run an app, not what the app is built from, so there is nothing to
+install or build); it only overrides the start command of an app that an
+ecosystem claimed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.inspect import inspect_tree, procfile
+from migrate.inspect.detectors.base import AppDir, Findings
+from migrate.inspect.tree import SourceTree
+from migrate.profile import Evidence
+
+MakeTree = Callable[[dict[str, str | bytes]], Path]
+FLASK = {
+    "requirements.txt": "Flask==3.0.3\ngunicorn==22.0.0\n",
+    "myapp/__init__.py": "from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n",
+    "myapp/wsgi.py": "from myapp import create_app\n\napplication = create_app()\n",
+}
+HEROKU_WEB = "web: gunicorn myapp.wsgi --bind 0.0.0.0:$PORT --log-file -"
+
+
+def only_app(root: Path) -> dict[str, Any]:
+    found = inspect_tree(root).to_json()["apps"]
+    assert len(found) == 1, [a["path"] for a in found]
+    app: dict[str, Any] = found[0]
+    return app
+
+
+def findings(make_tree: MakeTree, text: str) -> Findings:
+    """Run the Procfile detector alone on a folder holding ``text`` as its Procfile."""
+    tree = SourceTree.scan(make_tree({"Procfile": text}))
+    found = Findings()
+    procfile.detect(AppDir(tree, "."), found)
+    return found
+
+
+def test_web_process_beats_the_framework_start_command(make_tree: MakeTree) -> None:
+    app = only_app(make_tree({**FLASK, "Procfile": HEROKU_WEB + "\n"}))
+    assert app["framework"] == "flask"
+    assert app["start_command"] == "gunicorn myapp.wsgi --bind 0.0.0.0:$PORT --log-file -"
+    assert app["evidence"]["start_command"] == ["Procfile:1: Procfile web process"]
+    assert app["processes"] == {"web": "gunicorn myapp.wsgi --bind 0.0.0.0:$PORT --log-file -"}
+
+
+def test_a_default_port_applies_when_the_procfile_uses_port_var(make_tree: MakeTree) -> None:
+    """``$PORT`` is ours to choose: a default port (the framework's, else 8000), and ``PORT`` is set to it."""
+    app = only_app(make_tree({**FLASK, "Procfile": HEROKU_WEB + "\n"}))
+    assert app["port"] == 8000
+    assert "port" in app["defaults"]
+    assert app["details"]["port_env"] == "PORT"
+    assert not [w for w in inspect_tree(make_tree({**FLASK, "Procfile": HEROKU_WEB + "\n"})).warnings if "port" in w]
+
+
+def test_port_var_fallback_when_no_detector_sets_a_port(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: ./bin/server --listen 0.0.0.0:$PORT\n")
+    assert found.get("port") is None
+    procfile.port_fallback(found)
+    assert (found.get("port"), found.facts["port"].is_default) == (8000, True)
+    assert found.facts["port"].evidence == (Evidence("Procfile", 1, "the web process binds $PORT; PORT=8000 is set for it"),)
+
+
+def test_port_var_fallback_keeps_a_detector_port(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: node server.js --port $PORT\n")
+    found.set("port", 3000, Evidence("server.js", 4, "listen(3000)"))
+    procfile.port_fallback(found)
+    assert found.get("port") == 3000
+
+
+def test_no_port_var_no_fallback(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: ./bin/server\n")
+    procfile.port_fallback(found)
+    assert found.get("port") is None
+
+
+def test_wsgi_detail_follows_the_procfile(make_tree: MakeTree) -> None:
+    """gunicorn given only a module serves its ``application``; the Flask factory guess must not disagree."""
+    app = only_app(make_tree({**FLASK, "Procfile": HEROKU_WEB + "\n"}))
+    assert app["details"]["wsgi_app"] == "myapp.wsgi:application"
+
+
+def test_without_procfile_the_framework_decides(make_tree: MakeTree) -> None:
+    app = only_app(make_tree(FLASK))
+    assert app["start_command"].startswith("gunicorn ")
+    assert app["start_command"] != HEROKU_WEB.removeprefix("web: ")
+    assert not any(e.startswith("Procfile") for e in app["evidence"]["start_command"])
+    assert "port_env" not in app["details"]
+
+
+def test_fixed_port_in_the_procfile_is_observed(make_tree: MakeTree) -> None:
+    app = only_app(make_tree({**FLASK, "Procfile": "web: gunicorn myapp.wsgi --bind 0.0.0.0:5000\n"}))
+    assert (app["port"], app["evidence"]["port"]) == (5000, ["Procfile:1: Procfile web process"])
+    assert "port" not in app["defaults"]
+
+
+@pytest.mark.parametrize(
+    ("command", "port"),
+    [
+        ("gunicorn app:app --bind 0.0.0.0:5000", 5000),
+        ("gunicorn app:app -b :7000 --workers 2", 7000),
+        ("uvicorn main:app --host 0.0.0.0 --port 8080", 8080),
+        ("uvicorn main:app --port=8081", 8081),
+        ("bundle exec puma -p 3000", 3000),
+        ("bin/rails server -p ${PORT:-5000} -e production", 5000),
+        ("java -Dserver.port=9090 -jar target/app.jar", 9090),
+        ("./server --listen :4000", 4000),
+        ("gunicorn app:app --bind 0.0.0.0:$PORT", None),
+        ("bin/wait-for db:5432 -- gunicorn app:app --bind 0.0.0.0:$PORT", None),
+        ("node server.js", None),
+    ],
+)
+def test_port_from_the_web_command(make_tree: MakeTree, command: str, port: int | None) -> None:
+    found = findings(make_tree, f"web: {command}\n")
+    assert found.get("start_command") == command
+    assert found.get("port") == port
+
+
+def test_release_process_is_a_detail_not_a_process(make_tree: MakeTree) -> None:
+    text = "release: python manage.py migrate --noinput\n" + HEROKU_WEB + "\nworker: rq worker --url $REDIS_URL\n"
+    found = findings(make_tree, text)
+    assert found.details["release_command"] == "python manage.py migrate --noinput"
+    assert sorted(found.processes) == ["web", "worker"]
+    assert found.get("start_command") == HEROKU_WEB.removeprefix("web: ")
+    assert found.facts["start_command"].evidence == (Evidence("Procfile", 2, "Procfile web process"),)
+
+
+def test_release_only_procfile_sets_no_start_command(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "release: ./migrate.sh\n")
+    assert found.get("start_command") is None
+    assert found.details == {"release_command": "./migrate.sh"}
+
+
+def test_only_process_is_the_start_command(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "worker: celery -A tasks worker --loglevel=INFO\n")
+    assert found.get("start_command") == "celery -A tasks worker --loglevel=INFO"
+
+
+def test_several_processes_without_web_set_no_start_command(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "worker: rq worker\nclock: python clock.py\n")
+    assert found.get("start_command") is None
+    assert sorted(found.processes) == ["clock", "worker"]
+
+
+def test_comments_blank_lines_and_crlf(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "# processes\r\n\r\nweb:   node server.js   \r\n  # web: not this\r\n")
+    assert found.get("start_command") == "node server.js"
+    assert found.facts["start_command"].evidence == (Evidence("Procfile", 3, "Procfile web process"),)
+
+
+def test_first_web_definition_wins(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: node a.js\nweb: node b.js\n")
+    assert found.get("start_command") == "node a.js"
+
+
+def test_asgi_detail_from_uvicorn(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: uvicorn app.main:api --host 0.0.0.0 --port $PORT\n")
+    assert found.details["asgi_app"] == "app.main:api"
+    assert found.details["port_env"] == "PORT"
+
+
+def test_procfile_alone_is_not_an_app(make_tree: MakeTree) -> None:
+    """No manifest, nothing to install or build: the Procfile alone does not make an app."""
+    result = inspect_tree(make_tree({"Procfile": "web: ./bin/server\n", "README.md": "# x\n"}))
+    assert result.apps == ()
+    assert any(w.startswith("no app found") for w in result.warnings)
+
+
+def test_procfile_in_a_nested_app_applies_to_that_app_only(make_tree: MakeTree) -> None:
+    files = {f"api/{k}": v for k, v in FLASK.items()}
+    files["api/Procfile"] = "web: gunicorn myapp.wsgi --bind 0.0.0.0:$PORT\n"
+    app = only_app(make_tree(files))
+    assert app["path"] == "api"
+    assert app["evidence"]["start_command"] == ["api/Procfile:1: Procfile web process"]
+
+
+def test_procfile_beats_a_deno_start_task(make_tree: MakeTree) -> None:
+    files = {
+        "deno.json": '{"tasks": {"start": "deno run -A main.ts"}}\n',
+        "main.ts": 'Deno.serve(() => new Response("x"));\n',
+        "Procfile": "web: deno run --allow-net --allow-env --allow-read main.ts\n",
+    }
+    app = only_app(make_tree(files))
+    assert app["start_command"] == "deno run --allow-net --allow-env --allow-read main.ts"
+    assert app["evidence"]["start_command"] == ["Procfile:1: Procfile web process"]

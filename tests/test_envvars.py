@@ -1,0 +1,366 @@
+"""Environment variables read in code and listed in example env files, per language idiom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from migrate.inspect import envvars
+from migrate.inspect.detectors.base import AppDir, EnvRead, Findings
+from migrate.inspect.knowledge import is_secret_name
+from migrate.inspect.tree import SourceTree
+from migrate.profile import EnvVar, Evidence
+
+MakeTree = Callable[[dict[str, str | bytes]], Path]
+
+
+def scan(make_tree: MakeTree, files: dict[str, str | bytes], folder: str = ".") -> dict[str, EnvVar]:
+    """The merged variables of the app in ``folder``, by name."""
+    tree = SourceTree.scan(make_tree(files))
+    found = Findings()
+    envvars.scan(AppDir(tree, folder), found)
+    return {v.name: v for v in envvars.collect(found)}
+
+
+def one(make_tree: MakeTree, path: str, code: str) -> EnvVar:
+    found = scan(make_tree, {path: code})
+    assert len(found) == 1, found
+    return next(iter(found.values()))
+
+
+def shape(var: EnvVar) -> tuple[bool, str | None]:
+    """``(required, default)``."""
+    return var.required, var.default
+
+
+# ---------------------------------------------------------------- Python
+@pytest.mark.parametrize(
+    ("code", "required", "default"),
+    [
+        ('os.environ["APP_MODE"]', True, None),
+        ("environ['APP_MODE']", True, None),
+        ('os.environ.get("APP_MODE")', False, None),
+        ('os.environ.get("APP_MODE", "fast")', False, "fast"),
+        ("os.getenv('APP_MODE', 'fast')", False, "fast"),
+        ("os.getenv('APP_MODE', default='fast')", False, "fast"),
+        ("int(os.getenv('APP_MODE', 3))", False, "3"),
+        ('getenv("APP_MODE")', False, None),
+        ('os.environ.setdefault("APP_MODE", "fast")', False, "fast"),
+        ('env("APP_MODE")', True, None),
+        ('env("APP_MODE", default="fast")', False, "fast"),
+        ('env.bool("APP_MODE", default=False)', False, "False"),
+        ("env.int('APP_MODE', 4)", False, "4"),
+        ('env("APP_MODE", bool)', True, None),  # env()'s second argument is the cast, not a default
+        ('config("APP_MODE")', True, None),
+        ('config("APP_MODE", default="fast", cast=str)', False, "fast"),
+        ('config("APP_MODE", cast=bool, default=True)', False, "True"),
+        ('config("APP_MODE", "fast")', False, "fast"),
+    ],
+)
+def test_python_idioms(make_tree: MakeTree, code: str, required: bool, default: str | None) -> None:
+    var = one(make_tree, "app/settings.py", f"import os\nX = {code}\n")
+    assert var.name == "APP_MODE"
+    assert shape(var) == (required, default)
+    assert [str(e) for e in var.evidence] == ["app/settings.py:2: read in code"]
+
+
+def test_django_environ_implicit_names_and_scheme(make_tree: MakeTree) -> None:
+    code = (
+        "import environ\n\nenv = environ.Env(\n    DEBUG=(bool, False),\n    WORKERS=(int, 2),\n)\n"
+        'DEBUG = env("DEBUG")\nDATABASES = {"default": env.db()}\nCACHES = {"default": env.cache_url()}\n'
+    )
+    found = scan(make_tree, {"settings.py": code})
+    assert shape(found["DEBUG"]) == (False, "False")
+    assert [str(e) for e in found["DEBUG"].evidence] == ["settings.py:4: default declared in environ.Env()", "settings.py:7: read in code"]
+    assert shape(found["WORKERS"]) == (False, "2")
+    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert found["DATABASE_URL"].secret
+    assert shape(found["CACHE_URL"]) == (True, None)
+
+
+def test_settings_attributes_are_not_env_reads(make_tree: MakeTree) -> None:
+    assert scan(make_tree, {"a.py": "x = settings.env('NOT_ENV')\ny = self.config('ALSO_NOT')\n"}) == {}
+
+
+# ---------------------------------------------------------------- JavaScript / TypeScript
+@pytest.mark.parametrize(
+    ("code", "required", "default"),
+    [
+        ("const v = process.env.APP_MODE;", True, None),
+        ("const v = process.env['APP_MODE'];", True, None),
+        ('const v = process.env["APP_MODE"] || "fast";', False, "fast"),
+        ("const v = process.env.APP_MODE || 'fast';", False, "fast"),
+        ("const v = process.env.APP_MODE ?? 3;", False, "3"),
+        ("const v = process.env.APP_MODE || fallback;", False, None),
+        ("const v = Number(process.env.APP_MODE) || 3000;", False, "3000"),
+        ("const v = import.meta.env.APP_MODE;", True, None),
+        ("const v = import.meta.env.APP_MODE ?? `fast`;", False, "fast"),
+    ],
+)
+def test_javascript_idioms(make_tree: MakeTree, code: str, required: bool, default: str | None) -> None:
+    var = one(make_tree, "src/config.ts", code + "\n")
+    assert var.name == "APP_MODE"
+    assert shape(var) == (required, default)
+
+
+def test_javascript_destructuring(make_tree: MakeTree) -> None:
+    code = "const {\n  PORT = 3000,\n  DATABASE_URL,\n  API_HOST: host = 'localhost',\n  ...rest\n} = process.env;\n"
+    found = scan(make_tree, {"server.js": code})
+    assert sorted(found) == ["API_HOST", "DATABASE_URL", "PORT"]
+    assert shape(found["PORT"]) == (False, "3000")
+    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert shape(found["API_HOST"]) == (False, "localhost")
+    assert [str(e) for e in found["PORT"].evidence] == ["server.js:1: read in code"]
+
+
+def test_destructuring_one_variables_value_is_not_env(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"a.js": "const { host, port } = process.env.REDIS_CONFIG;\n"})
+    assert sorted(found) == ["REDIS_CONFIG"]
+
+
+def test_vite_builtin_flags_are_not_variables(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"src/main.ts": "if (import.meta.env.DEV) {}\nconst u = import.meta.env.VITE_API_URL;\n"})
+    assert sorted(found) == ["VITE_API_URL"]
+
+
+# ---------------------------------------------------------------- Ruby
+@pytest.mark.parametrize(
+    ("code", "required", "default"),
+    [
+        ('ENV["APP_MODE"]', True, None),
+        ("ENV['APP_MODE'] || 'fast'", False, "fast"),
+        ('ENV.fetch("APP_MODE")', True, None),
+        ('ENV.fetch("APP_MODE", "fast")', False, "fast"),
+        ('ENV.fetch("APP_MODE") { 5 }', False, "5"),
+        ('ENV.fetch("APP_MODE") { |name| raise "#{name} missing" }', False, None),
+    ],
+)
+def test_ruby_idioms(make_tree: MakeTree, code: str, required: bool, default: str | None) -> None:
+    var = one(make_tree, "config/puma.rb", f"x = {code}\n")
+    assert shape(var) == (required, default)
+
+
+def test_rails_database_yml_erb(make_tree: MakeTree) -> None:
+    yml = 'production:\n  url: <%= ENV["DATABASE_URL"] %>\n  pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>\n'
+    found = scan(make_tree, {"config/database.yml": yml})
+    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert shape(found["RAILS_MAX_THREADS"]) == (False, "5")
+
+
+# ---------------------------------------------------------------- Go
+def test_go_getenv_with_empty_check_default(make_tree: MakeTree) -> None:
+    code = 'package main\n\nfunc main() {\n\tport := os.Getenv("PORT")\n\tif port == "" {\n\t\tport = "8080"\n\t}\n}\n'
+    var = one(make_tree, "main.go", code)
+    assert shape(var) == (False, "8080")
+    assert [str(e) for e in var.evidence] == ["main.go:4: read in code"]
+
+
+def test_go_empty_check_must_be_on_the_same_variable(make_tree: MakeTree) -> None:
+    code = 'dsn := os.Getenv("DATABASE_URL")\nport := os.Getenv("PORT")\nif port == "" {\n\tport = "8080"\n}\n'
+    found = scan(make_tree, {"main.go": "package main\n" + code})
+    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert shape(found["PORT"]) == (False, "8080")
+
+
+@pytest.mark.parametrize(
+    ("code", "required", "default"),
+    [
+        ('v := os.Getenv("APP_MODE")', True, None),
+        ('v, ok := os.LookupEnv("APP_MODE")', False, None),
+        ('v := cmp.Or(os.Getenv("APP_MODE"), "fast")', False, "fast"),
+        ('v := getEnv("APP_MODE", "fast")', False, "fast"),
+    ],
+)
+def test_go_idioms(make_tree: MakeTree, code: str, required: bool, default: str | None) -> None:
+    var = one(make_tree, "cmd/api/main.go", f"package main\n\nfunc main() {{\n\t{code}\n}}\n")
+    assert shape(var) == (required, default)
+
+
+# ---------------------------------------------------------------- Java / Spring
+@pytest.mark.parametrize(
+    ("code", "required", "default"),
+    [
+        ('String v = System.getenv("APP_MODE");', True, None),
+        ('String v = System.getenv().getOrDefault("APP_MODE", "fast");', False, "fast"),
+        ('String v = Optional.ofNullable(System.getenv("APP_MODE")).orElse("fast");', False, "fast"),
+        ('String v = Objects.requireNonNullElse(System.getenv("APP_MODE"), "fast");', False, "fast"),
+        ('String v = System.getenv("APP_MODE");\nif (v == null) {\n  v = "fast";\n}', False, "fast"),
+        ('@Value("${APP_MODE:fast}") String v;', False, "fast"),
+        ('@Value("${APP_MODE}") String v;', True, None),
+    ],
+)
+def test_java_idioms(make_tree: MakeTree, code: str, required: bool, default: str | None) -> None:
+    var = one(make_tree, "src/main/java/App.java", f"class App {{\n{code}\n}}\n")
+    assert shape(var) == (required, default)
+
+
+def test_spring_placeholders_in_config(make_tree: MakeTree) -> None:
+    files = {
+        "src/main/resources/application.properties": "server.port=${PORT:8080}\nspring.datasource.password=${DB_PASSWORD:}\n",
+        "src/main/resources/application.yml": "spring:\n  datasource:\n    url: ${JDBC_URL}\n",
+    }
+    found = scan(make_tree, files)
+    assert shape(found["PORT"]) == (False, "8080")
+    assert found["DB_PASSWORD"].secret and not found["DB_PASSWORD"].required
+    assert shape(found["JDBC_URL"]) == (True, None)
+    assert "server.port" not in found
+
+
+# ---------------------------------------------------------------- PHP, C#, Rust
+@pytest.mark.parametrize(
+    ("path", "code", "required", "default"),
+    [
+        ("config/app.php", "<?php $v = env('APP_MODE');", True, None),
+        ("config/app.php", "<?php $v = env('APP_MODE', 'fast');", False, "fast"),
+        ("config/app.php", "<?php $v = env('APP_MODE', false);", False, "false"),
+        ("index.php", "<?php $v = getenv('APP_MODE');", True, None),
+        ("index.php", "<?php $v = $_ENV['APP_MODE'] ?? 'fast';", False, "fast"),
+        ("index.php", "<?php $v = $_ENV['APP_MODE'];", True, None),
+        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE");', True, None),
+        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE") ?? "fast";', False, "fast"),
+        ("src/main.rs", 'let v = env::var("APP_MODE").expect("set APP_MODE");', True, None),
+        ("src/main.rs", 'let v = std::env::var("APP_MODE").unwrap_or("fast".to_string());', False, "fast"),
+        ("src/main.rs", 'let v = env::var("APP_MODE").unwrap_or_else(|_| "fast".into());', False, "fast"),
+        ("src/main.rs", 'let v = env::var("APP_MODE").unwrap_or_default();', False, None),
+        ("src/main.rs", 'let v = env::var("APP_MODE").ok();', False, None),
+    ],
+)
+def test_php_csharp_rust_idioms(make_tree: MakeTree, path: str, code: str, required: bool, default: str | None) -> None:
+    var = one(make_tree, path, code + "\n")
+    assert var.name == "APP_MODE"
+    assert shape(var) == (required, default)
+
+
+def test_php_method_named_env_is_not_a_read(make_tree: MakeTree) -> None:
+    assert scan(make_tree, {"a.php": "<?php $this->env('NOPE');"}) == {}
+
+
+# ---------------------------------------------------------------- secrets
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SECRET_KEY", "DJANGO_SECRET_KEY", "DB_PASSWORD", "PGPASSWORD", "MYSQL_ROOT_PASSWORD", "SMTP_PASS",
+        "GITHUB_TOKEN", "STRIPE_API_KEY", "OPENAI_APIKEY", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+        "JWT_PRIVATE_KEY", "ENCRYPTION_KEY", "SENTRY_DSN", "DATABASE_URL", "REDIS_URL", "MONGODB_URI",
+        "CELERY_BROKER_URL", "SQLALCHEMY_DATABASE_URI", "APP_DB_URL", "CELERY_RESULT_BACKEND",
+        "GOOGLE_APPLICATION_CREDENTIALS", "PASSWORD_SALT", "AZURE_STORAGE_CONNECTION_STRING",
+    ],
+)  # fmt: skip
+def test_secret_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PORT", "DEBUG", "APP_ENV", "LOG_LEVEL", "POSTGRES_HOST", "ALLOWED_HOSTS", "S3_BUCKET",
+        "NEXT_PUBLIC_API_KEY", "VITE_STRIPE_KEY", "REACT_APP_TOKEN", "PUBLIC_SENTRY_DSN",
+        "ACCESS_TOKEN_EXPIRE_MINUTES", "JWT_ALGORITHM", "TOKEN_TTL", "PASSWORD_RESET_TIMEOUT",
+        "DB_PASSWORD_FILE", "API_KEY_HEADER", "CACHE_KEY_PREFIX", "TOKEN_URL",
+    ],
+)  # fmt: skip
+def test_not_secret_names(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+def test_secret_defaults_are_never_repeated(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"app.py": 'import os\nK = os.getenv("SECRET_KEY", "dev-only-insecure")\n'})
+    assert found["SECRET_KEY"].secret
+    assert found["SECRET_KEY"].default is None
+    assert not found["SECRET_KEY"].required
+
+
+def test_credentials_in_a_code_default_make_it_secret(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"app.py": 'import os\nU = os.getenv("STORE", "postgres://admin:hunter2@db/app")\n'})
+    assert found["STORE"].secret and found["STORE"].default is None
+
+
+@pytest.mark.parametrize(
+    ("value", "secret"),
+    [
+        ("postgresql://app:app@localhost:5432/app", True),
+        ("redis://:s3cret@cache:6379/0", True),
+        ("amqp://guest:guest@rabbit//", True),
+        ("redis://cache:6379/0", False),
+        ("https://example.com/a:b@c", False),
+    ],
+)
+def test_credentials_in_example_values_make_it_secret(make_tree: MakeTree, value: str, secret: bool) -> None:
+    found = scan(make_tree, {".env.example": f"UPSTREAM={value}\n"})
+    assert found["UPSTREAM"].secret is secret
+
+
+# ---------------------------------------------------------------- merging, example files, tests
+def test_required_only_when_no_read_has_a_default(make_tree: MakeTree) -> None:
+    files = {"a.py": 'import os\nos.environ["MODE"]\n', "b.py": 'import os\nos.environ.get("MODE", "x")\n'}
+    found = scan(make_tree, files)
+    assert shape(found["MODE"]) == (False, "x")
+    assert [str(e) for e in found["MODE"].evidence] == ["a.py:2: read in code", "b.py:2: read in code"]
+
+
+def test_code_beats_example_file_for_required_and_default(make_tree: MakeTree) -> None:
+    files = {".env.example": "LOG_LEVEL=debug\n", "a.py": 'import os\nos.getenv("LOG_LEVEL", "INFO")\n'}
+    assert shape(scan(make_tree, files)["LOG_LEVEL"]) == (False, "INFO")
+
+
+def test_example_env_files(make_tree: MakeTree) -> None:
+    example = (
+        "# comment\n\nexport API_HOST=api.internal\nEMPTY=\nQUOTED='a b'  \n"
+        'WITH_COMMENT=value # trailing\nlower_case=1\nnot a line\n'
+    )
+    found = scan(make_tree, {".env.sample": example})
+    assert sorted(found) == ["API_HOST", "EMPTY", "QUOTED", "WITH_COMMENT", "lower_case"]
+    assert found["EMPTY"].required, "listed with no value: the app needs one supplied"
+    assert not found["API_HOST"].required
+    assert found["API_HOST"].default is None, "an example value is not a default"
+    assert [str(e) for e in found["API_HOST"].evidence] == [".env.sample:3: listed in example env file"]
+
+
+@pytest.mark.parametrize("name", envvars.EXAMPLE_ENV_FILES)
+def test_every_example_file_name_is_read(make_tree: MakeTree, name: str) -> None:
+    assert list(scan(make_tree, {name: "A_VAR=1\n"})) == ["A_VAR"]
+
+
+def test_real_env_file_is_not_read(make_tree: MakeTree) -> None:
+    assert scan(make_tree, {".env": "SECRET_KEY=real-secret\n"}) == {}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tests/test_app.py", "test/helpers.py", "app/test_views.py", "app/views_test.py", "conftest.py",
+        "polls/tests.py", "src/app.test.ts", "src/app.spec.js", "src/app.test.mjs", "__tests__/a.js",
+        "spec/models/user_spec.rb", "main_test.go", "e2e/login.ts", "cypress/support.js", "testdata/x.go",
+        "src/test/resources/application.yml",
+    ],
+)  # fmt: skip
+def test_test_files_are_skipped(make_tree: MakeTree, path: str) -> None:
+    code = {
+        ".py": 'import os\nos.environ["FROM_TEST"]\n',
+        ".go": 'package x\nvar v = os.Getenv("FROM_TEST")\n',
+        ".rb": 'ENV["FROM_TEST"]\n',
+        ".yml": "x: ${FROM_TEST}\n",
+    }.get(Path(path).suffix, "process.env.FROM_TEST\n")
+    assert scan(make_tree, {path: code}) == {}
+
+
+def test_files_that_only_look_like_tests_are_scanned(make_tree: MakeTree) -> None:
+    assert "REAL" in scan(make_tree, {"latest_news.py": 'import os\nos.environ["REAL"]\n'})
+
+
+def test_nested_apps_are_not_scanned(make_tree: MakeTree) -> None:
+    tree = SourceTree.scan(make_tree({"a.py": 'os.environ["OUTER"]\n', "web/b.py": 'os.environ["INNER"]\n'}))
+    found = Findings()
+    envvars.scan(AppDir(tree, ".", nested=frozenset({"web"})), found)
+    assert [r.name for r in found.env_reads] == ["OUTER"]
+
+
+def test_collect_sorts_and_dedupes_evidence() -> None:
+    found = Findings()
+    ev = Evidence("a.py", 1, "read in code")
+    found.env_reads += [EnvRead("B", ev), EnvRead("A", ev), EnvRead("B", ev)]
+    result = envvars.collect(found)
+    assert [v.name for v in result] == ["A", "B"]
+    assert result[1].evidence == (ev,)
