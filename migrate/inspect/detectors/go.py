@@ -1,0 +1,414 @@
+"""Go: modules (go.mod), go.work workspaces; gin, echo, fiber, chi, gorilla/mux, net/http.
+
+A Go app is a module with a ``package main``: at the module root, in
+``cmd/`` or in ``cmd/<name>/``. It is built into one static binary and
+started as that binary; there is no separate server to choose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from migrate.inspect.detectors.base import (
+    AppDir,
+    Claim,
+    Ecosystem,
+    EnvRead,
+    Findings,
+    FrameworkDetector,
+    first_match,
+    match_evidence,
+)
+from migrate.inspect.knowledge import DEFAULT_RUNTIME
+from migrate.inspect.tree import join
+from migrate.profile import Evidence
+
+_GO = (".go",)
+_PACKAGE_MAIN = re.compile(r"^package\s+main\b", re.MULTILINE)
+# Files excluded from every build (code generators, scratch programs).
+_BUILD_IGNORE = re.compile(r"^//\s*(?:go:build|\+build)\s+ignore\b", re.MULTILINE)
+# Names of cmd/* programs that are the service itself when there are several.
+_PREFERRED_MAINS = ("server", "api")
+# Names of cmd/* programs that are long-running workers, worth a process of their own.
+_WORKER_NAME = re.compile(r"^(worker|consumer|scheduler|cron|jobs?|queue)(-.*)?$")
+_BUILD_FLAGS = '-trimpath -ldflags="-s -w"'
+_OUT = "/out"
+# Modules that need cgo: a CGO_ENABLED=0 build would fail or lose the driver.
+_CGO_MODULES = ("github.com/mattn/go-sqlite3",)
+
+
+# ---------------------------------------------------------------- go.mod
+@dataclass(frozen=True)
+class _Require:
+    path: str
+    version: str
+    line: int
+    indirect: bool
+
+
+@dataclass
+class _GoMod:
+    """The parts of a go.mod that inspection uses, each with its line."""
+
+    module: tuple[str, int] | None = None
+    go: tuple[str, int] | None = None
+    toolchain: tuple[str, int] | None = None
+    requires: list[_Require] = field(default_factory=list)
+    malformed: list[int] = field(default_factory=list)
+
+
+_DIRECTIVES = frozenset({"module", "go", "toolchain", "require", "replace", "exclude", "retract", "godebug", "tool", "ignore"})
+
+
+def _parse_go_mod(text: str) -> _GoMod:
+    """Parse go.mod's line grammar; lines that fit no directive are listed as malformed."""
+    mod = _GoMod()
+    block: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line, _, comment = raw.partition("//")
+        words = line.split()
+        if not words:
+            continue
+        if block is not None:
+            if words == [")"]:
+                block = None
+            elif block == "require":
+                _add_require(mod, words, number, comment)
+            continue
+        directive = words[0]
+        if directive not in _DIRECTIVES:
+            mod.malformed.append(number)
+        elif words[1:] == ["("]:
+            block = directive
+        else:
+            _directive(mod, directive, words[1:], number, comment)
+    if block is not None:
+        mod.malformed.append(len(text.splitlines()))
+    return mod
+
+
+def _directive(mod: _GoMod, directive: str, args: list[str], number: int, comment: str) -> None:
+    if not args:
+        mod.malformed.append(number)
+    elif directive == "module":
+        mod.module = (args[0].strip('"'), number)
+    elif directive == "go":
+        mod.go = (args[0], number)
+    elif directive == "toolchain":
+        mod.toolchain = (args[0], number)
+    elif directive == "require":
+        _add_require(mod, args, number, comment)
+
+
+def _add_require(mod: _GoMod, words: list[str], number: int, comment: str) -> None:
+    if len(words) != 2:
+        mod.malformed.append(number)
+        return
+    indirect = comment.strip().startswith("indirect")
+    mod.requires.append(_Require(words[0].strip('"'), words[1], number, indirect))
+
+
+def _go_mod(app: AppDir) -> _GoMod | None:
+    text = app.read("go.mod")
+    return None if text is None else _parse_go_mod(text)
+
+
+def _binary_name(module: str | None, fallback: str) -> str:
+    """What ``go build`` names the binary of a module-root main: the last path element."""
+    if not module:
+        return fallback
+    parts = module.split("/")
+    # A major-version suffix (example.com/app/v2) is not the program's name.
+    if len(parts) > 1 and re.fullmatch(r"v\d+", parts[-1]):
+        parts = parts[:-1]
+    return parts[-1] or fallback
+
+
+# ---------------------------------------------------------------- main packages
+@dataclass(frozen=True)
+class _Main:
+    """One ``package main``: its package path for ``go build`` and its binary name."""
+
+    package: str
+    binary: str
+    evidence: Evidence
+
+
+def _main_file(app: AppDir, folder: str) -> str | None:
+    """The app-relative file declaring ``package main`` in ``folder`` (``main.go`` first)."""
+    names = app.files(folder)
+    ordered = (["main.go"] if "main.go" in names else []) + [n for n in names if n != "main.go"]
+    for name in ordered:
+        if not name.endswith(".go") or name.endswith("_test.go"):
+            continue
+        rel = name if folder == "." else join(folder, name)
+        text = app.read(rel) or ""
+        if _PACKAGE_MAIN.search(text) and not _BUILD_IGNORE.search(text):
+            return rel
+    return None
+
+
+def _mains(app: AppDir, module: str | None) -> list[_Main]:
+    """Every main package: the module root, ``cmd/`` itself, and each ``cmd/<name>/``."""
+    folder_name = app.tree.root.name if app.path == "." else app.path.rsplit("/", 1)[-1]
+    own_name = _binary_name(module, folder_name)
+    places = [(".", own_name), ("cmd", own_name)] + [(f"cmd/{d}", d) for d in app.dirs("cmd")]
+    found = []
+    for folder, binary in places:
+        file = _main_file(app, folder)
+        if file is not None:
+            package = "." if folder == "." else f"./{folder}"
+            evidence = app.evidence(file, "package main", _PACKAGE_MAIN.pattern)
+            found.append(_Main(package, binary, evidence))
+    return found
+
+
+def _choose_main(mains: list[_Main], module: str | None) -> _Main:
+    """The module root's main, else the cmd/* named like the module, or server/api, else the first."""
+    for main in mains:
+        if main.package in (".", "./cmd"):
+            return main
+    wanted = (_binary_name(module, ""),) + _PREFERRED_MAINS
+    for name in wanted:
+        for main in mains:
+            if main.binary == name:
+                return main
+    return mains[0]
+
+
+# ---------------------------------------------------------------- language-level facts
+def _name(app: AppDir, mod: _GoMod, found: Findings) -> None:
+    if mod.module is not None:
+        name = _binary_name(mod.module[0], "")
+        if name:
+            found.name = (name, Evidence(app.rel("go.mod"), mod.module[1], f"module {mod.module[0]}"))
+
+
+def _runtime(app: AppDir, mod: _GoMod, found: Findings) -> None:
+    if mod.toolchain is not None:
+        match = re.fullmatch(r"go(\d+\.\d+(?:\.\d+)?)", mod.toolchain[0])
+        if match:
+            version = match.group(1)
+            found.set("runtime_version", version, Evidence(app.rel("go.mod"), mod.toolchain[1], f"toolchain go{version}"))
+            return
+    if mod.go is not None and re.fullmatch(r"\d+\.\d+(?:\.\d+)?", mod.go[0]):
+        found.set("runtime_version", mod.go[0], Evidence(app.rel("go.mod"), mod.go[1], f"go {mod.go[0]} directive"))
+        return
+    text = app.read(".tool-versions") or ""
+    match = re.search(r"^(?:golang|go)\s+(\d+\.\d+(?:\.\d+)?)\s*$", text, re.MULTILINE)
+    if match:
+        found.set("runtime_version", match.group(1), app.evidence(".tool-versions", f"pins Go {match.group(1)}", re.escape(match.group(0))))
+        return
+    default = DEFAULT_RUNTIME["go"]
+    found.set("runtime_version", default, Evidence(app.path, None, f"no Go version pinned; using {default}"), default=True)
+
+
+def _dependencies(app: AppDir, mod: _GoMod, found: Findings) -> None:
+    found.set("package_manager", "go", app.evidence("go.mod", "Go modules", r"^module\b"))
+    found.detail("install_command", "go mod download")
+    for require in mod.requires:
+        if not require.indirect:
+            found.add_dep(require.path, Evidence(app.rel("go.mod"), require.line, f"requires {require.path} {require.version}"))
+    if mod.requires and not app.has("go.sum"):
+        found.warnings.append("go.mod requires modules but there is no go.sum; run `go mod tidy` (the build verifies go.sum)")
+    for line in mod.malformed:
+        found.warnings.append(f"{app.rel('go.mod')}:{line}: malformed line, ignored")
+    if mod.module is None:
+        found.warnings.append(f"{app.rel('go.mod')}: malformed, no module directive")
+
+
+# ---------------------------------------------------------------- build and start
+def _uses_cgo(app: AppDir, found: Findings) -> Evidence | None:
+    dep = found.dep(*_CGO_MODULES)
+    if dep is not None:
+        return dep
+    hit = first_match(app, _GO, re.compile(r'^import\s+"C"\s*$', re.MULTILINE))
+    return match_evidence(hit, 'imports "C" (cgo)') if hit else None
+
+
+def _build_and_start(app: AppDir, mains: list[_Main], module: str | None, found: Findings) -> None:
+    main = _choose_main(mains, module)
+    others = [m for m in mains if m is not main]
+    workers = [m for m in others if _WORKER_NAME.match(m.binary)]
+    # Workers get their own processes, so build them too: -o DIR/ writes one binary per package.
+    target = " ".join([main.package] + [w.package for w in workers])
+    output = f"{_OUT}/" if workers else f"{_OUT}/{main.binary}"
+    cgo = _uses_cgo(app, found)
+    prefix = "CGO_ENABLED=1" if cgo else "CGO_ENABLED=0"
+    found.set("build_command", f"{prefix} go build {_BUILD_FLAGS} -o {output} {target}", main.evidence)
+    found.set("start_command", f"{_OUT}/{main.binary}", main.evidence)
+    found.detail("binary", main.binary)
+    found.detail("main_package", main.package)
+    if cgo is not None:
+        found.detail("cgo", "true")
+        found.warnings.append(f"uses cgo ({cgo}): the binary needs a C toolchain to build and libc at run time")
+    for worker in workers:
+        found.add_process(worker.binary, f"{_OUT}/{worker.binary}", worker.evidence)
+    ignored = [m.package for m in others if m not in workers]
+    if ignored:
+        found.warnings.append(f"several main packages: starting {main.package}; not built or run: {', '.join(ignored)}")
+
+
+# ---------------------------------------------------------------- port
+_LISTEN = re.compile(
+    r"(?:ListenAndServe(?:TLS)?|\.Run|\.RunTLS|\.Start|\.StartTLS|\.Listen|\.ListenTLS)"
+    r'\(\s*(?:"tcp[46]?"\s*,\s*)?"([\w.\-\[\]:]*):(\d{2,5})"'
+)
+# Only http.Server's Addr: redis.Options{Addr: "localhost:6379"} names another service.
+_ADDR_FIELD = re.compile(r'\bhttp\.Server\s*\{[^}]*?\bAddr\s*:\s*"([\w.\-\[\]:]*):(\d{2,5})"')
+_ADDR_FLAG = re.compile(r'\bflag\.(?:String|Int)(?:Var)?\([^")]*"[\w-]*(?:addr|port|listen)[\w-]*"\s*,\s*"?([\w.\-]*:)?(\d{2,5})"?', re.IGNORECASE)
+# Variables named like the server's own address (not dbAddr, redisAddr...).
+_ADDR_VAR = re.compile(r'\b(?i:(?:default|listen|http|server|srv|bind)?_?(?:addr|address)|listen)\s*:?=\s*"([\w.\-\[\]]*):(\d{2,5})"')
+_LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _port(app: AppDir, found: Findings, default_reason: str) -> None:
+    """A port written in code (listen call, Addr field, flag, addr variable), else 8080 as a default."""
+    for pattern, reason in ((_LISTEN, "listen address in code"), (_ADDR_FIELD, "http.Server Addr"), (_ADDR_FLAG, "listen flag default"), (_ADDR_VAR, "listen address in code")):
+        hit = _first_non_test(app, pattern)
+        if hit is None:
+            continue
+        host = (hit[2].group(1) or "").rstrip(":")
+        if host in _LOOPBACK:
+            found.warnings.append(f"listens on {host} ({hit[0]}:{hit[1]}): unreachable from outside a container; listen on :PORT")
+        found.set("port", int(hit[2].group(2)), match_evidence(hit, reason))
+        break
+    found.set("port", 8080, Evidence(app.path, None, default_reason), default=True)
+
+
+def _first_non_test(app: AppDir, pattern: re.Pattern[str]) -> tuple[str, int, re.Match[str]] | None:
+    return next((h for h in app.grep(_GO, pattern) if not h[0].endswith("_test.go")), None)
+
+
+# ---------------------------------------------------------------- frameworks
+_NO_PORT = "no listen address in code; assuming 8080"
+class GoFrameworkDetector(FrameworkDetector):
+    """A Go web framework, recognised by its module in go.mod."""
+
+    def __init__(self, name: str, module: str, default_reason: str) -> None:
+        self.name = name  # type: ignore[misc]
+        self._module = module
+        self._default_reason = default_reason
+
+    def detect(self, app: AppDir, found: Findings) -> bool:
+        """Match on the framework's module (any major version) being required."""
+        dep = next((p for p in found.deps if p == self._module or re.fullmatch(re.escape(self._module) + r"/v\d+", p)), None)
+        if dep is None:
+            return False
+        found.set("framework", self.name, found.deps[dep])
+        self._extra(app, found)
+        _port(app, found, self._default_reason)
+        return True
+
+    def _extra(self, app: AppDir, found: Findings) -> None:
+        """Framework-specific findings (none by default)."""
+
+
+class GinDetector(GoFrameworkDetector):
+    """gin: ``router.Run()`` with no address reads ``PORT`` and defaults to 8080."""
+
+    _RUN_NO_ADDR = re.compile(r"\b\w+\.Run\(\s*\)")
+
+    def __init__(self) -> None:
+        super().__init__("gin", "github.com/gin-gonic/gin", "gin's default port (Run() with no address)")
+
+    def _extra(self, app: AppDir, found: Findings) -> None:
+        hit = _first_non_test(app, self._RUN_NO_ADDR)
+        if hit is not None and "github.com/gin-gonic/gin" in (app.tree.read_text(hit[0]) or ""):
+            evidence = match_evidence(hit, "gin's Run() reads PORT, default 8080")
+            found.env_reads.append(EnvRead("PORT", evidence, "8080", True))
+
+
+class NetHttpDetector(FrameworkDetector):
+    """The standard library's net/http server, with no framework."""
+
+    name = "net-http"
+    _SERVE = re.compile(r"\bhttp\.(?:ListenAndServe(?:TLS)?\(|Serve\(|Server\s*\{)")
+
+    def detect(self, app: AppDir, found: Findings) -> bool:
+        """Match on ``http.ListenAndServe`` / ``http.Server{}`` in non-test code."""
+        hit = _first_non_test(app, self._SERVE)
+        if hit is None:
+            return False
+        found.set("framework", self.name, match_evidence(hit, "net/http server"))
+        _port(app, found, _NO_PORT)
+        return True
+
+
+class GoEcosystem(Ecosystem):
+    """Go modules with a ``package main``."""
+
+    language = "go"
+    frameworks = (
+        GinDetector(),
+        GoFrameworkDetector("echo", "github.com/labstack/echo", _NO_PORT),
+        GoFrameworkDetector("fiber", "github.com/gofiber/fiber", _NO_PORT),
+        GoFrameworkDetector("chi", "github.com/go-chi/chi", _NO_PORT),
+        GoFrameworkDetector("gorilla-mux", "github.com/gorilla/mux", _NO_PORT),
+        NetHttpDetector(),
+    )
+
+    def claim(self, app: AppDir) -> Claim | None:
+        """Claim a go.mod folder (2 with a main package), or a go.work workspace root."""
+        if not app.has("go.mod"):
+            uses = _work_uses(app) if app.has("go.work") else []
+            if uses and "." not in uses:
+                return Claim(self.language, 1, app.evidence("go.work", "Go workspace", r"^use\b"))
+            return None
+        mod = _go_mod(app) or _GoMod()
+        mains = _mains(app, mod.module[0] if mod.module else None)
+        if mains:
+            return Claim(self.language, 2, mains[0].evidence)
+        return Claim(self.language, 1, app.evidence("go.mod", "Go module", r"^module\b"))
+
+    def workspace_members(self, app: AppDir) -> list[str] | None:
+        """The ``use`` folders of a go.work, unless the workspace root is itself a module it uses."""
+        if not app.has("go.work"):
+            return None
+        uses = _work_uses(app)
+        if not uses or "." in uses:
+            return None  # the root module is the app; its siblings are nested modules
+        return uses
+
+    def inspect(self, app: AppDir, found: Findings) -> None:
+        """Module, runtime, dependencies; then main package, build, start and framework."""
+        mod = _go_mod(app) or _GoMod()
+        module = mod.module[0] if mod.module else None
+        _name(app, mod, found)
+        _runtime(app, mod, found)
+        _dependencies(app, mod, found)
+        mains = _mains(app, module)
+        if not mains:
+            found.warnings.append("no package main (root main.go or cmd/<name>/main.go): a library, not an app")
+            return
+        _build_and_start(app, mains, module, found)
+        self.run_frameworks(app, found)
+
+
+def _work_uses(app: AppDir) -> list[str]:
+    """The folders a go.work ``use`` directive names (single-line and block form), as written."""
+    text = app.read("go.work") or ""
+    uses: list[str] = []
+    in_block = False
+    for raw in text.splitlines():
+        words = raw.partition("//")[0].split()
+        if not words:
+            continue
+        if in_block:
+            in_block = words != [")"]
+            uses.extend(words[:1] if in_block else [])
+        elif words[0] == "use":
+            in_block = words[1:] == ["("]
+            uses.extend(words[1:2] if not in_block and len(words) > 1 else [])
+    return [_clean_dir(u) for u in uses]
+
+
+def _clean_dir(path: str) -> str:
+    path = path.strip('"').rstrip("/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path or "."
+
+
+ECOSYSTEM = GoEcosystem()
