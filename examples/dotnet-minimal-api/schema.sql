@@ -1,0 +1,5 @@
+CREATE TABLE IF NOT EXISTS todos (
+    id    SERIAL PRIMARY KEY,
+    title TEXT    NOT NULL,
+    done  BOOLEAN NOT NULL DEFAULT false
+);
