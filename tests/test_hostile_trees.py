@@ -579,12 +579,14 @@ def test_an_unreadable_path_in_a_real_process(open_tmp: Path) -> None:
     root = build(open_tmp / "tree", flask_app())
     root.chmod(0)
     script = (
-        "import os, runpy, sys\n"
+        "import os, sys\n"
+        # Import everything first: the checkout itself may be private to root (mktemp -d is 0700).
         "import click, rich.console, migrate.cli, migrate.cli.inspect_cmd, migrate.inspect\n"
+        "migrate.inspect.detectors.ecosystems()\n"
         "if os.geteuid() == 0:\n"
         f"    os.setgroups([]); os.setgid({NOBODY.pw_gid if NOBODY else 65534}); os.setuid({NOBODY.pw_uid if NOBODY else 65534})\n"
         f"sys.argv = ['migrate', 'inspect', {str(root)!r}]\n"
-        "runpy.run_module('migrate', run_name='__main__', alter_sys=True)\n"
+        "migrate.cli.main()\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
     assert proc.returncode == 1, proc.stderr
