@@ -258,6 +258,33 @@ def _package_manager(app: AppDir, found: Findings) -> None:
     _installable_project(app, found, data)
 
 
+#: Files each manager installs from, copied into the image before the source (layer caching).
+_MANIFEST_FILES: dict[str, tuple[str, ...]] = {
+    "uv": ("pyproject.toml", "uv.lock"),
+    "poetry": ("pyproject.toml", "poetry.lock"),
+    "pdm": ("pyproject.toml", "pdm.lock"),
+    "pipenv": ("Pipfile", "Pipfile.lock"),
+}
+_DEV_REQUIREMENTS = ("requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt", "requirements/dev.txt", "requirements/development.txt", "requirements/test.txt", "requirements-test.txt")
+
+
+def _manifests(app: AppDir, found: Findings) -> None:
+    """Record the dependency manifests (``manifests``) and a dev requirements file, if any."""
+    manager = found.get("package_manager")
+    if manager in _MANIFEST_FILES:
+        files = [f for f in _MANIFEST_FILES[manager] if app.has(f)]
+    elif manager == "pip" and found.details.get("requirements_file"):
+        files = sorted(n for n in app.files() if n.startswith("requirements") and n.endswith((".txt", ".in")))
+        files += [f"requirements/{n}" for n in app.files("requirements") if n.endswith((".txt", ".in"))]
+    else:
+        files = []  # setuptools and plain projects install from their source
+    files = [f for f in files if not re.search(r"\s", f)]  # the detail is space-separated
+    if files:
+        found.detail("manifests", " ".join(files))
+    dev = next((f for f in _DEV_REQUIREMENTS if app.has(f)), None)
+    found.detail("dev_requirements_file", dev)
+
+
 def _installable_project(app: AppDir, found: Findings, data: dict[str, Any]) -> None:
     """setup.py / setup.cfg, or a pyproject.toml with no tool's table: ``pip install .``."""
     for file in ("setup.py", "setup.cfg", "pyproject.toml"):
@@ -770,6 +797,7 @@ class PythonEcosystem(Ecosystem):
         _runtime(app, found)
         _package_manager(app, found)
         _collect_dependencies(app, found)
+        _manifests(app, found)
         self.run_frameworks(app, found)
         _fallback_start(app, found)
 

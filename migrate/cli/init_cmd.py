@@ -1,0 +1,87 @@
+"""``migrate init PATH``: generate container files into the app, safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from migrate.cli import pass_env
+from migrate.environment import Environment
+from migrate.errors import UserError
+
+_OUTPUT_NAMES = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs")
+
+
+def _parse_only(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return _OUTPUT_NAMES
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = [v for v in chosen if v not in _OUTPUT_NAMES]
+    if unknown:
+        raise click.BadParameter(f"unknown output {', '.join(unknown)}; choose from {','.join(_OUTPUT_NAMES)}")
+    return chosen
+
+
+@click.command("init")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--diff", "show_diff", is_flag=True, help="Show a diff against existing files (implies --dry-run).")
+@click.option("--force", is_flag=True, help="Overwrite files that differ (a backup of each is kept).")
+@click.option("--only", callback=_parse_only, metavar="LIST", help=f"Comma-separated outputs: {','.join(_OUTPUT_NAMES)}.")
+@click.option("--app", "apps", multiple=True, metavar="NAME", help="Only this app (repeatable); default: every app.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation before writing.")
+@pass_env
+def command(
+    env: Environment, path: Path, dry_run: bool, show_diff: bool, force: bool, only: tuple[str, ...], apps: tuple[str, ...], yes: bool
+) -> None:
+    """Generate Dockerfile, .dockerignore, compose.yaml, dev container and docs for the apps at PATH.
+
+    Existing files are never overwritten unless --force is given; then the old
+    file is kept next to the new one as NAME.migrate-backup.
+    """
+    from migrate.generate import generate
+    from migrate.generate.writer import Action, apply, plan
+    from migrate.inspect import inspect_tree
+
+    inspection = _select(inspect_tree(path), apps)
+    files = generate(inspection, only)  # type: ignore[arg-type]
+    root = Path(inspection.root)
+    planned = plan(root, [(f.path, f.content) for f in files], force=force, keep={f.path for f in files if f.keep_existing})
+    console = env.console()
+    for item in planned:
+        console.print(f"{item.action.value:>9}  {item.path}", markup=False, highlight=False)
+        if show_diff and item.action in (Action.CONFLICT, Action.OVERWRITE, Action.CREATE):
+            console.print(item.diff(), markup=False, highlight=False, end="")
+    conflicts = [p.path for p in planned if p.action is Action.CONFLICT]
+    if dry_run or show_diff:
+        env.stderr.write("dry run: nothing was written\n")
+        return
+    if conflicts:
+        raise UserError(
+            f"{len(conflicts)} existing file(s) differ: {', '.join(conflicts)}; nothing was written",
+            hint="see the changes with --diff; overwrite with --force (backups are kept); or skip outputs with --only",
+        )
+    writes = [p for p in planned if p.action in (Action.CREATE, Action.OVERWRITE)]
+    if not writes:
+        env.stderr.write("everything is up to date\n")
+        return
+    if not yes and env.stdin_isatty and not click.confirm(f"Write {len(writes)} file(s) under {root}?", default=True):
+        raise click.exceptions.Abort()
+    backups = apply(root, planned, backup_suffix=".migrate-backup")
+    for backup in backups:
+        env.stderr.write(f"kept a backup: {backup.relative_to(root)}\n")
+    env.stderr.write(f"wrote {len(writes)} file(s); next: docker compose up --wait (see CONTAINERS.md)\n")
+
+
+def _select(inspection, apps):  # type: ignore[no-untyped-def]
+    """Keep only the apps named by ``--app`` (all when none is named)."""
+    from dataclasses import replace
+
+    if not apps:
+        return inspection
+    known = {a.name for a in inspection.apps}
+    missing = [a for a in apps if a not in known]
+    if missing:
+        raise UserError(f"no app named {', '.join(missing)}; apps here: {', '.join(sorted(known)) or 'none'}")
+    return replace(inspection, apps=tuple(a for a in inspection.apps if a.name in apps))

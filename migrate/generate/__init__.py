@@ -1,0 +1,193 @@
+"""Stage 2: render the files a team would otherwise write by hand.
+
+``generate(inspection)`` is a pure function: from an
+:class:`~migrate.profile.Inspection` it returns the files to write (paths
+relative to the inspected root, and their content). Writing them, safely, is
+:mod:`migrate.generate.writer`'s job.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from migrate import __version__
+from migrate.generate.plan import ContainerPlan
+from migrate.generate.recipes import plan_for
+from migrate.generate.render import render, slug
+from migrate.generate.services import Peer, services_for, wiring
+from migrate.profile import EnvVar, Inspection
+
+Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs"]
+#: Every output, in the order files are listed.
+OUTPUTS: tuple[Output, ...] = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs")
+
+_TOOLS = {
+    "postgres": {"name": "adminer", "image": "adminer:4.8.1", "port": 8081, "container_port": 8080, "depends_on": "postgres"},
+}
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One rendered file."""
+
+    path: str
+    content: str
+    output: Output
+    #: True for files that only seed a starting point (``.env.example``): an existing one is kept.
+    keep_existing: bool = False
+
+
+@dataclass(frozen=True)
+class _ComposeApp:
+    """One app as compose and the dev container see it."""
+
+    plan: ContainerPlan
+    service: str
+    context: str
+    dockerfile: str
+    environment: dict[str, str]
+    depends_on: list[str]
+    watch: list[Any]
+    port: int | None
+    healthcheck: list[str] | None
+    post_create: str | None
+    extensions: tuple[str, ...]
+    name: str
+    path: str
+    env: tuple[EnvVar, ...]
+
+
+def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tuple[GeneratedFile, ...]:
+    """Render every requested output for every app of ``inspection``."""
+    wanted = set(outputs)
+    plans = [plan_for(app) for app in inspection.apps]
+    project = slug(PurePosixPath(inspection.root).name)
+    compose_apps = _compose_apps(plans)
+    files: list[GeneratedFile] = []
+    for plan, capp in zip(plans, compose_apps):
+        if "dockerfile" in wanted:
+            content = render(f"dockerfile/{plan.template}", plan=plan, values=plan.values, version=__version__)
+            files.append(GeneratedFile(_join(plan.app.path, "Dockerfile"), content, "dockerfile"))
+        if "dockerignore" in wanted:
+            files.append(GeneratedFile(_join(capp.context, ".dockerignore"), _dockerignore(plan), "dockerignore"))
+    if "compose" in wanted and plans:
+        files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose"))
+    if "devcontainer" in wanted:
+        files.extend(_devcontainers(project, compose_apps))
+    if "env" in wanted and any(a.env for a in inspection.apps):
+        content = render("env.example.j2", apps=compose_apps, env_value=_env_value, env_source=_env_source, version=__version__)
+        files.append(GeneratedFile(".env.example", content, "env", keep_existing=True))
+    if "docs" in wanted and plans:
+        content = render("CONTAINERS.md.j2", apps=compose_apps, project=project, services=services_for([p.app for p in plans]), version=__version__)
+        files.append(GeneratedFile("CONTAINERS.md", content, "docs"))
+    return _dedupe(files)
+
+
+def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
+    taken = {s.name for s in services_for([p.app for p in plans])}
+    names = []
+    for plan in plans:
+        names.append(plan.service if plan.service not in taken else f"{plan.service}-app")
+        taken.add(names[-1])
+    peers = {plan.service: Peer(name, plan.port) for plan, name in zip(plans, names)}
+    result = []
+    for plan, service in zip(plans, names):
+        siblings = {k: v for k, v in peers.items() if v.service != service}
+        context = plan.app.detail("workspace_root") or plan.app.path
+        dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)
+        used = {s.kind for s in plan.app.backing_services}
+        result.append(
+            _ComposeApp(
+                plan=plan,
+                service=service,
+                context=_dot(context),
+                dockerfile=dockerfile,
+                environment=wiring(plan.app, siblings),
+                depends_on=[s.name for s in services_for([plan.app]) if s.kind in used],
+                watch=[_watch_rule(plan.app.path, r) for r in plan.watch],
+                port=plan.port,
+                healthcheck=list(plan.healthcheck) if plan.healthcheck else None,
+                post_create=plan.post_create,
+                extensions=plan.extensions,
+                name=plan.app.name,
+                path=plan.app.path,
+                env=plan.app.env,
+            )
+        )
+    return result
+
+
+def _compose(project: str, apps: list[_ComposeApp]) -> str:
+    services = services_for([a.plan.app for a in apps])
+    tools = [_TOOLS[s.kind] for s in services if s.kind in _TOOLS]
+    volumes = [f"{s.name}-data" for s in services if s.data_path]
+    return render("compose.yaml.j2", project=project, apps=apps, services=services, tools=tools, volumes=volumes, version=__version__)
+
+
+def _devcontainers(project: str, apps: list[_ComposeApp]) -> list[GeneratedFile]:
+    files = []
+    single = len(apps) == 1
+    for app in apps:
+        folder = ".devcontainer" if single else f".devcontainer/{app.service}"
+        up = "../" * folder.count("/") + "../"
+        workspace_root = f"/workspaces/{project}"
+        context = {
+            "name": project if single else f"{project}: {app.name}",
+            "app": app,
+            "compose_files": [f"{up}compose.yaml", "compose.devcontainer.yaml"],
+            "run_services": [app.service, *app.depends_on],
+            "workspace_folder": workspace_root if app.path == "." else f"{workspace_root}/{app.path}",
+            "workspace_root": workspace_root,
+            "forward_ports": [app.port] if app.port else [],
+            "version": __version__,
+        }
+        files.append(GeneratedFile(f"{folder}/devcontainer.json", render("devcontainer/devcontainer.json.j2", **context), "devcontainer"))
+        files.append(GeneratedFile(f"{folder}/compose.devcontainer.yaml", render("devcontainer/compose.devcontainer.yaml.j2", **context), "devcontainer"))
+    return files
+
+
+def _dockerignore(plan: ContainerPlan) -> str:
+    from migrate.generate.recipes import dockerignore_patterns
+
+    return render("dockerignore.j2", plan=plan, patterns=dockerignore_patterns(plan.app), version=__version__)
+
+
+def _watch_rule(app_path: str, rule: Any) -> dict[str, Any]:
+    """A recipe's app-relative watch rule, made relative to the compose file at the root."""
+    path = posixpath.normpath(posixpath.join(app_path, rule.path))
+    return {"action": rule.action, "path": _dot(path), "target": rule.target, "ignore": list(rule.ignore)}
+
+
+def _env_value(var: EnvVar) -> str:
+    """A dotenv value: the code's default for settings, empty for secrets."""
+    if var.secret or var.default is None:
+        return ""
+    escaped = var.default.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$")
+    return f'"{escaped}"'
+
+
+def _env_source(var: EnvVar) -> str:
+    """Where the code reads ``var`` (an example env file only when the code does not)."""
+    in_code = [e for e in var.evidence if not e.path.rsplit("/", 1)[-1].startswith((".env", "env.", "example.", "sample."))]
+    return str((in_code or list(var.evidence))[0]) if var.evidence else "an example env file"
+
+
+def _join(folder: str, name: str) -> str:
+    return name if folder in (".", "") else f"{folder}/{name}"
+
+
+def _dot(path: str) -> str:
+    return "." if path == "." else f"./{path}"
+
+
+def _dedupe(files: list[GeneratedFile]) -> tuple[GeneratedFile, ...]:
+    """One file per path: apps sharing a build context share one .dockerignore."""
+    seen: dict[str, GeneratedFile] = {}
+    for file in files:
+        seen.setdefault(file.path, file)
+    return tuple(seen.values())
+

@@ -1,0 +1,90 @@
+"""Pieces every language recipe uses: plan defaults, health probes, manifests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migrate.generate.plan import ContainerPlan, WatchRule
+from migrate.generate.render import slug
+from migrate.profile import AppProfile
+
+#: How long a fresh container may take before failed probes count (framework boot, migrations).
+START_PERIOD_SECONDS = 20
+
+# Probes run by the runtime itself: slim images have no curl or wget.
+_HTTP_PROBES: dict[str, tuple[str, ...]] = {
+    "python": (
+        "python",
+        "-c",
+        "import sys, urllib.request; "
+        "sys.exit(0 if urllib.request.urlopen('{url}', timeout=3).status < 400 else 1)",
+    ),
+    "node": (
+        "node",
+        "-e",
+        "fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
+    ),
+}
+_TCP_PROBES: dict[str, tuple[str, ...]] = {
+    "python": ("python", "-c", "import socket; socket.create_connection(('127.0.0.1', {port}), 3).close()"),
+    "node": (
+        "node",
+        "-e",
+        "require('net').connect({port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))",
+    ),
+}
+
+
+def http_probe(runtime: str, port: int | None, path: str | None) -> tuple[str, ...] | None:
+    """An exec-form probe using ``runtime`` that passes when the app answers on ``port``.
+
+    With a health path it checks for an HTTP status below 400; without one it
+    checks that the port accepts connections (honest: no route is invented).
+    """
+    if port is None:
+        return None
+    if path:
+        url = f"http://127.0.0.1:{port}{path}"
+        return tuple(part.replace("{url}", url) for part in _HTTP_PROBES[runtime])
+    return tuple(part.replace("{port}", str(port)) for part in _TCP_PROBES[runtime])
+
+
+def tcp_or_http(app: AppProfile, probe: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The probe, or None for apps that serve no port (workers)."""
+    return probe if app.port.value is not None else None
+
+
+def manifests(app: AppProfile) -> list[str]:
+    """Dependency manifests and lockfiles (app-relative), copied before the source for layer caching."""
+    listed = app.detail("manifests")
+    return listed.split() if listed else []
+
+
+def base_plan(
+    app: AppProfile,
+    *,
+    template: str,
+    images: dict[str, str],
+    cmd: tuple[str, ...],
+    dev_cmd: tuple[str, ...],
+    healthcheck: tuple[str, ...] | None,
+    values: dict[str, Any],
+    watch: tuple[WatchRule, ...] = (),
+    post_create: str | None = None,
+    extensions: tuple[str, ...] = (),
+) -> ContainerPlan:
+    """A :class:`ContainerPlan` with the fields every recipe shares filled from ``app``."""
+    return ContainerPlan(
+        app=app,
+        service=slug(app.name),
+        template=template,
+        images=images,
+        cmd=cmd,
+        dev_cmd=dev_cmd,
+        healthcheck=healthcheck,
+        port=app.port.value,
+        values=values,
+        watch=watch,
+        post_create=post_create,
+        extensions=extensions,
+    )

@@ -1,0 +1,208 @@
+"""Backing services for local development, and how apps are wired to them.
+
+Each service is data: a pinned image, the settings it starts with, a
+healthcheck that the app's ``depends_on: service_healthy`` waits for, and its
+data folder for a named volume. Wiring maps the environment variables an app
+reads (``DATABASE_URL``, ``REDIS_HOST``, ``SPRING_DATASOURCE_URL``...) to
+values that reach the compose service by name.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from migrate.generate.versions import SERVICE_IMAGES
+from migrate.profile import AppProfile
+
+#: Local-only credentials: compose services are published on 127.0.0.1 only.
+DEV_USER = "app"
+DEV_PASSWORD = "app"
+DEV_DB = "app"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to run one backing service in compose."""
+
+    kind: str
+    name: str  # compose service name
+    image: str
+    port: int
+    environment: dict[str, str] = field(default_factory=dict)
+    healthcheck: tuple[str, ...] = ()
+    data_path: str | None = None
+
+
+SERVICES: dict[str, ServiceSpec] = {
+    "postgres": ServiceSpec(
+        "postgres", "postgres", SERVICE_IMAGES["postgres"], 5432,
+        {"POSTGRES_USER": DEV_USER, "POSTGRES_PASSWORD": DEV_PASSWORD, "POSTGRES_DB": DEV_DB},
+        ("CMD-SHELL", f"pg_isready -U {DEV_USER} -d {DEV_DB}"),
+        "/var/lib/postgresql/data",
+    ),
+    "mysql": ServiceSpec(
+        "mysql", "mysql", SERVICE_IMAGES["mysql"], 3306,
+        {"MYSQL_DATABASE": DEV_DB, "MYSQL_USER": DEV_USER, "MYSQL_PASSWORD": DEV_PASSWORD, "MYSQL_ROOT_PASSWORD": DEV_PASSWORD},
+        ("CMD-SHELL", f"mysqladmin ping -h 127.0.0.1 -u{DEV_USER} -p{DEV_PASSWORD} --silent"),
+        "/var/lib/mysql",
+    ),
+    "redis": ServiceSpec("redis", "redis", SERVICE_IMAGES["redis"], 6379, {}, ("CMD", "redis-cli", "ping"), "/data"),
+    "mongodb": ServiceSpec(
+        "mongodb", "mongo", SERVICE_IMAGES["mongodb"], 27017, {},
+        ("CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"), "/data/db",
+    ),
+    "rabbitmq": ServiceSpec(
+        "rabbitmq", "rabbitmq", SERVICE_IMAGES["rabbitmq"], 5672,
+        {"RABBITMQ_DEFAULT_USER": DEV_USER, "RABBITMQ_DEFAULT_PASS": DEV_PASSWORD},
+        ("CMD", "rabbitmq-diagnostics", "-q", "ping"), "/var/lib/rabbitmq",
+    ),
+    "kafka": ServiceSpec(
+        "kafka", "kafka", SERVICE_IMAGES["kafka"], 9092,
+        {
+            # One KRaft node that is its own controller, reachable as kafka:9092 from other containers.
+            "KAFKA_NODE_ID": "1",
+            "KAFKA_PROCESS_ROLES": "broker,controller",
+            "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093",
+            "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://kafka:9092",
+            "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@kafka:9093",
+            "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+        },
+        ("CMD-SHELL", "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 > /dev/null"),
+        "/var/lib/kafka/data",
+    ),
+    "elasticsearch": ServiceSpec(
+        "elasticsearch", "elasticsearch", SERVICE_IMAGES["elasticsearch"], 9200,
+        {"discovery.type": "single-node", "xpack.security.enabled": "false", "ES_JAVA_OPTS": "-Xms512m -Xmx512m"},
+        ("CMD-SHELL", "curl -fsS http://localhost:9200/_cluster/health > /dev/null"),
+        "/usr/share/elasticsearch/data",
+    ),
+}  # fmt: skip
+
+_URLS: dict[str, str] = {
+    "postgres": f"postgresql://{DEV_USER}:{DEV_PASSWORD}@postgres:5432/{DEV_DB}",
+    "mysql": f"mysql://{DEV_USER}:{DEV_PASSWORD}@mysql:3306/{DEV_DB}",
+    "redis": "redis://redis:6379/0",
+    "mongodb": f"mongodb://mongo:27017/{DEV_DB}",
+    "rabbitmq": f"amqp://{DEV_USER}:{DEV_PASSWORD}@rabbitmq:5672/",
+    "kafka": "kafka:9092",
+    "elasticsearch": "http://elasticsearch:9200",
+}
+_JDBC = {"postgres": f"jdbc:postgresql://postgres:5432/{DEV_DB}", "mysql": f"jdbc:mysql://mysql:3306/{DEV_DB}"}
+
+# (env name pattern, service kinds it may point at, value kind). Checked in order; the
+# first service kind the app actually uses wins.
+_SQL = ("postgres", "mysql")
+_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
+    (re.compile(p), kinds, value)
+    for p, kinds, value in (
+        (r"^SPRING_DATASOURCE_URL$", _SQL, "jdbc"),
+        (r"^SPRING_DATASOURCE_USERNAME$", _SQL, "user"),
+        (r"^SPRING_DATASOURCE_PASSWORD$", _SQL, "password"),
+        (r"^(DATABASE|DB|POSTGRES(QL)?|PG|MYSQL)_(URL|URI|DSN)$", _SQL, "url"),
+        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?HOST(NAME)?$", _SQL, "host"),
+        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?PORT$", _SQL, "port"),
+        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(USER|USERNAME)$", _SQL, "user"),
+        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(PASSWORD|PASS)$", _SQL, "password"),
+        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(NAME|DATABASE|DB)$", _SQL, "database"),
+        (r"^DB_CONNECTION$", _SQL, "driver"),
+        (r"^(REDIS|CACHE)_(URL|URI|DSN)$", ("redis",), "url"),
+        (r"^REDIS_HOST$", ("redis",), "host"),
+        (r"^REDIS_PORT$", ("redis",), "port"),
+        (r"^(CELERY_BROKER|BROKER)_URL$", ("rabbitmq", "redis"), "url"),
+        (r"^CELERY_RESULT_BACKEND$", ("redis",), "url"),
+        (r"^MONGO(DB)?_(URL|URI|DSN)$", ("mongodb",), "url"),
+        (r"^(AMQP|RABBITMQ|RABBIT)_(URL|URI)$", ("rabbitmq",), "url"),
+        (r"^KAFKA_(BROKERS|BOOTSTRAP_SERVERS|URL)$", ("kafka",), "url"),
+        (r"^(ELASTICSEARCH|ELASTIC|OPENSEARCH)_(URL|HOST|HOSTS|NODE)$", ("elasticsearch",), "url"),
+    )
+)
+
+
+def services_for(apps: list[AppProfile]) -> list[ServiceSpec]:
+    """The backing services the apps use, each once, in a stable order."""
+    kinds = sorted({s.kind for a in apps for s in a.backing_services if s.kind in SERVICES})
+    return [SERVICES[k] for k in kinds]
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another app of the same compose file, reachable by its service name."""
+
+    service: str
+    port: int | None
+
+
+_PEER_SUFFIX = re.compile(r"_(URL|URI|ENDPOINT|BASE_URL|API_URL|HOST|ADDR|ADDRESS)$")
+
+
+def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, str]:
+    """Env var -> value for local development, as compose sets it for ``app``.
+
+    Connection settings point at the compose backing services and at sibling
+    apps (``ORDERS_URL`` -> ``http://orders:8000``); required variables with no
+    default get a dev-only value, overridable from ``.env``, so the stack starts
+    out of the box.
+    """
+    used = {s.kind for s in app.backing_services}
+    values: dict[str, str] = {}
+    for var in app.env:
+        value = _service_value(var.name, used) or _peer_value(var.name, peers or {})
+        if value is None and var.required and var.default is None:
+            value = "${%s:-%s}" % (var.name, dev_placeholder(var.name))
+        if value is not None:
+            values[var.name] = value
+    return values
+
+
+def _service_value(name: str, used: set[str]) -> str | None:
+    for pattern, kinds, value_kind in _RULES:
+        if pattern.match(name.upper()):
+            kind = next((k for k in kinds if k in used), None)
+            return _value(kind, value_kind) if kind is not None else None
+    return None
+
+
+def _peer_value(name: str, peers: dict[str, Peer]) -> str | None:
+    suffix = _PEER_SUFFIX.search(name.upper())
+    if suffix is None:
+        return None
+    prefix = name.upper()[: suffix.start()]
+    for key, peer in peers.items():
+        if key.upper().replace("-", "_") == prefix:
+            if suffix.group(1) in ("HOST", "ADDR", "ADDRESS"):
+                return peer.service if suffix.group(1) == "HOST" or peer.port is None else f"{peer.service}:{peer.port}"
+            return f"http://{peer.service}:{peer.port}" if peer.port else None
+    return None
+
+
+#: Dev-only values for secrets whose format the framework checks at boot.
+_FORMATTED_PLACEHOLDERS = {
+    # Laravel refuses keys that are not 32 bytes, base64-encoded.
+    "APP_KEY": "base64:" + base64.b64encode(hashlib.sha256(b"migrate dev-only APP_KEY").digest()).decode(),
+    # Rails wants at least 64 hex characters.
+    "SECRET_KEY_BASE": hashlib.sha512(b"migrate dev-only SECRET_KEY_BASE").hexdigest(),
+}
+
+
+def dev_placeholder(name: str) -> str:
+    """A value that lets the app boot locally; never a real secret (the name says so)."""
+    return _FORMATTED_PLACEHOLDERS.get(name.upper(), f"dev-only-{name.lower().replace('_', '-')}")
+
+
+def _value(kind: str, value_kind: str) -> str:
+    spec = SERVICES[kind]
+    return {
+        "url": _URLS[kind],
+        "jdbc": _JDBC.get(kind, _URLS[kind]),
+        "host": spec.name,
+        "port": str(spec.port),
+        "user": DEV_USER,
+        "password": DEV_PASSWORD,
+        "database": DEV_DB,
+        "driver": "pgsql" if kind == "postgres" else kind,
+    }[value_kind]
