@@ -182,6 +182,13 @@ def _collect_dependencies(app: AppDir, config: dict[str, Any], found: Findings) 
             found.add_dep(dep, Evidence(path, line, f"imports {match.group(1)}"))
 
 
+def _manifests(app: AppDir, found: Findings) -> None:
+    """The files ``deno install`` reads (config, lockfile, package.json), copied before the source."""
+    files = [f for f in (_config_file(app), "deno.lock", "package.json", "package-lock.json") if f and app.has(f)]
+    if files:
+        found.detail("manifests", " ".join(files))
+
+
 # ---------------------------------------------------------------- frameworks
 class _DenoFramework(FrameworkDetector):
     """A Deno web framework, recognised by any of its dependency names."""
@@ -280,6 +287,7 @@ class DenoEcosystem(Ecosystem):
         _name(app, config, found)
         _runtime(app, found)
         lock = "deno.lock" if app.has("deno.lock") else None
+        _manifests(app, found)
         found.set("package_manager", "deno", app.evidence(lock or _config_file(app) or _CONFIGS[0], "Deno lockfile" if lock else "Deno config"))
         _collect_dependencies(app, config, found)
         self.run_frameworks(app, found)

@@ -41,6 +41,8 @@ _ROOT_LAYOUTS: tuple[str, ...] = ("public", "site", "docs")
 #: The port unprivileged web-server images (nginx-unprivileged, Caddy as non-root) listen on.
 _PORT = 8080
 _HEALTH_SUFFIXES: tuple[str, ...] = ("", ".html", ".txt", ".json")
+#: Where MkDocs sites keep the requirements of MkDocs and its plugins, in preference order.
+_MKDOCS_REQUIREMENTS: tuple[str, ...] = ("requirements.txt", "docs/requirements.txt")
 
 
 def _other_manifests(app: AppDir) -> list[str]:
@@ -88,10 +90,17 @@ class _GeneratorDetector(FrameworkDetector):
         output = self._output(app, config)
         found.detail("output_dir", output)
         found.detail("document_root", output)
+        files = [f for f in self.manifests(app, config) if app.has(f) and not re.search(r"\s", f)]
+        if files:
+            found.detail("manifests", " ".join(files))  # space-separated: names with spaces are left out
         return True
 
     def install(self, app: AppDir, found: Findings) -> None:
         """Package manager and install command of the generator's own dependencies."""
+
+    def manifests(self, app: AppDir, config: str) -> list[str]:
+        """Files the generator's dependencies install from (copied before the content), if present."""
+        return []
 
     def build(self, app: AppDir) -> str:  # pragma: no cover - interface
         """The command that renders the site."""
@@ -132,6 +141,10 @@ class HugoDetector(_GeneratorDetector):
         """``hugo --minify``."""
         return "hugo --minify"
 
+    def manifests(self, app: AppDir, config: str) -> list[str]:
+        """Hugo Modules: ``go.mod``/``go.sum``, and the config that imports the modules."""
+        return [config, "go.mod", "go.sum"] if app.has("go.mod") else []
+
 
 class JekyllDetector(_GeneratorDetector):
     """Jekyll: ``_config.yml``, built into ``_site/``, with Bundler when there is a Gemfile."""
@@ -147,6 +160,10 @@ class JekyllDetector(_GeneratorDetector):
         if app.has("Gemfile"):
             found.set("package_manager", "bundler", app.evidence("Gemfile", "Jekyll's gems"))
             found.detail("install_command", "bundle install")
+
+    def manifests(self, app: AppDir, config: str) -> list[str]:
+        """Bundler's ``Gemfile`` and ``Gemfile.lock``."""
+        return ["Gemfile", "Gemfile.lock"]
 
     def build(self, app: AppDir) -> str:
         """``jekyll build``, through Bundler when there is a Gemfile."""
@@ -165,12 +182,16 @@ class MkDocsDetector(_GeneratorDetector):
 
     def install(self, app: AppDir, found: Findings) -> None:
         """pip installs MkDocs and its plugins (from requirements.txt when there is one)."""
-        requirements = next((r for r in ("requirements.txt", "docs/requirements.txt") if app.has(r)), None)
+        requirements = next((r for r in _MKDOCS_REQUIREMENTS if app.has(r)), None)
         if requirements is not None:
             found.set("package_manager", "pip", app.evidence(requirements, "MkDocs and its plugins"))
             found.detail("install_command", f"pip install -r {requirements}")
             return
         found.detail("install_command", "pip install mkdocs")
+
+    def manifests(self, app: AppDir, config: str) -> list[str]:
+        """The requirements file of MkDocs and its plugins."""
+        return [next((r for r in _MKDOCS_REQUIREMENTS if app.has(r)), _MKDOCS_REQUIREMENTS[0])]
 
     def build(self, app: AppDir) -> str:
         """``mkdocs build``."""
