@@ -8,6 +8,7 @@ would be killed instead of shutting down cleanly.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any
 
@@ -317,6 +318,86 @@ def _package_manager(app: AppDir, found: Findings) -> None:
         _yarn_linker(app, found)
 
 
+# ---------------------------------------------------------------- manifests
+#: Package-manager configuration that must be in place before the install (never .npmrc: it holds tokens).
+_INSTALL_CONFIG = {
+    "pnpm": ("pnpm-workspace.yaml",),
+    "yarn-berry": (".yarnrc.yml",),
+    "bun": ("bunfig.toml",),
+}
+
+
+def _manifests(app: AppDir, found: Findings) -> None:
+    """Record what the install needs (``manifests``): app-relative paths, copied before the source.
+
+    A workspace member installs from the workspace root, so its manifests are
+    the root's package.json, lockfile and package-manager configuration plus
+    every member's package.json (npm and pnpm refuse a lockfile whose
+    workspaces are missing), written relative to the app (``../../package.json``).
+    """
+    root = app.workspace_root if app.workspace_root is not None else app.path
+    manager = found.get("package_manager") or "npm"
+    paths = [join(root, _PACKAGE)]
+    if root != app.path:
+        paths += [join(member, _PACKAGE) for member in _workspace_folders(app, root)] + [app.rel(_PACKAGE)]
+    lockfile = found.details.get("lockfile")
+    if lockfile:
+        paths.append(lockfile)
+    paths += [join(root, name) for name in _INSTALL_CONFIG.get(manager, ()) if app.tree.exists(join(root, name))]
+    paths = [p for p in paths if app.tree.exists(p)]
+    if manager == "yarn-berry":
+        paths += _yarn_files(app, root)  # .yarn/ is not scanned: trust .yarnrc.yml, which yarn itself obeys
+    unique = [p for i, p in enumerate(paths) if p not in paths[:i] and not re.search(r"\s", p)]
+    found.detail("manifests", " ".join(posixpath.relpath(p, app.path) for p in unique) or None)
+
+
+def _workspace_folders(app: AppDir, root: str) -> list[str]:
+    """Tree-relative folders of the workspace's packages (its member patterns, expanded)."""
+    patterns = ECOSYSTEM.workspace_members(AppDir(app.tree, root)) or []
+    excluded = _excluded_members(app, root)
+    folders = []
+    for folder, names in app.tree.walk(root):
+        rel = _below(folder, root) if folder != root else "."
+        listed = any(_glob(p).fullmatch(rel) for p in patterns) and not any(_glob(p).fullmatch(rel) for p in excluded)
+        if _PACKAGE in names and folder != root and "node_modules" not in rel.split("/") and listed:
+            folders.append(folder)
+    return sorted(folders)
+
+
+def _excluded_members(app: AppDir, root: str) -> list[str]:
+    """The ``!pattern`` exclusions of npm workspaces and pnpm-workspace.yaml."""
+    listed: list[Any] = []
+    data = app.tree.read_json(join(root, _PACKAGE)) if app.tree.exists(join(root, _PACKAGE)) else None
+    workspaces = data.get("workspaces") if isinstance(data, dict) else None
+    if isinstance(workspaces, dict):
+        workspaces = workspaces.get("packages")
+    if isinstance(workspaces, list):
+        listed.extend(workspaces)
+    pnpm = app.tree.read_yaml(join(root, "pnpm-workspace.yaml")) if app.tree.exists(join(root, "pnpm-workspace.yaml")) else None
+    if isinstance(pnpm, dict) and isinstance(pnpm.get("packages"), list):
+        listed.extend(pnpm["packages"])
+    return [p[1:] for p in listed if isinstance(p, str) and p.startswith("!")]
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A workspace glob as a regex over root-relative folders: ``*`` stays in one folder, ``**`` spans many."""
+    parts = re.split(r"(\*\*/?|\*|\?)", pattern.strip().removeprefix("./").rstrip("/"))
+    regex = {"**": ".*", "**/": "(?:.*/)?", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(regex.get(part, re.escape(part)) for part in parts))
+
+
+def _yarn_files(app: AppDir, root: str) -> list[str]:
+    """Yarn berry's own release (``yarnPath``) and plugins, which .yarnrc.yml points into .yarn/."""
+    config = app.tree.read_yaml(join(root, ".yarnrc.yml")) if app.tree.exists(join(root, ".yarnrc.yml")) else None
+    if not isinstance(config, dict):
+        return []
+    files = [config.get("yarnPath")]
+    plugins = config.get("plugins")
+    if isinstance(plugins, list):
+        files += [p.get("path") if isinstance(p, dict) else p for p in plugins]
+    return [posixpath.normpath(join(root, f)) for f in files if isinstance(f, str) and f and not posixpath.isabs(f) and ".." not in f.split("/")]
+
+
 def _yarn_linker(app: AppDir, found: Findings) -> None:
     """Yarn berry's default Plug'n'Play install has no node_modules: plain ``node`` cannot resolve packages."""
     path = app.at_workspace_root(".yarnrc.yml")
@@ -474,6 +555,9 @@ def _port(app: AppDir, found: Findings, default: int | None, why: str) -> None:
 def _build(app: AppDir, found: Findings) -> None:
     if "build" in _scripts(app):
         found.set("build_command", _run(found, "build"), _script_evidence(app, "build", "build script"))
+        # What the script runs (``tsc -p tsconfig.build.json``): a dev target can run it in watch mode.
+        script = _scripts(app)["build"].strip()
+        found.detail("build_script", script if script and "\n" not in script and "\r" not in script else None)
 
 
 def _framework(found: Findings, name: str, evidence: Evidence) -> None:
@@ -653,6 +737,8 @@ class NestDetector(FrameworkDetector):
         if evidence is None:
             return False
         _framework(found, self.name, evidence)
+        # The Nest CLI's "nest start --watch" recompiles and restarts: the dev target's live reload.
+        found.detail("nest_cli", "true" if "@nestjs/cli" in _all_deps(app) else None)
         if not _start_from_scripts(app, found, ("start:prod", "start:production")):
             cli = app.json("nest-cli.json")
             entry = cli.get("entryFile") if isinstance(cli, dict) and isinstance(cli.get("entryFile"), str) else "main"
@@ -795,6 +881,7 @@ class NodeEcosystem(Ecosystem):
         _name(app, found)
         _runtime(app, found)
         _package_manager(app, found)
+        _manifests(app, found)
         _collect_dependencies(app, found)
         self.run_frameworks(app, found)
         if not found.has("framework") and (_start_from_scripts(app, found) or _start_from_main(app, found)):
