@@ -7,6 +7,7 @@ started as that binary; there is no separate server to choose.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -210,12 +211,33 @@ def _dependencies(app: AppDir, mod: _GoMod, found: Findings) -> None:
     for require in mod.requires:
         if not require.indirect:
             found.add_dep(require.path, Evidence(app.rel("go.mod"), require.line, f"requires {require.path} {require.version}"))
+    _manifests(app, found)
     if mod.requires and not app.has("go.sum"):
         found.warnings.append("go.mod requires modules but there is no go.sum; run `go mod tidy` (the build verifies go.sum)")
     for line in mod.malformed:
         found.warnings.append(f"{app.rel('go.mod')}:{line}: malformed line, ignored")
     if mod.module is None:
         found.warnings.append(f"{app.rel('go.mod')}: malformed, no module directive")
+
+
+def _manifests(app: AppDir, found: Findings) -> None:
+    """``manifests``: go.mod and go.sum, or for a go.work member every module file of the workspace.
+
+    Paths are app-relative (``../go.work`` for a member), space-separated; the
+    image copies them before the source so ``go mod download`` is cached.
+    """
+    root = app.workspace_root
+    if root is not None and app.tree.exists(join(root, "go.work")):
+        uses = _work_uses(AppDir(app.tree, root))
+        tree_paths = [join(root, "go.work"), join(root, "go.work.sum")]
+        for use in uses:
+            tree_paths += [join(join(root, use), "go.mod"), join(join(root, use), "go.sum")]
+    else:
+        tree_paths = [app.rel("go.mod"), app.rel("go.sum")]
+    files = [posixpath.relpath(p, app.path) for p in dict.fromkeys(tree_paths) if app.tree.exists(p)]
+    files = [f for f in files if not re.search(r"\s", f)]  # the detail is space-separated
+    if files:
+        found.detail("manifests", " ".join(files))
 
 
 # ---------------------------------------------------------------- build and start

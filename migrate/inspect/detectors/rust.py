@@ -7,6 +7,8 @@ and started as the binary; there is no separate server to choose.
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -247,6 +249,114 @@ def _build_and_start(app: AppDir, data: dict[str, Any] | None, bins: list[_Bin],
         found.warnings.append("no Cargo.lock: builds are not reproducible; run `cargo generate-lockfile` and commit it")
 
 
+# ---------------------------------------------------------------- image build inputs
+#: Crates that link a C library at run time, by the library (the image installs its Debian packages).
+_SYSTEM_LIBS: dict[str, tuple[str, ...]] = {
+    "openssl": ("openssl", "openssl-sys", "native-tls", "hyper-tls", "tokio-native-tls", "postgres-native-tls"),
+    "libpq": ("pq-sys", "diesel/postgres"),
+}
+#: Target tables whose entries name a source file Cargo requires to exist when it loads the manifest.
+_TARGET_TABLES = ("bin", "example", "test", "bench")
+
+
+def _build_inputs(app: AppDir, data: dict[str, Any] | None, found: Findings) -> None:
+    """``manifests`` (Cargo.toml files, Cargo.lock, toolchain file) and ``cargo_stubs``, app-relative.
+
+    An image compiles the dependencies from the manifests alone, with a stub
+    for every source file Cargo needs to load the packages (crate roots,
+    build scripts, declared targets); the source comes after, so a code
+    change reuses the compiled dependencies. ``system_libs`` names C
+    libraries that crates link against (``openssl``, ``libpq``).
+    """
+    root = _cargo_root(app)
+    packages = [app.path] if root == app.path else _workspace_packages(app, root)
+    tree_paths = [join(root, "Cargo.toml")] + [join(p, "Cargo.toml") for p in packages]
+    tree_paths += [join(root, "Cargo.lock")]
+    tree_paths += [p for p in (_at_cargo_root(app, "rust-toolchain.toml"), _at_cargo_root(app, "rust-toolchain")) if p]
+    stubs = [stub for package in packages for stub in _stub_paths(app, package)]
+    _detail_paths(app, found, "manifests", [p for p in dict.fromkeys(tree_paths) if app.tree.exists(p)])
+    _detail_paths(app, found, "cargo_stubs", list(dict.fromkeys(stubs)))
+    libs = [lib for lib, crates in _SYSTEM_LIBS.items() if found.dep(*crates)] + (["openssl"] if _reqwest_native_tls(data) else [])
+    found.detail("system_libs", " ".join(dict.fromkeys(libs)) or None)
+
+
+def _detail_paths(app: AppDir, found: Findings, key: str, tree_paths: list[str]) -> None:
+    files = [posixpath.relpath(p, app.path) for p in tree_paths]
+    files = [f for f in files if not re.search(r"\s", f)]  # the detail is space-separated
+    found.detail(key, " ".join(files) or None)
+
+
+def _workspace_packages(app: AppDir, root: str) -> list[str]:
+    """Tree-relative folders of every package of the workspace at ``root`` (``members`` globs, less ``exclude``)."""
+    data = app.tree.read_toml(join(root, "Cargo.toml")) or {}
+    members = _get(data, "workspace", "members")
+    excluded = {join(root, e.rstrip("/")) for e in _get(data, "workspace", "exclude") or [] if isinstance(e, str)}
+    folders = [root] if "package" in data else []
+    for pattern in members if isinstance(members, list) else []:
+        if isinstance(pattern, str):
+            folders += _expand(app, root, pattern.rstrip("/"))
+    found = [f for f in dict.fromkeys(folders) if f not in excluded and app.tree.exists(join(f, "Cargo.toml"))]
+    return found if app.path in found else [*found, app.path]
+
+
+def _expand(app: AppDir, root: str, pattern: str) -> list[str]:
+    """Folders matching a Cargo member glob (``crates/*``), one path segment at a time."""
+    folders = [root]
+    for segment in pattern.split("/"):
+        if segment in ("", "."):
+            continue
+        if not any(c in segment for c in "*?["):
+            folders = [join(f, segment) for f in folders]
+            continue
+        folders = [join(f, d) for f in folders for d in fnmatch.filter(app.tree.list_dirs(f), segment)]
+    return folders
+
+
+def _stub_paths(app: AppDir, package: str) -> list[str]:
+    """Tree-relative source files Cargo needs to load the package at ``package`` and build it."""
+    data = app.tree.read_toml(join(package, "Cargo.toml")) or {}
+    name = _get(data, "package", "name")
+    candidates: list[str] = []
+    lib_path = _get(data, "lib", "path")
+    candidates.append(lib_path if isinstance(lib_path, str) else "src/lib.rs")
+    build = _get(data, "package", "build")
+    candidates.append(build if isinstance(build, str) else "build.rs")
+    if _get(data, "package", "autobins") is not False:
+        candidates.append("src/main.rs")
+        candidates += [f"src/bin/{n}" for n in app.tree.list_files(join(package, "src/bin")) if n.endswith(".rs")]
+        candidates += [f"src/bin/{d}/main.rs" for d in app.tree.list_dirs(join(package, "src/bin"))]
+    for table in _TARGET_TABLES:
+        entries = _get(data, table)
+        for entry in entries if isinstance(entries, list) else []:
+            candidates += _declared_target(table, entry, name)
+    paths = [posixpath.normpath(join(package, c)) for c in candidates]
+    return [p for p in dict.fromkeys(paths) if app.tree.exists(p)]
+
+
+def _declared_target(table: str, entry: Any, package_name: Any) -> list[str]:
+    """Where Cargo looks for a declared ``[[bin]]``/``[[example]]``... target: its path, or the inferred ones."""
+    path, target = _get(entry, "path"), _get(entry, "name")
+    if isinstance(path, str):
+        return [path]
+    if not isinstance(target, str):
+        return []
+    folder = {"bin": "src/bin", "example": "examples", "test": "tests", "bench": "benches"}[table]
+    inferred = [f"{folder}/{target}.rs", f"{folder}/{target}/main.rs"]
+    return inferred + (["src/main.rs"] if table == "bin" and target == package_name else [])
+
+
+def _reqwest_native_tls(data: dict[str, Any] | None) -> bool:
+    """reqwest with its default features uses native-tls (OpenSSL on Linux)."""
+    for table in _dependency_tables(data):
+        spec = table.get("reqwest")
+        if spec is None:
+            continue
+        features = _features(spec)
+        if _get(spec, "default-features") is not False or "native-tls" in features or "default-tls" in features:
+            return True
+    return False
+
+
 # ---------------------------------------------------------------- port
 _BIND_STR = re.compile(r'\bbind\(\s*&?"([^"\n]*):(\d{2,5})"')
 _BIND_TUPLE = re.compile(r'\bbind\(\s*&?\(\s*"([^"\n]*)"\s*,\s*(\d{2,5})\s*\)')
@@ -380,6 +490,7 @@ class RustEcosystem(Ecosystem):
             found.warnings.append("no binary target (src/main.rs, src/bin/ or [[bin]]): a library, not an app")
             return
         _build_and_start(app, data, bins, locked, found)
+        _build_inputs(app, data, found)
         self.run_frameworks(app, found)
 
 

@@ -1,0 +1,115 @@
+"""Go: one static binary built in the golang image, run from a slim Debian image.
+
+Why Debian slim and not distroless: the ``dev`` target is built FROM the
+runtime and needs a shell, glibc and room for the Go toolchain (the dev
+container runs ``sleep infinity`` and the editor's server in it); cgo builds
+need glibc at run time too. The image stays small: the binary, CA
+certificates and the static health probe.
+
+Signals: no init process. A Go binary as PID 1 exits on SIGTERM even when
+the app never calls ``signal.Notify``: the Go runtime installs a handler
+for every signal, and for an unhandled SIGTERM it exits with 128+15 itself
+(``dieFromSignal``), where another program as PID 1 would be ignored by the
+kernel. Apps that do call ``signal.Notify`` shut down gracefully.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+import shlex
+
+from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
+from migrate.generate.recipes.common import base_plan, manifests, static_probe, tcp_or_http
+from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, RUNTIME_IMAGES
+from migrate.inspect.knowledge import DEFAULT_RUNTIME
+from migrate.profile import AppProfile
+
+#: Where the source sits in every stage: the build context's root (the app folder, or its go.work workspace).
+SOURCE_ROOT = "/app"
+_DEFAULT_BUILD = 'CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app .'
+
+
+def plan(app: AppProfile) -> ContainerPlan:
+    """The container plan of a Go app."""
+    version = app.runtime_version.value or DEFAULT_RUNTIME["go"]
+    build_image = RUNTIME_IMAGES["go"].format(version=version)
+    app_dir = _app_dir(app)
+    workdir = posixpath.normpath(posixpath.join(SOURCE_ROOT, app_dir))
+    cgo = app.detail("cgo") == "true"
+    binary = app.detail("binary") or "app"
+    start = app.start_command.value or f"/out/{binary}"
+    values = {
+        "copies": _manifest_copies(app, app_dir),
+        "download": bool(manifests(app)),
+        "app_dir": app_dir,
+        "workdir": workdir,
+        "build_command": app.build_command.value or _DEFAULT_BUILD,
+        "cgo": cgo,
+        "dev_build": _dev_build(app, binary),
+    }
+    result = base_plan(
+        app,
+        template="go.Dockerfile.j2",
+        images={"build": build_image, "runtime": DEBIAN_RUNTIME_IMAGE},
+        # The start command is the binary's path: one argv word, even with characters a shell would read.
+        cmd=(start,) if not any(c.isspace() for c in start) else command_argv(start),
+        dev_cmd=("sh", "-c", f"{_dev_build(app, binary)} && exec {shlex.quote('/tmp/' + binary)}"),
+        healthcheck=tcp_or_http(app, static_probe(app.port.value, app.health_path.value)),
+        values=values,
+        watch=(
+            # A source change restarts the container, whose command rebuilds (cached) and execs the binary.
+            WatchRule("sync+restart", ".", workdir),
+            *(WatchRule("rebuild", m) for m in manifests(app)),
+        ),
+        post_create="go mod download",
+        extensions=("golang.go",),
+    )
+    return dataclasses.replace(result, workdir=workdir, notes=_notes(app, cgo))
+
+
+def _app_dir(app: AppProfile) -> str:
+    """The app folder relative to the build context (``.`` unless the context is a go.work workspace)."""
+    context = app.detail("workspace_root") or app.path
+    return posixpath.relpath(app.path, context)
+
+
+def _manifest_copies(app: AppProfile, app_dir: str) -> list[list[str]]:
+    """One JSON-form COPY per folder: ``[src..., dest/]`` with paths relative to the build context.
+
+    A go.work member copies the workspace's go.work and every module's go.mod/go.sum, each into its
+    own folder (a single COPY of files from several folders would flatten them).
+    """
+    by_folder: dict[str, list[str]] = {}
+    for path in manifests(app):
+        rel = posixpath.normpath(posixpath.join(app_dir, path))
+        folder = posixpath.dirname(rel) or "."
+        by_folder.setdefault(folder, []).append(rel)
+    return [[*files, "./" if folder == "." else f"{folder}/"] for folder, files in by_folder.items()]
+
+
+def _dev_build(app: AppProfile, binary: str) -> str:
+    """The dev target's build of the main package: the production flags are not needed for a quick rebuild."""
+    package = app.detail("main_package") or "."
+    return f"go build -o {shlex.quote('/tmp/' + binary)} {shlex.quote(package)}"
+
+
+def _notes(app: AppProfile, cgo: bool) -> tuple[str, ...]:
+    first = " and ".join(manifests(app)) or "no module files (no go.mod found)"
+    notes = [
+        "The binary is built in golang:*-bookworm and shipped alone in debian:bookworm-slim with CA certificates: "
+        "the dev target (built FROM runtime) needs a shell and glibc, which distroless/static lacks.",
+        "No init process: a Go binary as PID 1 exits on SIGTERM even without signal.Notify "
+        "(the Go runtime handles the signal itself); handle SIGTERM with signal.NotifyContext to drain requests.",
+        f"Module files first ({first}), then `go mod download`, then the source: a code change reuses the module layer.",
+        "Dev target: compose watch syncs the source and restarts the container, whose command rebuilds "
+        "(from the build cache) and execs the binary, so it receives SIGTERM itself.",
+    ]
+    if cgo:
+        notes.append("The app uses cgo: it is built with gcc in the golang image and links glibc from Debian at run time.")
+    if app.processes:
+        names = ", ".join(p.name for p in app.processes)
+        notes.append(f"Other processes ({names}) are built into /out in the same image; run them with their /out/<name> command.")
+    if app.detail("workspace_root"):
+        notes.append("A go.work member: the build context is the workspace root, so sibling modules resolve.")
+    return tuple(notes)
