@@ -177,6 +177,33 @@ def _collect_dependencies(app: AppDir, path: str, root: Any, found: Findings, se
             _collect_dependencies(app, target, other, found, seen)
 
 
+# Files restore reads besides the project files: MSBuild imports them from every folder above a
+# project, and NuGet reads its configuration and lock files.
+_RESTORE_INPUTS = ("global.json", "NuGet.config", "nuget.config", "NuGet.Config", "Directory.Build.props",
+                   "Directory.Build.targets", "Directory.Packages.props")  # fmt: skip
+
+
+def _manifests(app: AppDir, projects: list[str], found: Findings) -> None:
+    """What ``dotnet restore`` of the app reads: its project, the projects it references, imports, NuGet files.
+
+    Paths are app-relative (``../Core/Core.csproj`` for a reference); copied before the
+    source, they let a code change reuse the restored packages.
+    """
+    files: list[str] = []
+    for project in projects:
+        folder = project.rpartition("/")[0] or "."
+        while True:
+            files += [join(folder, n) for n in _RESTORE_INPUTS if app.tree.exists(join(folder, n))]
+            if folder == ".":
+                break
+            folder = folder.rpartition("/")[0] or "."
+    for project in projects:
+        lock = join(project.rpartition("/")[0] or ".", "packages.lock.json")
+        files += [project, *([lock] if app.tree.exists(lock) else [])]
+    ordered = sorted(dict.fromkeys(f for f in files if not re.search(r"\s", f)), key=lambda f: (f.count("/"), f))
+    found.detail("manifests", " ".join(posixpath.relpath(f, app.path) for f in ordered))
+
+
 # ---------------------------------------------------------------- configuration read from the environment
 _CONFIG_READS = (
     (re.compile(r"\bGetConnectionString\(\s*\"([\w.\-]+)\"\s*\)"), "ConnectionStrings:{}"),
@@ -338,7 +365,9 @@ class DotnetEcosystem(Ecosystem):
         name, root = project
         found.name = (name.rsplit(".", 1)[0], app.evidence(name, "project file name"))
         _commands(app, name, root, found)
-        _collect_dependencies(app, app.rel(name), root, found, set())
+        projects: set[str] = set()
+        _collect_dependencies(app, app.rel(name), root, found, projects)
+        _manifests(app, sorted(projects), found)
         _configuration_reads(app, found)
         self.run_frameworks(app, found)
 

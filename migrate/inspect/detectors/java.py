@@ -10,6 +10,7 @@ the workspace root, where the wrapper and the parent build live.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,8 @@ class _Project:
     #: The plugin that declares a main class (``maven-jar-plugin``, ``application``...).
     main_class: tuple[str, Evidence] | None = None
     java: tuple[str, Evidence] | None = None
+    #: Versions of framework markers (parent POM, plugins) where the build file states one.
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 def _project(app: AppDir) -> _Project | None:
@@ -150,7 +153,9 @@ def _maven(app: AppDir) -> _Project | None:
     project.version = _resolve(_text(pom, "version") or _text(pom, "parent", "version"), props)
     project.packaging = _text(pom, "packaging") or "jar"
     project.final_name = _resolve(_text(pom, "build", "finalName"), props)
-    _maven_markers(app, path, pom, project)
+    _maven_markers(app, path, pom, project, props)
+    if root is not None:
+        _maven_markers(app, root[0], root[1], _Project("maven", root[0], versions=project.versions), props)
     _maven_deps(app, path, pom, project)
     if root is not None and _text(pom, "parent", "artifactId") == _text(root[1], "artifactId"):
         _maven_deps(app, root[0], root[1], project)  # a parent's <dependencies> are inherited
@@ -158,18 +163,30 @@ def _maven(app: AppDir) -> _Project | None:
     return project
 
 
-def _maven_markers(app: AppDir, path: str, pom: Any, project: _Project) -> None:
+def _maven_markers(app: AppDir, path: str, pom: Any, project: _Project, props: dict[str, str]) -> None:
     parent = _text(pom, "parent", "artifactId")
     if parent:
         project.markers[parent] = _ev(app, path, f"parent {parent}", rf"<artifactId>\s*{re.escape(parent)}\s*</artifactId>")
+        _version(project, parent, _resolve(_text(pom, "parent", "version"), props))
+    for dep in _kids(_kid(pom, "dependencyManagement", "dependencies"), "dependency"):
+        artifact = _text(dep, "artifactId")
+        if artifact and (_text(dep, "scope") or "") == "import":
+            _version(project, artifact, _resolve(_text(dep, "version"), props))  # a BOM: spring-boot-dependencies
     for plugin in _kids(_kid(pom, "build", "plugins"), "plugin"):
         artifact = _text(plugin, "artifactId")
         if not artifact:
             continue
+        _version(project, artifact, _resolve(_text(plugin, "version"), props))
         evidence = _ev(app, path, f"plugin {artifact}", rf"<artifactId>\s*{re.escape(artifact)}\s*</artifactId>")
         project.markers.setdefault(artifact, evidence)
         if project.main_class is None and any(_local(e.tag) == "mainClass" for e in plugin.iter()):
             project.main_class = (artifact, _ev(app, path, f"main class set in {artifact}", r"<mainClass>"))
+
+
+def _version(project: _Project, name: str, version: str | None) -> None:
+    """Record a marker's version once (the app's own build file first, then its parent's)."""
+    if version and "${" not in version:
+        project.versions.setdefault(name, version)
 
 
 def _maven_deps(app: AppDir, path: str, pom: Any, project: _Project) -> None:
@@ -216,6 +233,8 @@ def _major(value: str | None) -> str | None:
 _PLUGIN = re.compile(r"""(?:\bid\s*\(?\s*["']([\w.\-]+)["']|\bapply\s*\(?\s*plugin\s*[:=]\s*["']([\w.\-]+)["']|^\s*`?(application|java-library)`?\s*$)""", re.MULTILINE)
 _DEP = re.compile(r"""^\s*(implementation|api|runtimeOnly|compile|runtime)\s*\(?\s*["']([\w.\-]+):([\w.\-]+)""", re.MULTILINE)
 _DEP_MAP = re.compile(r"""^\s*(implementation|api|runtimeOnly|compile|runtime)\s*\(?\s*group\s*[:=]\s*["'][\w.\-]+["']\s*,\s*name\s*[:=]\s*["']([\w.\-]+)""", re.MULTILINE)
+_PLUGIN_VERSION = re.compile(r"""\bid\s*\(?\s*["']([\w.\-]+)["']\s*\)?\s*version\s*\(?\s*["']([^"'$]+)["']""")
+_CLASSPATH_PLUGIN = re.compile(r"""["']org\.springframework\.boot:spring-boot-gradle-plugin:([^"'$]+)["']""")
 _MAIN_CLASS = re.compile(r"""\bmainClass(?:Name)?\s*(?:=|\.set\()\s*["']([\w.$]+)["']""")
 _ARCHIVE_NAME = re.compile(r"""\barchiveFileName\s*(?:=|\.set\()\s*["']([^"'$]+)["']""")
 _VERSION = re.compile(r"""^\s*version\s*=\s*["']([^"'$]+)["']""", re.MULTILINE)
@@ -240,6 +259,7 @@ def _gradle(app: AppDir) -> _Project:
             artifact = match.group(group)
             if artifact not in _DEV_ONLY:
                 project.deps.setdefault(artifact, _line(path, text, match, f"depends on {artifact}"))
+    _gradle_versions(app, text, project)
     main = _MAIN_CLASS.search(text)
     if main:
         project.main_class = ("application", _line(path, text, main, f"main class {main.group(1)}"))
@@ -249,6 +269,31 @@ def _gradle(app: AppDir) -> _Project:
     project.version = _gradle_version(app, text)
     project.java = _gradle_java(app, path, text) or _gradle_root_java(app)
     return project
+
+
+def _gradle_versions(app: AppDir, text: str, project: _Project) -> None:
+    """Plugin versions from the build file, the root build and settings files, or the version catalog."""
+    root = _root_build(app)
+    texts = [text, app.tree.read_text(root) or "" if root else ""]
+    texts += [app.tree.read_text(p) or "" for p in (app.at_workspace_root(n) for n in _GRADLE_SETTINGS) if p]
+    for source in texts:
+        for match in _PLUGIN_VERSION.finditer(source):
+            _version(project, match.group(1), match.group(2))
+        classpath = _CLASSPATH_PLUGIN.search(source)
+        if classpath:
+            _version(project, "org.springframework.boot", classpath.group(1))
+    catalog_path = app.at_workspace_root("gradle/libs.versions.toml")
+    catalog = app.tree.read_toml(catalog_path) if catalog_path else None
+    versions = catalog.get("versions", {}) if isinstance(catalog, dict) else {}
+    plugins = catalog.get("plugins", {}) if isinstance(catalog, dict) else {}
+    for entry in plugins.values() if isinstance(plugins, dict) else ():
+        if isinstance(entry, str) and ":" in entry:
+            _version(project, *entry.split(":", 1))
+        elif isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            version = entry.get("version")
+            if isinstance(version, dict):
+                version = versions.get(version.get("ref")) if isinstance(versions, dict) else None
+            _version(project, entry["id"], version if isinstance(version, str) else None)
 
 
 def _line(path: str, text: str, match: re.Match[str], reason: str) -> Evidence:
@@ -384,12 +429,66 @@ def _package_manager(app: AppDir, project: _Project, found: Findings) -> None:
         _tool_version(app, project.tool, runner.root, found)
     if runner.root != app.path:
         found.detail("build_root", runner.root)
+    files = [f for f in _build_files(app, project.tool, runner.root) if not re.search(r"\s", f)]
+    found.detail("manifests", " ".join(_relative(f, app.path) for f in files))
     if project.tool == "maven":
         select = f" -pl {runner.module} -am" if runner.module else ""
         found.detail("install_command", f"{runner.command} -B{select} dependency:go-offline")
     else:
         task = f"{runner.module}:dependencies" if runner.module else "dependencies"
         found.detail("install_command", f"{runner.command} {task} --no-daemon")
+
+
+# Files a build reads before it compiles anything: the dependency layer of an image depends on
+# these alone. Folders (a trailing "/") hold build logic, which Gradle compiles first.
+_MAVEN_ROOT_FILES = (
+    "mvnw", ".mvn/wrapper/maven-wrapper.properties", ".mvn/wrapper/maven-wrapper.jar",
+    ".mvn/extensions.xml", ".mvn/maven.config", ".mvn/jvm.config",
+)
+_GRADLE_ROOT_FILES = (
+    "gradlew", "gradle/wrapper/gradle-wrapper.properties", "gradle/wrapper/gradle-wrapper.jar",
+    *_GRADLE_SETTINGS, "gradle.properties", "gradle/libs.versions.toml", "gradle.lockfile",
+)  # fmt: skip
+_GRADLE_LOGIC_DIRS = ("buildSrc", "build-logic")
+
+
+def _build_files(app: AppDir, tool: str, root: str) -> list[str]:
+    """Tree-relative build files of the whole build at ``root`` (every module's, for a multi-module build)."""
+    tree = app.tree
+    if tool == "maven":
+        files = [join(root, n) for n in _MAVEN_ROOT_FILES if tree.exists(join(root, n))]
+        files += [join(folder, "pom.xml") for folder in _maven_modules(app, root)]
+    else:
+        files = [join(root, n) for n in _GRADLE_ROOT_FILES if tree.exists(join(root, n))]
+        files += [join(root, d) + "/" for d in _GRADLE_LOGIC_DIRS if tree.is_dir(join(root, d))]
+        for folder in [root, *(join(root, m) for m in _gradle_members_at(app, root))]:
+            files += [join(folder, n) for n in (*_GRADLE_BUILDS, "gradle.lockfile") if tree.exists(join(folder, n))]
+    own = app.rel("pom.xml") if tool == "maven" else next((app.rel(n) for n in _GRADLE_BUILDS if app.has(n)), None)
+    return list(dict.fromkeys(files + ([own] if own and tree.exists(own) else [])))
+
+
+def _maven_modules(app: AppDir, folder: str, depth: int = 0) -> list[str]:
+    """``folder`` and, recursively, the folders of its ``<modules>`` that have a pom.xml."""
+    pom = _pom(app, join(folder, "pom.xml"))
+    if pom is None or depth > 5:
+        return []
+    found = [folder]
+    for module in (_text(e) for e in _kids(_kid(pom, "modules"), "module")):
+        child = posixpath.normpath(join(folder, module)) if module else ""
+        if child and not child.startswith("..") and child not in found:
+            found += _maven_modules(app, child, depth + 1)
+    return found
+
+
+def _gradle_members_at(app: AppDir, root: str) -> list[str]:
+    """The projects included by the settings file at ``root``."""
+    return _gradle_members(AppDir(app.tree, root)) if root != app.path else _gradle_members(app)
+
+
+def _relative(path: str, folder: str) -> str:
+    """A tree-relative path as seen from ``folder`` (``../pom.xml`` for an aggregator member)."""
+    relative = posixpath.relpath(path.rstrip("/"), folder)
+    return relative + "/" if path.endswith("/") else relative
 
 
 def _build_command(app: AppDir, project: _Project, task: str, evidence: Evidence, found: Findings) -> None:
@@ -490,6 +589,12 @@ def _marker(project: _Project, *names: str) -> Evidence | None:
     return next((project.markers[n] for n in names if n in project.markers), None)
 
 
+def _mentions(app: AppDir, project: _Project, artifact: str) -> bool:
+    """Whether the build file (or a parent build) names ``artifact`` in any scope (dev-only ones too)."""
+    paths = [project.file, *(p for p in (app.at_workspace_root("pom.xml"), _root_build(app)) if p)]
+    return any(artifact in (app.tree.read_text(p) or "") for p in dict.fromkeys(paths))
+
+
 class SpringBootDetector(FrameworkDetector):
     """Spring Boot: an executable jar from spring-boot-maven-plugin or the Gradle bootJar task."""
 
@@ -507,6 +612,10 @@ class SpringBootDetector(FrameworkDetector):
             found.warnings.append("spring-boot-maven-plugin is not in <build><plugins>: the jar will not be executable")
         _build_command(app, project, "bootJar", evidence, found)
         _start_jar(project, evidence, found)
+        version = next((project.versions[n] for n in (*self._MAVEN, "spring-boot-dependencies", "org.springframework.boot") if n in project.versions), None)
+        found.detail("spring_boot_version", version)
+        if _mentions(app, project, "spring-boot-devtools"):
+            found.detail("devtools", "true")
         _port(app, found, "server.port", "Spring Boot")
         self._health(app, found)
         return True
