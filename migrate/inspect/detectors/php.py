@@ -237,6 +237,15 @@ def _asset_build(app: AppDir, found: Findings) -> None:
     found.detail("assets_install_command", install)
 
 
+def _manifests(app: AppDir, found: Findings) -> None:
+    """The files dependency installs read before the source: Composer's, and the asset build's."""
+    files = [f for f in ("composer.json", "composer.lock") if app.has(f)]
+    if found.has("build_command"):
+        files += [f for f in ("package.json", *(lock for lock, _ in _NODE_INSTALL)) if app.has(f)]
+    if files:
+        found.detail("manifests", " ".join(files))
+
+
 # ---------------------------------------------------------------- frameworks
 _HEALTH_OPTION = re.compile(r"""\bhealth\s*:\s*['"](/[^'"]*)['"]""")
 _LARAVEL_CACHES = "php artisan config:cache && php artisan route:cache && php artisan view:cache"
@@ -374,6 +383,7 @@ class PhpEcosystem(Ecosystem):
         _collect_dependencies(app, found)
         self.run_frameworks(app, found)
         _plain_php(app, found)
+        _manifests(app, found)
         extensions = _extensions(found)
         if found.get("framework") == "laravel":
             extensions = sorted(set(extensions) | set(laravel_extensions(app, found)))

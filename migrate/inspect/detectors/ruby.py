@@ -251,6 +251,47 @@ def _package_manager(app: AppDir, found: Findings) -> None:
         found.warnings.append(f"{lock} lists no Linux platform; run `bundle lock --add-platform x86_64-linux aarch64-linux`")
 
 
+# ---------------------------------------------------------------- build inputs
+#: Runtime gems whose native extensions link a system library (the generated image installs it).
+_SYSTEM_LIBRARY_GEMS = ("pg", "mysql2", "ruby-vips", "image_processing", "rmagick")
+#: Gemfile lines that need more than the Gemfile and lockfile to install (the gemspec, local paths).
+_NEEDS_SOURCE = re.compile(r"^[ \t]*(gemspec|eval_gemfile)\b|\bpath:\s|:path\s*=>", re.MULTILINE)
+_GIT_SOURCE = re.compile(r"\b(git|github|gist|bitbucket):\s|:(git|github)\s*=>|^[ \t]*git\s", re.MULTILINE)
+_RUBY_FILE = re.compile(r"""^[ \t]*ruby\s*\(?\s*file:\s*["']([^"'\s]+)["']""", re.MULTILINE)
+
+
+def _code(text: str) -> str:
+    """A Gemfile without its comments (a commented-out ``github:`` gem is no git source)."""
+    return "\n".join(line.split(" #")[0] for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def _build_inputs(app: AppDir, found: Findings) -> None:
+    """What an image build needs before the source: manifests, system libraries, git, bootsnap.
+
+    ``manifests`` lists the files ``bundle install`` reads (Gemfile, lockfile, a ``ruby file:``
+    target), unless the Gemfile also needs source (``gemspec``, ``path:`` gems): then none.
+    """
+    gemfile = _gemfile(app)
+    if gemfile is None:
+        return
+    text = _code(app.read(gemfile) or "")
+    files = [gemfile, *(f for f in (_lockfile(app),) if f)]
+    ruby_file = _RUBY_FILE.search(text)
+    if ruby_file and app.has(ruby_file.group(1)):
+        files.append(ruby_file.group(1))
+    if not _NEEDS_SOURCE.search(text) and not any(re.search(r"\s", f) for f in files):
+        found.detail("manifests", " ".join(files))
+    native = [g for g in _SYSTEM_LIBRARY_GEMS if g in found.deps]
+    found.detail("native_gems", " ".join(native) if native else None)
+    if _GIT_SOURCE.search(text):
+        found.detail("git_sources", "true")
+    if "bootsnap" in found.deps:
+        # Rails' own Dockerfile precompiles the app's code too; only folders that exist.
+        dirs = [f"{d}/" for d in ("app", "lib") if app.has_dir(d)]
+        if dirs:
+            found.detail("bootsnap_precompile", "bundle exec bootsnap precompile " + " ".join(dirs))
+
+
 # ---------------------------------------------------------------- servers
 _PUMA_PORT = re.compile(
     r"""^[ \t]*(?:port\s+(?:ENV\.fetch\(\s*["']\w+["']\s*(?:,\s*["']?(\d{2,5})["']?\s*\)|\)\s*\{\s*["']?(\d{2,5})["']?\s*\})|(\d{2,5}))"""
@@ -474,6 +515,7 @@ class RubyEcosystem(Ecosystem):
         _collect_dependencies(app, found)
         self.run_frameworks(app, found)
         _sidekiq(app, found)
+        _build_inputs(app, found)
 
 
 ECOSYSTEM = RubyEcosystem()
