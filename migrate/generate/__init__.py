@@ -72,8 +72,10 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
         if "dockerfile" in wanted:
             content = render(f"dockerfile/{plan.template}", plan=plan, values=plan.values, version=__version__)
             files.append(GeneratedFile(_join(plan.app.path, "Dockerfile"), content, "dockerfile"))
+            files.extend(GeneratedFile(_join(plan.app.path, path), text, "dockerfile") for path, text in plan.files)
         if "dockerignore" in wanted:
-            files.append(GeneratedFile(_join(capp.context, ".dockerignore"), _dockerignore(plan), "dockerignore"))
+            # capp.context is compose's "./services/x"; file paths are plain tree-relative ones.
+            files.append(GeneratedFile(_join(posixpath.normpath(capp.context), ".dockerignore"), _dockerignore(plan), "dockerignore"))
     if "compose" in wanted and plans:
         files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose"))
     if "devcontainer" in wanted:

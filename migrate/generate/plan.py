@@ -59,6 +59,11 @@ class ContainerPlan:
     workdir: str = "/app"
     #: Why each decision was made, for CONTAINERS.md.
     notes: tuple[str, ...] = ()
+    #: The unprivileged user the image runs as: its name (dev container ``remoteUser``, docs) and numeric uid.
+    user: str = "app"
+    uid: int = 10001
+    #: Extra files the Dockerfile COPYs (a web server config): (path relative to the app, content).
+    files: tuple[tuple[str, str], ...] = ()
 
     @property
     def health_path(self) -> str | None:

@@ -92,6 +92,12 @@ _URLS: dict[str, str] = {
     "kafka": "kafka:9092",
     "elasticsearch": "http://elasticsearch:9200",
 }
+#: .NET connection strings (``ConnectionStrings__Default``): Npgsql, MySqlConnector, StackExchange.Redis, MongoDB.
+_ADONET = {
+    "postgres": f"Host=postgres;Port=5432;Database={DEV_DB};Username={DEV_USER};Password={DEV_PASSWORD}",
+    "mysql": f"Server=mysql;Port=3306;Database={DEV_DB};User ID={DEV_USER};Password={DEV_PASSWORD}",
+    "redis": "redis:6379",
+}
 _JDBC = {"postgres": f"jdbc:postgresql://postgres:5432/{DEV_DB}", "mysql": f"jdbc:mysql://mysql:3306/{DEV_DB}"}
 
 # (env name pattern, service kinds it may point at, value kind). Checked in order; the
@@ -103,6 +109,7 @@ _RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
         (r"^SPRING_DATASOURCE_URL$", _SQL, "jdbc"),
         (r"^SPRING_DATASOURCE_USERNAME$", _SQL, "user"),
         (r"^SPRING_DATASOURCE_PASSWORD$", _SQL, "password"),
+        (r"^CONNECTIONSTRINGS__\w+$", _SQL + ("redis", "mongodb"), "adonet"),
         (r"^(DATABASE|DB|POSTGRES(QL)?|PG|MYSQL)_(URL|URI|DSN)$", _SQL, "url"),
         (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?HOST(NAME)?$", _SQL, "host"),
         (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?PORT$", _SQL, "port"),
@@ -149,9 +156,10 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     out of the box.
     """
     used = {s.kind for s in app.backing_services}
+    jvm = app.language.value == "java"  # JDBC drivers take jdbc: URLs only
     values: dict[str, str] = {}
     for var in app.env:
-        value = _service_value(var.name, used) or _peer_value(var.name, peers or {})
+        value = _service_value(var.name, used, jvm) or _peer_value(var.name, peers or {})
         if value is None and var.required and var.default is None:
             value = "${%s:-%s}" % (var.name, dev_placeholder(var.name))
         if value is not None:
@@ -159,10 +167,12 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     return values
 
 
-def _service_value(name: str, used: set[str]) -> str | None:
+def _service_value(name: str, used: set[str], jvm: bool = False) -> str | None:
     for pattern, kinds, value_kind in _RULES:
         if pattern.match(name.upper()):
             kind = next((k for k in kinds if k in used), None)
+            if kind is not None and jvm and value_kind == "url" and kind in _JDBC:
+                value_kind = "jdbc"
             return _value(kind, value_kind) if kind is not None else None
     return None
 
@@ -199,6 +209,7 @@ def _value(kind: str, value_kind: str) -> str:
     return {
         "url": _URLS[kind],
         "jdbc": _JDBC.get(kind, _URLS[kind]),
+        "adonet": _ADONET.get(kind, _URLS[kind]),
         "host": spec.name,
         "port": str(spec.port),
         "user": DEV_USER,

@@ -11,14 +11,35 @@ from __future__ import annotations
 RUNTIME_IMAGES: dict[str, str] = {
     "python": "python:{version}-slim",
     "node": "node:{version}-slim",
-    "go": "golang:{version}",
+    "go": "golang:{version}-bookworm",
     "java": "eclipse-temurin:{version}-jre",
-    "ruby": "ruby:{version}-slim",
-    "php": "php:{version}-apache",
+    "ruby": "ruby:{version}-slim-bookworm",
+    "php": "php:{version}-apache-bookworm",
     "dotnet": "mcr.microsoft.com/dotnet/aspnet:{version}",
-    "rust": "rust:{version}-slim",
-    "deno": "denoland/deno:{version}",
+    "rust": "rust:{version}-slim-bookworm",
+    "deno": "denoland/deno:debian-{version}",
 }
+
+#: The Go toolchain image that builds the static health probe (see dockerfile/_macros.j2).
+PROBE_BUILDER_IMAGE = "golang:1.24-bookworm"
+
+#: Java build images: Maven's and Gradle's official ones, or the JDK alone when the project has a wrapper.
+JAVA_BUILD_IMAGES: dict[str, str] = {"maven": "maven:3.9.9-eclipse-temurin-{java}", "gradle": "gradle:8.10.2-jdk{java}", "wrapper": "eclipse-temurin:{java}-jdk"}
+
+#: The .NET SDK image that restores and publishes (the app ships on RUNTIME_IMAGES["dotnet"]).
+DOTNET_SDK_IMAGE = "mcr.microsoft.com/dotnet/sdk:{version}"
+
+#: The final stage of compiled apps (Go, Rust): glibc, a shell for the dev target, nothing else.
+DEBIAN_RUNTIME_IMAGE = "debian:bookworm-slim"
+
+#: The non-root static file server (static sites, SPA builds): Debian-based, ships curl.
+WEB_SERVER_IMAGE = "nginxinc/nginx-unprivileged:1.27-bookworm"
+
+#: Build images of static-site generators (the site ships on WEB_SERVER_IMAGE).
+STATIC_BUILD_IMAGES: dict[str, str] = {"hugo": "golang:1.24-bookworm", "jekyll": "ruby:3.3-bookworm", "mkdocs": "python:3.12-slim"}
+
+#: Deno images are tagged by full release only: the release used when a tree pins just a major (or nothing).
+DENO_RELEASES: dict[str, str] = {"1": "1.46.3", "2": "2.6.3"}
 
 #: Build tools pinned for reproducible images.
 TOOLS: dict[str, str] = {
@@ -31,6 +52,9 @@ TOOLS: dict[str, str] = {
     "uvicorn": "0.34.0",
     "pnpm": "9.15.0",
     "yarn": "1.22.22",
+    "yarn-berry": "4.18.1", "corepack": "0.36.0", "bun": "1.4.5",
+    "composer": "2.8", "xdebug": "3.4.1", "phpredis": "6.1.0", "apcu": "5.1.24", "rerun": "0.14.0",
+    "hugo": "0.152.2", "jekyll": "4.4.1", "mkdocs": "1.6.1",
 }
 
 #: Backing services for local development: image pinned to a major (or minor) line.

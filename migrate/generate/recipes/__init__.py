@@ -16,17 +16,26 @@ from migrate.profile import AppProfile
 #: language -> recipe module under migrate.generate.recipes
 RECIPES: dict[str, str] = {
     "python": "python",
+    "node": "node",
+    "go": "go",
+    "rust": "rust",
+    "java": "java",
+    "dotnet": "dotnet",
+    "static": "static",
+    "deno": "deno",
+    "ruby": "ruby",
+    "php": "php",
 }
 
 #: Build context entries that are local artefacts of each ecosystem, never source.
 DOCKERIGNORE: dict[str, tuple[str, ...]] = {
     "python": ("__pycache__", "*.py[cod]", ".venv", "venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", "*.egg-info", "dist", "build"),
-    "node": ("node_modules", "npm-debug.log*", "yarn-error.log*", ".pnpm-store", ".next", ".nuxt", ".output", ".svelte-kit", ".turbo", "dist", "build"),
+    "node": ("**/node_modules", "**/npm-debug.log*", "**/yarn-error.log*", ".pnpm-store", "**/.next", "**/.nuxt", "**/.output", "**/.svelte-kit", "**/.turbo", ".yarn/cache", ".yarn/unplugged", ".yarn/install-state.gz", ".pnp.*", "dist", "build"),
     "go": ("bin",),
-    "java": ("target", "build", ".gradle", "!gradle/wrapper/gradle-wrapper.jar"),
+    "java": ("target", "*/target", "*/*/target", "build", "*/build", "*/*/build", ".gradle", "*/.gradle", "*/*/.gradle"),
     "ruby": (".bundle", "vendor/bundle", "log", "tmp", "storage", "node_modules", "public/assets"),
-    "php": ("vendor", "node_modules", "storage/logs", "storage/framework/cache", "bootstrap/cache/*.php"),
-    "dotnet": ("bin", "obj", "*.user"),
+    "php": ("vendor", "node_modules", "storage/logs", "storage/framework/cache", "bootstrap/cache/*.php", "public/hot"),
+    "dotnet": ("**/bin", "**/obj", "*.user", "**/*.user"),
     "rust": ("target",),
     "deno": ("node_modules",),
     "static": ("node_modules",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from migrate.generate.plan import ContainerPlan, WatchRule
@@ -24,6 +25,13 @@ _HTTP_PROBES: dict[str, tuple[str, ...]] = {
         "-e",
         "fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
     ),
+    "ruby": ("ruby", "-rnet/http", "-e", "exit(Net::HTTP.get_response(URI('{url}')).code.to_i < 400)"),
+    # file_get_contents fails (false) on a status >= 400; redirects are followed.
+    "php": (
+        "php",
+        "-r",
+        "exit(@file_get_contents('{url}', false, stream_context_create(['http' => ['timeout' => 3]])) === false ? 1 : 0);",
+    ),
 }
 _TCP_PROBES: dict[str, tuple[str, ...]] = {
     "python": ("python", "-c", "import socket; socket.create_connection(('127.0.0.1', {port}), 3).close()"),
@@ -32,6 +40,8 @@ _TCP_PROBES: dict[str, tuple[str, ...]] = {
         "-e",
         "require('net').connect({port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))",
     ),
+    "ruby": ("ruby", "-rsocket", "-e", "Socket.tcp('127.0.0.1', {port}, connect_timeout: 3).close"),
+    "php": ("php", "-r", "exit(@fsockopen('127.0.0.1', {port}, timeout: 3) ? 0 : 1);"),
 }
 
 
@@ -49,6 +59,17 @@ def http_probe(runtime: str, port: int | None, path: str | None) -> tuple[str, .
     return tuple(part.replace("{port}", str(port)) for part in _TCP_PROBES[runtime])
 
 
+#: Where the static probe built by the ``probe_stage`` macro lands in runtime images.
+PROBE_PATH = "/usr/local/bin/probe"
+
+
+def static_probe(port: int | None, path: str | None) -> tuple[str, ...] | None:
+    """A HEALTHCHECK command using the static probe (for images with no HTTP client)."""
+    if port is None:
+        return None
+    return (PROBE_PATH, f"http://127.0.0.1:{port}{path}" if path else f"127.0.0.1:{port}")
+
+
 def tcp_or_http(app: AppProfile, probe: tuple[str, ...] | None) -> tuple[str, ...] | None:
     """The probe, or None for apps that serve no port (workers)."""
     return probe if app.port.value is not None else None
@@ -58,6 +79,37 @@ def manifests(app: AppProfile) -> list[str]:
     """Dependency manifests and lockfiles (app-relative), copied before the source for layer caching."""
     listed = app.detail("manifests")
     return listed.split() if listed else []
+
+
+def build_context(app: AppProfile) -> str:
+    """The folder (tree-relative) compose builds from: the workspace root for a member, else the app."""
+    return app.detail("workspace_root") or app.path
+
+
+def in_context(app: AppProfile, path: str) -> str | None:
+    """An app-relative path (``../pom.xml``) as a build-context-relative one; None when outside it.
+
+    A trailing ``/`` (a folder) is kept.
+    """
+    joined = posixpath.normpath(posixpath.join(app.path, path.rstrip("/")))
+    relative = posixpath.relpath(joined, build_context(app))
+    if relative == ".." or relative.startswith("../"):
+        return None
+    return relative + "/" if path.endswith("/") else relative
+
+
+def copy_groups(paths: list[str]) -> list[list[str]]:
+    """JSON-form ``COPY`` argument lists that recreate context-relative ``paths`` at the same places.
+
+    Files of one folder share one instruction (``["a/pom.xml", "a/mvnw", "a/"]``);
+    a folder (a trailing ``/``) gets its own, since COPY copies a folder's contents.
+    """
+    groups: dict[tuple[bool, str], list[str]] = {}
+    for path in paths:
+        is_folder = path.endswith("/")
+        target = path if is_folder else (posixpath.dirname(path) + "/" if "/" in path else "./")
+        groups.setdefault((is_folder, target), []).append(path)
+    return [[*sources, target] for (_, target), sources in groups.items()]
 
 
 def base_plan(
