@@ -23,6 +23,8 @@ from migrate.errors import ExitStatus, UserError
 COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("migrate.cli.inspect_cmd", "Describe every app in a source tree, with evidence."),
     "init": ("migrate.cli.init_cmd", "Generate Dockerfile, compose, dev container and docs, safely."),
+    "build": ("migrate.cli.build_cmd", "Build each app's image with the local Docker engine."),
+    "dev": ("migrate.cli.dev_cmd", "Start (or --down: stop) the compose dev environment."),
 }
 
 

@@ -9,6 +9,7 @@ import click
 from migrate.cli import pass_env
 from migrate.environment import Environment
 from migrate.errors import UserError
+from migrate.profile import Inspection
 
 _OUTPUT_NAMES = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs")
 
@@ -44,7 +45,7 @@ def command(
     from migrate.generate.writer import Action, apply, plan
     from migrate.inspect import inspect_tree
 
-    inspection = _select(inspect_tree(path), apps)
+    inspection = select_apps(inspect_tree(path), apps)
     files = generate(inspection, only)  # type: ignore[arg-type]
     root = Path(inspection.root)
     planned = plan(root, [(f.path, f.content) for f in files], force=force, keep={f.path for f in files if f.keep_existing})
@@ -74,7 +75,7 @@ def command(
     env.stderr.write(f"wrote {len(writes)} file(s); next: docker compose up --wait (see CONTAINERS.md)\n")
 
 
-def _select(inspection, apps):  # type: ignore[no-untyped-def]
+def select_apps(inspection: Inspection, apps: tuple[str, ...]) -> Inspection:
     """Keep only the apps named by ``--app`` (all when none is named)."""
     from dataclasses import replace
 
