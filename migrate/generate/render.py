@@ -55,6 +55,7 @@ def environment() -> Any:
         comment=comment,
         run_line=run_line,
         slug=slug,
+        shell_join=shell_join,
     )
     return env
 
@@ -121,6 +122,13 @@ def run_line(value: Any) -> str:
     if "\n" in text or "\r" in text:
         raise UnsafeValueError(f"a build command contains a line break: {text!r}")
     return text
+
+
+def shell_join(argv: Any) -> str:
+    """An argv shown as the shell command that runs it (quotes kept: ``nginx -g 'daemon off;'``)."""
+    import shlex
+
+    return shlex.join(str(a) for a in argv)
 
 
 def comment(value: Any) -> str:
