@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -31,10 +32,19 @@ def _parse_only(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option("--force", is_flag=True, help="Overwrite files that differ (a backup of each is kept).")
 @click.option("--only", callback=_parse_only, metavar="LIST", help=f"Comma-separated outputs: {','.join(_OUTPUT_NAMES)}.")
 @click.option("--app", "apps", multiple=True, metavar="NAME", help="Only this app (repeatable); default: every app.")
+@click.option("--pin-digests", is_flag=True, help="Pin every base and service image by digest (asks the registry).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation before writing.")
 @pass_env
 def command(
-    env: Environment, path: Path, dry_run: bool, show_diff: bool, force: bool, only: tuple[str, ...], apps: tuple[str, ...], yes: bool
+    env: Environment,
+    path: Path,
+    dry_run: bool,
+    show_diff: bool,
+    force: bool,
+    only: tuple[str, ...],
+    apps: tuple[str, ...],
+    pin_digests: bool,
+    yes: bool,
 ) -> None:
     """Generate Dockerfile, .dockerignore, compose.yaml, dev container and docs for the apps at PATH.
 
@@ -47,6 +57,8 @@ def command(
 
     inspection = select_apps(inspect_tree(path), apps)
     files = generate(inspection, only)  # type: ignore[arg-type]
+    if pin_digests:
+        files = _pinned(files)
     root = Path(inspection.root)
     planned = plan(root, [(f.path, f.content) for f in files], force=force, keep={f.path for f in files if f.keep_existing})
     console = env.console()
@@ -86,3 +98,13 @@ def select_apps(inspection: Inspection, apps: tuple[str, ...]) -> Inspection:
     if missing:
         raise UserError(f"no app named {', '.join(missing)}; apps here: {', '.join(sorted(known)) or 'none'}")
     return replace(inspection, apps=tuple(a for a in inspection.apps if a.name in apps))
+
+
+def _pinned(files: Any) -> Any:
+    """The files with every external image pinned by the digest its registry reports."""
+    from migrate.containers import engine
+    from migrate.generate.pinning import image_references, pin
+
+    client = engine.connect()
+    digests = {ref: engine.resolve_digest(client, ref) for ref in sorted(image_references(files))}
+    return pin(files, digests)

@@ -153,3 +153,26 @@ def image_size(client: Any, ref: str) -> int | None:
         return int(client.images.get(ref).attrs.get("Size", 0))
     except ImageNotFound:
         return None
+
+
+class DigestUnavailableError(UserError):
+    """An image's digest cannot be found (no registry answers, and the image is not pulled)."""
+
+
+def resolve_digest(client: Any, ref: str) -> str:
+    """The ``sha256:...`` digest ``ref`` points at: from its registry, else from a pulled copy."""
+    from docker.errors import DockerException
+
+    try:
+        return str(client.images.get_registry_data(ref).id)
+    except DockerException as registry_error:
+        try:
+            repo_digests = client.images.get(ref).attrs.get("RepoDigests") or []
+        except DockerException:
+            repo_digests = []
+        if repo_digests:
+            return str(repo_digests[0].split("@", 1)[1])
+        raise DigestUnavailableError(
+            f"cannot pin {ref} by digest: {_first_line(registry_error)}",
+            hint="pull the image once (`docker pull " + ref + "`) or drop --pin-digests",
+        ) from None
