@@ -74,6 +74,7 @@ def build(
     dockerfile: str,
     tag: str,
     target: str | None = None,
+    nocache: bool = False,
     on_event: Callable[[BuildEvent], None] = lambda event: None,
     clock: Callable[[], float] = time.monotonic,
 ) -> BuildResult:
@@ -85,7 +86,9 @@ def build(
     steps = cached = 0
     image_id = None
     try:
-        stream = client.api.build(path=context, dockerfile=dockerfile, tag=tag, target=target, rm=True, forcerm=True, decode=True)
+        stream = client.api.build(
+            path=context, dockerfile=dockerfile, tag=tag, target=target, nocache=nocache, rm=True, forcerm=True, decode=True
+        )
         for message in stream:
             for event in _events(message, log):
                 steps, cached = _count(event, steps, cached)
