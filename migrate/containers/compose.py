@@ -61,22 +61,30 @@ def _is_v2(command: list[str]) -> bool:
 
 
 def run(command: list[str], root: Path, args: list[str], *, stream: IO[str] | None = None) -> str:
-    """Run ``compose ARGS`` in ``root``; output goes to ``stream`` (live) or is returned."""
-    process = subprocess.run(
-        [*command, *args],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=stream if stream is not None else subprocess.PIPE,
-        text=True,
-        check=False,
+    """Run ``compose ARGS`` in ``root`` and return its standard output.
+
+    Compose's progress (its standard error) is forwarded line by line to
+    ``stream`` as it comes, so a person can follow a long ``up``; without a
+    stream it is kept for the error message.
+    """
+    process = subprocess.Popen(
+        [*command, *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
     )
-    if process.returncode != 0:
-        detail = (process.stderr or "").strip().splitlines()[-1:] if stream is None else []
+    assert process.stderr is not None and process.stdout is not None
+    tail: list[str] = []
+    for line in process.stderr:
+        tail = (tail + [line.rstrip()])[-20:]
+        if stream is not None:
+            stream.write(line)
+            stream.flush()
+    output = process.stdout.read()
+    if process.wait() != 0:
+        last = next((ln for ln in reversed(tail) if ln.strip()), "")
         raise ComposeError(
-            f"`docker compose {' '.join(args)}` failed (exit {process.returncode})" + (f": {detail[0]}" if detail else ""),
-            hint="see `docker compose logs` in " + str(root),
+            f"`docker compose {' '.join(args)}` failed (exit {process.returncode})" + (f": {last.strip()}" if last else ""),
+            hint=f"see `docker compose logs` in {root}",
         )
-    return process.stdout or ""
+    return output
 
 
 def up(command: list[str], root: Path, *, stream: IO[str], timeout: int = 600) -> None:
