@@ -151,12 +151,16 @@ def _wait_healthy(container: Any, seconds: float = 240) -> str:
     return status
 
 
+#: Label on every container a test starts, so teardown finds them running or not.
+LABEL = "org.migrate.e2e"
+
+
 @pytest.fixture
 def network(client: Any) -> Iterator[Any]:
-    net = client.networks.create(f"migrate-e2e-{os.getpid()}-{time.monotonic_ns()}")
+    name = f"migrate-e2e-{os.getpid()}-{time.monotonic_ns()}"
+    net = client.networks.create(name)
     yield net
-    net.reload()
-    for container in net.containers:
+    for container in client.containers.list(all=True, filters={"label": f"{LABEL}={name}"}):
         container.remove(force=True)
     net.remove()
 
@@ -165,7 +169,7 @@ def _start_services(client: Any, network: Any, app: AppProfile) -> None:
     """The app's backing services, reachable on ``network`` by their compose names."""
     for spec in services_for([app]):
         container = client.containers.create(
-            spec.image, environment=spec.environment,
+            spec.image, environment=spec.environment, labels={LABEL: network.name},
             healthcheck={"test": list(spec.healthcheck), "interval": 1_000_000_000, "retries": 120},
         )
         network.connect(container, aliases=[spec.name])
@@ -183,7 +187,7 @@ def _environment(app: AppProfile) -> dict[str, str]:
 
 def _run_app(client: Any, network: Any, tag: str, app: AppProfile) -> Running:
     container = client.containers.create(
-        tag, environment=_environment(app),
+        tag, environment=_environment(app), labels={LABEL: network.name},
         ports={f"{app.port.value}/tcp": ("127.0.0.1", None)} if app.port.value else {},
     )
     network.connect(container)
@@ -286,8 +290,10 @@ def _steps(log: list[str]) -> list[tuple[str, bool]]:
 
 
 def _touch_source(folder: Path) -> None:
-    """A one-line change to a source file, as a developer would make."""
-    for pattern, comment in (("*.py", "# touched\n"), ("*.go", "// touched\n"), ("*.js", "// touched\n"), ("*.html", "<!-- touched -->\n")):
+    """A one-line change to a source file, as a developer would make (unique: the engine's
+    layer cache outlives test runs, and a change seen before would be a cache hit)."""
+    mark = f"touched {time.time_ns()}"
+    for pattern, comment in (("*.py", f"# {mark}\n"), ("*.go", f"// {mark}\n"), ("*.js", f"// {mark}\n"), ("*.html", f"<!-- {mark} -->\n")):
         for path in sorted(folder.rglob(pattern)):
             if "node_modules" not in path.parts:
                 path.write_text(path.read_text() + comment)
@@ -324,3 +330,38 @@ def test_dev_environment_reaches_its_database(client: Any, tmp_path: Path) -> No
     finally:
         status, _, err = _cli("dev", str(root), "--down", "--volumes")
         assert status == 0, err
+
+
+# ---------------------------------------------------------------- dev container
+def _devcontainer(subcommand: str, *args: str, root: Path) -> subprocess.CompletedProcess[str]:
+    from migrate.containers.compose import find_compose
+
+    compose_command = find_compose()
+    extra = ["--docker-compose-path", compose_command[0]] if len(compose_command) == 1 else []
+    return subprocess.run(
+        ["devcontainer", subcommand, *extra, "--workspace-folder", str(root), *args],
+        capture_output=True, text=True, timeout=1200, check=False,
+    )
+
+
+def test_devcontainer_runs_the_examples_own_tests(client: Any, tmp_path: Path) -> None:
+    """`devcontainer up` on the generated config, then the example's tests run inside it."""
+    if shutil.which("devcontainer") is None:
+        reason = "the Dev Containers CLI is not installed (npm install -g @devcontainers/cli)"
+        if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    root = _copy_with_canaries("python-flask-postgres", tmp_path)
+    assert _cli("init", str(root), "--yes")[0] == 0
+    _ensure_images_for(root)
+    try:
+        up = _devcontainer("up", root=root)
+        assert up.returncode == 0 and '"outcome":"success"' in up.stdout, up.stdout[-3000:] + up.stderr[-3000:]
+        tests = _devcontainer("exec", "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", root=root)
+        assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
+        assert "3 passed" in tests.stdout
+    finally:
+        from migrate.containers.compose import find_compose, run
+
+        run(find_compose(), root, ["-p", root.name, "-f", "compose.yaml", "-f", ".devcontainer/compose.devcontainer.yaml",
+                                   "down", "--volumes", "--remove-orphans"])
