@@ -99,7 +99,7 @@ def _touch(folder: Path) -> None:
     import time
 
     mark = f"bench {time.time_ns()}"
-    for pattern, comment in (("*.py", f"# {mark}\n"), ("*.go", f"// {mark}\n"), ("*.js", f"// {mark}\n"), ("*.html", f"<!-- {mark} -->\n")):
+    for pattern, comment in (("*.py", f"# {mark}\n"), ("*.go", f"// {mark}\n"), ("*.js", f"// {mark}\n"), ("*.ts", f"// {mark}\n"), ("*.tsx", f"// {mark}\n"), ("*.html", f"<!-- {mark} -->\n")):
         for path in sorted(folder.rglob(pattern)):
             path.write_text(path.read_text() + comment)
             return

@@ -1,5 +1,8 @@
 type Product = { id: string; name: string; price: number };
 
+// Rendered per request: the catalogue API is only reachable at run time, not during `next build`.
+export const dynamic = 'force-dynamic';
+
 // Server component: the catalogue API is called from the server, never from the browser.
 async function getProducts(): Promise<Product[]> {
   const res = await fetch(`${process.env.CATALOG_API_URL}/products`, {
