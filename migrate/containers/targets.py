@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrate.errors import UserError
+from migrate.generate.recipes.common import build_context
 from migrate.generate.render import slug
 from migrate.profile import AppProfile, Inspection
 
@@ -19,11 +20,6 @@ class BuildTarget:
     tag: str
     context: Path
     dockerfile: str  # relative to the context, as the engine wants it
-
-
-def build_context(app: AppProfile) -> str:
-    """The folder (relative to the inspected root) sent to the engine: a workspace's root, else the app's."""
-    return app.detail("build_root") or app.detail("workspace_root") or app.path
 
 
 def build_targets(inspection: Inspection, tag: str | None = None) -> list[BuildTarget]:

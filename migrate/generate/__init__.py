@@ -17,6 +17,7 @@ from typing import Any, Literal
 from migrate import __version__
 from migrate.generate.plan import ContainerPlan
 from migrate.generate.recipes import plan_for
+from migrate.generate.recipes.common import build_context
 from migrate.generate.render import render, slug
 from migrate.generate.services import Peer, services_for, wiring
 from migrate.profile import EnvVar, Inspection
@@ -99,7 +100,7 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
     result = []
     for plan, service in zip(plans, names):
         siblings = {k: v for k, v in peers.items() if v.service != service}
-        context = plan.app.detail("workspace_root") or plan.app.path
+        context = build_context(plan.app)
         dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)
         used = {s.kind for s in plan.app.backing_services}
         result.append(

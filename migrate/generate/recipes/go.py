@@ -20,7 +20,7 @@ import posixpath
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, manifests, static_probe, tcp_or_http
+from migrate.generate.recipes.common import base_plan, build_context, manifests, static_probe, tcp_or_http
 from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, RUNTIME_IMAGES
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
@@ -70,7 +70,7 @@ def plan(app: AppProfile) -> ContainerPlan:
 
 def _app_dir(app: AppProfile) -> str:
     """The app folder relative to the build context (``.`` unless the context is a go.work workspace)."""
-    context = app.detail("workspace_root") or app.path
+    context = build_context(app)
     return posixpath.relpath(app.path, context)
 
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate import __version__
+from migrate.generate.recipes.common import build_context
 from migrate.generate.render import render
 from migrate.generate.versions import WEB_SERVER_IMAGE
 from migrate.profile import AppProfile, Evidence, Fact
@@ -130,5 +131,5 @@ def _served_by_nginx(app: AppProfile, path: str) -> AppProfile:
 
 def _context_path(app: AppProfile, name: str) -> str:
     """``name`` (app-relative) as a path relative to the build context (the workspace root in monorepos)."""
-    context = app.detail("workspace_root") or app.path
+    context = build_context(app)
     return posixpath.relpath(posixpath.join(app.path, name), context)
