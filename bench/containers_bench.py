@@ -77,18 +77,24 @@ def _runtime_base(dockerfile: Path) -> str:
 
 
 def _context_bytes(context: Path, dockerfile: str) -> int:
-    """Bytes of the build context docker-py sends (after .dockerignore), as an uncompressed tar."""
-    from docker.utils.build import exclude_paths, tar
+    """Bytes of file content in the build context docker-py sends (after .dockerignore).
+
+    The generated Dockerfile and .dockerignore, always sent, are not counted (they are not the
+    app's source); neither are tar headers.
+    """
+    import tarfile
+
+    from docker.utils.build import tar
 
     ignore = context / ".dockerignore"
     patterns = [p for p in ignore.read_text().splitlines() if p.strip() and not p.startswith("#")] if ignore.exists() else []
     archive = tar(str(context), exclude=patterns, dockerfile=(dockerfile, None), gzip=False)
-    del exclude_paths
-    return len(archive.read())
+    with tarfile.open(fileobj=archive) as members:
+        return sum(m.size for m in members if m.isfile() and m.name.rsplit("/", 1)[-1] not in ("Dockerfile", ".dockerignore"))
 
 
 def _tracked_bytes(name: str, sub: Path) -> int:
-    """Size of the example's files tracked by git, under the build context."""
+    """Size of the example's files tracked by git, under the build context (before migrate init)."""
     folder = REPO / "examples" / name / sub
     files = subprocess.run(["git", "ls-files", "-z", "--", str(folder)], cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
     return sum((REPO / f.decode()).stat().st_size for f in files if f)

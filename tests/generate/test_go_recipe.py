@@ -57,7 +57,9 @@ def test_module_root_server(make_tree: MakeTree) -> None:
 def test_dockerfile_layers_modules_before_source_and_runs_as_non_root(make_tree: MakeTree) -> None:
     text = dockerfile(make_tree, {"go.mod": GO_MOD, "go.sum": "", "main.go": SERVER})
     lines = text.splitlines()
-    assert lines.index('COPY ["go.mod", "go.sum", "./"]') < lines.index("RUN go mod download") < lines.index("COPY . .")
+    assert lines.index('COPY ["go.mod", "go.sum", "./"]') < lines.index("RUN go mod download \\") < lines.index("COPY . .")
+    # The standard library is compiled in the dependency layer, with the real build's settings.
+    assert lines[lines.index("RUN go mod download \\") + 1] == " && CGO_ENABLED=0 go build -trimpath std"
     assert 'RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/hello .' in lines
     runtime = text[text.index("AS runtime") : text.index("AS dev")]
     assert "USER 10001:10001" in runtime

@@ -42,6 +42,7 @@ def plan(app: AppProfile) -> ContainerPlan:
     values = {
         "copies": _manifest_copies(app, app_dir),
         "download": bool(manifests(app)),
+        "warm_cache": _warm_cache(app.build_command.value or _DEFAULT_BUILD),
         "app_dir": app_dir,
         "workdir": workdir,
         "build_command": app.build_command.value or _DEFAULT_BUILD,
@@ -113,3 +114,11 @@ def _notes(app: AppProfile, cgo: bool) -> tuple[str, ...]:
     if app.detail("workspace_root"):
         notes.append("A go.work member: the build context is the workspace root, so sibling modules resolve.")
     return tuple(notes)
+
+
+def _warm_cache(build_command: str) -> str:
+    """Compile the standard library in the dependency layer, with the real build's cgo setting
+    and -trimpath: Go's build cache then lives in that layer, and a source change recompiles only
+    the app's own packages (without BuildKit there is no cache mount to keep it between builds)."""
+    cgo = "1" if "CGO_ENABLED=1" in build_command else "0"
+    return f"CGO_ENABLED={cgo} go build -trimpath std"
