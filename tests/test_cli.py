@@ -207,3 +207,10 @@ def test_inspect_table_counts_apps(run_cli: RunCli, make_tree: MakeTree) -> None
     assert result.status == 0
     assert result.stdout.startswith("2 apps in ")
     assert "api (api)" in result.stdout and "admin (admin)" in result.stdout
+
+
+def test_plain_migrate_prints_the_overview(run_cli: Any) -> None:
+    result = run_cli()
+    assert result.status == 0
+    assert result.stdout.startswith("Usage: migrate")
+    assert "inspect" in result.stdout and "init" in result.stdout and result.stderr == ""

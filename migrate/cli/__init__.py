@@ -50,7 +50,11 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="migrate", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -59,6 +63,8 @@ def cli(ctx: click.Context) -> None:
     Start with `migrate inspect PATH` to see what migrate finds in your code.
     """
     ctx.ensure_object(Environment)
+    if ctx.invoked_subcommand is None:  # plain `migrate`: the overview (the wizard will start here)
+        click.echo(ctx.get_help())
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
