@@ -54,11 +54,6 @@ def test_help_lists_the_commands(run_cli: RunCli) -> None:
     assert result.stderr == ""
 
 
-def test_no_arguments_prints_usage(run_cli: RunCli) -> None:
-    result = run_cli()
-    assert "Usage: migrate" in result.stdout + result.stderr
-
-
 def test_inspect_help(run_cli: RunCli) -> None:
     result = run_cli("inspect", "--help")
     assert result.status == 0
@@ -209,7 +204,7 @@ def test_inspect_table_counts_apps(run_cli: RunCli, make_tree: MakeTree) -> None
     assert "api (api)" in result.stdout and "admin (admin)" in result.stdout
 
 
-def test_plain_migrate_prints_the_overview(run_cli: Any) -> None:
+def test_plain_migrate_prints_the_overview(run_cli: RunCli) -> None:
     result = run_cli()
     assert result.status == 0
     assert result.stdout.startswith("Usage: migrate")
