@@ -84,7 +84,7 @@ def command(
     backups = apply(root, planned, backup_suffix=".migrate-backup")
     for backup in backups:
         env.stderr.write(f"kept a backup: {backup.relative_to(root)}\n")
-    env.stderr.write(f"wrote {len(writes)} file(s); next: docker compose up --wait (see CONTAINERS.md)\n")
+    env.stderr.write(f"wrote {len(writes)} file(s); next: `migrate build {path}` or `migrate dev {path}` (see CONTAINERS.md)\n")
 
 
 def select_apps(inspection: Inspection, apps: tuple[str, ...]) -> Inspection:
