@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +67,25 @@ def make_tree(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
 def update_golden() -> bool:
     """Whether golden files should be rewritten (``MIGRATE_UPDATE_GOLDEN=1``)."""
     return os.environ.get("MIGRATE_UPDATE_GOLDEN") == "1"
+
+
+MakeTree = Callable[[dict[str, "str | bytes"]], Path]
+
+
+def inspect_files(make_tree: MakeTree, files: dict[str, str | bytes]) -> Any:
+    """Write ``files`` into a fresh tree and inspect it."""
+    from migrate.inspect import inspect_tree
+
+    return inspect_tree(make_tree(files))
+
+
+def only_app(make_tree: MakeTree, files: dict[str, str | bytes]) -> tuple[Any, list[str]]:
+    """The single app of a tree built from ``files``, and the inspection's warnings."""
+    result = inspect_files(make_tree, files)
+    assert len(result.apps) == 1, result.apps
+    return result.apps[0], list(result.warnings)
+
+
+def evidence(app: Any, fact: str) -> list[str]:
+    """A fact's evidence as the strings ``--json`` prints."""
+    return [str(e) for e in app.fact(fact).evidence]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate.inspect import inspect_tree
-from migrate.profile import AppProfile, Inspection
+from conftest import evidence, only_app
+from conftest import inspect_files as inspect
+
 
 MakeTree = Callable[[dict[str, str | bytes]], Path]
 
@@ -18,20 +19,6 @@ MAIN = 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n}\n'
 
 def http_main(listen: str = 'http.ListenAndServe(":9000", nil)', imports: str = '"net/http"') -> str:
     return f"package main\n\nimport (\n\t{imports}\n)\n\nfunc main() {{\n\t{listen}\n}}\n"
-
-
-def inspect(make_tree: MakeTree, files: dict[str, str | bytes]) -> Inspection:
-    return inspect_tree(make_tree(files))
-
-
-def only_app(make_tree: MakeTree, files: dict[str, str | bytes]) -> tuple[AppProfile, list[str]]:
-    result = inspect(make_tree, files)
-    assert len(result.apps) == 1, result.apps
-    return result.apps[0], list(result.warnings)
-
-
-def evidence(app: AppProfile, fact: str) -> list[str]:
-    return [str(e) for e in app.fact(fact).evidence]
 
 
 # ---------------------------------------------------------------- layouts and commands

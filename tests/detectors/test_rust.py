@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate.inspect import inspect_tree
-from migrate.profile import AppProfile, Inspection
+from conftest import evidence, only_app
+from conftest import inspect_files as inspect
+
 
 MakeTree = Callable[[dict[str, str | bytes]], Path]
 
@@ -21,20 +22,6 @@ def cargo(name: str = "app", deps: str = "", extra: str = "") -> str:
 
 def server(body: str) -> str:
     return f"#[tokio::main]\nasync fn main() {{\n    {body}\n}}\n"
-
-
-def inspect(make_tree: MakeTree, files: dict[str, str | bytes]) -> Inspection:
-    return inspect_tree(make_tree(files))
-
-
-def only_app(make_tree: MakeTree, files: dict[str, str | bytes]) -> tuple[AppProfile, list[str]]:
-    result = inspect(make_tree, files)
-    assert len(result.apps) == 1, result.apps
-    return result.apps[0], list(result.warnings)
-
-
-def evidence(app: AppProfile, fact: str) -> list[str]:
-    return [str(e) for e in app.fact(fact).evidence]
 
 
 # ---------------------------------------------------------------- binaries and commands
