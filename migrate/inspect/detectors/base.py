@@ -262,6 +262,23 @@ class Ecosystem:
                 return
 
 
+def tool_versions_pin(app: AppDir, tools: tuple[str, ...], label: str) -> tuple[str, Evidence] | None:
+    """The version an asdf/mise ``.tool-versions`` file pins for one of ``tools``, with evidence."""
+    names = "|".join(re.escape(t) for t in tools)
+    match = re.search(rf"^(?:{names})\s+v?(\d+\.\d+(?:\.\d+)?)\s*$", app.read(".tool-versions") or "", re.MULTILINE)
+    if match is None:
+        return None
+    return match.group(1), app.evidence(".tool-versions", f"pins {label} {match.group(1)}", re.escape(match.group(0)))
+
+
+def set_default_runtime(app: AppDir, found: Findings, language: str, label: str) -> None:
+    """Set the current default runtime of ``language``, marked as a default, saying none was pinned."""
+    from migrate.inspect.knowledge import DEFAULT_RUNTIME
+
+    default = DEFAULT_RUNTIME[language]
+    found.set("runtime_version", default, Evidence(app.path, None, f"no {label} version pinned; using {default}"), default=True)
+
+
 def first_match(
     app: AppDir, suffixes: Iterable[str], pattern: re.Pattern[str]
 ) -> tuple[str, int, re.Match[str]] | None:

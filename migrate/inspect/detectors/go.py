@@ -20,8 +20,9 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     first_match,
     match_evidence,
+    set_default_runtime,
+    tool_versions_pin,
 )
-from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.profile import Evidence
 
@@ -196,13 +197,11 @@ def _runtime(app: AppDir, mod: _GoMod, found: Findings) -> None:
     if mod.go is not None and re.fullmatch(r"\d+\.\d+(?:\.\d+)?", mod.go[0]):
         found.set("runtime_version", mod.go[0], Evidence(app.rel("go.mod"), mod.go[1], f"go {mod.go[0]} directive"))
         return
-    text = app.read(".tool-versions") or ""
-    match = re.search(r"^(?:golang|go)\s+(\d+\.\d+(?:\.\d+)?)\s*$", text, re.MULTILINE)
-    if match:
-        found.set("runtime_version", match.group(1), app.evidence(".tool-versions", f"pins Go {match.group(1)}", re.escape(match.group(0))))
+    pinned = tool_versions_pin(app, ("golang", "go"), "Go")
+    if pinned:
+        found.set("runtime_version", pinned[0], pinned[1])
         return
-    default = DEFAULT_RUNTIME["go"]
-    found.set("runtime_version", default, Evidence(app.path, None, f"no Go version pinned; using {default}"), default=True)
+    set_default_runtime(app, found, "go", "Go")
 
 
 def _dependencies(app: AppDir, mod: _GoMod, found: Findings) -> None:

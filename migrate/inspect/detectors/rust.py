@@ -13,7 +13,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector, match_evidence
+from migrate.inspect.detectors.base import (
+    AppDir,
+    Claim,
+    Ecosystem,
+    Findings,
+    FrameworkDetector,
+    match_evidence,
+    set_default_runtime,
+    tool_versions_pin,
+)
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.profile import Evidence
@@ -116,13 +125,11 @@ def _name(app: AppDir, data: dict[str, Any] | None, found: Findings) -> None:
 def _runtime(app: AppDir, data: dict[str, Any] | None, found: Findings) -> None:
     if _toolchain_file(app, found) or _rust_version(app, data, found):
         return
-    text = app.read(".tool-versions") or ""
-    match = re.search(r"^rust\s+(\d+\.\d+(?:\.\d+)?)\s*$", text, re.MULTILINE)
-    if match:
-        found.set("runtime_version", match.group(1), app.evidence(".tool-versions", f"pins Rust {match.group(1)}", re.escape(match.group(0))))
+    pinned = tool_versions_pin(app, ("rust",), "Rust")
+    if pinned:
+        found.set("runtime_version", pinned[0], pinned[1])
         return
-    default = DEFAULT_RUNTIME["rust"]
-    found.set("runtime_version", default, Evidence(app.path, None, f"no Rust version pinned; using {default}"), default=True)
+    set_default_runtime(app, found, "rust", "Rust")
 
 
 def _toolchain_file(app: AppDir, found: Findings) -> bool:
