@@ -16,7 +16,6 @@ Figures are printed, never asserted. Needs a Docker engine and the base images
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
