@@ -56,7 +56,18 @@ def plan_for(app: AppProfile) -> ContainerPlan:
         )
     module = import_module(f"{__name__}.{RECIPES[language]}")
     result: ContainerPlan = module.plan(app)
-    return result
+    return _with_release_note(app, result)
+
+
+def _with_release_note(app: AppProfile, plan: ContainerPlan) -> ContainerPlan:
+    """Every language's release step (migrations...) is a one-off task, said once for all recipes."""
+    from dataclasses import replace
+
+    release = app.detail("release_command")
+    if not release:
+        return plan
+    note = f"Run {release} once per deploy before the new version starts (a one-off task), not in CMD."
+    return replace(plan, notes=(*plan.notes, note))
 
 
 def dockerignore_patterns(app: AppProfile) -> tuple[str, ...]:

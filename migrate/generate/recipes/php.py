@@ -199,9 +199,6 @@ def _notes(app: AppProfile, extensions: Extensions) -> tuple[str, ...]:
             f"The {process.name} process ({process.command}) runs from the same image with its own command; "
             "disable the image's HTTP health check for it (it serves no port)."
         )
-    release = app.detail("release_command")
-    if release:
-        notes.append(f"Run {release} once per deploy before the new version starts (a one-off task), not in CMD.")
     notes.append(f"The dev target has Xdebug {TOOLS['xdebug']} installed but off: set XDEBUG_MODE=debug in .env to use it.")
     if extensions.unknown:
         notes.append(f"Extensions not installed automatically (add them to the Dockerfile): {', '.join(extensions.unknown)}.")

@@ -141,9 +141,6 @@ def _notes(app: AppProfile) -> tuple[str, ...]:
             f"The {process.name} process ({process.command}) runs from the same image with its own command "
             "(a compose service or an ECS service overriding CMD); it serves no port, so it has no HTTP health check."
         )
-    release = app.detail("release_command")
-    if release:
-        notes.append(f"Run {release} once per deploy before the new version starts (a one-off task), not in CMD.")
     if "BUNDLE_DEPLOYMENT" not in _env(app):
         notes.append("No Gemfile.lock: gems are resolved at build time, so builds are not reproducible; commit one (bundle lock).")
     return tuple(notes)
