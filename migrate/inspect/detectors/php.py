@@ -27,6 +27,7 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     first_match,
     match_evidence,
+    tool_versions_pin,
 )
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import Evidence
@@ -95,10 +96,7 @@ def _platform_pin(app: AppDir, found: Findings) -> Pin | None:
 
 
 def _tool_versions(app: AppDir, found: Findings) -> Pin | None:
-    match = re.search(r"^php\s+(\d+\.\d+(?:\.\d+)?)\s*$", app.read(".tool-versions") or "", re.MULTILINE)
-    if match is None:
-        return None
-    return match.group(1), app.evidence(".tool-versions", f"pins PHP {match.group(1)}", r"^php\s")
+    return tool_versions_pin(app, ("php",), "PHP")
 
 
 def _php_version_file(app: AppDir, found: Findings) -> Pin | None:
