@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from docker_images import ensure_base_images  # noqa: E402
+
 from migrate.containers import engine  # noqa: E402
 from migrate.containers.targets import build_targets  # noqa: E402
 from migrate.generate import generate  # noqa: E402

@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from migrate.inspect import inspect_tree
+from migrate.inspect import inspect_tree  # noqa: E402 (after the sys.path insert above)
 
 #: Bump when the generated layout changes, so a stale cache is rebuilt.
 LAYOUT_VERSION = 2

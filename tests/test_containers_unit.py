@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -36,7 +36,7 @@ STREAM_FAIL = STREAM_OK[:10] + [
 
 class FakeImage:
     id = "sha256:feedface"
-    attrs = {"Size": 123_000_000}
+    attrs: ClassVar[dict[str, int]] = {"Size": 123_000_000}
 
 
 class FakeClient:

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import EXAMPLES
 from docker_images import docker_unavailable_reason, ensure_base_images
+
 from migrate.cli import main as cli_main
 from migrate.containers import engine
 from migrate.containers.targets import build_targets

@@ -19,8 +19,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
 from conftest import EXAMPLES, REPO, update_golden
+
 from migrate.generate import GeneratedFile, generate
 from migrate.generate.checks import check_compose, check_devcontainer, check_dockerfile
 from migrate.generate.recipes import RECIPES

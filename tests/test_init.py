@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLES, Result
+
 from migrate.generate import generate
 from migrate.generate.plan import command_argv
 from migrate.generate.render import RenderError

@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 
@@ -34,7 +33,7 @@ def test_the_wheel_contains_the_templates(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
-    (wheel,) = (tmp_path / "dist").glob("migrate-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("migrate_to_ecs-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = {f"migrate/dockerfile_templates/{p.relative_to(REPO / 'dockerfile_templates')}" for p in (REPO / "dockerfile_templates").rglob("*.j2")}
     assert templates and templates <= names

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from conftest import EXAMPLES
+
 from migrate.generate import generate
 from migrate.generate.pinning import image_references, pin
 from migrate.inspect import inspect_tree
-
-from conftest import EXAMPLES
 
 DIGEST = "sha256:" + "ab" * 32
 

@@ -77,7 +77,7 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: py
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(UserError, match="keep.txt: cannot write"):
+    with pytest.raises(UserError, match=r"keep\.txt: cannot write"):
         apply(tmp_path, planned, backup_suffix=".bak")
     assert (tmp_path / "keep.txt").read_text() == "original\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]

@@ -69,7 +69,7 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
     project = slug(PurePosixPath(inspection.root).name)
     compose_apps = _compose_apps(plans)
     files: list[GeneratedFile] = []
-    for plan, capp in zip(plans, compose_apps):
+    for plan, capp in zip(plans, compose_apps, strict=True):
         if "dockerfile" in wanted:
             content = render(f"dockerfile/{plan.template}", plan=plan, values=plan.values, version=__version__)
             files.append(GeneratedFile(_join(plan.app.path, "Dockerfile"), content, "dockerfile"))
@@ -96,9 +96,9 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
     for plan in plans:
         names.append(plan.service if plan.service not in taken else f"{plan.service}-app")
         taken.add(names[-1])
-    peers = {plan.service: Peer(name, plan.port) for plan, name in zip(plans, names)}
+    peers = {plan.service: Peer(name, plan.port) for plan, name in zip(plans, names, strict=True)}
     result = []
-    for plan, service in zip(plans, names):
+    for plan, service in zip(plans, names, strict=True):
         siblings = {k: v for k, v in peers.items() if v.service != service}
         context = build_context(plan.app)
         dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)

@@ -161,7 +161,7 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     for var in app.env:
         value = _service_value(var.name, used, jvm) or _peer_value(var.name, peers or {})
         if value is None and var.required and var.default is None:
-            value = "${%s:-%s}" % (var.name, dev_placeholder(var.name))
+            value = f"${{{var.name}:-{dev_placeholder(var.name)}}}"
         if value is not None:
             values[var.name] = value
     return values

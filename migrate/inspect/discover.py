@@ -83,7 +83,7 @@ def _claims(tree: SourceTree, ecosystems: tuple[Ecosystem, ...]) -> dict[str, li
 
 
 def _is_below(child: str, parent: str) -> bool:
-    return parent == "." and child != "." or child.startswith(parent + "/")
+    return (parent == "." and child != ".") or child.startswith(parent + "/")
 
 
 def _nearest(folder: str, folders: Mapping[str, object]) -> str | None:

@@ -169,7 +169,7 @@ class SourceTree:
             return ()
         try:
             spec = pathspec.GitIgnoreSpec.from_lines(lines)
-        except Exception:  # pathspec raises plain errors on bad patterns
+        except Exception:  # noqa: BLE001 (pathspec raises plain errors on bad patterns)
             # Git skips a bad line and keeps the others: do the same.
             good = [ln for ln in lines if _valid_pattern(pathspec, ln)]
             bad = next(ln for ln in lines if ln not in good) if len(good) < len(lines) else "?"
@@ -311,7 +311,7 @@ class SourceTree:
         if text is not None:
             try:
                 value = loader(text)
-            except Exception as exc:  # every parser has its own error type; all mean "malformed"
+            except Exception as exc:  # noqa: BLE001 (every parser has its own error type; all mean "malformed")
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 self.warn(f"{rel}: malformed {kind}, ignored ({reason})")
         self._parsed_cache[key] = value
@@ -376,7 +376,7 @@ def _is_ignored(ignores: tuple[_Ignore, ...], rel: str, is_dir: bool) -> bool:
 def _valid_pattern(pathspec: Any, line: str) -> bool:
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
-    except Exception:
+    except Exception:  # noqa: BLE001 (pathspec raises plain errors on bad patterns)
         return False
     return True
 

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import evidence, only_app
 from conftest import inspect_files as inspect
-
 
 MakeTree = Callable[[dict[str, str | bytes]], Path]
 

@@ -14,7 +14,16 @@ import posixpath
 import re
 from typing import Any
 
-from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, EnvRead, Findings, FrameworkDetector, first_match, match_evidence
+from migrate.inspect.detectors.base import (
+    AppDir,
+    Claim,
+    Ecosystem,
+    EnvRead,
+    Findings,
+    FrameworkDetector,
+    first_match,
+    match_evidence,
+)
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.profile import Evidence

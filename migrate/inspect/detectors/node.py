@@ -675,7 +675,7 @@ class RemixDetector(FrameworkDetector):
 
     def detect(self, app: AppDir, found: Findings) -> bool:
         """Match on ``@remix-run/*`` or ``@react-router/*`` server packages."""
-        for package, cli in (("@react-router/serve", "react-router-serve"), ("@remix-run/serve", "remix-serve")):
+        for package, cli in (("@react-router/serve", "react-router-serve"), ("@remix-run/serve", "remix-serve")):  # noqa: B007 (used after the break)
             evidence = _dep_evidence(app, package)
             if evidence is not None:
                 break
@@ -712,8 +712,8 @@ class SvelteKitDetector(FrameworkDetector):
         adapter = next((a for a in ("node", "static", "auto") if f"@sveltejs/adapter-{a}" in _all_deps(app)), None)
         config = next((n for n in app.glob("svelte.config.*")), None)
         where = (app.evidence(config, f"uses adapter-{adapter}", rf"adapter-{adapter}") if config and adapter else None) or (
-            _dep_evidence(app, f"@sveltejs/adapter-{adapter}") if adapter else evidence
-        )
+            _dep_evidence(app, f"@sveltejs/adapter-{adapter}") if adapter else None
+        ) or evidence
         if adapter == "node":
             found.set("start_command", "node build", where)
             found.set("port", 3000, Evidence(app.path, None, "adapter-node listens on $PORT, default 3000"), default=True)
@@ -804,7 +804,7 @@ class SpaDetector(FrameworkDetector):
 
     def detect(self, app: AppDir, found: Findings) -> bool:
         """Match on the build tool when the app has its ``index.html``."""
-        for package, framework, output in self._TOOLS:
+        for package, framework, output in self._TOOLS:  # noqa: B007 (the matching row is used after the break)
             evidence = _dep_evidence(app, package)
             if evidence is not None and app.has(_SPA_TOOLS[package]):
                 break
