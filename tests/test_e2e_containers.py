@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, require_tool, unavailable
 from docker_images import docker_unavailable_reason, ensure_base_images
 
 from migrate.cli import main as cli_main
@@ -85,9 +85,7 @@ _INSTALL_STEP = ("pip install", "npm ci", "go mod download", "poetry install", "
 def client() -> Any:
     reason = docker_unavailable_reason()
     if reason is not None:
-        if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"MIGRATE_REQUIRE_DOCKER=1 but {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     return engine.connect()
 
 
@@ -383,11 +381,7 @@ def _devcontainer(subcommand: str, *args: str, root: Path) -> subprocess.Complet
 
 def test_devcontainer_runs_the_examples_own_tests(client: Any, tmp_path: Path) -> None:
     """`devcontainer up` on the generated config, then the example's tests run inside it."""
-    if shutil.which("devcontainer") is None:
-        reason = "the Dev Containers CLI is not installed (npm install -g @devcontainers/cli)"
-        if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_tool("devcontainer", "npm install -g @devcontainers/cli")
     root = _copy_with_canaries("python-flask-postgres", tmp_path)
     assert _cli("init", str(root), "--yes")[0] == 0
     _ensure_images_for(root, services=True)

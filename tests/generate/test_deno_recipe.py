@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import assert_hadolint_clean
 
 from migrate.generate import generate
 from migrate.generate.recipes import plan_for
@@ -57,12 +56,7 @@ def test_pinned_release_uses_its_debian_image_and_the_image_user(make_tree: Make
     dockerfile = dockerfile_of(root)
     assert dockerfile.index('COPY ["deno.json", "deno.lock", "./"]') < dockerfile.index("COPY . .")
     assert "USER 1993:1993" in dockerfile and "DENO_DIR=/deno-dir" in dockerfile
-    binary = shutil.which("hadolint")
-    if binary is None:
-        pytest.skip("hadolint is not installed")
-    (tmp_path / "Dockerfile.lint").write_text(dockerfile, encoding="utf-8")
-    result = subprocess.run([binary, "--no-color", "--failure-threshold", "style", str(tmp_path / "Dockerfile.lint")], capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "", result.stdout
+    assert_hadolint_clean(dockerfile, tmp_path)
 
 
 def test_unpinned_deno_gets_a_full_release(make_tree: MakeTree) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from conftest import assert_hadolint_clean
 
 from migrate.generate import generate
 from migrate.generate.plan import ContainerPlan
@@ -33,14 +31,6 @@ def dockerfile(root: Path, path: str = "Dockerfile") -> str:
     return next(f.content for f in generate(inspect_tree(root)) if f.path == path)
 
 
-def assert_hadolint_clean(text: str, tmp_path: Path) -> None:
-    binary = shutil.which("hadolint")
-    if binary is None:
-        pytest.skip("hadolint is not installed")
-    target = tmp_path / "Dockerfile.check"
-    target.write_text(text, encoding="utf-8")
-    result = subprocess.run([binary, "--no-color", "--failure-threshold", "style", str(target)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "", result.stdout
 
 
 def test_aspnetcore_minimal_api(make_tree: MakeTree, tmp_path: Path) -> None:

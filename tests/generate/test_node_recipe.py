@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import assert_hadolint_clean
 
 from migrate.generate import generate
 from migrate.generate.checks import check_dockerfile
@@ -51,13 +50,7 @@ def dockerfile_of(make_tree: MakeTree, files: dict[str, str], path: str = "Docke
 
 def assert_lints_clean(dockerfile: str, tmp_path: Path) -> None:
     assert check_dockerfile(dockerfile) == []
-    binary = shutil.which("hadolint")
-    if binary is None:
-        pytest.skip("hadolint is not installed")
-    target = tmp_path / "Dockerfile.lint"
-    target.write_text(dockerfile, encoding="utf-8")
-    result = subprocess.run([binary, "--no-color", "--failure-threshold", "style", str(target)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "", result.stdout
+    assert_hadolint_clean(dockerfile, tmp_path)
 
 
 # ---------------------------------------------------------------- package managers
