@@ -328,7 +328,80 @@ recipe_debian() {
     CHANGES+=('CMD ["bash"]')
 }
 
+# A CPython of the tag's version built on this Debian release, where the machine has one (pyenv's
+# versions: $MIGRATE_STANDIN_PYTHONS, default $PYENV_ROOT/versions or /root/.pyenv/versions), so that
+# python:3.12-slim runs a real 3.12 as the official image does. Prints its folder, or nothing.
+find_cpython() {  # TAG_VERSION (3.12, 3.12.1)
+    local want=$1 dir best="" v
+    local roots=${MIGRATE_STANDIN_PYTHONS:-${PYENV_ROOT:-/root/.pyenv}/versions}
+    for dir in "$roots"/*/; do
+        dir=${dir%/}; v=${dir##*/}
+        [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || continue
+        [ "$v" = "$want" ] || [[ $v == "$want".* ]] || continue
+        [ -x "$dir/bin/python${v%.*}" ] || continue
+        best=$(printf '%s\n%s\n' "$best" "$dir" | sed '/^$/d' | sort -V | tail -n 1)
+    done
+    printf '%s' "$best"
+}
+
 recipe_python() {
+    local want cpython v
+    want=$(tag_version "$NAME")
+    cpython=$(find_cpython "$want")
+    if [ -n "$cpython" ]; then
+        recipe_python_cpython "$cpython"
+    else
+        recipe_python_debian
+    fi
+}
+
+# As the official image is made: CPython in /usr/local (libpython in /usr/local/lib, found through
+# ldconfig), python/python3/pip/pip3 links, no tests, no .pyc files, no tkinter (slim has no Tk), from
+# 3.12 on no setuptools or wheel; the runtime libraries it links against, nothing else.
+recipe_python_cpython() {  # FOLDER
+    local src=$1 v minor so missing
+    v=${src##*/}; minor=${v%.*}
+    # The Debian packages of the libraries it links against, asked of this machine's dpkg (the
+    # stand-in's release is this machine's, which built it).
+    local libs
+    libs=$(for so in "$src/bin/python$minor" "$src/lib/python$minor/lib-dynload/"*.so; do
+        case "$so" in *_tkinter*) continue ;; esac; ldd "$so"; done |
+        awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -vF "$src" | sort -u |
+        while IFS= read -r lib; do dpkg -S "*/${lib##*/}" 2>/dev/null || true; done |
+        cut -d: -f1 | grep -v -- '-dev$' | sort -u | tr '\n' ' ')
+    # shellcheck disable=SC2086
+    quiet apt_in "$ROOT" install netbase tzdata $libs
+    log "python: CPython $v from $src"
+    tar -C "$src" --exclude="./lib/python$minor/site-packages/*" --exclude='*.pyc' --exclude='__pycache__' \
+        --exclude="./lib/python$minor/test" --exclude='./lib/libpython*.a' \
+        --exclude='_tkinter*.so' -c . | tar -C "$ROOT/usr/local" -x
+    # pip only, as the official image installs it (this machine's own .pth files stay behind).
+    cp -a "$src/lib/python$minor/site-packages/pip" "$src/lib/python$minor/site-packages/pip-"*.dist-info \
+        "$ROOT/usr/local/lib/python$minor/site-packages/"
+    find "$ROOT/usr/local/lib/python$minor/site-packages" -name __pycache__ -prune -exec rm -rf {} +
+    if [ "${minor#3.}" -lt 12 ] && [ -d "$src/lib/python$minor/site-packages/setuptools" ]; then
+        cp -a "$src/lib/python$minor/site-packages/"{setuptools,setuptools-*.dist-info,_distutils_hack,pkg_resources} \
+            "$ROOT/usr/local/lib/python$minor/site-packages/" 2>/dev/null || true
+    fi
+    # Relocate: scripts' shebangs, sysconfig data, the Makefile and pkg-config files name the folder
+    # it was built in; C extensions built with pip must find /usr/local/include instead.
+    grep -rlIF -- "$src" "$ROOT/usr/local/bin" "$ROOT/usr/local/lib/python$minor" "$ROOT/usr/local/lib/pkgconfig" 2>/dev/null |
+        while IFS= read -r f; do sed -i "s#$src#/usr/local#g" "$f"; done
+    local b
+    for b in python python3; do ln -sf "python$minor" "$ROOT/usr/local/bin/$b"; done
+    for b in pip pip3; do ln -sf "pip$minor" "$ROOT/usr/local/bin/$b"; done
+    in_root "$ROOT" ldconfig
+    missing=$(for so in "$ROOT/usr/local/bin/python$minor" "$ROOT/usr/local/lib/python$minor/lib-dynload/"*.so; do
+        in_root "$ROOT" ldd "${so#"$ROOT"}" | grep 'not found' || true; done | sort -u)
+    [ -z "$missing" ] || die "python $v stand-in: libraries not found: $missing"
+    in_root "$ROOT" python3 -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, venv, uuid' ||
+        die "python $v stand-in: a standard module does not import"
+    CHANGES+=("ENV LANG=C.UTF-8" "ENV PYTHON_VERSION=$v" 'CMD ["python3"]')
+}
+
+# Where this machine has no CPython of the tag's version: Debian's python3, whatever the tag says
+# (PYTHON_VERSION tells the truth).
+recipe_python_debian() {
     quiet apt_in "$ROOT" install python3 python3-venv python3-pip netbase tzdata
     # What the official image has in /usr/local/bin, pointing at Debian's interpreter.
     local b
