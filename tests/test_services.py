@@ -93,10 +93,10 @@ COMPOSE = """services:
 def test_compose_at_the_root_names_only_what_the_app_depends_on(make_tree: MakeTree) -> None:
     files = {"compose.yaml": COMPOSE, "api/app.py": "", "worker/w.py": ""}
     assert detect(make_tree, files, folder="api") == {
-        "postgres": ["compose.yaml:13: compose service 'db' runs postgres:16"],
-        "redis": ["compose.yaml:15: compose service 'cache' runs docker.io/library/redis:7-alpine"],
+        "postgres": ["compose.yaml:13: compose service 'db' runs postgres:16 for this app"],
+        "redis": ["compose.yaml:15: compose service 'cache' runs docker.io/library/redis:7-alpine for this app"],
     }
-    assert detect(make_tree, files, folder="worker") == {"rabbitmq": ["compose.yaml:17: compose service 'queue' runs rabbitmq:3-management"]}
+    assert detect(make_tree, files, folder="worker") == {"rabbitmq": ["compose.yaml:17: compose service 'queue' runs rabbitmq:3-management for this app"]}
 
 
 def test_compose_in_the_app_folder_names_every_service(make_tree: MakeTree) -> None:
