@@ -236,3 +236,21 @@ def test_optional_services_in_json(make_tree: MakeTree) -> None:
             ],
         }
     ]
+
+
+def test_the_switch_of_an_optional_service_is_left_unset(make_tree: MakeTree) -> None:
+    # Any value in REDIS_URL (a dev-only placeholder included) would turn the cache on, against a
+    # server compose does not start.
+    files = {
+        "requirements.txt": "flask==3.0.0\nredis==5.2.1\n",
+        ".env.example": "REDIS_URL=\n",
+        "app.py": (
+            "from flask import Flask\nfrom config import settings\napp = Flask(__name__)\n"
+            "if settings.REDIS_URL:\n    import redis\n    cache = redis.Redis.from_url(settings.REDIS_URL)\n"
+        ),
+    }
+    root = make_tree(files)
+    app = only(root)
+    assert [s.kind for s in app.optional_services] == ["redis"]
+    assert [v.name for v in app.env] == ["REDIS_URL"]
+    assert "REDIS_URL" not in compose_of(root)["services"]["tree"].get("environment", {})

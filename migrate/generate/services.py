@@ -169,9 +169,12 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     out of the box.
     """
     used = {s.kind for s in app.backing_services}
+    optional = {s.kind for s in app.optional_services}
     jvm = app.language.value == "java"  # JDBC drivers take jdbc: URLs only
     values: dict[str, str] = {}
     for var in app.env:
+        if _service_value(var.name, used, jvm) is None and _service_value(var.name, optional, jvm) is not None:
+            continue  # it points at an optional service compose does not start: any value would switch that on
         value = _service_value(var.name, used, jvm) or _peer_value(var.name, peers or {})
         if value is None and var.required and var.default is None:
             value = f"${{{var.name}:-{dev_placeholder(var.name)}}}"
