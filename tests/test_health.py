@@ -165,6 +165,13 @@ FASTAPI_TEMPLATE = {
             {"server.js": "const router = express.Router();\nrouter.get('/ping', h);\napp.use('/api/v1', router);\n"},
             "/api/v1/ping",
         ),
+        (  # Starlette/FastAPI: a sub-application mounted under a path
+            {
+                "main.py": 'from fastapi import FastAPI\nfrom internal import ops\napp = FastAPI()\napp.mount("/internal", ops)\n',
+                "internal.py": 'from fastapi import FastAPI\nops = FastAPI()\n@ops.get("/healthz")\ndef h(): ...\n',
+            },
+            "/internal/healthz",
+        ),
         ({"main.go": 'r := gin.Default()\napi := r.Group("/api")\nv1 := api.Group("/v1")\nv1.GET("/health", h)\n'}, "/api/v1/health"),
         ({"Program.cs": 'var api = app.MapGroup("/api");\napi.MapGet("/health", () => "ok");\n'}, "/api/health"),
         ({"Program.cs": 'app.UseHealthChecks("/health",\n    new HealthCheckOptions { ResponseWriter = Write });\n'}, "/health"),

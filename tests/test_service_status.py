@@ -254,3 +254,20 @@ def test_the_switch_of_an_optional_service_is_left_unset(make_tree: MakeTree) ->
     assert [s.kind for s in app.optional_services] == ["redis"]
     assert [v.name for v in app.env] == ["REDIS_URL"]
     assert "REDIS_URL" not in compose_of(root)["services"]["tree"].get("environment", {})
+
+
+def test_a_database_url_defaulting_to_sqlite_picks_no_server(make_tree: MakeTree) -> None:
+    files = {
+        "requirements.txt": "flask==3.0.0\npsycopg2-binary==2.9.9\n",
+        "app.py": "import os\nfrom flask import Flask\napp = Flask(__name__)\nDB = os.environ.get('DATABASE_URL', 'sqlite:///notes.db')\n",
+    }
+    root = make_tree(files)
+    app = only(root)
+    assert app.backing_services == ()
+    (postgres,) = app.optional_services
+    assert postgres.enable == "set DATABASE_URL=<a postgres URL>"
+    assert str(postgres.evidence[0]) == "app.py:4: DATABASE_URL=sqlite:///notes.db: the default configuration does not use postgres"
+    assert "DATABASE_URL" not in compose_of(root)["services"]["tree"].get("environment", {})
+    # ...and an example env file that points it at a server starts that server.
+    (root / ".env.example").write_text("DATABASE_URL=postgresql://app:app@localhost/notes\n")
+    assert [s.kind for s in only(root).backing_services] == ["postgres"]

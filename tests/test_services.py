@@ -133,6 +133,8 @@ def test_service_for_image(image: str, kind: str | None) -> None:
         ("postgres://h/db", "postgres"), ("postgresql+asyncpg://h/db", "postgres"), ("mysql2://h/db", "mysql"),
         ("'redis://h:6379'", "redis"), ("mongodb+srv://c/x", "mongodb"), ("amqps://h", "rabbitmq"),
         ("nats://h:4222", "nats"), ("https://example.com", None), ("not a url", None),
+        ("jdbc:postgresql://h:5432/db", "postgres"), ("jdbc:mysql://h/db", "mysql"), ("jdbc:h2:mem:db", None),
+        ("sqlite:///db.sqlite3", None),
     ],
 )  # fmt: skip
 def test_service_for_url(url: str, kind: str | None) -> None:

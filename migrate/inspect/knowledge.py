@@ -162,6 +162,9 @@ SERVICE_SELECTORS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "BROADCAST_DRIVER": (("redis",), {"redis": "redis"}),
 }
 
+#: Variables whose URL value picks the SQL server (``DATABASE_URL=sqlite:///db.sqlite3`` picks none).
+SQL_URL_SELECTOR = re.compile(r"^(DATABASE|DB|SQLALCHEMY_DATABASE)_(URL|URI|DSN)$")
+
 #: Env var names that hold secrets. Matched against the upper-cased name.
 SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|_PASS$|^PASS$|_PWD$|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
@@ -206,7 +209,8 @@ def service_for_env_name(name: str) -> str | None:
 
 def service_for_url(value: str) -> str | None:
     """The backing service a connection URL points at (by scheme), or None."""
-    scheme, sep, _ = value.strip().strip("'\"").partition("://")
+    # JDBC URLs put the driver's own URL after "jdbc:" (jdbc:postgresql://host/db).
+    scheme, sep, _ = value.strip().strip("'\"").removeprefix("jdbc:").partition("://")
     if not sep:
         return None
     scheme = scheme.lower()

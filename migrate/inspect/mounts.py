@@ -75,14 +75,15 @@ class _Module:
     tree: ast.Module
     imports: dict[str, str] = field(default_factory=dict)
     constants: dict[str, ast.expr] = field(default_factory=dict)
-    #: router variable -> (own prefix expression or None, is the application itself)
-    routers: dict[str, tuple[ast.expr | None, bool]] = field(default_factory=dict)
+    #: router or application variable -> its own prefix expression (None: no prefix of its own)
+    routers: dict[str, ast.expr | None] = field(default_factory=dict)
     #: (parent variable, child expression, prefix expression, line, replaces the child's own prefix)
     includes: list[tuple[str, ast.expr, ast.expr | None, int, bool]] = field(default_factory=list)
 
 
 _PY_MOUNT_HINT = re.compile(r"include_router|register_blueprint|\binclude\(|APIRouter|Blueprint|FastAPI|Flask|mount\(")
-_ROUTER_CLASSES = {"APIRouter": False, "Blueprint": False, "FastAPI": True, "Flask": True, "Starlette": True, "Router": False}
+#: Classes of routers and applications -> the keyword that gives their own prefix.
+_ROUTER_CLASSES = {"APIRouter": "prefix", "Blueprint": "url_prefix", "FastAPI": "", "Flask": "", "Starlette": "", "Router": "prefix"}
 
 
 class _PythonApp:
@@ -101,7 +102,7 @@ class _PythonApp:
     def _add(self, path: str, text: str) -> _Module | None:
         try:
             tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         module = _Module(_module_name(self.app.path, path), path, tree)
         _index_module(module)
@@ -126,8 +127,8 @@ class _PythonApp:
         while (module, var) not in seen and len(seen) < _MAX_DEPTH:
             seen.add((module, var))
             mod = self.modules[module]
-            own, is_app = mod.routers.get(var, (None, False))
-            edge = None if is_app else self._includer(module, var)
+            own = mod.routers.get(var)
+            edge = self._includer(module, var)
             # Flask: a url_prefix given at registration replaces the blueprint's own.
             if own is not None and not (edge and edge[1][4] and edge[1][2] is not None):
                 value, source = self._resolved(mod, own)
@@ -250,8 +251,7 @@ def _index_module(module: _Module) -> None:
             continue
         cls = _callee(value.func) if isinstance(value, ast.Call) else None
         if isinstance(value, ast.Call) and cls in _ROUTER_CLASSES:
-            keyword = "url_prefix" if cls == "Blueprint" else "prefix"
-            module.routers[target] = (_keyword(value, keyword), _ROUTER_CLASSES[cls])
+            module.routers[target] = _keyword(value, _ROUTER_CLASSES[cls])
         elif isinstance(value, (ast.Constant, ast.JoinedStr, ast.BinOp)):
             module.constants[target] = value
 
@@ -265,6 +265,8 @@ def _index_call(module: _Module, node: ast.Call) -> None:
         elif func.attr == "register_blueprint":
             # Flask: a url_prefix given at registration replaces the blueprint's own.
             module.includes.append((func.value.id, node.args[0], _keyword(node, "url_prefix"), node.lineno, True))
+        elif func.attr == "mount" and len(node.args) >= 2:  # Starlette/FastAPI sub-application: app.mount("/v1", v1)
+            module.includes.append((func.value.id, node.args[1], node.args[0], node.lineno, False))
     elif _callee(func) in ("path", "re_path") and len(node.args) >= 2:
         included = node.args[1]
         if isinstance(included, ast.Call) and _callee(included.func) == "include" and included.args:

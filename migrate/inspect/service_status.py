@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings
-from migrate.inspect.knowledge import SERVICE_SELECTORS, service_for_url
+from migrate.inspect.knowledge import SERVICE_SELECTORS, SQL_URL_SELECTOR, service_for_url
 from migrate.profile import Evidence
 
 _RESOURCES = "src/main/resources"
@@ -47,19 +47,24 @@ def decide(app: AppDir, found: Findings, language: str | None) -> None:
 
 
 def _selectors(found: Findings) -> None:
-    """``DB_CONNECTION=sqlite``: the services a selector governs are used only if one selects them."""
+    """``DB_CONNECTION=sqlite``: the services a selector governs are used only if one selects them.
+
+    A database URL selects too: ``DATABASE_URL`` defaulting to ``sqlite:///db.sqlite3`` picks no server.
+    """
     chosen: dict[str, Evidence] = {}
     offered: dict[str, list[tuple[str, str, Evidence]]] = {}
-    for name, (governed, values) in SERVICE_SELECTORS.items():
+    for name, governed, pick in _selector_settings(found):
         setting = _effective(found.env_reads, name)
-        if setting is None:
+        if setting is None or (pick is None and "://" not in setting[0]):
             continue
         value, evidence = setting
-        kind = values.get(value.lower())
+        kind = pick.get(value.lower()) if pick is not None else service_for_url(value)
         if kind is not None:
-            chosen.setdefault(kind, Evidence(evidence.path, evidence.line, f"{name}={value}"))
+            # Worded as the URL signal of services.py words it, so the two are one piece of evidence.
+            reason = f"{name}={value}" if pick is not None else f"{name} is a {kind} URL"
+            chosen.setdefault(kind, Evidence(evidence.path, evidence.line, reason))
         for other in governed:
-            switch = next(v for v, k in values.items() if k == other)
+            switch = next(v for v, k in pick.items() if k == other) if pick is not None else f"<a {other} URL>"
             offered.setdefault(other, []).append((name, switch, Evidence(evidence.path, evidence.line, f"{name}={value}")))
     for kind, why in chosen.items():
         found.add_service(kind, why)
@@ -69,6 +74,13 @@ def _selectors(found: Findings) -> None:
             enable = " or ".join(f"{name}={value}" for name, value, _ in switches)
             why = switches[0][2]
             found.decide_service(kind, "optional", Evidence(why.path, why.line, f"{why.reason}: the default configuration does not use {kind}"), f"set {enable}")
+
+
+def _selector_settings(found: Findings) -> list[tuple[str, tuple[str, ...], dict[str, str] | None]]:
+    """Selector variables: the named ones (value -> kind), then database URLs the app reads (kind by scheme)."""
+    named = [(name, governed, values) for name, (governed, values) in SERVICE_SELECTORS.items()]
+    urls = sorted({r.name for r in found.env_reads if SQL_URL_SELECTOR.match(r.name.upper())})
+    return [*named, *((name, _SQL_KINDS, None) for name in urls)]
 
 
 def _effective(reads: list[EnvRead], name: str) -> tuple[str, Evidence] | None:
