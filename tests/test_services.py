@@ -139,3 +139,22 @@ def test_service_for_image(image: str, kind: str | None) -> None:
 )  # fmt: skip
 def test_service_for_url(url: str, kind: str | None) -> None:
     assert service_for_url(url) == kind
+
+
+@pytest.mark.parametrize(
+    ("dep", "manifest", "line", "major"),
+    [
+        ("elasticsearch", "requirements.txt", "elasticsearch==5.5.3", "5"),
+        ("elasticsearch", "requirements.txt", "elasticsearch[async]>=8,<9", "8"),
+        ("@elastic/elasticsearch", "package.json", '    "@elastic/elasticsearch": "^7.10.0",', "7"),
+        ("elasticsearch", "Gemfile", 'gem "elasticsearch", "~> 7.17"', "7"),
+        ("github.com/elastic/go-elasticsearch/v8", "go.mod", "\tgithub.com/elastic/go-elasticsearch/v8 v8.15.0", "8"),
+        ("elasticsearch", "requirements.txt", "elasticsearch", None),
+    ],
+)
+def test_a_versioned_client_pins_its_server_major(make_tree: MakeTree, dep: str, manifest: str, line: str, major: str | None) -> None:
+    language = {"requirements.txt": "python", "package.json": "node", "Gemfile": "ruby", "go.mod": "go"}[manifest]
+    found = Findings()
+    found.add_dep(dep, Evidence(manifest, 1, f"requires {dep}"))
+    detect(make_tree, {manifest: line + "\n"}, found, language=language)
+    assert found.service_versions.get("elasticsearch") == major

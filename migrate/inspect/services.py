@@ -53,7 +53,7 @@ def _client_major(app: AppDir, dep: str, evidence: Evidence, kind: str, found: F
         lines = (app.tree.read_text(evidence.path) or "").splitlines()
         text = lines[evidence.line - 1] if evidence.line <= len(lines) else ""
         # The first version after the name: "==5.5.3", ">=7,<8", "^8.1.0", "~> 7.0", "<version>7.17.0".
-        major = re.search(rf"{re.escape(dep)}\b\W*?(?:==|~=|>=|\^|~>?|=|:|\s|>)\s*[\"']?v?(\d+)(?:\.|[\"',<\s]|$)", text, re.IGNORECASE)
+        major = re.search(rf"{re.escape(dep)}\b(?:\[[^\]]*\])?\W*?(?:==|~=|>=|\^|~>?|=|:|\s|>)\s*[\"']?v?(\d+)(?:\.|[\"',<\s]|$)", text, re.IGNORECASE)
     if major is not None:
         found.service_versions.setdefault(kind, major.group(1))
         found.add_service(kind, Evidence(evidence.path, evidence.line, f"client {dep} {major.group(1)}.x needs a {major.group(1)}.x server"))
