@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from migrate.generate.versions import SERVICE_IMAGES, SERVICE_IMAGES_BY_MAJOR
+from migrate.inspect.knowledge import service_for_env_name
 from migrate.profile import AppProfile, BackingService
 
 #: Local-only credentials: compose services are published on 127.0.0.1 only.
@@ -173,14 +174,22 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     jvm = app.language.value == "java"  # JDBC drivers take jdbc: URLs only
     values: dict[str, str] = {}
     for var in app.env:
-        if _service_value(var.name, used, jvm) is None and _service_value(var.name, optional, jvm) is not None:
-            continue  # it points at an optional service compose does not start: any value would switch that on
+        if _for_optional_service(var.name, used, optional, jvm):
+            continue  # a setting of a service compose does not start: any value could switch it on
         value = _service_value(var.name, used, jvm) or _peer_value(var.name, peers or {})
         if value is None and var.required and var.default is None:
             value = f"${{{var.name}:-{dev_placeholder(var.name)}}}"
         if value is not None:
             values[var.name] = value
     return values
+
+
+def _for_optional_service(name: str, used: set[str], optional: set[str], jvm: bool) -> bool:
+    """Whether ``name`` is a setting of an optional service (``REDIS_URL``, ``MYSQL_ATTR_SSL_CA``) and of no used one."""
+    if _service_value(name, used, jvm) is not None:
+        return False
+    named = service_for_env_name(name)
+    return _service_value(name, optional, jvm) is not None or (named in optional and named not in used)
 
 
 def _service_value(name: str, used: set[str], jvm: bool = False) -> str | None:
