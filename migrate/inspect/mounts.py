@@ -316,6 +316,8 @@ _JS_REQUIRE = re.compile(r"require\(\s*[\"'`]([^\"'`]+)[\"'`]\s*\)")
 
 def _js_mounts(app: AppDir, path: str, receiver: str | None) -> Mounts:
     """Express-style ``X.use("/prefix", router)`` mounts above ``receiver`` of ``path``."""
+    if receiver and re.search(rf"\b{re.escape(receiver)}\.listen\(", app.tree.read_text(path) or ""):
+        return Mounts()  # the server itself: nothing mounts it, so no need to read every source file
     prefixes: list[tuple[str, Evidence]] = []
     current: tuple[str, str | None] = (path, receiver)
     seen: set[tuple[str, str | None]] = set()
