@@ -215,3 +215,12 @@ def test_a_prefix_that_cannot_be_computed_gives_no_path_and_a_warning(make_tree:
 def test_a_router_nobody_mounts_keeps_its_own_prefix(make_tree: MakeTree) -> None:
     files = {"ops.py": 'from fastapi import APIRouter\nrouter = APIRouter(prefix="/ops")\n@router.get("/health")\ndef h(): ...\n'}
     assert detect(make_tree, files).get("health_path") == "/ops/health"
+
+
+def test_python_that_does_not_parse_keeps_the_route_as_written(make_tree: MakeTree) -> None:
+    files = {
+        "main.py": "from fastapi import FastAPI\napp = FastAPI()\napp.include_router(router, prefix='/api'\n",  # unclosed
+        "deep.py": "x = " + "(" * 200_000 + ")" * 200_000 + "\nAPIRouter()\n",
+        "ops.py": '@router.get("/health")\ndef h(): ...\n',
+    }
+    assert detect(make_tree, files).get("health_path") == "/health"
