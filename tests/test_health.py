@@ -173,6 +173,16 @@ FASTAPI_TEMPLATE = {
             "/internal/healthz",
         ),
         ({"main.go": 'r := gin.Default()\napi := r.Group("/api")\nv1 := api.Group("/v1")\nv1.GET("/health", h)\n'}, "/api/v1/health"),
+        (  # chi: routes inside Route() blocks, nested
+            {
+                "main.go": (
+                    'r := chi.NewRouter()\nr.Get("/", index)\nr.Route("/api", func(r chi.Router) {\n\tr.Get("/users", users)\n'
+                    '\tr.Route("/ops", func(r chi.Router) {\n\t\tr.Get("/healthz", h)\n\t})\n})\n'
+                )
+            },
+            "/api/ops/healthz",
+        ),
+        ({"main.go": 'r.Route("/api", func(r chi.Router) {\n\tr.Get("/users", users)\n})\nr.Get("/healthz", h)\n'}, "/healthz"),
         ({"Program.cs": 'var api = app.MapGroup("/api");\napi.MapGet("/health", () => "ok");\n'}, "/api/health"),
         ({"Program.cs": 'app.UseHealthChecks("/health",\n    new HealthCheckOptions { ResponseWriter = Write });\n'}, "/health"),
     ],

@@ -41,7 +41,8 @@ def detect(app: AppDir, found: Findings) -> None:
         if _is_test(path):
             continue
         route = "/" + match.group("route").lstrip("/")
-        mounts = prefix_of(app, path, match.group("receiver"), match.group("method") or match.group("function") or "")
+        call = match.group("method") or match.group("function") or ""
+        mounts = prefix_of(app, path, match.group("receiver"), call, match.start())
         if mounts.unresolved is not None:
             found.warnings.append(f"health route {route} ({path}:{line}) is mounted under a prefix migrate cannot compute: {mounts.unresolved}")
             continue

@@ -52,14 +52,16 @@ def join_paths(*parts: str) -> str:
     return "/" + "/".join(inner) + ("/" if trailing else "")
 
 
-def prefix_of(app: AppDir, path: str, receiver: str | None, call: str) -> Mounts:
-    """The mounts above the route declared in ``path`` on object ``receiver`` with ``call``."""
+def prefix_of(app: AppDir, path: str, receiver: str | None, call: str, at: int = 0) -> Mounts:
+    """The mounts above the route declared at offset ``at`` of ``path`` on object ``receiver`` with ``call``."""
     if path.endswith(".py"):
         return _PythonApp(app).mounts(path, receiver, call)
     if path.endswith((".js", ".mjs", ".cjs", ".ts")):
         return _js_mounts(app, path, receiver)
     if path.endswith((".go", ".cs")) and receiver:
-        return _group_mounts(app, path, receiver)
+        text = app.tree.read_text(path) or ""
+        blocks = _route_blocks(path, text, at) if path.endswith(".go") else ()
+        return Mounts(blocks + _group_mounts(path, text, receiver).prefixes)
     return Mounts()
 
 
@@ -380,9 +382,8 @@ def _js_resolve(app: AppDir, file: str, spec: str) -> str | None:
 _GROUP = re.compile(r"\b(?:var\s+)?(\w+)\s*:?=\s*(\w+)\.(?:Group|MapGroup)\(\s*\"([^\"]*)\"")
 
 
-def _group_mounts(app: AppDir, path: str, receiver: str) -> Mounts:
+def _group_mounts(path: str, text: str, receiver: str) -> Mounts:
     """gin/echo/fiber ``v1 := r.Group("/api/v1")`` and ASP.NET ``MapGroup``, in the route's own file."""
-    text = app.tree.read_text(path) or ""
     groups = {m.group(1): m for m in _GROUP.finditer(text)}
     prefixes: list[tuple[str, Evidence]] = []
     current, seen = receiver, set[str]()
@@ -393,3 +394,29 @@ def _group_mounts(app: AppDir, path: str, receiver: str) -> Mounts:
         prefixes.append((match.group(3), Evidence(path, line, f"{current} is a group under {match.group(3)!r}")))
         current = match.group(2)
     return Mounts(tuple(reversed(prefixes)))
+
+
+_CHI_ROUTE = re.compile(r"\.Route\(\s*\"([^\"]*)\"\s*,\s*func\s*\([^)]*\)\s*\{")
+
+
+def _route_blocks(path: str, text: str, at: int) -> tuple[tuple[str, Evidence], ...]:
+    """chi's ``r.Route("/api", func(r chi.Router) { ... })`` blocks around offset ``at``, outermost first."""
+    prefixes: list[tuple[str, Evidence]] = []
+    for match in _CHI_ROUTE.finditer(text, 0, at):
+        if at < _block_end(text, match.end()):
+            line = text.count("\n", 0, match.start()) + 1
+            prefixes.append((match.group(1), Evidence(path, line, f"routes inside Route({match.group(1)!r})")))
+    return tuple(prefixes)
+
+
+def _block_end(text: str, start: int) -> int:
+    """The offset of the brace closing the block opened just before ``start`` (string contents are not skipped)."""
+    depth = 1
+    for index in range(start, len(text)):
+        if text[index] == "{":
+            depth += 1
+        elif text[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(text)
