@@ -43,6 +43,7 @@ RUNNABLE = (
     "go-nethttp",
     "static-site",
     "python-flask-postgres",
+    "python-fastapi-routers",
     "python-procfile",
     "python-streamlit",
     "node-express-redis",

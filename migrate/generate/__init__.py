@@ -19,7 +19,7 @@ from migrate.generate.plan import ContainerPlan
 from migrate.generate.recipes import plan_for
 from migrate.generate.recipes.common import build_context
 from migrate.generate.render import render, slug
-from migrate.generate.services import Peer, services_for, wiring
+from migrate.generate.services import Peer, service_image, services_for, wiring
 from migrate.profile import EnvVar, Inspection
 
 Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs"]
@@ -85,7 +85,8 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
         content = render("env.example.j2", apps=compose_apps, env_value=_env_value, env_source=_env_source, version=__version__)
         files.append(GeneratedFile(".env.example", content, "env", keep_existing=True))
     if "docs" in wanted and plans:
-        content = render("CONTAINERS.md.j2", apps=compose_apps, project=project, services=services_for([p.app for p in plans]), version=__version__)
+        services = services_for([p.app for p in plans])
+        content = render("CONTAINERS.md.j2", apps=compose_apps, project=project, services=services, service_image=service_image, version=__version__)
         files.append(GeneratedFile("CONTAINERS.md", content, "docs"))
     return _dedupe(files)
 

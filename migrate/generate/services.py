@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from migrate.generate.versions import SERVICE_IMAGES
-from migrate.profile import AppProfile
+from migrate.generate.versions import SERVICE_IMAGES, SERVICE_IMAGES_BY_MAJOR
+from migrate.inspect.knowledge import service_for_env_name
+from migrate.profile import AppProfile, BackingService
 
 #: Local-only credentials: compose services are published on 127.0.0.1 only.
 DEV_USER = "app"
@@ -101,8 +102,14 @@ _ADONET = {
 _JDBC = {"postgres": f"jdbc:postgresql://postgres:5432/{DEV_DB}", "mysql": f"jdbc:mysql://mysql:3306/{DEV_DB}"}
 
 # (env name pattern, service kinds it may point at, value kind). Checked in order; the
-# first service kind the app actually uses wins.
+# first service kind the app actually uses wins. A name that says which server it is for
+# (MYSQL_URL, PGHOST) gets that server's value or none: never another server's.
 _SQL = ("postgres", "mysql")
+_SQL_PREFIXES = (("(POSTGRES(QL)?|PG)", ("postgres",)), ("(MYSQL|MARIADB)", ("mysql",)), ("(DB|DATABASE)", _SQL))
+_SQL_SETTINGS = (
+    ("_(URL|URI|DSN)", "url"), ("_?HOST(NAME)?", "host"), ("_?PORT", "port"), ("_?(USER|USERNAME)", "user"),
+    ("_?(PASSWORD|PASS)", "password"), ("_?(NAME|DATABASE|DB)", "database"),
+)  # fmt: skip
 _RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
     (re.compile(p), kinds, value)
     for p, kinds, value in (
@@ -110,12 +117,7 @@ _RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
         (r"^SPRING_DATASOURCE_USERNAME$", _SQL, "user"),
         (r"^SPRING_DATASOURCE_PASSWORD$", _SQL, "password"),
         (r"^CONNECTIONSTRINGS__\w+$", _SQL + ("redis", "mongodb"), "adonet"),
-        (r"^(DATABASE|DB|POSTGRES(QL)?|PG|MYSQL)_(URL|URI|DSN)$", _SQL, "url"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?HOST(NAME)?$", _SQL, "host"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?PORT$", _SQL, "port"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(USER|USERNAME)$", _SQL, "user"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(PASSWORD|PASS)$", _SQL, "password"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(NAME|DATABASE|DB)$", _SQL, "database"),
+        *((f"^{prefix}{setting}$", kinds, value) for prefix, kinds in _SQL_PREFIXES for setting, value in _SQL_SETTINGS),
         (r"^DB_CONNECTION$", _SQL, "driver"),
         (r"^(REDIS|CACHE)_(URL|URI|DSN)$", ("redis",), "url"),
         (r"^REDIS_HOST$", ("redis",), "host"),
@@ -131,9 +133,21 @@ _RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
 
 
 def services_for(apps: list[AppProfile]) -> list[ServiceSpec]:
-    """The backing services the apps use, each once, in a stable order."""
-    kinds = sorted({s.kind for a in apps for s in a.backing_services if s.kind in SERVICES})
-    return [SERVICES[k] for k in kinds]
+    """The backing services the apps' default configurations use, each once, in a stable order.
+
+    Optional services (``AppProfile.optional_services``) are not started: CONTAINERS.md lists them.
+    A server whose client speaks one major version runs that major.
+    """
+    used = {s.kind: s for a in apps for s in a.backing_services if s.kind in SERVICES}
+    return [replace(SERVICES[k], image=service_image(used[k]) or SERVICES[k].image) for k in sorted(used)]
+
+
+def service_image(service: BackingService) -> str | None:
+    """The image that runs ``service`` (matching its client's major version where that matters), or None."""
+    by_major = SERVICE_IMAGES_BY_MAJOR.get(service.kind, {})
+    if service.version is not None and service.version in by_major:
+        return by_major[service.version]
+    return SERVICES[service.kind].image if service.kind in SERVICES else None
 
 
 @dataclass(frozen=True)
@@ -156,15 +170,26 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     out of the box.
     """
     used = {s.kind for s in app.backing_services}
+    optional = {s.kind for s in app.optional_services}
     jvm = app.language.value == "java"  # JDBC drivers take jdbc: URLs only
     values: dict[str, str] = {}
     for var in app.env:
+        if _for_optional_service(var.name, used, optional, jvm):
+            continue  # a setting of a service compose does not start: any value could switch it on
         value = _service_value(var.name, used, jvm) or _peer_value(var.name, peers or {})
         if value is None and var.required and var.default is None:
             value = f"${{{var.name}:-{dev_placeholder(var.name)}}}"
         if value is not None:
             values[var.name] = value
     return values
+
+
+def _for_optional_service(name: str, used: set[str], optional: set[str], jvm: bool) -> bool:
+    """Whether ``name`` is a setting of an optional service (``REDIS_URL``, ``MYSQL_ATTR_SSL_CA``) and of no used one."""
+    if _service_value(name, used, jvm) is not None:
+        return False
+    named = service_for_env_name(name)
+    return _service_value(name, optional, jvm) is not None or (named in optional and named not in used)
 
 
 def _service_value(name: str, used: set[str], jvm: bool = False) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from migrate.inspect import envvars, health, procfile, services
+from migrate.inspect import envvars, health, procfile, service_status, services
 from migrate.inspect.detectors.base import Findings
 from migrate.inspect.discover import Candidate
 from migrate.profile import AppProfile
@@ -35,6 +35,7 @@ def profile(candidate: Candidate) -> tuple[AppProfile, list[str], bool]:
     procfile.port_fallback(found)
     health.detect(app, found)
     services.detect(app, found, eco.language)
+    service_status.decide(app, found, eco.language)
     for other in candidate.others:
         found.detail("also_" + other.language, str(other.evidence))
     found.detail("workspace_root", app.workspace_root)

@@ -139,9 +139,24 @@ class Extensions:
     unknown: tuple[str, ...]
 
 
+#: The PDO driver of each database server compose can start for the app.
+_PDO_DRIVERS = {"postgres": "pdo_pgsql", "mysql": "pdo_mysql"}
+
+
 def _extensions(app: AppProfile) -> Extensions:
-    """What to install for the ``php_extensions`` detail (+ opcache), and the Debian packages that takes."""
+    """What to install for the ``php_extensions`` detail (+ opcache), and the Debian packages that takes.
+
+    The PDO driver of every database the default configuration uses is added: compose points the
+    app at that server (``DB_CONNECTION: mysql``), so the image must be able to talk to it. So is
+    phpredis when Redis is used by a Laravel app on its default client.
+    """
     wanted = [e.strip().lower() for e in (app.detail("php_extensions") or "").split(",") if e.strip()]
+    for service in app.backing_services:
+        needed = _PDO_DRIVERS.get(service.kind)
+        if service.kind == "redis" and app.detail("redis_client") == "phpredis":
+            needed = "redis"
+        if needed and needed not in wanted:
+            wanted.append(needed)
     bundled = [e for e in wanted if e in _BUNDLED and e != "opcache"] + ["opcache"]
     return Extensions(
         bundled=tuple(bundled),

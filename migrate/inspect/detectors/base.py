@@ -151,6 +151,10 @@ class Findings:
     deps: dict[str, Evidence] = field(default_factory=dict)
     env_reads: list[EnvRead] = field(default_factory=list)
     services: dict[str, list[Evidence]] = field(default_factory=dict)
+    #: kind -> (``default`` or ``optional``, why, how to enable it); the first decision for a kind wins.
+    service_status: dict[str, tuple[str, Evidence, str | None]] = field(default_factory=dict)
+    #: kind -> the server major version its client library needs (first found wins).
+    service_versions: dict[str, str] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -195,6 +199,10 @@ class Findings:
         if evidence not in bucket:
             bucket.append(evidence)
 
+    def decide_service(self, kind: str, status: str, why: Evidence, enable: str | None = None) -> None:
+        """Record whether the default configuration uses service ``kind`` (first decision wins)."""
+        self.service_status.setdefault(kind, (status, why, enable))
+
     def add_process(self, name: str, command: str, evidence: Evidence) -> None:
         """Record a process type (first definition wins)."""
         self.processes.setdefault(name, Process(name, command, (evidence,)))
@@ -207,16 +215,27 @@ class Findings:
     def to_profile(self, name: str, path: str, env: tuple[EnvVar, ...]) -> AppProfile:
         """Freeze the findings into an :class:`AppProfile`."""
         kwargs = {k: v for k, v in self.facts.items() if k in _PROFILE_FACTS}
-        services = tuple(BackingService(k, tuple(sorted(v))) for k, v in sorted(self.services.items()))
+        services = [self._service(k, v) for k, v in sorted(self.services.items())]
         return AppProfile(
             name=name,
             path=path,
             env=env,
-            backing_services=services,
+            backing_services=tuple(s for s in services if s.status == "default"),
+            optional_services=tuple(s for s in services if s.status == "optional"),
             processes=tuple(self.processes.values()),
             details=tuple(sorted(self.details.items())),
             **kwargs,
         )
+
+
+    def _service(self, kind: str, evidence: list[Evidence]) -> BackingService:
+        """A service with its status: the deciding evidence first, then what points at the service."""
+        status, why, enable = self.service_status.get(kind, ("default", None, None))
+        version = self.service_versions.get(kind)
+        rest = tuple(sorted(e for e in evidence if e != why))
+        if status == "optional" and why is not None:
+            return BackingService(kind, (why, *rest), status="optional", enable=enable, version=version)
+        return BackingService(kind, tuple(sorted({*evidence, *([why] if why else [])})), version=version)
 
 
 _PROFILE_FACTS = frozenset(

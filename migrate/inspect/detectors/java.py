@@ -545,6 +545,11 @@ def _config(app: AppDir, key: str) -> tuple[str, Evidence] | None:
     return None
 
 
+def spring_config(app: AppDir, key: str) -> tuple[str, Evidence] | None:
+    """A key of the default Spring profile's configuration (application.properties, then application.yml)."""
+    return _config(app, key)
+
+
 def _yaml_key(text: str, dotted: str) -> tuple[str, int] | None:
     """The value and line of a dotted key in YAML written nested, flat or mixed (first document only)."""
     stack: list[tuple[int, str]] = []
