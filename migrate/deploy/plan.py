@@ -28,9 +28,20 @@ class Observed:
 class Resource(Protocol):
     """One AWS resource migrate manages for an app."""
 
-    kind: str  # "ECR repository", "IAM role"...
-    name: str
-    app: str
+    @property
+    def kind(self) -> str:
+        """What it is, for people: ``ECR repository``, ``IAM role``..."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """Its name in AWS."""
+        ...
+
+    @property
+    def app(self) -> str:
+        """The app (or project, for shared resources) it belongs to: its ``migrate:app`` tag."""
+        ...
 
     @property
     def desired(self) -> Mapping[str, str]:
