@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.deploy.aws import Aws
-from migrate.deploy.network import SecurityGroup
 from migrate.deploy.plan import Resource
 from migrate.deploy.resources import EcrRepository, EcsCluster, IamRole, LogGroup
-from migrate.deploy.service import EcsService, Network, TaskDefinition
-from migrate.deploy.spec import ServiceSpec
 
 #: IAM role names are at most 64 characters.
 _ROLE_MAX = 64
@@ -85,18 +82,3 @@ def foundation(
     task = IamRole(aws, names.app, names.role("task"), f"What {names.app}'s own code may call on AWS (nothing by default)")
     return [EcsCluster(aws, names.project, names.cluster), repository, logs, execution, task]
 
-
-def service_resources(
-    aws: Aws, names: Names, spec: ServiceSpec, network: Network, *, keep_images: int = 30, log_retention_days: int = 30
-) -> list[Resource]:
-    """Everything one service needs, foundation first: the order :func:`~migrate.deploy.plan.apply` follows."""
-    base = foundation(aws, names, secret_arns=tuple(spec.secrets.values()), keep_images=keep_images,
-                      log_retention_days=log_retention_days)
-    logs = next(r for r in base if isinstance(r, LogGroup))
-    execution, task = (r for r in base if isinstance(r, IamRole))
-    # Until a load balancer fronts the service, nothing may reach its tasks; outbound stays open.
-    tasks_group = SecurityGroup(aws, names.app, f"{names.project}-{names.app}-tasks", network.vpc_id,
-                                f"Tasks of {names.project}/{names.app}: reachable only from its load balancer")
-    definition = TaskDefinition(aws, spec, f"{names.project}-{names.app}", logs.name, execution.arn, task.arn)
-    service = EcsService(aws, spec, names.cluster, definition, network, (tasks_group,))
-    return [*base, tasks_group, definition, service]

@@ -47,18 +47,27 @@ def _rules(permissions: list[dict[str, Any]]) -> set[Ingress]:
     return rules
 
 
-@dataclass
+@dataclass(eq=False)
 class SecurityGroup:
-    """A security group in the app's VPC with exactly the given inbound rules (all outbound allowed)."""
+    """A security group in the app's VPC with exactly the given inbound rules (all outbound allowed).
+
+    A rule's source is a CIDR or another :class:`SecurityGroup`, whose id is known only once it
+    exists: the plan shows ``(new: NAME)`` for a group about to be created, apply uses its id.
+    """
 
     aws: Aws
     app: str
     name: str
     vpc_id: str
     description: str
-    ingress: tuple[Ingress, ...] = ()
+    rules: tuple[tuple[int, str | SecurityGroup], ...] = ()
     kind: str = field(default="security group", init=False)
     group_id: str | None = field(default=None, init=False)
+
+    @property
+    def ingress(self) -> tuple[Ingress, ...]:
+        """The rules with each source group resolved to its id."""
+        return tuple(Ingress(port, src if isinstance(src, str) else src.group_id or f"(new: {src.name})") for port, src in self.rules)
 
     @property
     def ec2(self) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
+from migrate.deploy.loadbalancer import TargetGroup
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed
@@ -175,6 +176,7 @@ class EcsService:
     task_definition: TaskDefinition
     network: Network
     security_groups: tuple[SecurityGroup, ...] = ()
+    target_group: TargetGroup | None = None
     kind: str = field(default="ECS service", init=False)
 
     @property
@@ -207,7 +209,21 @@ class EcsService:
             revision = f"{td.family}:{latest['revision']}"
         else:
             revision = f"{td.family}:{(latest or {}).get('revision', 0) + 1}"
-        return {"task_definition": revision, "network": _canonical(self._network_configuration())}
+        fields = {"task_definition": revision, "network": _canonical(self._network_configuration())}
+        if self.target_group is not None:
+            fields["load_balancer"] = f"{self.target_group.name} -> {self.spec.app}:{self.spec.port}"
+            fields["health_check_grace_period"] = f"{self.spec.grace_period}s"
+        return fields
+
+    def _load_balancers(self) -> list[dict[str, Any]]:
+        if self.target_group is None:
+            return []
+        return [{"targetGroupArn": self.target_group.arn, "containerName": self.spec.app, "containerPort": self.spec.port}]
+
+    def _balancer_arguments(self) -> dict[str, Any]:
+        if self.target_group is None:
+            return {}
+        return {"loadBalancers": self._load_balancers(), "healthCheckGracePeriodSeconds": self.spec.grace_period}
 
     def observe(self) -> Observed | None:
         """The service's revision, network and tags, or None (an INACTIVE service counts as absent)."""
@@ -220,8 +236,16 @@ class EcsService:
         if service is None:
             return None
         revision = str(service["taskDefinition"]).rsplit("/", 1)[-1]
-        network = service.get("networkConfiguration", {})
-        return Observed({"task_definition": revision, "network": _canonical(network)}, from_list(service.get("tags"), "key", "value"))
+        fields = {"task_definition": revision, "network": _canonical(service.get("networkConfiguration", {}))}
+        if self.target_group is not None:
+            names = {str(self.target_group.arn): self.target_group.name}
+            fields["load_balancer"] = " ".join(f"{names.get(b['targetGroupArn'], b['targetGroupArn'])} -> {b['containerName']}:{b['containerPort']}"
+                                               for b in service.get("loadBalancers", [])) or "(none)"
+            # AWS reports the grace period of every service behind a balancer; moto 5.2.5 drops it. A value
+            # the API does not report cannot be compared, so it is not planned as a change.
+            grace = service.get("healthCheckGracePeriodSeconds", self.spec.grace_period)
+            fields["health_check_grace_period"] = f"{grace}s"
+        return Observed(fields, from_list(service.get("tags"), "key", "value"))
 
     def create(self) -> None:
         """Create the service at its desired count, rolling back on a failing deployment."""
@@ -232,6 +256,7 @@ class EcsService:
                 deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
                                          "minimumHealthyPercent": 100, "maximumPercent": 200},
                 propagateTags="SERVICE", enableECSManagedTags=True, tags=as_list(owner_tags(self.spec.app), "key", "value"),
+                **self._balancer_arguments(),
             )
 
     def update(self, fields: Sequence[str]) -> None:
@@ -242,6 +267,7 @@ class EcsService:
                 networkConfiguration=self._network_configuration(),
                 deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
                                          "minimumHealthyPercent": 100, "maximumPercent": 200},
+                **self._balancer_arguments(),
             )
 
 

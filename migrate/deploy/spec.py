@@ -62,6 +62,13 @@ class ServiceSpec:
     memory: int = 512
     stop_timeout: int = 30
     desired_count: int = 2
+    health_path: str | None = None  # what the load balancer checks; None: "/" answering below 500
+    paths: tuple[str, ...] = ()  # ALB path patterns routed to it when several apps share the balancer
+
+    @property
+    def grace_period(self) -> int:
+        """Seconds ECS ignores failing load balancer checks after a task starts (AWS's default 0 kills slow starters)."""
+        return (self.probe.start_period if self.probe else 0) + 30
 
     def problems(self) -> list[str]:
         """What AWS would refuse, found before any call: each a sentence naming the setting."""

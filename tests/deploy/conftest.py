@@ -16,6 +16,11 @@ class CallLog:
     """Every AWS operation the clients sent, in order (``ecr.CreateRepository``)."""
 
     calls: list[str] = field(default_factory=list)
+    params: list[dict[str, Any]] = field(default_factory=list)  # each call's request, as sent
+
+    def request(self, call: str) -> dict[str, Any]:
+        """The parameters of the last ``call`` (``ecs.CreateService``) sent."""
+        return next(p for c, p in zip(reversed(self.calls), reversed(self.params), strict=True) if c == call)
 
     @property
     def mutating(self) -> list[str]:
@@ -26,6 +31,7 @@ class CallLog:
     def clear(self) -> None:
         """Forget the calls so far."""
         self.calls.clear()
+        self.params.clear()
 
 
 @pytest.fixture
@@ -62,8 +68,10 @@ def aws(moto: None, calls: CallLog) -> Any:
 
     result = connect(REGION)
 
-    def record(model: Any, **_: Any) -> None:
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
         calls.calls.append(f"{model.service_model.service_name}.{model.name}")
+        calls.params.append(dict(params))
 
-    result.session.events.register("before-call.*.*", record)
+    # Fired once per API call with its parameters as the code passed them, before serialisation.
+    result.session.events.register("before-parameter-build.*.*", record)
     return result

@@ -12,14 +12,13 @@ from typing import Any
 import pytest
 
 from migrate.deploy.errors import DeployError
-from migrate.deploy.foundation import Names, service_resources
 from migrate.deploy.plan import apply, make_plan
 from migrate.deploy.service import default_network
+from migrate.deploy.stack import stack
 from migrate.deploy.spec import Probe, ServiceSpec, fargate_size_problem
 
 from .conftest import CallLog
 
-NAMES = Names("shop", "api")
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/api/DATABASE_URL-AbCdEf"
 WEB = ServiceSpec(
     app="api", image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/api:3f2a9c1", port=8000,
@@ -28,13 +27,17 @@ WEB = ServiceSpec(
 )
 
 
-def resources(aws: Any, spec: ServiceSpec = WEB) -> list[Any]:
-    return service_resources(aws, NAMES, spec, default_network(aws))
+def resources(aws: Any, *specs: ServiceSpec) -> list[Any]:
+    return stack(aws, "shop", specs or (WEB,), default_network(aws))
 
 
 def test_a_first_deploy_creates_the_task_definition_and_service(aws: Any) -> None:
     plan = make_plan(resources(aws))
-    assert [s.title for s in plan.steps][-3:] == ["security group shop-api-tasks", "task definition shop-api", "ECS service api"]
+    assert [s.title for s in plan.steps] == [
+        "ECS cluster shop", "security group shop-alb", "ECR repository shop/api", "log group /ecs/shop/api",
+        "IAM role shop-api-execution", "IAM role shop-api-task", "security group shop-api-tasks", "load balancer shop",
+        "target group shop-api", "listener shop:80", "task definition shop-api", "ECS service api",
+    ]
     assert {s.action for s in plan.steps} == {"create"}
     apply(plan)
 
@@ -52,8 +55,13 @@ def test_a_first_deploy_creates_the_task_definition_and_service(aws: Any) -> Non
     assert service["taskDefinition"].endswith("task-definition/shop-api:1")
     assert service["launchType"] == "FARGATE" and service["desiredCount"] == 2
     groups = service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
-    group = aws.client("ec2").describe_security_groups(GroupIds=groups)["SecurityGroups"][0]
-    assert group["GroupName"] == "shop-api-tasks" and group["IpPermissions"] == []
+    ec2 = aws.client("ec2")
+    group = ec2.describe_security_groups(GroupIds=groups)["SecurityGroups"][0]
+    alb_group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["shop-alb"]}])["SecurityGroups"][0]
+    # Only the load balancer reaches the tasks, only on the app's port.
+    assert group["GroupName"] == "shop-api-tasks"
+    assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]], p["IpRanges"]) for p in group["IpPermissions"]] == [
+        (8000, [alb_group["GroupId"]], [])]
 
 
 def test_the_execution_role_may_read_the_secret_the_task_uses(aws: Any) -> None:
@@ -91,15 +99,18 @@ def test_a_hand_opened_port_on_the_tasks_group_is_closed_again(aws: Any) -> None
     ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     plan = make_plan(resources(aws))
-    assert [(s.title, s.changes[0].before) for s in plan.steps if s.action == "update"] == [
-        ("security group shop-api-tasks", "tcp 22 from 0.0.0.0/0")]
+    (step,) = [s for s in plan.steps if s.action == "update"]
+    assert step.title == "security group shop-api-tasks" and "tcp 22 from 0.0.0.0/0" in (step.changes[0].before or "")
     apply(plan)
-    assert ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]["IpPermissions"] == []
+    rules = ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]["IpPermissions"]
+    assert [p["FromPort"] for p in rules] == [8000]
 
 
 def test_a_worker_has_no_port_and_no_health_check(aws: Any) -> None:
     worker = ServiceSpec(app="api", image=WEB.image, port=None, probe=None, command=("celery", "-A", "proj", "worker"))
-    apply(make_plan(resources(aws, worker)))
+    plan = make_plan(resources(aws, worker))
+    assert not any(s.resource.kind in ("load balancer", "target group", "listener") for s in plan.steps)
+    apply(plan)
     (container,) = aws.client("ecs").describe_task_definition(taskDefinition="shop-api")["taskDefinition"]["containerDefinitions"]
     assert "portMappings" not in container or container["portMappings"] == []
     assert "healthCheck" not in container
@@ -136,3 +147,60 @@ def test_a_spec_lists_every_problem_it_has() -> None:
     assert any("stop timeout 300 s is outside Fargate's 2 to 120 s" in p for p in problems)
     assert any("DATABASE_URL set both as plain environment and as a secret" in p for p in problems)
     assert WEB.problems() == []
+
+
+def test_the_load_balancer_checks_the_health_path_and_drains_briefly(aws: Any, calls: CallLog) -> None:
+    apply(make_plan(resources(aws, dataclasses.replace(WEB, health_path="/health"))))
+    elbv2 = aws.client("elbv2")
+    tg = elbv2.describe_target_groups(Names=["shop-api"])["TargetGroups"][0]
+    assert (tg["TargetType"], tg["Port"], tg["HealthCheckPath"], tg["Matcher"]["HttpCode"]) == ("ip", 8000, "/health", "200-399")
+    attributes = {a["Key"]: a["Value"] for a in elbv2.describe_target_group_attributes(TargetGroupArn=tg["TargetGroupArn"])["Attributes"]}
+    assert attributes["deregistration_delay.timeout_seconds"] == "30"  # AWS's default is 300
+    lb = elbv2.describe_load_balancers(Names=["shop"])["LoadBalancers"][0]
+    (listener,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    assert listener["Port"] == 80 and listener["DefaultActions"][0]["TargetGroupArn"] == tg["TargetGroupArn"]
+    service = aws.client("ecs").describe_services(cluster="shop", services=["api"])["services"][0]
+    assert service["loadBalancers"] == [{"targetGroupArn": tg["TargetGroupArn"], "containerName": "api", "containerPort": 8000}]
+    # moto 5.2.5 drops these two at create: what was asked of ECS is what the request carried.
+    request = calls.request("ecs.CreateService")
+    assert request["healthCheckGracePeriodSeconds"] == 50  # the probe's start period and 30 s
+    assert request["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+
+def test_the_drain_is_never_longer_than_the_stop_timeout(aws: Any) -> None:
+    apply(make_plan(resources(aws, dataclasses.replace(WEB, stop_timeout=10))))
+    elbv2 = aws.client("elbv2")
+    arn = elbv2.describe_target_groups(Names=["shop-api"])["TargetGroups"][0]["TargetGroupArn"]
+    attributes = {a["Key"]: a["Value"] for a in elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]}
+    assert attributes["deregistration_delay.timeout_seconds"] == "10"
+
+
+def test_several_web_apps_share_one_balancer_routed_by_path(aws: Any, calls: CallLog) -> None:
+    web = dataclasses.replace(WEB, app="web", port=3000)
+    api = dataclasses.replace(WEB, paths=("/api/*",))
+    apply(make_plan(resources(aws, web, api)))
+    elbv2 = aws.client("elbv2")
+    lb = elbv2.describe_load_balancers(Names=["shop"])["LoadBalancers"][0]
+    (listener,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    groups = {g["TargetGroupName"]: g["TargetGroupArn"] for g in elbv2.describe_target_groups()["TargetGroups"]}
+    assert listener["DefaultActions"][0]["TargetGroupArn"] == groups["shop-web"]
+    (rule,) = [r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    assert rule["Actions"][0]["TargetGroupArn"] == groups["shop-api"]
+    assert rule["Conditions"][0]["PathPatternConfig"]["Values"] == ["/api/*"]
+    calls.clear()
+    plan = make_plan(resources(aws, web, api))
+    assert not plan.changes_anything and calls.mutating == []
+
+
+def test_two_web_apps_without_a_path_cannot_share_the_balancer(aws: Any) -> None:
+    with pytest.raises(DeployError, match="several web apps share the load balancer but api, web have no path"):
+        resources(aws, WEB, dataclasses.replace(WEB, app="web", port=3000))
+
+
+def test_long_project_names_fit_elb_names() -> None:
+    from migrate.deploy.loadbalancer import elb_name
+
+    name = elb_name("a-very-long-project-name-for-a-monorepo", "service")
+    assert len(name) <= 32 and name == elb_name("a-very-long-project-name-for-a-monorepo", "service")
+    assert name != elb_name("a-very-long-project-name-for-a-monorepo", "servicf")  # the hash keeps them apart
+    assert elb_name("shop", "api") == "shop-api"
