@@ -14,8 +14,8 @@ import pytest
 from migrate.deploy.errors import DeployError
 from migrate.deploy.plan import apply, make_plan
 from migrate.deploy.service import default_network
-from migrate.deploy.stack import stack
 from migrate.deploy.spec import Probe, ServiceSpec, fargate_size_problem
+from migrate.deploy.stack import stack
 
 from .conftest import CallLog
 
