@@ -64,6 +64,8 @@ class ServiceSpec:
     desired_count: int = 2
     health_path: str | None = None  # what the load balancer checks; None: "/" answering below 500
     paths: tuple[str, ...] = ()  # ALB path patterns routed to it when several apps share the balancer
+    min_tasks: int = 2
+    max_tasks: int = 10
 
     @property
     def grace_period(self) -> int:
@@ -75,6 +77,8 @@ class ServiceSpec:
         problems = [p for p in [fargate_size_problem(self.cpu, self.memory)] if p]
         if not 2 <= self.stop_timeout <= FARGATE_MAX_STOP_TIMEOUT:
             problems.append(f"stop timeout {self.stop_timeout} s is outside Fargate's 2 to {FARGATE_MAX_STOP_TIMEOUT} s")
+        if not 1 <= self.min_tasks <= self.max_tasks:
+            problems.append(f"autoscaling needs 1 <= min tasks <= max tasks (got {self.min_tasks} and {self.max_tasks})")
         overlap = sorted(set(self.environment) & set(self.secrets))
         if overlap:
             problems.append(f"{', '.join(overlap)} set both as plain environment and as a secret")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from migrate.deploy.autoscaling import Scaling, ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
@@ -58,7 +59,9 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
                                     f"Tasks of {project}/{spec.app}: reachable only from its load balancer", rules)
         definition = TaskDefinition(aws, spec, f"{project}-{spec.app}", logs.name, execution.arn, task.arn)
         resources.extend([*base, tasks_group])
-        services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), targets.get(spec.app))])
+        target = targets.get(spec.app)
+        scaling = ServiceScaling(aws, spec.app, names.cluster, spec.app, Scaling(spec.min_tasks, spec.max_tasks), target, balancer if target else None)
+        services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), target), scaling])
     if balancer:
         routes = tuple(Route(targets[s.app], s.paths) for s in web)
         resources.extend([balancer, *targets.values(), Listener(aws, project, balancer, routes)])

@@ -37,6 +37,7 @@ def test_a_first_deploy_creates_the_task_definition_and_service(aws: Any) -> Non
         "ECS cluster shop", "security group shop-alb", "ECR repository shop/api", "log group /ecs/shop/api",
         "IAM role shop-api-execution", "IAM role shop-api-task", "security group shop-api-tasks", "load balancer shop",
         "target group shop-api", "listener shop:80", "task definition shop-api", "ECS service api",
+        "autoscaling service/shop/api",
     ]
     assert {s.action for s in plan.steps} == {"create"}
     apply(plan)
@@ -204,3 +205,29 @@ def test_long_project_names_fit_elb_names() -> None:
     assert len(name) <= 32 and name == elb_name("a-very-long-project-name-for-a-monorepo", "service")
     assert name != elb_name("a-very-long-project-name-for-a-monorepo", "servicf")  # the hash keeps them apart
     assert elb_name("shop", "api") == "shop-api"
+
+
+def test_a_web_service_scales_on_cpu_and_on_requests_per_target(aws: Any, calls: CallLog) -> None:
+    apply(make_plan(resources(aws, dataclasses.replace(WEB, min_tasks=2, max_tasks=6))))
+    client = aws.client("application-autoscaling")
+    (target,) = client.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    assert (target["ResourceId"], target["MinCapacity"], target["MaxCapacity"]) == ("service/shop/api", 2, 6)
+    policies = {p["PolicyName"]: p["TargetTrackingScalingPolicyConfiguration"] for p in client.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]}
+    assert policies["api-cpu"]["PredefinedMetricSpecification"]["PredefinedMetricType"] == "ECSServiceAverageCPUUtilization"
+    label = policies["api-requests"]["PredefinedMetricSpecification"]["ResourceLabel"]
+    elbv2 = aws.client("elbv2")
+    lb = elbv2.describe_load_balancers(Names=["shop"])["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elbv2.describe_target_groups(Names=["shop-api"])["TargetGroups"][0]["TargetGroupArn"]
+    assert label == f"{lb.split(':loadbalancer/')[1]}/{tg.split(':')[-1]}"
+    assert label.startswith("app/shop/") and "/targetgroup/shop-api/" in label
+    calls.clear()
+    assert not make_plan(resources(aws, dataclasses.replace(WEB, min_tasks=2, max_tasks=6))).changes_anything
+    plan = make_plan(resources(aws, dataclasses.replace(WEB, min_tasks=3, max_tasks=6)))
+    assert [(s.title, [c.name for c in s.changes]) for s in plan.steps if s.action != "unchanged"] == [("autoscaling service/shop/api", ["tasks"])]
+
+
+def test_a_worker_scales_on_cpu_only(aws: Any) -> None:
+    worker = ServiceSpec(app="worker", image=WEB.image, port=None, probe=None, command=("celery", "worker"))
+    apply(make_plan(resources(aws, worker)))
+    names = [p["PolicyName"] for p in aws.client("application-autoscaling").describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]]
+    assert names == ["worker-cpu"]
