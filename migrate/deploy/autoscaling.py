@@ -113,3 +113,14 @@ class ServiceScaling:
                     self.client.put_scaling_policy(PolicyName=name, ServiceNamespace="ecs", ResourceId=self.name,
                                                    ScalableDimension=_DIMENSION, PolicyType="TargetTrackingScaling",
                                                    TargetTrackingScalingPolicyConfiguration=config)
+
+
+    def delete(self) -> None:
+        """Delete the policies, then deregister the scalable target."""
+        with aws_call("application-autoscaling:DescribeScalingPolicies", self.name):
+            policies = self.client.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=self.name, ScalableDimension=_DIMENSION)["ScalingPolicies"]
+        for policy in policies:
+            with aws_call("application-autoscaling:DeleteScalingPolicy", self.name):
+                self.client.delete_scaling_policy(PolicyName=policy["PolicyName"], ServiceNamespace="ecs", ResourceId=self.name, ScalableDimension=_DIMENSION)
+        with aws_call("application-autoscaling:DeregisterScalableTarget", self.name):
+            self.client.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=self.name, ScalableDimension=_DIMENSION)

@@ -100,6 +100,12 @@ class LoadBalancer:
                 LoadBalancerArn=self.arn, Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": str(IDLE_TIMEOUT)}])
 
 
+
+    def delete(self) -> None:
+        """Delete the balancer (its listeners go with it)."""
+        with aws_call("elasticloadbalancing:DeleteLoadBalancer", f"load balancer {self.name}"):
+            self.elbv2.delete_load_balancer(LoadBalancerArn=self.arn)
+
 @dataclass(frozen=True)
 class HealthCheck:
     """The target group's view of a healthy task."""
@@ -178,6 +184,12 @@ class TargetGroup:
                 self.elbv2.modify_target_group(TargetGroupArn=self.arn, **self._health_arguments())
         if "deregistration_delay" in fields:
             self._set_delay()
+
+
+    def delete(self) -> None:
+        """Delete the group (after the listener and the service that used it)."""
+        with aws_call("elasticloadbalancing:DeleteTargetGroup", f"target group {self.name}"):
+            self.elbv2.delete_target_group(TargetGroupArn=self.arn)
 
     def _health_arguments(self) -> dict[str, Any]:
         h = self.health
@@ -273,6 +285,12 @@ class Listener:
                 self.elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=self._default_actions())
         if "rules" in fields:
             self._put_rules(replace=True)
+
+
+    def delete(self) -> None:
+        """Delete the listener and its rules."""
+        with aws_call("elasticloadbalancing:DeleteListener", f"listener {self.name}"):
+            self.elbv2.delete_listener(ListenerArn=self._arn())
 
     def _arn(self) -> str:
         with aws_call("elasticloadbalancing:DescribeListeners", f"listener {self.name}"):

@@ -116,6 +116,14 @@ class SecurityGroup:
             with aws_call("ec2:RevokeSecurityGroupIngress", f"security group {self.name}"):
                 self.ec2.revoke_security_group_ingress(GroupId=self.group_id, IpPermissions=extra)
 
+
+    def delete(self) -> None:
+        """Delete the group."""
+        group = self._find()
+        if group is not None:
+            with aws_call("ec2:DeleteSecurityGroup", f"security group {self.name}"):
+                self.ec2.delete_security_group(GroupId=group["GroupId"])
+
     def _authorize(self, rules: set[Ingress]) -> None:
         if not rules:
             return

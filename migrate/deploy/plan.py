@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from migrate.deploy.errors import NotOwnedError
 from migrate.deploy.ownership import check_owned
 
-Action = Literal["create", "update", "unchanged"]
+Action = Literal["create", "update", "unchanged", "delete", "not-ours"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ class Resource(Protocol):
         """Bring ``fields`` (names from :attr:`desired`) to their desired values."""
         ...
 
+    def delete(self) -> None:
+        """Delete the resource (``migrate destroy``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -93,7 +98,7 @@ class Plan:
     @property
     def changes_anything(self) -> bool:
         """Whether applying would call anything that mutates."""
-        return any(step.action != "unchanged" for step in self.steps)
+        return any(step.action in ("create", "update", "delete") for step in self.steps)
 
     def count(self, action: Action) -> int:
         """How many steps take ``action``."""
@@ -113,6 +118,27 @@ def plan_step(resource: Resource) -> Step:
     return Step(resource, "update" if changes else "unchanged", changes)
 
 
+def destroy_plan(resources: Sequence[Resource]) -> Plan:
+    """What ``migrate destroy`` deletes: each existing resource that migrate created, dependents first.
+
+    A resource of the same name that migrate did not create for this app is left alone, and shown as such.
+    """
+    # Observed in apply order, so that each resource knows what it depends on (a listener its
+    # balancer's ARN), then deleted in reverse.
+    observed_all = [(resource, resource.observe()) for resource in resources]
+    steps: list[Step] = []
+    for resource, observed in reversed(observed_all):
+        if observed is None:
+            continue
+        try:
+            check_owned(resource.kind, resource.name, observed.tags, resource.app)
+        except NotOwnedError:
+            steps.append(Step(resource, "not-ours", ()))
+            continue
+        steps.append(Step(resource, "delete", ()))
+    return Plan(tuple(steps))
+
+
 def make_plan(resources: Iterable[Resource]) -> Plan:
     """The plan for ``resources``, observed in order. Makes no mutating call."""
     return Plan(tuple(plan_step(r) for r in resources))
@@ -121,24 +147,30 @@ def make_plan(resources: Iterable[Resource]) -> Plan:
 def apply(plan: Plan, on_step: Callable[[Step], None] = lambda step: None) -> None:
     """Carry out every step that changes something, telling ``on_step`` before each."""
     for step in plan.steps:
-        if step.action == "unchanged":
+        if step.action in ("unchanged", "not-ours"):
             continue
         on_step(step)
         if step.action == "create":
             step.resource.create()
+        elif step.action == "delete":
+            step.resource.delete()
         else:
             step.resource.update([c.name for c in step.changes])
 
 
 def render(plan: Plan) -> str:
     """The plan as text: one line per resource, then one per changed field (``+`` create, ``~`` update)."""
-    marks = {"create": "+", "update": "~", "unchanged": "="}
+    marks = {"create": "+", "update": "~", "unchanged": "=", "delete": "-", "not-ours": "!"}
+    notes = {"unchanged": " (unchanged)", "not-ours": " (not created by migrate: left alone)"}
     lines: list[str] = []
     for step in plan.steps:
-        lines.append(f"{marks[step.action]} {step.title}" + ("" if step.action != "unchanged" else " (unchanged)"))
+        lines.append(f"{marks[step.action]} {step.title}{notes.get(step.action, '')}")
         for change in step.changes:
             lines.extend(_field_lines(change, step.action))
-    summary = f"{plan.count('create')} to create, {plan.count('update')} to change, {plan.count('unchanged')} unchanged"
+    if any(step.action in ("delete", "not-ours") for step in plan.steps):
+        summary = f"{plan.count('delete')} to delete, {plan.count('not-ours')} left alone"
+    else:
+        summary = f"{plan.count('create')} to create, {plan.count('update')} to change, {plan.count('unchanged')} unchanged"
     return "\n".join([*lines, summary]) + "\n"
 
 

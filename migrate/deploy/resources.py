@@ -109,6 +109,12 @@ class EcrRepository:
                 self.ecr.put_lifecycle_policy(repositoryName=self.name, lifecyclePolicyText=json.dumps(keep_last_images(self.keep_images)))
 
 
+
+    def delete(self) -> None:
+        """Delete the repository and every image in it."""
+        with aws_call("ecr:DeleteRepository", f"repository {self.name}"):
+            self.ecr.delete_repository(repositoryName=self.name, force=True)
+
 # --------------------------------------------------------------------------------------------- Logs
 @dataclass
 class LogGroup:
@@ -157,6 +163,12 @@ class LogGroup:
         with aws_call("logs:PutRetentionPolicy", f"log group {self.name}"):
             self.logs.put_retention_policy(logGroupName=self.name, retentionInDays=self.retention_days)
 
+
+
+    def delete(self) -> None:
+        """Delete the group and its logs."""
+        with aws_call("logs:DeleteLogGroup", f"log group {self.name}"):
+            self.logs.delete_log_group(logGroupName=self.name)
 
 # ---------------------------------------------------------------------------------------------- IAM
 def ecs_tasks_trust() -> dict[str, Any]:
@@ -229,6 +241,17 @@ class IamRole:
                     self.iam.put_role_policy(RoleName=self.name, PolicyName=policy, PolicyDocument=json.dumps(document))
 
 
+
+    def delete(self) -> None:
+        """Delete the inline policies, then the role (IAM refuses a role that still has policies)."""
+        with aws_call("iam:ListRolePolicies", f"role {self.name}"):
+            names = [n for page in self.iam.get_paginator("list_role_policies").paginate(RoleName=self.name) for n in page["PolicyNames"]]
+        for policy in names:
+            with aws_call("iam:DeleteRolePolicy", f"role {self.name}"):
+                self.iam.delete_role_policy(RoleName=self.name, PolicyName=policy)
+        with aws_call("iam:DeleteRole", f"role {self.name}"):
+            self.iam.delete_role(RoleName=self.name)
+
 # ---------------------------------------------------------------------------------------------- ECS
 @dataclass
 class EcsCluster:
@@ -272,3 +295,9 @@ class EcsCluster:
         """Turn Container Insights on."""
         with aws_call("ecs:UpdateClusterSettings", f"cluster {self.name}"):
             self.ecs.update_cluster_settings(cluster=self.name, settings=[{"name": "containerInsights", "value": "enabled"}])
+
+
+    def delete(self) -> None:
+        """Delete the cluster (ECS refuses while services of other apps still run in it)."""
+        with aws_call("ecs:DeleteCluster", f"cluster {self.name}"):
+            self.ecs.delete_cluster(cluster=self.name)

@@ -124,6 +124,8 @@ class TaskDefinition:
                 found = self.ecs.describe_task_definition(taskDefinition=self.family, include=["TAGS"])
             except self.ecs.exceptions.ClientException:
                 return None
+        if found["taskDefinition"].get("status", "ACTIVE") != "ACTIVE":  # every revision deregistered
+            return None
         result: dict[str, Any] = {**found["taskDefinition"], "tags": found.get("tags", [])}
         return result
 
@@ -164,6 +166,20 @@ class TaskDefinition:
         """Register the next revision (a task definition is never edited in place)."""
         self.create()
 
+
+
+    def delete(self) -> None:
+        """Deregister and delete every active revision of the family."""
+        with aws_call("ecs:ListTaskDefinitions", f"task definition {self.family}"):
+            pages = self.ecs.get_paginator("list_task_definitions").paginate(familyPrefix=self.family, status="ACTIVE")
+            arns = [a for page in pages for a in page["taskDefinitionArns"] if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == self.family]
+        for arn in arns:
+            with aws_call("ecs:DeregisterTaskDefinition", arn):
+                self.ecs.deregister_task_definition(taskDefinition=arn)
+        # Deregistered revisions stay (INACTIVE, tagged) until deleted; ECS deletes at most 10 per call.
+        for start in range(0, len(arns), 10):
+            with aws_call("ecs:DeleteTaskDefinitions", f"task definition {self.family}"):
+                self.ecs.delete_task_definitions(taskDefinitions=arns[start : start + 10])
 
 # --------------------------------------------------------------------------------------- service
 @dataclass
@@ -270,6 +286,14 @@ class EcsService:
                 **self._balancer_arguments(),
             )
 
+
+
+    def delete(self) -> None:
+        """Scale to zero, then delete the service (force: ECS drains its tasks)."""
+        with aws_call("ecs:UpdateService", f"service {self.name} in cluster {self.cluster}"):
+            self.ecs.update_service(cluster=self.cluster, service=self.name, desiredCount=0)
+        with aws_call("ecs:DeleteService", f"service {self.name} in cluster {self.cluster}"):
+            self.ecs.delete_service(cluster=self.cluster, service=self.name, force=True)
 
 def _changed(td: TaskDefinition) -> bool:
     observed = td.observe()
