@@ -26,6 +26,9 @@ Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env",
 #: Every output, in the order files are listed.
 OUTPUTS: tuple[Output, ...] = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs")
 
+#: The other file names compose looks for when no -f is given (it reads compose.yaml first, and one file only).
+COMPOSE_ALTERNATIVES = ("compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
 _TOOLS = {
     "postgres": {"name": "adminer", "image": "adminer:4.8.1", "port": 8081, "container_port": 8080, "depends_on": "postgres"},
 }
@@ -40,6 +43,8 @@ class GeneratedFile:
     output: Output
     #: True for files that only seed a starting point (``.env.example``): an existing one is kept.
     keep_existing: bool = False
+    #: Other names the file's reader accepts in its place: an existing one clashes with this file.
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
             # capp.context is compose's "./services/x"; file paths are plain tree-relative ones.
             files.append(GeneratedFile(_join(posixpath.normpath(capp.context), ".dockerignore"), _dockerignore(plan), "dockerignore"))
     if "compose" in wanted and plans:
-        files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose"))
+        files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose", alternatives=COMPOSE_ALTERNATIVES))
     if "devcontainer" in wanted:
         files.extend(_devcontainers(project, compose_apps))
     if "env" in wanted and any(a.env for a in inspection.apps):
