@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from migrate import __version__
 from migrate.generate.plan import ContainerPlan
+from migrate.generate.processes import TaskService, task_services
 from migrate.generate.recipes import plan_for
 from migrate.generate.recipes.common import build_context
 from migrate.generate.render import render, slug
@@ -65,6 +66,13 @@ class _ComposeApp:
     name: str
     path: str
     env: tuple[EnvVar, ...]
+    #: The release step and the workers, each a compose service of its own on the same image.
+    tasks: tuple[TaskService, ...] = ()
+
+    @property
+    def release(self) -> TaskService | None:
+        """The one-shot release service the app and its workers wait for, if the app has a release step."""
+        return next((t for t in self.tasks if t.role == "release"), None)
 
 
 def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tuple[GeneratedFile, ...]:
@@ -102,12 +110,14 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
         names.append(plan.service if plan.service not in taken else f"{plan.service}-app")
         taken.add(names[-1])
     peers = {plan.service: Peer(name, plan.port) for plan, name in zip(plans, names, strict=True)}
+    taken.update(names)
     result = []
     for plan, service in zip(plans, names, strict=True):
         siblings = {k: v for k, v in peers.items() if v.service != service}
         context = build_context(plan.app)
         dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)
         used = {s.kind for s in plan.app.backing_services}
+        watch = [_watch_rule(plan.app.path, r) for r in plan.watch]
         result.append(
             _ComposeApp(
                 plan=plan,
@@ -116,7 +126,7 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 dockerfile=dockerfile,
                 environment=wiring(plan.app, siblings),
                 depends_on=[s.name for s in services_for([plan.app]) if s.kind in used],
-                watch=[_watch_rule(plan.app.path, r) for r in plan.watch],
+                watch=watch,
                 port=plan.port,
                 healthcheck=list(plan.healthcheck) if plan.healthcheck else None,
                 post_create=plan.post_create,
@@ -124,6 +134,7 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 name=plan.app.name,
                 path=plan.app.path,
                 env=plan.app.env,
+                tasks=task_services(plan.app, service, watch, taken),
             )
         )
     return result
