@@ -424,12 +424,20 @@ def _as_developer(argv: list[str], home: Path) -> tuple[list[str], dict[str, str
     return [*switch, *argv], env
 
 
-def test_node_devcontainer_works_for_a_developer_with_uid_1000(client: Any) -> None:
-    """`devcontainer up` run by uid 1000: the app user becomes uid 1000 and `npm ci` writes the workspace.
+#: Examples whose dev container is opened by a uid-1000 developer: a command run inside it after
+#: postCreateCommand (which installs the dev dependencies as the app user), and what it must print.
+_DEVELOPER_CHECKS = {
+    # The node image's own "node" user holds uid 1000: while it exists the CLI cannot remap the app
+    # user ("User with UID exists"), and npm ci fails with EACCES on the workspace.
+    "node-express-redis": ("node -e \"require('express'); require('ioredis'); console.log('modules ok')\"", "modules ok"),
+    # pip installs the dev requirements into the image's virtualenv, which must follow the remap.
+    "python-flask-postgres": ("python -m pytest -q -p no:cacheprovider", "3 passed"),
+}
 
-    The node image's own ``node`` user holds uid 1000: while it exists the CLI cannot remap the app
-    user ("User with UID exists"), and ``npm ci`` in postCreateCommand fails with EACCES.
-    """
+
+@pytest.mark.parametrize("name", sorted(_DEVELOPER_CHECKS))
+def test_devcontainer_works_for_a_developer_with_uid_1000(client: Any, name: str) -> None:
+    """`devcontainer up` run by uid 1000: the app user becomes uid 1000 and postCreateCommand succeeds."""
     if shutil.which("devcontainer") is None:
         reason = "the Dev Containers CLI is not installed (npm install -g @devcontainers/cli)"
         if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
@@ -442,7 +450,7 @@ def test_node_devcontainer_works_for_a_developer_with_uid_1000(client: Any) -> N
     # Not under pytest's tmp_path: its folders are private to root. A developer owns the checkout.
     base = Path(tempfile.mkdtemp(prefix="migrate-uid1000-"))
     base.chmod(0o755)
-    root = _copy_with_canaries("node-express-redis", base)
+    root = _copy_with_canaries(name, base)
     assert _cli("init", str(root), "--yes")[0] == 0
     _ensure_images_for(root, services=True)
     home = base / "home"
@@ -451,18 +459,18 @@ def test_node_devcontainer_works_for_a_developer_with_uid_1000(client: Any) -> N
         os.chown(path, DEVELOPER_UID, DEVELOPER_UID, follow_symlinks=False)
     compose = find_compose()
     extra = ["--docker-compose-path", compose[0]] if len(compose) == 1 else []
+    check, expected = _DEVELOPER_CHECKS[name]
     try:
         argv, env = _as_developer(["devcontainer", "up", *extra, "--workspace-folder", str(root)], home)
         up = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1500, check=False)
         log = up.stdout[-4000:] + up.stderr[-8000:]
         assert up.returncode == 0 and '"outcome":"success"' in up.stdout, log
         assert "User with UID exists" not in up.stdout + up.stderr, log
-        check = "id -u && test -w . && node -e \"require('express'); require('ioredis')\""
-        argv, env = _as_developer(["devcontainer", "exec", *extra, "--workspace-folder", str(root), "sh", "-c", check], home)
+        script = f"id -u && test -w . && {check}"
+        argv, env = _as_developer(["devcontainer", "exec", *extra, "--workspace-folder", str(root), "sh", "-c", script], home)
         inside = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert inside.returncode == 0, inside.stdout[-3000:] + inside.stderr[-3000:]
-        assert inside.stdout.split()[0] == str(DEVELOPER_UID)
-        assert (root / "node_modules" / "express").is_dir()  # npm ci wrote the developer's own workspace
+        assert inside.stdout.split()[0] == str(DEVELOPER_UID) and expected in inside.stdout, inside.stdout[-3000:]
     finally:
         run(compose, root, ["-p", root.name, "-f", "compose.yaml", "-f", ".devcontainer/compose.devcontainer.yaml",
                             "down", "--volumes", "--remove-orphans"])
