@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from migrate import __version__
 from migrate.generate.plan import ContainerPlan
+from migrate.generate.processes import TaskService, task_services
 from migrate.generate.recipes import plan_for
 from migrate.generate.recipes.common import build_context
 from migrate.generate.render import render, slug
@@ -25,6 +26,9 @@ from migrate.profile import EnvVar, Inspection
 Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs"]
 #: Every output, in the order files are listed.
 OUTPUTS: tuple[Output, ...] = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs")
+
+#: The other file names compose looks for when no -f is given (it reads compose.yaml first, and one file only).
+COMPOSE_ALTERNATIVES = ("compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 _TOOLS = {
     "postgres": {"name": "adminer", "image": "adminer:4.8.1", "port": 8081, "container_port": 8080, "depends_on": "postgres"},
@@ -40,6 +44,8 @@ class GeneratedFile:
     output: Output
     #: True for files that only seed a starting point (``.env.example``): an existing one is kept.
     keep_existing: bool = False
+    #: Other names the file's reader accepts in its place: an existing one clashes with this file.
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,13 @@ class _ComposeApp:
     name: str
     path: str
     env: tuple[EnvVar, ...]
+    #: The release step and the workers, each a compose service of its own on the same image.
+    tasks: tuple[TaskService, ...] = ()
+
+    @property
+    def release(self) -> TaskService | None:
+        """The one-shot release service the app and its workers wait for, if the app has a release step."""
+        return next((t for t in self.tasks if t.role == "release"), None)
 
 
 def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tuple[GeneratedFile, ...]:
@@ -78,7 +91,7 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
             # capp.context is compose's "./services/x"; file paths are plain tree-relative ones.
             files.append(GeneratedFile(_join(posixpath.normpath(capp.context), ".dockerignore"), _dockerignore(plan), "dockerignore"))
     if "compose" in wanted and plans:
-        files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose"))
+        files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose", alternatives=COMPOSE_ALTERNATIVES))
     if "devcontainer" in wanted:
         files.extend(_devcontainers(project, compose_apps))
     if "env" in wanted and any(a.env for a in inspection.apps):
@@ -98,12 +111,14 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
         names.append(plan.service if plan.service not in taken else f"{plan.service}-app")
         taken.add(names[-1])
     peers = {plan.service: Peer(name, plan.port) for plan, name in zip(plans, names, strict=True)}
+    taken.update(names)
     result = []
     for plan, service in zip(plans, names, strict=True):
         siblings = {k: v for k, v in peers.items() if v.service != service}
         context = build_context(plan.app)
         dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)
         used = {s.kind for s in plan.app.backing_services}
+        watch = [_watch_rule(plan.app.path, r) for r in plan.watch]
         result.append(
             _ComposeApp(
                 plan=plan,
@@ -112,7 +127,7 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 dockerfile=dockerfile,
                 environment=wiring(plan.app, siblings),
                 depends_on=[s.name for s in services_for([plan.app]) if s.kind in used],
-                watch=[_watch_rule(plan.app.path, r) for r in plan.watch],
+                watch=watch,
                 port=plan.port,
                 healthcheck=list(plan.healthcheck) if plan.healthcheck else None,
                 post_create=plan.post_create,
@@ -120,6 +135,7 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 name=plan.app.name,
                 path=plan.app.path,
                 env=plan.app.env,
+                tasks=task_services(plan.app, service, watch, taken),
             )
         )
     return result

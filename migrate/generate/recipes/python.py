@@ -91,11 +91,24 @@ def _build_env(app: AppProfile) -> dict[str, str]:
     return {v.name: "build-placeholder" for v in app.env if v.required}
 
 
-def _post_create(app: AppProfile, manager: str) -> str:
-    """Install the dev dependencies into the image's venv (the dev target makes it the app user's)."""
+def _post_create(app: AppProfile, manager: str) -> str | None:
+    """Install the dev dependencies into the image's venv (the dev target makes it the app user's).
+
+    The command is the package manager's that the tree really uses: a pyproject-only app has no
+    requirements.txt to install from.
+    """
     dev = app.detail("dev_requirements_file")
-    if manager == "pip":
-        return f"pip install -r {shlex.quote(dev or app.detail('requirements_file') or 'requirements.txt')}"
+    requirements = app.detail("requirements_file")
+    if manager == "pip" and requirements:
+        return f"pip install -r {shlex.quote(dev or requirements)}"
+    if manager in ("pip", "setuptools"):
+        dev_install = f"pip install -r {shlex.quote(dev)}" if dev else None
+        if app.detail("install_command") != "pip install .":
+            return dev_install  # nothing installable (no manifest at all)
+        # An installable project (pyproject.toml, setup.py): editable, with its dev extra if it has one.
+        extra = app.detail("dev_extra")
+        editable = "pip install -e " + (shlex.quote(f".[{extra}]") if extra else ".")
+        return f"{editable} -r {shlex.quote(dev)}" if dev else editable
     return {
         "uv": "uv sync --frozen --active",
         "poetry": "POETRY_VIRTUALENVS_CREATE=false poetry install --no-interaction --no-root",

@@ -11,6 +11,7 @@ celery with ``--workdir src``.
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -265,6 +266,8 @@ _MANIFEST_FILES: dict[str, tuple[str, ...]] = {
     "pdm": ("pyproject.toml", "pdm.lock"),
     "pipenv": ("Pipfile", "Pipfile.lock"),
 }
+#: ``[project.optional-dependencies]`` extras that hold development tools, most usual first.
+_DEV_EXTRAS = ("dev", "develop", "development", "test", "tests")
 _DEV_REQUIREMENTS = ("requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt", "requirements/dev.txt", "requirements/development.txt", "requirements/test.txt", "requirements-test.txt")
 
 
@@ -283,6 +286,9 @@ def _manifests(app: AppDir, found: Findings) -> None:
         found.detail("manifests", " ".join(files))
     dev = next((f for f in _DEV_REQUIREMENTS if app.has(f)), None)
     found.detail("dev_requirements_file", dev)
+    extras = _get(_pyproject(app), "project", "optional-dependencies")
+    if isinstance(extras, dict):
+        found.detail("dev_extra", next((e for e in _DEV_EXTRAS if e in extras), None))
 
 
 def _installable_project(app: AppDir, found: Findings, data: dict[str, Any]) -> None:
@@ -646,8 +652,18 @@ class FlaskDetector(FrameworkDetector):
         port_why = "gunicorn's default port; Flask's 5000 is only the `flask run` development server's"
         _serve(found, command, why, "gunicorn", port_why)
         found.detail("wsgi_app", target)
+        self._migrations(app, found, target, base)
         _celery_processes(app, found)
         return True
+
+    @staticmethod
+    def _migrations(app: AppDir, found: Findings, target: str, base: str) -> None:
+        """Flask-Migrate's ``flask db upgrade`` on release, when the app keeps an Alembic migrations folder."""
+        # Flask-Migrate's folder is "migrations" in the directory the app is run from.
+        if found.dep("flask-migrate") is None or not app.has(f"{base}/migrations/env.py" if base else "migrations/env.py"):
+            return
+        command = f"flask --app {shlex.quote(target)} db upgrade"
+        found.detail("release_command", f"cd {shlex.quote(base)} && {command}" if base else command)
 
     def _target(self, app: AppDir) -> tuple[str, str, Evidence] | None:
         """``(gunicorn target, folder to import from, evidence)``."""
