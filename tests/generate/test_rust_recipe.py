@@ -156,3 +156,45 @@ def test_a_program_with_no_port_has_no_probe(make_tree: MakeTree) -> None:
     text = dockerfile(make_tree, files)
     assert "AS probe" not in text and "HEALTHCHECK" not in text
     assert 'ENTRYPOINT ["tini", "-s", "--"]' in text
+
+
+# ---------------------------------------------------------------- sqlx: native-tls and compile-time queries
+SQLX_NATIVE_TLS = 'axum = "0.7"\nsqlx = { version = "0.8", features = ["runtime-tokio-native-tls", "postgres"] }\n'
+SQLX_MAIN = AXUM_MAIN.replace("fn main() {\n", 'fn main() {\n    let _q = sqlx::query!("SELECT 1 AS one");\n')
+
+
+def test_sqlx_native_tls_feature_links_openssl(make_tree: MakeTree) -> None:
+    result = plan(make_tree, {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": AXUM_MAIN})
+    assert result.values["build_packages"] == ["libssl-dev", "pkg-config"]
+    assert result.values["runtime_packages"] == ["libssl3"]
+    rustls = SQLX_NATIVE_TLS.replace("runtime-tokio-native-tls", "runtime-tokio-rustls")
+    assert plan(make_tree, {"Cargo.toml": cargo(deps=rustls), "src/main.rs": AXUM_MAIN}).values["runtime_packages"] == []
+
+
+def test_sys_crates_in_the_lock_link_their_library(make_tree: MakeTree) -> None:
+    lock = 'version = 3\n\n[[package]]\nname = "openssl-sys"\nversion = "0.9.104"\n\n[[package]]\nname = "pq-sys"\nversion = "0.6.3"\n'
+    result = plan(make_tree, {"Cargo.toml": cargo(), "Cargo.lock": lock, "src/main.rs": AXUM_MAIN})
+    assert result.values["build_packages"] == ["libpq-dev", "libssl-dev", "pkg-config"]
+    assert result.values["runtime_packages"] == ["libpq5", "libssl3"]
+
+
+def test_sqlx_query_macros_with_offline_data_build_offline(make_tree: MakeTree) -> None:
+    files = {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": SQLX_MAIN, ".sqlx/query-abc.json": "{}"}
+    app = app_of(make_tree, files)
+    assert app.detail("sqlx_offline") == ".sqlx"
+    text = dockerfile(make_tree, files)
+    assert text.index("ENV SQLX_OFFLINE=true") < text.index("cargo build")
+    assert any("SQLX_OFFLINE=true" in note for note in plan(make_tree, files).notes)
+
+
+def test_sqlx_query_macros_without_offline_data_warn(make_tree: MakeTree) -> None:
+    files = {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": SQLX_MAIN}
+    result = inspect_tree(make_tree(files))
+    assert any("src/main.rs:2: sqlx's query macros" in w and "cargo sqlx prepare" in w for w in result.warnings)
+    assert "SQLX_OFFLINE" not in dockerfile(make_tree, files)
+    assert any("cargo sqlx prepare" in note for note in plan(make_tree, files).notes)
+
+
+def test_sqlx_without_query_macros_needs_nothing(make_tree: MakeTree) -> None:
+    files = {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": AXUM_MAIN.replace("fn main", 'fn q() { let _ = sqlx::query("SELECT 1"); }\nfn main')}
+    assert not any("sqlx" in w for w in inspect_tree(make_tree(files)).warnings)

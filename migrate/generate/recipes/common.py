@@ -75,6 +75,29 @@ def tcp_or_http(app: AppProfile, probe: tuple[str, ...] | None) -> tuple[str, ..
     return probe if app.port.value is not None else None
 
 
+#: Build-time stand-ins that parse as their kind: settings code validates what it reads
+#: (dj-database-url rejects "build-placeholder"), so a URL variable gets a URL. First match wins.
+_PLACEHOLDER_URLS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("SENTRY",), "https://build@localhost/1"),
+    (("REDIS", "CACHE"), "redis://localhost:6379/0"),
+    (("AMQP", "RABBIT", "BROKER", "CELERY"), "amqp://build:build@localhost:5672//"),
+    (("MYSQL", "MARIADB"), "mysql://build:build@localhost:3306/build"),
+    (("MONGO",), "mongodb://localhost:27017/build"),
+    (("DATABASE", "POSTGRES", "PG", "DB", "SQL"), "postgres://build@localhost/build"),
+)
+
+
+def build_placeholder(name: str) -> str:
+    """A value for required variable ``name`` during a build step only, shaped like what it holds."""
+    words = set(name.upper().split("_"))
+    if words & {"URL", "URI", "DSN"}:
+        upper = name.upper()
+        return next((url for keys, url in _PLACEHOLDER_URLS if any(k in upper for k in keys)), "http://localhost/")
+    if words & {"PORT"}:
+        return "0"
+    return "build-placeholder"
+
+
 def manifests(app: AppProfile) -> list[str]:
     """Dependency manifests and lockfiles (app-relative), copied before the source for layer caching."""
     listed = app.detail("manifests")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, http_probe, manifests, tcp_or_http
+from migrate.generate.recipes.common import (
+    base_plan,
+    build_placeholder,
+    copy_groups,
+    http_probe,
+    manifests,
+    tcp_or_http,
+)
 from migrate.generate.versions import TOOLS
 from migrate.profile import AppProfile
 
@@ -22,7 +30,9 @@ _INSTALL: dict[str, list[str]] = {
     "pip": ["pip install --no-cache-dir -r {requirements}"],
     "uv": ["uv sync --frozen --no-dev --no-install-project --active"],
     "poetry": ["POETRY_VIRTUALENVS_CREATE=false poetry install --only main --no-root --no-interaction"],
-    "pipenv": ["pipenv install --deploy --system"],
+    # Exactly what the lock pins. Not "pipenv install --deploy": it refuses locks whose Pipfile hash
+    # today's pipenv computes differently (every lock an older pipenv wrote for a name like "Flask").
+    "pipenv": ["pipenv requirements > /tmp/requirements.txt", "pip install --no-cache-dir -r /tmp/requirements.txt"],
     "pdm": ["pdm export --prod --no-hashes -o /tmp/requirements.txt", "pip install --no-cache-dir -r /tmp/requirements.txt"],
 }
 #: Package managers that need the whole source to install (no lockfile to install from first).
@@ -33,6 +43,7 @@ _RELOAD_FLAGS = {
     "gunicorn": "--reload",
     "uvicorn": "--reload",
     "streamlit": "--server.runOnSave true",
+    "uwsgi": "--py-autoreload 1",
 }
 
 
@@ -41,21 +52,30 @@ def plan(app: AppProfile) -> ContainerPlan:
     manager = app.package_manager.value or "pip"
     port = app.port.value
     requirements = app.detail("requirements_file") or "requirements.txt"
-    install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _INSTALL.get(manager, [])]
+    install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _install_steps(app, manager)]
     extra = app.detail("extra_dependency")
+    extra_packages = [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else []
     tools = [f"{name}=={TOOLS[name]}" for name in _TOOL_PACKAGES.get(manager, ())]
     values = {
         "tools": tools,
         "manifests": manifests(app),
-        "install": install,
+        # One COPY per folder: a COPY of files from several folders would flatten requirements/base.txt.
+        "manifest_copies": copy_groups(manifests(app)),
+        # One RUN: the server joins the dependencies' install (a RUN of its own trips hadolint DL3059).
+        "install": install + ([f"pip install --no-cache-dir {' '.join(extra_packages)}"] if extra_packages and install else []),
         "install_needs_source": manager in _NEEDS_SOURCE or not install or not manifests(app),
-        "extra_packages": [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else [],
+        "extra_packages": extra_packages,
         "build_command": app.build_command.value,
         "build_env": _build_env(app),
         "dev_requirements": app.detail("dev_requirements_file"),
+        "native_dependencies": (app.detail("native_dependencies") or "").split(),
+        "build_packages": (app.detail("build_packages") or "").split(),
+        "runtime_packages": (app.detail("runtime_packages") or "").split(),
+        "settings_module": app.detail("django_settings_module") if app.detail("django_dev_settings_module") else None,
+        "dev_settings_module": app.detail("django_dev_settings_module"),
     }
     start = app.start_command.value or "python -m app"
-    return base_plan(
+    result = base_plan(
         app,
         template="python.Dockerfile.j2",
         images={"runtime": f"python:{app.runtime_version.value}-slim"},
@@ -70,6 +90,42 @@ def plan(app: AppProfile) -> ContainerPlan:
         post_create=_post_create(app, manager),
         extensions=("ms-python.python", "ms-python.debugpy", "charliermarsh.ruff"),
     )
+    return dataclasses.replace(result, notes=_notes(app))
+
+
+def _listed(app: AppProfile, key: str) -> str:
+    """A space-separated detail as a comma-separated list ("" when absent)."""
+    return ", ".join((app.detail(key) or "").split())
+
+
+def _notes(app: AppProfile) -> tuple[str, ...]:
+    """What CONTAINERS.md says about this image beyond the common table."""
+    notes = [
+        "The runtime virtualenv (/opt/venv) holds the app's dependencies only: it is created without pip, "
+        "and the image's own pip installs into it (PIP_PYTHON), so pip, setuptools and wheel never ship."
+    ]
+    native = _listed(app, "native_dependencies")
+    if native:
+        build, runtime = _listed(app, "build_packages"), _listed(app, "runtime_packages")
+        note = f"Native dependencies ({native}):"
+        note += f" the build stage installs {build} to compile them" if build else ""
+        note += f"{';' if build else ''} the runtime stage installs the shared libraries they load ({runtime})" if runtime else ""
+        notes.append(note + ".")
+    dev_settings = app.detail("django_dev_settings_module")
+    if dev_settings:
+        notes.append(
+            f"DJANGO_SETTINGS_MODULE={app.detail('django_settings_module')} in the image (manage.py defaults to "
+            f"{dev_settings}, a development module); the dev target sets {dev_settings}."
+        )
+    return tuple(notes)
+
+
+def _install_steps(app: AppProfile, manager: str) -> list[str]:
+    """The manager's install steps; a Pipfile without a lockfile is locked first."""
+    steps = _INSTALL.get(manager, [])
+    if manager == "pipenv" and "Pipfile.lock" not in manifests(app):
+        return ["pipenv lock", *steps]
+    return steps
 
 
 def _dev_command(app: AppProfile) -> str | None:
@@ -88,7 +144,7 @@ def _build_env(app: AppProfile) -> dict[str, str]:
     """
     if not app.build_command.value:
         return {}
-    return {v.name: "build-placeholder" for v in app.env if v.required}
+    return {v.name: build_placeholder(v.name) for v in app.env if v.required}
 
 
 def _post_create(app: AppProfile, manager: str) -> str | None:
@@ -112,6 +168,6 @@ def _post_create(app: AppProfile, manager: str) -> str | None:
     return {
         "uv": "uv sync --frozen --active",
         "poetry": "POETRY_VIRTUALENVS_CREATE=false poetry install --no-interaction --no-root",
-        "pipenv": "pipenv install --dev --system",
+        "pipenv": "pipenv requirements --dev > /tmp/requirements-dev.txt && pip install -r /tmp/requirements-dev.txt",
         "pdm": "pdm sync --dev --no-self",
     }.get(manager, "pip install -e .")

@@ -26,6 +26,7 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     match_evidence,
 )
+from migrate.inspect.detectors.python_build import native_dependencies, pipenv_lock_check
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import Evidence
 
@@ -51,6 +52,8 @@ _FRAMEWORK_DEPS = ("django", "fastapi", "flask", "streamlit", "celery", "starlet
 _IMPLIED_BY_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
     "fastapi": {"standard": ("uvicorn",), "all": ("uvicorn",)},
     "celery": {"redis": ("redis",), "mongodb": ("pymongo",)},
+    # psycopg 3 is pure Python unless an extra brings its compiled (c) or bundled-libpq (binary) build.
+    "psycopg": {"binary": ("psycopg-binary",), "c": ("psycopg-c",)},
     "sqlalchemy": {
         "postgresql": ("psycopg2",),
         "postgresql-psycopg": ("psycopg",),
@@ -517,6 +520,8 @@ class DjangoDetector(FrameworkDetector):
     _ASGI = re.compile(r"^ASGI_APPLICATION\s*=\s*[\"']([\w.]+)\.application[\"']", re.MULTILINE)
     _WSGI_FILE = re.compile(r"^application\s*=\s*get_wsgi_application\(", re.MULTILINE)
     _STATIC_ROOT = re.compile(r"^STATIC_ROOT\s*=\s*(?!None\b)\S", re.MULTILINE)
+    #: Names of production settings modules beside a development default, most common first.
+    _PRODUCTION = ("production", "prod")
 
     def detect(self, app: AppDir, found: Findings) -> bool:
         """Match on a ``django`` dependency or a ``manage.py``; find the WSGI module and manage.py."""
@@ -541,8 +546,27 @@ class DjangoDetector(FrameworkDetector):
         return next((c for c in candidates if app.has(c)), None)
 
     def _settings(self, app: AppDir, found: Findings, manage: str | None) -> None:
+        """The settings module the image runs: manage.py's default, unless that is a development one.
+
+        ``startproject`` layouts split into ``settings/{base,dev,production}.py`` often default
+        to the development module (DEBUG on); a production module beside it runs in the image.
+        """
         match = self._SETTINGS.search(app.read(manage) or "") if manage else None
-        found.detail("django_settings_module", match.group(1) if match else None)
+        if manage is None or match is None:
+            return
+        module = match.group(1)
+        package, _, leaf = module.rpartition(".")
+        folder = "/".join(p for p in (manage.rpartition("/")[0], package.replace(".", "/")) if p)
+        production = next((p for p in self._PRODUCTION if app.has(f"{folder}/{p}.py")), None)
+        if not package or leaf in self._PRODUCTION or production is None:
+            found.detail("django_settings_module", module)
+            return
+        found.detail("django_settings_module", f"{package}.{production}")
+        found.detail("django_dev_settings_module", module)
+        found.warnings.append(
+            f"{app.rel(manage)} defaults to the settings module {module}; the image runs "
+            f"{package}.{production} ({app.rel(f'{folder}/{production}.py')}), the dev target keeps {module}"
+        )
 
     def _wsgi(self, app: AppDir, found: Findings, manage: str | None, base: str | None) -> None:
         located = self._wsgi_module(app, manage, base)
@@ -736,6 +760,67 @@ class CeleryDetector(FrameworkDetector):
         return True
 
 
+# ---------------------------------------------------------------- uwsgi
+#: Where projects keep their uwsgi configuration, most common first.
+_UWSGI_INIS = ("uwsgi.ini", "etc/uwsgi.ini", "deploy/uwsgi.ini", "config/uwsgi.ini", "conf/uwsgi.ini", "uwsgi/uwsgi.ini")
+_UWSGI_SECTION = re.compile(r"^\s*\[uwsgi\]\s*$", re.MULTILINE)
+_UWSGI_OPTION = re.compile(r"^[ \t]*(http-socket|http|socket|uwsgi-socket)[ \t]*[=:][ \t]*(\S+)", re.MULTILINE)
+#: A listen address: ``:8000``, ``0.0.0.0:8000``, ``127.0.0.1:8000``, ``:$(PORT)`` (uwsgi's env syntax).
+_UWSGI_ADDRESS = re.compile(r"^(?P<host>[^:]*):(?:(?P<port>\d{2,5})|\$\((?P<var>\w+)\))$")
+
+
+def _uwsgi(app: AppDir, found: Findings) -> None:
+    """uwsgi as the server: a start command that runs it, or a dependency with an ini file.
+
+    Its listen address comes from the ini: ``http-socket``/``http`` speak HTTP,
+    ``socket`` only the uwsgi protocol (a proxy must stand in front).
+    """
+    start = found.get("start_command")
+    if start is not None and start.split()[0] != "uwsgi":
+        return
+    ini = _uwsgi_ini_argument(start) if start else next((i for i in _UWSGI_INIS if app.has(i)), None)
+    if ini is None or (start is None and "uwsgi" not in found.deps) or not app.has(ini):
+        return
+    found.detail("uwsgi_ini", ini)
+    if start is None:
+        found.set("start_command", f"uwsgi --ini {ini}", app.evidence(ini, "uwsgi configuration", _UWSGI_SECTION.pattern))
+    text = app.read(ini) or ""
+    options = {m.group(1): (m.group(2), text.count("\n", 0, m.start()) + 1) for m in _UWSGI_OPTION.finditer(text)}
+    listen = options.get("http-socket") or options.get("http")
+    if listen is None:
+        speaks = "the uwsgi protocol only (socket=); put a proxy in front" if options else "on no address it names"
+        found.warnings.append(f"{app.rel(ini)}: uwsgi listens {speaks}; add http-socket = :8000 to serve HTTP")
+        return
+    _uwsgi_port(app, found, ini, *listen)
+
+
+def _uwsgi_ini_argument(command: str) -> str | None:
+    """The ini file a uwsgi command line loads: ``--ini X``, ``--ini=X``, or a bare ``X.ini``."""
+    words = command.split()
+    for i, word in enumerate(words[1:], start=1):
+        if word == "--ini" and i + 1 < len(words):
+            return _normalise(words[i + 1])
+        if word.startswith("--ini="):
+            return _normalise(word.removeprefix("--ini="))
+        if word.endswith(".ini") and not word.startswith("-"):
+            return _normalise(word)
+    return None
+
+
+def _uwsgi_port(app: AppDir, found: Findings, ini: str, address: str, line: int) -> None:
+    match = _UWSGI_ADDRESS.match(address)
+    if match is None:
+        return
+    where = Evidence(app.rel(ini), line, f"uwsgi listens on {address}")
+    if match.group("host") in ("127.0.0.1", "localhost"):
+        found.warnings.append(f"{app.rel(ini)}:{line}: uwsgi listens on {address}, unreachable from outside the container; use :PORT")
+    if match.group("port"):
+        found.set("port", int(match.group("port")), where)
+    elif match.group("var") == "PORT":
+        found.detail("port_env", "PORT")
+        found.set("port", 8000, Evidence(where.path, line, f"uwsgi listens on $PORT ({address}); PORT=8000 is set for it"), default=True)
+
+
 _MAIN_GUARD = re.compile(r"^if __name__ == [\"']__main__[\"']\s*:", re.MULTILINE)
 _SCRIPT_NAMES = ("main.py", "app.py", "server.py", "run.py", "bot.py", "worker.py", "__main__.py")
 # A port passed to a server started from a script: uvicorn.run(app, port=8080), app.run(port=5000)...
@@ -814,6 +899,10 @@ class PythonEcosystem(Ecosystem):
         _package_manager(app, found)
         _collect_dependencies(app, found)
         _manifests(app, found)
+        native_dependencies(found)
+        if found.get("package_manager") == "pipenv" and app.has("Pipfile.lock"):
+            pipenv_lock_check(app, found)
+        _uwsgi(app, found)
         self.run_frameworks(app, found)
         _fallback_start(app, found)
 
