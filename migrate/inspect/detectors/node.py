@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
@@ -104,14 +105,14 @@ def _script_evidence(app: AppDir, script: str, reason: str) -> Evidence:
     return _key_evidence(app, script, reason, "scripts")
 
 
-def _source_hits(app: AppDir, pattern: re.Pattern[str]) -> list[tuple[str, int, re.Match[str]]]:
-    """Matches of ``pattern`` in the app's non-test JS/TS sources."""
-    return [hit for hit in app.grep(_JS, pattern) if not _TEST.search(hit[0])]
+def _source_hits(app: AppDir, pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
+    """Matches of ``pattern`` in the app's non-test JS/TS sources, lazily, in file order."""
+    return (hit for hit in app.grep(_JS, pattern) if not _TEST.search(hit[0]))
 
 
 def _first_hit(app: AppDir, pattern: re.Pattern[str]) -> tuple[str, int, re.Match[str]] | None:
-    hits = _source_hits(app, pattern)
-    return hits[0] if hits else None
+    # Stops at the first hit: the whole app is searched only when nothing matches.
+    return next(_source_hits(app, pattern), None)
 
 
 # ---------------------------------------------------------------- name and runtime
