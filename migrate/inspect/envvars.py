@@ -10,11 +10,11 @@ it has one. Test files are not scanned: what tests read is not what runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings
 from migrate.inspect.knowledge import is_secret_name
+from migrate.inspect.prefilter import may_match, may_match_any, screen
 from migrate.profile import EnvVar, Evidence
 
 _NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
@@ -130,29 +130,56 @@ _TEST_PATH = re.compile(
 
 def scan(app: AppDir, found: Findings) -> None:
     """Add every environment read in ``app`` to ``found.env_reads``."""
-    for suffixes, idioms in _BY_SUFFIX:
-        for path in app.source_files(suffixes):
-            if not _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
-                _scan_file(app, path, idioms, found)
-    for path in app.source_files(_YAML_CONFIGS):
-        if _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
-            continue  # src/test/resources/application.yml is test configuration
+    by_group = _sources_by_group(app)
+    for group, (_suffixes, idioms) in enumerate(_BY_SUFFIX):
+        for path in by_group[group]:
+            _scan_file(app, path, idioms, _SCREENS[group], found)
+    for path in by_group[len(_BY_SUFFIX)]:
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
-            _scan_file(app, path, _RB + _SPRING, found)
+            _scan_file(app, path, _YAML_IDIOMS, _SCREENS[-1], found)
     for name in EXAMPLE_ENV_FILES:
         if app.has(name):
             _scan_example(app, name, found)
 
 
-def _scan_file(app: AppDir, path: str, idioms: Iterable[_Idiom], found: Findings) -> None:
+_YAML_IDIOMS = _RB + _SPRING
+#: For each group of _BY_SUFFIX, then the YAML configs: the substrings one of which any read contains.
+_SCREENS = tuple(screen(tuple(i.pattern for i in idioms)) for _, idioms in _BY_SUFFIX) + (
+    screen(tuple(i.pattern for i in _YAML_IDIOMS)),
+)
+#: File suffix -> its group: an index of _BY_SUFFIX, or len(_BY_SUFFIX) for the YAML configs.
+_GROUP_OF_SUFFIX = {suffix: i for i, (suffixes, _) in enumerate(_BY_SUFFIX) for suffix in suffixes} | {
+    suffix: len(_BY_SUFFIX) for suffix in _YAML_CONFIGS
+}
+
+
+def _sources_by_group(app: AppDir) -> list[list[str]]:
+    """The app's non-test source files, in one walk, bucketed by idiom group (each in walk order).
+
+    src/test/resources/application.yml is test configuration, like test code.
+    """
+    buckets: list[list[str]] = [[] for _ in range(len(_BY_SUFFIX) + 1)]
+    skip = len(app.path) + 1 if app.path != "." else 0
+    for path in app.source_files(_GROUP_OF_SUFFIX):
+        dot = path.rfind(".")
+        group = _GROUP_OF_SUFFIX.get(path[dot:]) if dot >= 0 else None
+        if group is not None and not _TEST_PATH.search(path[skip:]):
+            buckets[group].append(path)
+    return buckets
+
+
+def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], needles: tuple[str, ...] | None, found: Findings) -> None:
     text = app.tree.read_text(path)
     if not text:
         return
-    for idiom in idioms:
+    # Most files read no variable: a few substring tests settle that before any regex runs.
+    for idiom in idioms if may_match_any(needles, text) else ():
+        if not may_match(idiom.pattern, text):
+            continue
         for match in idiom.pattern.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
-    if "Env(" in text and path.endswith(".py"):
+    if path.endswith(".py") and "Env(" in text:
         _environ_scheme(path, text, found)
     if "process.env" in text:
         for match in _JS_DESTRUCTURE.finditer(text):

@@ -7,6 +7,7 @@ new database driver or runtime default is a one-line change.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: The runtime assumed when a project pins none (current, supported, with official slim images).
 DEFAULT_RUNTIME: dict[str, str] = {
@@ -199,6 +200,7 @@ def is_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(upper)) and not NOT_SECRET_SUFFIX.search(upper)
 
 
+@lru_cache(maxsize=4096)  # asked once per read, and large apps read the same names in many files
 def service_for_env_name(name: str) -> str | None:
     """The backing service an env var name points at, or None."""
     for pattern, service in SERVICE_BY_ENV_NAME:

@@ -176,6 +176,21 @@ def test_runtime_from_volta_beats_engines(make_tree: MakeTree) -> None:
         ("16.x", "16"),
         (">=30", None),
         ("lts please", None),
+        # npm's grammar, read by node-semver: the newest known major with a release in the range.
+        (">=18 <21", "20"),
+        ("^20.1", "20"),  # no 20.0.0, but 20.1.0 and later
+        (">20.1 <21", "20"),
+        ("18.x || 20.x", "20"),
+        ("~22", "22"),
+        ("~>20.3", "20"),  # npm's tilde accepts "~>"
+        (">=16", "22"),  # the default when allowed, not simply the newest
+        (">= 18 < 21", "20"),
+        ("^18.0.0-rc.1", "18"),
+        ("v20.x", "20"),
+        ("<=16", "16"),
+        ("<8", None),
+        ("lts/*", None),
+        ("node", None),
     ],
 )
 def test_engines_range_picks_a_major(spec: str, major: str | None) -> None:
@@ -199,6 +214,16 @@ def test_unreadable_engines_falls_back_to_default_with_a_warning(make_tree: Make
     app = result.apps[0]
     assert app.runtime_version.value == "22" and app.runtime_version.is_default
     assert any("engines.node" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [("lts/*", "is not an npm version range"), ("latest", "is not an npm version range"), (">=30", "allows no Node version this tool knows")],
+)
+def test_engines_warning_says_why_the_range_was_not_used(make_tree: MakeTree, spec: str, reason: str) -> None:
+    result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node a.js"}, engines={"node": spec})})
+    assert result.apps[0].runtime_version.is_default
+    assert f".: package.json: engines.node {spec!r} {reason}; using the default" in result.warnings
 
 
 def test_no_runtime_pinned_is_the_default(make_tree: MakeTree) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from migrate.inspect.prefilter import may_match
 from migrate.inspect.tree import SourceTree, join
 from migrate.profile import AppProfile, BackingService, EnvVar, Evidence, Fact, Process
 
@@ -94,10 +95,13 @@ class AppDir:
                     yield join(folder, name)
 
     def grep(self, suffixes: Iterable[str], pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
-        """Every match of ``pattern`` in this app's source files: ``(path, line, match)``."""
+        """Every match of ``pattern`` in this app's source files: ``(path, line, match)``.
+
+        Lazy: a caller that wants the first match reads and searches no further.
+        """
         for path in self.source_files(suffixes):
             text = self.tree.read_text(path)
-            if not text or not pattern.search(text):
+            if not text or not may_match(pattern, text) or not pattern.search(text):
                 continue
             for match in pattern.finditer(text):
                 yield path, text.count("\n", 0, match.start()) + 1, match

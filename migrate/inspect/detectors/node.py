@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
@@ -104,14 +105,14 @@ def _script_evidence(app: AppDir, script: str, reason: str) -> Evidence:
     return _key_evidence(app, script, reason, "scripts")
 
 
-def _source_hits(app: AppDir, pattern: re.Pattern[str]) -> list[tuple[str, int, re.Match[str]]]:
-    """Matches of ``pattern`` in the app's non-test JS/TS sources."""
-    return [hit for hit in app.grep(_JS, pattern) if not _TEST.search(hit[0])]
+def _source_hits(app: AppDir, pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
+    """Matches of ``pattern`` in the app's non-test JS/TS sources, lazily, in file order."""
+    return (hit for hit in app.grep(_JS, pattern) if not _TEST.search(hit[0]))
 
 
 def _first_hit(app: AppDir, pattern: re.Pattern[str]) -> tuple[str, int, re.Match[str]] | None:
-    hits = _source_hits(app, pattern)
-    return hits[0] if hits else None
+    # Stops at the first hit: the whole app is searched only when nothing matches.
+    return next(_source_hits(app, pattern), None)
 
 
 # ---------------------------------------------------------------- name and runtime
@@ -191,7 +192,8 @@ def _runtime_from_manifest(app: AppDir, folder: str, found: Findings) -> bool:
     version = _pick_major(engines)
     evidence = _key_evidence(app, "node", f"engines.node {engines!r}", "engines", path)
     if version is None:
-        found.warnings.append(f"{path}: engines.node {engines!r} allows no Node version this tool knows; using the default")
+        why = "allows no Node version this tool knows" if _node_range(engines) is not None else "is not an npm version range"
+        found.warnings.append(f"{path}: engines.node {engines!r} {why}; using the default")
         return False
     if int(version) in _LEGACY_MAJORS:
         found.warnings.append(f"engines.node {engines!r} needs Node {version}, which is end-of-life")
@@ -200,75 +202,50 @@ def _runtime_from_manifest(app: AppDir, folder: str, found: Findings) -> bool:
 
 
 # ------------------------------------------------------------ semver ranges (majors only)
-_Version = tuple[int, int, int]
-_TOP: _Version = (10**6, 0, 0)
+def _node_range(spec: str) -> Any:
+    """``engines.node`` parsed as npm parses it (node-semver's grammar), or None if it is not a range.
+
+    ``lts/*``, ``node`` or ``latest please`` are version-manager aliases or junk, not npm ranges.
+    """
+    from nodesemver import make_range
+
+    try:
+        return make_range(spec, False)
+    except (ValueError, TypeError):  # node-semver raises ValueError("Invalid comparator: ...")
+        return None
+
+
+def _allows_major(node_range: Any, major: int) -> bool:
+    """Whether some release of Node ``major`` satisfies the range.
+
+    Each alternative of a range is an interval whose lowest member is either
+    ``major.0.0`` or one of its comparators' versions (or the next patch after a
+    ``>`` bound), so testing those candidates decides it exactly: ``^20.1``
+    allows Node 20 although ``20.0.0`` does not satisfy it.
+    """
+    candidates = {f"{major}.0.0"}
+    for comparators in node_range.set:
+        for comparator in comparators:
+            version = comparator.semver
+            if getattr(version, "major", None) == major:
+                candidates.add(str(version))
+                candidates.add(f"{version.major}.{version.minor}.{version.patch + 1}")
+    return any(node_range.test(candidate) for candidate in candidates)
 
 
 def _pick_major(spec: str) -> str | None:
-    """The default Node major if ``spec`` allows it, else the newest supported major it allows."""
-    intervals = _range_intervals(spec)
-    if intervals is None:
+    """The default Node major if ``spec`` allows it, else the newest supported (then legacy) major it allows.
+
+    None when ``spec`` is not an npm range or allows no major this tool knows.
+    """
+    node_range = _node_range(spec)
+    if node_range is None:
         return None
-
-    def allows(major: int) -> bool:
-        return any(lo < (major + 1, 0, 0) and hi > (major, 0, 0) and lo < hi for lo, hi in intervals)
-
     default = int(DEFAULT_RUNTIME["node"])
-    if allows(default):
-        return str(default)
-    for major in _SUPPORTED_MAJORS + _LEGACY_MAJORS:
-        if allows(major):
+    for major in (default, *_SUPPORTED_MAJORS, *_LEGACY_MAJORS):
+        if _allows_major(node_range, major):
             return str(major)
     return None
-
-
-def _range_intervals(spec: str) -> list[tuple[_Version, _Version]] | None:
-    """An npm semver range as half-open version intervals ``[lo, hi)``, or None if unreadable."""
-    result = []
-    for alternative in spec.split("||"):
-        alternative = re.sub(r"(<=|>=|[<>=^~])\s+", r"\1", alternative.strip())
-        hyphen = re.fullmatch(r"(\S+)\s+-\s+(\S+)", alternative)
-        parts = [">=" + hyphen.group(1), "<=" + hyphen.group(2)] if hyphen else alternative.split()
-        lo, hi = (0, 0, 0), _TOP
-        for part in parts or ["*"]:
-            bounds = _comparator(part)
-            if bounds is None:
-                return None
-            lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
-        result.append((lo, hi))
-    return result
-
-
-def _comparator(part: str) -> tuple[_Version, _Version] | None:
-    match = re.fullmatch(r"(<=|>=|<|>|=|\^|~)?v?(\*|x|X|\d+)(?:\.(\*|x|X|\d+))?(?:\.(\*|x|X|\d+))?(?:[-+]\S*)?", part)
-    if match is None:
-        return None
-    op = match.group(1) or ""
-    nums = [int(n) for n in match.groups()[1:] if n is not None and n.isdigit()]
-    if not nums:
-        return ((0, 0, 0), _TOP) if op in ("", "=", "^", "~", ">=", "<=") else None
-    low: _Version = (nums + [0, 0])[0], (nums + [0, 0])[1], (nums + [0, 0])[2]
-    # The first version past everything the partial version names: 1 -> 2.0.0, 1.2 -> 1.3.0, 1.2.3 -> 1.2.4.
-    past: _Version = _bump(nums, len(nums) - 1)
-    if op in ("", "="):
-        return low, past
-    if op == "^":
-        return low, _bump(nums, next((i for i, n in enumerate(nums) if n != 0), len(nums) - 1))
-    if op == "~":
-        return low, _bump(nums, 0 if len(nums) == 1 else 1)
-    if op == ">=":
-        return low, _TOP
-    if op == ">":
-        return past, _TOP
-    if op == "<":
-        return (0, 0, 0), low
-    return (0, 0, 0), past  # "<="
-
-
-def _bump(nums: list[int], index: int) -> _Version:
-    padded = nums + [0, 0, 0]
-    bumped = padded[:index] + [padded[index] + 1] + [0, 0, 0]
-    return bumped[0], bumped[1], bumped[2]
 
 
 # ---------------------------------------------------------------- package manager
