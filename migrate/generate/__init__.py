@@ -113,7 +113,8 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 depends_on=[s.name for s in services_for([plan.app]) if s.kind in used],
                 watch=[_watch_rule(plan.app.path, r) for r in plan.watch],
                 port=plan.port,
-                healthcheck=list(plan.healthcheck) if plan.healthcheck else None,
+                # Compose interpolates $NAME in every value: a probe's own $ (PHP, sh) is written $$.
+                healthcheck=[part.replace("$", "$$") for part in plan.healthcheck] if plan.healthcheck else None,
                 post_create=plan.post_create,
                 extensions=plan.extensions,
                 name=plan.app.name,

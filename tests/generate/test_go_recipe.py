@@ -42,7 +42,7 @@ def test_module_root_server(make_tree: MakeTree) -> None:
     assert result.images == {"build": "golang:1.22-bookworm", "runtime": "debian:bookworm-slim"}
     assert result.cmd == ("/out/hello",)
     assert result.port == 9000
-    assert result.healthcheck == ("/usr/local/bin/probe", "http://127.0.0.1:9000/healthz")
+    assert result.healthcheck == ("/usr/local/bin/probe", "9000", "/healthz", "400")
     assert result.values["copies"] == [["go.mod", "go.sum", "./"]]
     assert result.values["download"] is True
     # dev rebuilds from the cache and execs the binary: the app, not `go run`, receives SIGTERM

@@ -13,7 +13,8 @@ import posixpath
 import re
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, build_context, copy_groups, in_context, manifests, static_probe
+from migrate.generate.probes import probe_of, static_probe
+from migrate.generate.recipes.common import base_plan, build_context, copy_groups, in_context, manifests
 from migrate.generate.versions import DOTNET_SDK_IMAGE, PROBE_BUILDER_IMAGE, RUNTIME_IMAGES
 from migrate.profile import AppProfile
 
@@ -74,7 +75,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         images={"build": DOTNET_SDK_IMAGE.format(version=version), "runtime": image.format(version=version)},
         cmd=_cmd(app),
         dev_cmd=dev_command(app),
-        healthcheck=static_probe(port, app.health_path.value) if web else None,
+        healthcheck=static_probe(probe_of(app)) if web else None,
         values=values,
         watch=(
             # dotnet watch sees synced files itself: hot reload, or a restart for rude edits.
