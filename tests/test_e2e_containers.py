@@ -44,8 +44,10 @@ RUNNABLE = (
     "static-site",
     "python-flask-postgres",
     "python-procfile",
+    "python-heroku-gunicorn",
     "python-streamlit",
     "node-express-redis",
+    "node-express-host",
     "node-vite-react",
     "node-nextjs",
 )
@@ -68,6 +70,7 @@ NOT_RUNNABLE = {
     "php-laravel": "Packagist is not reachable",
     "php-plain": "no PHP base image can be made offline yet",
     "deno-hono": "the Deno toolchain cannot be fetched",
+    "node-no-start": "no start command is known by design: `migrate build` refuses it (tests/test_start_commands.py)",
 }
 #: Files planted in each copy: none may reach an image.
 CANARIES = {

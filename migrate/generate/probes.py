@@ -21,8 +21,9 @@ _HTTP_SERVERS = frozenset({
     "puma", "rails", "rackup", "unicorn", "thin", "falcon", "next", "nuxt", "remix-serve", "react-router-serve",
     "apache2-foreground", "nginx", "php", "frankenphp",
 })
-#: Apps served by an HTTP server of the recipe's own (Apache for PHP, nginx) or always built as web apps (Java).
-_HTTP_LANGUAGES = frozenset({"php", "static", "java"})
+#: Apps served by an HTTP server of the recipe's own (Apache for PHP, nginx), always built as web apps
+#: (Java), or whose detector finds a port only in HTTP serving calls (Deno.serve, std serve, Oak/Hono).
+_HTTP_LANGUAGES = frozenset({"php", "static", "java", "deno"})
 #: Frameworks that run no server at all.
 _NOT_SERVERS = frozenset({"celery", "worker"})
 

@@ -129,3 +129,12 @@ def test_hostile_names_stay_quoted(make_tree: MakeTree) -> None:
     runtime = dockerfile(make_tree, files).split("AS runtime", 1)[1]
     cmd = next(line for line in runtime.splitlines() if line.startswith("CMD "))
     assert json.loads(cmd[4:]) == ["/out/x;rm"]
+
+
+def test_a_procfile_naming_the_binary_runs_it_from_out(make_tree: MakeTree) -> None:
+    """miniflux: ``web: miniflux.app`` names the binary, which the image builds into /out (not on PATH)."""
+    files = {"go.mod": "module miniflux.app\n\ngo 1.22\n", "main.go": SERVER, "Procfile": "web: miniflux.app -debug\n"}
+    result = plan(make_tree, files)
+    assert result.cmd == ("/out/miniflux.app", "-debug")
+    other = plan(make_tree, {**files, "Procfile": "web: ./scripts/run.sh\n"})
+    assert other.cmd == ("./scripts/run.sh",)  # not a built binary: the user's command as written
