@@ -99,3 +99,11 @@ def test_effective_cmd_follows_the_stage_chain() -> None:
     assert effective_cmd(text, "dev") == 'CMD ["c"]'
     assert effective_cmd(text, "production") == 'CMD ["b"]'
     assert effective_cmd(text, "missing") is None
+
+
+def test_dotnet_without_an_assembly_does_not_guess_its_name() -> None:
+    from migrate.profile import AppProfile, Fact
+
+    app = AppProfile(name="svc", path="api", language=Fact("dotnet"), runtime_version=Fact("8.0"), framework=Fact("aspnetcore"))
+    plan = plan_for(app)
+    assert not plan.start_known and "svc.dll" not in " ".join(plan.cmd) and "api/Dockerfile" in plan.cmd[2]

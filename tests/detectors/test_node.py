@@ -610,3 +610,14 @@ def test_yarn_berry_with_node_modules_linker_does_not_warn(make_tree: MakeTree) 
     result = inspect(make_tree, files)
     assert result.apps[0].detail("yarn_pnp") is None
     assert not any("Plug'n'Play" in w for w in result.warnings)
+
+
+def test_a_start_file_missing_from_the_tree_and_the_build_is_reported(make_tree: Any) -> None:
+    """``node dist/index.js`` with no build script names a file nothing makes: say so."""
+    package = '{"name": "api", "scripts": {"start": "node dist/index.js"}, "dependencies": {"express": "^4"}}\n'
+    result = inspect_tree(make_tree({"package.json": package, "src/index.ts": "export {};\n"}))
+    assert any("runs dist/index.js, which is not in the source tree and no build script makes it" in w for w in result.warnings)
+    built = package.replace('"start"', '"build": "tsc", "start"')
+    assert not any("not in the source tree" in w for w in inspect_tree(make_tree({"package.json": built})).warnings)
+    present = {"package.json": package.replace("dist/index.js", "--import tsx src/index.ts"), "src/index.ts": "export {};\n"}
+    assert not any("not in the source tree" in w for w in inspect_tree(make_tree(present)).warnings)
