@@ -32,6 +32,13 @@ _GUNICORN = re.compile(r"^(?:exec\s+)?gunicorn\b")
 _BIND_FLAG = re.compile(r"(?<!\S)(?:-b|--bind)(?:[= ]|\S)")
 _CONFIG_FLAG = re.compile(r"(?<!\S)(?:-c|--config)[= ](?:python:)?(\S+)")
 _CONFIG_BIND = re.compile(r"^\s*bind\s*=", re.MULTILINE)
+# Servers that listen on loopback unless told a host, and the setting each reads from the environment.
+_HOST_SETTINGS = (
+    (re.compile(r"^(?:exec\s+)?uvicorn\b"), re.compile(r"(?<!\S)--host\b|(?<!\S)--uds\b|(?<!\S)--fd\b"), "UVICORN_HOST"),
+    (re.compile(r"^(?:exec\s+)?(?:python\s+-m\s+)?flask\b.*\brun\b"), re.compile(r"(?<!\S)(?:--host|-h)\b"), "FLASK_RUN_HOST"),
+)
+# A bind to loopback written into the command itself: no setting can open it.
+_LOOPBACK_BIND = re.compile(r"(?:--bind[= ]|(?<!\S)-b\s*|--host[= ]|(?<!\S)-h\s+)(?:127\.0\.0\.1|localhost|\[::1\])\b")
 # The app a WSGI/ASGI server is given as its first argument: ``gunicorn myapp.wsgi``, ``uvicorn main:app``.
 _SERVED_APP = re.compile(r"\b(gunicorn|uvicorn)\s+([A-Za-z_][\w.]*(?::[\w.()'\"]+)?)(?=\s|$)")
 
@@ -59,6 +66,7 @@ def detect(app: AppDir, found: Findings) -> None:
         found.set("start_command", web.command, *web.evidence)
         _port(web, found)
         _honours_port(app, web, found)
+        _listen_host(web, found)
         _served_app(web, found)
 
 
@@ -86,6 +94,19 @@ def _honours_port(app: AppDir, web: Process, found: Findings) -> None:
     if text is not None and _CONFIG_BIND.search(text):
         return  # the config binds (often from PORT, read with its own default: the env scan finds it)
     found.detail("port_env", "PORT")
+
+
+def _listen_host(web: Process, found: Findings) -> None:
+    """Open a server that listens on loopback by default (uvicorn, ``flask run``) through its own setting."""
+    if _LOOPBACK_BIND.search(web.command):
+        found.warnings.append(
+            f"the web process listens on loopback ({web.command}): nothing outside the container can reach it; bind 0.0.0.0"
+        )
+        return
+    for server, host_flag, setting in _HOST_SETTINGS:
+        if server.match(web.command) and not host_flag.search(web.command):
+            found.detail("listen_env", f"{setting}=0.0.0.0")
+            return
 
 
 def _served_app(web: Process, found: Findings) -> None:

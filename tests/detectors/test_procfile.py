@@ -234,3 +234,16 @@ def test_a_worker_reading_port_gets_no_port(make_tree: MakeTree) -> None:
     files = {"requirements.txt": "celery==5.4.0\n", "tasks.py": "import os\nfrom celery import Celery\napp = Celery(broker=os.environ['PORT'])\n"}
     app = only_app(make_tree(files))
     assert app["port"] is None
+
+
+def test_uvicorn_without_a_host_is_opened_through_its_own_setting(make_tree: MakeTree) -> None:
+    """uvicorn listens on 127.0.0.1 unless told: the image sets UVICORN_HOST, which uvicorn reads."""
+    found = findings(make_tree, "web: uvicorn main:app --port $PORT\n")
+    assert found.details["listen_env"] == "UVICORN_HOST=0.0.0.0"
+    assert "listen_env" not in findings(make_tree, "web: uvicorn main:app --host 0.0.0.0 --port $PORT\n").details
+    assert findings(make_tree, "web: flask run --port 5000\n").details["listen_env"] == "FLASK_RUN_HOST=0.0.0.0"
+
+
+def test_a_loopback_bind_written_in_the_command_is_reported(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: gunicorn app:app --bind 127.0.0.1:8000\n")
+    assert any("listens on loopback" in w for w in found.warnings) and "listen_env" not in found.details
