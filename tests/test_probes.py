@@ -87,3 +87,11 @@ def test_a_listen_address_default_gives_the_port(make_tree: MakeTree) -> None:
     }
     (app,) = inspect_tree(make_tree(files)).apps
     assert app.detail("listen_env") == "LISTEN_ADDR=0.0.0.0:9090" and app.port.value == 9090
+
+
+def test_a_hostile_health_path_cannot_end_the_probes_string_literal() -> None:
+    from migrate.profile import AppProfile, Fact
+
+    app = AppProfile(name="x", path=".", language=Fact("python"), port=Fact(8000), health_path=Fact("/h'); import os; os.system('x"))
+    probe = probe_of(app)
+    assert probe is not None and "'" not in (probe.path or "") and probe.path.startswith("/h%27")

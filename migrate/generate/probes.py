@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from migrate.profile import AppProfile
 
@@ -51,7 +52,8 @@ def probe_of(app: AppProfile) -> Probe | None:
     if port is None:
         return None
     if app.health_path.value:
-        return Probe(port, app.health_path.value, 400)
+        # Quoted: the path is written inside each runtime's string literal, so a quote must never end it.
+        return Probe(port, "/" + quote(app.health_path.value.lstrip("/"), safe="/-._~"), 400)
     return Probe(port, "/", 500) if speaks_http(app) else Probe(port, None)
 
 
