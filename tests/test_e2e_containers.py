@@ -254,6 +254,22 @@ def test_containers_are_healthy_answer_run_unprivileged_and_stop_fast(built: Bui
         assert stopped_in < 5, f"{app.name}: docker stop took {stopped_in:.1f} s (signals not handled)"
 
 
+def test_an_app_listening_on_loopback_only_is_unhealthy(client: Any, network: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The probe asks the container's own address, as a client would: a loopback-only app must fail it.
+
+    node-express-host listens on HOST; its image sets HOST=0.0.0.0 (healthy, checked with the
+    other examples). Put back on its default, 127.0.0.1, nothing outside reaches it.
+    """
+    built = _built("node-express-host", client, tmp_path_factory)
+    (app,) = built.apps
+    container = client.containers.create(
+        built.tags[app.name], environment={"HOST": "127.0.0.1"}, labels={LABEL: network.name},
+    )
+    network.connect(container)
+    container.start()
+    assert _wait_healthy(container) == "unhealthy"
+
+
 def test_images_hold_no_vcs_data_env_files_or_secrets(built_any: Built, client: Any) -> None:
     built = built_any
     for app in built.apps:

@@ -74,8 +74,10 @@ def test_a_loopback_listen_setting_is_pointed_at_every_interface(make_tree: Make
     files["server.js"] = "const host = process.env.HOST || '127.0.0.1';\nrequire('express')().listen(Number(process.env.PORT || 4000), host);\n"
     (app,) = inspect_tree(make_tree(files)).apps
     assert app.detail("listen_env") == "HOST=0.0.0.0" and app.port.value == 4000
-    dockerfile = {f.path: f.content for f in generate(inspect_tree(make_tree(files)), ["dockerfile"])}["Dockerfile"]
-    assert 'ENV HOST="0.0.0.0"' in dockerfile
+    generated = {f.path: f.content for f in generate(inspect_tree(make_tree(files)), ["dockerfile", "compose"])}
+    assert 'ENV HOST="0.0.0.0"' in generated["Dockerfile"]
+    # compose's environment beats a .env copied from .env.example, which holds the code's default.
+    assert '    environment:\n      HOST: "0.0.0.0"\n' in generated["compose.yaml"]
 
 
 def test_a_listen_address_default_gives_the_port(make_tree: MakeTree) -> None:

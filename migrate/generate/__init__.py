@@ -109,7 +109,8 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 service=service,
                 context=_dot(context),
                 dockerfile=dockerfile,
-                environment=wiring(plan.app, siblings),
+                # The listen address beats a copied .env (env_file), which holds the code's loopback default.
+                environment={**wiring(plan.app, siblings), **plan.listen_env},
                 depends_on=[s.name for s in services_for([plan.app]) if s.kind in used],
                 watch=[_watch_rule(plan.app.path, r) for r in plan.watch],
                 port=plan.port,
