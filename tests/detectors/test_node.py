@@ -621,3 +621,16 @@ def test_a_start_file_missing_from_the_tree_and_the_build_is_reported(make_tree:
     assert not any("not in the source tree" in w for w in inspect_tree(make_tree({"package.json": built})).warnings)
     present = {"package.json": package.replace("dist/index.js", "--import tsx src/index.ts"), "src/index.ts": "export {};\n"}
     assert not any("not in the source tree" in w for w in inspect_tree(make_tree(present)).warnings)
+
+
+def test_a_start_script_that_runs_another_script_is_followed(make_tree: Any) -> None:
+    """``"start": "npm run serve"`` with ``"serve": "node dist/server.js"``: the command the scripts name."""
+    package = {
+        "name": "api",
+        "scripts": {"build": "tsc", "start": "npm run serve", "serve": "node dist/server.js"},
+        "dependencies": {"express": "^4"},
+    }
+    result = inspect_tree(make_tree({"package.json": json.dumps(package, indent=2)}))
+    (app,) = result.apps
+    assert app.start_command.value == "node dist/server.js"
+    assert [str(e) for e in app.start_command.evidence] == ["package.json:5: scripts.start: npm run serve"]

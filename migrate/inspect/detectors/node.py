@@ -483,6 +483,17 @@ def _script_command(script: str) -> tuple[str | None, str | None]:
     return " ".join([prefix, *args]), note
 
 
+_RUN_SCRIPT = re.compile(r"^(?:npm\s+run(?:-script)?|npm|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)\s*$")
+
+
+def _through_run(scripts: dict[str, str], script: str, depth: int = 3) -> str:
+    """``npm run serve`` -> the ``serve`` script's own command (``node dist/server.js``), a few levels deep."""
+    match = _RUN_SCRIPT.match(script.strip())
+    if match is None or depth == 0 or match.group(1) not in scripts or match.group(1) in ("install", "ci", "test"):
+        return script
+    return _through_run(scripts, scripts[match.group(1)], depth - 1)
+
+
 _NODEMON_VALUE_FLAGS = {"--watch", "-w", "--ext", "-e", "--ignore", "-i", "--delay", "-d", "--signal", "-s", "--config"}
 
 
@@ -506,7 +517,7 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
     for name in names:
         if name not in scripts:
             continue
-        command, note = _script_command(scripts[name])
+        command, note = _script_command(_through_run(scripts, scripts[name]))
         if command is None:
             continue
         found.set("start_command", command, _script_evidence(app, name, f"scripts.{name}: {scripts[name]}"))
