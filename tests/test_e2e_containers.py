@@ -45,8 +45,10 @@ RUNNABLE = (
     "python-flask-postgres",
     "python-fastapi-routers",
     "python-procfile",
+    "python-heroku-gunicorn",
     "python-streamlit",
     "node-express-redis",
+    "node-express-host",
     "node-vite-react",
     "node-nextjs",
 )
@@ -70,6 +72,7 @@ NOT_RUNNABLE = {
     "php-laravel": "Packagist is not reachable",
     "php-plain": "no PHP base image can be made offline yet",
     "deno-hono": "the Deno toolchain cannot be fetched",
+    "node-no-start": "no start command is known by design: `migrate build` refuses it (tests/test_start_commands.py)",
 }
 #: Files planted in each copy: none may reach an image.
 CANARIES = {
@@ -249,6 +252,22 @@ def test_containers_are_healthy_answer_run_unprivileged_and_stop_fast(built: Bui
         running.container.stop(timeout=10)
         stopped_in = time.monotonic() - started
         assert stopped_in < 5, f"{app.name}: docker stop took {stopped_in:.1f} s (signals not handled)"
+
+
+def test_an_app_listening_on_loopback_only_is_unhealthy(client: Any, network: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The probe asks the container's own address, as a client would: a loopback-only app must fail it.
+
+    node-express-host listens on HOST; its image sets HOST=0.0.0.0 (healthy, checked with the
+    other examples). Put back on its default, 127.0.0.1, nothing outside reaches it.
+    """
+    built = _built("node-express-host", client, tmp_path_factory)
+    (app,) = built.apps
+    container = client.containers.create(
+        built.tags[app.name], environment={"HOST": "127.0.0.1"}, labels={LABEL: network.name},
+    )
+    network.connect(container)
+    container.start()
+    assert _wait_healthy(container) == "unhealthy"
 
 
 def test_images_hold_no_vcs_data_env_files_or_secrets(built_any: Built, client: Any) -> None:

@@ -125,11 +125,13 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 service=service,
                 context=_dot(context),
                 dockerfile=dockerfile,
-                environment=wiring(plan.app, siblings),
+                # The listen address beats a copied .env (env_file), which holds the code's loopback default.
+                environment={**wiring(plan.app, siblings), **plan.listen_env},
                 depends_on=[s.name for s in services_for([plan.app]) if s.kind in used],
                 watch=watch,
                 port=plan.port,
-                healthcheck=list(plan.healthcheck) if plan.healthcheck else None,
+                # Compose interpolates $NAME in every value: a probe's own $ (PHP, sh) is written $$.
+                healthcheck=[part.replace("$", "$$") for part in plan.healthcheck] if plan.healthcheck else None,
                 post_create=plan.post_create,
                 extensions=plan.extensions,
                 name=plan.app.name,

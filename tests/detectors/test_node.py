@@ -615,7 +615,7 @@ def test_bare_package_json_is_all_unknown(make_tree: MakeTree) -> None:
     result = inspect(make_tree, {"package.json": pkg()})
     app = result.apps[0]
     assert [app.fact(f).value for f in ("framework", "start_command", "port", "build_command", "health_path")] == [None] * 5
-    assert ".: could not tell how to start it; pass a start command or add a Procfile" in result.warnings
+    assert any(w.startswith(".: could not tell how to start it: the generated Dockerfile's CMD fails") for w in result.warnings)
 
 
 def test_malformed_pnpm_workspace_does_not_crash(make_tree: MakeTree) -> None:
@@ -635,3 +635,27 @@ def test_yarn_berry_with_node_modules_linker_does_not_warn(make_tree: MakeTree) 
     result = inspect(make_tree, files)
     assert result.apps[0].detail("yarn_pnp") is None
     assert not any("Plug'n'Play" in w for w in result.warnings)
+
+
+def test_a_start_file_missing_from_the_tree_and_the_build_is_reported(make_tree: Any) -> None:
+    """``node dist/index.js`` with no build script names a file nothing makes: say so."""
+    package = '{"name": "api", "scripts": {"start": "node dist/index.js"}, "dependencies": {"express": "^4"}}\n'
+    result = inspect_tree(make_tree({"package.json": package, "src/index.ts": "export {};\n"}))
+    assert any("runs dist/index.js, which is not in the source tree and no build script makes it" in w for w in result.warnings)
+    built = package.replace('"start"', '"build": "tsc", "start"')
+    assert not any("not in the source tree" in w for w in inspect_tree(make_tree({"package.json": built})).warnings)
+    present = {"package.json": package.replace("dist/index.js", "--import tsx src/index.ts"), "src/index.ts": "export {};\n"}
+    assert not any("not in the source tree" in w for w in inspect_tree(make_tree(present)).warnings)
+
+
+def test_a_start_script_that_runs_another_script_is_followed(make_tree: Any) -> None:
+    """``"start": "npm run serve"`` with ``"serve": "node dist/server.js"``: the command the scripts name."""
+    package = {
+        "name": "api",
+        "scripts": {"build": "tsc", "start": "npm run serve", "serve": "node dist/server.js"},
+        "dependencies": {"express": "^4"},
+    }
+    result = inspect_tree(make_tree({"package.json": json.dumps(package, indent=2)}))
+    (app,) = result.apps
+    assert app.start_command.value == "node dist/server.js"
+    assert [str(e) for e in app.start_command.evidence] == ["package.json:5: scripts.start: npm run serve"]

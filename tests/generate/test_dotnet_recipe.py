@@ -50,7 +50,7 @@ def test_aspnetcore_minimal_api(make_tree: MakeTree, tmp_path: Path) -> None:
     assert plan.values["publish"] == "dotnet publish -c Release -o /app/publish --no-restore"
     assert plan.values["runtime_env"] == {"ASPNETCORE_HTTP_PORTS": "8080"}
     assert plan.cmd == ("dotnet", "Api.dll")
-    assert plan.healthcheck == ("/usr/local/bin/probe", "http://127.0.0.1:8080/healthz")
+    assert plan.healthcheck == ("/usr/local/bin/probe", "8080", "/healthz", "400")
     # launchSettings.json's localhost URL must not win inside a container.
     assert plan.dev_cmd == ("dotnet", "watch", "run", "--no-launch-profile")
     assert plan.uid == 1654
@@ -70,7 +70,7 @@ def test_port_from_code_and_older_runtime(make_tree: MakeTree, tmp_path: Path) -
     plan = plan_of(root)
     assert plan.images["runtime"] == "mcr.microsoft.com/dotnet/aspnet:6.0"
     assert plan.values["runtime_env"] == {"ASPNETCORE_URLS": "http://+:5000"}
-    assert plan.healthcheck == ("/usr/local/bin/probe", "127.0.0.1:5000")  # no health route: TCP
+    assert plan.healthcheck == ("/usr/local/bin/probe", "5000", "/", "500")  # no health route: any answer below 500
     assert plan.uid == 10001  # images before .NET 8 have no app user: one is created
     text = dockerfile(root)
     assert "useradd --system --uid 10001" in text and "USER 10001:10001" in text

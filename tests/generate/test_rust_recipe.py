@@ -41,7 +41,7 @@ def test_single_package(make_tree: MakeTree) -> None:
     assert result.images == {"build": "rust:1.80.0-slim-bookworm", "runtime": "debian:bookworm-slim"}
     assert result.cmd == ("/usr/local/bin/hello",)
     assert result.port == 3000
-    assert result.healthcheck == ("/usr/local/bin/probe", "127.0.0.1:3000")
+    assert result.healthcheck == ("/usr/local/bin/probe", "3000", "/", "500")  # axum speaks HTTP: any answer below 500
     assert result.values["copies"] == [["Cargo.toml", "Cargo.lock", "./"]]
     assert result.values["stubs"] == {"files": ["src/main.rs"], "folders": ["src"]}
     # cargo run execs the binary, so the app itself receives SIGTERM in dev

@@ -14,7 +14,8 @@ import shlex
 from dataclasses import dataclass, replace
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, http_probe, manifests, tcp_or_http
+from migrate.generate.probes import http_probe, probe_of
+from migrate.generate.recipes.common import base_plan, manifests
 from migrate.generate.render import RenderError
 from migrate.generate.versions import RUNTIME_IMAGES, TOOLS
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
@@ -96,7 +97,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         cmd=command_argv(start),
         # PHP reads changed files on the next request (opcache revalidates in dev): Apache itself is the reloader.
         dev_cmd=command_argv(start),
-        healthcheck=tcp_or_http(app, http_probe("php", port, app.health_path.value)),
+        healthcheck=http_probe("php", probe_of(app)),
         values=values,
         watch=(
             WatchRule("sync", ".", "/app", ignore=("vendor/", "node_modules/", "storage/", "bootstrap/cache/")),

@@ -5,15 +5,9 @@ from __future__ import annotations
 import dataclasses
 import shlex
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import (
-    base_plan,
-    build_placeholder,
-    copy_groups,
-    http_probe,
-    manifests,
-    tcp_or_http,
-)
+from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
+from migrate.generate.probes import http_probe, probe_of
+from migrate.generate.recipes.common import base_plan, build_placeholder, copy_groups, dockerfile_path, manifests
 from migrate.generate.versions import TOOLS
 from migrate.profile import AppProfile
 
@@ -50,7 +44,6 @@ _RELOAD_FLAGS = {
 def plan(app: AppProfile) -> ContainerPlan:
     """The container plan of a Python app."""
     manager = app.package_manager.value or "pip"
-    port = app.port.value
     requirements = app.detail("requirements_file") or "requirements.txt"
     install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _install_steps(app, manager)]
     extra = app.detail("extra_dependency")
@@ -74,14 +67,14 @@ def plan(app: AppProfile) -> ContainerPlan:
         "settings_module": app.detail("django_settings_module") if app.detail("django_dev_settings_module") else None,
         "dev_settings_module": app.detail("django_dev_settings_module"),
     }
-    start = app.start_command.value or "python -m app"
+    start = app.start_command.value  # None: the CMD says so and fails, never a guess
     result = base_plan(
         app,
         template="python.Dockerfile.j2",
         images={"runtime": f"python:{app.runtime_version.value}-slim"},
-        cmd=command_argv(start),
-        dev_cmd=command_argv(_dev_command(app) or start),
-        healthcheck=tcp_or_http(app, http_probe("python", port, app.health_path.value)),
+        cmd=start_argv(start, dockerfile_path(app)),
+        dev_cmd=start_argv(_dev_command(app) or start, dockerfile_path(app)),
+        healthcheck=http_probe("python", probe_of(app)),
         values=values,
         watch=(
             WatchRule("sync", ".", "/app", ignore=(".venv/", "__pycache__/")),

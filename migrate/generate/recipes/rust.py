@@ -21,7 +21,8 @@ import re
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule
-from migrate.generate.recipes.common import base_plan, manifests, static_probe, tcp_or_http
+from migrate.generate.probes import probe_of, static_probe
+from migrate.generate.recipes.common import base_plan, manifests
 from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, PROBE_BUILDER_IMAGE, RUNTIME_IMAGES
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
@@ -65,7 +66,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         cmd=(f"/usr/local/bin/{binary}",),
         # cargo run execs the binary (Unix), so the app itself gets SIGTERM from compose's init.
         dev_cmd=("cargo", "run", *(("--locked",) if locked else ()), "--bin", binary),
-        healthcheck=tcp_or_http(app, static_probe(app.port.value, app.health_path.value)),
+        healthcheck=static_probe(probe_of(app)),
         values=values,
         watch=(
             WatchRule("sync+restart", ".", posixpath.normpath(posixpath.join(SOURCE_ROOT, _context_dir(app))), ignore=("target/",)),

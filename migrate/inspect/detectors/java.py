@@ -584,9 +584,18 @@ def _port(app: AppDir, found: Findings, key: str, framework: str) -> None:
         port, variable = _port_value(hit[0])
         if port is not None:
             found.set("port", port, hit[1])
+        elif variable == "PORT":
+            found.detail("port_env", "PORT")  # the $PORT convention: the image sets PORT to its port
         elif variable:
             found.warnings.append(f"{key} comes from ${{{variable}}} with no default")
     found.set("port", 8080, Evidence(app.path, None, f"{framework}'s default port"), default=True)
+
+
+def _spring_address(app: AppDir, found: Findings) -> None:
+    """``server.address=127.0.0.1`` keeps Spring Boot off every other interface: the image sets SERVER_ADDRESS."""
+    hit = _config(app, "server.address")
+    if hit is not None and hit[0] in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        found.detail("listen_env", "SERVER_ADDRESS=0.0.0.0")  # environment beats application.properties
 
 
 # ---------------------------------------------------------------- frameworks
@@ -622,6 +631,7 @@ class SpringBootDetector(FrameworkDetector):
         if _mentions(app, project, "spring-boot-devtools"):
             found.detail("devtools", "true")
         _port(app, found, "server.port", "Spring Boot")
+        _spring_address(app, found)
         self._health(app, found)
         return True
 

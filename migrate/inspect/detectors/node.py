@@ -460,6 +460,17 @@ def _script_command(script: str) -> tuple[str | None, str | None]:
     return " ".join([prefix, *args]), note
 
 
+_RUN_SCRIPT = re.compile(r"^(?:npm\s+run(?:-script)?|npm|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)\s*$")
+
+
+def _through_run(scripts: dict[str, str], script: str, depth: int = 3) -> str:
+    """``npm run serve`` -> the ``serve`` script's own command (``node dist/server.js``), a few levels deep."""
+    match = _RUN_SCRIPT.match(script.strip())
+    if match is None or depth == 0 or match.group(1) not in scripts or match.group(1) in ("install", "ci", "test"):
+        return script
+    return _through_run(scripts, scripts[match.group(1)], depth - 1)
+
+
 _NODEMON_VALUE_FLAGS = {"--watch", "-w", "--ext", "-e", "--ignore", "-i", "--delay", "-d", "--signal", "-s", "--config"}
 
 
@@ -483,7 +494,7 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
     for name in names:
         if name not in scripts:
             continue
-        command, note = _script_command(scripts[name])
+        command, note = _script_command(_through_run(scripts, scripts[name]))
         if command is None:
             continue
         found.set("start_command", command, _script_evidence(app, name, f"scripts.{name}: {scripts[name]}"))
@@ -491,6 +502,31 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
             found.warnings.append(note)
         return True
     return False
+
+
+#: Frameworks whose start commands name their build's output (``.next``, ``build/``, ``dist/main.js``).
+_BUILT_BY_FRAMEWORK = frozenset({"nextjs", "nuxt", "remix", "sveltekit", "nestjs"})
+_NODE_VALUE_FLAGS = frozenset({"--import", "-r", "--require", "--loader", "--experimental-loader", "--env-file"})
+
+
+def _check_start_file(app: AppDir, found: Findings) -> None:
+    """Warn when ``node FILE`` names a file that is neither in the tree nor made by a build step."""
+    start = found.get("start_command")
+    words = start.split() if isinstance(start, str) else []
+    if words[:1] != ["node"] or found.has("build_command") or found.get("framework") in _BUILT_BY_FRAMEWORK:
+        return
+    target, skip = None, False
+    for word in words[1:]:
+        if skip or word.startswith("-"):
+            skip = not skip and word in _NODE_VALUE_FLAGS
+            continue
+        target = word
+        break
+    if target is None:
+        return
+    rel = target.removeprefix("./")
+    if not any(app.has(rel + suffix) for suffix in ("", ".js", ".cjs", ".mjs", "/index.js")):
+        found.warnings.append(f"the start command runs {target}, which is not in the source tree and no build script makes it")
 
 
 _SERVER_CALL = re.compile(r"\.listen\(|createServer\(|\bserve\(\s*\{")
@@ -864,6 +900,7 @@ class NodeEcosystem(Ecosystem):
         if not found.has("framework") and (_start_from_scripts(app, found) or _start_from_main(app, found)):
             _port(app, found, None, "")
         _build(app, found)
+        _check_start_file(app, found)
         if not found.has("start_command") and found.details.get("static_output") is None and "start" in _scripts(app):
             found.warnings.append(f"scripts.start ({_scripts(app)['start']}) is not a plain node command; give a start command")
 
