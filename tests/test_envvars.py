@@ -66,6 +66,24 @@ def test_python_idioms(make_tree: MakeTree, code: str, required: bool, default: 
     assert [str(e) for e in var.evidence] == ["app/settings.py:2: read in code"]
 
 
+@pytest.mark.parametrize(
+    ("code", "required"),
+    [
+        ('if "APP_MODE" in os.environ:\n    X = os.environ["APP_MODE"]\n', False),
+        ('if "APP_MODE" not in os.environ:\n    pass\nelse:\n    X = os.environ["APP_MODE"]\n', False),
+        ('X = "APP_MODE" in os.environ and os.environ["APP_MODE"]\n', False),
+        # nested under a test of another variable: only needed when that feature is on
+        ('if os.getenv("USE_S3"):\n    if True:\n        X = os.environ["APP_MODE"]\n', False),
+        ('try:\n    X = os.environ["APP_MODE"]\nexcept KeyError:\n    X = None\n', False),
+        ('def f():\n    if True:\n        return os.environ["APP_MODE"]\n', True),
+        ('if DEBUG:\n    X = os.environ["APP_MODE"]\n', True),
+    ],
+)
+def test_python_guarded_reads_are_optional(make_tree: MakeTree, code: str, required: bool) -> None:
+    found = scan(make_tree, {"settings.py": "import os\n" + code})
+    assert found["APP_MODE"].required is required
+
+
 def test_django_environ_implicit_names_and_scheme(make_tree: MakeTree) -> None:
     code = (
         "import environ\n\nenv = environ.Env(\n    DEBUG=(bool, False),\n    WORKERS=(int, 2),\n)\n"
@@ -88,14 +106,22 @@ def test_settings_attributes_are_not_env_reads(make_tree: MakeTree) -> None:
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ("const v = process.env.APP_MODE;", True, None),
-        ("const v = process.env['APP_MODE'];", True, None),
+        # undefined when unset: optional, unless the code asserts it is there
+        ("const v = process.env.APP_MODE;", False, None),
+        ("const v = process.env['APP_MODE'];", False, None),
+        ("const v: string = process.env.APP_MODE!;", True, None),
+        ("if (!process.env.APP_MODE) throw new Error('APP_MODE is required');", True, None),
+        ("if (!process.env.APP_MODE) {\n  process.exit(1);\n}", True, None),
+        ("if (process.env.APP_MODE !== 'x') {}", False, None),
+        # express-session and jsonwebtoken throw without their secret
+        ("app.use(session({ secret: process.env.APP_MODE, resave: false }));", True, None),
+        ("const t = jwt.sign({ id }, process.env.APP_MODE, { expiresIn: '1h' });", True, None),
         ('const v = process.env["APP_MODE"] || "fast";', False, "fast"),
         ("const v = process.env.APP_MODE || 'fast';", False, "fast"),
         ("const v = process.env.APP_MODE ?? 3;", False, "3"),
         ("const v = process.env.APP_MODE || fallback;", False, None),
         ("const v = Number(process.env.APP_MODE) || 3000;", False, "3000"),
-        ("const v = import.meta.env.APP_MODE;", True, None),
+        ("const v = import.meta.env.APP_MODE;", False, None),
         ("const v = import.meta.env.APP_MODE ?? `fast`;", False, "fast"),
     ],
 )
@@ -129,7 +155,7 @@ def test_vite_builtin_flags_are_not_variables(make_tree: MakeTree) -> None:
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ('ENV["APP_MODE"]', True, None),
+        ('ENV["APP_MODE"]', False, None),  # nil when unset
         ("ENV['APP_MODE'] || 'fast'", False, "fast"),
         ('ENV.fetch("APP_MODE")', True, None),
         ('ENV.fetch("APP_MODE", "fast")', False, "fast"),
@@ -145,7 +171,7 @@ def test_ruby_idioms(make_tree: MakeTree, code: str, required: bool, default: st
 def test_rails_database_yml_erb(make_tree: MakeTree) -> None:
     yml = 'production:\n  url: <%= ENV["DATABASE_URL"] %>\n  pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>\n'
     found = scan(make_tree, {"config/database.yml": yml})
-    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert shape(found["DATABASE_URL"]) == (False, None)
     assert shape(found["RAILS_MAX_THREADS"]) == (False, "5")
 
 
@@ -160,14 +186,15 @@ def test_go_getenv_with_empty_check_default(make_tree: MakeTree) -> None:
 def test_go_empty_check_must_be_on_the_same_variable(make_tree: MakeTree) -> None:
     code = 'dsn := os.Getenv("DATABASE_URL")\nport := os.Getenv("PORT")\nif port == "" {\n\tport = "8080"\n}\n'
     found = scan(make_tree, {"main.go": "package main\n" + code})
-    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert shape(found["DATABASE_URL"]) == (False, None)
     assert shape(found["PORT"]) == (False, "8080")
 
 
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ('v := os.Getenv("APP_MODE")', True, None),
+        ('v := os.Getenv("APP_MODE")', False, None),  # "" when unset
+        ('v := mustGetenv("APP_MODE")', True, None),
         ('v, ok := os.LookupEnv("APP_MODE")', False, None),
         ('v := cmp.Or(os.Getenv("APP_MODE"), "fast")', False, "fast"),
         ('v := getEnv("APP_MODE", "fast")', False, "fast"),
@@ -182,7 +209,7 @@ def test_go_idioms(make_tree: MakeTree, code: str, required: bool, default: str 
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ('String v = System.getenv("APP_MODE");', True, None),
+        ('String v = System.getenv("APP_MODE");', False, None),  # null when unset
         ('String v = System.getenv().getOrDefault("APP_MODE", "fast");', False, "fast"),
         ('String v = Optional.ofNullable(System.getenv("APP_MODE")).orElse("fast");', False, "fast"),
         ('String v = Objects.requireNonNullElse(System.getenv("APP_MODE"), "fast");', False, "fast"),
@@ -212,19 +239,23 @@ def test_spring_placeholders_in_config(make_tree: MakeTree) -> None:
 @pytest.mark.parametrize(
     ("path", "code", "required", "default"),
     [
-        ("config/app.php", "<?php $v = env('APP_MODE');", True, None),
+        ("config/app.php", "<?php $v = env('APP_MODE');", False, None),  # Laravel's env() returns null
         ("config/app.php", "<?php $v = env('APP_MODE', 'fast');", False, "fast"),
         ("config/app.php", "<?php $v = env('APP_MODE', false);", False, "false"),
-        ("index.php", "<?php $v = getenv('APP_MODE');", True, None),
+        ("index.php", "<?php $v = getenv('APP_MODE');", False, None),
         ("index.php", "<?php $v = $_ENV['APP_MODE'] ?? 'fast';", False, "fast"),
-        ("index.php", "<?php $v = $_ENV['APP_MODE'];", True, None),
-        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE");', True, None),
+        ("index.php", "<?php $v = $_ENV['APP_MODE'];", False, None),
+        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE");', False, None),
         ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE") ?? "fast";', False, "fast"),
         ("src/main.rs", 'let v = env::var("APP_MODE").expect("set APP_MODE");', True, None),
         ("src/main.rs", 'let v = std::env::var("APP_MODE").unwrap_or("fast".to_string());', False, "fast"),
         ("src/main.rs", 'let v = env::var("APP_MODE").unwrap_or_else(|_| "fast".into());', False, "fast"),
         ("src/main.rs", 'let v = env::var("APP_MODE").unwrap_or_default();', False, None),
         ("src/main.rs", 'let v = env::var("APP_MODE").ok();', False, None),
+        ("src/main.rs", 'let v = env::var("APP_MODE")?;', True, None),
+        ("src/main.rs", 'let v = env::var("APP_MODE").unwrap();', True, None),
+        ("src/main.rs", 'if let Ok(v) = env::var("APP_MODE") {}', False, None),
+        ("src/main.rs", 'let v = match env::var("APP_MODE") { Ok(v) => v, Err(_) => "x".into() };', False, None),
     ],
 )
 def test_php_csharp_rust_idioms(make_tree: MakeTree, path: str, code: str, required: bool, default: str | None) -> None:
@@ -312,7 +343,7 @@ def test_example_env_files(make_tree: MakeTree) -> None:
     )
     found = scan(make_tree, {".env.sample": example})
     assert sorted(found) == ["API_HOST", "EMPTY", "QUOTED", "WITH_COMMENT", "lower_case"]
-    assert found["EMPTY"].required, "listed with no value: the app needs one supplied"
+    assert not found["EMPTY"].required, "an example file lists a variable; it does not say the app fails without it"
     assert not found["API_HOST"].required
     assert found["API_HOST"].default is None, "an example value is not a default"
     assert [str(e) for e in found["API_HOST"].evidence] == [".env.sample:3: listed in example env file"]

@@ -135,6 +135,10 @@ class EnvRead:
     has_default: bool = False
     #: Example value from a .env.example-style file (used for service hints, never as a secret).
     example: str | None = None
+    #: The value's declared type, when the code declares one (a pydantic ``EmailStr`` field: "email").
+    shape: str | None = None
+    #: The framework refuses to run without it, whatever the reads say (Laravel's APP_KEY).
+    needed: bool = False
 
 
 @dataclass

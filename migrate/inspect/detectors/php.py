@@ -23,6 +23,7 @@ from migrate.inspect.detectors.base import (
     AppDir,
     Claim,
     Ecosystem,
+    EnvRead,
     Findings,
     FrameworkDetector,
     first_match,
@@ -269,6 +270,9 @@ class LaravelDetector(FrameworkDetector):
             found.detail("release_command", "php artisan migrate --force")
         found.detail("writable_dirs", "storage bootstrap/cache")
         found.detail("runtime_env", "APP_ENV=production APP_DEBUG=false LOG_CHANNEL=stderr")
+        # env('APP_KEY') is an optional read, but the encrypter throws MissingAppKeyException without it.
+        why = Evidence(evidence.path, evidence.line, "Laravel encrypts sessions and cookies with APP_KEY")
+        found.env_reads.append(EnvRead("APP_KEY", why, needed=True))
         self._health(app, found)
         self._worker(app, found)
         return True
