@@ -395,3 +395,145 @@ def test_collect_sorts_and_dedupes_evidence() -> None:
     result = envvars.collect(found)
     assert [v.name for v in result] == ["A", "B"]
     assert result[1].evidence == (ev,)
+
+
+# ---------------------------------------------------------------- settings schemas
+PYDANTIC = '''from typing import ClassVar, Optional
+from pydantic import EmailStr, Field, PostgresDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True)
+    SECRET_KEY: str
+    PROJECT_NAME: str = "app"
+    FIRST_SUPERUSER: EmailStr
+    DATABASE_URL: PostgresDsn
+    SENTRY_DSN: str | None = None
+    SMTP_HOST: Optional[str]
+    WORKERS: int = Field(4, ge=1)
+    api_token: str = Field(..., alias="UPSTREAM_TOKEN")
+    tags: list[str] = Field(default_factory=list)
+    VERSION: ClassVar[str] = "1"
+    _cache: dict = {}
+
+
+class WorkerSettings(BaseSettings):
+    class Config:
+        env_prefix = "WORKER_"
+
+    queue: str
+    concurrency: int = 2
+
+
+class MoreSettings(Settings):
+    EXTRA_FLAG: bool
+'''
+
+
+def test_pydantic_settings_fields(make_tree: MakeTree) -> None:
+    # fastapi/full-stack-fastapi-template: SECRET_KEY, FIRST_SUPERUSER*, DATABASE_URL have no default.
+    found = scan(make_tree, {"app/core/config.py": PYDANTIC})
+    required = {n for n, v in found.items() if v.required}
+    assert required == {"SECRET_KEY", "FIRST_SUPERUSER", "DATABASE_URL", "UPSTREAM_TOKEN", "WORKER_QUEUE", "EXTRA_FLAG"}
+    assert shape(found["PROJECT_NAME"]) == (False, "app")
+    assert shape(found["WORKERS"]) == (False, "4")
+    assert shape(found["WORKER_CONCURRENCY"]) == (False, "2")
+    assert not found["SENTRY_DSN"].required and not found["SMTP_HOST"].required and not found["TAGS"].required
+    assert "VERSION" not in found and "_CACHE" not in found
+    assert (found["FIRST_SUPERUSER"].shape, found["DATABASE_URL"].shape, found["WORKERS"].shape) == ("email", "dsn", "int")
+    assert [str(e) for e in found["SECRET_KEY"].evidence] == ["app/core/config.py:8: pydantic-settings field Settings.SECRET_KEY"]
+
+
+def test_pydantic_settings_prefix_in_a_dict_and_case_sensitivity(make_tree: MakeTree) -> None:
+    code = (
+        "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+        "    model_config = {'env_prefix': 'my_', 'case_sensitive': True}\n    Token: str\n"
+    )
+    assert list(scan(make_tree, {"s.py": code})) == ["my_Token"]
+
+
+def test_a_module_that_does_not_parse_is_skipped(make_tree: MakeTree) -> None:
+    assert scan(make_tree, {"s.py": "class S(BaseSettings:\n    X: str\n"}) == {}
+
+
+CLAP = '''use clap::Parser;
+
+#[derive(clap::Parser)]
+pub struct Config {
+    /// The connection URL for the database.
+    #[clap(long, env)]
+    pub database_url: String,
+
+    /// Signs the login tokens.
+    #[arg(long, env)]
+    #[arg(hide_env_values = true)]
+    pub hmac_key: String,
+
+    #[arg(long, env = "APP_PORT", default_value_t = 8080)]
+    port: u16,
+
+    #[arg(long, env = "SENTRY_DSN")]
+    sentry: Option<String>,
+
+    #[arg(long, env)]
+    verbose: bool,
+
+    #[arg(long, help = "no env here")]
+    name: String,
+
+    #[arg(long, env, default_value = "info")]
+    log_filter: String,
+}
+'''
+
+
+def test_clap_arguments_from_the_environment(make_tree: MakeTree) -> None:
+    # launchbadge/realworld-axum-sqlx: DATABASE_URL and HMAC_KEY come only through #[clap(long, env)].
+    found = scan(make_tree, {"src/config.rs": CLAP})
+    assert sorted(found) == ["APP_PORT", "DATABASE_URL", "HMAC_KEY", "LOG_FILTER", "SENTRY_DSN", "VERBOSE"]
+    assert {n for n, v in found.items() if v.required} == {"DATABASE_URL", "HMAC_KEY"}
+    assert shape(found["APP_PORT"]) == (False, "8080")
+    assert shape(found["LOG_FILTER"]) == (False, "info")
+    assert found["APP_PORT"].shape == "int"
+    assert [str(e) for e in found["DATABASE_URL"].evidence] == ["src/config.rs:6: clap argument read from the environment"]
+
+
+def test_prisma_schema_env(make_tree: MakeTree) -> None:
+    schema = 'datasource db {\n  provider  = "postgresql"\n  url       = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n'
+    found = scan(make_tree, {"prisma/schema.prisma": schema})
+    assert {n: v.required for n, v in found.items()} == {"DATABASE_URL": True, "DIRECT_URL": True}
+    assert found["DATABASE_URL"].shape == "dsn"
+    assert [str(e) for e in found["DATABASE_URL"].evidence] == ["prisma/schema.prisma:3: Prisma schema url"]
+
+
+GO_TABLE = '''package config
+
+var defaults = map[string]*option{
+	"DATABASE_URL": {
+		rawValue: "postgres://localhost/feeds",
+		parsed:   []string{"x"},
+	},
+	"LISTEN_ADDR": &option{parsed: []string{"127.0.0.1:8080"}, rawValue: "127.0.0.1:8080"},
+	"POLLING_FREQUENCY": {rawValue: "60"},
+	"PORT": {rawValue: ""},
+}
+
+var methods = map[string]int{"GET": 1, "POST": 2, "PUT": 3, "DELETE": 4}
+'''
+
+
+def test_go_option_table_read_through_a_variable(make_tree: MakeTree) -> None:
+    # miniflux/v2: options declared in a table, then read with os.Environ() in a loop.
+    reader = 'package config\n\nimport "os"\n\nfunc parse() {\n\tfor _, line := range os.Environ() {\n\t\t_ = line\n\t}\n}\n'
+    found = scan(make_tree, {"config/options.go": GO_TABLE, "config/parser.go": reader})
+    assert sorted(found) == ["DATABASE_URL", "LISTEN_ADDR", "POLLING_FREQUENCY", "PORT"]
+    assert shape(found["LISTEN_ADDR"]) == (False, "127.0.0.1:8080")
+    assert shape(found["POLLING_FREQUENCY"]) == (False, "60")
+    assert found["DATABASE_URL"].secret and not found["DATABASE_URL"].required
+    assert [str(e) for e in found["LISTEN_ADDR"].evidence] == ["config/options.go:8: option table read from the environment"]
+
+
+def test_go_table_without_a_dynamic_read_is_not_env(make_tree: MakeTree) -> None:
+    reader = 'package config\n\nimport "os"\n\nvar p = os.Getenv("ONLY_THIS")\n'
+    assert sorted(scan(make_tree, {"config/options.go": GO_TABLE, "config/parser.go": reader})) == ["ONLY_THIS"]

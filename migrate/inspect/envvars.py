@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from migrate.inspect import envschemas
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings
 from migrate.inspect.knowledge import is_secret_name
 from migrate.profile import EnvVar, Evidence
@@ -157,10 +158,13 @@ def scan(app: AppDir, found: Findings) -> None:
     """Add every environment read in ``app`` to ``found.env_reads``."""
     for suffixes, idioms in _BY_SUFFIX:
         for path in app.source_files(suffixes):
-            if not _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
+            if not _is_test(app, path):
                 _scan_file(app, path, idioms, found)
+    for path in app.source_files((".prisma",)):
+        found.env_reads.extend(envschemas.prisma_schema(path, app.tree.read_text(path) or ""))
+    _go_option_tables(app, found)
     for path in app.source_files(_YAML_CONFIGS):
-        if _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
+        if _is_test(app, path):
             continue  # src/test/resources/application.yml is test configuration
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
             _scan_file(app, path, _RB + _SPRING, found)
@@ -169,10 +173,26 @@ def scan(app: AppDir, found: Findings) -> None:
             _scan_example(app, name, found)
 
 
+def _is_test(app: AppDir, path: str) -> bool:
+    return bool(_TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path))
+
+
+def _go_option_tables(app: AppDir, found: Findings) -> None:
+    """Option tables count only in an app that reads the environment through a variable."""
+    sources = {p: app.tree.read_text(p) or "" for p in app.source_files((".go",)) if not _is_test(app, p)}
+    if any(envschemas.GO_DYNAMIC_READ.search(text) for text in sources.values()):
+        for path, text in sources.items():
+            found.env_reads.extend(envschemas.go_option_table(path, text))
+
+
 def _scan_file(app: AppDir, path: str, idioms: Iterable[_Idiom], found: Findings) -> None:
     text = app.tree.read_text(path)
     if not text:
         return
+    if path.endswith(".py") and "BaseSettings" in text:
+        found.env_reads.extend(envschemas.pydantic_settings(path, text))
+    if path.endswith(".rs") and "env" in text:
+        found.env_reads.extend(envschemas.clap_args(path, text))
     for idiom in idioms:
         for match in idiom.pattern.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
