@@ -349,6 +349,16 @@ def test_example_env_files(make_tree: MakeTree) -> None:
     assert [str(e) for e in found["API_HOST"].evidence] == [".env.sample:3: listed in example env file"]
 
 
+def test_example_env_files_are_read_as_dotenv_reads_them(make_tree: MakeTree) -> None:
+    example = 'CERT="-----BEGIN-----\nNOT_A_VAR=inside\n-----END-----"\nGREETING="say \\"hi\\""\n\n# note\nAFTER=1\n'
+    found = scan(make_tree, {".env.example": example, "app.py": 'import os\nos.getenv("GREETING")\n'})
+    assert sorted(found) == ["AFTER", "CERT", "GREETING"], "a multi-line value's lines are not variables"
+    assert [str(e) for e in found["AFTER"].evidence] == [".env.example:7: listed in example env file"]
+    found_raw = Findings()
+    envvars.scan(AppDir(SourceTree.scan(make_tree({".env.example": example})), "."), found_raw)
+    assert {r.name: r.example for r in found_raw.env_reads}["GREETING"] == 'say "hi"'
+
+
 @pytest.mark.parametrize("name", envvars.EXAMPLE_ENV_FILES)
 def test_every_example_file_name_is_read(make_tree: MakeTree, name: str) -> None:
     assert list(scan(make_tree, {name: "A_VAR=1\n"})) == ["A_VAR"]

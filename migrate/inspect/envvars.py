@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from migrate.inspect import envschemas
-from migrate.inspect.detectors.base import AppDir, EnvRead, Findings
+from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
 from migrate.profile import EnvVar, Evidence
 
@@ -146,7 +146,6 @@ _YAML_CONFIGS = (".yml", ".yaml")  # Spring application.yml and Rails database.y
 
 #: Example env files, documented variables with placeholder values.
 EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "example.env", "env.example", "sample.env")
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures|e2e|cypress|playwright)(/|$)"
@@ -332,17 +331,9 @@ def _scan_example(app: AppDir, name: str, found: Findings) -> None:
     text = app.read(name)
     if text is None:
         return
-    for number, raw in enumerate(text.splitlines(), start=1):
-        match = _ENV_LINE.match(raw)
-        if not match or raw.lstrip().startswith("#"):
-            continue
-        value = match.group(2)
-        if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) > 1:
-            value = value[1:-1]
-        else:
-            value = value.split(" #")[0].strip()
-        ev = Evidence(app.rel(name), number, "listed in example env file")
-        found.env_reads.append(EnvRead(match.group(1), ev, example=value))
+    for var, value, line in parse_env_file(text):
+        ev = Evidence(app.rel(name), line, "listed in example env file")
+        found.env_reads.append(EnvRead(var, ev, example=value))
 
 
 #: Set by the platform that starts the process, never by whoever configures the app: systemd's

@@ -28,6 +28,7 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     first_match,
     match_evidence,
+    parse_env_file,
     tool_versions_pin,
 )
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
@@ -295,7 +296,7 @@ class LaravelDetector(FrameworkDetector):
 def laravel_extensions(app: AppDir, found: Findings) -> list[str]:
     """PDO drivers and phpredis a Laravel app needs, from its example env (DB_CONNECTION, REDIS_CLIENT)."""
     text = next((app.read(n) for n in (".env.example", ".env.dist") if app.has(n)), None) or ""
-    env = dict(re.findall(r"^[ \t]*([A-Z][A-Z0-9_]*)[ \t]*=[ \t]*\"?([^\"\s#]*)", text, re.MULTILINE))
+    env = {name: value for name, value, _ in parse_env_file(text)}
     needed = []
     driver = _DRIVER_EXTENSIONS.get(env.get("DB_CONNECTION", "").lower())
     if driver:
