@@ -127,3 +127,17 @@ def test_env_example_comments_out_optional_variables(make_tree: MakeTree) -> Non
     assert "APP_KEY=" in lines
     assert '# APP_ENV="production"' in lines
     assert "# SESSION_CONNECTION=" in lines, 'set to "" Laravel would look for a connection named ""'
+
+
+def test_rails_master_key_gets_no_made_up_value(make_tree: MakeTree) -> None:
+    files = {
+        "Gemfile": "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\n",
+        "Gemfile.lock": "GEM\n  specs:\n    rails (7.1.3)\n",
+        "config/application.rb": "require 'rails'\n",
+        "config.ru": "run Rails.application\n",
+        # maybe-finance/maybe: only the real key decrypts credentials.yml.enc; a fake one stops boot.
+        "config/credentials.yml.enc": "abc--def\n",
+    }
+    app, _ = only_app(make_tree, files)
+    assert {v.name: v.required for v in app.env}.get("RAILS_MASTER_KEY") is True
+    assert "RAILS_MASTER_KEY" not in placeholders(make_tree, files)

@@ -76,6 +76,8 @@ def test_python_idioms(make_tree: MakeTree, code: str, required: bool, default: 
         ('if os.getenv("USE_S3"):\n    if True:\n        X = os.environ["APP_MODE"]\n', False),
         ('try:\n    X = os.environ["APP_MODE"]\nexcept KeyError:\n    X = None\n', False),
         ('def f():\n    if True:\n        return os.environ["APP_MODE"]\n', True),
+        # a condition over several lines (bakerydemo's frontend cache)
+        ('if (\n    "ZONE" in os.environ\n    or "TOKEN" in os.environ\n):\n    X = {"a": os.environ["APP_MODE"]}\n', False),
         ('if DEBUG:\n    X = os.environ["APP_MODE"]\n', True),
     ],
 )
@@ -115,6 +117,8 @@ def test_settings_attributes_are_not_env_reads(make_tree: MakeTree) -> None:
         ("if (process.env.APP_MODE !== 'x') {}", False, None),
         # express-session and jsonwebtoken throw without their secret
         ("app.use(session({ secret: process.env.APP_MODE, resave: false }));", True, None),
+        ("app.use(session({\n  store: new RedisStore({ client }),\n  secret: process.env.APP_MODE,\n}));", True, None),
+        ("const lastfm = new LastFmNode({ api_key: k, secret: process.env.APP_MODE });", False, None),
         ("const t = jwt.sign({ id }, process.env.APP_MODE, { expiresIn: '1h' });", True, None),
         ('const v = process.env["APP_MODE"] || "fast";', False, "fast"),
         ("const v = process.env.APP_MODE || 'fast';", False, "fast"),

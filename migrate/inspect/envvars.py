@@ -28,6 +28,8 @@ what tests read is not what runs.
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -236,34 +238,38 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
     return EnvRead(name, evidence, value, tail is not None and tail.strip() != "")
 
 
-_PY_BLOCK = re.compile(r"^([ \t]*)(if|elif|try|while)\b(.*):[ \t]*(?:#.*)?$")
-
-
 def _python_guarded(text: str, offset: int) -> bool:
     """Whether the read at ``offset`` only runs when the variable may be set.
 
     True when the read is on a line that tests the environment
     (``"X" in os.environ and os.environ["X"]``), or inside a block that does
-    (``if "X" in os.environ:``, ``if os.getenv("FEATURE"):``), or inside ``try:``.
+    (``if "X" in os.environ:``, ``if os.getenv("FEATURE"):``, conditions over
+    several lines too), or inside ``try:``.
     """
     start = text.rfind("\n", 0, offset) + 1
-    line = text[start : text.find("\n", offset) if "\n" in text[offset:] else len(text)]
-    if re.search(r"\bin\s+(?:os\.)?environ\b|\bgetenv\(|environ\.get\(", line[: offset - start]):
+    if _PY_ENV_TEST.search(text[start:offset]):
         return True
-    indent = len(line) - len(line.lstrip())
-    for previous in reversed(text[:start].splitlines()):
-        if not previous.strip() or previous.lstrip().startswith("#"):
-            continue
-        depth = len(previous) - len(previous.lstrip())
-        if depth >= indent:
-            continue
-        indent = depth
-        block = _PY_BLOCK.match(previous)
-        if block and (block.group(2) == "try" or re.search(r"environ|getenv", block.group(3))):
-            return True
-        if depth == 0:
-            return False
-    return False
+    line = text.count("\n", 0, offset) + 1
+    return any(first <= line <= last for first, last in _python_guarded_lines(text))
+
+
+_PY_ENV_TEST = re.compile(r"\bin\s+(?:os\.)?environ\b|\bgetenv\(|environ\.get\(")
+
+
+@functools.lru_cache(maxsize=4)
+def _python_guarded_lines(text: str) -> tuple[tuple[int, int], ...]:
+    """Line ranges of the bodies of ``if``/``while`` blocks that test the environment, and of ``try:`` blocks."""
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ()
+    ranges = []
+    for node in ast.walk(module):
+        if isinstance(node, (ast.If, ast.While)) and _PY_ENV_TEST.search(ast.unparse(node.test)):
+            ranges.append((node.body[0].lineno, node.end_lineno or node.lineno))  # the else branch too
+        elif isinstance(node, ast.Try):
+            ranges.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+    return tuple(ranges)
 
 
 # ``if (!process.env.X) throw ...`` and TypeScript's ``process.env.X!`` say the app cannot run without X.
@@ -272,14 +278,16 @@ _JS_GUARD_AFTER = re.compile(r"\s*\)?\s*\{?\s*(?:throw\b|process\.exit\()")
 _JS_NON_NULL = re.compile(r"!(?!=)")
 # Libraries that throw without the value: express-session/cookie-session ``secret:``, passport-jwt
 # ``secretOrKey:``, jsonwebtoken ``jwt.sign(payload, secret)`` ("secretOrPrivateKey must have a value").
-_JS_SECRET_ARGUMENT = re.compile(r"(?:\bsecret(?:OrKey|OrPrivateKey)?\s*:|\bjwt\.(?:sign|verify)\([^()]*,)\s*$")
+_JS_SECRET_ARGUMENT = re.compile(
+    r"(?:\b(?:session|cookieSession|expressSession)\(\s*\{(?:[^{}]|\{[^{}]*\})*\bsecret\s*:|\bsecretOrKey\s*:|\bjwt\.(?:sign|verify)\([^()]*,)\s*$"
+)
 
 
 def _js_asserted(text: str, match: re.Match[str]) -> bool:
     """Whether the code cannot run without the variable (a ``process.env`` read is otherwise optional)."""
     if _JS_NON_NULL.match(text, match.end()):
         return True
-    before = text[max(0, match.start() - 80) : match.start()]
+    before = text[max(0, match.start() - 300) : match.start()]
     if _JS_SECRET_ARGUMENT.search(before):
         return True
     return bool(_JS_GUARD_BEFORE.search(before) and _JS_GUARD_AFTER.match(text, match.end()))
