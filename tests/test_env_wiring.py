@@ -141,3 +141,15 @@ def test_rails_master_key_gets_no_made_up_value(make_tree: MakeTree) -> None:
     app, _ = only_app(make_tree, files)
     assert {v.name: v.required for v in app.env}.get("RAILS_MASTER_KEY") is True
     assert "RAILS_MASTER_KEY" not in placeholders(make_tree, files)
+
+
+def test_containers_md_names_required_variables_compose_leaves_unset(make_tree: MakeTree) -> None:
+    files = {
+        "Gemfile": "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\n",
+        "Gemfile.lock": "GEM\n  specs:\n    rails (7.1.3)\n",
+        "config/application.rb": "require 'rails'\nPORT = ENV.fetch('PAPERTRAIL_PORT')\n",
+        "config.ru": "run Rails.application\n",
+        "config/credentials.yml.enc": "abc--def\n",
+    }
+    docs = {f.path: f.content for f in generate(inspect_tree(make_tree(files)), ["docs"])}["CONTAINERS.md"]
+    assert "Required, and no made-up value would do (set them in `.env`): `PAPERTRAIL_PORT`, `RAILS_MASTER_KEY`." in docs
