@@ -71,16 +71,21 @@ class EnvVar:
     required: bool
     default: str | None = None
     evidence: tuple[Evidence, ...] = ()
+    #: What the code declares the value to be ("email", "url", "int", "bool"...), when it says.
+    shape: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form documented in README."""
-        return {
+        """The JSON form documented in README (``shape`` only when the code declares one)."""
+        data: dict[str, Any] = {
             "name": self.name,
             "secret": self.secret,
             "required": self.required,
             "default": self.default,
             "evidence": [str(e) for e in self.evidence],
         }
+        if self.shape is not None:
+            data["shape"] = self.shape
+        return data
 
 
 @dataclass(frozen=True)

@@ -189,8 +189,8 @@ def test_values_from_the_tree_cannot_inject(tmp_path: Path) -> None:
     config = json.loads(evil[".devcontainer/devcontainer.json"])
     assert re.fullmatch(r"[a-z0-9-]+", config["name"])
 
-    # .env.example: one assignment per variable, the default escaped onto one line.
-    assignments = [ln for ln in evil[".env.example"].splitlines() if ln and not ln.startswith("#")]
+    # .env.example: one assignment per variable (optional ones commented out), the default escaped onto one line.
+    assignments = [ln.removeprefix("# ") for ln in evil[".env.example"].splitlines() if re.match(r"(# )?[A-Z_]+=", ln)]
     assert [a.split("=", 1)[0] for a in assignments] == ["GREETING", "DATABASE_URL"]
     assert "\\n" in assignments[0] and "rm -rf" in assignments[0]
 

@@ -167,7 +167,8 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     Connection settings point at the compose backing services and at sibling
     apps (``ORDERS_URL`` -> ``http://orders:8000``); required variables with no
     default get a dev-only value, overridable from ``.env``, so the stack starts
-    out of the box.
+    out of the box. Optional variables get no value at all: the app's own
+    default applies, and no made-up value switches a feature on.
     """
     used = {s.kind for s in app.backing_services}
     optional = {s.kind for s in app.optional_services}
@@ -178,7 +179,8 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
             continue  # a setting of a service compose does not start: any value could switch it on
         value = _service_value(var.name, used, jvm) or _peer_value(var.name, peers or {})
         if value is None and var.required and var.default is None:
-            value = f"${{{var.name}:-{dev_placeholder(var.name)}}}"
+            placeholder = dev_placeholder(var.name, var.shape)
+            value = None if placeholder is None else f"${{{var.name}:-{placeholder}}}"
         if value is not None:
             values[var.name] = value
     return values
@@ -224,9 +226,45 @@ _FORMATTED_PLACEHOLDERS = {
 }
 
 
-def dev_placeholder(name: str) -> str:
-    """A value that lets the app boot locally; never a real secret (the name says so)."""
-    return _FORMATTED_PLACEHOLDERS.get(name.upper(), f"dev-only-{name.lower().replace('_', '-')}")
+#: Variables that choose how the app behaves (which environment, debug, logging, where to listen):
+#: any made-up value changes what the app does, so they get a proper value from elsewhere or none.
+_BEHAVIOUR = frozenset(
+    {
+        "NODE_ENV", "RAILS_ENV", "RACK_ENV", "APP_ENV", "MIX_ENV", "FLASK_ENV", "FLASK_DEBUG", "GIN_MODE",
+        "ENV", "ENVIRONMENT", "DJANGO_SETTINGS_MODULE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT",
+        "SPRING_PROFILES_ACTIVE", "DEBUG", "APP_DEBUG", "LOG_LEVEL", "LOGLEVEL", "PORT", "HOST", "BIND",
+    }
+)  # fmt: skip
+#: Names whose value has a shape a "dev-only-..." string does not parse as: a number, a flag, a
+#: choice among the app's own names (a driver, a connection, a channel, a class).
+_SHAPED = re.compile(
+    r"(?:^|_)(?:PORT|ENABLED?|DISABLED?|DEBUG|MODE|LEVEL|ENV|TIMEOUT|TTL|SIZE|COUNT|MAX|MIN|LIMIT|WORKERS|THREADS"
+    r"|SECURE|VERBOSE|FORMATTER|DRIVER|CONNECTION|CHANNEL|STORE|CLASS|SCHEME|PROTOCOL|SECONDS|MINUTES|HOURS|DAYS)$"
+    r"|^(?:USE|ENABLE|DISABLE|IS|HAS|ALLOW|SKIP|FORCE)_"
+)
+_URL_NAME = re.compile(r"(?:^|_)(?:URL|URI|ENDPOINT|WEBHOOK)$")
+_EMAIL_NAME = re.compile(r"(?:^|_)(?:EMAIL|E_MAIL|MAIL_FROM|EMAIL_ADDRESS)$")
+
+
+def dev_placeholder(name: str, shape: str | None = None) -> str | None:
+    """A value that lets the app boot locally, or None where no made-up value is harmless.
+
+    Never a real secret (the value says "dev-only"); shaped like what the app parses
+    (``shape`` is what the code declares, "email" or "url"; else the name says it);
+    None for behaviour switches and numbers, flags and choices, which a placeholder
+    would change or break.
+    """
+    upper = name.upper()
+    if upper in _FORMATTED_PLACEHOLDERS:
+        return _FORMATTED_PLACEHOLDERS[upper]
+    slug = name.lower().replace("_", "-")
+    if shape == "email" or (shape is None and _EMAIL_NAME.search(upper)):
+        return f"{slug}@example.com"  # example.com is reserved for examples (RFC 2606)
+    if shape == "url" or (shape is None and _URL_NAME.search(upper)):
+        return f"http://{slug}.dev-only.invalid/"  # .invalid never resolves (RFC 2606)
+    if upper in _BEHAVIOUR or _SHAPED.search(upper) or shape is not None:
+        return None
+    return f"dev-only-{slug}"
 
 
 def _value(kind: str, value_kind: str) -> str:

@@ -13,10 +13,13 @@ a folder in it). Every value they set carries :class:`~migrate.profile.Evidence`
 from __future__ import annotations
 
 import fnmatch
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from dotenv.parser import parse_stream
 
 from migrate.inspect.prefilter import may_match
 from migrate.inspect.tree import SourceTree, join
@@ -139,6 +142,10 @@ class EnvRead:
     has_default: bool = False
     #: Example value from a .env.example-style file (used for service hints, never as a secret).
     example: str | None = None
+    #: The value's declared type, when the code declares one (a pydantic ``EmailStr`` field: "email").
+    shape: str | None = None
+    #: The framework refuses to run without it, whatever the reads say (Laravel's APP_KEY).
+    needed: bool = False
 
 
 @dataclass
@@ -313,3 +320,15 @@ def match_evidence(hit: tuple[str, int, re.Match[str]], reason: str) -> Evidence
     """Evidence for a grep hit."""
     path, line, _ = hit
     return Evidence(path, line, reason)
+
+
+def parse_env_file(text: str) -> Iterator[tuple[str, str, int]]:
+    """``(name, value, line)`` for each assignment of a dotenv file, read as python-dotenv reads it.
+
+    Lines that are not assignments (comments, a bare name, text that does not parse) are skipped.
+    """
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.key is None or binding.value is None or binding.error:
+            continue
+        original = binding.original.string  # starts with the blank and comment lines before it
+        yield binding.key, binding.value, binding.original.line + original[: original.find(binding.key)].count("\n")
