@@ -154,6 +154,8 @@ def _port_read_without_default(found: Findings) -> EnvRead | None:
     if found.details.get("worker") or not (found.has("start_command") or found.has("framework")):
         return None
     reads = [r for r in found.env_reads if r.name == "PORT" and r.example is None]
-    if not reads or any(r.has_default for r in reads):
+    # A default value, not "optional": `process.env.PORT` is an optional read (undefined, no crash)
+    # with no default, which is exactly the $PORT convention; `process.env.PORT || 3000` is not.
+    if not reads or any(r.default is not None for r in reads):
         return None
     return reads[0]
