@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, http_probe, manifests, tcp_or_http
+from migrate.generate.recipes.common import (
+    base_plan,
+    build_context,
+    copy_groups,
+    http_probe,
+    in_context,
+    manifests,
+    tcp_or_http,
+)
 from migrate.generate.versions import TOOLS
 from migrate.profile import AppProfile
 
@@ -42,11 +51,22 @@ def plan(app: AppProfile) -> ContainerPlan:
     port = app.port.value
     requirements = app.detail("requirements_file") or "requirements.txt"
     install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _INSTALL.get(manager, [])]
+    after_source: list[str] = []
+    if manager == "uv" and app.detail("uv_workspace"):
+        # A uv workspace: its lock is synced at the root with only the manifests in place, so the
+        # workspace's own packages (which need their source) wait for the source.
+        package = f" --package {app.detail('uv_package')}" if app.detail("uv_package") else ""
+        install = [f"uv sync --frozen --no-dev --no-install-workspace --active{package}"]
+        after_source = [f"uv sync --frozen --no-dev --active{package}"] if app.detail("uv_workspace_sources") else []
+    workdir = posixpath.normpath(posixpath.join("/app", posixpath.relpath(app.path, build_context(app))))
     extra = app.detail("extra_dependency")
     tools = [f"{name}=={TOOLS[name]}" for name in _TOOL_PACKAGES.get(manager, ())]
     values = {
         "tools": tools,
         "manifests": manifests(app),
+        "manifest_copies": copy_groups([c for c in (in_context(app, m) for m in manifests(app)) if c is not None]),
+        "workdir": workdir,
+        "install_after_source": after_source,
         "install": install,
         "install_needs_source": manager in _NEEDS_SOURCE or not install or not manifests(app),
         "extra_packages": [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else [],
@@ -64,7 +84,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         healthcheck=tcp_or_http(app, http_probe("python", port, app.health_path.value)),
         values=values,
         watch=(
-            WatchRule("sync", ".", "/app", ignore=(".venv/", "__pycache__/")),
+            WatchRule("sync", ".", workdir, ignore=(".venv/", "__pycache__/")),
             *(WatchRule("rebuild", m) for m in manifests(app)),
         ),
         post_create=_post_create(app, manager),

@@ -10,6 +10,7 @@ celery with ``--workdir src``.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Any
 
@@ -26,6 +27,8 @@ from migrate.inspect.detectors.base import (
     match_evidence,
 )
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
+from migrate.inspect.tree import join
+from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
 
 Hit = tuple[str, int, re.Match[str]]
@@ -244,6 +247,8 @@ _MANAGERS: tuple[tuple[str, str, str, str | None, str], ...] = (
 
 def _package_manager(app: AppDir, found: Findings) -> None:
     data = _pyproject(app)
+    if _uv_workspace_member(app, found):
+        return
     for manager, file, reason, tool, install in _MANAGERS:
         if app.has(file) and (tool is None or _get(data, "tool", tool) is not None):
             found.set("package_manager", manager, app.evidence(file, reason, rf"^\[tool\.{tool}\b" if tool else None))
@@ -268,10 +273,44 @@ _MANIFEST_FILES: dict[str, tuple[str, ...]] = {
 _DEV_REQUIREMENTS = ("requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt", "requirements/dev.txt", "requirements/development.txt", "requirements/test.txt", "requirements-test.txt")
 
 
+def _uv_workspace_member(app: AppDir, found: Findings) -> bool:
+    """A member of a uv workspace installs from the workspace's one ``uv.lock``, at its root."""
+    root = app.workspace_root
+    if root is None or root == app.path or not app.tree.exists(join(root, "uv.lock")):
+        return False
+    found.set("package_manager", "uv", Evidence(join(root, "uv.lock"), None, f"lockfile of the uv workspace at {root}"))
+    found.detail("install_command", "uv sync --frozen --no-dev")
+    name = _get(_pyproject(app), "project", "name")
+    found.detail("uv_package", name if isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9._-]+", name) else None)
+    found.detail("uv_workspace", "member")
+    return True
+
+
+def _uv_workspace_sources(app: AppDir, found: Findings) -> None:
+    """Workspace siblings the app depends on (``[tool.uv.sources] x = { workspace = true }``): installed from source."""
+    sources = _get(_pyproject(app), "tool", "uv", "sources")
+    names = sorted(k for k, v in sources.items() if isinstance(v, dict) and v.get("workspace") is True) if isinstance(sources, dict) else []
+    if names and found.details.get("uv_workspace"):
+        found.detail("uv_workspace_sources", " ".join(names))
+
+
+def _uv_workspace_manifests(app: AppDir, root: str) -> list[str]:
+    """The workspace's pyproject.toml files and its uv.lock, app-relative: uv reads every member's to sync one."""
+    patterns = ECOSYSTEM.workspace_members(AppDir(app.tree, root)) or []
+    members = [m for m in expand(app.tree, root, patterns) if app.tree.exists(join(m, "pyproject.toml"))]
+    paths = [join(root, "pyproject.toml"), join(root, "uv.lock"), *(join(m, "pyproject.toml") for m in members if m != root)]
+    return [posixpath.relpath(p, app.path) for p in paths]
+
+
 def _manifests(app: AppDir, found: Findings) -> None:
     """Record the dependency manifests (``manifests``) and a dev requirements file, if any."""
     manager = found.get("package_manager")
-    if manager in _MANIFEST_FILES:
+    if manager == "uv" and app.workspace_root not in (None, app.path):
+        files = _uv_workspace_manifests(app, app.workspace_root or ".")
+    elif manager == "uv" and ECOSYSTEM.workspace_members(app):
+        files = _uv_workspace_manifests(app, app.path)
+        found.detail("uv_workspace", "root")
+    elif manager in _MANIFEST_FILES:
         files = [f for f in _MANIFEST_FILES[manager] if app.has(f)]
     elif manager == "pip" and found.details.get("requirements_file"):
         files = sorted(n for n in app.files() if n.startswith("requirements") and n.endswith((".txt", ".in")))
@@ -782,6 +821,21 @@ class PythonEcosystem(Ecosystem):
         strong = app.has("manage.py") or any(d in found.deps for d in _FRAMEWORK_DEPS)
         return Claim(self.language, 2 if strong else 1, app.evidence(manifest, "Python manifest"))
 
+    def workspace_members(self, app: AppDir) -> list[str] | None:
+        """``[tool.uv.workspace] members`` globs, its ``exclude`` globs as ``!`` exclusions."""
+        workspace = _get(_pyproject(app), "tool", "uv", "workspace")
+        members = _get(workspace, "members")
+        if not isinstance(members, list):
+            return None
+        exclude = _get(workspace, "exclude")
+        patterns = [m for m in members if isinstance(m, str) and m.strip()]
+        patterns += [f"!{e}" for e in exclude if isinstance(e, str) and e.strip()] if isinstance(exclude, list) else []
+        return patterns if any(not p.startswith("!") for p in patterns) else None
+
+    def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
+        """A workspace root whose own project runs a framework is an app as well."""
+        return claim.strength == 2
+
     @staticmethod
     def _is_manifest(app: AppDir, name: str) -> bool:
         if name != "pyproject.toml":
@@ -798,6 +852,7 @@ class PythonEcosystem(Ecosystem):
         _package_manager(app, found)
         _collect_dependencies(app, found)
         _manifests(app, found)
+        _uv_workspace_sources(app, found)
         self.run_frameworks(app, found)
         _fallback_start(app, found)
 
