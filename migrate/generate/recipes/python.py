@@ -51,6 +51,10 @@ def plan(app: AppProfile) -> ContainerPlan:
     port = app.port.value
     requirements = app.detail("requirements_file") or "requirements.txt"
     install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _INSTALL.get(manager, [])]
+    packages = app.detail("install_packages")
+    if packages:
+        # No manifest: the distributions its imports prove, newest releases (inspect warned about pinning).
+        install = [f"pip install --no-cache-dir {packages}"]
     after_source: list[str] = []
     if manager == "uv" and app.detail("uv_workspace"):
         # A uv workspace: its lock is synced at the root with only the manifests in place, so the
@@ -68,7 +72,8 @@ def plan(app: AppProfile) -> ContainerPlan:
         "workdir": workdir,
         "install_after_source": after_source,
         "install": install,
-        "install_needs_source": manager in _NEEDS_SOURCE or not install or not manifests(app),
+        "install_needs_source": not packages and (manager in _NEEDS_SOURCE or not install or not manifests(app)),
+        "unpinned": bool(packages),
         "extra_packages": [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else [],
         "build_command": app.build_command.value,
         "build_env": _build_env(app),
@@ -114,6 +119,8 @@ def _build_env(app: AppProfile) -> dict[str, str]:
 def _post_create(app: AppProfile, manager: str) -> str:
     """Install the dev dependencies into the image's venv (the dev target makes it the app user's)."""
     dev = app.detail("dev_requirements_file")
+    if app.detail("install_packages"):
+        return f"pip install {app.detail('install_packages')}"
     if manager == "pip":
         return f"pip install -r {shlex.quote(dev or app.detail('requirements_file') or 'requirements.txt')}"
     return {

@@ -793,6 +793,57 @@ def _main_script(app: AppDir, found: Findings) -> None:
             return
 
 
+# ---------------------------------------------------------------- apps without a manifest
+_LOOSE_ENTRIES = ("app.py", "main.py")
+_FRAMEWORK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(flask|fastapi|starlette|streamlit)\b", re.MULTILINE)
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)[\w.]*[ \t]+import\b|import[ \t]+(\w+(?:[\w.]*[ \t]*(?:as[ \t]+\w+[ \t]*)?,[ \t]*\w+)*))", re.MULTILINE)
+#: Import names whose distribution is certain (the same name on PyPI, or a well-known other one).
+_DISTRIBUTION_OF_IMPORT = {
+    "flask": "flask", "fastapi": "fastapi", "starlette": "starlette", "streamlit": "streamlit",
+    "uvicorn": "uvicorn", "gunicorn": "gunicorn", "jinja2": "jinja2", "requests": "requests", "httpx": "httpx",
+    "pydantic": "pydantic", "sqlalchemy": "sqlalchemy", "redis": "redis", "psycopg": "psycopg[binary]",
+    "yaml": "pyyaml", "dotenv": "python-dotenv", "bs4": "beautifulsoup4", "PIL": "pillow",
+}  # fmt: skip
+
+
+def _loose_entry(app: AppDir) -> str | None:
+    """``app.py``/``main.py`` of a folder with no manifest, when a web framework import or a ``__main__`` guard makes it runnable."""
+    for name in _LOOSE_ENTRIES:
+        text = app.read(name) if app.has(name) else None
+        if text and (_FRAMEWORK_IMPORT.search(text) or _MAIN_GUARD.search(text)):
+            return name
+    return None
+
+
+def _dependencies_from_imports(app: AppDir, found: Findings) -> None:
+    """No manifest: install only what the imports prove, by distributions whose name is certain; say so."""
+    import sys
+
+    local = {n.removesuffix(".py") for n in app.files() if n.endswith(".py")} | set(app.dirs())
+    known: dict[str, Evidence] = {}
+    unknown: set[str] = set()
+    for path, line, match in app.grep(_PY, _IMPORT):
+        if _TEST_FILE.search(path):
+            continue
+        names = [match.group(1)] if match.group(1) else [p.split()[0].split(".")[0] for p in match.group(2).split(",")]
+        for name in names:
+            if name in sys.stdlib_module_names or name in local or name == "__future__":
+                continue
+            if name in _DISTRIBUTION_OF_IMPORT:
+                known.setdefault(_DISTRIBUTION_OF_IMPORT[name], Evidence(path, line, f"imports {name}"))
+            else:
+                unknown.add(name)
+    entry = _loose_entry(app) or "app.py"
+    found.set("package_manager", "pip", app.evidence(entry, "no manifest: pip installs what the imports need"))
+    for dist, evidence in sorted(known.items()):
+        found.add_dep(canonicalize_name(dist.split("[")[0]), evidence)
+    found.detail("install_packages", " ".join(sorted(known)) or None)
+    listed = ", ".join(sorted(known)) or "nothing"
+    found.warnings.append(f"no requirements file or pyproject.toml: the image installs {listed}, from the imports, unpinned; pin them in requirements.txt")
+    if unknown:
+        found.warnings.append(f"imports {', '.join(sorted(unknown))}: no manifest says which distribution provides them, so they are not installed")
+
+
 class PythonEcosystem(Ecosystem):
     """Python apps, from any of its manifests."""
 
@@ -814,8 +865,12 @@ class PythonEcosystem(Ecosystem):
         """
         manifest = next((m for m in _MANIFESTS if app.has(m) and self._is_manifest(app, m)), None)
         manifest = manifest or next(iter(app.glob("requirements*.txt")), None)
+        if manifest is None and app.has("manage.py"):
+            return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py"))
         if manifest is None:
-            return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py")) if app.has("manage.py") else None
+            # No manifest at all (Paketo and Nixpacks build these): weak, so a script inside another app stays its tooling.
+            entry = _loose_entry(app)
+            return Claim(self.language, 1, app.evidence(entry, "Python entry point without a manifest")) if entry else None
         found = Findings()
         _collect_dependencies(app, found)
         strong = app.has("manage.py") or any(d in found.deps for d in _FRAMEWORK_DEPS)
@@ -850,6 +905,8 @@ class PythonEcosystem(Ecosystem):
         _name(app, found)
         _runtime(app, found)
         _package_manager(app, found)
+        if not found.has("package_manager"):
+            _dependencies_from_imports(app, found)
         _collect_dependencies(app, found)
         _manifests(app, found)
         _uv_workspace_sources(app, found)
