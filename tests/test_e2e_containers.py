@@ -45,6 +45,7 @@ RUNNABLE = (
     "python-flask-postgres",
     "python-procfile",
     "python-streamlit",
+    "python-uv-workspace",
     "node-express-redis",
     "node-vite-react",
     "node-nextjs",

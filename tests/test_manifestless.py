@@ -97,9 +97,10 @@ def test_python_app_py_alone_installs_what_its_imports_prove(make_tree: MakeTree
     assert any("installs flask, pyyaml, requests, from the imports, unpinned" in w for w in result.warnings)
     assert any(w.endswith("imports leftpad: no manifest says which distribution provides them, so they are not installed") for w in result.warnings)
     text = dockerfile(root)
-    assert "# hadolint ignore=DL3013\nRUN pip install --no-cache-dir flask pyyaml requests\n" in text
-    assert "gunicorn==" in text  # the production server, pinned, as for any Flask app without it
+    # One step with the venv (no manifest to copy first); the production server pinned, as for any Flask app.
+    assert "# hadolint ignore=DL3013\nRUN python -m venv /opt/venv \\\n && pip install --no-cache-dir flask pyyaml requests gunicorn==" in text
     assert "pip install --no-cache-dir .\n" not in text
+    assert "Dependency manifests first" not in text
 
 
 def test_python_main_py_with_a_main_guard_runs_as_a_script(make_tree: MakeTree) -> None:
@@ -139,3 +140,16 @@ def test_gradle_build_without_settings_or_wrapper_names_its_project(make_tree: M
     text = dockerfile(root)
     assert "RUN echo 'rootProject.name = \"tree\"' > settings.gradle && gradle dependencies --no-daemon\n" in text
     assert "cp /src/build/libs/tree-0.1.0.jar app.jar" in text
+
+
+def test_python_script_importing_nothing_installs_nothing(make_tree: MakeTree, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    root = make_tree({"main.py": "import time\n\n\nif __name__ == '__main__':\n    time.sleep(60)\n"})
+    text = dockerfile(root)
+    assert "pip install" not in text and "RUN python -m venv /opt/venv\nCOPY . .\n" in text
+    hadolint = shutil.which("hadolint")
+    if hadolint:
+        (tmp_path / "Dockerfile").write_text(text)
+        assert subprocess.run([hadolint, str(tmp_path / "Dockerfile")], capture_output=True, text=True).stdout == ""

@@ -52,9 +52,12 @@ def plan(app: AppProfile) -> ContainerPlan:
     requirements = app.detail("requirements_file") or "requirements.txt"
     install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _INSTALL.get(manager, [])]
     packages = app.detail("install_packages")
-    if packages:
-        # No manifest: the distributions its imports prove, newest releases (inspect warned about pinning).
-        install = [f"pip install --no-cache-dir {packages}"]
+    extra = app.detail("extra_dependency")
+    extras = [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else []
+    if app.detail("no_manifest"):
+        # No manifest: the distributions its imports prove, newest releases (inspect warned about pinning),
+        # installed with the venv in one step (there is no manifest to copy first).
+        install, extras, packages = [], [], " ".join([p for p in (packages, *extras) if p])
     after_source: list[str] = []
     if manager == "uv" and app.detail("uv_workspace"):
         # A uv workspace: its lock is synced at the root with only the manifests in place, so the
@@ -63,7 +66,6 @@ def plan(app: AppProfile) -> ContainerPlan:
         install = [f"uv sync --frozen --no-dev --no-install-workspace --active{package}"]
         after_source = [f"uv sync --frozen --no-dev --active{package}"] if app.detail("uv_workspace_sources") else []
     workdir = posixpath.normpath(posixpath.join("/app", posixpath.relpath(app.path, build_context(app))))
-    extra = app.detail("extra_dependency")
     tools = [f"{name}=={TOOLS[name]}" for name in _TOOL_PACKAGES.get(manager, ())]
     values = {
         "tools": tools,
@@ -72,9 +74,9 @@ def plan(app: AppProfile) -> ContainerPlan:
         "workdir": workdir,
         "install_after_source": after_source,
         "install": install,
-        "install_needs_source": not packages and (manager in _NEEDS_SOURCE or not install or not manifests(app)),
-        "unpinned": bool(packages),
-        "extra_packages": [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else [],
+        "install_needs_source": not app.detail("no_manifest") and (manager in _NEEDS_SOURCE or not install or not manifests(app)),
+        "unpinned": packages,
+        "extra_packages": extras,
         "build_command": app.build_command.value,
         "build_env": _build_env(app),
         "dev_requirements": app.detail("dev_requirements_file"),
@@ -116,11 +118,11 @@ def _build_env(app: AppProfile) -> dict[str, str]:
     return {v.name: "build-placeholder" for v in app.env if v.required}
 
 
-def _post_create(app: AppProfile, manager: str) -> str:
+def _post_create(app: AppProfile, manager: str) -> str | None:
     """Install the dev dependencies into the image's venv (the dev target makes it the app user's)."""
     dev = app.detail("dev_requirements_file")
-    if app.detail("install_packages"):
-        return f"pip install {app.detail('install_packages')}"
+    if app.detail("no_manifest"):
+        return f"pip install {app.detail('install_packages')}" if app.detail("install_packages") else None
     if manager == "pip":
         return f"pip install -r {shlex.quote(dev or app.detail('requirements_file') or 'requirements.txt')}"
     return {

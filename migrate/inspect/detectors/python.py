@@ -837,6 +837,7 @@ def _dependencies_from_imports(app: AppDir, found: Findings) -> None:
     found.set("package_manager", "pip", app.evidence(entry, "no manifest: pip installs what the imports need"))
     for dist, evidence in sorted(known.items()):
         found.add_dep(canonicalize_name(dist.split("[")[0]), evidence)
+    found.detail("no_manifest", "true")
     found.detail("install_packages", " ".join(sorted(known)) or None)
     listed = ", ".join(sorted(known)) or "nothing"
     found.warnings.append(f"no requirements file or pyproject.toml: the image installs {listed}, from the imports, unpinned; pin them in requirements.txt")
