@@ -198,3 +198,15 @@ def test_workspace_packages_an_app_imports_are_installed_once_their_source_is_in
     assert [a.path for a in result.apps] == ["services/api"]
     dockerfile = next(f.content for f in generate(result) if f.path == "services/api/Dockerfile")
     assert "COPY . .\n# The workspace packages it imports, now that their source is here.\nRUN uv sync --frozen --no-dev --active --package api\n" in dockerfile
+
+
+@pytest.mark.parametrize("start", ["turbo run start", "pnpm -r start", "npm run start --workspaces", "yarn workspaces foreach run start", "lerna run start"])
+def test_a_root_start_script_that_starts_the_members_is_not_an_app(make_tree: MakeTree, start: str) -> None:
+    root = make_tree(
+        {
+            "package.json": pkg(name="mono", private=True, workspaces=["apps/*"], scripts={"start": start}),
+            "package-lock.json": "{}\n",
+            "apps/api/package.json": SERVER,
+        }
+    )
+    assert [a.path for a in inspect_tree(root).apps] == ["apps/api"]

@@ -795,6 +795,8 @@ class SpaDetector(FrameworkDetector):
 
 
 # ---------------------------------------------------------------- the ecosystem
+#: A root script that runs the workspace's members rather than an app of its own.
+_DELEGATES = re.compile(r"\b(?:turbo|lerna|nx|concurrently)\b|(?:^|\s)(?:-r|--recursive|-ws?|--workspaces?|--filter|-F)\b|\bworkspaces?\s+(?:foreach|run)\b")
 #: Folders pnpm never looks for workspace packages in (@pnpm/fs.find-packages' default ignore).
 _PNPM_IGNORED = ("!**/node_modules/**", "!**/bower_components/**", "!**/test/**", "!**/tests/**")
 
@@ -854,8 +856,12 @@ class NodeEcosystem(Ecosystem):
         return members if any(not p.startswith("!") for p in members) else None
 
     def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
-        """A root package.json with a start script, a server or an SPA build is an app as well as the workspace."""
-        return claim.strength == 2
+        """A root package.json with a start script, a server or an SPA build is an app as well as the workspace.
+
+        Not when its start script only starts the members (``turbo run start``, ``pnpm -r start``).
+        """
+        start = _section(_manifest(app), "scripts").get("start")
+        return claim.strength == 2 and not (isinstance(start, str) and _DELEGATES.search(start))
 
     def inspect(self, app: AppDir, found: Findings) -> None:
         """Runtime, package manager, dependencies, the framework, then start and build commands."""
