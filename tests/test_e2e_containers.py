@@ -47,6 +47,7 @@ RUNNABLE = (
     "python-procfile",
     "python-heroku-gunicorn",
     "python-streamlit",
+    "python-uv-workspace",
     "node-express-redis",
     "node-express-host",
     "node-vite-react",

@@ -158,3 +158,24 @@ def test_a_versioned_client_pins_its_server_major(make_tree: MakeTree, dep: str,
     found.add_dep(dep, Evidence(manifest, 1, f"requires {dep}"))
     detect(make_tree, {manifest: line + "\n"}, found, language=language)
     assert found.service_versions.get("elasticsearch") == major
+
+
+PRISMA_CLIENT = 'generator client {\n  provider = "prisma-client-js"\n}\n\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"prisma/schema.prisma": PRISMA_CLIENT + 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'},
+         {"postgres": ["prisma/schema.prisma:6: Prisma datasource provider 'postgresql'"]}),
+        ({"schema.prisma": 'datasource db {\n  url = env("DATABASE_URL")\n  provider = "mysql"\n}\n'},
+         {"mysql": ["schema.prisma:3: Prisma datasource provider 'mysql'"]}),
+        # Prisma 5.15+ multi-file schemas: the datasource lives in any file of prisma/schema/.
+        ({"prisma/schema/main.prisma": 'datasource db {\n  provider = "mongodb"\n}\n', "prisma/schema/user.prisma": "model User {\n  id String @id\n}\n"},
+         {"mongodb": ["prisma/schema/main.prisma:2: Prisma datasource provider 'mongodb'"]}),
+        # A file, not a server; and a generator's provider is not a database.
+        ({"prisma/schema.prisma": PRISMA_CLIENT + 'datasource db {\n  provider = "sqlite"\n  url = "file:./dev.db"\n}\n'}, {}),
+    ],
+)
+def test_a_prisma_datasource_names_the_database(make_tree: MakeTree, files: dict[str, str | bytes], expected: dict[str, list[str]]) -> None:
+    assert detect(make_tree, files, language="node") == expected

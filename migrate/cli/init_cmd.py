@@ -98,9 +98,14 @@ def command(
 
 
 def select_apps(inspection: Inspection, apps: tuple[str, ...]) -> Inspection:
-    """Keep only the apps named by ``--app`` (all when none is named)."""
+    """Keep only the apps named by ``--app`` (all when none is named); fail when there is no app at all."""
     from dataclasses import replace
 
+    from migrate.inspect import NO_APP
+
+    if not inspection.apps:
+        reason = next((w for w in inspection.warnings if w.startswith(NO_APP)), NO_APP)
+        raise UserError(f"{inspection.root}: {reason}")
     if not apps:
         return inspection
     known = {a.name for a in inspection.apps}

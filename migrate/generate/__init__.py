@@ -20,7 +20,7 @@ from migrate.generate.processes import TaskService, task_services
 from migrate.generate.recipes import plan_for
 from migrate.generate.recipes.common import build_context
 from migrate.generate.render import render, slug
-from migrate.generate.services import Peer, service_image, services_for, wiring
+from migrate.generate.services import Peer, ServiceSpec, service_image, services_for, wiring
 from migrate.profile import EnvVar, Inspection
 
 Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs"]
@@ -99,7 +99,10 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
         files.append(GeneratedFile(".env.example", content, "env", keep_existing=True))
     if "docs" in wanted and plans:
         services = services_for([p.app for p in plans])
-        content = render("CONTAINERS.md.j2", apps=compose_apps, project=project, services=services, service_image=service_image, version=__version__)
+        content = render(
+            "CONTAINERS.md.j2", apps=compose_apps, project=project, services=services, service_image=service_image,
+            moved_ports=_moved_ports(compose_apps, services), version=__version__,
+        )
         files.append(GeneratedFile("CONTAINERS.md", content, "docs"))
     return _dedupe(files)
 
@@ -147,7 +150,41 @@ def _compose(project: str, apps: list[_ComposeApp]) -> str:
     services = services_for([a.plan.app for a in apps])
     tools = [_TOOLS[s.kind] for s in services if s.kind in _TOOLS]
     volumes = [f"{s.name}-data" for s in services if s.data_path]
-    return render("compose.yaml.j2", project=project, apps=apps, services=services, tools=tools, volumes=volumes, version=__version__)
+    hosts = host_ports([(a.service, a.port) for a in apps], services, [(str(t["name"]), int(str(t["port"]))) for t in tools])
+    return render(
+        "compose.yaml.j2", project=project, apps=apps, services=services, tools=tools, volumes=volumes, host_ports=hosts, version=__version__
+    )
+
+
+def _moved_ports(apps: list[_ComposeApp], services: list[ServiceSpec]) -> list[tuple[str, int, int]]:
+    """``(service, port, host port)`` of every service published on a port other than its own."""
+    hosts = host_ports([(a.service, a.port) for a in apps], services)
+    wanted = [(a.service, a.port) for a in apps] + [(s.name, s.port) for s in services]
+    return [(name, port, hosts[name]) for name, port in wanted if port is not None and hosts[name] != port]
+
+
+def host_ports(
+    apps: list[tuple[str, int | None]], services: Iterable[ServiceSpec], tools: Iterable[tuple[str, int]] = ()
+) -> dict[str, int]:
+    """The host port compose publishes for each app and backing service (by compose service name).
+
+    Two services may listen on the same container port (two ASP.NET apps on 8080), but
+    one host port can be published once, or ``compose up`` fails. Each takes its own port
+    when free, else the next free one above it, in a fixed order (apps as inspected, then
+    backing services, then tools), so the same tree always gets the same ports.
+    """
+    wanted = [*apps, *((s.name, s.port) for s in services), *tools]
+    taken: set[int] = set()
+    result: dict[str, int] = {}
+    for name, port in wanted:
+        if port is None or name in result:
+            continue
+        host = port
+        while host in taken:
+            host += 1
+        taken.add(host)
+        result[name] = host
+    return result
 
 
 def _devcontainers(project: str, apps: list[_ComposeApp]) -> list[GeneratedFile]:

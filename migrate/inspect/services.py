@@ -1,9 +1,9 @@
 """Backing services (databases, caches, brokers) an app needs.
 
-Three independent signals, each with its own evidence: the app's
+Four independent signals, each with its own evidence: the app's
 dependencies (a Postgres driver), the environment it reads (``REDIS_URL``, or
-a ``postgres://`` example value), and an existing compose file that runs the
-service next to it.
+a ``postgres://`` example value), an existing compose file that runs the
+service next to it, and a Prisma schema's datasource provider.
 """
 
 from __future__ import annotations
@@ -41,6 +41,27 @@ def detect(app: AppDir, found: Findings, language: str | None) -> None:
     for read in found.env_reads:
         _from_env(read.name, read.example or read.default, read.evidence, found)
     _from_compose(app, found)
+    _from_prisma(app, found)
+
+
+#: Prisma datasource providers that are a server to run (sqlite is a file; sqlserver has no dev service here).
+_PRISMA_PROVIDERS = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mongodb": "mongodb"}
+_PRISMA_DATASOURCE = re.compile(r"^\s*datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.MULTILINE)
+_PRISMA_PROVIDER = re.compile(r"^\s*provider\s*=\s*\"(?P<name>\w+)\"", re.MULTILINE)
+
+
+def _from_prisma(app: AppDir, found: Findings) -> None:
+    """The database a Prisma schema's ``datasource`` block names (Prisma's default and multi-file locations)."""
+    schemas = [n for n in ("schema.prisma", "prisma/schema.prisma") if app.has(n)]
+    schemas += [f"{folder}/{n}" for folder in ("prisma", "prisma/schema") for n in app.files(folder) if n.endswith(".prisma")]
+    for name in dict.fromkeys(schemas):
+        text = app.read(name) or ""
+        for block in _PRISMA_DATASOURCE.finditer(text):
+            provider = _PRISMA_PROVIDER.search(block.group("body"))
+            kind = _PRISMA_PROVIDERS.get(provider.group("name")) if provider else None
+            if provider and kind:
+                line = text.count("\n", 0, block.start("body") + provider.start("name")) + 1
+                found.add_service(kind, Evidence(app.rel(name), line, f"Prisma datasource provider {provider.group('name')!r}"))
 
 
 _MAJOR_IN_NAME = re.compile(r"/v(\d+)$")

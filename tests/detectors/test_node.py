@@ -115,7 +115,7 @@ def test_workspace_members_are_apps_and_libraries_are_dropped(make_tree: MakeTre
 
 def test_workspace_patterns(make_tree: MakeTree) -> None:
     tree = SourceTree.scan(make_tree({"package.json": pkg(workspaces=["apps/*", "!apps/legacy", 3])}))
-    assert ECOSYSTEM.workspace_members(AppDir(tree, ".")) == ["apps/*"]
+    assert ECOSYSTEM.workspace_members(AppDir(tree, ".")) == ["apps/*", "!apps/legacy"]
     plain = SourceTree.scan(make_tree({"package.json": pkg(workspaces="apps/*")}))
     assert ECOSYSTEM.workspace_members(AppDir(plain, ".")) is None
 

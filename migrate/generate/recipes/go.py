@@ -40,13 +40,18 @@ def plan(app: AppProfile) -> ContainerPlan:
     cgo = app.detail("cgo") == "true"
     binary = app.detail("binary") or "app"
     start = _on_out(app.start_command.value, binary, app) or f"/out/{binary}"
+    build = app.build_command.value or _DEFAULT_BUILD
+    generated = app.detail("generated_module")
+    if generated:
+        # No go.mod in the repository: module mode with a generated one (GOPATH mode is gone).
+        build = f"go mod init {shlex.quote(generated)}{' && go mod tidy' if app.detail('module_tidy') else ''} && {build}"
     values = {
         "copies": _manifest_copies(app, app_dir),
         "download": bool(manifests(app)),
         "warm_cache": _warm_cache(app.build_command.value or _DEFAULT_BUILD),
         "app_dir": app_dir,
         "workdir": workdir,
-        "build_command": app.build_command.value or _DEFAULT_BUILD,
+        "build_command": build,
         "cgo": cgo,
         "dev_build": _dev_build(app, binary),
     }
@@ -64,7 +69,7 @@ def plan(app: AppProfile) -> ContainerPlan:
             WatchRule("sync+restart", ".", workdir),
             *(WatchRule("rebuild", m) for m in manifests(app)),
         ),
-        post_create="go mod download",
+        post_create=f"test -f go.mod || go mod init {shlex.quote(generated)}" if generated else "go mod download",
         extensions=("golang.go",),
     )
     return dataclasses.replace(result, workdir=workdir, notes=_notes(app, cgo))
@@ -127,6 +132,11 @@ def _notes(app: AppProfile, cgo: bool) -> tuple[str, ...]:
     if app.processes:
         names = ", ".join(p.name for p in app.processes)
         notes.append(f"Other processes ({names}) are built into /out in the same image; run them with their /out/<name> command.")
+    if app.detail("generated_module"):
+        notes.append(
+            f"The repository has no go.mod: the build runs `go mod init {app.detail('generated_module')}` first, so Go builds "
+            "in module mode (GOPATH mode is gone); commit a go.mod (and go.sum) to pin the module name and dependencies."
+        )
     if app.detail("workspace_root"):
         notes.append("A go.work member: the build context is the workspace root, so sibling modules resolve.")
     return tuple(notes)

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
 from migrate.generate.probes import http_probe, probe_of
-from migrate.generate.recipes.common import base_plan, build_placeholder, copy_groups, dockerfile_path, manifests
+from migrate.generate.recipes.common import (
+    base_plan,
+    build_context,
+    build_placeholder,
+    copy_groups,
+    dockerfile_path,
+    in_context,
+    manifests,
+)
 from migrate.generate.versions import TOOLS
 from migrate.profile import AppProfile
 
@@ -46,17 +55,33 @@ def plan(app: AppProfile) -> ContainerPlan:
     manager = app.package_manager.value or "pip"
     requirements = app.detail("requirements_file") or "requirements.txt"
     install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _install_steps(app, manager)]
+    packages = app.detail("install_packages")
     extra = app.detail("extra_dependency")
     extra_packages = [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else []
+    if app.detail("no_manifest"):
+        # No manifest: the distributions its imports prove, newest releases (inspect warned about pinning),
+        # installed with the venv in one step (there is no manifest to copy first).
+        install, extra_packages, packages = [], [], " ".join([p for p in (packages, *extra_packages) if p])
+    after_source: list[str] = []
+    if manager == "uv" and app.detail("uv_workspace"):
+        # A uv workspace: its lock is synced at the root with only the manifests in place, so the
+        # workspace's own packages (which need their source) wait for the source.
+        package = f" --package {app.detail('uv_package')}" if app.detail("uv_package") else ""
+        install = [f"uv sync --frozen --no-dev --no-install-workspace --active{package}"]
+        after_source = [f"uv sync --frozen --no-dev --active{package}"] if app.detail("uv_workspace_sources") else []
+    workdir = posixpath.normpath(posixpath.join("/app", posixpath.relpath(app.path, build_context(app))))
     tools = [f"{name}=={TOOLS[name]}" for name in _TOOL_PACKAGES.get(manager, ())]
     values = {
         "tools": tools,
         "manifests": manifests(app),
         # One COPY per folder: a COPY of files from several folders would flatten requirements/base.txt.
-        "manifest_copies": copy_groups(manifests(app)),
+        "manifest_copies": copy_groups([c for c in (in_context(app, m) for m in manifests(app)) if c is not None]),
+        "workdir": workdir,
+        "install_after_source": after_source,
         # One RUN: the server joins the dependencies' install (a RUN of its own trips hadolint DL3059).
         "install": install + ([f"pip install --no-cache-dir {' '.join(extra_packages)}"] if extra_packages and install else []),
-        "install_needs_source": manager in _NEEDS_SOURCE or not install or not manifests(app),
+        "install_needs_source": not app.detail("no_manifest") and (manager in _NEEDS_SOURCE or not install or not manifests(app)),
+        "unpinned": packages,
         "extra_packages": extra_packages,
         "build_command": app.build_command.value,
         "build_env": _build_env(app),
@@ -77,7 +102,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         healthcheck=http_probe("python", probe_of(app)),
         values=values,
         watch=(
-            WatchRule("sync", ".", "/app", ignore=(".venv/", "__pycache__/")),
+            WatchRule("sync", ".", workdir, ignore=(".venv/", "__pycache__/")),
             *(WatchRule("rebuild", m) for m in manifests(app)),
         ),
         post_create=_post_create(app, manager),
@@ -148,6 +173,8 @@ def _post_create(app: AppProfile, manager: str) -> str | None:
     """
     dev = app.detail("dev_requirements_file")
     requirements = app.detail("requirements_file")
+    if app.detail("no_manifest"):
+        return f"pip install {app.detail('install_packages')}" if app.detail("install_packages") else None
     if manager == "pip" and requirements:
         return f"pip install -r {shlex.quote(dev or requirements)}"
     if manager in ("pip", "setuptools"):

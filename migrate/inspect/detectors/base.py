@@ -278,8 +278,12 @@ class Ecosystem:
         raise NotImplementedError
 
     def workspace_members(self, app: AppDir) -> list[str] | None:
-        """If ``app`` is a workspace/aggregator root, the glob patterns of its members."""
+        """If ``app`` is a workspace/aggregator root, the glob patterns of its members (``!glob`` excludes)."""
         return None
+
+    def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
+        """Whether a workspace root claimed by this ecosystem is an app too, besides holding its members."""
+        return False
 
     def inspect(self, app: AppDir, found: Findings) -> None:  # pragma: no cover - interface
         """Fill language, runtime, package manager, dependencies, framework and commands."""

@@ -436,7 +436,22 @@ def _package_manager(app: AppDir, project: _Project, found: Findings) -> None:
         found.detail("install_command", f"{runner.command} -B{select} dependency:go-offline")
     else:
         task = f"{runner.module}:dependencies" if runner.module else "dependencies"
-        found.detail("install_command", f"{runner.command} {task} --no-daemon")
+        found.detail("install_command", _gradle_settings(app, project, runner.root, found) + f"{runner.command} {task} --no-daemon")
+
+
+def _gradle_settings(app: AppDir, project: _Project, root: str, found: Findings) -> str:
+    """A build with no settings file gets one in the image, naming the project as the user's folder does.
+
+    Without it Gradle names the project after the folder it runs in (the image's /src, so the jar
+    would be src-1.0.jar), and Gradle 9 refuses to build at all.
+    """
+    if any(app.tree.exists(join(root, n)) for n in _GRADLE_SETTINGS) or project.name is None:
+        return ""
+    name = project.name[0]
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+        return ""
+    found.warnings.append(f"no settings.gradle: the image writes one with rootProject.name = \"{name}\" (the folder's name); commit one to fix the name")
+    return f"""echo 'rootProject.name = "{name}"' > settings.gradle && """
 
 
 # Files a build reads before it compiles anything: the dependency layer of an image depends on

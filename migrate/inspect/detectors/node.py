@@ -16,6 +16,7 @@ from typing import Any
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
 from migrate.inspect.knowledge import DEFAULT_RUNTIME, HEALTH_PATH
 from migrate.inspect.tree import join
+from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
 
 _PACKAGE = "package.json"
@@ -315,8 +316,8 @@ def _manifests(app: AppDir, found: Findings) -> None:
     root = app.workspace_root if app.workspace_root is not None else app.path
     manager = found.get("package_manager") or "npm"
     paths = [join(root, _PACKAGE)]
-    if root != app.path:
-        paths += [join(member, _PACKAGE) for member in _workspace_folders(app, root)] + [app.rel(_PACKAGE)]
+    # A root that is an app and a workspace (pnpm's "**") installs its members too.
+    paths += [join(member, _PACKAGE) for member in _workspace_folders(app, root)] + [app.rel(_PACKAGE)]
     lockfile = found.details.get("lockfile")
     if lockfile:
         paths.append(lockfile)
@@ -329,38 +330,9 @@ def _manifests(app: AppDir, found: Findings) -> None:
 
 
 def _workspace_folders(app: AppDir, root: str) -> list[str]:
-    """Tree-relative folders of the workspace's packages (its member patterns, expanded)."""
+    """Tree-relative folders of the workspace's packages (its member globs, expanded), the root excluded."""
     patterns = ECOSYSTEM.workspace_members(AppDir(app.tree, root)) or []
-    excluded = _excluded_members(app, root)
-    folders = []
-    for folder, names in app.tree.walk(root):
-        rel = _below(folder, root) if folder != root else "."
-        listed = any(_glob(p).fullmatch(rel) for p in patterns) and not any(_glob(p).fullmatch(rel) for p in excluded)
-        if _PACKAGE in names and folder != root and "node_modules" not in rel.split("/") and listed:
-            folders.append(folder)
-    return sorted(folders)
-
-
-def _excluded_members(app: AppDir, root: str) -> list[str]:
-    """The ``!pattern`` exclusions of npm workspaces and pnpm-workspace.yaml."""
-    listed: list[Any] = []
-    data = app.tree.read_json(join(root, _PACKAGE)) if app.tree.exists(join(root, _PACKAGE)) else None
-    workspaces = data.get("workspaces") if isinstance(data, dict) else None
-    if isinstance(workspaces, dict):
-        workspaces = workspaces.get("packages")
-    if isinstance(workspaces, list):
-        listed.extend(workspaces)
-    pnpm = app.tree.read_yaml(join(root, "pnpm-workspace.yaml")) if app.tree.exists(join(root, "pnpm-workspace.yaml")) else None
-    if isinstance(pnpm, dict) and isinstance(pnpm.get("packages"), list):
-        listed.extend(pnpm["packages"])
-    return [p[1:] for p in listed if isinstance(p, str) and p.startswith("!")]
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A workspace glob as a regex over root-relative folders: ``*`` stays in one folder, ``**`` spans many."""
-    parts = re.split(r"(\*\*/?|\*|\?)", pattern.strip().removeprefix("./").rstrip("/"))
-    regex = {"**": ".*", "**/": "(?:.*/)?", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(regex.get(part, re.escape(part)) for part in parts))
+    return [f for f in expand(app.tree, root, patterns) if f != root and app.tree.exists(join(f, _PACKAGE))]
 
 
 def _yarn_files(app: AppDir, root: str) -> list[str]:
@@ -836,6 +808,12 @@ class SpaDetector(FrameworkDetector):
 
 
 # ---------------------------------------------------------------- the ecosystem
+#: A root script that runs the workspace's members rather than an app of its own.
+_DELEGATES = re.compile(r"\b(?:turbo|lerna|nx|concurrently)\b|(?:^|\s)(?:-r|--recursive|-ws?|--workspaces?|--filter|-F)\b|\bworkspaces?\s+(?:foreach|run)\b")
+#: Folders pnpm never looks for workspace packages in (@pnpm/fs.find-packages' default ignore).
+_PNPM_IGNORED = ("!**/node_modules/**", "!**/bower_components/**", "!**/test/**", "!**/tests/**")
+
+
 class NodeEcosystem(Ecosystem):
     """Node.js apps and workspaces, from package.json."""
 
@@ -874,7 +852,10 @@ class NodeEcosystem(Ecosystem):
         return Claim(self.language, 1, app.evidence("pnpm-workspace.yaml", "pnpm workspace")) if app.has("pnpm-workspace.yaml") else None
 
     def workspace_members(self, app: AppDir) -> list[str] | None:
-        """npm/yarn/bun ``workspaces`` (a list or ``{packages: [...]}``) or pnpm-workspace.yaml ``packages``."""
+        """npm/yarn/bun ``workspaces`` (a list or ``{packages: [...]}``) or pnpm-workspace.yaml ``packages``.
+
+        ``!glob`` entries exclude; pnpm also never takes packages under ``test``/``tests`` folders.
+        """
         patterns: list[Any] = []
         workspaces = _manifest(app).get("workspaces")
         if isinstance(workspaces, dict):
@@ -883,9 +864,17 @@ class NodeEcosystem(Ecosystem):
             patterns.extend(workspaces)
         pnpm = app.yaml("pnpm-workspace.yaml")
         if isinstance(pnpm, dict) and isinstance(pnpm.get("packages"), list):
-            patterns.extend(pnpm["packages"])
-        members = [p for p in patterns if isinstance(p, str) and p.strip() and not p.startswith("!")]
-        return members or None
+            patterns.extend(pnpm["packages"] + list(_PNPM_IGNORED))
+        members = [p for p in patterns if isinstance(p, str) and p.strip("!").strip()]
+        return members if any(not p.startswith("!") for p in members) else None
+
+    def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
+        """A root package.json with a start script, a server or an SPA build is an app as well as the workspace.
+
+        Not when its start script only starts the members (``turbo run start``, ``pnpm -r start``).
+        """
+        start = _section(_manifest(app), "scripts").get("start")
+        return claim.strength == 2 and not (isinstance(start, str) and _DELEGATES.search(start))
 
     def inspect(self, app: AppDir, found: Findings) -> None:
         """Runtime, package manager, dependencies, the framework, then start and build commands."""

@@ -10,6 +10,7 @@ celery with ``--workdir src``.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from typing import Any
@@ -28,6 +29,8 @@ from migrate.inspect.detectors.base import (
 )
 from migrate.inspect.detectors.python_build import native_dependencies, pipenv_lock_check
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
+from migrate.inspect.tree import join
+from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
 
 Hit = tuple[str, int, re.Match[str]]
@@ -248,6 +251,8 @@ _MANAGERS: tuple[tuple[str, str, str, str | None, str], ...] = (
 
 def _package_manager(app: AppDir, found: Findings) -> None:
     data = _pyproject(app)
+    if _uv_workspace_member(app, found):
+        return
     for manager, file, reason, tool, install in _MANAGERS:
         if app.has(file) and (tool is None or _get(data, "tool", tool) is not None):
             found.set("package_manager", manager, app.evidence(file, reason, rf"^\[tool\.{tool}\b" if tool else None))
@@ -274,10 +279,44 @@ _DEV_EXTRAS = ("dev", "develop", "development", "test", "tests")
 _DEV_REQUIREMENTS = ("requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt", "requirements/dev.txt", "requirements/development.txt", "requirements/test.txt", "requirements-test.txt")
 
 
+def _uv_workspace_member(app: AppDir, found: Findings) -> bool:
+    """A member of a uv workspace installs from the workspace's one ``uv.lock``, at its root."""
+    root = app.workspace_root
+    if root is None or root == app.path or not app.tree.exists(join(root, "uv.lock")):
+        return False
+    found.set("package_manager", "uv", Evidence(join(root, "uv.lock"), None, f"lockfile of the uv workspace at {root}"))
+    found.detail("install_command", "uv sync --frozen --no-dev")
+    name = _get(_pyproject(app), "project", "name")
+    found.detail("uv_package", name if isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9._-]+", name) else None)
+    found.detail("uv_workspace", "member")
+    return True
+
+
+def _uv_workspace_sources(app: AppDir, found: Findings) -> None:
+    """Workspace siblings the app depends on (``[tool.uv.sources] x = { workspace = true }``): installed from source."""
+    sources = _get(_pyproject(app), "tool", "uv", "sources")
+    names = sorted(k for k, v in sources.items() if isinstance(v, dict) and v.get("workspace") is True) if isinstance(sources, dict) else []
+    if names and found.details.get("uv_workspace"):
+        found.detail("uv_workspace_sources", " ".join(names))
+
+
+def _uv_workspace_manifests(app: AppDir, root: str) -> list[str]:
+    """The workspace's pyproject.toml files and its uv.lock, app-relative: uv reads every member's to sync one."""
+    patterns = ECOSYSTEM.workspace_members(AppDir(app.tree, root)) or []
+    members = [m for m in expand(app.tree, root, patterns) if app.tree.exists(join(m, "pyproject.toml"))]
+    paths = [join(root, "pyproject.toml"), join(root, "uv.lock"), *(join(m, "pyproject.toml") for m in members if m != root)]
+    return [posixpath.relpath(p, app.path) for p in paths]
+
+
 def _manifests(app: AppDir, found: Findings) -> None:
     """Record the dependency manifests (``manifests``) and a dev requirements file, if any."""
     manager = found.get("package_manager")
-    if manager in _MANIFEST_FILES:
+    if manager == "uv" and app.workspace_root not in (None, app.path):
+        files = _uv_workspace_manifests(app, app.workspace_root or ".")
+    elif manager == "uv" and ECOSYSTEM.workspace_members(app):
+        files = _uv_workspace_manifests(app, app.path)
+        found.detail("uv_workspace", "root")
+    elif manager in _MANIFEST_FILES:
         files = [f for f in _MANIFEST_FILES[manager] if app.has(f)]
     elif manager == "pip" and found.details.get("requirements_file"):
         files = sorted(n for n in app.files() if n.startswith("requirements") and n.endswith((".txt", ".in")))
@@ -855,6 +894,58 @@ def _main_script(app: AppDir, found: Findings) -> None:
             return
 
 
+# ---------------------------------------------------------------- apps without a manifest
+_LOOSE_ENTRIES = ("app.py", "main.py")
+_FRAMEWORK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(flask|fastapi|starlette|streamlit)\b", re.MULTILINE)
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)[\w.]*[ \t]+import\b|import[ \t]+(\w+(?:[\w.]*[ \t]*(?:as[ \t]+\w+[ \t]*)?,[ \t]*\w+)*))", re.MULTILINE)
+#: Import names whose distribution is certain (the same name on PyPI, or a well-known other one).
+_DISTRIBUTION_OF_IMPORT = {
+    "flask": "flask", "fastapi": "fastapi", "starlette": "starlette", "streamlit": "streamlit",
+    "uvicorn": "uvicorn", "gunicorn": "gunicorn", "jinja2": "jinja2", "requests": "requests", "httpx": "httpx",
+    "pydantic": "pydantic", "sqlalchemy": "sqlalchemy", "redis": "redis", "psycopg": "psycopg[binary]",
+    "yaml": "pyyaml", "dotenv": "python-dotenv", "bs4": "beautifulsoup4", "PIL": "pillow",
+}  # fmt: skip
+
+
+def _loose_entry(app: AppDir) -> str | None:
+    """``app.py``/``main.py`` of a folder with no manifest, when a web framework import or a ``__main__`` guard makes it runnable."""
+    for name in _LOOSE_ENTRIES:
+        text = app.read(name) if app.has(name) else None
+        if text and (_FRAMEWORK_IMPORT.search(text) or _MAIN_GUARD.search(text)):
+            return name
+    return None
+
+
+def _dependencies_from_imports(app: AppDir, found: Findings) -> None:
+    """No manifest: install only what the imports prove, by distributions whose name is certain; say so."""
+    import sys
+
+    local = {n.removesuffix(".py") for n in app.files() if n.endswith(".py")} | set(app.dirs())
+    known: dict[str, Evidence] = {}
+    unknown: set[str] = set()
+    for path, line, match in app.grep(_PY, _IMPORT):
+        if _TEST_FILE.search(path):
+            continue
+        names = [match.group(1)] if match.group(1) else [p.split()[0].split(".")[0] for p in match.group(2).split(",")]
+        for name in names:
+            if name in sys.stdlib_module_names or name in local or name == "__future__":
+                continue
+            if name in _DISTRIBUTION_OF_IMPORT:
+                known.setdefault(_DISTRIBUTION_OF_IMPORT[name], Evidence(path, line, f"imports {name}"))
+            else:
+                unknown.add(name)
+    entry = _loose_entry(app) or "app.py"
+    found.set("package_manager", "pip", app.evidence(entry, "no manifest: pip installs what the imports need"))
+    for dist, evidence in sorted(known.items()):
+        found.add_dep(canonicalize_name(dist.split("[")[0]), evidence)
+    found.detail("no_manifest", "true")
+    found.detail("install_packages", " ".join(sorted(known)) or None)
+    listed = ", ".join(sorted(known)) or "nothing"
+    found.warnings.append(f"no requirements file or pyproject.toml: the image installs {listed}, from the imports, unpinned; pin them in requirements.txt")
+    if unknown:
+        found.warnings.append(f"imports {', '.join(sorted(unknown))}: no manifest says which distribution provides them, so they are not installed")
+
+
 class PythonEcosystem(Ecosystem):
     """Python apps, from any of its manifests."""
 
@@ -876,12 +967,31 @@ class PythonEcosystem(Ecosystem):
         """
         manifest = next((m for m in _MANIFESTS if app.has(m) and self._is_manifest(app, m)), None)
         manifest = manifest or next(iter(app.glob("requirements*.txt")), None)
+        if manifest is None and app.has("manage.py"):
+            return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py"))
         if manifest is None:
-            return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py")) if app.has("manage.py") else None
+            # No manifest at all (Paketo and Nixpacks build these): weak, so a script inside another app stays its tooling.
+            entry = _loose_entry(app)
+            return Claim(self.language, 1, app.evidence(entry, "Python entry point without a manifest")) if entry else None
         found = Findings()
         _collect_dependencies(app, found)
         strong = app.has("manage.py") or any(d in found.deps for d in _FRAMEWORK_DEPS)
         return Claim(self.language, 2 if strong else 1, app.evidence(manifest, "Python manifest"))
+
+    def workspace_members(self, app: AppDir) -> list[str] | None:
+        """``[tool.uv.workspace] members`` globs, its ``exclude`` globs as ``!`` exclusions."""
+        workspace = _get(_pyproject(app), "tool", "uv", "workspace")
+        members = _get(workspace, "members")
+        if not isinstance(members, list):
+            return None
+        exclude = _get(workspace, "exclude")
+        patterns = [m for m in members if isinstance(m, str) and m.strip()]
+        patterns += [f"!{e}" for e in exclude if isinstance(e, str) and e.strip()] if isinstance(exclude, list) else []
+        return patterns if any(not p.startswith("!") for p in patterns) else None
+
+    def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
+        """A workspace root whose own project runs a framework is an app as well."""
+        return claim.strength == 2
 
     @staticmethod
     def _is_manifest(app: AppDir, name: str) -> bool:
@@ -897,12 +1007,15 @@ class PythonEcosystem(Ecosystem):
         _name(app, found)
         _runtime(app, found)
         _package_manager(app, found)
+        if not found.has("package_manager"):
+            _dependencies_from_imports(app, found)
         _collect_dependencies(app, found)
         _manifests(app, found)
         native_dependencies(found)
         if found.get("package_manager") == "pipenv" and app.has("Pipfile.lock"):
             pipenv_lock_check(app, found)
         _uwsgi(app, found)
+        _uv_workspace_sources(app, found)
         self.run_frameworks(app, found)
         _fallback_start(app, found)
 
