@@ -72,10 +72,13 @@ def speaks_http(app: AppProfile) -> bool:
 # Probes run by the runtime itself (slim images have no curl or wget), each finding the container's
 # non-loopback address first. {port}, {path} and {max} are filled in; a missing address fails the probe.
 _HTTP_PROBES: dict[str, str] = {
+    # Host: localhost, the one name a Python web framework's host check lets through by default
+    # (Django's ALLOWED_HOSTS in development and the examples' defaults, Flask's TRUSTED_HOSTS): with
+    # the container's IP as Host, Django answers 400 to every probe and the app is never healthy.
     "python": (
         "import http.client, socket, sys; "
         "c = http.client.HTTPConnection(socket.gethostbyname(socket.gethostname()), {port}, timeout=3); "
-        "c.request('GET', '{path}'); sys.exit(0 if c.getresponse().status < {max} else 1)"
+        "c.request('GET', '{path}', headers={'Host': 'localhost'}); sys.exit(0 if c.getresponse().status < {max} else 1)"
     ),
     "node": (
         "const a = Object.values(require('os').networkInterfaces()).flat()"
