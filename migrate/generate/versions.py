@@ -20,9 +20,6 @@ RUNTIME_IMAGES: dict[str, str] = {
     "deno": "denoland/deno:debian-{version}",
 }
 
-#: The Go toolchain image that builds the static health probe (see dockerfile/_macros.j2).
-PROBE_BUILDER_IMAGE = "golang:1.24-bookworm"
-
 #: Java build images: Maven's and Gradle's official ones, or the JDK alone when the project has a wrapper.
 JAVA_BUILD_IMAGES: dict[str, str] = {"maven": "maven:3.9.9-eclipse-temurin-{java}", "gradle": "gradle:8.10.2-jdk{java}", "wrapper": "eclipse-temurin:{java}-jdk"}
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import re
+import shutil
+import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from migrate.generate import generate
 from migrate.generate.plan import ContainerPlan
@@ -73,6 +80,10 @@ def test_runtime_runs_under_tini_as_non_root(make_tree: MakeTree) -> None:
     assert 'ENTRYPOINT ["tini", "-s", "--"]' in runtime
     assert 'CMD ["/usr/local/bin/hello"]' in runtime
     assert "HEALTHCHECK" in runtime and "COPY --from=probe /probe /usr/local/bin/probe" in runtime
+    # The probe is compiled by the build image's own rustc: no Go toolchain pulled for it.
+    assert "golang" not in text
+    probe = text[text.index("AS probe") - 40 : text.index("AS runtime")]
+    assert "FROM rust:" in probe and "rustc -O -C strip=symbols -o /probe probe.rs" in probe
     dev = text[text.index("AS dev") :]
     assert "rustup component add rustfmt clippy rust-src" in dev and "cargo build --bin hello" in dev
     assert text.rstrip().endswith("FROM runtime AS production")
@@ -156,3 +167,37 @@ def test_a_program_with_no_port_has_no_probe(make_tree: MakeTree) -> None:
     text = dockerfile(make_tree, files)
     assert "AS probe" not in text and "HEALTHCHECK" not in text
     assert 'ENTRYPOINT ["tini", "-s", "--"]' in text
+
+
+def test_the_probe_written_by_the_dockerfile_compiles_and_checks_http(make_tree: MakeTree, tmp_path: Path) -> None:
+    """Run the probe stage's RUN line (printf + rustc) here, then probe a live HTTP server."""
+    if shutil.which("rustc") is None:
+        pytest.skip("rustc is not installed")
+    text = dockerfile(make_tree, {"Cargo.toml": cargo(), "src/main.rs": AXUM_MAIN})
+    run = re.search(r"AS probe\nWORKDIR /src\n(?:#[^\n]*\n)*RUN (.*?)\n\n", text, re.DOTALL)
+    assert run is not None
+    script = run.group(1).replace("-o /probe ", f"-o {tmp_path}/probe ")
+    subprocess.run(["sh", "-c", script], cwd=tmp_path, check=True, capture_output=True)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/health" else 503)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        def probe(target: str) -> int:
+            return subprocess.run([str(tmp_path / "probe"), target], check=False, timeout=10).returncode
+
+        assert probe(f"http://127.0.0.1:{port}/health") == 0
+        assert probe(f"http://127.0.0.1:{port}/broken") == 1
+        assert probe(f"127.0.0.1:{port}") == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert probe(f"127.0.0.1:{port}") == 1  # nothing listens any more

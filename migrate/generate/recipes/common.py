@@ -6,7 +6,7 @@ import posixpath
 from typing import Any
 
 from migrate.generate.plan import ContainerPlan, WatchRule
-from migrate.generate.render import slug
+from migrate.generate.render import RenderError, slug, templates_dir
 from migrate.profile import AppProfile
 
 #: How long a fresh container may take before failed probes count (framework boot, migrations).
@@ -59,8 +59,22 @@ def http_probe(runtime: str, port: int | None, path: str | None) -> tuple[str, .
     return tuple(part.replace("{port}", str(port)) for part in _TCP_PROBES[runtime])
 
 
-#: Where the static probe built by the ``probe_stage`` macro lands in runtime images.
+#: Where the probe built by the ``probe_stage`` or ``rust_probe_stage`` macro lands in runtime images.
 PROBE_PATH = "/usr/local/bin/probe"
+
+
+def probe_source(name: str) -> tuple[str, ...]:
+    """The lines of a health probe's source (``dockerfile_templates/probes/NAME``), comments left out.
+
+    A Dockerfile writes them with ``printf '%s\\n' 'line'...`` (the classic builder has no heredocs),
+    so no line may hold a single quote.
+    """
+    text = (templates_dir() / "probes" / name).read_text(encoding="utf-8")
+    lines = tuple(line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("//"))
+    quoted = [n for n, line in enumerate(lines, 1) if "'" in line]
+    if quoted:
+        raise RenderError(f"probes/{name}:{quoted[0]}: a single quote cannot be written by printf in a RUN")
+    return lines
 
 
 def static_probe(port: int | None, path: str | None) -> tuple[str, ...] | None:

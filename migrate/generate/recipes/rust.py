@@ -21,8 +21,8 @@ import re
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule
-from migrate.generate.recipes.common import base_plan, manifests, static_probe, tcp_or_http
-from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, PROBE_BUILDER_IMAGE, RUNTIME_IMAGES
+from migrate.generate.recipes.common import base_plan, manifests, probe_source, static_probe, tcp_or_http
+from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, RUNTIME_IMAGES
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
 
@@ -46,7 +46,8 @@ def plan(app: AppProfile) -> ContainerPlan:
     libs = (app.detail("system_libs") or "").split()
     values = {
         "toolchain": toolchain,
-        "probe_image": PROBE_BUILDER_IMAGE,
+        # The health probe is compiled by the build image's own rustc: no second toolchain to pull.
+        "probe_source": probe_source("probe.rs"),
         "copies": _copies(app, manifests(app)),
         "stubs": _stubs(app, cargo_dir),
         "binary_paths": [posixpath.normpath(posixpath.join(SOURCE_ROOT, cargo_dir, "target/release", b)) for b in [binary, *workers]],
