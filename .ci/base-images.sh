@@ -25,7 +25,7 @@ set -euo pipefail
 CACHE=${MIGRATE_STANDIN_CACHE:-/var/cache/migrate-standins}
 SUITE=bookworm
 # Bump when a recipe below changes: stand-ins with an older revision get rebuilt.
-STANDIN_REV=1
+STANDIN_REV=2
 BASE_REV=1
 
 # Versions of what does not come from Debian (all from PyPI or the npm registry). Go and Node
