@@ -25,7 +25,7 @@ set -euo pipefail
 CACHE=${MIGRATE_STANDIN_CACHE:-/var/cache/migrate-standins}
 SUITE=bookworm
 # Bump when a recipe below changes: stand-ins with an older revision get rebuilt.
-STANDIN_REV=2
+STANDIN_REV=3
 BASE_REV=1
 
 # Versions of what does not come from Debian (all from PyPI or the npm registry). Go and Node
@@ -340,18 +340,79 @@ recipe_debian() {
     CHANGES+=('CMD ["bash"]')
 }
 
+# A CPython of the tag's version built on this Debian release, where the machine has one (pyenv's
+# versions: $MIGRATE_STANDIN_PYTHONS, default $PYENV_ROOT/versions or /root/.pyenv/versions), so that
+# python:3.12-slim runs a real 3.12 as the official image does. Prints its folder, or nothing.
+find_cpython() {  # TAG_VERSION (3.12, 3.12.1)
+    local want=$1 dir best="" v
+    local roots=${MIGRATE_STANDIN_PYTHONS:-${PYENV_ROOT:-/root/.pyenv}/versions}
+    for dir in "$roots"/*/; do
+        dir=${dir%/}; v=${dir##*/}
+        [[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || continue
+        [ "$v" = "$want" ] || [[ $v == "$want".* ]] || continue
+        [ -x "$dir/bin/python${v%.*}" ] || continue
+        best=$(printf '%s\n%s\n' "$best" "$dir" | sed '/^$/d' | sort -V | tail -n 1)
+    done
+    printf '%s' "$best"
+}
+
 recipe_python() {
-    # No python3-pip: Debian's pip drags in setuptools and wheel, which the official images
-    # stopped shipping with 3.12. pip comes from PyPI instead, as the official image's does.
-    quiet apt_in "$ROOT" install python3 python3-venv netbase tzdata
-    # What the official image has in /usr/local/bin, pointing at Debian's interpreter.
+    local want cpython v
+    want=$(tag_version "$NAME")
+    cpython=$(find_cpython "$want")
+    if [ -n "$cpython" ]; then
+        recipe_python_cpython "$cpython"
+    else
+        recipe_python_debian
+    fi
+}
+
+# As the official image is made: CPython in /usr/local (libpython in /usr/local/lib, found through
+# ldconfig), python/python3/pip/pip3 links, no tests, no .pyc files, no tkinter (slim has no Tk), from
+# 3.12 on no setuptools or wheel; the runtime libraries it links against, nothing else.
+recipe_python_cpython() {  # FOLDER
+    local src=$1 v minor so missing
+    v=${src##*/}; minor=${v%.*}
+    # The Debian packages of the libraries it links against, asked of this machine's dpkg (the
+    # stand-in's release is this machine's, which built it).
+    local libs
+    libs=$(for so in "$src/bin/python$minor" "$src/lib/python$minor/lib-dynload/"*.so; do
+        case "$so" in *_tkinter*) continue ;; esac; ldd "$so"; done |
+        awk '$2 == "=>" && $3 ~ /^\// {print $3}' | grep -vF "$src" | sort -u |
+        while IFS= read -r lib; do dpkg -S "*/${lib##*/}" 2>/dev/null || true; done |
+        cut -d: -f1 | grep -v -- '-dev$' | sort -u | tr '\n' ' ')
+    # shellcheck disable=SC2086
+    quiet apt_in "$ROOT" install netbase tzdata $libs
+    log "python: CPython $v from $src"
+    tar -C "$src" --exclude="./lib/python$minor/site-packages/*" --exclude='*.pyc' --exclude='__pycache__' \
+        --exclude="./lib/python$minor/test" --exclude='./lib/libpython*.a' \
+        --exclude='_tkinter*.so' -c . | tar -C "$ROOT/usr/local" -x
+    # Relocate: scripts' shebangs, sysconfig data, the Makefile and pkg-config files name the folder
+    # it was built in; C extensions built with pip must find /usr/local/include instead.
+    grep -rlIF -- "$src" "$ROOT/usr/local/bin" "$ROOT/usr/local/lib/python$minor" "$ROOT/usr/local/lib/pkgconfig" 2>/dev/null |
+        while IFS= read -r f; do sed -i "s#$src#/usr/local#g" "$f"; done
     local b
-    for b in python python3; do ln -sf /usr/bin/python3 "$ROOT/usr/local/bin/$b"; done
-    for b in pydoc pydoc3; do ln -sf /usr/bin/pydoc3 "$ROOT/usr/local/bin/$b"; done
-    # The official image lets pip install into the system interpreter (no PEP 668 marker).
-    rm -f "$ROOT"/usr/lib/python3*/EXTERNALLY-MANAGED
-    # pip (and, for 3.11 and older tags, setuptools and wheel, as the official images install
-    # them) into /usr/local/lib/python3.X/dist-packages, scripts pip, pip3 in /usr/local/bin.
+    for b in python python3; do ln -sf "python$minor" "$ROOT/usr/local/bin/$b"; done
+    # The official image's unversioned links (check-base-images.sh asks for pydoc).
+    for b in pydoc3 python3-config; do [ -e "$ROOT/usr/local/bin/$b" ] || die "python $v stand-in: no $b"; done
+    ln -sf pydoc3 "$ROOT/usr/local/bin/pydoc"
+    ln -sf python3-config "$ROOT/usr/local/bin/python-config"
+    in_root "$ROOT" ldconfig
+    # This machine's site-packages stay behind (its own packages and .pth files): pip, and up to
+    # 3.11 setuptools and wheel, come from PyPI as the official image's do.
+    install_pip_from_pypi
+    missing=$(for so in "$ROOT/usr/local/bin/python$minor" "$ROOT/usr/local/lib/python$minor/lib-dynload/"*.so; do
+        in_root "$ROOT" ldd "${so#"$ROOT"}" | grep 'not found' || true; done | sort -u)
+    [ -z "$missing" ] || die "python $v stand-in: libraries not found: $missing"
+    in_root "$ROOT" python3 -c 'import ssl, sqlite3, ctypes, lzma, bz2, zlib, readline, venv, uuid' ||
+        die "python $v stand-in: a standard module does not import"
+    CHANGES+=("ENV LANG=C.UTF-8" "ENV PYTHON_VERSION=$v" 'CMD ["python3"]')
+}
+
+# pip (and, for 3.11 and older tags, setuptools and wheel, as the official images install them)
+# from PyPI into the stand-in's python3 (site-packages of the CPython in /usr/local, or
+# /usr/local/lib/python3.X/dist-packages of Debian's), scripts pip, pip3 in /usr/local/bin.
+install_pip_from_pypi() {
     local ver wheels=("$PIP_PKG") dir
     ver=$(tag_version "$NAME")
     if python3 -c 'import sys; sys.exit(tuple(map(int, sys.argv[1].split(".")[:2])) >= (3, 12))' "$ver"; then
@@ -375,6 +436,21 @@ recipe_python() {
     rm -rf "$ROOT/tmp/wheels"
     [ -x "$ROOT/usr/local/bin/pip3" ] || die "pip did not install /usr/local/bin/pip3"
     ln -sf pip3 "$ROOT/usr/local/bin/pip"
+}
+
+# Where this machine has no CPython of the tag's version: Debian's python3, whatever the tag says
+# (PYTHON_VERSION tells the truth).
+recipe_python_debian() {
+    # No python3-pip: Debian's pip drags in setuptools and wheel, which the official images
+    # stopped shipping with 3.12. pip comes from PyPI instead, as the official image's does.
+    quiet apt_in "$ROOT" install python3 python3-venv netbase tzdata
+    # What the official image has in /usr/local/bin, pointing at Debian's interpreter.
+    local b
+    for b in python python3; do ln -sf /usr/bin/python3 "$ROOT/usr/local/bin/$b"; done
+    for b in pydoc pydoc3; do ln -sf /usr/bin/pydoc3 "$ROOT/usr/local/bin/$b"; done
+    # The official image lets pip install into the system interpreter (no PEP 668 marker).
+    rm -f "$ROOT"/usr/lib/python3*/EXTERNALLY-MANAGED
+    install_pip_from_pypi
     local v
     v=$(in_root "$ROOT" python3 -c 'import platform; print(platform.python_version())')
     CHANGES+=("ENV LANG=C.UTF-8" "ENV PYTHON_VERSION=$v" 'CMD ["python3"]')

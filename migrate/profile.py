@@ -8,7 +8,7 @@ these models, never the source tree, so they stay pure and testable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -71,24 +71,43 @@ class EnvVar:
     required: bool
     default: str | None = None
     evidence: tuple[Evidence, ...] = ()
+    #: What the code declares the value to be ("email", "url", "int", "bool"...), when it says.
+    shape: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form documented in README."""
-        return {
+        """The JSON form documented in README (``shape`` only when the code declares one)."""
+        data: dict[str, Any] = {
             "name": self.name,
             "secret": self.secret,
             "required": self.required,
             "default": self.default,
             "evidence": [str(e) for e in self.evidence],
         }
+        if self.shape is not None:
+            data["shape"] = self.shape
+        return data
 
 
 @dataclass(frozen=True)
 class BackingService:
-    """A service the app needs at run time (a database, a cache, a broker)."""
+    """A service the app talks to at run time (a database, a cache, a broker).
+
+    ``status`` says whether the app's default configuration uses it (compose
+    starts it) or only another configuration does; then ``enable`` says how to
+    switch to it, and the first piece of evidence says why it is optional.
+    """
 
     kind: str
     evidence: tuple[Evidence, ...] = ()
+    status: Literal["default", "optional"] = "default"
+    enable: str | None = None
+    #: The server major version the app's client library speaks (Elasticsearch clients), if it matters.
+    version: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"kind", "status", "enable", "version", "evidence"}`` (the ``optional_services`` items in README)."""
+        evidence = [str(e) for e in self.evidence]
+        return {"kind": self.kind, "status": self.status, "enable": self.enable, "version": self.version, "evidence": evidence}
 
 
 @dataclass(frozen=True)
@@ -115,7 +134,10 @@ class AppProfile:
     port: Fact[int | None] = field(default_factory=unknown)
     health_path: Fact[str | None] = field(default_factory=unknown)
     env: tuple[EnvVar, ...] = ()
+    #: Services the default configuration uses: compose starts these.
     backing_services: tuple[BackingService, ...] = ()
+    #: Services the app can be configured for but does not use by default (listed in CONTAINERS.md).
+    optional_services: tuple[BackingService, ...] = ()
     processes: tuple[Process, ...] = ()
     #: Detector-specific details later stages need (output folder, jar name, wsgi module...).
     details: tuple[tuple[str, str], ...] = ()
@@ -151,6 +173,7 @@ class AppProfile:
         services_evidence = [str(e) for s in self.backing_services for e in s.evidence]
         if services_evidence:
             evidence["backing_services"] = services_evidence
+        data["optional_services"] = [s.to_json() for s in self.optional_services]
         data["processes"] = {p.name: p.command for p in self.processes}
         data["details"] = dict(self.details)
         data["defaults"] = defaults

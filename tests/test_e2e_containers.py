@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, require_tool, unavailable
 from docker_images import docker_unavailable_reason, ensure_base_images
 
 from migrate.cli import main as cli_main
@@ -43,9 +43,13 @@ RUNNABLE = (
     "go-nethttp",
     "static-site",
     "python-flask-postgres",
+    "python-fastapi-routers",
     "python-procfile",
+    "python-heroku-gunicorn",
     "python-streamlit",
+    "python-uv-workspace",
     "node-express-redis",
+    "node-express-host",
     "node-vite-react",
     "node-nextjs",
 )
@@ -58,6 +62,7 @@ NOT_RUNNABLE = {
     "python-django-celery": _PY312,
     "python-fastapi-uv": _PY312,
     "microservices-shop": "run by test_dev_environment (compose) instead",
+    "python-flask-celery": "run by test_dev_environment_runs_its_release_step_and_worker (compose) instead",
     "go-gin-postgres": "its Go modules cannot be fetched (no Go module proxy is reachable)",
     "rust-axum": "crates.io is not reachable",
     "java-spring-maven": "Maven Central is not reachable",
@@ -68,6 +73,7 @@ NOT_RUNNABLE = {
     "php-laravel": "Packagist is not reachable",
     "php-plain": "no PHP base image can be made offline yet",
     "deno-hono": "the Deno toolchain cannot be fetched",
+    "node-no-start": "no start command is known by design: `migrate build` refuses it (tests/test_start_commands.py)",
 }
 #: Files planted in each copy: none may reach an image.
 CANARIES = {
@@ -85,9 +91,7 @@ _INSTALL_STEP = ("pip install", "npm ci", "go mod download", "poetry install", "
 def client() -> Any:
     reason = docker_unavailable_reason()
     if reason is not None:
-        if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"MIGRATE_REQUIRE_DOCKER=1 but {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     return engine.connect()
 
 
@@ -251,6 +255,22 @@ def test_containers_are_healthy_answer_run_unprivileged_and_stop_fast(built: Bui
         assert stopped_in < 5, f"{app.name}: docker stop took {stopped_in:.1f} s (signals not handled)"
 
 
+def test_an_app_listening_on_loopback_only_is_unhealthy(client: Any, network: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The probe asks the container's own address, as a client would: a loopback-only app must fail it.
+
+    node-express-host listens on HOST; its image sets HOST=0.0.0.0 (healthy, checked with the
+    other examples). Put back on its default, 127.0.0.1, nothing outside reaches it.
+    """
+    built = _built("node-express-host", client, tmp_path_factory)
+    (app,) = built.apps
+    container = client.containers.create(
+        built.tags[app.name], environment={"HOST": "127.0.0.1"}, labels={LABEL: network.name},
+    )
+    network.connect(container)
+    container.start()
+    assert _wait_healthy(container) == "unhealthy"
+
+
 def test_images_hold_no_vcs_data_env_files_or_secrets(built_any: Built, client: Any) -> None:
     built = built_any
     for app in built.apps:
@@ -383,11 +403,7 @@ def _devcontainer(subcommand: str, *args: str, root: Path) -> subprocess.Complet
 
 def test_devcontainer_runs_the_examples_own_tests(client: Any, tmp_path: Path) -> None:
     """`devcontainer up` on the generated config, then the example's tests run inside it."""
-    if shutil.which("devcontainer") is None:
-        reason = "the Dev Containers CLI is not installed (npm install -g @devcontainers/cli)"
-        if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_tool("devcontainer", "npm install -g @devcontainers/cli")
     root = _copy_with_canaries("python-flask-postgres", tmp_path)
     assert _cli("init", str(root), "--yes")[0] == 0
     _ensure_images_for(root, services=True)
@@ -402,3 +418,100 @@ def test_devcontainer_runs_the_examples_own_tests(client: Any, tmp_path: Path) -
 
         run(find_compose(), root, ["-p", root.name, "-f", "compose.yaml", "-f", ".devcontainer/compose.devcontainer.yaml",
                                    "down", "--volumes", "--remove-orphans"])
+
+
+#: The uid most Linux developers have: the Dev Containers CLI gives the dev user this uid.
+DEVELOPER_UID = 1000
+
+
+def _as_developer(argv: list[str], home: Path) -> tuple[list[str], dict[str, str]]:
+    """``argv`` run as uid 1000 with the docker socket's group, as a developer's own shell would.
+
+    As root the CLI skips its uid remapping altogether, so a root run proves nothing about it.
+    """
+    if os.getuid() not in (0, DEVELOPER_UID):
+        pytest.skip(f"needs uid {DEVELOPER_UID}, or root to switch to it (this is uid {os.getuid()})")
+    env = {**os.environ, "HOME": str(home)}
+    if os.getuid() == DEVELOPER_UID:
+        return argv, env
+    socket_group = os.stat("/var/run/docker.sock").st_gid
+    switch = ["setpriv", f"--reuid={DEVELOPER_UID}", f"--regid={DEVELOPER_UID}", f"--groups={socket_group}", "--"]
+    return [*switch, *argv], env
+
+
+#: Examples whose dev container is opened by a uid-1000 developer: a command run inside it after
+#: postCreateCommand (which installs the dev dependencies as the app user), and what it must print.
+_DEVELOPER_CHECKS = {
+    # The node image's own "node" user holds uid 1000: while it exists the CLI cannot remap the app
+    # user ("User with UID exists"), and npm ci fails with EACCES on the workspace.
+    "node-express-redis": ("node -e \"require('express'); require('ioredis'); console.log('modules ok')\"", "modules ok"),
+    # pip installs the dev requirements into the image's virtualenv, which must follow the remap.
+    "python-flask-postgres": ("python -m pytest -q -p no:cacheprovider", "3 passed"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DEVELOPER_CHECKS))
+def test_devcontainer_works_for_a_developer_with_uid_1000(client: Any, name: str) -> None:
+    """`devcontainer up` run by uid 1000: the app user becomes uid 1000 and postCreateCommand succeeds."""
+    if shutil.which("devcontainer") is None:
+        reason = "the Dev Containers CLI is not installed (npm install -g @devcontainers/cli)"
+        if os.environ.get("MIGRATE_REQUIRE_DOCKER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    import tempfile
+
+    from migrate.containers.compose import find_compose, run
+
+    # Not under pytest's tmp_path: its folders are private to root. A developer owns the checkout.
+    base = Path(tempfile.mkdtemp(prefix="migrate-uid1000-"))
+    base.chmod(0o755)
+    root = _copy_with_canaries(name, base)
+    assert _cli("init", str(root), "--yes")[0] == 0
+    _ensure_images_for(root, services=True)
+    home = base / "home"
+    home.mkdir()
+    for path in [base, *base.rglob("*")]:
+        os.chown(path, DEVELOPER_UID, DEVELOPER_UID, follow_symlinks=False)
+    compose = find_compose()
+    extra = ["--docker-compose-path", compose[0]] if len(compose) == 1 else []
+    check, expected = _DEVELOPER_CHECKS[name]
+    try:
+        argv, env = _as_developer(["devcontainer", "up", *extra, "--workspace-folder", str(root)], home)
+        up = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=1500, check=False)
+        log = up.stdout[-4000:] + up.stderr[-8000:]
+        assert up.returncode == 0 and '"outcome":"success"' in up.stdout, log
+        assert "User with UID exists" not in up.stdout + up.stderr, log
+        script = f"id -u && test -w . && {check}"
+        argv, env = _as_developer(["devcontainer", "exec", *extra, "--workspace-folder", str(root), "sh", "-c", script], home)
+        inside = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert inside.returncode == 0, inside.stdout[-3000:] + inside.stderr[-3000:]
+        assert inside.stdout.split()[0] == str(DEVELOPER_UID) and expected in inside.stdout, inside.stdout[-3000:]
+    finally:
+        run(compose, root, ["-p", root.name, "-f", "compose.yaml", "-f", ".devcontainer/compose.devcontainer.yaml",
+                            "down", "--volumes", "--remove-orphans"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_dev_environment_runs_its_release_step_and_worker(client: Any, tmp_path: Path) -> None:
+    """`migrate dev` on an app with migrations and a Celery worker: the schema exists before the app
+    answers, and a job queued by a request is done by the worker."""
+    root = _copy_with_canaries("python-flask-celery", tmp_path)
+    assert _cli("init", str(root), "--yes")[0] == 0
+    _ensure_images_for(root, services=True)
+    try:
+        status, _, err = _cli("dev", str(root), "--timeout", "900")
+        assert status == 0, err[-4000:]
+        code, notes = _http("GET", "http://127.0.0.1:8000/notes")
+        assert (code, notes) == (200, []), notes  # the release step's `flask db upgrade` made the table
+        code, created = _http("POST", "http://127.0.0.1:8000/notes", {"text": "three little words"})
+        assert code == 201, created
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            code, notes = _http("GET", "http://127.0.0.1:8000/notes")
+            if code == 200 and notes and notes[0]["words"] is not None:
+                break
+            time.sleep(1)
+        assert notes[0]["words"] == 3, notes  # counted by the Celery worker service
+    finally:
+        status, _, err = _cli("dev", str(root), "--down", "--volumes")
+        assert status == 0, err

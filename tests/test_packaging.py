@@ -37,3 +37,19 @@ def test_the_wheel_contains_the_templates(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = {f"migrate/dockerfile_templates/{p.relative_to(REPO / 'dockerfile_templates')}" for p in (REPO / "dockerfile_templates").rglob("*.j2")}
     assert templates and templates <= names
+
+
+def test_ci_runs_the_test_command_that_the_readme_gives() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Run the tests", 1)[1]
+    command = section.split("```sh\n", 1)[1].split("\n```", 1)[0].strip()
+    ci = [line.strip() for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert ci[-1] == command
+
+
+def test_the_readme_installs_into_a_virtualenv() -> None:
+    # Debian 12 and Ubuntu 24.04 refuse `pip install` into the system's Python (PEP 668).
+    setup = (REPO / "README.md").read_text(encoding="utf-8").split("## Set up", 1)[1].split("## ", 1)[0]
+    commands = [line for line in setup.split("```sh\n", 1)[1].split("\n```", 1)[0].splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert "python3 -m venv .venv" in commands[1] and ".venv/bin/pip install -e '.[dev]'" in commands[1]

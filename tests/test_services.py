@@ -93,10 +93,10 @@ COMPOSE = """services:
 def test_compose_at_the_root_names_only_what_the_app_depends_on(make_tree: MakeTree) -> None:
     files = {"compose.yaml": COMPOSE, "api/app.py": "", "worker/w.py": ""}
     assert detect(make_tree, files, folder="api") == {
-        "postgres": ["compose.yaml:13: compose service 'db' runs postgres:16"],
-        "redis": ["compose.yaml:15: compose service 'cache' runs docker.io/library/redis:7-alpine"],
+        "postgres": ["compose.yaml:13: compose service 'db' runs postgres:16 for this app"],
+        "redis": ["compose.yaml:15: compose service 'cache' runs docker.io/library/redis:7-alpine for this app"],
     }
-    assert detect(make_tree, files, folder="worker") == {"rabbitmq": ["compose.yaml:17: compose service 'queue' runs rabbitmq:3-management"]}
+    assert detect(make_tree, files, folder="worker") == {"rabbitmq": ["compose.yaml:17: compose service 'queue' runs rabbitmq:3-management for this app"]}
 
 
 def test_compose_in_the_app_folder_names_every_service(make_tree: MakeTree) -> None:
@@ -133,7 +133,49 @@ def test_service_for_image(image: str, kind: str | None) -> None:
         ("postgres://h/db", "postgres"), ("postgresql+asyncpg://h/db", "postgres"), ("mysql2://h/db", "mysql"),
         ("'redis://h:6379'", "redis"), ("mongodb+srv://c/x", "mongodb"), ("amqps://h", "rabbitmq"),
         ("nats://h:4222", "nats"), ("https://example.com", None), ("not a url", None),
+        ("jdbc:postgresql://h:5432/db", "postgres"), ("jdbc:mysql://h/db", "mysql"), ("jdbc:h2:mem:db", None),
+        ("sqlite:///db.sqlite3", None),
     ],
 )  # fmt: skip
 def test_service_for_url(url: str, kind: str | None) -> None:
     assert service_for_url(url) == kind
+
+
+@pytest.mark.parametrize(
+    ("dep", "manifest", "line", "major"),
+    [
+        ("elasticsearch", "requirements.txt", "elasticsearch==5.5.3", "5"),
+        ("elasticsearch", "requirements.txt", "elasticsearch[async]>=8,<9", "8"),
+        ("@elastic/elasticsearch", "package.json", '    "@elastic/elasticsearch": "^7.10.0",', "7"),
+        ("elasticsearch", "Gemfile", 'gem "elasticsearch", "~> 7.17"', "7"),
+        ("github.com/elastic/go-elasticsearch/v8", "go.mod", "\tgithub.com/elastic/go-elasticsearch/v8 v8.15.0", "8"),
+        ("elasticsearch", "requirements.txt", "elasticsearch", None),
+    ],
+)
+def test_a_versioned_client_pins_its_server_major(make_tree: MakeTree, dep: str, manifest: str, line: str, major: str | None) -> None:
+    language = {"requirements.txt": "python", "package.json": "node", "Gemfile": "ruby", "go.mod": "go"}[manifest]
+    found = Findings()
+    found.add_dep(dep, Evidence(manifest, 1, f"requires {dep}"))
+    detect(make_tree, {manifest: line + "\n"}, found, language=language)
+    assert found.service_versions.get("elasticsearch") == major
+
+
+PRISMA_CLIENT = 'generator client {\n  provider = "prisma-client-js"\n}\n\n'
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"prisma/schema.prisma": PRISMA_CLIENT + 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'},
+         {"postgres": ["prisma/schema.prisma:6: Prisma datasource provider 'postgresql'"]}),
+        ({"schema.prisma": 'datasource db {\n  url = env("DATABASE_URL")\n  provider = "mysql"\n}\n'},
+         {"mysql": ["schema.prisma:3: Prisma datasource provider 'mysql'"]}),
+        # Prisma 5.15+ multi-file schemas: the datasource lives in any file of prisma/schema/.
+        ({"prisma/schema/main.prisma": 'datasource db {\n  provider = "mongodb"\n}\n', "prisma/schema/user.prisma": "model User {\n  id String @id\n}\n"},
+         {"mongodb": ["prisma/schema/main.prisma:2: Prisma datasource provider 'mongodb'"]}),
+        # A file, not a server; and a generator's provider is not a database.
+        ({"prisma/schema.prisma": PRISMA_CLIENT + 'datasource db {\n  provider = "sqlite"\n  url = "file:./dev.db"\n}\n'}, {}),
+    ],
+)
+def test_a_prisma_datasource_names_the_database(make_tree: MakeTree, files: dict[str, str | bytes], expected: dict[str, list[str]]) -> None:
+    assert detect(make_tree, files, language="node") == expected

@@ -1,39 +1,45 @@
 // Health probe of the Rust images, built with the same toolchain (std only, no crates).
-// probe http://127.0.0.1:8080/health: exit 0 when the HTTP status of the answer is below 400.
-// probe 127.0.0.1:8080: exit 0 when a TCP connection opens.
+// It asks the container's own non-loopback IPv4 address, the one clients reach (an app listening
+// on 127.0.0.1 only fails), read from the kernel's table of local addresses (std lists no interfaces).
+// probe 8080 /health 400: exit 0 when the HTTP status of the answer is below 400 (no redirect followed).
+// probe 8080: exit 0 when a TCP connection opens.
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::process::exit;
 use std::time::Duration;
 
+fn own_address() -> Option<String> {
+    let table = std::fs::read_to_string("/proc/net/fib_trie").ok()?;
+    let mut last = "";
+    for line in table.lines() {
+        let line = line.trim();
+        if let Some(address) = line.strip_prefix("|-- ") {
+            last = address;
+        } else if line.starts_with("/32 host LOCAL") && !last.starts_with("127.") {
+            return Some(last.to_string());
+        }
+    }
+    None
+}
+
 fn main() {
-    let target = std::env::args().nth(1).unwrap_or_default();
-    let (host, path) = match target.strip_prefix("http://") {
-        Some(rest) => match rest.find("/") {
-            Some(i) => (rest[..i].to_string(), rest[i..].to_string()),
-            None => (rest.to_string(), "/".to_string()),
-        },
-        None => (target.clone(), String::new()),
-    };
+    let args: Vec<String> = std::env::args().collect();
+    let port: u16 = args.get(1).and_then(|p| p.parse().ok()).unwrap_or_else(|| exit(1));
+    let host = own_address().unwrap_or_else(|| exit(1));
+    let address: SocketAddr = format!("{}:{}", host, port).parse().unwrap_or_else(|_| exit(1));
     let timeout = Duration::from_secs(3);
-    let address = match host.to_socket_addrs().ok().and_then(|mut all| all.next()) {
-        Some(address) => address,
-        None => exit(1),
-    };
-    let mut stream = match TcpStream::connect_timeout(&address, timeout) {
-        Ok(stream) => stream,
-        Err(_) => exit(1),
-    };
-    if path.is_empty() {
+    let mut stream = TcpStream::connect_timeout(&address, timeout).unwrap_or_else(|_| exit(1));
+    if args.len() < 4 {
         return;
     }
+    let max: u16 = args[3].parse().unwrap_or_else(|_| exit(1));
     stream.set_read_timeout(Some(timeout)).ok();
     stream.set_write_timeout(Some(timeout)).ok();
-    let request = format!("GET {} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\n\r\n", path, host);
+    let request = format!("GET {} HTTP/1.0\r\nHost: {}\r\nConnection: close\r\n\r\n", args[2], address);
     let mut head = [0u8; 12];
     if stream.write_all(request.as_bytes()).is_err() || stream.read_exact(&mut head).is_err() {
         exit(1);
     }
     let status: u16 = String::from_utf8_lossy(&head[9..]).parse().unwrap_or(999);
-    exit(if status < 400 { 0 } else { 1 });
+    exit(if status < max { 0 } else { 1 });
 }

@@ -25,11 +25,12 @@ def command(env: Environment, path: Path, tag: str | None, apps: tuple[str, ...]
     """
     from migrate.cli.init_cmd import select_apps
     from migrate.containers import engine
-    from migrate.containers.targets import build_targets
+    from migrate.containers.targets import build_targets, refuse_unknown_start
     from migrate.inspect import inspect_tree
 
     inspection = select_apps(inspect_tree(path), apps)
     targets = build_targets(inspection, tag)
+    refuse_unknown_start(targets, target)
     client = engine.connect()
     for item in targets:
         show = _progress(env, item.tag)

@@ -60,16 +60,26 @@ def command(
     if pin_digests:
         files = _pinned(files)
     root = Path(inspection.root)
-    planned = plan(root, [(f.path, f.content) for f in files], force=force, keep={f.path for f in files if f.keep_existing})
+    keep = {f.path for f in files if f.keep_existing}
+    alternatives = {f.path: f.alternatives for f in files if f.alternatives}
+    planned = plan(root, [(f.path, f.content) for f in files], force=force, keep=keep, alternatives=alternatives)
     console = env.console()
     for item in planned:
-        console.print(f"{item.action.value:>9}  {item.path}", markup=False, highlight=False)
+        beside = f" (replaces {item.replaces})" if item.replaces else ""
+        console.print(f"{item.action.value:>9}  {item.path}{beside}", markup=False, highlight=False)
         if show_diff and item.action in (Action.CONFLICT, Action.OVERWRITE, Action.CREATE):
             console.print(item.diff(), markup=False, highlight=False, end="")
     conflicts = [p.path for p in planned if p.action is Action.CONFLICT]
     if dry_run or show_diff:
         env.stderr.write("dry run: nothing was written\n")
         return
+    clash = next((p for p in planned if p.action is Action.CONFLICT and p.replaces), None)
+    if clash is not None:
+        raise UserError(
+            f"{clash.replaces} exists, and compose would read a new {clash.path} instead of it; nothing was written",
+            hint=f"keep yours: --only without compose; or --force to write {clash.path} and move {clash.replaces} "
+            f"to {clash.replaces}.migrate-backup (compare first with --diff)",
+        )
     if conflicts:
         raise UserError(
             f"{len(conflicts)} existing file(s) differ: {', '.join(conflicts)}; nothing was written",
@@ -88,9 +98,14 @@ def command(
 
 
 def select_apps(inspection: Inspection, apps: tuple[str, ...]) -> Inspection:
-    """Keep only the apps named by ``--app`` (all when none is named)."""
+    """Keep only the apps named by ``--app`` (all when none is named); fail when there is no app at all."""
     from dataclasses import replace
 
+    from migrate.inspect import NO_APP
+
+    if not inspection.apps:
+        reason = next((w for w in inspection.warnings if w.startswith(NO_APP)), NO_APP)
+        raise UserError(f"{inspection.root}: {reason}")
     if not apps:
         return inspection
     known = {a.name for a in inspection.apps}

@@ -42,6 +42,9 @@ def _rows(app: AppProfile) -> list[tuple[str, str, str]]:
         rows.append(("env", value, "\n".join(str(e) for e in var.evidence[:3]) + _more(len(var.evidence) - 3)))
     for service in app.backing_services:
         rows.append(("service", service.kind, "\n".join(str(e) for e in service.evidence[:3]) + _more(len(service.evidence) - 3)))
+    for service in app.optional_services:
+        value = f"{service.kind} (optional: {service.enable})" if service.enable else f"{service.kind} (optional)"
+        rows.append(("service", value, "\n".join(str(e) for e in service.evidence[:3]) + _more(len(service.evidence) - 3)))
     for process in app.processes:
         rows.append((f"process {process.name}", process.command, "\n".join(str(e) for e in process.evidence)))
     return rows

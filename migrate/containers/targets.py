@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrate.errors import UserError
+from migrate.generate.plan import UNKNOWN_START
 from migrate.generate.recipes.common import build_context
 from migrate.generate.render import slug
 from migrate.profile import AppProfile, Inspection
@@ -35,6 +36,39 @@ def build_targets(inspection: Inspection, tag: str | None = None) -> list[BuildT
             raise UserError(f"{root / dockerfile}: no Dockerfile", hint=f"generate one with `migrate init {root}`")
         targets.append(BuildTarget(app, _tag(app, tag, len(inspection.apps)), root / context, posixpath.relpath(dockerfile, context)))
     return targets
+
+
+def refuse_unknown_start(targets: list[BuildTarget], stage: str) -> None:
+    """Fail before building when a Dockerfile's ``stage`` still has the CMD of an unknown start command.
+
+    Such an image would build, start and exit 1: the fix is an edit, named here.
+    """
+    for item in targets:
+        path = item.context / item.dockerfile
+        cmd = effective_cmd(path.read_text(encoding="utf-8", errors="replace"), stage)
+        if cmd is not None and UNKNOWN_START in cmd:
+            raise UserError(
+                f"{path}: no start command is known for {item.app.name}: replace the placeholder CMD in that file "
+                "with the command that starts it (or add a Procfile web: line and run `migrate init --force`)"
+            )
+
+
+def effective_cmd(dockerfile: str, stage: str) -> str | None:
+    """The ``CMD`` line a build of ``stage`` ends with: the stage's own last one, else its parent stage's."""
+    cmds: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    current = None
+    for line in dockerfile.splitlines():
+        words = line.split()
+        if len(words) >= 4 and words[0].upper() == "FROM" and words[2].upper() == "AS":
+            current, parents[words[3]] = words[3], words[1]
+        elif words and words[0].upper() == "CMD" and current is not None:
+            cmds[current] = line
+    seen: set[str] = set()
+    while stage not in cmds and stage in parents and stage not in seen:
+        seen.add(stage)
+        stage = parents[stage]
+    return cmds.get(stage)
 
 
 def _tag(app: AppProfile, tag: str | None, count: int) -> str:

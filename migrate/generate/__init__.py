@@ -17,15 +17,19 @@ from typing import Any, Literal
 from migrate import __version__
 from migrate.generate.checks import installs_before_source
 from migrate.generate.plan import ContainerPlan
+from migrate.generate.processes import TaskService, task_services
 from migrate.generate.recipes import plan_for
 from migrate.generate.recipes.common import build_context
 from migrate.generate.render import render, slug
-from migrate.generate.services import Peer, services_for, wiring
+from migrate.generate.services import Peer, ServiceSpec, service_image, services_for, wiring
 from migrate.profile import EnvVar, Inspection
 
 Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs"]
 #: Every output, in the order files are listed.
 OUTPUTS: tuple[Output, ...] = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs")
+
+#: The other file names compose looks for when no -f is given (it reads compose.yaml first, and one file only).
+COMPOSE_ALTERNATIVES = ("compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 _TOOLS = {
     "postgres": {"name": "adminer", "image": "adminer:4.8.1", "port": 8081, "container_port": 8080, "depends_on": "postgres"},
@@ -41,6 +45,8 @@ class GeneratedFile:
     output: Output
     #: True for files that only seed a starting point (``.env.example``): an existing one is kept.
     keep_existing: bool = False
+    #: Other names the file's reader accepts in its place: an existing one clashes with this file.
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,13 @@ class _ComposeApp:
     env: tuple[EnvVar, ...]
     #: The Dockerfile installs dependencies from the manifests before it copies the source.
     dependency_layer: bool
+    #: The release step and the workers, each a compose service of its own on the same image.
+    tasks: tuple[TaskService, ...] = ()
+
+    @property
+    def release(self) -> TaskService | None:
+        """The one-shot release service the app and its workers wait for, if the app has a release step."""
+        return next((t for t in self.tasks if t.role == "release"), None)
 
 
 def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tuple[GeneratedFile, ...]:
@@ -81,14 +94,18 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
             # capp.context is compose's "./services/x"; file paths are plain tree-relative ones.
             files.append(GeneratedFile(_join(posixpath.normpath(capp.context), ".dockerignore"), _dockerignore(plan), "dockerignore"))
     if "compose" in wanted and plans:
-        files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose"))
+        files.append(GeneratedFile("compose.yaml", _compose(project, compose_apps), "compose", alternatives=COMPOSE_ALTERNATIVES))
     if "devcontainer" in wanted:
         files.extend(_devcontainers(project, compose_apps))
     if "env" in wanted and any(a.env for a in inspection.apps):
         content = render("env.example.j2", apps=compose_apps, env_value=_env_value, env_source=_env_source, version=__version__)
         files.append(GeneratedFile(".env.example", content, "env", keep_existing=True))
     if "docs" in wanted and plans:
-        content = render("CONTAINERS.md.j2", apps=compose_apps, project=project, services=services_for([p.app for p in plans]), version=__version__)
+        services = services_for([p.app for p in plans])
+        content = render(
+            "CONTAINERS.md.j2", apps=compose_apps, project=project, services=services, service_image=service_image,
+            moved_ports=_moved_ports(compose_apps, services), version=__version__,
+        )
         files.append(GeneratedFile("CONTAINERS.md", content, "docs"))
     return _dedupe(files)
 
@@ -100,29 +117,34 @@ def _compose_apps(plans: list[ContainerPlan], dockerfiles: list[str]) -> list[_C
         names.append(plan.service if plan.service not in taken else f"{plan.service}-app")
         taken.add(names[-1])
     peers = {plan.service: Peer(name, plan.port) for plan, name in zip(plans, names, strict=True)}
+    taken.update(names)
     result = []
     for plan, service, text in zip(plans, names, dockerfiles, strict=True):
         siblings = {k: v for k, v in peers.items() if v.service != service}
         context = build_context(plan.app)
         dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)
         used = {s.kind for s in plan.app.backing_services}
+        watch = [_watch_rule(plan.app.path, r) for r in plan.watch]
         result.append(
             _ComposeApp(
                 plan=plan,
                 service=service,
                 context=_dot(context),
                 dockerfile=dockerfile,
-                environment=wiring(plan.app, siblings),
+                # The listen address beats a copied .env (env_file), which holds the code's loopback default.
+                environment={**wiring(plan.app, siblings), **plan.listen_env},
                 depends_on=[s.name for s in services_for([plan.app]) if s.kind in used],
-                watch=[_watch_rule(plan.app.path, r) for r in plan.watch],
+                watch=watch,
                 port=plan.port,
-                healthcheck=list(plan.healthcheck) if plan.healthcheck else None,
+                # Compose interpolates $NAME in every value: a probe's own $ (PHP, sh) is written $$.
+                healthcheck=[part.replace("$", "$$") for part in plan.healthcheck] if plan.healthcheck else None,
                 post_create=plan.post_create,
                 extensions=plan.extensions,
                 name=plan.app.name,
                 path=plan.app.path,
                 env=plan.app.env,
                 dependency_layer=installs_before_source(text),
+                tasks=task_services(plan.app, service, watch, taken),
             )
         )
     return result
@@ -132,7 +154,41 @@ def _compose(project: str, apps: list[_ComposeApp]) -> str:
     services = services_for([a.plan.app for a in apps])
     tools = [_TOOLS[s.kind] for s in services if s.kind in _TOOLS]
     volumes = [f"{s.name}-data" for s in services if s.data_path]
-    return render("compose.yaml.j2", project=project, apps=apps, services=services, tools=tools, volumes=volumes, version=__version__)
+    hosts = host_ports([(a.service, a.port) for a in apps], services, [(str(t["name"]), int(str(t["port"]))) for t in tools])
+    return render(
+        "compose.yaml.j2", project=project, apps=apps, services=services, tools=tools, volumes=volumes, host_ports=hosts, version=__version__
+    )
+
+
+def _moved_ports(apps: list[_ComposeApp], services: list[ServiceSpec]) -> list[tuple[str, int, int]]:
+    """``(service, port, host port)`` of every service published on a port other than its own."""
+    hosts = host_ports([(a.service, a.port) for a in apps], services)
+    wanted = [(a.service, a.port) for a in apps] + [(s.name, s.port) for s in services]
+    return [(name, port, hosts[name]) for name, port in wanted if port is not None and hosts[name] != port]
+
+
+def host_ports(
+    apps: list[tuple[str, int | None]], services: Iterable[ServiceSpec], tools: Iterable[tuple[str, int]] = ()
+) -> dict[str, int]:
+    """The host port compose publishes for each app and backing service (by compose service name).
+
+    Two services may listen on the same container port (two ASP.NET apps on 8080), but
+    one host port can be published once, or ``compose up`` fails. Each takes its own port
+    when free, else the next free one above it, in a fixed order (apps as inspected, then
+    backing services, then tools), so the same tree always gets the same ports.
+    """
+    wanted = [*apps, *((s.name, s.port) for s in services), *tools]
+    taken: set[int] = set()
+    result: dict[str, int] = {}
+    for name, port in wanted:
+        if port is None or name in result:
+            continue
+        host = port
+        while host in taken:
+            host += 1
+        taken.add(host)
+        result[name] = host
+    return result
 
 
 def _devcontainers(project: str, apps: list[_ComposeApp]) -> list[GeneratedFile]:

@@ -23,6 +23,21 @@ def check_compose(compose: dict[str, Any]) -> list[str]:
         problems.append("the top-level 'version' key is obsolete in the Compose Specification")
     for name, spec in services.items():
         problems.extend(f"service {name!r}: {p}" for p in _service_problems(spec, services))
+    return problems + _shared_host_ports(services)
+
+
+def _shared_host_ports(services: dict[str, Any]) -> list[str]:
+    """One host port published by two services: ``compose up`` fails to bind the second."""
+    owners: dict[str, str] = {}
+    problems = []
+    for name, spec in services.items():
+        for port in spec.get("ports") or []:
+            host = ":".join(str(port).split(":")[:-1]) if ":" in str(port) else None
+            if host is None:
+                continue
+            if host in owners:
+                problems.append(f"services {owners[host]!r} and {name!r} both publish host port {host}")
+            owners.setdefault(host, name)
     return problems
 
 

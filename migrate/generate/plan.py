@@ -13,7 +13,11 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from migrate.generate.probes import probe_of
 from migrate.profile import AppProfile, EnvVar
+
+#: Printed by the CMD of an app whose start command is unknown; ``migrate build`` refuses such an image.
+UNKNOWN_START = "migrate: no start command is known for this app"
 
 #: Shell syntax that exec-form ``CMD`` cannot express; such commands run as ``sh -c "exec ..."``.
 _SHELL_SYNTAX = ("$", "&&", "||", "|", ";", ">", "<", "`", "*")
@@ -71,9 +75,41 @@ class ContainerPlan:
         return self.app.health_path.value
 
     @property
+    def start_known(self) -> bool:
+        """Whether the image starts the app (else its CMD only says that no start command is known)."""
+        return not any(UNKNOWN_START in part for part in self.cmd)
+
+    @property
+    def probes_http(self) -> bool:
+        """Whether the health check asks for an HTTP answer (else a TCP connection, or nothing)."""
+        probe = probe_of(self.app)
+        return probe is not None and probe.path is not None
+
+    @property
+    def listen_env(self) -> dict[str, str]:
+        """The app's own listen-address setting, pointed at every interface (``LISTEN_ADDR=0.0.0.0:8080``)."""
+        name, _, value = (self.app.detail("listen_env") or "").partition("=")
+        return {name: value} if name else {}
+
+    @property
     def env(self) -> tuple[EnvVar, ...]:
         """Environment variables the app reads."""
         return self.app.env
+
+
+def unknown_start(dockerfile: str) -> tuple[str, ...]:
+    """The CMD of an app whose start command is unknown: it fails at once, saying what to edit.
+
+    Never a plausible guess (``node index.js``, ``python -m app``): a wrong command
+    builds, starts and crash-loops far from the cause; this one names the fix.
+    """
+    message = f"{UNKNOWN_START}: replace this CMD in {dockerfile} with the command that starts it"
+    return ("sh", "-c", f"echo {shlex.quote(message)} >&2; exit 1")
+
+
+def start_argv(command: str | None, dockerfile: str) -> tuple[str, ...]:
+    """Exec-form argv of a detected start command, or the failing CMD when there is none."""
+    return command_argv(command) if command else unknown_start(dockerfile)
 
 
 def command_argv(command: str) -> tuple[str, ...]:

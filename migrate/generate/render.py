@@ -49,6 +49,7 @@ def environment() -> Any:
     )
     env.filters.update(
         json=json_value,
+        compose_json=compose_json,
         yaml=yaml_scalar,
         dockerfile_str=dockerfile_str,
         exec_form=exec_form,
@@ -80,6 +81,12 @@ class UnsafeValueError(ValueError):
 def json_value(value: Any) -> str:
     """Any value as a JSON literal (strings fully escaped)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def compose_json(value: Any) -> str:
+    """A JSON literal compose reads back as ``value``: ``$`` is doubled, so compose leaves ``$VAR``
+    for the container's shell instead of replacing it with the host's value when it reads the file."""
+    return json_value(value).replace("$", "$$")
 
 
 def yaml_scalar(value: Any) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from migrate.generate.versions import SERVICE_IMAGES
-from migrate.profile import AppProfile
+from migrate.generate.versions import SERVICE_IMAGES, SERVICE_IMAGES_BY_MAJOR
+from migrate.inspect.knowledge import service_for_env_name
+from migrate.profile import AppProfile, BackingService
 
 #: Local-only credentials: compose services are published on 127.0.0.1 only.
 DEV_USER = "app"
@@ -101,8 +102,14 @@ _ADONET = {
 _JDBC = {"postgres": f"jdbc:postgresql://postgres:5432/{DEV_DB}", "mysql": f"jdbc:mysql://mysql:3306/{DEV_DB}"}
 
 # (env name pattern, service kinds it may point at, value kind). Checked in order; the
-# first service kind the app actually uses wins.
+# first service kind the app actually uses wins. A name that says which server it is for
+# (MYSQL_URL, PGHOST) gets that server's value or none: never another server's.
 _SQL = ("postgres", "mysql")
+_SQL_PREFIXES = (("(POSTGRES(QL)?|PG)", ("postgres",)), ("(MYSQL|MARIADB)", ("mysql",)), ("(DB|DATABASE)", _SQL))
+_SQL_SETTINGS = (
+    ("_(URL|URI|DSN)", "url"), ("_?HOST(NAME)?", "host"), ("_?PORT", "port"), ("_?(USER|USERNAME)", "user"),
+    ("_?(PASSWORD|PASS)", "password"), ("_?(NAME|DATABASE|DB)", "database"),
+)  # fmt: skip
 _RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
     (re.compile(p), kinds, value)
     for p, kinds, value in (
@@ -110,12 +117,7 @@ _RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
         (r"^SPRING_DATASOURCE_USERNAME$", _SQL, "user"),
         (r"^SPRING_DATASOURCE_PASSWORD$", _SQL, "password"),
         (r"^CONNECTIONSTRINGS__\w+$", _SQL + ("redis", "mongodb"), "adonet"),
-        (r"^(DATABASE|DB|POSTGRES(QL)?|PG|MYSQL)_(URL|URI|DSN)$", _SQL, "url"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?HOST(NAME)?$", _SQL, "host"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?PORT$", _SQL, "port"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(USER|USERNAME)$", _SQL, "user"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(PASSWORD|PASS)$", _SQL, "password"),
-        (r"^(DB|DATABASE|POSTGRES|PG|MYSQL)_?(NAME|DATABASE|DB)$", _SQL, "database"),
+        *((f"^{prefix}{setting}$", kinds, value) for prefix, kinds in _SQL_PREFIXES for setting, value in _SQL_SETTINGS),
         (r"^DB_CONNECTION$", _SQL, "driver"),
         (r"^(REDIS|CACHE)_(URL|URI|DSN)$", ("redis",), "url"),
         (r"^REDIS_HOST$", ("redis",), "host"),
@@ -131,9 +133,21 @@ _RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = tuple(
 
 
 def services_for(apps: list[AppProfile]) -> list[ServiceSpec]:
-    """The backing services the apps use, each once, in a stable order."""
-    kinds = sorted({s.kind for a in apps for s in a.backing_services if s.kind in SERVICES})
-    return [SERVICES[k] for k in kinds]
+    """The backing services the apps' default configurations use, each once, in a stable order.
+
+    Optional services (``AppProfile.optional_services``) are not started: CONTAINERS.md lists them.
+    A server whose client speaks one major version runs that major.
+    """
+    used = {s.kind: s for a in apps for s in a.backing_services if s.kind in SERVICES}
+    return [replace(SERVICES[k], image=service_image(used[k]) or SERVICES[k].image) for k in sorted(used)]
+
+
+def service_image(service: BackingService) -> str | None:
+    """The image that runs ``service`` (matching its client's major version where that matters), or None."""
+    by_major = SERVICE_IMAGES_BY_MAJOR.get(service.kind, {})
+    if service.version is not None and service.version in by_major:
+        return by_major[service.version]
+    return SERVICES[service.kind].image if service.kind in SERVICES else None
 
 
 @dataclass(frozen=True)
@@ -153,18 +167,31 @@ def wiring(app: AppProfile, peers: dict[str, Peer] | None = None) -> dict[str, s
     Connection settings point at the compose backing services and at sibling
     apps (``ORDERS_URL`` -> ``http://orders:8000``); required variables with no
     default get a dev-only value, overridable from ``.env``, so the stack starts
-    out of the box.
+    out of the box. Optional variables get no value at all: the app's own
+    default applies, and no made-up value switches a feature on.
     """
     used = {s.kind for s in app.backing_services}
+    optional = {s.kind for s in app.optional_services}
     jvm = app.language.value == "java"  # JDBC drivers take jdbc: URLs only
     values: dict[str, str] = {}
     for var in app.env:
+        if _for_optional_service(var.name, used, optional, jvm):
+            continue  # a setting of a service compose does not start: any value could switch it on
         value = _service_value(var.name, used, jvm) or _peer_value(var.name, peers or {})
         if value is None and var.required and var.default is None:
-            value = f"${{{var.name}:-{dev_placeholder(var.name)}}}"
+            placeholder = dev_placeholder(var.name, var.shape)
+            value = None if placeholder is None else f"${{{var.name}:-{placeholder}}}"
         if value is not None:
             values[var.name] = value
     return values
+
+
+def _for_optional_service(name: str, used: set[str], optional: set[str], jvm: bool) -> bool:
+    """Whether ``name`` is a setting of an optional service (``REDIS_URL``, ``MYSQL_ATTR_SSL_CA``) and of no used one."""
+    if _service_value(name, used, jvm) is not None:
+        return False
+    named = service_for_env_name(name)
+    return _service_value(name, optional, jvm) is not None or (named in optional and named not in used)
 
 
 def _service_value(name: str, used: set[str], jvm: bool = False) -> str | None:
@@ -199,9 +226,45 @@ _FORMATTED_PLACEHOLDERS = {
 }
 
 
-def dev_placeholder(name: str) -> str:
-    """A value that lets the app boot locally; never a real secret (the name says so)."""
-    return _FORMATTED_PLACEHOLDERS.get(name.upper(), f"dev-only-{name.lower().replace('_', '-')}")
+#: Variables that choose how the app behaves (which environment, debug, logging, where to listen):
+#: any made-up value changes what the app does, so they get a proper value from elsewhere or none.
+_BEHAVIOUR = frozenset(
+    {
+        "NODE_ENV", "RAILS_ENV", "RACK_ENV", "APP_ENV", "MIX_ENV", "FLASK_ENV", "FLASK_DEBUG", "GIN_MODE",
+        "ENV", "ENVIRONMENT", "DJANGO_SETTINGS_MODULE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT",
+        "SPRING_PROFILES_ACTIVE", "DEBUG", "APP_DEBUG", "LOG_LEVEL", "LOGLEVEL", "PORT", "HOST", "BIND",
+    }
+)  # fmt: skip
+#: Names whose value has a shape a "dev-only-..." string does not parse as: a number, a flag, a
+#: choice among the app's own names (a driver, a connection, a channel, a class).
+_SHAPED = re.compile(
+    r"(?:^|_)(?:PORT|ENABLED?|DISABLED?|DEBUG|MODE|LEVEL|ENV|TIMEOUT|TTL|SIZE|COUNT|MAX|MIN|LIMIT|WORKERS|THREADS"
+    r"|SECURE|VERBOSE|FORMATTER|DRIVER|CONNECTION|CHANNEL|STORE|CLASS|SCHEME|PROTOCOL|SECONDS|MINUTES|HOURS|DAYS)$"
+    r"|^(?:USE|ENABLE|DISABLE|IS|HAS|ALLOW|SKIP|FORCE)_"
+)
+_URL_NAME = re.compile(r"(?:^|_)(?:URL|URI|ENDPOINT|WEBHOOK)$")
+_EMAIL_NAME = re.compile(r"(?:^|_)(?:EMAIL|E_MAIL|MAIL_FROM|EMAIL_ADDRESS)$")
+
+
+def dev_placeholder(name: str, shape: str | None = None) -> str | None:
+    """A value that lets the app boot locally, or None where no made-up value is harmless.
+
+    Never a real secret (the value says "dev-only"); shaped like what the app parses
+    (``shape`` is what the code declares, "email" or "url"; else the name says it);
+    None for behaviour switches and numbers, flags and choices, which a placeholder
+    would change or break.
+    """
+    upper = name.upper()
+    if upper in _FORMATTED_PLACEHOLDERS:
+        return _FORMATTED_PLACEHOLDERS[upper]
+    slug = name.lower().replace("_", "-")
+    if shape == "email" or (shape is None and _EMAIL_NAME.search(upper)):
+        return f"{slug}@example.com"  # example.com is reserved for examples (RFC 2606)
+    if shape == "url" or (shape is None and _URL_NAME.search(upper)):
+        return f"http://{slug}.dev-only.invalid/"  # .invalid never resolves (RFC 2606)
+    if upper in _BEHAVIOUR or _SHAPED.search(upper) or shape is not None:
+        return None
+    return f"dev-only-{slug}"
 
 
 def _value(kind: str, value_kind: str) -> str:

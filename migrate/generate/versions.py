@@ -74,3 +74,13 @@ SERVICE_IMAGES: dict[str, str] = {
     "kafka": "apache/kafka:3.9.0",
     "elasticsearch": "docker.elastic.co/elasticsearch/elasticsearch:8.15.3",
 }
+
+#: Servers whose client library only speaks to the same major version: image by the client's major.
+SERVICE_IMAGES_BY_MAJOR: dict[str, dict[str, str]] = {
+    "elasticsearch": {
+        "5": "docker.elastic.co/elasticsearch/elasticsearch:5.6.16",
+        "6": "docker.elastic.co/elasticsearch/elasticsearch:6.8.23",
+        "7": "docker.elastic.co/elasticsearch/elasticsearch:7.17.25",
+        "8": "docker.elastic.co/elasticsearch/elasticsearch:8.15.3",
+    },
+}

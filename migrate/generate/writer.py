@@ -39,12 +39,16 @@ class PlannedFile:
     content: str
     action: Action
     existing: str | None = None
+    #: Another file, read in place of this one by the same tool (``docker-compose.yml`` for
+    #: ``compose.yaml``): writing this file would silently take its place, so it is a conflict,
+    #: and ``force`` moves that file to a backup. ``existing`` is then that file's content.
+    replaces: str | None = None
 
     def diff(self) -> str:
         """A unified diff from the file on disk to the new content (empty if identical)."""
         old = (self.existing or "").splitlines(keepends=True)
         new = self.content.splitlines(keepends=True)
-        label = "/dev/null" if self.existing is None else f"a/{self.path}"
+        label = "/dev/null" if self.existing is None else f"a/{self.replaces or self.path}"
         return "".join(difflib.unified_diff(old, new, label, f"b/{self.path}"))
 
 
@@ -53,17 +57,30 @@ class UnsafePathError(UserError):
 
 
 def plan(
-    root: Path, files: Iterable[tuple[str, str]], *, force: bool, keep: frozenset[str] | set[str] = frozenset()
+    root: Path,
+    files: Iterable[tuple[str, str]],
+    *,
+    force: bool,
+    keep: frozenset[str] | set[str] = frozenset(),
+    alternatives: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[PlannedFile, ...]:
     """Decide the action for each ``(relative path, content)`` under ``root``.
 
     Paths in ``keep`` are starting points (``.env.example``): an existing one is
-    the user's and is kept as it is, even with ``force``.
+    the user's and is kept as it is, even with ``force``. ``alternatives`` maps
+    a path to the other names its reader accepts (compose reads ``compose.yaml``
+    before ``docker-compose.yml``): a new file beside an existing alternative is
+    a conflict, never a silent replacement.
     """
     planned = []
     for rel, content in files:
         target = _safe_target(root, rel)
         existing = _read_existing(target)
+        other = _existing_alternative(root, (alternatives or {}).get(rel, ())) if existing is None else None
+        if other is not None:
+            action = Action.OVERWRITE if force else Action.CONFLICT
+            planned.append(PlannedFile(rel, content, action, _read_existing(root / other), replaces=other))
+            continue
         if existing is None:
             action = Action.CREATE
         elif existing == content:
@@ -88,7 +105,13 @@ def apply(root: Path, planned: Iterable[PlannedFile], *, backup_suffix: str) -> 
             continue
         target = _safe_target(root, item.path)
         try:
-            if item.action is Action.OVERWRITE and item.existing is not None:
+            if item.replaces is not None:
+                # Moved aside, not copied: the tool must find only the new file.
+                replaced = _safe_target(root, item.replaces)
+                backup = _free_name(replaced.with_name(replaced.name + backup_suffix))
+                os.replace(replaced, backup)
+                backups.append(backup)
+            elif item.action is Action.OVERWRITE and item.existing is not None:
                 backup = _free_name(target.with_name(target.name + backup_suffix))
                 _atomic_write(backup, item.existing.encode("utf-8"), mode=_mode(target))
                 backups.append(backup)
@@ -110,6 +133,11 @@ def _safe_target(root: Path, rel: str) -> Path:
         if current.is_symlink():
             raise UnsafePathError(f"refusing to write {rel}: {current} is a symbolic link")
     return target
+
+
+def _existing_alternative(root: Path, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` that exists under ``root`` as a file."""
+    return next((name for name in names if (root / name).is_file() and not _safe_target(root, name).is_symlink()), None)
 
 
 def _read_existing(target: Path) -> str | None:

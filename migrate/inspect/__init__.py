@@ -14,7 +14,10 @@ from migrate.inspect.profiler import profile
 from migrate.inspect.tree import SourceTree
 from migrate.profile import AppProfile, Inspection
 
-__all__ = ["inspect_tree"]
+__all__ = ["NO_APP", "inspect_tree"]
+
+#: How the warning that a tree holds no app begins (commands that need an app quote it).
+NO_APP = "no app found"
 
 
 def inspect_tree(path: Path | str) -> Inspection:
@@ -31,8 +34,16 @@ def inspect_tree(path: Path | str) -> Inspection:
         apps.append(app)
         warnings.extend(f"{app.path}: {w}" for w in app_warnings)
     if not apps:
-        warnings.append("no app found: no manifest of a known ecosystem (package.json, pyproject.toml, go.mod...)")
+        warnings.append(_no_app(len(found.candidates), len(found.workspaces)))
     return Inspection(str(tree.root), tuple(_unique_names(apps)), tuple(tree.warnings + warnings))
+
+
+def _no_app(libraries: int, workspaces: int) -> str:
+    """Why no app was found: no manifest at all, or manifests of packages none of which runs."""
+    if libraries or workspaces:
+        held = f"{workspaces} workspace root(s) and {libraries} package(s)" if workspaces else f"{libraries} package(s)"
+        return f"{NO_APP}: {held}, none of them runnable (no start command, server framework or main entry point)"
+    return f"{NO_APP}: no manifest of a known ecosystem (package.json, pyproject.toml, go.mod...)"
 
 
 def _unique_names(apps: list[AppProfile]) -> list[AppProfile]:

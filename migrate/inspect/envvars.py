@@ -3,18 +3,40 @@
 Each language has a few regular expressions for the idioms that read the
 environment. A read *has a default* when the code supplies a fallback at the
 read site (``os.getenv("X", "d")``, ``process.env.X || "d"``,
-``ENV.fetch("X", "d")``, ``${X:d}``); a variable is *required* when no read of
-it has one. Test files are not scanned: what tests read is not what runs.
+``ENV.fetch("X", "d")``, ``${X:d}``). A variable is *required* only when the
+app cannot start without it, so the rule is per idiom, by what the read does
+when the variable is unset:
+
+- it raises or refuses to boot: required. Python ``os.environ["X"]`` (KeyError),
+  django-environ ``env("X")`` and decouple ``config("X")``, Ruby
+  ``ENV.fetch("X")``, Rust ``env::var("X")`` followed by ``?``/``unwrap()``/
+  ``expect()``, Spring ``${X}``, clap ``#[arg(env)]`` and pydantic-settings
+  fields with neither a default nor ``Option``/``| None``, Prisma ``env("X")``;
+- it yields null, false or "": optional, even with no default. PHP ``env()``
+  (Laravel's returns null), ``getenv()`` and ``$_ENV``; Ruby ``ENV["X"]``;
+  ``process.env.X`` (unless the code asserts it: ``process.env.X!`` or
+  ``if (!process.env.X) throw``); Go ``os.Getenv``/``os.LookupEnv``; Java
+  ``System.getenv``; C# ``GetEnvironmentVariable``; Python ``os.getenv``;
+- a raising read the code only reaches when the variable is set is optional:
+  Python reads under ``if "X" in os.environ:`` (or any ``if`` that tests the
+  environment) or in a ``try:`` block.
+
+Variables the platform sets (systemd's ``NOTIFY_SOCKET``, ``HOME``, ``PATH``...)
+are not app configuration and are never reported. Test files are not scanned:
+what tests read is not what runs.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from migrate.inspect.detectors.base import AppDir, EnvRead, Findings
+from migrate.inspect import envschemas
+from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
+from migrate.inspect.prefilter import may_match, may_match_any, screen
 from migrate.profile import EnvVar, Evidence
 
 _NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
@@ -29,7 +51,9 @@ class _Idiom:
 
     ``mode``: ``required`` (no default possible at the site), ``optional``
     (the read yields null/empty), ``call`` (a default is given when more
-    arguments follow the name), ``fallback`` (a default follows as ``|| v`` / ``?? v``).
+    arguments follow the name), ``fallback`` (a default follows as ``|| v`` / ``?? v``);
+    ``call-optional`` and ``fallback-optional`` read the same way but yield
+    null when unset, so they are optional with or without the default.
     """
 
     pattern: re.Pattern[str]
@@ -41,10 +65,12 @@ def _idioms(*pairs: tuple[str, str]) -> tuple[_Idiom, ...]:
 
 
 _PY = _idioms(
-    (rf"\bos\.environ\[\s*{_Q}{_NAME}{_Q}\s*\]", "required"),
-    (rf"(?<![.\w])environ\[\s*{_Q}{_NAME}{_Q}\s*\]", "required"),
+    (rf"\bos\.environ\[\s*{_Q}{_NAME}{_Q}\s*\]", "python-index"),
+    (rf"(?<![.\w])environ\[\s*{_Q}{_NAME}{_Q}\s*\]", "python-index"),
     (rf"\b(?:os\.environ\.get|os\.getenv|(?<![.\w])getenv)\(\s*{_Q}{_NAME}{_Q}\s*(,\s*(?:default\s*=\s*)?{_VALUE}?)?", "call-optional"),
     (rf"\bos\.environ\.setdefault\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?)?", "call-optional"),
+    # ``if "X" in os.environ:`` tests the variable: whatever it guards runs only when it is set.
+    (rf"{_Q}{_NAME}{_Q}\s+(?:not\s+)?in\s+(?:os\.)?environ\b", "optional"),
     # django-environ ``env("X", default=...)``, python-decouple ``config("X", default=...)``
     (rf"(?<![.\w])(?:env(?:\.(?:str|bool|int|float|list|json|url|db_url|db|cache_url|cache|email_url))?|config)\(\s*{_Q}([A-Z][A-Z0-9_]*){_Q}\s*(,[^)\n]*?default\s*=\s*{_VALUE}?)?", "call"),
     # ...and a positional default: ``env.bool("DEBUG", False)``, ``config("PORT", 8000)`` (not ``env()``/``env.list()``,
@@ -61,24 +87,26 @@ _ENVIRON_IMPLICIT = {"db": "DATABASE_URL", "db_url": "DATABASE_URL", "cache": "C
 # ``Number(process.env.PORT) || 3000`` and ``parseInt(process.env.PORT, 10) || 3000`` default too.
 _JS_CONVERTED = r"(?:\s*(?:,\s*\d+\s*)?\))?"
 _JS = _idioms(
-    (rf"\bprocess\.env\.{_NAME}{_JS_CONVERTED}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
-    (rf"\bprocess\.env\[\s*{_Q}{_NAME}{_Q}\s*\]{_JS_CONVERTED}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
+    (rf"\bprocess\.env\.{_NAME}{_JS_CONVERTED}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "js"),
+    (rf"\bprocess\.env\[\s*{_Q}{_NAME}{_Q}\s*\]{_JS_CONVERTED}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "js"),
     # Vite's built-in flags (import.meta.env.DEV...) are not environment variables.
-    (rf"\bimport\.meta\.env\.(?!(?:MODE|BASE_URL|PROD|DEV|SSR)\b){_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
-    (rf"\bBun\.env\.{_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
-    (rf"\bDeno\.env\.get\(\s*{_Q}{_NAME}{_Q}\s*\)(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "fallback"),
+    (rf"\bimport\.meta\.env\.(?!(?:MODE|BASE_URL|PROD|DEV|SSR)\b){_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "js"),
+    (rf"\bBun\.env\.{_NAME}(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "js"),
+    (rf"\bDeno\.env\.get\(\s*{_Q}{_NAME}{_Q}\s*\)(\s*(?:\|\||\?\?)\s*{_VALUE}?)?", "js"),
 )
 # ``= process.env.CONFIG`` destructures one variable's value, not the environment.
 _JS_DESTRUCTURE = re.compile(r"\{([^{}]*)\}\s*=\s*process\.env\b(?!\s*(?:\.|\[|\?\.))")
 _RB = _idioms(
-    (rf"\bENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*(?:\|\|)\s*{_VALUE}?)?", "fallback"),
+    (rf"\bENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*(?:\|\|)\s*{_VALUE}?)?", "fallback-optional"),
     (rf"\bENV\.fetch\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?|\)\s*\{{\s*{_VALUE}?)?", "call"),
 )
 _GO = _idioms(
     (rf"\bos\.Getenv\(\s*\"{_NAME}\"\s*\)", "go"),
     (rf"\bos\.LookupEnv\(\s*\"{_NAME}\"\s*\)", "optional"),
     # The usual hand-written helper: ``getEnv("PORT", "8080")``.
-    (rf"(?<![.\w])(?:getEnv|getEnvOrDefault|getEnvDefault|envOr|envOrDefault)\(\s*\"{_NAME}\"\s*(,\s*{_VALUE}?)?", "call"),
+    (rf"(?<![.\w])(?:getEnv|getEnvOrDefault|getEnvDefault|envOr|envOrDefault)\(\s*\"{_NAME}\"\s*(,\s*{_VALUE}?)?", "call-optional"),
+    # ``mustGetenv("X")`` (Google's samples) panics when the variable is unset.
+    (rf"(?<![.\w])[mM]ust(?:Get)?[eE]nv\w*\(\s*\"{_NAME}\"\s*\)", "required"),
 )
 _JAVA = _idioms(
     (rf"\bSystem\.getenv\(\s*\"{_NAME}\"\s*\)", "go"),
@@ -89,20 +117,20 @@ _SPRING = _idioms(
     (r"\$\{([A-Z][A-Z0-9_]*)(:([^}\n]*))?\}", "placeholder"),
 )
 _PHP = _idioms(
-    (rf"(?<![>\w])env\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?)?", "call"),
+    # Laravel's ``env('X')`` returns null when X is unset.
+    (rf"(?<![>\w])env\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?)?", "call-optional"),
     # ``getenv('X') ?: 'd'`` is plain PHP's default idiom (getenv returns false when unset).
-    (rf"(?<![>\w])getenv\(\s*{_Q}{_NAME}{_Q}\s*\)(\s*(?:\?:|\?\?)\s*{_VALUE}?)?", "fallback"),
-    (rf"\$_ENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*\?\?\s*{_VALUE}?)?", "fallback"),
+    (rf"(?<![>\w])getenv\(\s*{_Q}{_NAME}{_Q}\s*\)(\s*(?:\?:|\?\?)\s*{_VALUE}?)?", "fallback-optional"),
+    # An unset ``$_ENV['X']`` is null (with a warning), not an error.
+    (rf"\$_ENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*\?\?\s*{_VALUE}?)?", "fallback-optional"),
 )
 _CS = _idioms(
-    (rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)(\s*\?\?\s*{_VALUE}?)?", "fallback"),
+    (rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)(\s*\?\?\s*{_VALUE}?)?", "fallback-optional"),
 )
 # ``unwrap_or_else(|_| "d".into())``: the closure takes the error, so ``|_|`` as well as ``||``.
 _RS = _idioms(
-    (rf"\b(?:std::)?env::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|_?\|\s*)?{_VALUE}?)?", "fallback"),
-    (rf"\bdotenvy?::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|_?\|\s*)?{_VALUE}?)?", "fallback"),
-    # ``.unwrap_or_default()`` falls back to "", ``.ok()`` to None: both are optional reads.
-    (rf"\b(?:std::)?env::var\(\s*\"{_NAME}\"\s*\)\s*\.\s*(?:unwrap_or_default|ok)\(\s*\)", "optional"),
+    (rf"\b(?:std::)?env::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|_?\|\s*)?{_VALUE}?)?", "rust"),
+    (rf"\bdotenvy?::var\(\s*\"{_NAME}\"\s*\)(\s*\.\s*unwrap_or(?:_else)?\(\s*(?:\|_?\|\s*)?{_VALUE}?)?", "rust"),
 )
 
 _BY_SUFFIX: tuple[tuple[tuple[str, ...], tuple[_Idiom, ...]], ...] = (
@@ -120,7 +148,6 @@ _YAML_CONFIGS = (".yml", ".yaml")  # Spring application.yml and Rails database.y
 
 #: Example env files, documented variables with placeholder values.
 EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "example.env", "env.example", "sample.env")
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures|e2e|cypress|playwright)(/|$)"
@@ -130,29 +157,76 @@ _TEST_PATH = re.compile(
 
 def scan(app: AppDir, found: Findings) -> None:
     """Add every environment read in ``app`` to ``found.env_reads``."""
-    for suffixes, idioms in _BY_SUFFIX:
-        for path in app.source_files(suffixes):
-            if not _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
-                _scan_file(app, path, idioms, found)
-    for path in app.source_files(_YAML_CONFIGS):
-        if _TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path):
-            continue  # src/test/resources/application.yml is test configuration
+    by_group = _sources_by_group(app)
+    for group, (_suffixes, idioms) in enumerate(_BY_SUFFIX):
+        for path in by_group[group]:
+            _scan_file(app, path, idioms, _SCREENS[group], found)
+    for path in app.source_files((".prisma",)):
+        found.env_reads.extend(envschemas.prisma_schema(path, app.tree.read_text(path) or ""))
+    _go_option_tables(app, found)
+    for path in by_group[len(_BY_SUFFIX)]:
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
-            _scan_file(app, path, _RB + _SPRING, found)
+            _scan_file(app, path, _YAML_IDIOMS, _SCREENS[-1], found)
     for name in EXAMPLE_ENV_FILES:
         if app.has(name):
             _scan_example(app, name, found)
 
 
-def _scan_file(app: AppDir, path: str, idioms: Iterable[_Idiom], found: Findings) -> None:
+_YAML_IDIOMS = _RB + _SPRING
+#: For each group of _BY_SUFFIX, then the YAML configs: the substrings one of which any read contains.
+_SCREENS = tuple(screen(tuple(i.pattern for i in idioms)) for _, idioms in _BY_SUFFIX) + (
+    screen(tuple(i.pattern for i in _YAML_IDIOMS)),
+)
+#: File suffix -> its group: an index of _BY_SUFFIX, or len(_BY_SUFFIX) for the YAML configs.
+_GROUP_OF_SUFFIX = {suffix: i for i, (suffixes, _) in enumerate(_BY_SUFFIX) for suffix in suffixes} | {
+    suffix: len(_BY_SUFFIX) for suffix in _YAML_CONFIGS
+}
+
+
+def _sources_by_group(app: AppDir) -> list[list[str]]:
+    """The app's non-test source files, in one walk, bucketed by idiom group (each in walk order).
+
+    src/test/resources/application.yml is test configuration, like test code.
+    """
+    buckets: list[list[str]] = [[] for _ in range(len(_BY_SUFFIX) + 1)]
+    skip = len(app.path) + 1 if app.path != "." else 0
+    for path in app.source_files(_GROUP_OF_SUFFIX):
+        dot = path.rfind(".")
+        group = _GROUP_OF_SUFFIX.get(path[dot:]) if dot >= 0 else None
+        if group is not None and not _TEST_PATH.search(path[skip:]):
+            buckets[group].append(path)
+    return buckets
+
+
+def _is_test(app: AppDir, path: str) -> bool:
+    return bool(_TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path))
+
+
+def _go_option_tables(app: AppDir, found: Findings) -> None:
+    """Option tables count only in an app that reads the environment through a variable."""
+    sources = {p: app.tree.read_text(p) or "" for p in app.source_files((".go",)) if not _is_test(app, p)}
+    if any(envschemas.GO_DYNAMIC_READ.search(text) for text in sources.values()):
+        for path, text in sources.items():
+            found.env_reads.extend(envschemas.go_option_table(path, text))
+
+
+def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], needles: tuple[str, ...] | None, found: Findings) -> None:
     text = app.tree.read_text(path)
     if not text:
         return
-    for idiom in idioms:
+    # Settings schemas declare variables that no read names: pydantic-settings fields, clap's #[arg(env)].
+    if path.endswith(".py") and "BaseSettings" in text:
+        found.env_reads.extend(envschemas.pydantic_settings(path, text))
+    if path.endswith(".rs") and "env" in text:
+        found.env_reads.extend(envschemas.clap_args(path, text))
+    # Most files read no variable: a few substring tests settle that before any regex runs.
+    for idiom in idioms if may_match_any(needles, text) else ():
+        if not may_match(idiom.pattern, text):
+            continue
         for match in idiom.pattern.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
-    if "Env(" in text and path.endswith(".py"):
+    if path.endswith(".py") and "Env(" in text:
         _environ_scheme(path, text, found)
     if "process.env" in text:
         for match in _JS_DESTRUCTURE.finditer(text):
@@ -175,8 +249,14 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
         return EnvRead(name, evidence)
     if mode == "optional":
         return EnvRead(name, evidence, None, True)
-    if mode == "call-optional":  # os.getenv("X") yields None: optional even without a default
+    if mode in ("call-optional", "fallback-optional"):  # os.getenv("X") yields None: optional even without a default
         return EnvRead(name, evidence, value, True)
+    if mode == "python-index":
+        return EnvRead(name, evidence, None, _python_guarded(text, match.start()))
+    if mode == "js":
+        return EnvRead(name, evidence, value, tail is not None or not _js_asserted(text, match))
+    if mode == "rust":
+        return EnvRead(name, evidence, value, tail is not None or not _RUST_FAILS.match(text, match.end()))
     if mode == "go":
         return _go_read(name, match, evidence, text)
     if mode == "placeholder":
@@ -184,6 +264,66 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
     if mode == "environ-implicit":
         return EnvRead(_ENVIRON_IMPLICIT[name], evidence)
     return EnvRead(name, evidence, value, tail is not None and tail.strip() != "")
+
+
+def _python_guarded(text: str, offset: int) -> bool:
+    """Whether the read at ``offset`` only runs when the variable may be set.
+
+    True when the read is on a line that tests the environment
+    (``"X" in os.environ and os.environ["X"]``), or inside a block that does
+    (``if "X" in os.environ:``, ``if os.getenv("FEATURE"):``, conditions over
+    several lines too), or inside ``try:``.
+    """
+    start = text.rfind("\n", 0, offset) + 1
+    if _PY_ENV_TEST.search(text[start:offset]):
+        return True
+    line = text.count("\n", 0, offset) + 1
+    return any(first <= line <= last for first, last in _python_guarded_lines(text))
+
+
+_PY_ENV_TEST = re.compile(r"\bin\s+(?:os\.)?environ\b|\bgetenv\(|environ\.get\(")
+
+
+@functools.lru_cache(maxsize=4)
+def _python_guarded_lines(text: str) -> tuple[tuple[int, int], ...]:
+    """Line ranges of the bodies of ``if``/``while`` blocks that test the environment, and of ``try:`` blocks."""
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ()
+    ranges = []
+    for node in ast.walk(module):
+        if isinstance(node, (ast.If, ast.While)) and _PY_ENV_TEST.search(ast.unparse(node.test)):
+            ranges.append((node.body[0].lineno, node.end_lineno or node.lineno))  # the else branch too
+        elif isinstance(node, ast.Try):
+            ranges.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+    return tuple(ranges)
+
+
+# ``if (!process.env.X) throw ...`` and TypeScript's ``process.env.X!`` say the app cannot run without X.
+_JS_GUARD_BEFORE = re.compile(r"\bif\s*\(\s*!\s*$")
+_JS_GUARD_AFTER = re.compile(r"\s*\)?\s*\{?\s*(?:throw\b|process\.exit\()")
+_JS_NON_NULL = re.compile(r"!(?!=)")
+# Libraries that throw without the value: express-session/cookie-session ``secret:``, passport-jwt
+# ``secretOrKey:``, jsonwebtoken ``jwt.sign(payload, secret)`` ("secretOrPrivateKey must have a value").
+_JS_SECRET_ARGUMENT = re.compile(
+    r"(?:\b(?:session|cookieSession|expressSession)\(\s*\{(?:[^{}]|\{[^{}]*\})*\bsecret\s*:|\bsecretOrKey\s*:|\bjwt\.(?:sign|verify)\([^()]*,)\s*$"
+)
+
+
+def _js_asserted(text: str, match: re.Match[str]) -> bool:
+    """Whether the code cannot run without the variable (a ``process.env`` read is otherwise optional)."""
+    if _JS_NON_NULL.match(text, match.end()):
+        return True
+    before = text[max(0, match.start() - 300) : match.start()]
+    if _JS_SECRET_ARGUMENT.search(before):
+        return True
+    return bool(_JS_GUARD_BEFORE.search(before) and _JS_GUARD_AFTER.match(text, match.end()))
+
+
+#: ``env::var("X")?``, ``.unwrap()``, ``.expect(...)``: the Result's error stops the app. Anything else
+#: (``.ok()``, ``if let Ok(v) = env::var(...)``, ``match``, ``.unwrap_or_default()``) handles it.
+_RUST_FAILS = re.compile(r"\s*(?:\?|\.\s*(?:unwrap|expect)\()")
 
 
 # ``cmp.Or(os.Getenv("X"), "d")`` (Go), ``Objects.requireNonNullElse(System.getenv("X"), "d")`` (Java)...
@@ -195,7 +335,7 @@ _ASSIGNED_TO = re.compile(r"(\w+)\s*:?=\s*$")
 
 
 def _go_read(name: str, match: re.Match[str], evidence: Evidence, text: str) -> EnvRead:
-    """``os.Getenv``/``System.getenv`` return ""/null: a default is a wrapper, or a check that follows.
+    """``os.Getenv``/``System.getenv`` return ""/null (optional): a default is a wrapper, or a check that follows.
 
     The check must be on the variable the read was assigned to: ``if port == "" { port = "8080" }``
     (Go) or ``if (port == null) { port = "8080"; }`` (Java).
@@ -210,7 +350,7 @@ def _go_read(name: str, match: re.Match[str], evidence: Evidence, text: str) -> 
         check = re.search(rf'\bif\s*\(?\s*{v}\s*==\s*(?:""|null)[^{{\n]*\{{?\s*{v}\s*=\s*(?:"([^"\n]*)"|(\d+))', after)
         if check:
             return EnvRead(name, evidence, check.group(1) if check.group(1) is not None else check.group(2), True)
-    return EnvRead(name, evidence)
+    return EnvRead(name, evidence, None, True)  # "" / null when unset: the app decides what that means
 
 
 def _environ_scheme(path: str, text: str, found: Findings) -> None:
@@ -227,18 +367,27 @@ def _scan_example(app: AppDir, name: str, found: Findings) -> None:
     text = app.read(name)
     if text is None:
         return
-    for number, raw in enumerate(text.splitlines(), start=1):
-        match = _ENV_LINE.match(raw)
-        if not match or raw.lstrip().startswith("#"):
-            continue
-        value = match.group(2)
-        if value[:1] in "\"'" and value[-1:] == value[:1] and len(value) > 1:
-            value = value[1:-1]
-        else:
-            value = value.split(" #")[0].strip()
-        ev = Evidence(app.rel(name), number, "listed in example env file")
-        found.env_reads.append(EnvRead(match.group(1), ev, example=value))
+    for var, value, line in parse_env_file(text):
+        ev = Evidence(app.rel(name), line, "listed in example env file")
+        found.env_reads.append(EnvRead(var, ev, example=value))
 
+
+#: Set by the platform that starts the process, never by whoever configures the app: systemd's
+#: socket activation and watchdog, the login session, locale, temp folders, CI runners, and the
+#: container orchestrators' own metadata. They are not app configuration: never reported, never given values.
+PLATFORM_VARIABLES = frozenset(
+    {
+        "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+        "INVOCATION_ID", "JOURNAL_STREAM", "RUNTIME_DIRECTORY", "STATE_DIRECTORY", "CACHE_DIRECTORY",
+        "LOGS_DIRECTORY", "CONFIGURATION_DIRECTORY", "CREDENTIALS_DIRECTORY", "MAINPID", "MANAGERPID",
+        "HOME", "PATH", "USER", "USERNAME", "LOGNAME", "SHELL", "PWD", "OLDPWD", "SHLVL", "TERM", "COLORTERM",
+        "HOSTNAME", "TZ", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TMPDIR", "TEMP", "TMP",
+        "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
+        "CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "TRAVIS", "JENKINS_URL",
+        "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "ECS_CONTAINER_METADATA_URI",
+        "ECS_CONTAINER_METADATA_URI_V4", "AWS_EXECUTION_ENV", "DYNO",
+    }
+)  # fmt: skip
 
 # ``scheme://user:password@`` or ``scheme://:password@`` (Redis has no user name).
 _CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^@\s/]+@", re.IGNORECASE)
@@ -248,22 +397,21 @@ def collect(found: Findings) -> tuple[EnvVar, ...]:
     """Merge the reads of each variable into one :class:`EnvVar`, sorted by name."""
     by_name: dict[str, list[EnvRead]] = {}
     for read in found.env_reads:
-        by_name.setdefault(read.name, []).append(read)
+        if read.name not in PLATFORM_VARIABLES:
+            by_name.setdefault(read.name, []).append(read)
     result = []
     for name in sorted(by_name):
         reads = by_name[name]
+        # An example file documents a variable; it does not say the app fails without it, and a
+        # made-up value could switch a feature on (fake PLAID_CLIENT_ID + PLAID_SECRET enable Plaid).
         in_code = [r for r in reads if r.example is None]
-        examples = [r for r in reads if r.example is not None]
-        if in_code:
-            required = not any(r.has_default for r in in_code)
-            default = next((r.default for r in in_code if r.default is not None), None)
-        else:
-            required = not examples[0].example
-            default = None
+        required = bool(in_code) and (any(r.needed for r in in_code) or not any(r.has_default for r in in_code))
+        default = next((r.default for r in in_code if r.default is not None), None)
         # A credential in a code default is as secret as one in an example file.
         secret = is_secret_name(name) or any(_CREDENTIALS_IN_URL.match(r.example or r.default or "") for r in reads)
         if secret:
             default = None  # never repeat a secret-looking literal from the source
         evidence = tuple(sorted({r.evidence for r in reads}))
-        result.append(EnvVar(name, secret, required, default, evidence))
+        shape = next((r.shape for r in reads if r.shape is not None), None)
+        result.append(EnvVar(name, secret, required, default, evidence, shape))
     return tuple(result)

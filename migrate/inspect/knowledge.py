@@ -7,6 +7,7 @@ new database driver or runtime default is a one-line change.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: The runtime assumed when a project pins none (current, supported, with official slim images).
 DEFAULT_RUNTIME: dict[str, str] = {
@@ -146,6 +147,25 @@ SERVICE_BY_ENV_NAME: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+#: Servers whose clients speak only their own major version (the compose image must match the client).
+VERSIONED_SERVICES: frozenset[str] = frozenset({"elasticsearch"})
+
+_SQL_DRIVERS = {"mysql": "mysql", "mariadb": "mysql", "pgsql": "postgres", "pg": "postgres", "postgres": "postgres", "postgresql": "postgres"}
+#: Variables whose value picks a backend among several the app is configured for (Laravel, AdonisJS):
+#: name -> (service kinds it governs, value -> kind). A governed service no selector picks is optional.
+SERVICE_SELECTORS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "DB_CONNECTION": (("mysql", "postgres"), _SQL_DRIVERS),
+    "CACHE_STORE": (("redis", "memcached"), {"redis": "redis", "memcached": "memcached"}),
+    "CACHE_DRIVER": (("redis", "memcached"), {"redis": "redis", "memcached": "memcached"}),
+    "SESSION_DRIVER": (("redis", "memcached"), {"redis": "redis", "memcached": "memcached"}),
+    "QUEUE_CONNECTION": (("redis",), {"redis": "redis"}),
+    "BROADCAST_CONNECTION": (("redis",), {"redis": "redis"}),
+    "BROADCAST_DRIVER": (("redis",), {"redis": "redis"}),
+}
+
+#: Variables whose URL value picks the SQL server (``DATABASE_URL=sqlite:///db.sqlite3`` picks none).
+SQL_URL_SELECTOR = re.compile(r"^(DATABASE|DB|SQLALCHEMY_DATABASE)_(URL|URI|DSN)$")
+
 #: Env var names that hold secrets. Matched against the upper-cased name.
 SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|_PASS$|^PASS$|_PWD$|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
@@ -180,6 +200,7 @@ def is_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(upper)) and not NOT_SECRET_SUFFIX.search(upper)
 
 
+@lru_cache(maxsize=4096)  # asked once per read, and large apps read the same names in many files
 def service_for_env_name(name: str) -> str | None:
     """The backing service an env var name points at, or None."""
     for pattern, service in SERVICE_BY_ENV_NAME:
@@ -190,7 +211,8 @@ def service_for_env_name(name: str) -> str | None:
 
 def service_for_url(value: str) -> str | None:
     """The backing service a connection URL points at (by scheme), or None."""
-    scheme, sep, _ = value.strip().strip("'\"").partition("://")
+    # JDBC URLs put the driver's own URL after "jdbc:" (jdbc:postgresql://host/db).
+    scheme, sep, _ = value.strip().strip("'\"").removeprefix("jdbc:").partition("://")
     if not sep:
         return None
     scheme = scheme.lower()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from migrate.inspect.detectors.base import AppDir, Findings
+from migrate.inspect.detectors.base import AppDir, EnvRead, Findings
 from migrate.profile import Evidence, Process
 
 _LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.+?)\s*$")
@@ -27,6 +27,18 @@ _PORT_FLAG = re.compile(
 # ``${PORT:-5000}``: the platform's PORT, with the port the app uses when none is given.
 _PORT_FALLBACK = re.compile(r"\$\{PORT:?-(\d{2,5})\}")
 _PORT_VAR = re.compile(r"\$(?:PORT\b|\{PORT\b)")
+# gunicorn with no bind of its own listens on 0.0.0.0:$PORT when PORT is set (its documented default).
+_GUNICORN = re.compile(r"^(?:exec\s+)?gunicorn\b")
+_BIND_FLAG = re.compile(r"(?<!\S)(?:-b|--bind)(?:[= ]|\S)")
+_CONFIG_FLAG = re.compile(r"(?<!\S)(?:-c|--config)[= ](?:python:)?(\S+)")
+_CONFIG_BIND = re.compile(r"^\s*bind\s*=", re.MULTILINE)
+# Servers that listen on loopback unless told a host, and the setting each reads from the environment.
+_HOST_SETTINGS = (
+    (re.compile(r"^(?:exec\s+)?uvicorn\b"), re.compile(r"(?<!\S)--host\b|(?<!\S)--uds\b|(?<!\S)--fd\b"), "UVICORN_HOST"),
+    (re.compile(r"^(?:exec\s+)?(?:python\s+-m\s+)?flask\b.*\brun\b"), re.compile(r"(?<!\S)(?:--host|-h)\b"), "FLASK_RUN_HOST"),
+)
+# A bind to loopback written into the command itself: no setting can open it.
+_LOOPBACK_BIND = re.compile(r"(?:--bind[= ]|(?<!\S)-b\s*|--host[= ]|(?<!\S)-h\s+)(?:127\.0\.0\.1|localhost|\[::1\])\b")
 # The app a WSGI/ASGI server is given as its first argument: ``gunicorn myapp.wsgi``, ``uvicorn main:app``.
 _SERVED_APP = re.compile(r"\b(gunicorn|uvicorn)\s+([A-Za-z_][\w.]*(?::[\w.()'\"]+)?)(?=\s|$)")
 
@@ -53,6 +65,8 @@ def detect(app: AppDir, found: Findings) -> None:
     if web is not None:
         found.set("start_command", web.command, *web.evidence)
         _port(web, found)
+        _honours_port(app, web, found)
+        _listen_host(web, found)
         _served_app(web, found)
 
 
@@ -63,6 +77,36 @@ def _port(web: Process, found: Findings) -> None:
         found.set("port", int(fixed.group(1)), *web.evidence)
     if _PORT_VAR.search(web.command):
         found.detail("port_env", "PORT")
+
+
+def _honours_port(app: AppDir, web: Process, found: Findings) -> None:
+    """A server that listens on ``$PORT`` by itself (gunicorn with no bind on its command line or in its config).
+
+    Heroku, Cloud Foundry and buildpacks set PORT for the web process; a
+    container must do the same, or gunicorn listens on 127.0.0.1:8000 where
+    nothing outside the container reaches it.
+    """
+    if not _GUNICORN.match(web.command) or _BIND_FLAG.search(web.command):
+        return
+    config = _CONFIG_FLAG.search(web.command)
+    # gunicorn reads ./gunicorn.conf.py by itself when no --config is given.
+    text = app.read(config.group(1) if config else "gunicorn.conf.py")
+    if text is not None and _CONFIG_BIND.search(text):
+        return  # the config binds (often from PORT, read with its own default: the env scan finds it)
+    found.detail("port_env", "PORT")
+
+
+def _listen_host(web: Process, found: Findings) -> None:
+    """Open a server that listens on loopback by default (uvicorn, ``flask run``) through its own setting."""
+    if _LOOPBACK_BIND.search(web.command):
+        found.warnings.append(
+            f"the web process listens on loopback ({web.command}): nothing outside the container can reach it; bind 0.0.0.0"
+        )
+        return
+    for server, host_flag, setting in _HOST_SETTINGS:
+        if server.match(web.command) and not host_flag.search(web.command):
+            found.detail("listen_env", f"{setting}=0.0.0.0")
+            return
 
 
 def _served_app(web: Process, found: Findings) -> None:
@@ -83,14 +127,35 @@ PORT_FOR_PORT_ENV = 8000
 
 
 def port_fallback(found: Findings) -> None:
-    """A web process that binds ``$PORT`` listens where it is told: choose 8000 when no detector chose.
+    """An app that listens on ``$PORT`` listens where it is told: choose 8000 when no detector chose.
 
+    Two signs of the convention: the web process binds ``$PORT`` (or its server
+    does by itself), or the code reads ``PORT`` with no default of its own.
     Runs after the ecosystem, so a framework's own default (set with the
     same ``port_env`` convention) wins; later stages set ``PORT`` to the port.
     """
-    web = found.processes.get("web")
-    if found.has("port") or found.details.get("port_env") != "PORT" or web is None:
+    if found.has("port"):
         return
-    where = web.evidence[0]
-    reason = f"the web process binds $PORT; PORT={PORT_FOR_PORT_ENV} is set for it"
+    web = found.processes.get("web")
+    if found.details.get("port_env") == "PORT" and web is not None:
+        where, why = web.evidence[0], "the web process binds $PORT"
+    else:
+        read = _port_read_without_default(found)
+        if read is None:
+            return
+        found.detail("port_env", "PORT")
+        where, why = read.evidence, "the code reads PORT with no default (the platform sets it)"
+    reason = f"{why}; PORT={PORT_FOR_PORT_ENV} is set for it"
     found.set("port", PORT_FOR_PORT_ENV, Evidence(where.path, where.line, reason), default=True)
+
+
+def _port_read_without_default(found: Findings) -> EnvRead | None:
+    """The code's read of ``PORT`` when no read gives it a default, for a server app (not a worker)."""
+    if found.details.get("worker") or not (found.has("start_command") or found.has("framework")):
+        return None
+    reads = [r for r in found.env_reads if r.name == "PORT" and r.example is None]
+    # A default value, not "optional": `process.env.PORT` is an optional read (undefined, no crash)
+    # with no default, which is exactly the $PORT convention; `process.env.PORT || 3000` is not.
+    if not reads or any(r.default is not None for r in reads):
+        return None
+    return reads[0]

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 
-from migrate.inspect import envvars, health, procfile, services
+from migrate.inspect import envvars, health, listen, procfile, service_status, services
 from migrate.inspect.detectors.base import Findings
 from migrate.inspect.discover import Candidate
 from migrate.profile import AppProfile
 
 # Facts worth a warning when unknown, and what to say.
 _UNKNOWN = {
-    "start_command": "could not tell how to start it; pass a start command or add a Procfile",
+    "start_command": (
+        "could not tell how to start it: the generated Dockerfile's CMD fails until you replace it "
+        "(or add a Procfile web: line or a start script and run migrate init again)"
+    ),
     "port": "could not tell which port it listens on",
     "runtime_version": "could not tell the runtime version",
 }
@@ -31,10 +34,12 @@ def profile(candidate: Candidate) -> tuple[AppProfile, list[str], bool]:
     procfile.detect(app, found)
     eco.inspect(app, found)
     envvars.scan(app, found)
+    listen.detect(found)
     _port_from_env(found)
     procfile.port_fallback(found)
     health.detect(app, found)
     services.detect(app, found, eco.language)
+    service_status.decide(app, found, eco.language)
     for other in candidate.others:
         found.detail("also_" + other.language, str(other.evidence))
     found.detail("workspace_root", app.workspace_root)

@@ -1,9 +1,9 @@
 """Backing services (databases, caches, brokers) an app needs.
 
-Three independent signals, each with its own evidence: the app's
+Four independent signals, each with its own evidence: the app's
 dependencies (a Postgres driver), the environment it reads (``REDIS_URL``, or
-a ``postgres://`` example value), and an existing compose file that runs the
-service next to it.
+a ``postgres://`` example value), an existing compose file that runs the
+service next to it, and a Prisma schema's datasource provider.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from migrate.inspect.detectors.base import AppDir, Findings
 from migrate.inspect.knowledge import (
     SERVICE_BY_DEPENDENCY,
+    VERSIONED_SERVICES,
     service_for_env_name,
     service_for_image,
     service_for_url,
@@ -35,9 +36,48 @@ def detect(app: AppDir, found: Findings, language: str | None) -> None:
         service = table.get(dep) or table.get(dep.lower())
         if service:
             found.add_service(service, Evidence(evidence.path, evidence.line, f"dependency {dep!r}"))
+            if service in VERSIONED_SERVICES:
+                _client_major(app, dep, evidence, service, found)
     for read in found.env_reads:
         _from_env(read.name, read.example or read.default, read.evidence, found)
     _from_compose(app, found)
+    _from_prisma(app, found)
+
+
+#: Prisma datasource providers that are a server to run (sqlite is a file; sqlserver has no dev service here).
+_PRISMA_PROVIDERS = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mongodb": "mongodb"}
+_PRISMA_DATASOURCE = re.compile(r"^\s*datasource\s+\w+\s*\{(?P<body>[^}]*)\}", re.MULTILINE)
+_PRISMA_PROVIDER = re.compile(r"^\s*provider\s*=\s*\"(?P<name>\w+)\"", re.MULTILINE)
+
+
+def _from_prisma(app: AppDir, found: Findings) -> None:
+    """The database a Prisma schema's ``datasource`` block names (Prisma's default and multi-file locations)."""
+    schemas = [n for n in ("schema.prisma", "prisma/schema.prisma") if app.has(n)]
+    schemas += [f"{folder}/{n}" for folder in ("prisma", "prisma/schema") for n in app.files(folder) if n.endswith(".prisma")]
+    for name in dict.fromkeys(schemas):
+        text = app.read(name) or ""
+        for block in _PRISMA_DATASOURCE.finditer(text):
+            provider = _PRISMA_PROVIDER.search(block.group("body"))
+            kind = _PRISMA_PROVIDERS.get(provider.group("name")) if provider else None
+            if provider and kind:
+                line = text.count("\n", 0, block.start("body") + provider.start("name")) + 1
+                found.add_service(kind, Evidence(app.rel(name), line, f"Prisma datasource provider {provider.group('name')!r}"))
+
+
+_MAJOR_IN_NAME = re.compile(r"/v(\d+)$")
+
+
+def _client_major(app: AppDir, dep: str, evidence: Evidence, kind: str, found: Findings) -> None:
+    """The major version a client dependency pins (``elasticsearch==5.5.3``, ``"^7.10.0"``, ``.../v8``)."""
+    major = _MAJOR_IN_NAME.search(dep)
+    if major is None and evidence.line is not None:
+        lines = (app.tree.read_text(evidence.path) or "").splitlines()
+        text = lines[evidence.line - 1] if evidence.line <= len(lines) else ""
+        # The first version after the name: "==5.5.3", ">=7,<8", "^8.1.0", "~> 7.0", "<version>7.17.0".
+        major = re.search(rf"{re.escape(dep)}\b(?:\[[^\]]*\])?\W*?(?:==|~=|>=|\^|~>?|=|:|\s|>)\s*[\"']?v?(\d+)(?:\.|[\"',<\s]|$)", text, re.IGNORECASE)
+    if major is not None:
+        found.service_versions.setdefault(kind, major.group(1))
+        found.add_service(kind, Evidence(evidence.path, evidence.line, f"client {dep} {major.group(1)}.x needs a {major.group(1)}.x server"))
 
 
 def _from_env(name: str, value: str | None, evidence: Evidence, found: Findings) -> None:
@@ -70,18 +110,24 @@ def _compose_services(app: AppDir, tree: SourceTree, path: str, folder: str, fou
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
         return
-    wanted = _services_for_app(app, services, folder) if folder != app.path else set(services)
+    linked = _services_for_app(app, services, folder)
+    wanted = linked if folder != app.path else set(services)
     for key in sorted(wanted):
         spec = services.get(key)
         image = spec.get("image") if isinstance(spec, dict) else None
         kind = service_for_image(image) if isinstance(image, str) else None
         if kind and isinstance(image, str):
             line = tree.line_of(path, rf"^\s*image:\s*['\"]?{re.escape(image)}")
-            found.add_service(kind, Evidence(path, line, f"compose service {key!r} runs {image}"))
+            for_app = " for this app" if key in linked else ""
+            evidence = Evidence(path, line, f"compose service {key!r} runs {image}{for_app}")
+            found.add_service(kind, evidence)
+            if for_app:
+                # The project's own dev setup runs the app against it: its default configuration uses it.
+                found.decide_service(kind, "default", evidence)
 
 
 def _services_for_app(app: AppDir, services: dict[str, Any], folder: str) -> set[str]:
-    """Names of compose services that the compose service building ``app`` depends on."""
+    """Names of compose services that the compose service building ``app`` depends on or links to."""
     wanted: set[str] = set()
     for spec in services.values():
         if not isinstance(spec, dict):
@@ -90,9 +136,11 @@ def _services_for_app(app: AppDir, services: dict[str, Any], folder: str) -> set
         context = build.get("context") if isinstance(build, dict) else build
         if not isinstance(context, str) or _normalise(join(folder, context)) != app.path:
             continue
-        depends = spec.get("depends_on") or []
-        wanted.update(depends if isinstance(depends, (list, dict)) else [])
-    return {w for w in wanted if isinstance(w, str)}
+        for key in ("depends_on", "links"):
+            names = spec.get(key) or []
+            wanted.update(names if isinstance(names, (list, dict)) else [])
+    # ``links: ["db:database"]`` names the service before the colon.
+    return {w.split(":")[0] for w in wanted if isinstance(w, str)}
 
 
 def _normalise(path: str) -> str:

@@ -55,8 +55,13 @@ def test_config_alone_is_a_weak_claim(make_tree: MakeTree) -> None:
     assert claim_strength(root) == 1
 
 
-def test_no_config_no_claim(make_tree: MakeTree) -> None:
-    assert claim_strength(make_tree({"main.ts": SERVE})) is None
+def test_no_config_weak_claim_only_for_deno_code(make_tree: MakeTree) -> None:
+    # Deno needs no config: an entry file using Deno's API is a (manifest-less, so weak) claim.
+    assert claim_strength(make_tree({"main.ts": SERVE})) == 1
+
+
+def test_no_config_no_claim_for_plain_typescript(make_tree: MakeTree) -> None:
+    assert claim_strength(make_tree({"index.ts": "export const x = 1;\n"})) is None
 
 
 # ---------------------------------------------------------------- a full app

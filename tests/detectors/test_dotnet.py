@@ -83,7 +83,7 @@ def test_aspnetcore_minimal_api(make_tree: MakeTree) -> None:
     assert set(env) == {"API_KEY", "Aws__Region", "ConnectionStrings__Default"}
     assert env["ConnectionStrings__Default"].required and env["ConnectionStrings__Default"].secret
     assert (env["Aws__Region"].required, env["Aws__Region"].default) == (False, "eu-west-1")
-    assert env["API_KEY"].secret and env["API_KEY"].required
+    assert env["API_KEY"].secret and not env["API_KEY"].required  # GetEnvironmentVariable yields null when unset
 
 
 @pytest.mark.parametrize(

@@ -312,6 +312,7 @@ def test_library_module_alone_is_not_runnable(make_tree: MakeTree) -> None:
     assert any("a library, not an app" in w for w in warnings)
 
 
-def test_no_go_files_no_claim(make_tree: MakeTree) -> None:
-    result = inspect(make_tree, {"main.go": MAIN, "README.md": "hi"})
+def test_no_package_main_no_claim(make_tree: MakeTree) -> None:
+    # A main package without go.mod is an app (tests/test_manifestless.py); a library file is not.
+    result = inspect(make_tree, {"util.go": "package util\n\nfunc Add(a, b int) int { return a + b }\n", "README.md": "hi"})
     assert result.apps == ()

@@ -303,7 +303,7 @@ def test_env_reads_in_code_and_config_but_not_tests(make_tree: MakeTree) -> None
     )
     env = {v.name: v for v in only_app(inspect_tree(root)).env}
     assert set(env) == {"API_TOKEN", "AWS_REGION", "WORKERS"}
-    assert env["API_TOKEN"].required and env["API_TOKEN"].secret
+    assert not env["API_TOKEN"].required and env["API_TOKEN"].secret  # System.getenv yields null when unset
     assert (env["AWS_REGION"].required, env["AWS_REGION"].default) == (False, "eu-west-1")
     assert (env["WORKERS"].required, env["WORKERS"].default) == (False, "4")
 
@@ -444,3 +444,18 @@ def test_gradle_multi_project(make_tree: MakeTree) -> None:
     assert app.start_command.value == "java -jar build/libs/api-2.0.0.jar"
     assert app.runtime_version.value == "21"
     assert ECOSYSTEM.workspace_members(AppDir(SourceTree.scan(root), ".")) == ["services/api", "lib"]
+
+
+def test_server_port_from_port_follows_the_port_convention_and_loopback_is_opened(make_tree: MakeTree) -> None:
+    """``server.port=${PORT}``: the image sets PORT; ``server.address=127.0.0.1`` is overridden by SERVER_ADDRESS."""
+    root = make_tree(
+        {
+            "pom.xml": pom(parent=BOOT_PARENT, plugins=BOOT_PLUGIN),
+            "src/main/resources/application.properties": "server.port=${PORT}\nserver.address=127.0.0.1\n",
+        }
+    )
+    result = inspect_tree(root)
+    app = only_app(result)
+    assert app.port.value == 8080 and app.detail("port_env") == "PORT"
+    assert app.detail("listen_env") == "SERVER_ADDRESS=0.0.0.0"
+    assert not any("comes from ${PORT}" in w for w in result.warnings)

@@ -115,7 +115,7 @@ def test_workspace_members_are_apps_and_libraries_are_dropped(make_tree: MakeTre
 
 def test_workspace_patterns(make_tree: MakeTree) -> None:
     tree = SourceTree.scan(make_tree({"package.json": pkg(workspaces=["apps/*", "!apps/legacy", 3])}))
-    assert ECOSYSTEM.workspace_members(AppDir(tree, ".")) == ["apps/*"]
+    assert ECOSYSTEM.workspace_members(AppDir(tree, ".")) == ["apps/*", "!apps/legacy"]
     plain = SourceTree.scan(make_tree({"package.json": pkg(workspaces="apps/*")}))
     assert ECOSYSTEM.workspace_members(AppDir(plain, ".")) is None
 
@@ -176,6 +176,21 @@ def test_runtime_from_volta_beats_engines(make_tree: MakeTree) -> None:
         ("16.x", "16"),
         (">=30", None),
         ("lts please", None),
+        # npm's grammar, read by node-semver: the newest known major with a release in the range.
+        (">=18 <21", "20"),
+        ("^20.1", "20"),  # no 20.0.0, but 20.1.0 and later
+        (">20.1 <21", "20"),
+        ("18.x || 20.x", "20"),
+        ("~22", "22"),
+        ("~>20.3", "20"),  # npm's tilde accepts "~>"
+        (">=16", "22"),  # the default when allowed, not simply the newest
+        (">= 18 < 21", "20"),
+        ("^18.0.0-rc.1", "18"),
+        ("v20.x", "20"),
+        ("<=16", "16"),
+        ("<8", None),
+        ("lts/*", None),
+        ("node", None),
     ],
 )
 def test_engines_range_picks_a_major(spec: str, major: str | None) -> None:
@@ -199,6 +214,16 @@ def test_unreadable_engines_falls_back_to_default_with_a_warning(make_tree: Make
     app = result.apps[0]
     assert app.runtime_version.value == "22" and app.runtime_version.is_default
     assert any("engines.node" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [("lts/*", "is not an npm version range"), ("latest", "is not an npm version range"), (">=30", "allows no Node version this tool knows")],
+)
+def test_engines_warning_says_why_the_range_was_not_used(make_tree: MakeTree, spec: str, reason: str) -> None:
+    result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node a.js"}, engines={"node": spec})})
+    assert result.apps[0].runtime_version.is_default
+    assert f".: package.json: engines.node {spec!r} {reason}; using the default" in result.warnings
 
 
 def test_no_runtime_pinned_is_the_default(make_tree: MakeTree) -> None:
@@ -590,7 +615,7 @@ def test_bare_package_json_is_all_unknown(make_tree: MakeTree) -> None:
     result = inspect(make_tree, {"package.json": pkg()})
     app = result.apps[0]
     assert [app.fact(f).value for f in ("framework", "start_command", "port", "build_command", "health_path")] == [None] * 5
-    assert ".: could not tell how to start it; pass a start command or add a Procfile" in result.warnings
+    assert any(w.startswith(".: could not tell how to start it: the generated Dockerfile's CMD fails") for w in result.warnings)
 
 
 def test_malformed_pnpm_workspace_does_not_crash(make_tree: MakeTree) -> None:
@@ -610,3 +635,27 @@ def test_yarn_berry_with_node_modules_linker_does_not_warn(make_tree: MakeTree) 
     result = inspect(make_tree, files)
     assert result.apps[0].detail("yarn_pnp") is None
     assert not any("Plug'n'Play" in w for w in result.warnings)
+
+
+def test_a_start_file_missing_from_the_tree_and_the_build_is_reported(make_tree: Any) -> None:
+    """``node dist/index.js`` with no build script names a file nothing makes: say so."""
+    package = '{"name": "api", "scripts": {"start": "node dist/index.js"}, "dependencies": {"express": "^4"}}\n'
+    result = inspect_tree(make_tree({"package.json": package, "src/index.ts": "export {};\n"}))
+    assert any("runs dist/index.js, which is not in the source tree and no build script makes it" in w for w in result.warnings)
+    built = package.replace('"start"', '"build": "tsc", "start"')
+    assert not any("not in the source tree" in w for w in inspect_tree(make_tree({"package.json": built})).warnings)
+    present = {"package.json": package.replace("dist/index.js", "--import tsx src/index.ts"), "src/index.ts": "export {};\n"}
+    assert not any("not in the source tree" in w for w in inspect_tree(make_tree(present)).warnings)
+
+
+def test_a_start_script_that_runs_another_script_is_followed(make_tree: Any) -> None:
+    """``"start": "npm run serve"`` with ``"serve": "node dist/server.js"``: the command the scripts name."""
+    package = {
+        "name": "api",
+        "scripts": {"build": "tsc", "start": "npm run serve", "serve": "node dist/server.js"},
+        "dependencies": {"express": "^4"},
+    }
+    result = inspect_tree(make_tree({"package.json": json.dumps(package, indent=2)}))
+    (app,) = result.apps
+    assert app.start_command.value == "node dist/server.js"
+    assert [str(e) for e in app.start_command.evidence] == ["package.json:5: scripts.start: npm run serve"]

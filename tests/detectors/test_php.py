@@ -186,7 +186,8 @@ def test_laravel(make_tree: MakeTree) -> None:
     assert details["document_root"] == "public"
     assert details["release_command"] == "php artisan migrate --force"
     assert "config:cache" in details["prestart_command"]
-    assert details["php_extensions"] == "pdo_pgsql,redis"
+    # phpredis is installed by the recipe only if Redis is a service the default configuration uses.
+    assert (details["php_extensions"], details["redis_client"]) == ("pdo_pgsql", "phpredis")
     assert app["build_command"] is None
     assert app["backing_services"] == ["postgres", "redis"]
 
@@ -209,7 +210,7 @@ def test_laravel_vite_build_and_node_stays_weak(make_tree: MakeTree) -> None:
 def test_laravel_with_predis_needs_no_redis_extension(make_tree: MakeTree) -> None:
     data = composer(require={"php": "^8.2", "laravel/framework": "^11.9", "predis/predis": "^2.2"})
     app = only_app(make_tree({**LARAVEL, "composer.json": data, ".env.example": "DB_CONNECTION=mysql\nREDIS_CLIENT=predis\nREDIS_HOST=redis\n"}))
-    assert app["details"]["php_extensions"] == "pdo_mysql"
+    assert (app["details"]["php_extensions"], app["details"]["redis_client"]) == ("pdo_mysql", "predis")
 
 
 def test_laravel_workers(make_tree: MakeTree) -> None:

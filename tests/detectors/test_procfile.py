@@ -190,3 +190,60 @@ def test_procfile_beats_a_deno_start_task(make_tree: MakeTree) -> None:
     app = only_app(make_tree(files))
     assert app["start_command"] == "deno run --allow-net --allow-env --allow-read main.ts"
     assert app["evidence"]["start_command"] == ["Procfile:1: Procfile web process"]
+
+
+# ---------------------------------------------------------------- the $PORT convention
+PLAIN_APP = {"requirements.txt": "Flask==3.0.3\ngunicorn==22.0.0\n", "app.py": "from flask import Flask\n\napp = Flask(__name__)\n"}
+
+
+def test_gunicorn_without_a_bind_listens_on_port(make_tree: MakeTree) -> None:
+    """gunicorn binds 0.0.0.0:$PORT by itself when PORT is set: a web process, not a worker."""
+    root = make_tree({**PLAIN_APP, "Procfile": "web: gunicorn app:app\n"})
+    app = only_app(root)
+    assert (app["port"], app["details"]["port_env"]) == (8000, "PORT")
+    assert app["evidence"]["port"] == ["Procfile:1: the web process binds $PORT; PORT=8000 is set for it"]
+    (profile,) = inspect_tree(root).apps
+    from migrate.generate.recipes import plan_for
+
+    plan = plan_for(profile)
+    assert plan.port == 8000 and plan.healthcheck is not None and "'/'" in plan.healthcheck[-1]
+
+
+def test_gunicorn_with_a_bind_in_its_config_keeps_that_bind(make_tree: MakeTree) -> None:
+    config = 'import os\nbind = ["[::]:{}".format(os.environ.get("PORT", 5006))]\n'
+    app = only_app(make_tree({**PLAIN_APP, "Procfile": "web: gunicorn --config gunicorn.conf.py app:app\n", "gunicorn.conf.py": config}))
+    assert app["port"] == 5006 and "port_env" not in app["details"]
+
+
+def test_gunicorn_with_a_fixed_bind_in_the_default_config_is_not_told_port(make_tree: MakeTree) -> None:
+    app = only_app(make_tree({**PLAIN_APP, "Procfile": "web: gunicorn app:app\n", "gunicorn.conf.py": 'bind = "0.0.0.0:5000"\n'}))
+    assert "port_env" not in app["details"]
+
+
+def test_code_that_reads_port_without_a_default_listens_on_port(make_tree: MakeTree) -> None:
+    files = {
+        "package.json": '{"name": "api", "scripts": {"start": "node server.js"}}\n',
+        "server.js": "require('http').createServer((q, r) => r.end('ok')).listen(process.env.PORT);\n",
+    }
+    app = only_app(make_tree(files))
+    assert (app["port"], app["details"]["port_env"]) == (8000, "PORT")
+    assert app["evidence"]["port"] == ["server.js:1: the code reads PORT with no default (the platform sets it); PORT=8000 is set for it"]
+
+
+def test_a_worker_reading_port_gets_no_port(make_tree: MakeTree) -> None:
+    files = {"requirements.txt": "celery==5.4.0\n", "tasks.py": "import os\nfrom celery import Celery\napp = Celery(broker=os.environ['PORT'])\n"}
+    app = only_app(make_tree(files))
+    assert app["port"] is None
+
+
+def test_uvicorn_without_a_host_is_opened_through_its_own_setting(make_tree: MakeTree) -> None:
+    """uvicorn listens on 127.0.0.1 unless told: the image sets UVICORN_HOST, which uvicorn reads."""
+    found = findings(make_tree, "web: uvicorn main:app --port $PORT\n")
+    assert found.details["listen_env"] == "UVICORN_HOST=0.0.0.0"
+    assert "listen_env" not in findings(make_tree, "web: uvicorn main:app --host 0.0.0.0 --port $PORT\n").details
+    assert findings(make_tree, "web: flask run --port 5000\n").details["listen_env"] == "FLASK_RUN_HOST=0.0.0.0"
+
+
+def test_a_loopback_bind_written_in_the_command_is_reported(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: gunicorn app:app --bind 127.0.0.1:8000\n")
+    assert any("listens on loopback" in w for w in found.warnings) and "listen_env" not in found.details

@@ -629,3 +629,106 @@ def test_project_name_evidence_is_in_its_table(make_tree: MakeTree) -> None:
 def test_docs_requirements_inside_an_app_are_not_an_app(make_tree: MakeTree) -> None:
     result = inspect(make_tree, {"requirements.txt": "flask\n", "app.py": FLASK_APP, "docs/requirements.txt": "mkdocs\n"})
     assert [a.path for a in result.apps] == ["."]
+
+
+# ---------------------------------------------------------------- uwsgi
+UWSGI_DJANGO = {
+    "requirements.txt": "django\nuwsgi\n",
+    "manage.py": MANAGE,
+    "mysite/settings.py": SETTINGS,
+}
+
+
+def test_uwsgi_ini_from_the_procfile_listens_on_port_env(make_tree: MakeTree) -> None:
+    ini = "[uwsgi]\nhttp-socket=:$(PORT)\nmaster=true\nwsgi-file=mysite/wsgi.py\n"
+    app, warnings = only_app(make_tree, {**UWSGI_DJANGO, "Procfile": "web: uwsgi ./etc/uwsgi.ini\n", "etc/uwsgi.ini": ini})
+    assert app.start_command.value == "uwsgi ./etc/uwsgi.ini"
+    assert app.detail("uwsgi_ini") == "etc/uwsgi.ini"
+    assert app.detail("port_env") == "PORT"
+    assert app.port.value == 8000 and app.port.is_default
+    assert evidence(app, "port") == ["etc/uwsgi.ini:2: uwsgi listens on $PORT (:$(PORT)); PORT=8000 is set for it"]
+    assert app.detail("extra_dependency") is None  # no gunicorn added beside uwsgi
+    assert not [w for w in warnings if "uwsgi" in w]
+
+
+def test_uwsgi_dependency_with_an_ini_is_the_server(make_tree: MakeTree) -> None:
+    ini = "[uwsgi]\nmodule = mysite.wsgi:application\nhttp = 0.0.0.0:9090\n"
+    app, _ = only_app(make_tree, {**UWSGI_DJANGO, "uwsgi.ini": ini})
+    assert app.start_command.value == "uwsgi --ini uwsgi.ini"
+    assert evidence(app, "start_command") == ["uwsgi.ini:1: uwsgi configuration"]
+    assert app.port.value == 9090 and not app.port.is_default
+    assert evidence(app, "port") == ["uwsgi.ini:3: uwsgi listens on 0.0.0.0:9090"]
+
+
+@pytest.mark.parametrize(
+    ("ini", "warning"),
+    [
+        ("[uwsgi]\nsocket = :3031\nmodule = mysite.wsgi\n", "uwsgi.ini: uwsgi listens the uwsgi protocol only (socket=)"),
+        ("[uwsgi]\nhttp-socket = 127.0.0.1:8000\nmodule = mysite.wsgi\n", "uwsgi.ini:2: uwsgi listens on 127.0.0.1:8000, unreachable"),
+    ],
+)
+def test_uwsgi_addresses_nothing_outside_can_reach_warn(make_tree: MakeTree, ini: str, warning: str) -> None:
+    _, warnings = only_app(make_tree, {**UWSGI_DJANGO, "uwsgi.ini": ini})
+    assert any(w.startswith(f".: {warning}") for w in warnings), warnings
+
+
+def test_uwsgi_without_an_ini_is_left_to_the_framework(make_tree: MakeTree) -> None:
+    app, _ = only_app(make_tree, {**UWSGI_DJANGO, "requirements.txt": "django\nuwsgi\ngunicorn\n"})
+    assert app.start_command.value.startswith("gunicorn ")
+
+
+# ---------------------------------------------------------------- Django settings modules
+def test_django_dev_settings_default_runs_production_in_the_image(make_tree: MakeTree) -> None:
+    app, warnings = only_app(
+        make_tree,
+        {
+            "requirements.txt": "django\ngunicorn\n",
+            "manage.py": MANAGE.replace('"mysite.settings"', '"mysite.settings.dev"'),
+            "mysite/wsgi.py": "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+            "mysite/settings/__init__.py": "",
+            "mysite/settings/dev.py": "DEBUG = True\n",
+            "mysite/settings/prod.py": "DEBUG = False\n",
+        },
+    )
+    assert app.detail("django_settings_module") == "mysite.settings.prod"
+    assert app.detail("django_dev_settings_module") == "mysite.settings.dev"
+    assert any("the image runs mysite.settings.prod (mysite/settings/prod.py)" in w for w in warnings)
+
+
+# ---------------------------------------------------------------- pipenv lock hashes
+PAKETO_PIPFILE = '[packages]\nFlask = "==2.0.2"\ngunicorn = "*"\n\n[dev-packages]\ntox = "*"\n'
+
+
+def _lock(sha: str) -> str:
+    import json
+
+    return json.dumps({"_meta": {"hash": {"sha256": sha}, "pipfile-spec": 6}, "default": {}, "develop": {}})
+
+
+@pytest.mark.parametrize(
+    ("canonical", "expected"),
+    [(True, None), (False, "was written by a pipenv older than 2025"), (None, "is out of date")],
+)
+def test_pipenv_lock_hash_is_checked(make_tree: MakeTree, canonical: bool | None, expected: str | None) -> None:
+    from migrate.inspect.detectors.python_build import pipfile_hashes
+
+    today, legacy = pipfile_hashes({"packages": {"Flask": "==2.0.2", "gunicorn": "*"}, "dev-packages": {"tox": "*"}})
+    sha = {True: today, False: legacy, None: "0" * 64}[canonical]
+    _, warnings = only_app(make_tree, {"Pipfile": PAKETO_PIPFILE, "Pipfile.lock": _lock(sha), "app.py": FLASK_APP})
+    stale = [w for w in warnings if w.startswith(".: Pipfile.lock ")]
+    if expected is None:
+        assert stale == []
+    else:
+        assert len(stale) == 1 and expected in stale[0] and "run `pipenv lock`" in stale[0]
+
+
+def test_pipfile_hashes_match_pipenv() -> None:
+    """Both hashes as pipenv computes them (today's: pipenv 2026.10.3's ``calculate_hash``; the older one is
+    the hash in Paketo's python/pipenv sample lock, for this Pipfile)."""
+    from migrate.inspect.detectors.python_build import pipfile_hashes
+
+    pipfile = {"packages": {"Flask": "==2.0.2", "gunicorn": "*"}, "dev-packages": {"tox": "*", "coverage": "*", "flake8": "*", "flask-testing": "*"}}
+    assert pipfile_hashes(pipfile) == (
+        "81826d91319dab23dec32c00344ae2dc57089e902fe097cdf3c3b7a4492fc990",
+        "397f7aa132622ec6e1dc83745c1b80b1e4945f1533d8f334a6e222f2817b11e7",
+    )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import assert_hadolint_clean
 
 from migrate.generate import generate
 from migrate.generate.recipes import plan_for
@@ -52,17 +51,12 @@ def test_pinned_release_uses_its_debian_image_and_the_image_user(make_tree: Make
     assert plan.values["install_deps"] == "deno install --frozen"
     assert plan.values["install"] == "deno install --frozen --entrypoint main.ts"
     assert plan.healthcheck is not None and plan.healthcheck[:2] == ("deno", "eval")
-    assert "http://127.0.0.1:8000/health" in plan.healthcheck[2]
+    assert ":8000/health`" in plan.healthcheck[2] and "r.status < 400" in plan.healthcheck[2]
     assert plan.extensions == ("denoland.vscode-deno",)
     dockerfile = dockerfile_of(root)
     assert dockerfile.index('COPY ["deno.json", "deno.lock", "./"]') < dockerfile.index("COPY . .")
     assert "USER 1993:1993" in dockerfile and "DENO_DIR=/deno-dir" in dockerfile
-    binary = shutil.which("hadolint")
-    if binary is None:
-        pytest.skip("hadolint is not installed")
-    (tmp_path / "Dockerfile.lint").write_text(dockerfile, encoding="utf-8")
-    result = subprocess.run([binary, "--no-color", "--failure-threshold", "style", str(tmp_path / "Dockerfile.lint")], capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "", result.stdout
+    assert_hadolint_clean(dockerfile, tmp_path)
 
 
 def test_unpinned_deno_gets_a_full_release(make_tree: MakeTree) -> None:
@@ -70,8 +64,8 @@ def test_unpinned_deno_gets_a_full_release(make_tree: MakeTree) -> None:
     plan = plan_for(only_app(root))
     assert plan.images["runtime"] == f"denoland/deno:debian-{DENO_RELEASES['2']}"
     assert any("pin yours" in note for note in plan.notes)
-    # No health route: the probe only checks that the port accepts connections.
-    assert plan.healthcheck is not None and "Deno.connect" in plan.healthcheck[2]
+    # No health route: Deno.serve speaks HTTP, so / must answer with a status below 500.
+    assert plan.healthcheck is not None and ":8000/`" in plan.healthcheck[2] and "r.status < 500" in plan.healthcheck[2]
 
 
 def test_deno_1_caches_from_the_entry_file_after_the_source(make_tree: MakeTree) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from conftest import assert_hadolint_clean
 
 from migrate.generate import generate
 from migrate.generate.plan import ContainerPlan
@@ -33,14 +31,6 @@ def dockerfile(root: Path, path: str = "Dockerfile") -> str:
     return next(f.content for f in generate(inspect_tree(root)) if f.path == path)
 
 
-def assert_hadolint_clean(text: str, tmp_path: Path) -> None:
-    binary = shutil.which("hadolint")
-    if binary is None:
-        pytest.skip("hadolint is not installed")
-    target = tmp_path / "Dockerfile.check"
-    target.write_text(text, encoding="utf-8")
-    result = subprocess.run([binary, "--no-color", "--failure-threshold", "style", str(target)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "", result.stdout
 
 
 def test_aspnetcore_minimal_api(make_tree: MakeTree, tmp_path: Path) -> None:
@@ -60,7 +50,7 @@ def test_aspnetcore_minimal_api(make_tree: MakeTree, tmp_path: Path) -> None:
     assert plan.values["publish"] == "dotnet publish -c Release -o /app/publish --no-restore"
     assert plan.values["runtime_env"] == {"ASPNETCORE_HTTP_PORTS": "8080"}
     assert plan.cmd == ("dotnet", "Api.dll")
-    assert plan.healthcheck == ("dotnet", "/usr/local/lib/probe/probe.dll", "http://127.0.0.1:8080/healthz")
+    assert plan.healthcheck == ("dotnet", "/usr/local/lib/probe/probe.dll", "8080", "/healthz", "400")
     # launchSettings.json's localhost URL must not win inside a container.
     assert plan.dev_cmd == ("dotnet", "watch", "run", "--no-launch-profile")
     assert plan.uid == 1654
@@ -84,7 +74,8 @@ def test_port_from_code_and_older_runtime(make_tree: MakeTree, tmp_path: Path) -
     plan = plan_of(root)
     assert plan.images["runtime"] == "mcr.microsoft.com/dotnet/aspnet:6.0"
     assert plan.values["runtime_env"] == {"ASPNETCORE_URLS": "http://+:5000"}
-    assert plan.healthcheck == ("dotnet", "/usr/local/lib/probe/probe.dll", "127.0.0.1:5000")  # no health route: TCP
+    # No health route: any answer below 500.
+    assert plan.healthcheck == ("dotnet", "/usr/local/lib/probe/probe.dll", "5000", "/", "500")
     assert plan.uid == 10001  # images before .NET 8 have no app user: one is created
     text = dockerfile(root)
     assert "useradd --system --uid 10001" in text and "USER 10001:10001" in text

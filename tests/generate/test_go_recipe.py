@@ -42,7 +42,7 @@ def test_module_root_server(make_tree: MakeTree) -> None:
     assert result.images == {"build": "golang:1.22-bookworm", "runtime": "debian:bookworm-slim"}
     assert result.cmd == ("/out/hello",)
     assert result.port == 9000
-    assert result.healthcheck == ("/usr/local/bin/probe", "http://127.0.0.1:9000/healthz")
+    assert result.healthcheck == ("/usr/local/bin/probe", "9000", "/healthz", "400")
     assert result.values["copies"] == [["go.mod", "go.sum", "./"]]
     assert result.values["download"] is True
     # dev rebuilds from the cache and execs the binary: the app, not `go run`, receives SIGTERM
@@ -129,3 +129,12 @@ def test_hostile_names_stay_quoted(make_tree: MakeTree) -> None:
     runtime = dockerfile(make_tree, files).split("AS runtime", 1)[1]
     cmd = next(line for line in runtime.splitlines() if line.startswith("CMD "))
     assert json.loads(cmd[4:]) == ["/out/x;rm"]
+
+
+def test_a_procfile_naming_the_binary_runs_it_from_out(make_tree: MakeTree) -> None:
+    """miniflux: ``web: miniflux.app`` names the binary, which the image builds into /out (not on PATH)."""
+    files = {"go.mod": "module miniflux.app\n\ngo 1.22\n", "main.go": SERVER, "Procfile": "web: miniflux.app -debug\n"}
+    result = plan(make_tree, files)
+    assert result.cmd == ("/out/miniflux.app", "-debug")
+    other = plan(make_tree, {**files, "Procfile": "web: ./scripts/run.sh\n"})
+    assert other.cmd == ("./scripts/run.sh",)  # not a built binary: the user's command as written

@@ -48,7 +48,7 @@ def test_single_package(make_tree: MakeTree) -> None:
     assert result.images == {"build": "rust:1.80.0-slim-bookworm", "runtime": "debian:bookworm-slim"}
     assert result.cmd == ("/usr/local/bin/hello",)
     assert result.port == 3000
-    assert result.healthcheck == ("/usr/local/bin/probe", "127.0.0.1:3000")
+    assert result.healthcheck == ("/usr/local/bin/probe", "3000", "/", "500")  # axum speaks HTTP: any answer below 500
     assert result.values["copies"] == [["Cargo.toml", "Cargo.lock", "./"]]
     assert result.values["stubs"] == {"files": ["src/main.rs"], "folders": ["src"]}
     # cargo run execs the binary, so the app itself receives SIGTERM in dev
@@ -170,7 +170,7 @@ def test_a_program_with_no_port_has_no_probe(make_tree: MakeTree) -> None:
 
 
 def test_the_probe_written_by_the_dockerfile_compiles_and_checks_http(make_tree: MakeTree, tmp_path: Path) -> None:
-    """Run the probe stage's RUN line (printf + rustc) here, then probe a live HTTP server."""
+    """Run the probe stage's RUN line (printf + rustc) here, then probe live servers from this machine's own address."""
     if shutil.which("rustc") is None:
         pytest.skip("rustc is not installed")
     text = dockerfile(make_tree, {"Cargo.toml": cargo(), "src/main.rs": AXUM_MAIN})
@@ -181,23 +181,82 @@ def test_the_probe_written_by_the_dockerfile_compiles_and_checks_http(make_tree:
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(200 if self.path == "/health" else 503)
+            codes = {"/health": 200, "/moved": 302, "/missing": 404}
+            self.send_response(codes.get(self.path, 503))
+            if self.path == "/moved":
+                self.send_header("Location", "/broken")  # followed, the probe would see 503
             self.end_headers()
 
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    def probe(*args: object) -> int:
+        return subprocess.run([str(tmp_path / "probe"), *map(str, args)], check=False, timeout=10).returncode
+
+    def serving(host: str) -> http.server.HTTPServer:
+        server = http.server.HTTPServer((host, 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    server = serving("0.0.0.0")
     port = server.server_address[1]
     try:
-        def probe(target: str) -> int:
-            return subprocess.run([str(tmp_path / "probe"), target], check=False, timeout=10).returncode
-
-        assert probe(f"http://127.0.0.1:{port}/health") == 0
-        assert probe(f"http://127.0.0.1:{port}/broken") == 1
-        assert probe(f"127.0.0.1:{port}") == 0
+        assert probe(port, "/health", 400) == 0
+        assert probe(port, "/broken", 400) == 1
+        assert probe(port, "/missing", 400) == 1 and probe(port, "/missing", 500) == 0  # the max status is the caller's
+        assert probe(port, "/moved", 400) == 0  # the redirect is the answer: not followed
+        assert probe(port) == 0
     finally:
         server.shutdown()
         server.server_close()
-    assert probe(f"127.0.0.1:{port}") == 1  # nothing listens any more
+    assert probe(port) == 1  # nothing listens any more
+
+    loopback = serving("127.0.0.1")  # unreachable from outside the container: never healthy
+    try:
+        assert probe(loopback.server_address[1], "/health", 400) == 1
+        assert probe(loopback.server_address[1]) == 1
+    finally:
+        loopback.shutdown()
+        loopback.server_close()
+
+
+# ---------------------------------------------------------------- sqlx: native-tls and compile-time queries
+SQLX_NATIVE_TLS = 'axum = "0.7"\nsqlx = { version = "0.8", features = ["runtime-tokio-native-tls", "postgres"] }\n'
+SQLX_MAIN = AXUM_MAIN.replace("fn main() {\n", 'fn main() {\n    let _q = sqlx::query!("SELECT 1 AS one");\n')
+
+
+def test_sqlx_native_tls_feature_links_openssl(make_tree: MakeTree) -> None:
+    result = plan(make_tree, {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": AXUM_MAIN})
+    assert result.values["build_packages"] == ["libssl-dev", "pkg-config"]
+    assert result.values["runtime_packages"] == ["libssl3"]
+    rustls = SQLX_NATIVE_TLS.replace("runtime-tokio-native-tls", "runtime-tokio-rustls")
+    assert plan(make_tree, {"Cargo.toml": cargo(deps=rustls), "src/main.rs": AXUM_MAIN}).values["runtime_packages"] == []
+
+
+def test_sys_crates_in_the_lock_link_their_library(make_tree: MakeTree) -> None:
+    lock = 'version = 3\n\n[[package]]\nname = "openssl-sys"\nversion = "0.9.104"\n\n[[package]]\nname = "pq-sys"\nversion = "0.6.3"\n'
+    result = plan(make_tree, {"Cargo.toml": cargo(), "Cargo.lock": lock, "src/main.rs": AXUM_MAIN})
+    assert result.values["build_packages"] == ["libpq-dev", "libssl-dev", "pkg-config"]
+    assert result.values["runtime_packages"] == ["libpq5", "libssl3"]
+
+
+def test_sqlx_query_macros_with_offline_data_build_offline(make_tree: MakeTree) -> None:
+    files = {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": SQLX_MAIN, ".sqlx/query-abc.json": "{}"}
+    app = app_of(make_tree, files)
+    assert app.detail("sqlx_offline") == ".sqlx"
+    text = dockerfile(make_tree, files)
+    assert text.index("ENV SQLX_OFFLINE=true") < text.index("cargo build")
+    assert any("SQLX_OFFLINE=true" in note for note in plan(make_tree, files).notes)
+
+
+def test_sqlx_query_macros_without_offline_data_warn(make_tree: MakeTree) -> None:
+    files = {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": SQLX_MAIN}
+    result = inspect_tree(make_tree(files))
+    assert any("src/main.rs:2: sqlx's query macros" in w and "cargo sqlx prepare" in w for w in result.warnings)
+    assert "SQLX_OFFLINE" not in dockerfile(make_tree, files)
+    assert any("cargo sqlx prepare" in note for note in plan(make_tree, files).notes)
+
+
+def test_sqlx_without_query_macros_needs_nothing(make_tree: MakeTree) -> None:
+    files = {"Cargo.toml": cargo(deps=SQLX_NATIVE_TLS), "src/main.rs": AXUM_MAIN.replace("fn main", 'fn q() { let _ = sqlx::query("SELECT 1"); }\nfn main')}
+    assert not any("sqlx" in w for w in inspect_tree(make_tree(files)).warnings)

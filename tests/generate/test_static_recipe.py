@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from conftest import assert_hadolint_clean
 
 from migrate.generate import generate
 from migrate.generate.plan import ContainerPlan
@@ -31,14 +29,6 @@ def files_of(root: Path) -> dict[str, str]:
     return {f.path: f.content for f in generate(inspect_tree(root))}
 
 
-def assert_hadolint_clean(dockerfile: str, tmp_path: Path) -> None:
-    binary = shutil.which("hadolint")
-    if binary is None:
-        pytest.skip("hadolint is not installed")
-    target = tmp_path / "Dockerfile.lint"
-    target.write_text(dockerfile, encoding="utf-8")
-    result = subprocess.run([binary, "--no-color", "--failure-threshold", "style", str(target)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0 and result.stdout == "", result.stdout
 
 
 def test_plain_site_is_served_by_nginx_with_its_own_liveness_endpoint(make_tree: MakeTree) -> None:

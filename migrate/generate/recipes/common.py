@@ -1,4 +1,4 @@
-"""Pieces every language recipe uses: plan defaults, health probes, manifests."""
+"""Pieces every language recipe uses: plan defaults, manifests, build contexts (probes: :mod:`migrate.generate.probes`)."""
 
 from __future__ import annotations
 
@@ -12,55 +12,21 @@ from migrate.profile import AppProfile
 #: How long a fresh container may take before failed probes count (framework boot, migrations).
 START_PERIOD_SECONDS = 20
 
-# Probes run by the runtime itself: slim images have no curl or wget.
-_HTTP_PROBES: dict[str, tuple[str, ...]] = {
-    "python": (
-        "python",
-        "-c",
-        "import sys, urllib.request; "
-        "sys.exit(0 if urllib.request.urlopen('{url}', timeout=3).status < 400 else 1)",
-    ),
-    "node": (
-        "node",
-        "-e",
-        "fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))",
-    ),
-    "ruby": ("ruby", "-rnet/http", "-e", "exit(Net::HTTP.get_response(URI('{url}')).code.to_i < 400)"),
-    # file_get_contents fails (false) on a status >= 400; redirects are followed.
-    "php": (
-        "php",
-        "-r",
-        "exit(@file_get_contents('{url}', false, stream_context_create(['http' => ['timeout' => 3]])) === false ? 1 : 0);",
-    ),
-}
-_TCP_PROBES: dict[str, tuple[str, ...]] = {
-    "python": ("python", "-c", "import socket; socket.create_connection(('127.0.0.1', {port}), 3).close()"),
-    "node": (
-        "node",
-        "-e",
-        "require('net').connect({port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))",
-    ),
-    "ruby": ("ruby", "-rsocket", "-e", "Socket.tcp('127.0.0.1', {port}, connect_timeout: 3).close"),
-    "php": ("php", "-r", "exit(@fsockopen('127.0.0.1', {port}, timeout: 3) ? 0 : 1);"),
-}
+def dockerfile_path(app: AppProfile) -> str:
+    """The generated Dockerfile's tree-relative path (named in messages the image prints)."""
+    return posixpath.join(app.path, "Dockerfile") if app.path not in (".", "") else "Dockerfile"
 
 
-def http_probe(runtime: str, port: int | None, path: str | None) -> tuple[str, ...] | None:
-    """An exec-form probe using ``runtime`` that passes when the app answers on ``port``.
-
-    With a health path it checks for an HTTP status below 400; without one it
-    checks that the port accepts connections (honest: no route is invented).
-    """
-    if port is None:
-        return None
-    if path:
-        url = f"http://127.0.0.1:{port}{path}"
-        return tuple(part.replace("{url}", url) for part in _HTTP_PROBES[runtime])
-    return tuple(part.replace("{port}", str(port)) for part in _TCP_PROBES[runtime])
-
-
-#: Where the probe built by the ``probe_stage`` or ``rust_probe_stage`` macro lands in runtime images.
-PROBE_PATH = "/usr/local/bin/probe"
+#: Build-time stand-ins that parse as their kind: settings code validates what it reads
+#: (dj-database-url rejects "build-placeholder"), so a URL variable gets a URL. First match wins.
+_PLACEHOLDER_URLS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("SENTRY",), "https://build@localhost/1"),
+    (("REDIS", "CACHE"), "redis://localhost:6379/0"),
+    (("AMQP", "RABBIT", "BROKER", "CELERY"), "amqp://build:build@localhost:5672//"),
+    (("MYSQL", "MARIADB"), "mysql://build:build@localhost:3306/build"),
+    (("MONGO",), "mongodb://localhost:27017/build"),
+    (("DATABASE", "POSTGRES", "PG", "DB", "SQL"), "postgres://build@localhost/build"),
+)
 
 
 def probe_source(name: str) -> tuple[str, ...]:
@@ -77,16 +43,15 @@ def probe_source(name: str) -> tuple[str, ...]:
     return lines
 
 
-def static_probe(port: int | None, path: str | None) -> tuple[str, ...] | None:
-    """A HEALTHCHECK command using the static probe (for images with no HTTP client)."""
-    if port is None:
-        return None
-    return (PROBE_PATH, f"http://127.0.0.1:{port}{path}" if path else f"127.0.0.1:{port}")
-
-
-def tcp_or_http(app: AppProfile, probe: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """The probe, or None for apps that serve no port (workers)."""
-    return probe if app.port.value is not None else None
+def build_placeholder(name: str) -> str:
+    """A value for required variable ``name`` during a build step only, shaped like what it holds."""
+    words = set(name.upper().split("_"))
+    if words & {"URL", "URI", "DSN"}:
+        upper = name.upper()
+        return next((url for keys, url in _PLACEHOLDER_URLS if any(k in upper for k in keys)), "http://localhost/")
+    if words & {"PORT"}:
+        return "0"
+    return "build-placeholder"
 
 
 def manifests(app: AppProfile) -> list[str]:

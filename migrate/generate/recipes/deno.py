@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, manifests
+from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
+from migrate.generate.probes import Probe, probe_of
+from migrate.generate.recipes.common import base_plan, dockerfile_path, manifests
 from migrate.generate.versions import DENO_RELEASES, RUNTIME_IMAGES
 from migrate.profile import AppProfile
 
@@ -19,15 +20,22 @@ USER, UID = "deno", 1993
 DENO_DIR = "/deno-dir"
 _FULL_VERSION = re.compile(r"\d+\.\d+\.\d+")
 
-# Probes run by Deno itself (the image has no curl); `deno eval` has every permission.
-_HTTP_PROBE = "const r = await fetch('{url}'); Deno.exit(r.ok ? 0 : 1);"
-_TCP_PROBE = "(await Deno.connect({{ hostname: '127.0.0.1', port: {port} }})).close();"
+# Probes run by Deno itself (the image has no curl); `deno eval` has every permission. Both ask the
+# container's own non-loopback address, the one clients reach; redirects are answers, not followed.
+_ADDRESS = "const a = Deno.networkInterfaces().find((i) => i.family === 'IPv4' && !i.address.startsWith('127.')).address;"
+_HTTP_PROBE = (
+    _ADDRESS + " const r = await fetch(`http://${{a}}:{port}{path}`, {{ redirect: 'manual', signal: AbortSignal.timeout(3000) }});"
+    " Deno.exit(r.status < {max} ? 0 : 1);"
+)
+_TCP_PROBE = _ADDRESS + " (await Deno.connect({{ hostname: a, port: {port} }})).close();"
 
 
 def plan(app: AppProfile) -> ContainerPlan:
     """The container plan of a Deno app."""
     version = image_version(app.runtime_version.value)
-    start = app.start_command.value or f"deno run --allow-net --allow-env {app.detail('entrypoint') or 'main.ts'}"
+    entrypoint = app.detail("entrypoint")
+    # The entry file the detector found is a fact; with neither it nor a task, the CMD says so and fails.
+    start = app.start_command.value or (f"deno run --allow-net --allow-env {entrypoint}" if entrypoint else None)
     files = manifests(app)
     lock = "deno.lock" in files
     values = {
@@ -42,9 +50,9 @@ def plan(app: AppProfile) -> ContainerPlan:
         app,
         template="deno.Dockerfile.j2",
         images={"runtime": RUNTIME_IMAGES["deno"].format(version=version)},
-        cmd=command_argv(start),
-        dev_cmd=command_argv(dev_command(start)),
-        healthcheck=healthcheck(app.port.value, app.health_path.value),
+        cmd=start_argv(start, dockerfile_path(app)),
+        dev_cmd=start_argv(dev_command(start) if start else None, dockerfile_path(app)),
+        healthcheck=healthcheck(probe_of(app)),
         values=values,
         watch=(
             WatchRule("sync", ".", "/app", ignore=("node_modules/",)),
@@ -71,13 +79,13 @@ def dev_command(start: str) -> str:
     return re.sub(r"^deno (run|serve)\b", r"deno \1 --watch", start, count=1)
 
 
-def healthcheck(port: int | None, path: str | None) -> tuple[str, ...] | None:
-    """An exec-form probe run by Deno: HTTP status below 400 on the health path, else a TCP connect."""
-    if port is None:
+def healthcheck(probe: Probe | None) -> tuple[str, ...] | None:
+    """An exec-form probe run by Deno: an HTTP status below the probe's limit, else a TCP connect."""
+    if probe is None:
         return None
-    if path:
-        return ("deno", "eval", _HTTP_PROBE.format(url=f"http://127.0.0.1:{port}{path}"))
-    return ("deno", "eval", _TCP_PROBE.format(port=port))
+    if probe.path:
+        return ("deno", "eval", _HTTP_PROBE.format(port=probe.port, path=probe.path, max=probe.max_status))
+    return ("deno", "eval", _TCP_PROBE.format(port=probe.port))
 
 
 def _install_deps(version: str, lock: bool) -> str | None:

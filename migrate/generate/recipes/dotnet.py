@@ -12,15 +12,16 @@ import dataclasses
 import posixpath
 import re
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
+from migrate.generate.plan import ContainerPlan, WatchRule, command_argv, unknown_start
+from migrate.generate.probes import probe_of, static_probe
 from migrate.generate.recipes.common import (
     base_plan,
     build_context,
     copy_groups,
+    dockerfile_path,
     in_context,
     manifests,
     probe_source,
-    static_probe,
 )
 from migrate.generate.versions import DOTNET_SDK_IMAGE, RUNTIME_IMAGES
 from migrate.profile import AppProfile
@@ -87,7 +88,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         images={"build": DOTNET_SDK_IMAGE.format(version=version), "runtime": image.format(version=version)},
         cmd=_cmd(app),
         dev_cmd=dev_command(app),
-        healthcheck=_dotnet_probe(static_probe(port, app.health_path.value)) if web else None,
+        healthcheck=_dotnet_probe(static_probe(probe_of(app))) if web else None,
         values=values,
         watch=(
             # dotnet watch sees synced files itself: hot reload, or a restart for rude edits.
@@ -102,7 +103,7 @@ def plan(app: AppProfile) -> ContainerPlan:
 
 
 def _dotnet_probe(probe: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """The probe command run by ``dotnet`` from the probe's dll (same target: a URL or host:port)."""
+    """The probe command run by ``dotnet`` from the probe's dll (same arguments: ``PORT [PATH MAX]``)."""
     return ("dotnet", f"{PROBE_DIR}/probe.dll", *probe[1:]) if probe else None
 
 
@@ -133,11 +134,16 @@ def _publish_command(app: AppProfile) -> str:
 
 
 def _cmd(app: AppProfile) -> tuple[str, ...]:
-    """``dotnet App.dll`` (or the native executable of a PublishAot app), run from the publish folder."""
+    """``dotnet App.dll`` (or the native executable of a PublishAot app), run from the publish folder.
+
+    With neither a start command nor the assembly the project builds, the CMD says so (no guessed name).
+    """
     start = app.start_command.value
     if start:
         return command_argv(start)
-    assembly = app.detail("assembly") or f"{app.name}.dll"
+    assembly = app.detail("assembly")
+    if not assembly:
+        return unknown_start(dockerfile_path(app))
     return ("dotnet", assembly) if assembly.endswith(".dll") else (f"./{assembly}",)
 
 

@@ -20,7 +20,8 @@ import posixpath
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, build_context, manifests, static_probe, tcp_or_http
+from migrate.generate.probes import probe_of, static_probe
+from migrate.generate.recipes.common import base_plan, build_context, manifests
 from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, RUNTIME_IMAGES
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
@@ -38,14 +39,19 @@ def plan(app: AppProfile) -> ContainerPlan:
     workdir = posixpath.normpath(posixpath.join(SOURCE_ROOT, app_dir))
     cgo = app.detail("cgo") == "true"
     binary = app.detail("binary") or "app"
-    start = app.start_command.value or f"/out/{binary}"
+    start = _on_out(app.start_command.value, binary, app) or f"/out/{binary}"
+    build = app.build_command.value or _DEFAULT_BUILD
+    generated = app.detail("generated_module")
+    if generated:
+        # No go.mod in the repository: module mode with a generated one (GOPATH mode is gone).
+        build = f"go mod init {shlex.quote(generated)}{' && go mod tidy' if app.detail('module_tidy') else ''} && {build}"
     values = {
         "copies": _manifest_copies(app, app_dir),
         "download": bool(manifests(app)),
         "warm_cache": _warm_cache(app.build_command.value or _DEFAULT_BUILD),
         "app_dir": app_dir,
         "workdir": workdir,
-        "build_command": app.build_command.value or _DEFAULT_BUILD,
+        "build_command": build,
         "cgo": cgo,
         "dev_build": _dev_build(app, binary),
     }
@@ -56,17 +62,32 @@ def plan(app: AppProfile) -> ContainerPlan:
         # The start command is the binary's path: one argv word, even with characters a shell would read.
         cmd=(start,) if not any(c.isspace() for c in start) else command_argv(start),
         dev_cmd=("sh", "-c", f"{_dev_build(app, binary)} && exec {shlex.quote('/tmp/' + binary)}"),
-        healthcheck=tcp_or_http(app, static_probe(app.port.value, app.health_path.value)),
+        healthcheck=static_probe(probe_of(app)),
         values=values,
         watch=(
             # A source change restarts the container, whose command rebuilds (cached) and execs the binary.
             WatchRule("sync+restart", ".", workdir),
             *(WatchRule("rebuild", m) for m in manifests(app)),
         ),
-        post_create="go mod download",
+        post_create=f"test -f go.mod || go mod init {shlex.quote(generated)}" if generated else "go mod download",
         extensions=("golang.go",),
     )
     return dataclasses.replace(result, workdir=workdir, notes=_notes(app, cgo))
+
+
+def _on_out(command: str | None, binary: str, app: AppProfile) -> str | None:
+    """A Procfile command that names a built binary (``miniflux.app``, ``bin/web -flag``) runs it from /out.
+
+    Heroku's Go buildpack puts binaries on PATH (``bin/``); this image builds them
+    into /out, which is not on PATH: the bare name would not be found.
+    """
+    if not command:
+        return None
+    first, _, rest = command.partition(" ")
+    name = posixpath.basename(first)
+    if name not in {binary, *(p.name for p in app.processes)} or first.startswith("/out/"):
+        return command
+    return f"/out/{name}" + (f" {rest}" if rest else "")
 
 
 def _app_dir(app: AppProfile) -> str:
@@ -111,6 +132,11 @@ def _notes(app: AppProfile, cgo: bool) -> tuple[str, ...]:
     if app.processes:
         names = ", ".join(p.name for p in app.processes)
         notes.append(f"Other processes ({names}) are built into /out in the same image; run them with their /out/<name> command.")
+    if app.detail("generated_module"):
+        notes.append(
+            f"The repository has no go.mod: the build runs `go mod init {app.detail('generated_module')}` first, so Go builds "
+            "in module mode (GOPATH mode is gone); commit a go.mod (and go.sum) to pin the module name and dependencies."
+        )
     if app.detail("workspace_root"):
         notes.append("A go.work member: the build context is the workspace root, so sibling modules resolve.")
     return tuple(notes)

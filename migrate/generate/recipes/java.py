@@ -16,6 +16,7 @@ import shlex
 from dataclasses import dataclass
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
+from migrate.generate.probes import Probe, probe_of
 from migrate.generate.recipes.common import base_plan, build_context, copy_groups, in_context, manifests
 from migrate.generate.versions import JAVA_BUILD_IMAGES, RUNTIME_IMAGES
 from migrate.profile import AppProfile
@@ -87,7 +88,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         images={"build": JAVA_BUILD_IMAGES["wrapper" if wrapper else tool].format(java=java), "runtime": RUNTIME_IMAGES["java"].format(version=java)},
         cmd=layout.cmd,
         dev_cmd=command_argv(dev_command(app, tool)),
-        healthcheck=curl_probe(app.port.value, app.health_path.value),
+        healthcheck=curl_probe(probe_of(app)),
         values=values,
         watch=(
             # A compiled app reloads by restarting its dev command, which recompiles what changed.
@@ -177,17 +178,18 @@ def _version(text: str | None) -> tuple[int, int] | None:
 
 
 # ---------------------------------------------------------------- commands
-def curl_probe(port: int | None, path: str | None) -> tuple[str, ...] | None:
+def curl_probe(probe: Probe | None) -> tuple[str, ...] | None:
     """A HEALTHCHECK with curl, which eclipse-temurin images ship (adoptium/containers#255).
 
-    With a health path, any HTTP error fails (``-f``); without one, any HTTP answer
-    at all passes: the server is up, and no route is invented.
+    It asks the container's own address (``hostname -I``: the one clients reach, not
+    loopback) and passes on a status below the probe's limit: the health path below
+    400, else ``/`` below 500. curl fails (and so does the check) when nothing answers.
     """
-    if port is None:
+    if probe is None:
         return None
-    if path:
-        return ("curl", "-fsS", "-o", "/dev/null", f"http://127.0.0.1:{port}{path}")
-    return ("curl", "-sS", "-o", "/dev/null", f"http://127.0.0.1:{port}/")
+    url = f"http://$1:{probe.port}{probe.path or '/'}"
+    script = f"set -- $(hostname -I) && code=$(curl -sS -m 3 -o /dev/null -w '%{{http_code}}' \"{url}\") && [ \"$code\" -lt {probe.max_status} ]"
+    return ("sh", "-c", script)
 
 
 def _tool_command(tool: str, wrapper: bool, args: str) -> str:

@@ -18,16 +18,16 @@ import re
 import shlex
 from typing import Any
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
+from migrate.generate.plan import ContainerPlan, WatchRule, command_argv, unknown_start
+from migrate.generate.probes import http_probe, probe_of
 from migrate.generate.recipes import webserver
 from migrate.generate.recipes.common import (
     base_plan,
     build_context,
     copy_groups,
-    http_probe,
+    dockerfile_path,
     in_context,
     manifests,
-    tcp_or_http,
 )
 from migrate.generate.render import RenderError
 from migrate.generate.versions import (
@@ -81,7 +81,6 @@ def plan(app: AppProfile) -> ContainerPlan:
 
 # ---------------------------------------------------------------- servers
 def _server_plan(app: AppProfile) -> ContainerPlan:
-    port = app.port.value
     values = _common_values(app)
     standalone = _self_contained(app)
     start = _start_command(app)
@@ -100,9 +99,9 @@ def _server_plan(app: AppProfile) -> ContainerPlan:
         app,
         template="node.Dockerfile.j2",
         images={"runtime": _node_image(app)},
-        cmd=command_argv(start),
+        cmd=command_argv(start) if start else unknown_start(dockerfile_path(app)),
         dev_cmd=_dev_command(app, start),
-        healthcheck=tcp_or_http(app, http_probe("node", port, app.health_path.value)),
+        healthcheck=http_probe("node", probe_of(app)),
         values=values,
         watch=_watch(app, values["workdir"]),
         post_create=_post_create(app),
@@ -118,10 +117,10 @@ def _self_contained(app: AppProfile) -> bool:
     return app.framework.value in _SELF_CONTAINED and app.detail("output_dir") == ".output"
 
 
-def _start_command(app: AppProfile) -> str:
-    """The detected start command; binaries are found on PATH (hoisting moves them in workspaces)."""
-    start = app.start_command.value or "node index.js"
-    return start.removeprefix("node_modules/.bin/")
+def _start_command(app: AppProfile) -> str | None:
+    """The detected start command (None: unknown, never guessed); binaries are found on PATH (hoisting moves them)."""
+    start = app.start_command.value
+    return start.removeprefix("node_modules/.bin/") if start else None
 
 
 def _standalone_copies(app: AppProfile) -> list[tuple[str, str]]:
@@ -178,7 +177,7 @@ def _bin_path(app: AppProfile) -> str:
 
 
 # ---------------------------------------------------------------- dev commands
-def _dev_command(app: AppProfile, start: str) -> tuple[str, ...]:
+def _dev_command(app: AppProfile, start: str | None) -> tuple[str, ...]:
     """The framework's own dev server where it has one, else the start command under ``node --watch``."""
     port = str(app.port.value or 3000)
     framework = app.framework.value
@@ -188,6 +187,8 @@ def _dev_command(app: AppProfile, start: str) -> tuple[str, ...]:
         return ("nuxt", "dev", "--host", "0.0.0.0", "--port", port)
     if framework == "sveltekit":
         return ("vite", "dev", "--host", "0.0.0.0", "--port", port, "--strictPort")
+    if start is None:
+        return unknown_start(dockerfile_path(app))
     if framework == "remix" and start.startswith(("react-router-serve", "remix-serve")):
         if start.startswith("react-router-serve"):
             return ("react-router", "dev", "--host", "0.0.0.0", "--port", port)

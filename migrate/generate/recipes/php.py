@@ -14,7 +14,8 @@ import shlex
 from dataclasses import dataclass, replace
 
 from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, http_probe, manifests, tcp_or_http
+from migrate.generate.probes import http_probe, probe_of
+from migrate.generate.recipes.common import base_plan, manifests
 from migrate.generate.render import RenderError
 from migrate.generate.versions import RUNTIME_IMAGES, TOOLS
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
@@ -96,7 +97,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         cmd=command_argv(start),
         # PHP reads changed files on the next request (opcache revalidates in dev): Apache itself is the reloader.
         dev_cmd=command_argv(start),
-        healthcheck=tcp_or_http(app, http_probe("php", port, app.health_path.value)),
+        healthcheck=http_probe("php", probe_of(app)),
         values=values,
         watch=(
             WatchRule("sync", ".", "/app", ignore=("vendor/", "node_modules/", "storage/", "bootstrap/cache/")),
@@ -139,9 +140,24 @@ class Extensions:
     unknown: tuple[str, ...]
 
 
+#: The PDO driver of each database server compose can start for the app.
+_PDO_DRIVERS = {"postgres": "pdo_pgsql", "mysql": "pdo_mysql"}
+
+
 def _extensions(app: AppProfile) -> Extensions:
-    """What to install for the ``php_extensions`` detail (+ opcache), and the Debian packages that takes."""
+    """What to install for the ``php_extensions`` detail (+ opcache), and the Debian packages that takes.
+
+    The PDO driver of every database the default configuration uses is added: compose points the
+    app at that server (``DB_CONNECTION: mysql``), so the image must be able to talk to it. So is
+    phpredis when Redis is used by a Laravel app on its default client.
+    """
     wanted = [e.strip().lower() for e in (app.detail("php_extensions") or "").split(",") if e.strip()]
+    for service in app.backing_services:
+        needed = _PDO_DRIVERS.get(service.kind)
+        if service.kind == "redis" and app.detail("redis_client") == "phpredis":
+            needed = "redis"
+        if needed and needed not in wanted:
+            wanted.append(needed)
     bundled = [e for e in wanted if e in _BUNDLED and e != "opcache"] + ["opcache"]
     return Extensions(
         bundled=tuple(bundled),

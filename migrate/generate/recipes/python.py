@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import posixpath
 import shlex
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, http_probe, manifests, tcp_or_http
+from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
+from migrate.generate.probes import http_probe, probe_of
+from migrate.generate.recipes.common import (
+    base_plan,
+    build_context,
+    build_placeholder,
+    copy_groups,
+    dockerfile_path,
+    in_context,
+    manifests,
+)
 from migrate.generate.versions import TOOLS
 from migrate.profile import AppProfile
 
@@ -22,7 +33,9 @@ _INSTALL: dict[str, list[str]] = {
     "pip": ["pip install --no-cache-dir -r {requirements}"],
     "uv": ["uv sync --frozen --no-dev --no-install-project --active"],
     "poetry": ["POETRY_VIRTUALENVS_CREATE=false poetry install --only main --no-root --no-interaction"],
-    "pipenv": ["pipenv install --deploy --system"],
+    # Exactly what the lock pins. Not "pipenv install --deploy": it refuses locks whose Pipfile hash
+    # today's pipenv computes differently (every lock an older pipenv wrote for a name like "Flask").
+    "pipenv": ["pipenv requirements > /tmp/requirements.txt", "pip install --no-cache-dir -r /tmp/requirements.txt"],
     "pdm": ["pdm export --prod --no-hashes -o /tmp/requirements.txt", "pip install --no-cache-dir -r /tmp/requirements.txt"],
 }
 #: Package managers that need the whole source to install (no lockfile to install from first).
@@ -33,43 +46,104 @@ _RELOAD_FLAGS = {
     "gunicorn": "--reload",
     "uvicorn": "--reload",
     "streamlit": "--server.runOnSave true",
+    "uwsgi": "--py-autoreload 1",
 }
 
 
 def plan(app: AppProfile) -> ContainerPlan:
     """The container plan of a Python app."""
     manager = app.package_manager.value or "pip"
-    port = app.port.value
     requirements = app.detail("requirements_file") or "requirements.txt"
-    install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _INSTALL.get(manager, [])]
+    install = [step.format(requirements=shlex.quote(requirements), **TOOLS) for step in _install_steps(app, manager)]
+    packages = app.detail("install_packages")
     extra = app.detail("extra_dependency")
+    extra_packages = [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else []
+    if app.detail("no_manifest"):
+        # No manifest: the distributions its imports prove, newest releases (inspect warned about pinning),
+        # installed with the venv in one step (there is no manifest to copy first).
+        install, extra_packages, packages = [], [], " ".join([p for p in (packages, *extra_packages) if p])
+    after_source: list[str] = []
+    if manager == "uv" and app.detail("uv_workspace"):
+        # A uv workspace: its lock is synced at the root with only the manifests in place, so the
+        # workspace's own packages (which need their source) wait for the source.
+        package = f" --package {app.detail('uv_package')}" if app.detail("uv_package") else ""
+        install = [f"uv sync --frozen --no-dev --no-install-workspace --active{package}"]
+        after_source = [f"uv sync --frozen --no-dev --active{package}"] if app.detail("uv_workspace_sources") else []
+    workdir = posixpath.normpath(posixpath.join("/app", posixpath.relpath(app.path, build_context(app))))
     tools = [f"{name}=={TOOLS[name]}" for name in _TOOL_PACKAGES.get(manager, ())]
     values = {
         "tools": tools,
         "manifests": manifests(app),
-        "install": install,
-        "install_needs_source": manager in _NEEDS_SOURCE or not install or not manifests(app),
-        "extra_packages": [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else [],
+        # One COPY per folder: a COPY of files from several folders would flatten requirements/base.txt.
+        "manifest_copies": copy_groups([c for c in (in_context(app, m) for m in manifests(app)) if c is not None]),
+        "workdir": workdir,
+        "install_after_source": after_source,
+        # One RUN: the server joins the dependencies' install (a RUN of its own trips hadolint DL3059).
+        "install": install + ([f"pip install --no-cache-dir {' '.join(extra_packages)}"] if extra_packages and install else []),
+        "install_needs_source": not app.detail("no_manifest") and (manager in _NEEDS_SOURCE or not install or not manifests(app)),
+        "unpinned": packages,
+        "extra_packages": extra_packages,
         "build_command": app.build_command.value,
         "build_env": _build_env(app),
         "dev_requirements": app.detail("dev_requirements_file"),
+        "native_dependencies": (app.detail("native_dependencies") or "").split(),
+        "build_packages": (app.detail("build_packages") or "").split(),
+        "runtime_packages": (app.detail("runtime_packages") or "").split(),
+        "settings_module": app.detail("django_settings_module") if app.detail("django_dev_settings_module") else None,
+        "dev_settings_module": app.detail("django_dev_settings_module"),
     }
-    start = app.start_command.value or "python -m app"
-    return base_plan(
+    start = app.start_command.value  # None: the CMD says so and fails, never a guess
+    result = base_plan(
         app,
         template="python.Dockerfile.j2",
         images={"runtime": f"python:{app.runtime_version.value}-slim"},
-        cmd=command_argv(start),
-        dev_cmd=command_argv(_dev_command(app) or start),
-        healthcheck=tcp_or_http(app, http_probe("python", port, app.health_path.value)),
+        cmd=start_argv(start, dockerfile_path(app)),
+        dev_cmd=start_argv(_dev_command(app) or start, dockerfile_path(app)),
+        healthcheck=http_probe("python", probe_of(app)),
         values=values,
         watch=(
-            WatchRule("sync", ".", "/app", ignore=(".venv/", "__pycache__/")),
+            WatchRule("sync", ".", workdir, ignore=(".venv/", "__pycache__/")),
             *(WatchRule("rebuild", m) for m in manifests(app)),
         ),
         post_create=_post_create(app, manager),
         extensions=("ms-python.python", "ms-python.debugpy", "charliermarsh.ruff"),
     )
+    return dataclasses.replace(result, notes=_notes(app))
+
+
+def _listed(app: AppProfile, key: str) -> str:
+    """A space-separated detail as a comma-separated list ("" when absent)."""
+    return ", ".join((app.detail(key) or "").split())
+
+
+def _notes(app: AppProfile) -> tuple[str, ...]:
+    """What CONTAINERS.md says about this image beyond the common table."""
+    notes = [
+        "The runtime virtualenv (/opt/venv) holds the app's dependencies only: it is created without pip, "
+        "and the image's own pip installs into it (PIP_PYTHON), so pip, setuptools and wheel never ship."
+    ]
+    native = _listed(app, "native_dependencies")
+    if native:
+        build, runtime = _listed(app, "build_packages"), _listed(app, "runtime_packages")
+        note = f"Native dependencies ({native}):"
+        note += f" the build stage installs {build} to compile them" if build else ""
+        note += f"{';' if build else ''} the runtime stage installs the shared libraries they load ({runtime})" if runtime else ""
+        notes.append(note + ".")
+    dev_settings = app.detail("django_dev_settings_module")
+    if dev_settings:
+        notes.append(
+            f"DJANGO_SETTINGS_MODULE={app.detail('django_settings_module')} in the image (manage.py defaults to "
+            f"{dev_settings}, a development module); the dev target sets {dev_settings}."
+        )
+    return tuple(notes)
+
+
+def _install_steps(app: AppProfile, manager: str) -> list[str]:
+    """The manager's install steps; a Pipfile without a lockfile is locked first."""
+    steps = _INSTALL.get(manager, [])
+    if manager == "pipenv" and "Pipfile.lock" not in manifests(app):
+        return ["pipenv lock", *steps]
+    return steps
 
 
 def _dev_command(app: AppProfile) -> str | None:
@@ -88,17 +162,32 @@ def _build_env(app: AppProfile) -> dict[str, str]:
     """
     if not app.build_command.value:
         return {}
-    return {v.name: "build-placeholder" for v in app.env if v.required}
+    return {v.name: build_placeholder(v.name) for v in app.env if v.required}
 
 
-def _post_create(app: AppProfile, manager: str) -> str:
-    """Install the dev dependencies into the image's venv (the dev target makes it the app user's)."""
+def _post_create(app: AppProfile, manager: str) -> str | None:
+    """Install the dev dependencies into the image's venv (the dev target makes it the app user's).
+
+    The command is the package manager's that the tree really uses: a pyproject-only app has no
+    requirements.txt to install from.
+    """
     dev = app.detail("dev_requirements_file")
-    if manager == "pip":
-        return f"pip install -r {shlex.quote(dev or app.detail('requirements_file') or 'requirements.txt')}"
+    requirements = app.detail("requirements_file")
+    if app.detail("no_manifest"):
+        return f"pip install {app.detail('install_packages')}" if app.detail("install_packages") else None
+    if manager == "pip" and requirements:
+        return f"pip install -r {shlex.quote(dev or requirements)}"
+    if manager in ("pip", "setuptools"):
+        dev_install = f"pip install -r {shlex.quote(dev)}" if dev else None
+        if app.detail("install_command") != "pip install .":
+            return dev_install  # nothing installable (no manifest at all)
+        # An installable project (pyproject.toml, setup.py): editable, with its dev extra if it has one.
+        extra = app.detail("dev_extra")
+        editable = "pip install -e " + (shlex.quote(f".[{extra}]") if extra else ".")
+        return f"{editable} -r {shlex.quote(dev)}" if dev else editable
     return {
         "uv": "uv sync --frozen --active",
         "poetry": "POETRY_VIRTUALENVS_CREATE=false poetry install --no-interaction --no-root",
-        "pipenv": "pipenv install --dev --system",
+        "pipenv": "pipenv requirements --dev > /tmp/requirements-dev.txt && pip install -r /tmp/requirements-dev.txt",
         "pdm": "pdm sync --dev --no-self",
     }.get(manager, "pip install -e .")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv
-from migrate.generate.recipes.common import base_plan, http_probe, manifests, tcp_or_http
+from migrate.generate.plan import ContainerPlan, WatchRule, command_argv, start_argv
+from migrate.generate.probes import http_probe, probe_of
+from migrate.generate.recipes.common import base_plan, dockerfile_path, manifests
 from migrate.generate.versions import RUNTIME_IMAGES, TOOLS
 from migrate.profile import AppProfile
 
@@ -37,7 +38,6 @@ _RAILS_WRITABLE = ("tmp/pids", "log", "storage")
 def plan(app: AppProfile) -> ContainerPlan:
     """The container plan of a Ruby app."""
     framework = app.framework.value
-    port = app.port.value
     files = manifests(app)
     build_packages, runtime_packages = _packages(app)
     values = {
@@ -57,14 +57,14 @@ def plan(app: AppProfile) -> ContainerPlan:
         "build_env": _build_env(app),
         "dev_tools": [] if framework == "rails" else [f"rerun -v {TOOLS['rerun']}"],
     }
-    start = app.start_command.value or "bundle exec puma config.ru"
+    start = app.start_command.value  # None: the CMD says so and fails, never a guess
     result = base_plan(
         app,
         template="ruby.Dockerfile.j2",
         images={"runtime": RUNTIME_IMAGES["ruby"].format(version=app.runtime_version.value)},
-        cmd=command_argv(start),
-        dev_cmd=command_argv(_dev_command(app, start)),
-        healthcheck=tcp_or_http(app, http_probe("ruby", port, app.health_path.value)),
+        cmd=start_argv(start, dockerfile_path(app)),
+        dev_cmd=start_argv(_dev_command(app, start), dockerfile_path(app)),
+        healthcheck=http_probe("ruby", probe_of(app)),
         values=values,
         watch=(
             WatchRule("sync", ".", "/app", ignore=("tmp/", "log/", "vendor/bundle/", "node_modules/")),
@@ -122,20 +122,22 @@ def _build_env(app: AppProfile) -> dict[str, str]:
     return {k: v for k, v in _pairs(app.detail("build_env")).items() if image_env.get(k) != v}
 
 
-def _dev_command(app: AppProfile, start: str) -> str:
+def _dev_command(app: AppProfile, start: str | None) -> str | None:
     """Rails reloads code itself in development; other Rack apps restart under rerun on changes."""
     if app.framework.value == "rails":
         port = app.port.value or 3000
         # A pidfile left by a killed container makes "rails server" refuse to start: remove it first.
         return f"rm -f tmp/pids/server.pid && exec bundle exec rails server -b 0.0.0.0 -p {port}"
-    return f"rerun --background -- {start}"
+    return f"rerun --background -- {start}" if start else None
 
 
 def _notes(app: AppProfile) -> tuple[str, ...]:
     """Why-lines for CONTAINERS.md: signals, processes that share the image, one-off tasks."""
-    argv = command_argv(app.start_command.value or "bundle exec puma")
-    server = argv[2] if argv[:2] == ("bundle", "exec") and len(argv) > 2 else argv[0]
-    notes = [f"{server} is PID 1 (bundle exec replaces itself with it) and stops gracefully on SIGTERM."]
+    notes = []
+    if app.start_command.value:
+        argv = command_argv(app.start_command.value)
+        server = argv[2] if argv[:2] == ("bundle", "exec") and len(argv) > 2 else argv[0]
+        notes.append(f"{server} is PID 1 (bundle exec replaces itself with it) and stops gracefully on SIGTERM.")
     for process in app.processes:
         notes.append(
             f"The {process.name} process ({process.command}) runs from the same image with its own command "

@@ -21,7 +21,8 @@ import re
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule
-from migrate.generate.recipes.common import base_plan, manifests, probe_source, static_probe, tcp_or_http
+from migrate.generate.probes import probe_of, static_probe
+from migrate.generate.recipes.common import base_plan, manifests, probe_source
 from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, RUNTIME_IMAGES
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
@@ -56,6 +57,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         "build_packages": sorted({p for lib in libs for p in _SYSTEM_PACKAGES.get(lib, ((), ()))[0]}),
         "runtime_packages": sorted({p for lib in libs for p in _SYSTEM_PACKAGES.get(lib, ((), ()))[1]}),
         "rocket": app.framework.value == "rocket",
+        "sqlx_offline": app.detail("sqlx_offline"),
         "dev_build": f"cargo build{' --locked' if locked else ''} --bin {shlex.quote(binary)}",
     }
     result = base_plan(
@@ -65,7 +67,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         cmd=(f"/usr/local/bin/{binary}",),
         # cargo run execs the binary (Unix), so the app itself gets SIGTERM from compose's init.
         dev_cmd=("cargo", "run", *(("--locked",) if locked else ()), "--bin", binary),
-        healthcheck=tcp_or_http(app, static_probe(app.port.value, app.health_path.value)),
+        healthcheck=static_probe(probe_of(app)),
         values=values,
         watch=(
             WatchRule("sync+restart", ".", posixpath.normpath(posixpath.join(SOURCE_ROOT, _context_dir(app))), ignore=("target/",)),
@@ -143,6 +145,14 @@ def _notes(app: AppProfile, toolchain: str | None) -> tuple[str, ...]:
         notes.append(f"RUSTUP_TOOLCHAIN={toolchain} makes rustup use the image's toolchain, never download one for rust-toolchain.toml.")
     else:
         notes.append(f"Toolchain channel {app.runtime_version.value!r} is not a release: rustup downloads it during the build.")
+    offline, needs_database = app.detail("sqlx_offline"), app.detail("sqlx_needs_database")
+    if offline:
+        notes.append(f"SQLX_OFFLINE=true: sqlx's query macros check queries against the committed {offline}, not a database.")
+    elif needs_database:
+        notes.append(
+            f"sqlx's query macros ({needs_database}) need a database while compiling, and the image build has none: "
+            "run `cargo sqlx prepare`, commit .sqlx/ and run `migrate init` again."
+        )
     if app.processes:
         names = ", ".join(p.name for p in app.processes)
         notes.append(f"Other binaries ({names}) are installed in /usr/local/bin of the same image.")

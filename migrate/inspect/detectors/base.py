@@ -13,11 +13,15 @@ a folder in it). Every value they set carries :class:`~migrate.profile.Evidence`
 from __future__ import annotations
 
 import fnmatch
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from dotenv.parser import parse_stream
+
+from migrate.inspect.prefilter import may_match
 from migrate.inspect.tree import SourceTree, join
 from migrate.profile import AppProfile, BackingService, EnvVar, Evidence, Fact, Process
 
@@ -94,10 +98,13 @@ class AppDir:
                     yield join(folder, name)
 
     def grep(self, suffixes: Iterable[str], pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
-        """Every match of ``pattern`` in this app's source files: ``(path, line, match)``."""
+        """Every match of ``pattern`` in this app's source files: ``(path, line, match)``.
+
+        Lazy: a caller that wants the first match reads and searches no further.
+        """
         for path in self.source_files(suffixes):
             text = self.tree.read_text(path)
-            if not text or not pattern.search(text):
+            if not text or not may_match(pattern, text) or not pattern.search(text):
                 continue
             for match in pattern.finditer(text):
                 yield path, text.count("\n", 0, match.start()) + 1, match
@@ -135,6 +142,10 @@ class EnvRead:
     has_default: bool = False
     #: Example value from a .env.example-style file (used for service hints, never as a secret).
     example: str | None = None
+    #: The value's declared type, when the code declares one (a pydantic ``EmailStr`` field: "email").
+    shape: str | None = None
+    #: The framework refuses to run without it, whatever the reads say (Laravel's APP_KEY).
+    needed: bool = False
 
 
 @dataclass
@@ -151,6 +162,10 @@ class Findings:
     deps: dict[str, Evidence] = field(default_factory=dict)
     env_reads: list[EnvRead] = field(default_factory=list)
     services: dict[str, list[Evidence]] = field(default_factory=dict)
+    #: kind -> (``default`` or ``optional``, why, how to enable it); the first decision for a kind wins.
+    service_status: dict[str, tuple[str, Evidence, str | None]] = field(default_factory=dict)
+    #: kind -> the server major version its client library needs (first found wins).
+    service_versions: dict[str, str] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
     details: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -195,6 +210,10 @@ class Findings:
         if evidence not in bucket:
             bucket.append(evidence)
 
+    def decide_service(self, kind: str, status: str, why: Evidence, enable: str | None = None) -> None:
+        """Record whether the default configuration uses service ``kind`` (first decision wins)."""
+        self.service_status.setdefault(kind, (status, why, enable))
+
     def add_process(self, name: str, command: str, evidence: Evidence) -> None:
         """Record a process type (first definition wins)."""
         self.processes.setdefault(name, Process(name, command, (evidence,)))
@@ -207,16 +226,27 @@ class Findings:
     def to_profile(self, name: str, path: str, env: tuple[EnvVar, ...]) -> AppProfile:
         """Freeze the findings into an :class:`AppProfile`."""
         kwargs = {k: v for k, v in self.facts.items() if k in _PROFILE_FACTS}
-        services = tuple(BackingService(k, tuple(sorted(v))) for k, v in sorted(self.services.items()))
+        services = [self._service(k, v) for k, v in sorted(self.services.items())]
         return AppProfile(
             name=name,
             path=path,
             env=env,
-            backing_services=services,
+            backing_services=tuple(s for s in services if s.status == "default"),
+            optional_services=tuple(s for s in services if s.status == "optional"),
             processes=tuple(self.processes.values()),
             details=tuple(sorted(self.details.items())),
             **kwargs,
         )
+
+
+    def _service(self, kind: str, evidence: list[Evidence]) -> BackingService:
+        """A service with its status: the deciding evidence first, then what points at the service."""
+        status, why, enable = self.service_status.get(kind, ("default", None, None))
+        version = self.service_versions.get(kind)
+        rest = tuple(sorted(e for e in evidence if e != why))
+        if status == "optional" and why is not None:
+            return BackingService(kind, (why, *rest), status="optional", enable=enable, version=version)
+        return BackingService(kind, tuple(sorted({*evidence, *([why] if why else [])})), version=version)
 
 
 _PROFILE_FACTS = frozenset(
@@ -248,8 +278,12 @@ class Ecosystem:
         raise NotImplementedError
 
     def workspace_members(self, app: AppDir) -> list[str] | None:
-        """If ``app`` is a workspace/aggregator root, the glob patterns of its members."""
+        """If ``app`` is a workspace/aggregator root, the glob patterns of its members (``!glob`` excludes)."""
         return None
+
+    def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
+        """Whether a workspace root claimed by this ecosystem is an app too, besides holding its members."""
+        return False
 
     def inspect(self, app: AppDir, found: Findings) -> None:  # pragma: no cover - interface
         """Fill language, runtime, package manager, dependencies, framework and commands."""
@@ -290,3 +324,15 @@ def match_evidence(hit: tuple[str, int, re.Match[str]], reason: str) -> Evidence
     """Evidence for a grep hit."""
     path, line, _ = hit
     return Evidence(path, line, reason)
+
+
+def parse_env_file(text: str) -> Iterator[tuple[str, str, int]]:
+    """``(name, value, line)`` for each assignment of a dotenv file, read as python-dotenv reads it.
+
+    Lines that are not assignments (comments, a bare name, text that does not parse) are skipped.
+    """
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.key is None or binding.value is None or binding.error:
+            continue
+        original = binding.original.string  # starts with the blank and comment lines before it
+        yield binding.key, binding.value, binding.original.line + original[: original.find(binding.key)].count("\n")

@@ -126,6 +126,23 @@ def _main(app: AppDir, tasks: dict[str, str]) -> tuple[str, Evidence] | None:
     return None
 
 
+#: What only Deno runs: its global namespace, or jsr:/npm: specifiers and deno.land URLs in imports.
+_DENO_ONLY = re.compile(r"\bDeno\.\w+|\bfrom\s+[\"'](?:jsr:|npm:|https://deno\.land/)")
+
+
+def _loose_entry(app: AppDir) -> tuple[str, Evidence] | None:
+    """A conventional entry file of a folder without deno.json or package.json that only Deno can run."""
+    if app.has("package.json"):
+        return None  # Node's (or Bun's) app
+    for name in _MAIN_CANDIDATES:
+        text = app.read(name) if app.has(name) and name.endswith((".ts", ".tsx")) else None
+        match = _DENO_ONLY.search(text or "")
+        if text and match:
+            line = text.count("\n", 0, match.start()) + 1
+            return name, Evidence(app.rel(name), line, "Deno entry file without deno.json")
+    return None
+
+
 # ---------------------------------------------------------------- name and runtime
 def _name(app: AppDir, config: dict[str, Any], found: Findings) -> None:
     name = config.get("name")
@@ -269,7 +286,9 @@ class DenoEcosystem(Ecosystem):
         """Claim a folder with a Deno config; runnable with a start/serve task or a server entry file."""
         name = _config_file(app)
         if name is None:
-            return None
+            # No deno.json (Deno needs none): an entry file only Deno runs, weak like every manifest-less app.
+            loose = _loose_entry(app)
+            return Claim(self.language, 1, loose[1]) if loose else None
         tasks = _tasks(_config(app))
         task = next((t for t in ("start", "serve") if t in tasks), None)
         if task is not None:
@@ -281,14 +300,19 @@ class DenoEcosystem(Ecosystem):
     def inspect(self, app: AppDir, found: Findings) -> None:
         """Runtime, dependencies, framework, then start/build commands and the port."""
         config = _config(app)
-        if not isinstance(_raw_config(app), dict):
+        if _config_file(app) and not isinstance(_raw_config(app), dict):
             found.warnings.append(f"{_config_file(app)} is not a readable JSON object; its tasks and imports are ignored")
         tasks = _tasks(config)
         _name(app, config, found)
         _runtime(app, found)
         lock = "deno.lock" if app.has("deno.lock") else None
         _manifests(app, found)
-        found.set("package_manager", "deno", app.evidence(lock or _config_file(app) or _CONFIGS[0], "Deno lockfile" if lock else "Deno config"))
+        if lock or _config_file(app):
+            found.set("package_manager", "deno", app.evidence(lock or _config_file(app) or _CONFIGS[0], "Deno lockfile" if lock else "Deno config"))
+        else:
+            loose = _loose_entry(app)
+            found.set("package_manager", "deno", *([loose[1]] if loose else []))
+            found.warnings.append("no deno.json or deno.lock: remote imports are cached at build time unpinned; `deno install` writes a lockfile to commit")
         _collect_dependencies(app, config, found)
         self.run_frameworks(app, found)
         main = _main(app, tasks)

@@ -153,8 +153,7 @@ def _main_file(app: AppDir, folder: str) -> str | None:
 
 def _mains(app: AppDir, module: str | None) -> list[_Main]:
     """Every main package: the module root, ``cmd/`` itself, and each ``cmd/<name>/``."""
-    folder_name = app.tree.root.name if app.path == "." else app.path.rsplit("/", 1)[-1]
-    own_name = _binary_name(module, folder_name)
+    own_name = _binary_name(module, _folder_name(app))
     places = [(".", own_name), ("cmd", own_name)] + [(f"cmd/{d}", d) for d in app.dirs("cmd")]
     found = []
     for folder, binary in places:
@@ -204,7 +203,59 @@ def _runtime(app: AppDir, mod: _GoMod, found: Findings) -> None:
     set_default_runtime(app, found, "go", "Go")
 
 
+def _loose_main(app: AppDir) -> str | None:
+    """A ``package main`` file in a folder that no module or workspace encloses (Paketo and Nixpacks build these)."""
+    names = app.files()
+    if "go.work" in names or not any(n.endswith(".go") for n in names):
+        return None
+    folder = app.path
+    while folder != ".":
+        folder = folder.rpartition("/")[0] or "."
+        if app.tree.exists(join(folder, "go.mod")) or app.tree.exists(join(folder, "go.work")):
+            return None
+    return _main_file(app, ".")
+
+
+#: Import paths of the standard library have no dot in their first element.
+_IMPORT_BLOCK = re.compile(r"^import\s*(?:\(([^)]*)\)|([^\n]*))", re.MULTILINE)
+
+
+def _module_imports(app: AppDir) -> list[str]:
+    """Third-party import paths of the app's Go files (those outside the standard library)."""
+    imports: set[str] = set()
+    for path in app.source_files(_GO):
+        for block in _IMPORT_BLOCK.finditer(app.tree.read_text(path) or ""):
+            for quoted in re.findall(r'"([^"]+)"', block.group(1) or block.group(2) or ""):
+                if "." in quoted.split("/")[0]:
+                    imports.add(quoted)
+    return sorted(imports)
+
+
+def _generated_module(app: AppDir, found: Findings) -> None:
+    """No go.mod: the image builds in module mode with one it generates (GOPATH mode is gone since Go 1.22)."""
+    name = re.sub(r"[^a-z0-9._-]+", "-", _folder_name(app).lower()).strip("-.") or "app"
+    main = _main_file(app, ".") or "main.go"
+    found.set("package_manager", "go", app.evidence(main, "package main without go.mod: a module is generated in the image"))
+    found.detail("generated_module", name)
+    imports = _module_imports(app)
+    if imports:
+        found.detail("module_tidy", "true")
+        found.warnings.append(
+            f"no go.mod, and it imports {', '.join(imports[:3])}{'...' if len(imports) > 3 else ''}: the image resolves the newest "
+            f"versions with `go mod tidy` at build time; run `go mod init {name} && go mod tidy` and commit go.mod and go.sum to pin them"
+        )
+    else:
+        found.warnings.append(f"no go.mod: the image generates one (`go mod init {name}`); only the standard library is imported")
+
+
+def _folder_name(app: AppDir) -> str:
+    return app.tree.root.name if app.path == "." else app.path.rsplit("/", 1)[-1]
+
+
 def _dependencies(app: AppDir, mod: _GoMod, found: Findings) -> None:
+    if not app.has("go.mod"):
+        _generated_module(app, found)
+        return
     found.set("package_manager", "go", app.evidence("go.mod", "Go modules", r"^module\b"))
     found.detail("install_command", "go mod download")
     for require in mod.requires:
@@ -371,12 +422,14 @@ class GoEcosystem(Ecosystem):
     )
 
     def claim(self, app: AppDir) -> Claim | None:
-        """Claim a go.mod folder (2 with a main package), or a go.work workspace root."""
+        """Claim a go.mod folder (2 with a main package), a go.work workspace root, or a loose ``package main``."""
         if not app.has("go.mod"):
             uses = _work_uses(app) if app.has("go.work") else []
             if uses and "." not in uses:
                 return Claim(self.language, 1, app.evidence("go.work", "Go workspace", r"^use\b"))
-            return None
+            # Weaker than a module: a loose program inside another app is that app's tooling.
+            main = _loose_main(app)
+            return Claim(self.language, 1, app.evidence(main, "package main without go.mod", _PACKAGE_MAIN.pattern)) if main else None
         mod = _go_mod(app) or _GoMod()
         mains = _mains(app, mod.module[0] if mod.module else None)
         if mains:

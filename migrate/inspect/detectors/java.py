@@ -436,7 +436,22 @@ def _package_manager(app: AppDir, project: _Project, found: Findings) -> None:
         found.detail("install_command", f"{runner.command} -B{select} dependency:go-offline")
     else:
         task = f"{runner.module}:dependencies" if runner.module else "dependencies"
-        found.detail("install_command", f"{runner.command} {task} --no-daemon")
+        found.detail("install_command", _gradle_settings(app, project, runner.root, found) + f"{runner.command} {task} --no-daemon")
+
+
+def _gradle_settings(app: AppDir, project: _Project, root: str, found: Findings) -> str:
+    """A build with no settings file gets one in the image, naming the project as the user's folder does.
+
+    Without it Gradle names the project after the folder it runs in (the image's /src, so the jar
+    would be src-1.0.jar), and Gradle 9 refuses to build at all.
+    """
+    if any(app.tree.exists(join(root, n)) for n in _GRADLE_SETTINGS) or project.name is None:
+        return ""
+    name = project.name[0]
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+        return ""
+    found.warnings.append(f"no settings.gradle: the image writes one with rootProject.name = \"{name}\" (the folder's name); commit one to fix the name")
+    return f"""echo 'rootProject.name = "{name}"' > settings.gradle && """
 
 
 # Files a build reads before it compiles anything: the dependency layer of an image depends on
@@ -545,6 +560,11 @@ def _config(app: AppDir, key: str) -> tuple[str, Evidence] | None:
     return None
 
 
+def spring_config(app: AppDir, key: str) -> tuple[str, Evidence] | None:
+    """A key of the default Spring profile's configuration (application.properties, then application.yml)."""
+    return _config(app, key)
+
+
 def _yaml_key(text: str, dotted: str) -> tuple[str, int] | None:
     """The value and line of a dotted key in YAML written nested, flat or mixed (first document only)."""
     stack: list[tuple[int, str]] = []
@@ -579,9 +599,18 @@ def _port(app: AppDir, found: Findings, key: str, framework: str) -> None:
         port, variable = _port_value(hit[0])
         if port is not None:
             found.set("port", port, hit[1])
+        elif variable == "PORT":
+            found.detail("port_env", "PORT")  # the $PORT convention: the image sets PORT to its port
         elif variable:
             found.warnings.append(f"{key} comes from ${{{variable}}} with no default")
     found.set("port", 8080, Evidence(app.path, None, f"{framework}'s default port"), default=True)
+
+
+def _spring_address(app: AppDir, found: Findings) -> None:
+    """``server.address=127.0.0.1`` keeps Spring Boot off every other interface: the image sets SERVER_ADDRESS."""
+    hit = _config(app, "server.address")
+    if hit is not None and hit[0] in ("127.0.0.1", "localhost", "::1", "[::1]"):
+        found.detail("listen_env", "SERVER_ADDRESS=0.0.0.0")  # environment beats application.properties
 
 
 # ---------------------------------------------------------------- frameworks
@@ -617,6 +646,7 @@ class SpringBootDetector(FrameworkDetector):
         if _mentions(app, project, "spring-boot-devtools"):
             found.detail("devtools", "true")
         _port(app, found, "server.port", "Spring Boot")
+        _spring_address(app, found)
         self._health(app, found)
         return True
 

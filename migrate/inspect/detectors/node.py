@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
 from migrate.inspect.knowledge import DEFAULT_RUNTIME, HEALTH_PATH
 from migrate.inspect.tree import join
+from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
 
 _PACKAGE = "package.json"
@@ -104,14 +106,14 @@ def _script_evidence(app: AppDir, script: str, reason: str) -> Evidence:
     return _key_evidence(app, script, reason, "scripts")
 
 
-def _source_hits(app: AppDir, pattern: re.Pattern[str]) -> list[tuple[str, int, re.Match[str]]]:
-    """Matches of ``pattern`` in the app's non-test JS/TS sources."""
-    return [hit for hit in app.grep(_JS, pattern) if not _TEST.search(hit[0])]
+def _source_hits(app: AppDir, pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
+    """Matches of ``pattern`` in the app's non-test JS/TS sources, lazily, in file order."""
+    return (hit for hit in app.grep(_JS, pattern) if not _TEST.search(hit[0]))
 
 
 def _first_hit(app: AppDir, pattern: re.Pattern[str]) -> tuple[str, int, re.Match[str]] | None:
-    hits = _source_hits(app, pattern)
-    return hits[0] if hits else None
+    # Stops at the first hit: the whole app is searched only when nothing matches.
+    return next(_source_hits(app, pattern), None)
 
 
 # ---------------------------------------------------------------- name and runtime
@@ -191,7 +193,8 @@ def _runtime_from_manifest(app: AppDir, folder: str, found: Findings) -> bool:
     version = _pick_major(engines)
     evidence = _key_evidence(app, "node", f"engines.node {engines!r}", "engines", path)
     if version is None:
-        found.warnings.append(f"{path}: engines.node {engines!r} allows no Node version this tool knows; using the default")
+        why = "allows no Node version this tool knows" if _node_range(engines) is not None else "is not an npm version range"
+        found.warnings.append(f"{path}: engines.node {engines!r} {why}; using the default")
         return False
     if int(version) in _LEGACY_MAJORS:
         found.warnings.append(f"engines.node {engines!r} needs Node {version}, which is end-of-life")
@@ -200,75 +203,50 @@ def _runtime_from_manifest(app: AppDir, folder: str, found: Findings) -> bool:
 
 
 # ------------------------------------------------------------ semver ranges (majors only)
-_Version = tuple[int, int, int]
-_TOP: _Version = (10**6, 0, 0)
+def _node_range(spec: str) -> Any:
+    """``engines.node`` parsed as npm parses it (node-semver's grammar), or None if it is not a range.
+
+    ``lts/*``, ``node`` or ``latest please`` are version-manager aliases or junk, not npm ranges.
+    """
+    from nodesemver import make_range
+
+    try:
+        return make_range(spec, False)
+    except (ValueError, TypeError):  # node-semver raises ValueError("Invalid comparator: ...")
+        return None
+
+
+def _allows_major(node_range: Any, major: int) -> bool:
+    """Whether some release of Node ``major`` satisfies the range.
+
+    Each alternative of a range is an interval whose lowest member is either
+    ``major.0.0`` or one of its comparators' versions (or the next patch after a
+    ``>`` bound), so testing those candidates decides it exactly: ``^20.1``
+    allows Node 20 although ``20.0.0`` does not satisfy it.
+    """
+    candidates = {f"{major}.0.0"}
+    for comparators in node_range.set:
+        for comparator in comparators:
+            version = comparator.semver
+            if getattr(version, "major", None) == major:
+                candidates.add(str(version))
+                candidates.add(f"{version.major}.{version.minor}.{version.patch + 1}")
+    return any(node_range.test(candidate) for candidate in candidates)
 
 
 def _pick_major(spec: str) -> str | None:
-    """The default Node major if ``spec`` allows it, else the newest supported major it allows."""
-    intervals = _range_intervals(spec)
-    if intervals is None:
+    """The default Node major if ``spec`` allows it, else the newest supported (then legacy) major it allows.
+
+    None when ``spec`` is not an npm range or allows no major this tool knows.
+    """
+    node_range = _node_range(spec)
+    if node_range is None:
         return None
-
-    def allows(major: int) -> bool:
-        return any(lo < (major + 1, 0, 0) and hi > (major, 0, 0) and lo < hi for lo, hi in intervals)
-
     default = int(DEFAULT_RUNTIME["node"])
-    if allows(default):
-        return str(default)
-    for major in _SUPPORTED_MAJORS + _LEGACY_MAJORS:
-        if allows(major):
+    for major in (default, *_SUPPORTED_MAJORS, *_LEGACY_MAJORS):
+        if _allows_major(node_range, major):
             return str(major)
     return None
-
-
-def _range_intervals(spec: str) -> list[tuple[_Version, _Version]] | None:
-    """An npm semver range as half-open version intervals ``[lo, hi)``, or None if unreadable."""
-    result = []
-    for alternative in spec.split("||"):
-        alternative = re.sub(r"(<=|>=|[<>=^~])\s+", r"\1", alternative.strip())
-        hyphen = re.fullmatch(r"(\S+)\s+-\s+(\S+)", alternative)
-        parts = [">=" + hyphen.group(1), "<=" + hyphen.group(2)] if hyphen else alternative.split()
-        lo, hi = (0, 0, 0), _TOP
-        for part in parts or ["*"]:
-            bounds = _comparator(part)
-            if bounds is None:
-                return None
-            lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
-        result.append((lo, hi))
-    return result
-
-
-def _comparator(part: str) -> tuple[_Version, _Version] | None:
-    match = re.fullmatch(r"(<=|>=|<|>|=|\^|~)?v?(\*|x|X|\d+)(?:\.(\*|x|X|\d+))?(?:\.(\*|x|X|\d+))?(?:[-+]\S*)?", part)
-    if match is None:
-        return None
-    op = match.group(1) or ""
-    nums = [int(n) for n in match.groups()[1:] if n is not None and n.isdigit()]
-    if not nums:
-        return ((0, 0, 0), _TOP) if op in ("", "=", "^", "~", ">=", "<=") else None
-    low: _Version = (nums + [0, 0])[0], (nums + [0, 0])[1], (nums + [0, 0])[2]
-    # The first version past everything the partial version names: 1 -> 2.0.0, 1.2 -> 1.3.0, 1.2.3 -> 1.2.4.
-    past: _Version = _bump(nums, len(nums) - 1)
-    if op in ("", "="):
-        return low, past
-    if op == "^":
-        return low, _bump(nums, next((i for i, n in enumerate(nums) if n != 0), len(nums) - 1))
-    if op == "~":
-        return low, _bump(nums, 0 if len(nums) == 1 else 1)
-    if op == ">=":
-        return low, _TOP
-    if op == ">":
-        return past, _TOP
-    if op == "<":
-        return (0, 0, 0), low
-    return (0, 0, 0), past  # "<="
-
-
-def _bump(nums: list[int], index: int) -> _Version:
-    padded = nums + [0, 0, 0]
-    bumped = padded[:index] + [padded[index] + 1] + [0, 0, 0]
-    return bumped[0], bumped[1], bumped[2]
 
 
 # ---------------------------------------------------------------- package manager
@@ -338,8 +316,8 @@ def _manifests(app: AppDir, found: Findings) -> None:
     root = app.workspace_root if app.workspace_root is not None else app.path
     manager = found.get("package_manager") or "npm"
     paths = [join(root, _PACKAGE)]
-    if root != app.path:
-        paths += [join(member, _PACKAGE) for member in _workspace_folders(app, root)] + [app.rel(_PACKAGE)]
+    # A root that is an app and a workspace (pnpm's "**") installs its members too.
+    paths += [join(member, _PACKAGE) for member in _workspace_folders(app, root)] + [app.rel(_PACKAGE)]
     lockfile = found.details.get("lockfile")
     if lockfile:
         paths.append(lockfile)
@@ -352,38 +330,9 @@ def _manifests(app: AppDir, found: Findings) -> None:
 
 
 def _workspace_folders(app: AppDir, root: str) -> list[str]:
-    """Tree-relative folders of the workspace's packages (its member patterns, expanded)."""
+    """Tree-relative folders of the workspace's packages (its member globs, expanded), the root excluded."""
     patterns = ECOSYSTEM.workspace_members(AppDir(app.tree, root)) or []
-    excluded = _excluded_members(app, root)
-    folders = []
-    for folder, names in app.tree.walk(root):
-        rel = _below(folder, root) if folder != root else "."
-        listed = any(_glob(p).fullmatch(rel) for p in patterns) and not any(_glob(p).fullmatch(rel) for p in excluded)
-        if _PACKAGE in names and folder != root and "node_modules" not in rel.split("/") and listed:
-            folders.append(folder)
-    return sorted(folders)
-
-
-def _excluded_members(app: AppDir, root: str) -> list[str]:
-    """The ``!pattern`` exclusions of npm workspaces and pnpm-workspace.yaml."""
-    listed: list[Any] = []
-    data = app.tree.read_json(join(root, _PACKAGE)) if app.tree.exists(join(root, _PACKAGE)) else None
-    workspaces = data.get("workspaces") if isinstance(data, dict) else None
-    if isinstance(workspaces, dict):
-        workspaces = workspaces.get("packages")
-    if isinstance(workspaces, list):
-        listed.extend(workspaces)
-    pnpm = app.tree.read_yaml(join(root, "pnpm-workspace.yaml")) if app.tree.exists(join(root, "pnpm-workspace.yaml")) else None
-    if isinstance(pnpm, dict) and isinstance(pnpm.get("packages"), list):
-        listed.extend(pnpm["packages"])
-    return [p[1:] for p in listed if isinstance(p, str) and p.startswith("!")]
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A workspace glob as a regex over root-relative folders: ``*`` stays in one folder, ``**`` spans many."""
-    parts = re.split(r"(\*\*/?|\*|\?)", pattern.strip().removeprefix("./").rstrip("/"))
-    regex = {"**": ".*", "**/": "(?:.*/)?", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(regex.get(part, re.escape(part)) for part in parts))
+    return [f for f in expand(app.tree, root, patterns) if f != root and app.tree.exists(join(f, _PACKAGE))]
 
 
 def _yarn_files(app: AppDir, root: str) -> list[str]:
@@ -483,6 +432,17 @@ def _script_command(script: str) -> tuple[str | None, str | None]:
     return " ".join([prefix, *args]), note
 
 
+_RUN_SCRIPT = re.compile(r"^(?:npm\s+run(?:-script)?|npm|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)\s*$")
+
+
+def _through_run(scripts: dict[str, str], script: str, depth: int = 3) -> str:
+    """``npm run serve`` -> the ``serve`` script's own command (``node dist/server.js``), a few levels deep."""
+    match = _RUN_SCRIPT.match(script.strip())
+    if match is None or depth == 0 or match.group(1) not in scripts or match.group(1) in ("install", "ci", "test"):
+        return script
+    return _through_run(scripts, scripts[match.group(1)], depth - 1)
+
+
 _NODEMON_VALUE_FLAGS = {"--watch", "-w", "--ext", "-e", "--ignore", "-i", "--delay", "-d", "--signal", "-s", "--config"}
 
 
@@ -506,7 +466,7 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
     for name in names:
         if name not in scripts:
             continue
-        command, note = _script_command(scripts[name])
+        command, note = _script_command(_through_run(scripts, scripts[name]))
         if command is None:
             continue
         found.set("start_command", command, _script_evidence(app, name, f"scripts.{name}: {scripts[name]}"))
@@ -514,6 +474,31 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
             found.warnings.append(note)
         return True
     return False
+
+
+#: Frameworks whose start commands name their build's output (``.next``, ``build/``, ``dist/main.js``).
+_BUILT_BY_FRAMEWORK = frozenset({"nextjs", "nuxt", "remix", "sveltekit", "nestjs"})
+_NODE_VALUE_FLAGS = frozenset({"--import", "-r", "--require", "--loader", "--experimental-loader", "--env-file"})
+
+
+def _check_start_file(app: AppDir, found: Findings) -> None:
+    """Warn when ``node FILE`` names a file that is neither in the tree nor made by a build step."""
+    start = found.get("start_command")
+    words = start.split() if isinstance(start, str) else []
+    if words[:1] != ["node"] or found.has("build_command") or found.get("framework") in _BUILT_BY_FRAMEWORK:
+        return
+    target, skip = None, False
+    for word in words[1:]:
+        if skip or word.startswith("-"):
+            skip = not skip and word in _NODE_VALUE_FLAGS
+            continue
+        target = word
+        break
+    if target is None:
+        return
+    rel = target.removeprefix("./")
+    if not any(app.has(rel + suffix) for suffix in ("", ".js", ".cjs", ".mjs", "/index.js")):
+        found.warnings.append(f"the start command runs {target}, which is not in the source tree and no build script makes it")
 
 
 _SERVER_CALL = re.compile(r"\.listen\(|createServer\(|\bserve\(\s*\{")
@@ -823,6 +808,12 @@ class SpaDetector(FrameworkDetector):
 
 
 # ---------------------------------------------------------------- the ecosystem
+#: A root script that runs the workspace's members rather than an app of its own.
+_DELEGATES = re.compile(r"\b(?:turbo|lerna|nx|concurrently)\b|(?:^|\s)(?:-r|--recursive|-ws?|--workspaces?|--filter|-F)\b|\bworkspaces?\s+(?:foreach|run)\b")
+#: Folders pnpm never looks for workspace packages in (@pnpm/fs.find-packages' default ignore).
+_PNPM_IGNORED = ("!**/node_modules/**", "!**/bower_components/**", "!**/test/**", "!**/tests/**")
+
+
 class NodeEcosystem(Ecosystem):
     """Node.js apps and workspaces, from package.json."""
 
@@ -861,7 +852,10 @@ class NodeEcosystem(Ecosystem):
         return Claim(self.language, 1, app.evidence("pnpm-workspace.yaml", "pnpm workspace")) if app.has("pnpm-workspace.yaml") else None
 
     def workspace_members(self, app: AppDir) -> list[str] | None:
-        """npm/yarn/bun ``workspaces`` (a list or ``{packages: [...]}``) or pnpm-workspace.yaml ``packages``."""
+        """npm/yarn/bun ``workspaces`` (a list or ``{packages: [...]}``) or pnpm-workspace.yaml ``packages``.
+
+        ``!glob`` entries exclude; pnpm also never takes packages under ``test``/``tests`` folders.
+        """
         patterns: list[Any] = []
         workspaces = _manifest(app).get("workspaces")
         if isinstance(workspaces, dict):
@@ -870,9 +864,17 @@ class NodeEcosystem(Ecosystem):
             patterns.extend(workspaces)
         pnpm = app.yaml("pnpm-workspace.yaml")
         if isinstance(pnpm, dict) and isinstance(pnpm.get("packages"), list):
-            patterns.extend(pnpm["packages"])
-        members = [p for p in patterns if isinstance(p, str) and p.strip() and not p.startswith("!")]
-        return members or None
+            patterns.extend(pnpm["packages"] + list(_PNPM_IGNORED))
+        members = [p for p in patterns if isinstance(p, str) and p.strip("!").strip()]
+        return members if any(not p.startswith("!") for p in members) else None
+
+    def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
+        """A root package.json with a start script, a server or an SPA build is an app as well as the workspace.
+
+        Not when its start script only starts the members (``turbo run start``, ``pnpm -r start``).
+        """
+        start = _section(_manifest(app), "scripts").get("start")
+        return claim.strength == 2 and not (isinstance(start, str) and _DELEGATES.search(start))
 
     def inspect(self, app: AppDir, found: Findings) -> None:
         """Runtime, package manager, dependencies, the framework, then start and build commands."""
@@ -887,6 +889,7 @@ class NodeEcosystem(Ecosystem):
         if not found.has("framework") and (_start_from_scripts(app, found) or _start_from_main(app, found)):
             _port(app, found, None, "")
         _build(app, found)
+        _check_start_file(app, found)
         if not found.has("start_command") and found.details.get("static_output") is None and "start" in _scripts(app):
             found.warnings.append(f"scripts.start ({_scripts(app)['start']}) is not a plain node command; give a start command")
 

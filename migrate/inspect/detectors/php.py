@@ -23,10 +23,12 @@ from migrate.inspect.detectors.base import (
     AppDir,
     Claim,
     Ecosystem,
+    EnvRead,
     Findings,
     FrameworkDetector,
     first_match,
     match_evidence,
+    parse_env_file,
     tool_versions_pin,
 )
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
@@ -269,6 +271,9 @@ class LaravelDetector(FrameworkDetector):
             found.detail("release_command", "php artisan migrate --force")
         found.detail("writable_dirs", "storage bootstrap/cache")
         found.detail("runtime_env", "APP_ENV=production APP_DEBUG=false LOG_CHANNEL=stderr")
+        # env('APP_KEY') is an optional read, but the encrypter throws MissingAppKeyException without it.
+        why = Evidence(evidence.path, evidence.line, "Laravel encrypts sessions and cookies with APP_KEY")
+        found.env_reads.append(EnvRead("APP_KEY", why, needed=True))
         self._health(app, found)
         self._worker(app, found)
         return True
@@ -289,18 +294,18 @@ class LaravelDetector(FrameworkDetector):
 
 
 def laravel_extensions(app: AppDir, found: Findings) -> list[str]:
-    """PDO drivers and phpredis a Laravel app needs, from its example env (DB_CONNECTION, REDIS_CLIENT)."""
+    """The PDO driver a Laravel app's example env picks (DB_CONNECTION), and which Redis client it uses.
+
+    The Redis client is recorded as the ``redis_client`` detail rather than installed here: whether
+    Redis is used at all depends on the default configuration (``CACHE_STORE``, ``QUEUE_CONNECTION``...),
+    which the PHP recipe learns from the backing services; phpredis is Laravel's default client.
+    """
     text = next((app.read(n) for n in (".env.example", ".env.dist") if app.has(n)), None) or ""
-    env = dict(re.findall(r"^[ \t]*([A-Z][A-Z0-9_]*)[ \t]*=[ \t]*\"?([^\"\s#]*)", text, re.MULTILINE))
-    needed = []
+    env = {name: value for name, value, _ in parse_env_file(text)}
+    predis = env.get("REDIS_CLIENT", "phpredis") == "predis" or "predis/predis" in found.deps
+    found.detail("redis_client", "predis" if predis else "phpredis")
     driver = _DRIVER_EXTENSIONS.get(env.get("DB_CONNECTION", "").lower())
-    if driver:
-        needed.append(driver)
-    # Laravel's default Redis client is phpredis (the redis extension) unless predis is chosen.
-    uses_redis = any(k.startswith("REDIS_") for k in env) or "redis" in {env.get("CACHE_STORE"), env.get("QUEUE_CONNECTION")}
-    if uses_redis and env.get("REDIS_CLIENT", "phpredis") == "phpredis" and "predis/predis" not in found.deps:
-        needed.append("redis")
-    return needed
+    return [driver] if driver else []
 
 
 class SymfonyDetector(FrameworkDetector):

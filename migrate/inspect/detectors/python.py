@@ -10,7 +10,9 @@ celery with ``--workdir src``.
 
 from __future__ import annotations
 
+import posixpath
 import re
+import shlex
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -25,7 +27,10 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     match_evidence,
 )
+from migrate.inspect.detectors.python_build import native_dependencies, pipenv_lock_check
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
+from migrate.inspect.tree import join
+from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
 
 Hit = tuple[str, int, re.Match[str]]
@@ -50,6 +55,8 @@ _FRAMEWORK_DEPS = ("django", "fastapi", "flask", "streamlit", "celery", "starlet
 _IMPLIED_BY_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
     "fastapi": {"standard": ("uvicorn",), "all": ("uvicorn",)},
     "celery": {"redis": ("redis",), "mongodb": ("pymongo",)},
+    # psycopg 3 is pure Python unless an extra brings its compiled (c) or bundled-libpq (binary) build.
+    "psycopg": {"binary": ("psycopg-binary",), "c": ("psycopg-c",)},
     "sqlalchemy": {
         "postgresql": ("psycopg2",),
         "postgresql-psycopg": ("psycopg",),
@@ -244,6 +251,8 @@ _MANAGERS: tuple[tuple[str, str, str, str | None, str], ...] = (
 
 def _package_manager(app: AppDir, found: Findings) -> None:
     data = _pyproject(app)
+    if _uv_workspace_member(app, found):
+        return
     for manager, file, reason, tool, install in _MANAGERS:
         if app.has(file) and (tool is None or _get(data, "tool", tool) is not None):
             found.set("package_manager", manager, app.evidence(file, reason, rf"^\[tool\.{tool}\b" if tool else None))
@@ -265,13 +274,49 @@ _MANIFEST_FILES: dict[str, tuple[str, ...]] = {
     "pdm": ("pyproject.toml", "pdm.lock"),
     "pipenv": ("Pipfile", "Pipfile.lock"),
 }
+#: ``[project.optional-dependencies]`` extras that hold development tools, most usual first.
+_DEV_EXTRAS = ("dev", "develop", "development", "test", "tests")
 _DEV_REQUIREMENTS = ("requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt", "requirements/dev.txt", "requirements/development.txt", "requirements/test.txt", "requirements-test.txt")
+
+
+def _uv_workspace_member(app: AppDir, found: Findings) -> bool:
+    """A member of a uv workspace installs from the workspace's one ``uv.lock``, at its root."""
+    root = app.workspace_root
+    if root is None or root == app.path or not app.tree.exists(join(root, "uv.lock")):
+        return False
+    found.set("package_manager", "uv", Evidence(join(root, "uv.lock"), None, f"lockfile of the uv workspace at {root}"))
+    found.detail("install_command", "uv sync --frozen --no-dev")
+    name = _get(_pyproject(app), "project", "name")
+    found.detail("uv_package", name if isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9._-]+", name) else None)
+    found.detail("uv_workspace", "member")
+    return True
+
+
+def _uv_workspace_sources(app: AppDir, found: Findings) -> None:
+    """Workspace siblings the app depends on (``[tool.uv.sources] x = { workspace = true }``): installed from source."""
+    sources = _get(_pyproject(app), "tool", "uv", "sources")
+    names = sorted(k for k, v in sources.items() if isinstance(v, dict) and v.get("workspace") is True) if isinstance(sources, dict) else []
+    if names and found.details.get("uv_workspace"):
+        found.detail("uv_workspace_sources", " ".join(names))
+
+
+def _uv_workspace_manifests(app: AppDir, root: str) -> list[str]:
+    """The workspace's pyproject.toml files and its uv.lock, app-relative: uv reads every member's to sync one."""
+    patterns = ECOSYSTEM.workspace_members(AppDir(app.tree, root)) or []
+    members = [m for m in expand(app.tree, root, patterns) if app.tree.exists(join(m, "pyproject.toml"))]
+    paths = [join(root, "pyproject.toml"), join(root, "uv.lock"), *(join(m, "pyproject.toml") for m in members if m != root)]
+    return [posixpath.relpath(p, app.path) for p in paths]
 
 
 def _manifests(app: AppDir, found: Findings) -> None:
     """Record the dependency manifests (``manifests``) and a dev requirements file, if any."""
     manager = found.get("package_manager")
-    if manager in _MANIFEST_FILES:
+    if manager == "uv" and app.workspace_root not in (None, app.path):
+        files = _uv_workspace_manifests(app, app.workspace_root or ".")
+    elif manager == "uv" and ECOSYSTEM.workspace_members(app):
+        files = _uv_workspace_manifests(app, app.path)
+        found.detail("uv_workspace", "root")
+    elif manager in _MANIFEST_FILES:
         files = [f for f in _MANIFEST_FILES[manager] if app.has(f)]
     elif manager == "pip" and found.details.get("requirements_file"):
         files = sorted(n for n in app.files() if n.startswith("requirements") and n.endswith((".txt", ".in")))
@@ -283,6 +328,9 @@ def _manifests(app: AppDir, found: Findings) -> None:
         found.detail("manifests", " ".join(files))
     dev = next((f for f in _DEV_REQUIREMENTS if app.has(f)), None)
     found.detail("dev_requirements_file", dev)
+    extras = _get(_pyproject(app), "project", "optional-dependencies")
+    if isinstance(extras, dict):
+        found.detail("dev_extra", next((e for e in _DEV_EXTRAS if e in extras), None))
 
 
 def _installable_project(app: AppDir, found: Findings, data: dict[str, Any]) -> None:
@@ -511,6 +559,8 @@ class DjangoDetector(FrameworkDetector):
     _ASGI = re.compile(r"^ASGI_APPLICATION\s*=\s*[\"']([\w.]+)\.application[\"']", re.MULTILINE)
     _WSGI_FILE = re.compile(r"^application\s*=\s*get_wsgi_application\(", re.MULTILINE)
     _STATIC_ROOT = re.compile(r"^STATIC_ROOT\s*=\s*(?!None\b)\S", re.MULTILINE)
+    #: Names of production settings modules beside a development default, most common first.
+    _PRODUCTION = ("production", "prod")
 
     def detect(self, app: AppDir, found: Findings) -> bool:
         """Match on a ``django`` dependency or a ``manage.py``; find the WSGI module and manage.py."""
@@ -535,8 +585,27 @@ class DjangoDetector(FrameworkDetector):
         return next((c for c in candidates if app.has(c)), None)
 
     def _settings(self, app: AppDir, found: Findings, manage: str | None) -> None:
+        """The settings module the image runs: manage.py's default, unless that is a development one.
+
+        ``startproject`` layouts split into ``settings/{base,dev,production}.py`` often default
+        to the development module (DEBUG on); a production module beside it runs in the image.
+        """
         match = self._SETTINGS.search(app.read(manage) or "") if manage else None
-        found.detail("django_settings_module", match.group(1) if match else None)
+        if manage is None or match is None:
+            return
+        module = match.group(1)
+        package, _, leaf = module.rpartition(".")
+        folder = "/".join(p for p in (manage.rpartition("/")[0], package.replace(".", "/")) if p)
+        production = next((p for p in self._PRODUCTION if app.has(f"{folder}/{p}.py")), None)
+        if not package or leaf in self._PRODUCTION or production is None:
+            found.detail("django_settings_module", module)
+            return
+        found.detail("django_settings_module", f"{package}.{production}")
+        found.detail("django_dev_settings_module", module)
+        found.warnings.append(
+            f"{app.rel(manage)} defaults to the settings module {module}; the image runs "
+            f"{package}.{production} ({app.rel(f'{folder}/{production}.py')}), the dev target keeps {module}"
+        )
 
     def _wsgi(self, app: AppDir, found: Findings, manage: str | None, base: str | None) -> None:
         located = self._wsgi_module(app, manage, base)
@@ -646,8 +715,18 @@ class FlaskDetector(FrameworkDetector):
         port_why = "gunicorn's default port; Flask's 5000 is only the `flask run` development server's"
         _serve(found, command, why, "gunicorn", port_why)
         found.detail("wsgi_app", target)
+        self._migrations(app, found, target, base)
         _celery_processes(app, found)
         return True
+
+    @staticmethod
+    def _migrations(app: AppDir, found: Findings, target: str, base: str) -> None:
+        """Flask-Migrate's ``flask db upgrade`` on release, when the app keeps an Alembic migrations folder."""
+        # Flask-Migrate's folder is "migrations" in the directory the app is run from.
+        if found.dep("flask-migrate") is None or not app.has(f"{base}/migrations/env.py" if base else "migrations/env.py"):
+            return
+        command = f"flask --app {shlex.quote(target)} db upgrade"
+        found.detail("release_command", f"cd {shlex.quote(base)} && {command}" if base else command)
 
     def _target(self, app: AppDir) -> tuple[str, str, Evidence] | None:
         """``(gunicorn target, folder to import from, evidence)``."""
@@ -720,6 +799,67 @@ class CeleryDetector(FrameworkDetector):
         return True
 
 
+# ---------------------------------------------------------------- uwsgi
+#: Where projects keep their uwsgi configuration, most common first.
+_UWSGI_INIS = ("uwsgi.ini", "etc/uwsgi.ini", "deploy/uwsgi.ini", "config/uwsgi.ini", "conf/uwsgi.ini", "uwsgi/uwsgi.ini")
+_UWSGI_SECTION = re.compile(r"^\s*\[uwsgi\]\s*$", re.MULTILINE)
+_UWSGI_OPTION = re.compile(r"^[ \t]*(http-socket|http|socket|uwsgi-socket)[ \t]*[=:][ \t]*(\S+)", re.MULTILINE)
+#: A listen address: ``:8000``, ``0.0.0.0:8000``, ``127.0.0.1:8000``, ``:$(PORT)`` (uwsgi's env syntax).
+_UWSGI_ADDRESS = re.compile(r"^(?P<host>[^:]*):(?:(?P<port>\d{2,5})|\$\((?P<var>\w+)\))$")
+
+
+def _uwsgi(app: AppDir, found: Findings) -> None:
+    """uwsgi as the server: a start command that runs it, or a dependency with an ini file.
+
+    Its listen address comes from the ini: ``http-socket``/``http`` speak HTTP,
+    ``socket`` only the uwsgi protocol (a proxy must stand in front).
+    """
+    start = found.get("start_command")
+    if start is not None and start.split()[0] != "uwsgi":
+        return
+    ini = _uwsgi_ini_argument(start) if start else next((i for i in _UWSGI_INIS if app.has(i)), None)
+    if ini is None or (start is None and "uwsgi" not in found.deps) or not app.has(ini):
+        return
+    found.detail("uwsgi_ini", ini)
+    if start is None:
+        found.set("start_command", f"uwsgi --ini {ini}", app.evidence(ini, "uwsgi configuration", _UWSGI_SECTION.pattern))
+    text = app.read(ini) or ""
+    options = {m.group(1): (m.group(2), text.count("\n", 0, m.start()) + 1) for m in _UWSGI_OPTION.finditer(text)}
+    listen = options.get("http-socket") or options.get("http")
+    if listen is None:
+        speaks = "the uwsgi protocol only (socket=); put a proxy in front" if options else "on no address it names"
+        found.warnings.append(f"{app.rel(ini)}: uwsgi listens {speaks}; add http-socket = :8000 to serve HTTP")
+        return
+    _uwsgi_port(app, found, ini, *listen)
+
+
+def _uwsgi_ini_argument(command: str) -> str | None:
+    """The ini file a uwsgi command line loads: ``--ini X``, ``--ini=X``, or a bare ``X.ini``."""
+    words = command.split()
+    for i, word in enumerate(words[1:], start=1):
+        if word == "--ini" and i + 1 < len(words):
+            return _normalise(words[i + 1])
+        if word.startswith("--ini="):
+            return _normalise(word.removeprefix("--ini="))
+        if word.endswith(".ini") and not word.startswith("-"):
+            return _normalise(word)
+    return None
+
+
+def _uwsgi_port(app: AppDir, found: Findings, ini: str, address: str, line: int) -> None:
+    match = _UWSGI_ADDRESS.match(address)
+    if match is None:
+        return
+    where = Evidence(app.rel(ini), line, f"uwsgi listens on {address}")
+    if match.group("host") in ("127.0.0.1", "localhost"):
+        found.warnings.append(f"{app.rel(ini)}:{line}: uwsgi listens on {address}, unreachable from outside the container; use :PORT")
+    if match.group("port"):
+        found.set("port", int(match.group("port")), where)
+    elif match.group("var") == "PORT":
+        found.detail("port_env", "PORT")
+        found.set("port", 8000, Evidence(where.path, line, f"uwsgi listens on $PORT ({address}); PORT=8000 is set for it"), default=True)
+
+
 _MAIN_GUARD = re.compile(r"^if __name__ == [\"']__main__[\"']\s*:", re.MULTILINE)
 _SCRIPT_NAMES = ("main.py", "app.py", "server.py", "run.py", "bot.py", "worker.py", "__main__.py")
 # A port passed to a server started from a script: uvicorn.run(app, port=8080), app.run(port=5000)...
@@ -754,6 +894,58 @@ def _main_script(app: AppDir, found: Findings) -> None:
             return
 
 
+# ---------------------------------------------------------------- apps without a manifest
+_LOOSE_ENTRIES = ("app.py", "main.py")
+_FRAMEWORK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(flask|fastapi|starlette|streamlit)\b", re.MULTILINE)
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)[\w.]*[ \t]+import\b|import[ \t]+(\w+(?:[\w.]*[ \t]*(?:as[ \t]+\w+[ \t]*)?,[ \t]*\w+)*))", re.MULTILINE)
+#: Import names whose distribution is certain (the same name on PyPI, or a well-known other one).
+_DISTRIBUTION_OF_IMPORT = {
+    "flask": "flask", "fastapi": "fastapi", "starlette": "starlette", "streamlit": "streamlit",
+    "uvicorn": "uvicorn", "gunicorn": "gunicorn", "jinja2": "jinja2", "requests": "requests", "httpx": "httpx",
+    "pydantic": "pydantic", "sqlalchemy": "sqlalchemy", "redis": "redis", "psycopg": "psycopg[binary]",
+    "yaml": "pyyaml", "dotenv": "python-dotenv", "bs4": "beautifulsoup4", "PIL": "pillow",
+}  # fmt: skip
+
+
+def _loose_entry(app: AppDir) -> str | None:
+    """``app.py``/``main.py`` of a folder with no manifest, when a web framework import or a ``__main__`` guard makes it runnable."""
+    for name in _LOOSE_ENTRIES:
+        text = app.read(name) if app.has(name) else None
+        if text and (_FRAMEWORK_IMPORT.search(text) or _MAIN_GUARD.search(text)):
+            return name
+    return None
+
+
+def _dependencies_from_imports(app: AppDir, found: Findings) -> None:
+    """No manifest: install only what the imports prove, by distributions whose name is certain; say so."""
+    import sys
+
+    local = {n.removesuffix(".py") for n in app.files() if n.endswith(".py")} | set(app.dirs())
+    known: dict[str, Evidence] = {}
+    unknown: set[str] = set()
+    for path, line, match in app.grep(_PY, _IMPORT):
+        if _TEST_FILE.search(path):
+            continue
+        names = [match.group(1)] if match.group(1) else [p.split()[0].split(".")[0] for p in match.group(2).split(",")]
+        for name in names:
+            if name in sys.stdlib_module_names or name in local or name == "__future__":
+                continue
+            if name in _DISTRIBUTION_OF_IMPORT:
+                known.setdefault(_DISTRIBUTION_OF_IMPORT[name], Evidence(path, line, f"imports {name}"))
+            else:
+                unknown.add(name)
+    entry = _loose_entry(app) or "app.py"
+    found.set("package_manager", "pip", app.evidence(entry, "no manifest: pip installs what the imports need"))
+    for dist, evidence in sorted(known.items()):
+        found.add_dep(canonicalize_name(dist.split("[")[0]), evidence)
+    found.detail("no_manifest", "true")
+    found.detail("install_packages", " ".join(sorted(known)) or None)
+    listed = ", ".join(sorted(known)) or "nothing"
+    found.warnings.append(f"no requirements file or pyproject.toml: the image installs {listed}, from the imports, unpinned; pin them in requirements.txt")
+    if unknown:
+        found.warnings.append(f"imports {', '.join(sorted(unknown))}: no manifest says which distribution provides them, so they are not installed")
+
+
 class PythonEcosystem(Ecosystem):
     """Python apps, from any of its manifests."""
 
@@ -775,12 +967,31 @@ class PythonEcosystem(Ecosystem):
         """
         manifest = next((m for m in _MANIFESTS if app.has(m) and self._is_manifest(app, m)), None)
         manifest = manifest or next(iter(app.glob("requirements*.txt")), None)
+        if manifest is None and app.has("manage.py"):
+            return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py"))
         if manifest is None:
-            return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py")) if app.has("manage.py") else None
+            # No manifest at all (Paketo and Nixpacks build these): weak, so a script inside another app stays its tooling.
+            entry = _loose_entry(app)
+            return Claim(self.language, 1, app.evidence(entry, "Python entry point without a manifest")) if entry else None
         found = Findings()
         _collect_dependencies(app, found)
         strong = app.has("manage.py") or any(d in found.deps for d in _FRAMEWORK_DEPS)
         return Claim(self.language, 2 if strong else 1, app.evidence(manifest, "Python manifest"))
+
+    def workspace_members(self, app: AppDir) -> list[str] | None:
+        """``[tool.uv.workspace] members`` globs, its ``exclude`` globs as ``!`` exclusions."""
+        workspace = _get(_pyproject(app), "tool", "uv", "workspace")
+        members = _get(workspace, "members")
+        if not isinstance(members, list):
+            return None
+        exclude = _get(workspace, "exclude")
+        patterns = [m for m in members if isinstance(m, str) and m.strip()]
+        patterns += [f"!{e}" for e in exclude if isinstance(e, str) and e.strip()] if isinstance(exclude, list) else []
+        return patterns if any(not p.startswith("!") for p in patterns) else None
+
+    def workspace_root_is_app(self, app: AppDir, claim: Claim) -> bool:
+        """A workspace root whose own project runs a framework is an app as well."""
+        return claim.strength == 2
 
     @staticmethod
     def _is_manifest(app: AppDir, name: str) -> bool:
@@ -796,8 +1007,15 @@ class PythonEcosystem(Ecosystem):
         _name(app, found)
         _runtime(app, found)
         _package_manager(app, found)
+        if not found.has("package_manager"):
+            _dependencies_from_imports(app, found)
         _collect_dependencies(app, found)
         _manifests(app, found)
+        native_dependencies(found)
+        if found.get("package_manager") == "pipenv" and app.has("Pipfile.lock"):
+            pipenv_lock_check(app, found)
+        _uwsgi(app, found)
+        _uv_workspace_sources(app, found)
         self.run_frameworks(app, found)
         _fallback_start(app, found)
 

@@ -406,9 +406,10 @@ class RailsDetector(FrameworkDetector):
         """Production Rails refuses to boot without a secret key base: say which variable provides it."""
         if app.has("config/credentials.yml.enc"):
             why = Evidence(app.rel("config/credentials.yml.enc"), None, "encrypted credentials need the master key")
-            found.env_reads.append(EnvRead("RAILS_MASTER_KEY", why))
+            # Only the real key decrypts the committed file: a made-up one makes boot fail, so no placeholder.
+            found.env_reads.append(EnvRead("RAILS_MASTER_KEY", why, needed=True, shape="encryption-key"))
         else:
-            found.env_reads.append(EnvRead("SECRET_KEY_BASE", Evidence(rails.path, rails.line, "Rails needs a secret key base in production")))
+            found.env_reads.append(EnvRead("SECRET_KEY_BASE", Evidence(rails.path, rails.line, "Rails needs a secret key base in production"), needed=True))
 
 
 _SINATRA_PORT = re.compile(r"""\bset\s*\(?\s*:port\s*,\s*(?:ENV\.fetch\(\s*["']\w+["']\s*,\s*)?["']?(\d{2,5})""")

@@ -284,7 +284,49 @@ def _build_inputs(app: AppDir, data: dict[str, Any] | None, found: Findings) -> 
     _detail_paths(app, found, "manifests", [p for p in dict.fromkeys(tree_paths) if app.tree.exists(p)])
     _detail_paths(app, found, "cargo_stubs", list(dict.fromkeys(stubs)))
     libs = [lib for lib, crates in _SYSTEM_LIBS.items() if found.dep(*crates)] + (["openssl"] if _reqwest_native_tls(data) else [])
+    libs += ["openssl"] if any(_NATIVE_TLS_FEATURE.search(dep) for dep in found.deps) else []
+    libs += _locked_system_libs(app)
     found.detail("system_libs", " ".join(dict.fromkeys(libs)) or None)
+    _sqlx_offline(app, found, root)
+
+
+#: A ``crate/feature`` pseudo-dependency through which a crate uses native-tls (OpenSSL on Linux):
+#: sqlx's ``runtime-tokio-native-tls`` and ``tls-native-tls``, reqwest's or lettre's ``native-tls``...
+_NATIVE_TLS_FEATURE = re.compile(r"/(?:[\w-]*-)?native-tls$")
+#: ``-sys`` crates in Cargo.lock that link a C library, by the library: whatever pulled them in
+#: (a driver's default feature, a transitive dependency), the binary links it.
+_LOCKED_SYS_CRATES = {"openssl-sys": "openssl", "pq-sys": "libpq"}
+
+
+def _locked_system_libs(app: AppDir) -> list[str]:
+    """C libraries linked by ``-sys`` crates Cargo.lock resolved (the lock names every crate built)."""
+    lock = app.at_workspace_root("Cargo.lock") or _at_cargo_root(app, "Cargo.lock")
+    packages = _get(app.tree.read_toml(lock), "package") if lock else None
+    names = {_get(p, "name") for p in packages} if isinstance(packages, list) else set()
+    return [lib for crate, lib in _LOCKED_SYS_CRATES.items() if crate in names]
+
+
+#: sqlx macros that check a query against a live database (or offline data) at compile time.
+_SQLX_MACRO = re.compile(r"\bquery(?:_file)?(?:_as|_scalar)?(?:_unchecked)?!\s*\(")
+
+
+def _sqlx_offline(app: AppDir, found: Findings, root: str) -> None:
+    """sqlx's ``query!`` macros need DATABASE_URL or offline data (``.sqlx/``, ``sqlx-data.json``) to compile."""
+    if "sqlx" not in found.deps:
+        return
+    hit = next(iter(app.grep((".rs",), _SQLX_MACRO)), None)
+    if hit is None:
+        return
+    folders = dict.fromkeys([app.path, root])
+    offline = [p for f in folders for p in (join(f, ".sqlx"), join(f, "sqlx-data.json")) if app.tree.exists(p) or app.tree.is_dir(p)]
+    if offline:
+        found.detail("sqlx_offline", offline[0])
+        return
+    found.detail("sqlx_needs_database", f"{hit[0]}:{hit[1]}")
+    found.warnings.append(
+        f"{hit[0]}:{hit[1]}: sqlx's query macros check queries against a database while compiling, and the image "
+        "build has none: run `cargo sqlx prepare` and commit .sqlx/ (the Dockerfile then builds with SQLX_OFFLINE=true)"
+    )
 
 
 def _detail_paths(app: AppDir, found: Findings, key: str, tree_paths: list[str]) -> None:

@@ -228,14 +228,14 @@ class StaticEcosystem(Ecosystem):
         generator does not need claims only 1: that ecosystem, earlier in the
         registry, wins the tie (a library's GitHub Pages ``_config.yml``).
         """
-        others = _other_manifests(app)
         generator = next(((g, c) for g in _GENERATORS if (c := g.config(app)) is not None), None)
         if generator is not None:
             detector, config = generator
-            strength = 1 if set(others) - detector.own_manifests else 2
+            strength = 1 if set(_other_manifests(app)) - detector.own_manifests else 2
             return Claim(self.language, strength, app.evidence(config, f"{detector.name} site configuration"))
         root = _document_root(app)
-        if root is None or others:
+        # Other manifests looked for last: most folders of a tree are neither a site nor an app.
+        if root is None or _other_manifests(app):
             return None
         index = "index.html" if root == "." else f"{root}/index.html"
         reason = "index.html and no other manifest" if root == "." else f"the repository's site in {root}/"

@@ -1,0 +1,330 @@
+"""The project's Application Load Balancer, one target group per web app, and the listener routing to them.
+
+The settings that cause 502s during deploys are chosen here, not left at AWS's defaults: the target
+group's deregistration delay is tens of seconds (AWS: 300) and never longer than the container's
+stop timeout, and its health check is the app's own health path. Names are capped at ELB's 32
+characters with a stable hash suffix, so a long project name still finds its resources again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate.deploy.aws import Aws
+from migrate.deploy.errors import DeployError, aws_call
+from migrate.deploy.network import SecurityGroup
+from migrate.deploy.ownership import as_list, from_list, owner_tags
+from migrate.deploy.plan import Observed
+
+#: Load balancer and target group names: at most 32 characters, letters, digits and hyphens.
+ELB_NAME_MAX = 32
+#: The ALB's idle timeout (AWS's default); app keep-alive must be longer (see the pre-flight).
+IDLE_TIMEOUT = 60
+
+
+def elb_name(*parts: str) -> str:
+    """``shop-api``, or a shortened name with a hash of the whole when it is too long."""
+    name = "-".join(parts)
+    if len(name) <= ELB_NAME_MAX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{name[: ELB_NAME_MAX - 7].rstrip('-')}-{digest}"
+
+
+def _tags(elbv2: Any, arn: str, what: str) -> dict[str, str]:
+    with aws_call("elasticloadbalancing:DescribeTags", what):
+        found = elbv2.describe_tags(ResourceArns=[arn])["TagDescriptions"]
+    return from_list(found[0]["Tags"] if found else [])
+
+
+@dataclass
+class LoadBalancer:
+    """An internet-facing Application Load Balancer in the VPC's subnets."""
+
+    aws: Aws
+    app: str  # the project: one load balancer fronts all its web apps
+    name: str
+    subnet_ids: tuple[str, ...]
+    security_group: SecurityGroup
+    kind: str = field(default="load balancer", init=False)
+    arn: str | None = field(default=None, init=False)
+
+    @property
+    def elbv2(self) -> Any:
+        """The ELBv2 client."""
+        return self.aws.client("elbv2")
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """Scheme, subnets and the idle timeout."""
+        return {"scheme": "internet-facing", "subnets": " ".join(sorted(self.subnet_ids)), "idle_timeout": str(IDLE_TIMEOUT)}
+
+    def observe(self) -> Observed | None:
+        """The balancer's scheme, subnets, idle timeout and tags, or None."""
+        with aws_call("elasticloadbalancing:DescribeLoadBalancers", f"load balancer {self.name}"):
+            try:
+                lb = self.elbv2.describe_load_balancers(Names=[self.name])["LoadBalancers"][0]
+            except self.elbv2.exceptions.LoadBalancerNotFoundException:
+                return None
+        self.arn = str(lb["LoadBalancerArn"])
+        with aws_call("elasticloadbalancing:DescribeLoadBalancerAttributes", f"load balancer {self.name}"):
+            attributes = {a["Key"]: a["Value"] for a in self.elbv2.describe_load_balancer_attributes(LoadBalancerArn=self.arn)["Attributes"]}
+        subnets = " ".join(sorted(z["SubnetId"] for z in lb.get("AvailabilityZones", [])))
+        fields = {"scheme": str(lb["Scheme"]), "subnets": subnets, "idle_timeout": attributes.get("idle_timeout.timeout_seconds", "60")}
+        return Observed(fields, _tags(self.elbv2, self.arn, f"load balancer {self.name}"))
+
+    def create(self) -> None:
+        """Create the balancer in at least two subnets, behind its security group."""
+        if len(self.subnet_ids) < 2:
+            raise DeployError(f"load balancer {self.name} needs subnets in two availability zones; got {len(self.subnet_ids)}",
+                              hint="pass --subnets with at least two subnets in different zones")
+        with aws_call("elasticloadbalancing:CreateLoadBalancer", f"load balancer {self.name}"):
+            lb = self.elbv2.create_load_balancer(
+                Name=self.name, Subnets=list(self.subnet_ids), SecurityGroups=[str(self.security_group.group_id)],
+                Scheme="internet-facing", Type="application", IpAddressType="ipv4", Tags=as_list(owner_tags(self.app)),
+            )["LoadBalancers"][0]
+        self.arn = str(lb["LoadBalancerArn"])
+        self.update(["idle_timeout"])
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Set the idle timeout (scheme and subnets are fixed at creation by this tool)."""
+        unfixable = sorted(set(fields) - {"idle_timeout"})
+        if unfixable:
+            raise DeployError(f"load balancer {self.name} differs in {', '.join(unfixable)}, which migrate does not change in place",
+                              hint="delete it (migrate destroy) or name another one in migrate.toml")
+        with aws_call("elasticloadbalancing:ModifyLoadBalancerAttributes", f"load balancer {self.name}"):
+            self.elbv2.modify_load_balancer_attributes(
+                LoadBalancerArn=self.arn, Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": str(IDLE_TIMEOUT)}])
+
+
+
+    def delete(self) -> None:
+        """Delete the balancer (its listeners go with it)."""
+        with aws_call("elasticloadbalancing:DeleteLoadBalancer", f"load balancer {self.name}"):
+            self.elbv2.delete_load_balancer(LoadBalancerArn=self.arn)
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """The target group's view of a healthy task."""
+
+    path: str
+    interval: int = 10
+    timeout: int = 5
+    healthy: int = 2
+    unhealthy: int = 3
+    matcher: str = "200-399"
+
+
+@dataclass
+class TargetGroup:
+    """One web app's targets: its tasks' IPs on the container port, checked on its health path."""
+
+    aws: Aws
+    app: str
+    name: str
+    vpc_id: str
+    port: int
+    health: HealthCheck
+    deregistration_delay: int
+    kind: str = field(default="target group", init=False)
+    arn: str | None = field(default=None, init=False)
+
+    @property
+    def elbv2(self) -> Any:
+        """The ELBv2 client."""
+        return self.aws.client("elbv2")
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """Port, health check and deregistration delay."""
+        h = self.health
+        return {"port": str(self.port), "health_check": f"HTTP {h.path} every {h.interval}s, timeout {h.timeout}s, "
+                f"healthy after {h.healthy}, unhealthy after {h.unhealthy}, codes {h.matcher}",
+                "deregistration_delay": f"{self.deregistration_delay}s"}
+
+    def observe(self) -> Observed | None:
+        """The group's settings and tags, or None."""
+        with aws_call("elasticloadbalancing:DescribeTargetGroups", f"target group {self.name}"):
+            try:
+                tg = self.elbv2.describe_target_groups(Names=[self.name])["TargetGroups"][0]
+            except self.elbv2.exceptions.TargetGroupNotFoundException:
+                return None
+        self.arn = str(tg["TargetGroupArn"])
+        with aws_call("elasticloadbalancing:DescribeTargetGroupAttributes", f"target group {self.name}"):
+            attributes = {a["Key"]: a["Value"] for a in self.elbv2.describe_target_group_attributes(TargetGroupArn=self.arn)["Attributes"]}
+        health = (f"{tg.get('HealthCheckProtocol')} {tg.get('HealthCheckPath')} every {tg.get('HealthCheckIntervalSeconds')}s, "
+                  f"timeout {tg.get('HealthCheckTimeoutSeconds')}s, healthy after {tg.get('HealthyThresholdCount')}, "
+                  f"unhealthy after {tg.get('UnhealthyThresholdCount')}, codes {tg.get('Matcher', {}).get('HttpCode')}")
+        fields = {"port": str(tg.get("Port")), "health_check": health,
+                  "deregistration_delay": f"{attributes.get('deregistration_delay.timeout_seconds', '300')}s"}
+        return Observed(fields, _tags(self.elbv2, self.arn, f"target group {self.name}"))
+
+    def create(self) -> None:
+        """Create the group (IP targets, as Fargate's awsvpc tasks need), then set its delay."""
+        if self.port is None:
+            raise DeployError(f"target group {self.name}: the app has no port")
+        with aws_call("elasticloadbalancing:CreateTargetGroup", f"target group {self.name}"):
+            tg = self.elbv2.create_target_group(
+                Name=self.name, Protocol="HTTP", Port=self.port, VpcId=self.vpc_id, TargetType="ip",
+                Tags=as_list(owner_tags(self.app)), **self._health_arguments(),
+            )["TargetGroups"][0]
+        self.arn = str(tg["TargetGroupArn"])
+        self._set_delay()
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Change the health check and the delay (a target group's port is fixed at creation)."""
+        if "port" in fields:
+            raise DeployError(f"target group {self.name} forwards to another port; migrate does not change it in place",
+                              hint="delete it (migrate destroy) and deploy again")
+        if "health_check" in fields:
+            with aws_call("elasticloadbalancing:ModifyTargetGroup", f"target group {self.name}"):
+                self.elbv2.modify_target_group(TargetGroupArn=self.arn, **self._health_arguments())
+        if "deregistration_delay" in fields:
+            self._set_delay()
+
+
+    def delete(self) -> None:
+        """Delete the group (after the listener and the service that used it)."""
+        with aws_call("elasticloadbalancing:DeleteTargetGroup", f"target group {self.name}"):
+            self.elbv2.delete_target_group(TargetGroupArn=self.arn)
+
+    def _health_arguments(self) -> dict[str, Any]:
+        h = self.health
+        return {"HealthCheckProtocol": "HTTP", "HealthCheckPath": h.path, "HealthCheckIntervalSeconds": h.interval,
+                "HealthCheckTimeoutSeconds": h.timeout, "HealthyThresholdCount": h.healthy,
+                "UnhealthyThresholdCount": h.unhealthy, "Matcher": {"HttpCode": h.matcher}}
+
+    def _set_delay(self) -> None:
+        with aws_call("elasticloadbalancing:ModifyTargetGroupAttributes", f"target group {self.name}"):
+            self.elbv2.modify_target_group_attributes(TargetGroupArn=self.arn, Attributes=[
+                {"Key": "deregistration_delay.timeout_seconds", "Value": str(self.deregistration_delay)}])
+
+
+@dataclass(frozen=True)
+class Route:
+    """Requests for ``paths`` (ALB path patterns; none: every other request) go to ``target``."""
+
+    target: TargetGroup
+    paths: tuple[str, ...] = ()
+
+
+@dataclass
+class Listener:
+    """HTTP on port 80: one app takes every request, several are routed by path (the rest get 404)."""
+
+    aws: Aws
+    app: str  # the project
+    load_balancer: LoadBalancer
+    routes: tuple[Route, ...]
+    port: int = 80
+    kind: str = field(default="listener", init=False)
+
+    @property
+    def name(self) -> str:
+        """``shop:80``."""
+        return f"{self.load_balancer.name}:{self.port}"
+
+    @property
+    def elbv2(self) -> Any:
+        """The ELBv2 client."""
+        return self.aws.client("elbv2")
+
+    def _default(self) -> Route | None:
+        return next((r for r in self.routes if not r.paths), None)
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """The default action and one line per path rule, in priority order."""
+        default = self._default()
+        rules = [f"{10 * i}: {' '.join(r.paths)} -> {r.target.name}" for i, r in enumerate((r for r in self.routes if r.paths), 1)]
+        return {"default": f"forward to {default.target.name}" if default else "404", "rules": "\n".join(rules) or "(none)"}
+
+    def observe(self) -> Observed | None:
+        """The listener's default action and rules, or None (also when its balancer does not exist yet)."""
+        if self.load_balancer.arn is None:
+            return None
+        with aws_call("elasticloadbalancing:DescribeListeners", f"listener {self.name}"):
+            found = self.elbv2.describe_listeners(LoadBalancerArn=self.load_balancer.arn)["Listeners"]
+        listener = next((li for li in found if li["Port"] == self.port), None)
+        if listener is None:
+            return None
+        names = self._names_by_arn()
+        with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
+            rules = [r for r in self.elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r.get("IsDefault")]
+        lines = [f"{r['Priority']}: {' '.join(_paths(r))} -> {names.get(_forward_arn(r['Actions']) or '', '?')}"
+                 for r in sorted(rules, key=lambda r: int(r["Priority"]))]
+        default_arn = _forward_arn(listener["DefaultActions"])
+        default = f"forward to {names.get(default_arn, '?')}" if default_arn else "404"
+        # A listener carries its balancer's ownership: it cannot exist without it.
+        return Observed({"default": default, "rules": "\n".join(lines) or "(none)"}, _tags(self.elbv2, self.load_balancer.arn, self.name))
+
+    def _names_by_arn(self) -> dict[str, str]:
+        return {str(r.target.arn): r.target.name for r in self.routes if r.target.arn}
+
+    def _default_actions(self) -> list[dict[str, Any]]:
+        default = self._default()
+        if default:
+            return [{"Type": "forward", "TargetGroupArn": default.target.arn}]
+        return [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}]
+
+    def create(self) -> None:
+        """Create the listener and its path rules."""
+        with aws_call("elasticloadbalancing:CreateListener", f"listener {self.name}"):
+            self.elbv2.create_listener(LoadBalancerArn=self.load_balancer.arn, Protocol="HTTP", Port=self.port,
+                                       DefaultActions=self._default_actions(), Tags=as_list(owner_tags(self.app)))
+        self._put_rules()
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Set the default action; replace the path rules when they differ."""
+        listener_arn = self._arn()
+        if "default" in fields:
+            with aws_call("elasticloadbalancing:ModifyListener", f"listener {self.name}"):
+                self.elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=self._default_actions())
+        if "rules" in fields:
+            self._put_rules(replace=True)
+
+
+    def delete(self) -> None:
+        """Delete the listener and its rules."""
+        with aws_call("elasticloadbalancing:DeleteListener", f"listener {self.name}"):
+            self.elbv2.delete_listener(ListenerArn=self._arn())
+
+    def _arn(self) -> str:
+        with aws_call("elasticloadbalancing:DescribeListeners", f"listener {self.name}"):
+            found = self.elbv2.describe_listeners(LoadBalancerArn=self.load_balancer.arn)["Listeners"]
+        return str(next(li["ListenerArn"] for li in found if li["Port"] == self.port))
+
+    def _put_rules(self, replace: bool = False) -> None:
+        listener_arn = self._arn()
+        if replace:
+            with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
+                old = [r for r in self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"] if not r.get("IsDefault")]
+            for rule in old:
+                with aws_call("elasticloadbalancing:DeleteRule", f"listener {self.name}"):
+                    self.elbv2.delete_rule(RuleArn=rule["RuleArn"])
+        for i, route in enumerate((r for r in self.routes if r.paths), 1):
+            with aws_call("elasticloadbalancing:CreateRule", f"listener {self.name}"):
+                self.elbv2.create_rule(ListenerArn=listener_arn, Priority=10 * i,
+                                       Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": list(route.paths)}}],
+                                       Actions=[{"Type": "forward", "TargetGroupArn": route.target.arn}])
+
+
+def _forward_arn(actions: list[dict[str, Any]]) -> str | None:
+    for action in actions:
+        if action.get("Type") == "forward":
+            if action.get("TargetGroupArn"):
+                return str(action["TargetGroupArn"])
+            groups = action.get("ForwardConfig", {}).get("TargetGroups", [])
+            return str(groups[0]["TargetGroupArn"]) if groups else None
+    return None
+
+
+def _paths(rule: dict[str, Any]) -> list[str]:
+    paths: list[str] = []
+    for condition in rule.get("Conditions", []):
+        if condition.get("Field") == "path-pattern":
+            paths.extend(condition.get("PathPatternConfig", {}).get("Values") or condition.get("Values", []))
+    return paths

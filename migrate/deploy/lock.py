@@ -1,0 +1,105 @@
+"""One deploy of an app at a time, across machines and CI runners: a lock kept in AWS.
+
+The lock is an SSM parameter, ``/migrate/PROJECT/APP/deploy-lock``, created with ``Overwrite=False``:
+SSM creates a parameter at most once, so of two deploys starting together exactly one gets it. Its
+value says who holds it (user, host, process) and since when; the other deploy is refused with that.
+A lock left by a deploy that died is broken explicitly (``--break-lock``), never silently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from migrate.deploy.aws import Aws
+from migrate.deploy.errors import DeployError, aws_call
+
+
+class LockedError(DeployError):
+    """Another deploy of the same app holds the lock."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a deploy lock, and since when."""
+
+    who: str
+    since: datetime
+
+    def to_json(self) -> str:
+        """The parameter's value."""
+        return json.dumps({"who": self.who, "since": self.since.isoformat()})
+
+    @classmethod
+    def from_json(cls, text: str) -> Holder:
+        """Read a parameter's value; an unreadable one is shown as such rather than failing."""
+        try:
+            data = json.loads(text)
+            return cls(str(data["who"]), datetime.fromisoformat(str(data["since"])))
+        except (ValueError, KeyError, TypeError):
+            return cls(f"unknown ({text[:60]!r})", datetime.fromtimestamp(0, UTC))
+
+
+def whoami() -> str:
+    """``user@host (pid N)``: enough to find the deploy that holds a lock."""
+    return f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})"
+
+
+def lock_name(project: str, app: str) -> str:
+    """The SSM parameter that is the lock."""
+    return f"/migrate/{project}/{app}/deploy-lock"
+
+
+@contextlib.contextmanager
+def deploy_lock(aws: Aws, project: str, app: str, *, who: str | None = None,
+                now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Iterator[Holder]:
+    """Hold the app's deploy lock for the ``with`` block; :class:`LockedError` when someone else holds it."""
+    ssm = aws.client("ssm")
+    name = lock_name(project, app)
+    holder = Holder(who or whoami(), now())
+    with aws_call("ssm:PutParameter", f"parameter {name}"):
+        try:
+            ssm.put_parameter(Name=name, Value=holder.to_json(), Type="String", Overwrite=False,
+                              Description="held while migrate deploys this app")
+        except ssm.exceptions.ParameterAlreadyExists:
+            current = current_holder(aws, project, app)
+            since = current.since.strftime("%Y-%m-%d %H:%M:%S UTC") if current else "?"
+            minutes = int((now() - current.since).total_seconds() // 60) if current else 0
+            raise LockedError(
+                f"another deploy of {app} is running: {current.who if current else 'unknown'}, since {since} ({minutes} min ago)",
+                hint="wait for it to finish; if it died, run again with --break-lock",
+            ) from None
+    try:
+        yield holder
+    finally:
+        with aws_call("ssm:DeleteParameter", f"parameter {name}"):
+            with contextlib.suppress(ssm.exceptions.ParameterNotFound):
+                ssm.delete_parameter(Name=name)
+
+
+def current_holder(aws: Aws, project: str, app: str) -> Holder | None:
+    """Who holds the lock now, or None."""
+    ssm = aws.client("ssm")
+    name = lock_name(project, app)
+    with aws_call("ssm:GetParameter", f"parameter {name}"):
+        try:
+            return Holder.from_json(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+        except ssm.exceptions.ParameterNotFound:
+            return None
+
+
+def break_lock(aws: Aws, project: str, app: str) -> Holder | None:
+    """Remove a stale lock; returns who held it (None: there was none)."""
+    holder = current_holder(aws, project, app)
+    if holder is not None:
+        ssm = aws.client("ssm")
+        with aws_call("ssm:DeleteParameter", f"parameter {lock_name(project, app)}"):
+            with contextlib.suppress(ssm.exceptions.ParameterNotFound):
+                ssm.delete_parameter(Name=lock_name(project, app))
+    return holder

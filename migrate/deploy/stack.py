@@ -1,0 +1,68 @@
+"""Everything a project's services need, in the order it applies: the whole desired state of a deploy.
+
+Per project: the cluster, and for its web apps one load balancer (with its security group) and one
+HTTP listener. Per app: repository, log group, roles, a security group for its tasks, its task
+definition and its service; per web app also a target group, and a rule on the listener when
+several apps share it. A task's security group admits only the load balancer's, on the app's port;
+a worker's admits nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from migrate.deploy.autoscaling import Scaling, ServiceScaling
+from migrate.deploy.aws import Aws
+from migrate.deploy.errors import DeployError
+from migrate.deploy.foundation import Names, foundation
+from migrate.deploy.loadbalancer import HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
+from migrate.deploy.network import SecurityGroup
+from migrate.deploy.plan import Resource
+from migrate.deploy.resources import IamRole, LogGroup
+from migrate.deploy.service import EcsService, Network, TaskDefinition
+from migrate.deploy.spec import ServiceSpec
+
+#: Never above the container's stop timeout, and short: AWS's 300 s default slows every deploy.
+MAX_DEREGISTRATION_DELAY = 30
+
+
+def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> TargetGroup:
+    assert spec.port is not None
+    health = HealthCheck(spec.health_path) if spec.health_path else HealthCheck("/", matcher="200-499")
+    delay = min(MAX_DEREGISTRATION_DELAY, spec.stop_timeout)
+    return TargetGroup(aws, names.app, elb_name(names.project, names.app), vpc_id, spec.port, health, delay)
+
+
+def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network) -> list[Resource]:
+    """The resources of every service in ``specs``, dependencies first."""
+    web = [s for s in specs if s.port is not None]
+    if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
+        unrouted = ", ".join(s.app for s in web if not s.paths)
+        raise DeployError(f"several web apps share the load balancer but {unrouted} have no path to route",
+                          hint="give each but one a path in migrate.toml ([apps.NAME] paths = [\"/api/*\"])")
+    cluster, *_ = foundation(aws, Names(project, specs[0].app))
+    resources: list[Resource] = [cluster]
+    balancer_group = SecurityGroup(aws, project, f"{project}-alb", network.vpc_id, f"Load balancer of {project}: HTTP from anywhere",
+                                   ((80, "0.0.0.0/0"),)) if web else None
+    if balancer_group:
+        resources.append(balancer_group)
+    balancer = LoadBalancer(aws, project, elb_name(project), network.subnet_ids, balancer_group) if balancer_group else None
+    targets = {s.app: _target_group(aws, Names(project, s.app), s, network.vpc_id) for s in web}
+    services: list[Resource] = []
+    for spec in specs:
+        names = Names(project, spec.app)
+        base = foundation(aws, names, secret_arns=tuple(spec.secrets.values()))[1:]  # the cluster is shared
+        logs = next(r for r in base if isinstance(r, LogGroup))
+        execution, task = (r for r in base if isinstance(r, IamRole))
+        rules = ((spec.port, balancer_group),) if spec.port is not None and balancer_group else ()
+        tasks_group = SecurityGroup(aws, spec.app, f"{project}-{spec.app}-tasks", network.vpc_id,
+                                    f"Tasks of {project}/{spec.app}: reachable only from its load balancer", rules)
+        definition = TaskDefinition(aws, spec, f"{project}-{spec.app}", logs.name, execution.arn, task.arn)
+        resources.extend([*base, tasks_group])
+        target = targets.get(spec.app)
+        scaling = ServiceScaling(aws, spec.app, names.cluster, spec.app, Scaling(spec.min_tasks, spec.max_tasks), target, balancer if target else None)
+        services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), target), scaling])
+    if balancer:
+        routes = tuple(Route(targets[s.app], s.paths) for s in web)
+        resources.extend([balancer, *targets.values(), Listener(aws, project, balancer, routes)])
+    return [*resources, *services]

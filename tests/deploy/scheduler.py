@@ -1,0 +1,121 @@
+"""The ECS scheduler that moto 5.2.5 does not have, played by hand on moto's backend.
+
+moto stores ECS services and ELB target groups, but: ``update_service`` never starts a new
+deployment (the old revision stays PRIMARY), services never run tasks, and every registered target
+is always ``healthy``. This module, and only this module, plays those parts so that tests can
+script a rollout: a new deployment, tasks running or stopping with a reason and an exit code (and
+the log lines they wrote), the circuit breaker's rollback, targets and their health. Everything
+else the tests see (the service, its tasks as ``describe_tasks`` returns them, the logs) is moto's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+ACCOUNT = "123456789012"
+
+
+@dataclass
+class FakeScheduler:
+    """Drives one service's deployments, tasks and targets in moto's backends."""
+
+    aws: Any
+    cluster: str
+    service: str
+    health: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # target id -> (state, reason, description)
+
+    @property
+    def _service(self) -> Any:
+        from moto.ecs.models import ecs_backends
+
+        backend = ecs_backends[ACCOUNT][self.aws.region]
+        return backend.services[f"{self.cluster}:{self.service}"]
+
+    def start_deployment(self, revision: str) -> None:
+        """ECS reacting to update_service: a new PRIMARY deployment of ``revision``, the old one ACTIVE."""
+        service = self._service
+        for deployment in service.deployments:
+            deployment["status"] = "ACTIVE"
+        service.deployments.insert(0, {
+            "id": f"ecs-svc/{len(service.deployments) + 1}", "status": "PRIMARY", "taskDefinition": revision,
+            "desiredCount": service.desired_count, "runningCount": 0, "pendingCount": service.desired_count,
+            "failedTasks": 0, "rolloutState": "IN_PROGRESS", "rolloutStateReason": "ECS deployment in progress.",
+            "launchType": "FARGATE",
+        })
+
+    def run(self, revision: str, count: int) -> None:
+        """``count`` tasks of ``revision`` are running."""
+        deployment = self._deployment(revision)
+        deployment["runningCount"] = count
+        deployment["pendingCount"] = max(0, deployment["desiredCount"] - count)
+
+    def complete(self, revision: str) -> None:
+        """The rollout of ``revision`` is done: COMPLETED, older deployments drained."""
+        self._deployment(revision)["rolloutState"] = "COMPLETED"
+        self._service.deployments[:] = [d for d in self._service.deployments if d["taskDefinition"] == revision]
+
+    def roll_back(self, revision: str, reason: str) -> None:
+        """The circuit breaker gives up on ``revision``: it FAILED, the previous deployment is PRIMARY again."""
+        failed = self._deployment(revision)
+        failed.update(status="ACTIVE", rolloutState="FAILED", rolloutStateReason=reason)
+        previous = next(d for d in self._service.deployments if d is not failed)
+        previous["status"] = "PRIMARY"
+
+    def stop_task(self, revision: str, reason: str, exit_code: int | None, log: tuple[str, ...] = ()) -> str:
+        """A task of ``revision`` started, wrote ``log`` and stopped with ``reason`` and ``exit_code``; returns its id."""
+        # Placed in moto's task table the way its run_task does, without run_task's EC2-style memory
+        # accounting (which needs a container-level memory that Fargate does not).
+        from moto.ecs.models import Task, ecs_backends
+
+        backend = ecs_backends[ACCOUNT][self.aws.region]
+        model = Task(cluster=backend.clusters[self.cluster], task_definition=backend.describe_task_definition(revision),
+                     container_instance_arn=None, resource_requirements=None, backend=backend, group=f"service:{self.service}",
+                     launch_type="FARGATE", networking_configuration=self._service.network_configuration)
+        backend.tasks.setdefault(self.cluster, {})[model.task_arn] = model
+        ecs = self.aws.client("ecs")
+        ecs.stop_task(cluster=self.cluster, task=model.task_arn, reason=reason)
+        for container in model.containers:
+            container.exitCode = exit_code
+        task = ecs.describe_tasks(cluster=self.cluster, tasks=[model.task_arn])["tasks"][0]
+        task_id = task["taskArn"].rsplit("/", 1)[-1]
+        container = task["containers"][0]["name"]
+        if log:
+            logs = self.aws.client("logs")
+            group = ecs.describe_task_definition(taskDefinition=revision)["taskDefinition"]["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"]
+            stream = f"{self.service}/{container}/{task_id}"
+            logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                # Now: CloudWatch (and moto) reject events older than 14 days or than the retention.
+                                logEvents=[{"timestamp": int(time.time() * 1000) + i, "message": line} for i, line in enumerate(log)])
+        return str(task_id)
+
+    def target(self, target_group_arn: str, ip: str, state: str, reason: str = "", description: str = "") -> None:
+        """A task's IP registered in the target group, in ``state`` (moto would say ``healthy`` whatever happens)."""
+        self.aws.client("elbv2").register_targets(TargetGroupArn=target_group_arn, Targets=[{"Id": ip, "Port": 8000}])
+        self.health[ip] = (state, reason, description)
+
+    def _deployment(self, revision: str) -> dict[str, Any]:
+        return next(d for d in self._service.deployments if d["taskDefinition"] == revision)
+
+
+@pytest.fixture
+def scheduler_health(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, tuple[str, str, str]]]:
+    """Target health as scripted by :meth:`FakeScheduler.target`, in place of moto's constant ``healthy``."""
+    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+
+    health: dict[str, tuple[str, str, str]] = {}
+    original = FakeTargetGroup.health_for
+
+    def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
+        if target["Id"] in health:
+            state, reason, description = health[target["Id"]]
+            return FakeHealthStatus(target["Id"], target.get("Port", self.port), self.health_check_port, state, reason or None, description or None)
+        return original(self, target, ec2_backend)
+
+    monkeypatch.setattr(FakeTargetGroup, "health_for", health_for)
+    yield health

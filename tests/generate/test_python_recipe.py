@@ -1,0 +1,191 @@
+"""Python recipe: native build dependencies, the shipped venv, pipenv locks, Django settings, placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import assert_hadolint_clean
+
+from migrate.generate import generate
+from migrate.generate.checks import check_dockerfile
+from migrate.generate.plan import ContainerPlan
+from migrate.generate.recipes import plan_for
+from migrate.generate.recipes.common import build_placeholder
+from migrate.inspect import inspect_tree
+
+MakeTree = Callable[[dict[str, str | bytes]], Path]
+FLASK_APP = "from flask import Flask\n\napp = Flask(__name__)\n"
+
+
+def plan_of(root: Path) -> ContainerPlan:
+    (app,) = inspect_tree(root).apps
+    return plan_for(app)
+
+
+def dockerfile_of(root: Path) -> str:
+    return next(f.content for f in generate(inspect_tree(root)) if f.path.endswith("Dockerfile"))
+
+
+def stage(text: str, name: str) -> str:
+    """The lines of one ``FROM ... AS name`` stage."""
+    return text.split(f" AS {name}\n", 1)[1].split("\nFROM ", 1)[0]
+
+
+def flask(requirements: str) -> dict[str, str | bytes]:
+    return {"requirements.txt": requirements, "app.py": FLASK_APP}
+
+
+# ---------------------------------------------------------------- native build dependencies
+@pytest.mark.parametrize(
+    ("requirements", "build", "runtime"),
+    [
+        ("flask\ngunicorn\npsycopg2==2.9.10\n", ["build-essential", "libpq-dev"], ["libpq5"]),
+        ("flask\ngunicorn\nmysqlclient\n", ["build-essential", "default-libmysqlclient-dev", "pkg-config"], ["libmariadb3"]),
+        ("flask\nuwsgi>=2.0\n", ["build-essential"], []),
+        ("flask\ngunicorn\npython-ldap\n", ["build-essential", "libldap2-dev", "libsasl2-dev"], ["libldap-2.5-0", "libsasl2-2"]),
+        ("flask\ngunicorn\npsycopg\n", [], ["libpq5"]),  # pure Python: loads libpq at run time
+        ("flask\ngunicorn\npsycopg[c]\n", ["build-essential", "libpq-dev"], ["libpq5"]),
+        ("flask\ngunicorn\npsycopg[binary]\n", [], []),  # bundles its own libpq
+        ("flask\ngunicorn\npsycopg2-binary\n", [], []),
+    ],
+)
+def test_native_dependencies_get_build_and_runtime_packages(
+    make_tree: MakeTree, requirements: str, build: list[str], runtime: list[str]
+) -> None:
+    root = make_tree(flask(requirements))
+    plan = plan_of(root)
+    assert plan.values["build_packages"] == build
+    assert plan.values["runtime_packages"] == runtime
+    text = dockerfile_of(root)
+    for package in build:
+        assert package in stage(text, "build") and package not in stage(text, "runtime")
+    for package in runtime:
+        assert package in stage(text, "runtime")
+    if not build and not runtime:
+        assert "apt-get" not in text
+
+
+# ---------------------------------------------------------------- what the runtime venv holds
+@pytest.mark.parametrize(
+    "files",
+    [
+        flask("flask\ngunicorn\n"),
+        {"pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["flask", "gunicorn"]\n', "app.py": FLASK_APP},
+        {"Pipfile": '[packages]\nflask = "*"\ngunicorn = "*"\n', "app.py": FLASK_APP},
+    ],
+)
+def test_the_runtime_venv_has_no_pip(make_tree: MakeTree, files: dict[str, str | bytes]) -> None:
+    text = dockerfile_of(make_tree(files))
+    build = stage(text, "build")
+    assert "python -m venv --without-pip /opt/venv" in build
+    # The image's pip installs into the venv: every pip command of the build targets it.
+    app_install = build.index("COPY ")
+    assert build.index("ENV PIP_PYTHON=/opt/venv/bin/python") < app_install < build.index("pip install --no-cache-dir", app_install)
+    assert "ENV PIP_PYTHON=/opt/venv/bin/python" in stage(text, "dev")  # the dev container's pip too
+
+
+def test_an_added_server_joins_the_install_run(make_tree: MakeTree) -> None:
+    text = dockerfile_of(make_tree(flask("flask\n")))
+    assert "RUN pip install --no-cache-dir -r requirements.txt \\\n && pip install --no-cache-dir gunicorn==" in text
+    assert text.count("\nRUN pip install") == 1
+
+
+# ---------------------------------------------------------------- pipenv
+def test_pipenv_installs_what_the_lock_pins(make_tree: MakeTree) -> None:
+    text = dockerfile_of(make_tree({"Pipfile": '[packages]\nflask = "*"\ngunicorn = "*"\n', "Pipfile.lock": "{}", "app.py": FLASK_APP}))
+    assert "--deploy" not in text
+    assert "RUN pipenv requirements > /tmp/requirements.txt \\\n && pip install --no-cache-dir -r /tmp/requirements.txt\n" in text
+
+
+def test_pipenv_without_a_lock_locks_first(make_tree: MakeTree) -> None:
+    text = dockerfile_of(make_tree({"Pipfile": '[packages]\nflask = "*"\ngunicorn = "*"\n', "app.py": FLASK_APP}))
+    assert "RUN pipenv lock \\\n && pipenv requirements > /tmp/requirements.txt \\\n" in text
+
+
+# ---------------------------------------------------------------- Django settings and build placeholders
+MANAGE = (
+    "import os\nimport sys\n\n\ndef main():\n"
+    '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.dev")\n'
+    "    from django.core.management import execute_from_command_line\n"
+    "    execute_from_command_line(sys.argv)\n"
+)
+SPLIT_SETTINGS = {
+    "requirements.txt": "django\ngunicorn\ndj-database-url\n",
+    "manage.py": MANAGE,
+    "mysite/__init__.py": "",
+    "mysite/wsgi.py": "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n",
+    "mysite/settings/__init__.py": "",
+    "mysite/settings/base.py": (
+        "import os\nimport dj_database_url\n\nSTATIC_ROOT = 'static'\n"
+        "DATABASES = {'default': dj_database_url.parse(os.environ['DATABASE_URL'])}\n"
+    ),
+    "mysite/settings/dev.py": "from .base import *\nDEBUG = True\n",
+    "mysite/settings/production.py": "from .base import *\nDEBUG = False\n",
+}
+
+
+def test_the_image_runs_the_production_settings_and_dev_keeps_its_own(make_tree: MakeTree) -> None:
+    text = dockerfile_of(make_tree(SPLIT_SETTINGS))
+    assert 'DJANGO_SETTINGS_MODULE="mysite.settings.production"' in stage(text, "base")
+    assert 'ENV DJANGO_SETTINGS_MODULE="mysite.settings.dev"' in stage(text, "dev")
+    assert "DJANGO_SETTINGS_MODULE" not in stage(text, "runtime")
+
+
+def test_a_single_settings_module_sets_nothing(make_tree: MakeTree) -> None:
+    files = {k: v for k, v in SPLIT_SETTINGS.items() if "/settings/" not in k}
+    files["manage.py"] = MANAGE.replace("mysite.settings.dev", "mysite.settings")
+    files["mysite/settings.py"] = "STATIC_ROOT = 'static'\n"
+    assert "DJANGO_SETTINGS_MODULE" not in dockerfile_of(make_tree(files))
+
+
+def test_build_placeholders_parse_as_their_kind(make_tree: MakeTree) -> None:
+    text = dockerfile_of(make_tree(SPLIT_SETTINGS))
+    assert 'DATABASE_URL="postgres://build@localhost/build" python manage.py collectstatic' in text
+
+
+@pytest.mark.parametrize(
+    ("name", "scheme"),
+    [("DATABASE_URL", "postgres"), ("REDIS_URL", "redis"), ("CELERY_BROKER_URL", "amqp"), ("MYSQL_URL", "mysql"), ("MONGODB_URI", "mongodb"), ("SENTRY_DSN", "https"), ("WEBHOOK_URL", "http")],
+)
+def test_url_placeholders_are_urls(name: str, scheme: str) -> None:
+    url = urlsplit(build_placeholder(name))
+    assert url.scheme == scheme and url.hostname == "localhost"
+
+
+# ---------------------------------------------------------------- lint every variant
+VARIANTS: dict[str, dict[str, str | bytes]] = {
+    "native": flask("flask\npsycopg2\nmysqlclient\n"),
+    "pipenv": {"Pipfile": '[packages]\nflask = "*"\n', "Pipfile.lock": "{}", "app.py": FLASK_APP},
+    "django-split-settings": SPLIT_SETTINGS,
+    "uwsgi": {**flask("flask\nuwsgi\npsycopg\n"), "uwsgi.ini": "[uwsgi]\nhttp-socket = :$(PORT)\nmodule = app:app\n"},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_every_variant_passes_hadolint(make_tree: MakeTree, tmp_path: Path, variant: str) -> None:
+    text = dockerfile_of(make_tree(VARIANTS[variant]))
+    assert check_dockerfile(text) == []
+    assert_hadolint_clean(text, tmp_path)
+
+
+def test_requirement_files_in_folders_keep_their_place(make_tree: MakeTree) -> None:
+    """requirements.txt includes requirements/production.txt: both must be where the include says."""
+    files = {
+        "requirements.txt": "-r requirements/production.txt\n",
+        "requirements/base.txt": "flask\n",
+        "requirements/production.txt": "-r base.txt\ngunicorn\n",
+        "app.py": FLASK_APP,
+    }
+    text = dockerfile_of(make_tree(files))
+    assert 'COPY ["requirements.txt", "./"]\n' in text
+    assert 'COPY ["requirements/base.txt", "requirements/production.txt", "requirements/"]\n' in text
+
+
+def test_containers_notes_say_what_the_image_does(make_tree: MakeTree) -> None:
+    notes = plan_of(make_tree({**SPLIT_SETTINGS, "requirements.txt": "django\ngunicorn\ndj-database-url\npsycopg2\n"})).notes
+    assert any("created without pip" in n for n in notes)
+    assert any(n.startswith("Native dependencies (psycopg2): the build stage installs build-essential, libpq-dev") and "(libpq5)" in n for n in notes)
+    assert any("DJANGO_SETTINGS_MODULE=mysite.settings.production in the image" in n for n in notes)

@@ -1,0 +1,139 @@
+"""The cost model of the source scans: each file read once, and substring screens that never lose a match."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from migrate.inspect import envvars, health, inspect_tree, knowledge, procfile, services
+from migrate.inspect.detectors import deno, dotnet, go, java, node, php, python, ruby, rust, static
+from migrate.inspect.prefilter import may_match, needles, screen
+from migrate.inspect.tree import SourceTree
+
+MakeTree = Callable[[dict[str, str | bytes]], Path]
+REPO = Path(__file__).resolve().parent.parent
+
+# ---------------------------------------------------------------- needles
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"\bprocess\.env\.([A-Z_]+)", ("process.env.",)),
+        (r"(?:getenv|environ)\(\s*'", ("getenv", "environ")),
+        (r"a?bcd+e", ("bc",)),  # the optional "a" is not required; "d+" breaks the run of literals
+        (r"(?:os\.)?getenv\(", ("getenv(",)),
+        (r"x(?:ab){2,}y", ("ab",)),
+        (r"[abc]\d+", None),  # no literal at all
+        (r"(?i:port)\s*=", None),  # case-insensitive literals are not needles; "=" is too short
+        (r"ping|x", None),  # one branch without a needle: nothing is required
+    ],
+)
+def test_needles_are_what_every_match_must_contain(pattern: str, expected: tuple[str, ...] | None) -> None:
+    assert needles(re.compile(pattern)) == expected
+
+
+def test_case_insensitive_patterns_have_no_needles() -> None:
+    assert needles(re.compile(r"process\.env", re.IGNORECASE)) is None
+
+
+def test_screen_keeps_the_fewest_needles() -> None:
+    js = (re.compile(r"\bprocess\.env\.X"), re.compile(r"\bimport\.meta\.env\.X"), re.compile(r"\bBun\.env\.X"))
+    assert screen(js) == (".env.X",)
+    assert screen((re.compile(r"os\.environ\["), re.compile(r"(?<!\w)environ\["))) == ("environ[",)
+    assert screen((re.compile(r"getenv"), re.compile(r"[a-z]+"))) is None
+
+
+def _patterns(module: ModuleType) -> Iterator[re.Pattern[str]]:
+    """Every compiled pattern a scanner module holds: module globals, idioms, class attributes, tables."""
+    seen: list[object] = [vars(module)]
+    while seen:
+        value = seen.pop()
+        if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+            yield value
+        elif isinstance(value, dict):
+            seen.extend(value.values())
+        elif isinstance(value, (tuple, list)):
+            seen.extend(value)
+        elif isinstance(value, envvars._Idiom):
+            seen.append(value.pattern)
+        elif isinstance(value, type) and value.__module__ == module.__name__:
+            seen.extend(v for k, v in vars(value).items() if not k.startswith("__"))
+
+
+_MODULES = (envvars, health, services, knowledge, procfile, deno, dotnet, go, java, node, php, python, ruby, rust, static)
+_SNIPPETS = """
+const port = Number(process.env.PORT) || 3000; const { A = 1, B } = process.env; import.meta.env.VITE_X ?? "d"
+Bun.env.TOKEN; Deno.env.get("KEY") || "x"; app.get("/health", h); router.get('/api/v1/healthz'); app.listen(8080)
+server.listen({ port: 4000 }); new Server({ port: 5000 }); let PORT = 3000; createServer(app).listen(port)
+os.environ["DATABASE_URL"]; environ['X']; os.getenv("SECRET_KEY", "d"); os.environ.get('A', default='b')
+env("DEBUG", default=False); env.bool("DEBUG", False); config("PORT", 8000); env.db(); environ.Env(DEBUG=(bool, False))
+@app.get("/ping") @router.api_route("/ready") path("health/", view) re_path(r"^healthz$", v) url(r'^up/$', v)
+ENV["RAILS_ENV"] || "production"; ENV.fetch("PORT") { 3000 }; ENV.fetch("X", "y"); get '/health' do
+os.Getenv("PORT"); os.LookupEnv("X"); getEnv("ADDR", ":8080"); mux.HandleFunc("GET /healthz", h); http.ListenAndServe(":8080", nil)
+System.getenv("PORT"); System.getenv().getOrDefault("X", "1"); ${SERVER_PORT:8080} @GetMapping("/health")
+env('APP_KEY'); getenv('X') ?: 'd'; $_ENV['DB'] ?? 'x'; Route::get('/up', fn () => 'ok');
+Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://+:8080"; app.MapHealthChecks("/health");
+std::env::var("PORT").unwrap_or_else(|_| "8080".into()); env::var("X").ok(); #[get("/health")]
+"""
+
+
+_SOURCE_SUFFIXES = {
+    ".py", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".rb", ".php", ".java", ".kt", ".cs", ".rs",
+    ".properties", ".yml", ".yaml", ".toml", ".cfg", ".ini", ".json", ".env", ".example", ".txt", ".html",
+}  # fmt: skip
+
+
+def _corpus() -> Iterator[str]:
+    """Our snippets, and the source and config files of our examples (not their generated output)."""
+    yield _SNIPPETS
+    for path in sorted((REPO / "examples").rglob("*")):
+        kept = path.suffix in _SOURCE_SUFFIXES and "generated" not in path.parts and path.stat().st_size < 50_000
+        if kept and path.is_file():
+            yield path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_every_match_of_every_scanner_pattern_contains_one_of_its_needles() -> None:
+    """The screen may only skip work: a text it rules out must have no match (checked on our examples)."""
+    patterns = {p for module in _MODULES for p in _patterns(module)}
+    assert len(patterns) > 80  # the walk found the scanners' patterns
+    texts = list(_corpus())
+    screened = 0
+    for pattern in patterns:
+        found = needles(pattern)
+        if found is None:
+            continue
+        screened += 1
+        for text in texts:
+            assert may_match(pattern, text) or pattern.search(text) is None, pattern.pattern
+            for match in pattern.finditer(text):
+                assert any(n in match.group(0) for n in found), (pattern.pattern, match.group(0), found)
+    assert screened > 40
+
+
+# ---------------------------------------------------------------- each file read once
+def test_inspect_reads_each_source_file_once(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Env vars, ports, health routes and services all scan the same sources through one cached read."""
+    files: dict[str, str | bytes] = {
+        "package.json": '{"name": "api", "scripts": {"start": "node src/main.js"}, "dependencies": {"express": "^4"}}',
+        "src/main.js": 'const app = require("express")();\napp.get("/healthz", (q, s) => s.send("ok"));\n'
+        "app.listen(Number(process.env.PORT) || 3000);\n",
+    }
+    for i in range(40):
+        files[f"src/modules/m{i}.ts"] = f'import x from "./x";\nexport const v{i} = process.env.VALUE_{i % 5} ?? "{i}";\n'
+    reads: Counter[str] = Counter()
+    original = SourceTree._read_bytes
+
+    def counting(self: SourceTree, rel: str) -> bytes | None:
+        reads[rel] += 1
+        return original(self, rel)
+
+    monkeypatch.setattr(SourceTree, "_read_bytes", counting)
+    app = inspect_tree(make_tree(files)).apps[0]
+    assert (app.port.value, app.health_path.value) == (3000, "/healthz")
+    assert {v.name for v in app.env} >= {"PORT", "VALUE_0", "VALUE_4"}
+    assert reads and max(reads.values()) == 1, reads.most_common(3)
+    assert all(f"src/modules/m{i}.ts" in reads for i in range(40))

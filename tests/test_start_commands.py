@@ -1,0 +1,109 @@
+"""Never invent a start command: unknown is said in inspect, the Dockerfile, CONTAINERS.md and build.
+
+A plausible guess (``node index.js``, ``python -m app``, ``bundle exec puma config.ru``,
+``deno run main.ts``) builds, starts and crash-loops far from the cause. With no start
+command found, the CMD prints what to edit and exits 1, and ``migrate build`` refuses
+the Dockerfile before building until that CMD is replaced.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, MakeTree, Result
+
+from migrate.containers.targets import effective_cmd
+from migrate.generate import generate
+from migrate.generate.plan import UNKNOWN_START
+from migrate.generate.recipes import plan_for
+from migrate.inspect import inspect_tree
+
+#: One app per language whose start command nothing in the tree says.
+NO_START: dict[str, dict[str, str | bytes]] = {
+    "node": {"package.json": '{"name": "api", "dependencies": {"express": "^4.21.2"}}\n', "src/app.js": "module.exports = 1;\n"},
+    "python": {"requirements.txt": "requests==2.32.3\n", "tool.py": "import requests\n"},
+    "ruby": {"Gemfile": 'source "https://rubygems.org"\ngem "rack"\n', "lib/thing.rb": "module Thing; end\n"},
+    "deno": {"deno.json": '{"imports": {}}\n', "lib/util.ts": "export const x = 1;\n"},
+}
+#: Words of the commands that used to be invented.
+_INVENTED = ("index.js", "python -m app", "config.ru", "main.ts")
+
+
+@pytest.mark.parametrize("language", sorted(NO_START))
+def test_an_unknown_start_command_is_never_guessed(make_tree: MakeTree, language: str) -> None:
+    inspection = inspect_tree(make_tree(NO_START[language]))
+    (app,) = inspection.apps
+    assert app.language.value == language and app.start_command.value is None
+    assert any("could not tell how to start it" in w for w in inspection.warnings)
+    plan = plan_for(app)
+    assert not plan.start_known
+    for argv in (plan.cmd, plan.dev_cmd):
+        assert argv[:2] == ("sh", "-c") and argv[2].endswith("exit 1"), argv
+        assert UNKNOWN_START in argv[2] and "Dockerfile" in argv[2]
+        assert not any(word in argv[2] for word in _INVENTED), argv
+
+
+def test_the_dockerfile_and_containers_md_say_so(make_tree: MakeTree) -> None:
+    files = {f.path: f.content for f in generate(inspect_tree(make_tree(NO_START["node"])), ["dockerfile", "docs"])}
+    assert UNKNOWN_START in (effective_cmd(files["Dockerfile"], "runtime") or "")
+    assert "node index.js" not in files["Dockerfile"]
+    assert "| start | **unknown** |" in files["CONTAINERS.md"]
+
+
+def test_a_known_start_command_is_kept(make_tree: MakeTree) -> None:
+    files = {**NO_START["node"], "package.json": '{"name": "api", "scripts": {"start": "node src/app.js"}, "dependencies": {"express": "^4"}}\n'}
+    plan = plan_for(inspect_tree(make_tree(files)).apps[0])
+    assert plan.start_known and plan.cmd == ("node", "src/app.js")
+
+
+def _init(tmp_path: Path, run_cli: object) -> Path:
+    root = tmp_path / "node-no-start"
+    shutil.copytree(EXAMPLES / "node-no-start", root)
+    result: Result = run_cli("init", str(root), "--yes", "--only", "dockerfile,dockerignore")  # type: ignore[operator]
+    assert result.status == 0, result.stderr
+    return root
+
+
+def test_build_refuses_an_unknown_start_command_in_one_line(tmp_path: Path, run_cli: object) -> None:
+    """Before any Docker call: the error names the file to edit and the alternative."""
+    root = _init(tmp_path, run_cli)
+    result: Result = run_cli("build", str(root))  # type: ignore[operator]
+    assert result.status == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"migrate: error: {root / 'Dockerfile'}: no start command is known for link-shortener")
+    assert "replace the placeholder CMD" in lines[0] and "Procfile" in lines[0]
+
+
+def test_build_goes_on_once_the_cmd_is_edited(tmp_path: Path, run_cli: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _init(tmp_path, run_cli)
+    dockerfile = root / "Dockerfile"
+    lines = dockerfile.read_text(encoding="utf-8").splitlines()
+    edited = [('CMD ["node", "src/bin/serve.js"]' if UNKNOWN_START in line and line.startswith("CMD") else line) for line in lines]
+    dockerfile.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    from migrate.containers import engine
+
+    def no_engine() -> object:
+        raise engine.EngineUnavailableError("no engine in this test")
+
+    monkeypatch.setattr(engine, "connect", no_engine)
+    result: Result = run_cli("build", str(root))  # type: ignore[operator]
+    assert "no start command" not in result.stderr and "no engine in this test" in result.stderr
+
+
+def test_effective_cmd_follows_the_stage_chain() -> None:
+    text = 'FROM x AS base\nCMD ["a"]\nFROM base AS runtime\nCMD ["b"]\nFROM runtime AS dev\nCMD ["c"]\nFROM runtime AS production\n'
+    assert effective_cmd(text, "runtime") == 'CMD ["b"]'
+    assert effective_cmd(text, "dev") == 'CMD ["c"]'
+    assert effective_cmd(text, "production") == 'CMD ["b"]'
+    assert effective_cmd(text, "missing") is None
+
+
+def test_dotnet_without_an_assembly_does_not_guess_its_name() -> None:
+    from migrate.profile import AppProfile, Fact
+
+    app = AppProfile(name="svc", path="api", language=Fact("dotnet"), runtime_version=Fact("8.0"), framework=Fact("aspnetcore"))
+    plan = plan_for(app)
+    assert not plan.start_known and "svc.dll" not in " ".join(plan.cmd) and "api/Dockerfile" in plan.cmd[2]
