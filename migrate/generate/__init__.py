@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from migrate import __version__
+from migrate.generate.checks import installs_before_source
 from migrate.generate.plan import ContainerPlan
 from migrate.generate.processes import TaskService, task_services
 from migrate.generate.recipes import plan_for
@@ -66,6 +67,8 @@ class _ComposeApp:
     name: str
     path: str
     env: tuple[EnvVar, ...]
+    #: The Dockerfile installs dependencies from the manifests before it copies the source.
+    dependency_layer: bool
     #: The release step and the workers, each a compose service of its own on the same image.
     tasks: tuple[TaskService, ...] = ()
 
@@ -80,11 +83,11 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
     wanted = set(outputs)
     plans = [plan_for(app) for app in inspection.apps]
     project = slug(PurePosixPath(inspection.root).name)
-    compose_apps = _compose_apps(plans)
+    dockerfiles = [render(f"dockerfile/{plan.template}", plan=plan, values=plan.values, version=__version__) for plan in plans]
+    compose_apps = _compose_apps(plans, dockerfiles)
     files: list[GeneratedFile] = []
-    for plan, capp in zip(plans, compose_apps, strict=True):
+    for plan, capp, content in zip(plans, compose_apps, dockerfiles, strict=True):
         if "dockerfile" in wanted:
-            content = render(f"dockerfile/{plan.template}", plan=plan, values=plan.values, version=__version__)
             files.append(GeneratedFile(_join(plan.app.path, "Dockerfile"), content, "dockerfile"))
             files.extend(GeneratedFile(_join(plan.app.path, path), text, "dockerfile") for path, text in plan.files)
         if "dockerignore" in wanted:
@@ -107,7 +110,7 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
     return _dedupe(files)
 
 
-def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
+def _compose_apps(plans: list[ContainerPlan], dockerfiles: list[str]) -> list[_ComposeApp]:
     taken = {s.name for s in services_for([p.app for p in plans])}
     names = []
     for plan in plans:
@@ -116,7 +119,7 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
     peers = {plan.service: Peer(name, plan.port) for plan, name in zip(plans, names, strict=True)}
     taken.update(names)
     result = []
-    for plan, service in zip(plans, names, strict=True):
+    for plan, service, text in zip(plans, names, dockerfiles, strict=True):
         siblings = {k: v for k, v in peers.items() if v.service != service}
         context = build_context(plan.app)
         dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)
@@ -140,6 +143,7 @@ def _compose_apps(plans: list[ContainerPlan]) -> list[_ComposeApp]:
                 name=plan.app.name,
                 path=plan.app.path,
                 env=plan.app.env,
+                dependency_layer=installs_before_source(text),
                 tasks=task_services(plan.app, service, watch, taken),
             )
         )

@@ -8,7 +8,11 @@ service that exists. Each finding is one readable sentence.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+#: A COPY of the whole build context (``COPY . /app``, ``COPY --chown=1:1 . .``, ``COPY [".", "/app"]``).
+_WHOLE_CONTEXT = re.compile(r"""^COPY\s+(?:--\S+\s+)*(?:\.\s|\[\s*"\./?")""")
 
 
 def check_compose(compose: dict[str, Any]) -> list[str]:
@@ -104,3 +108,21 @@ def check_dockerfile(text: str) -> list[str]:
         if target not in stages:
             problems.append(f"no {target!r} target")
     return problems
+
+
+def installs_before_source(dockerfile: str) -> bool:
+    """Whether the Dockerfile copies some files (the manifests) and RUNs a step before it copies the
+    whole build context: then a source change reuses that dependency layer.
+
+    CONTAINERS.md says so only where this holds, so its account of the layer order is the file's own.
+    """
+    seen = ""  # "" -> "copy" (part of the context copied) -> "run" (a step ran on it)
+    for line in dockerfile.splitlines():
+        from_context = line.startswith("COPY") and "--from=" not in line
+        if from_context and _WHOLE_CONTEXT.match(line):
+            return seen == "run"
+        if from_context and not seen:
+            seen = "copy"
+        elif line.startswith("RUN") and seen == "copy":
+            seen = "run"
+    return seen == "run"

@@ -129,7 +129,8 @@ def _fill(code: str, probe: Probe) -> str:
     return code.replace("{port}", str(probe.port)).replace("{path}", probe.path or "/").replace("{max}", str(probe.max_status))
 
 
-#: Where the static probe built by the ``probe_stage`` macro lands in runtime images.
+#: Where the static probe built by the ``probe_stage`` (Go) or ``rust_probe_stage`` macro lands in runtime images
+#: (.NET runs its probe.dll with ``dotnet`` instead, same arguments).
 PROBE_PATH = "/usr/local/bin/probe"
 
 

@@ -20,9 +20,6 @@ RUNTIME_IMAGES: dict[str, str] = {
     "deno": "denoland/deno:debian-{version}",
 }
 
-#: The Go toolchain image that builds the static health probe (see dockerfile/_macros.j2).
-PROBE_BUILDER_IMAGE = "golang:1.24-bookworm"
-
 #: Java build images: Maven's and Gradle's official ones, or the JDK alone when the project has a wrapper.
 JAVA_BUILD_IMAGES: dict[str, str] = {"maven": "maven:3.9.9-eclipse-temurin-{java}", "gradle": "gradle:8.10.2-jdk{java}", "wrapper": "eclipse-temurin:{java}-jdk"}
 
@@ -40,6 +37,16 @@ STATIC_BUILD_IMAGES: dict[str, str] = {"hugo": "golang:1.24-bookworm", "jekyll":
 
 #: Deno images are tagged by full release only: the release used when a tree pins just a major (or nothing).
 DENO_RELEASES: dict[str, str] = {"1": "1.46.3", "2": "2.6.3"}
+
+#: What the official node images carry besides node and npm (nodejs/docker-node): yarn 1 (links
+#: /usr/local/bin/yarn and yarnpkg into /opt/yarn-v1.22.22) through Node 25, stripped from 26 on.
+NODE_IMAGE_LAST_YARN1_MAJOR = 25
+#: Node bundles corepack (/usr/local/bin/corepack) from 16.9 and 14.19 through 24; Node 25 dropped it.
+NODE_COREPACK_FIRST: dict[int, tuple[int, int]] = {14: (14, 19), 16: (16, 9)}
+NODE_COREPACK_LAST_MAJOR = 24
+#: The first release of each line whose bundled corepack (0.31+) knows npm's 2025 signing keys:
+#: an older one refuses pnpm and yarn releases signed since. Lines not named here need a newer one.
+NODE_COREPACK_CURRENT_KEYS: dict[int, tuple[int, ...]] = {20: (20, 19, 0), 22: (22, 14, 0), 23: (23, 7, 0), 24: (24,)}
 
 #: Build tools pinned for reproducible images.
 TOOLS: dict[str, str] = {

@@ -50,7 +50,7 @@ def test_aspnetcore_minimal_api(make_tree: MakeTree, tmp_path: Path) -> None:
     assert plan.values["publish"] == "dotnet publish -c Release -o /app/publish --no-restore"
     assert plan.values["runtime_env"] == {"ASPNETCORE_HTTP_PORTS": "8080"}
     assert plan.cmd == ("dotnet", "Api.dll")
-    assert plan.healthcheck == ("/usr/local/bin/probe", "8080", "/healthz", "400")
+    assert plan.healthcheck == ("dotnet", "/usr/local/lib/probe/probe.dll", "8080", "/healthz", "400")
     # launchSettings.json's localhost URL must not win inside a container.
     assert plan.dev_cmd == ("dotnet", "watch", "run", "--no-launch-profile")
     assert plan.uid == 1654
@@ -58,7 +58,11 @@ def test_aspnetcore_minimal_api(make_tree: MakeTree, tmp_path: Path) -> None:
     assert plan.extensions == ("ms-dotnettools.csdevkit",)
     text = dockerfile(root)
     assert text.index('COPY ["Api.csproj", "NuGet.config", "global.json", "./"]') < text.index("RUN dotnet restore") < text.index("COPY . /src")
-    assert "FROM golang:1.24-bookworm AS probe" in text and "COPY --from=probe /probe /usr/local/bin/probe" in text
+    # The probe is built by the SDK stage already pulled and run by the runtime's dotnet: no Go toolchain.
+    assert "golang" not in text
+    assert "FROM sdk AS probe" in text and "<TargetFramework>net8.0</TargetFramework>" in text
+    assert "dotnet publish probe.csproj -c Release -o /probe" in text
+    assert 'COPY --from=probe ["/probe/", "/usr/local/lib/probe/"]' in text
     assert "USER 1654:1654" in text and "groupadd" not in text  # the image's own app user
     assert 'CMD ["dotnet", "Api.dll"]' in text
     assert_hadolint_clean(text, tmp_path)
@@ -70,10 +74,12 @@ def test_port_from_code_and_older_runtime(make_tree: MakeTree, tmp_path: Path) -
     plan = plan_of(root)
     assert plan.images["runtime"] == "mcr.microsoft.com/dotnet/aspnet:6.0"
     assert plan.values["runtime_env"] == {"ASPNETCORE_URLS": "http://+:5000"}
-    assert plan.healthcheck == ("/usr/local/bin/probe", "5000", "/", "500")  # no health route: any answer below 500
+    # No health route: any answer below 500.
+    assert plan.healthcheck == ("dotnet", "/usr/local/lib/probe/probe.dll", "5000", "/", "500")
     assert plan.uid == 10001  # images before .NET 8 have no app user: one is created
     text = dockerfile(root)
     assert "useradd --system --uid 10001" in text and "USER 10001:10001" in text
+    assert "<TargetFramework>net6.0</TargetFramework>" in text  # the probe targets the runtime shipped
     assert_hadolint_clean(text, tmp_path)
 
 

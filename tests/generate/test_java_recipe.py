@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def test_unknown_boot_version_copies_the_jar_whole(make_tree: MakeTree) -> None:
     plan = only_plan(make_tree({"pom.xml": pom(parent=parent, deps=dep("spring-boot-starter-web"))}))
     assert plan.app.framework.value == "spring-boot"
     assert plan.values["layout"].kind == "jar"
-    assert plan.values["layout"].prepare == ("cp /src/target/demo-1.0.0.jar app.jar",)
+    assert plan.values["layout"].prepare == (copy_step("/src/target"),)
     assert plan.cmd == ("java", "-jar", "app.jar")
     assert plan.healthcheck is not None and '"http://$1:8080/"' in plan.healthcheck[2]  # no actuator: any answer below 500
     assert plan.healthcheck[2].endswith('[ "$code" -lt 500 ]')
@@ -150,7 +151,7 @@ def test_maven_aggregator_member_builds_from_the_root(make_tree: MakeTree, tmp_p
     assert plan.values["manifest_copies"] == [["mvnw", "pom.xml", "./"], ["api/pom.xml", "api/"], ["core/pom.xml", "core/"]]
     assert plan.values["build_dir"] == "/src"
     assert plan.values["install"] == "./mvnw -B -pl api -am dependency:go-offline"
-    assert plan.values["layout"].prepare[0] == "cp /src/api/target/api-1.0.0.jar app.jar"
+    assert plan.values["layout"].prepare[0] == copy_step("/src/api/target")
     assert plan.values["layout"].kind == "tools"  # the Boot version comes from the aggregator's parent
     assert plan.dev_cmd == ("sh", "-c", "./mvnw -B -q -pl api -am install -DskipTests && exec ./mvnw -pl api spring-boot:run")
     assert plan.post_create == "cd .. && ./mvnw -B -pl api -am dependency:go-offline"
@@ -167,7 +168,7 @@ def test_spring_boot_gradle_with_devtools(make_tree: MakeTree, tmp_path: Path) -
     assert plan.images == {"build": "gradle:8.10.2-jdk17", "runtime": "eclipse-temurin:17-jre"}
     assert plan.values["manifest_copies"] == [["settings.gradle.kts", "build.gradle.kts", "./"]]
     assert plan.values["cache_env"] == {"GRADLE_USER_HOME": "/opt/cache/gradle"}
-    assert plan.values["layout"].prepare[0] == "cp /src/build/libs/visits-1.0.0.jar app.jar"
+    assert plan.values["layout"].prepare[0] == copy_step("/src/build/libs")
     assert plan.dev_cmd == ("gradle", "bootRun", "--no-daemon")
     assert plan.app.detail("devtools") == "true"
     assert any("devtools" in note for note in plan.notes)
@@ -217,7 +218,7 @@ def test_gradle_multi_project_member(make_tree: MakeTree, tmp_path: Path) -> Non
     assert ["buildSrc/", "buildSrc/"] in copies
     assert ["services/api/build.gradle.kts", "services/api/"] in copies and ["lib/build.gradle.kts", "lib/"] in copies
     assert plan.values["install"] == "./gradlew :services:api:dependencies --no-daemon"
-    assert plan.values["layout"].prepare[0] == "cp /src/services/api/build/libs/api-1.0.0.jar app.jar"
+    assert plan.values["layout"].prepare[0] == copy_step("/src/services/api/build/libs")
     assert plan.dev_cmd == ("./gradlew", ":services:api:bootRun", "--no-daemon")
     assert plan.post_create == "cd ../.. && ./gradlew :services:api:dependencies --no-daemon"
     assert_hadolint_clean(dockerfile(root), tmp_path)
@@ -247,5 +248,43 @@ def test_gradle_application_plugin_runs_its_start_script(make_tree: MakeTree) ->
 
 def test_profile_values_are_quoted(make_tree: MakeTree) -> None:
     app = only_plan(make_tree({"pom.xml": pom(deps=dep("spring-boot-starter-web"))})).app
-    hostile = AppProfile(**{**app.__dict__, "details": tuple((k, "target/x y';rm -rf.jar" if k == "jar" else v) for k, v in app.details)})
-    assert plan_for(hostile).values["layout"].prepare[0] == "cp '/src/target/x y'\"'\"';rm -rf.jar' app.jar"
+    hostile = AppProfile(**{**app.__dict__, "details": tuple((k, "x y';rm -rf/a.jar" if k == "jar" else v) for k, v in app.details)})
+    assert plan_for(hostile).values["layout"].prepare[0].startswith("find '/src/x y'\"'\"';rm -rf' -maxdepth 1 ")
+
+
+def copy_step(folder: str, pattern: str = "*.jar") -> str:
+    """The build-stage step that copies the one runnable jar of ``folder`` to app.jar."""
+    excluded = "! -name '*-plain.jar' ! -name '*-sources.jar' ! -name '*-javadoc.jar' ! -name '*-tests.jar' ! -name 'original-*'"
+    return (f"find {folder} -maxdepth 1 -name '{pattern}' {excluded} > /tmp/jars"
+            f' && [ "$(wc -l < /tmp/jars)" -eq 1 ] && cp "$(cat /tmp/jars)" app.jar'
+            f" || {{ echo 'expected one runnable {pattern} in {folder}, found:' >&2; cat /tmp/jars >&2; exit 1; }}")
+
+
+def run_copy_step(make_tree: MakeTree, tmp_path: Path, jars: list[str]) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run the generated copy step of a Maven app in a shell, its target/ holding ``jars``."""
+    step = only_plan(make_tree({"pom.xml": pom(deps=dep("spring-boot-starter-web"))})).values["layout"].prepare[0]
+    (tmp_path / "target").mkdir()
+    for jar in jars:
+        (tmp_path / "target" / jar).write_text(jar, encoding="utf-8")
+    step = step.replace("/src/", f"{tmp_path}/").replace("/tmp/jars", str(tmp_path / "jars"))
+    return subprocess.run(["sh", "-c", step], cwd=tmp_path, capture_output=True, text=True, check=False), tmp_path / "app.jar"
+
+
+def test_the_jar_is_found_whatever_version_the_build_gives_it(make_tree: MakeTree, tmp_path: Path) -> None:
+    # pom() says 1.0.0; the project has since released 1.1.0: the Dockerfile must not name a version.
+    result, copied = run_copy_step(make_tree, tmp_path, ["demo-1.1.0.jar", "demo-1.1.0-plain.jar", "original-demo-1.1.0.jar"])
+    assert result.returncode == 0, result.stderr
+    assert copied.read_text(encoding="utf-8") == "demo-1.1.0.jar"
+
+
+def test_two_runnable_jars_fail_the_build_naming_them(make_tree: MakeTree, tmp_path: Path) -> None:
+    result, copied = run_copy_step(make_tree, tmp_path, ["demo-1.0.0.jar", "other-2.0.jar"])
+    assert result.returncode == 1 and not copied.exists()
+    assert "expected one runnable *.jar" in result.stderr and "other-2.0.jar" in result.stderr
+
+
+def test_a_shadow_jar_is_matched_by_its_suffix() -> None:
+    from migrate.generate.recipes.java import _jar_source
+
+    app = AppProfile(name="svc", path=".")
+    assert "-name '*-all.jar'" in _jar_source(app, "build/libs/svc-1.0-all.jar")

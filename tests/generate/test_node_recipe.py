@@ -93,8 +93,9 @@ def test_pnpm_runs_through_corepack_at_the_declared_version(make_tree: MakeTree)
     plan = plan_of(make_tree, files)
     assert plan.values["install_prod"] == "pnpm install --frozen-lockfile --prod"
     assert plan.values["install_all"] == "pnpm install --frozen-lockfile"
-    assert "corepack prepare pnpm@9.12.3 --activate" in plan.values["setup"]
-    assert f"npm install -g corepack@{TOOLS['corepack']}" in plan.values["setup"]
+    # node:22-slim bundles a corepack that verifies current releases, and yarn 1 holds the yarn
+    # links an npm-installed corepack would need (EEXIST): use the bundled one.
+    assert plan.values["setup"] == ["corepack enable pnpm", "corepack prepare pnpm@9.12.3 --activate"]
 
 
 def test_pnpm_without_packagemanager_uses_the_pinned_release(make_tree: MakeTree) -> None:
@@ -107,8 +108,48 @@ def test_yarn_classic(make_tree: MakeTree, tmp_path: Path) -> None:
     plan = plan_of(make_tree, files)
     assert plan.values["install_prod"] == "yarn install --frozen-lockfile --production"
     assert plan.values["install_all"] == "yarn install --frozen-lockfile"
-    assert f"corepack prepare yarn@{TOOLS['yarn']} --activate" in plan.values["setup"]
-    assert_lints_clean(dockerfile_of(make_tree, files), tmp_path)
+    # The node image's preinstalled yarn 1 runs it: no corepack, no tools stage.
+    assert plan.values["setup"] == []
+    assert plan.values["corepack_home"] is None and plan.values["manager_env"] == {}
+    dockerfile = dockerfile_of(make_tree, files)
+    assert "AS tools" not in dockerfile and "corepack" not in dockerfile
+    assert_lints_clean(dockerfile, tmp_path)
+
+
+# (Node pin, package manager) -> how the generated Dockerfile gets the package manager on the
+# official image of that Node: yarn 1 is preinstalled through 25, corepack bundled through 24.
+NODE_SETUPS = [
+    ("22", "yarn", []),
+    ("20", "yarn", []),
+    ("25", "yarn", []),
+    ("26", "yarn", ["npm install -g yarn@1.22.19", "npm cache clean --force"]),
+    ("24", "pnpm", ["corepack enable pnpm", "corepack prepare pnpm@9.12.3 --activate"]),
+    ("20", "pnpm", ["corepack enable pnpm", "corepack prepare pnpm@9.12.3 --activate"]),
+    # Node 25 dropped corepack but its image still links yarn 1: those links go first (uppy#3287).
+    ("25", "pnpm", ["rm -f /usr/local/bin/yarn /usr/local/bin/yarnpkg", f"npm install -g corepack@{TOOLS['corepack']}",
+                    "npm cache clean --force", "corepack enable pnpm", "corepack prepare pnpm@9.12.3 --activate"]),
+    ("26", "yarn-berry", [f"npm install -g corepack@{TOOLS['corepack']}", "npm cache clean --force",
+                          "corepack enable yarn", "corepack prepare yarn@4.5.0 --activate"]),
+    # A bundled corepack from before npm's 2025 key rotation cannot verify current releases.
+    ("20.11.1", "pnpm", ["rm -f /usr/local/bin/yarn /usr/local/bin/yarnpkg", f"npm install -g corepack@{TOOLS['corepack']}",
+                         "npm cache clean --force", "corepack enable pnpm", "corepack prepare pnpm@9.12.3 --activate"]),
+    ("22.14.0", "yarn-berry", ["corepack enable yarn", "corepack prepare yarn@4.5.0 --activate"]),
+]
+LOCKFILES = {"yarn": ("yarn.lock", "# yarn lockfile v1\n", "yarn@1.22.19"), "pnpm": ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n", "pnpm@9.12.3"),
+             "yarn-berry": ("yarn.lock", "__metadata:\n  version: 8\n", "yarn@4.5.0")}
+
+
+@pytest.mark.parametrize(("node", "manager", "setup"), NODE_SETUPS)
+def test_the_package_manager_fits_the_official_node_image(make_tree: MakeTree, tmp_path: Path, node: str, manager: str, setup: list[str]) -> None:
+    lockfile, content, pinned = LOCKFILES[manager]
+    files = express(lockfile, content, **{".nvmrc": f"{node}\n"})
+    files["package.json"] = pkg(scripts={"start": "node server.js"}, dependencies={"express": "^5"}, packageManager=pinned)
+    plan = plan_of(make_tree, files)
+    assert plan.images["runtime"] == f"node:{node}-slim"
+    assert plan.values["setup"] == setup
+    dockerfile = dockerfile_of(make_tree, files)
+    assert ("AS tools" in dockerfile) == bool(setup)
+    assert_lints_clean(dockerfile, tmp_path)
 
 
 def test_yarn_berry_installs_node_modules_and_copies_its_release(make_tree: MakeTree, tmp_path: Path) -> None:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import re
+import shutil
+import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from migrate.generate import generate
 from migrate.generate.plan import ContainerPlan
@@ -73,6 +80,10 @@ def test_runtime_runs_under_tini_as_non_root(make_tree: MakeTree) -> None:
     assert 'ENTRYPOINT ["tini", "-s", "--"]' in runtime
     assert 'CMD ["/usr/local/bin/hello"]' in runtime
     assert "HEALTHCHECK" in runtime and "COPY --from=probe /probe /usr/local/bin/probe" in runtime
+    # The probe is compiled by the build image's own rustc: no Go toolchain pulled for it.
+    assert "golang" not in text
+    probe = text[text.index("AS probe") - 40 : text.index("AS runtime")]
+    assert "FROM rust:" in probe and "rustc -O -C strip=symbols -o /probe probe.rs" in probe
     dev = text[text.index("AS dev") :]
     assert "rustup component add rustfmt clippy rust-src" in dev and "cargo build --bin hello" in dev
     assert text.rstrip().endswith("FROM runtime AS production")
@@ -156,6 +167,57 @@ def test_a_program_with_no_port_has_no_probe(make_tree: MakeTree) -> None:
     text = dockerfile(make_tree, files)
     assert "AS probe" not in text and "HEALTHCHECK" not in text
     assert 'ENTRYPOINT ["tini", "-s", "--"]' in text
+
+
+def test_the_probe_written_by_the_dockerfile_compiles_and_checks_http(make_tree: MakeTree, tmp_path: Path) -> None:
+    """Run the probe stage's RUN line (printf + rustc) here, then probe live servers from this machine's own address."""
+    if shutil.which("rustc") is None:
+        pytest.skip("rustc is not installed")
+    text = dockerfile(make_tree, {"Cargo.toml": cargo(), "src/main.rs": AXUM_MAIN})
+    run = re.search(r"AS probe\nWORKDIR /src\n(?:#[^\n]*\n)*RUN (.*?)\n\n", text, re.DOTALL)
+    assert run is not None
+    script = run.group(1).replace("-o /probe ", f"-o {tmp_path}/probe ")
+    subprocess.run(["sh", "-c", script], cwd=tmp_path, check=True, capture_output=True)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            codes = {"/health": 200, "/moved": 302, "/missing": 404}
+            self.send_response(codes.get(self.path, 503))
+            if self.path == "/moved":
+                self.send_header("Location", "/broken")  # followed, the probe would see 503
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    def probe(*args: object) -> int:
+        return subprocess.run([str(tmp_path / "probe"), *map(str, args)], check=False, timeout=10).returncode
+
+    def serving(host: str) -> http.server.HTTPServer:
+        server = http.server.HTTPServer((host, 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    server = serving("0.0.0.0")
+    port = server.server_address[1]
+    try:
+        assert probe(port, "/health", 400) == 0
+        assert probe(port, "/broken", 400) == 1
+        assert probe(port, "/missing", 400) == 1 and probe(port, "/missing", 500) == 0  # the max status is the caller's
+        assert probe(port, "/moved", 400) == 0  # the redirect is the answer: not followed
+        assert probe(port) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert probe(port) == 1  # nothing listens any more
+
+    loopback = serving("127.0.0.1")  # unreachable from outside the container: never healthy
+    try:
+        assert probe(loopback.server_address[1], "/health", 400) == 1
+        assert probe(loopback.server_address[1]) == 1
+    finally:
+        loopback.shutdown()
+        loopback.server_close()
 
 
 # ---------------------------------------------------------------- sqlx: native-tls and compile-time queries

@@ -6,7 +6,7 @@ import posixpath
 from typing import Any
 
 from migrate.generate.plan import ContainerPlan, WatchRule
-from migrate.generate.render import slug
+from migrate.generate.render import RenderError, slug, templates_dir
 from migrate.profile import AppProfile
 
 #: How long a fresh container may take before failed probes count (framework boot, migrations).
@@ -27,6 +27,20 @@ _PLACEHOLDER_URLS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("MONGO",), "mongodb://localhost:27017/build"),
     (("DATABASE", "POSTGRES", "PG", "DB", "SQL"), "postgres://build@localhost/build"),
 )
+
+
+def probe_source(name: str) -> tuple[str, ...]:
+    """The lines of a health probe's source (``dockerfile_templates/probes/NAME``), comments left out.
+
+    A Dockerfile writes them with ``printf '%s\\n' 'line'...`` (the classic builder has no heredocs),
+    so no line may hold a single quote.
+    """
+    text = (templates_dir() / "probes" / name).read_text(encoding="utf-8")
+    lines = tuple(line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("//"))
+    quoted = [n for n, line in enumerate(lines, 1) if "'" in line]
+    if quoted:
+        raise RenderError(f"probes/{name}:{quoted[0]}: a single quote cannot be written by printf in a RUN")
+    return lines
 
 
 def build_placeholder(name: str) -> str:

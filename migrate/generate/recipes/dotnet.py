@@ -21,14 +21,17 @@ from migrate.generate.recipes.common import (
     dockerfile_path,
     in_context,
     manifests,
+    probe_source,
 )
-from migrate.generate.versions import DOTNET_SDK_IMAGE, PROBE_BUILDER_IMAGE, RUNTIME_IMAGES
+from migrate.generate.versions import DOTNET_SDK_IMAGE, RUNTIME_IMAGES
 from migrate.profile import AppProfile
 
 #: Where the build context is copied in the SDK stages.
 SOURCE_DIR = "/src"
 #: Where ``dotnet publish`` writes (the detector's publish folder), copied whole into the runtime image.
 PUBLISH_DIR = "/app/publish"
+#: Where the health probe (a framework-dependent dll, run by the image's own dotnet) lands.
+PROBE_DIR = "/usr/local/lib/probe"
 #: NuGet's package folder, outside root's home so the dev target can hand it to the app user.
 NUGET_PACKAGES = "/opt/nuget/packages"
 #: The non-root user the official images create from .NET 8 on ($APP_UID; hadolint wants the number).
@@ -72,7 +75,10 @@ def plan(app: AppProfile) -> ContainerPlan:
         "dev_env": {**_DEV_ENV, **runtime_env},
         "nuget_packages": NUGET_PACKAGES,
         "builtin_user": modern,
-        "probe_image": PROBE_BUILDER_IMAGE,
+        # The health probe is built by the SDK stage and run by the runtime's dotnet: no other toolchain.
+        "probe_source": probe_source("probe.cs"),
+        "probe_project": _probe_project(version),
+        "probe_dir": PROBE_DIR,
         "project": project,
     }
     image = RUNTIME_IMAGES["dotnet"] if web else "mcr.microsoft.com/dotnet/runtime:{version}"
@@ -82,7 +88,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         images={"build": DOTNET_SDK_IMAGE.format(version=version), "runtime": image.format(version=version)},
         cmd=_cmd(app),
         dev_cmd=dev_command(app),
-        healthcheck=static_probe(probe_of(app)) if web else None,
+        healthcheck=_dotnet_probe(static_probe(probe_of(app))) if web else None,
         values=values,
         watch=(
             # dotnet watch sees synced files itself: hot reload, or a restart for rude edits.
@@ -94,6 +100,19 @@ def plan(app: AppProfile) -> ContainerPlan:
     )
     notes = _notes(app, modern, len(copies) < len(manifests(app)))
     return dataclasses.replace(result, workdir=SOURCE_DIR, uid=int(APP_UID if modern else SHARED_UID), notes=notes)
+
+
+def _dotnet_probe(probe: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The probe command run by ``dotnet`` from the probe's dll (same arguments: ``PORT [PATH MAX]``)."""
+    return ("dotnet", f"{PROBE_DIR}/probe.dll", *probe[1:]) if probe else None
+
+
+def _probe_project(version: str) -> str:
+    """The probe's project file, one line, for the runtime the app ships on (no apphost: dotnet runs it)."""
+    framework = f"net{version}" if _major(version) >= 5 else f"netcoreapp{version}"
+    return ('<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType>'
+            f"<TargetFramework>{framework}</TargetFramework><UseAppHost>false</UseAppHost>"
+            "<InvariantGlobalization>true</InvariantGlobalization></PropertyGroup></Project>")
 
 
 def _major(version: str) -> int:

@@ -36,7 +36,9 @@ JAVA_TOOL_OPTIONS = "-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 #: Spring Boot's layers, from the one that changes least to the one that changes most.
 BOOT_LAYERS = ("dependencies", "spring-boot-loader", "snapshot-dependencies", "application")
 #: Jars a build leaves beside the runnable one.
-_NOT_RUNNABLE = ("*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar")
+_NOT_RUNNABLE = ("*-plain.jar", "*-sources.jar", "*-javadoc.jar", "*-tests.jar", "original-*")
+#: Suffixes packaging plugins give the runnable jar beside the plain one (Gradle shadow, Maven assembly).
+_RUNNABLE_SUFFIXES = ("-all", "-jar-with-dependencies")
 #: How each framework runs from source with live reload, per build tool.
 _DEV_GOALS = {
     ("spring-boot", "maven"): "spring-boot:run",
@@ -137,13 +139,22 @@ def _layer_copies() -> tuple[tuple[str, str], ...]:
 
 
 def _jar_source(app: AppProfile, jar: str) -> str:
-    """A shell step that copies the runnable jar to ``app.jar`` (finding it when its name is computed)."""
-    path = posixpath.join(_in_image(app, app.path), jar)
-    if "*" not in jar:
-        return f"cp {shlex.quote(path)} app.jar"
-    folder, pattern = posixpath.split(path)
+    """A shell step that copies the one runnable jar of the build's output folder to ``app.jar``.
+
+    Found by a pattern, never by its name: the name carries the project's version, and a release
+    bump must not break the image build. Exactly one jar must match, else the step fails listing them.
+    """
+    folder, name = posixpath.split(posixpath.join(_in_image(app, app.path), jar))
+    stem, extension = posixpath.splitext(name)
+    suffix = next((s for s in _RUNNABLE_SUFFIXES if stem.endswith(s)), "")
+    pattern = name if "*" in name else f"*{suffix}{extension}"
     excluded = " ".join(f"! -name {shlex.quote(p)}" for p in _NOT_RUNNABLE)
-    return f"find {shlex.quote(folder)} -maxdepth 1 -name {shlex.quote(pattern)} {excluded} -exec cp {{}} app.jar \\;"
+    found = "/tmp/jars"
+    return (
+        f"find {shlex.quote(folder)} -maxdepth 1 -name {shlex.quote(pattern)} {excluded} > {found}"
+        f' && [ "$(wc -l < {found})" -eq 1 ] && cp "$(cat {found})" app.jar'
+        f" || {{ echo {shlex.quote(f'expected one runnable {pattern} in {folder}, found:')} >&2; cat {found} >&2; exit 1; }}"
+    )
 
 
 def _quarkus(app: AppProfile, jar: str) -> Layout:

@@ -30,7 +30,14 @@ from migrate.generate.recipes.common import (
     manifests,
 )
 from migrate.generate.render import RenderError
-from migrate.generate.versions import TOOLS
+from migrate.generate.versions import (
+    NODE_COREPACK_CURRENT_KEYS,
+    NODE_COREPACK_FIRST,
+    NODE_COREPACK_LAST_MAJOR,
+    NODE_IMAGE_LAST_YARN1_MAJOR,
+    TOOLS,
+)
+from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
 
 #: Where the build context lands in every node stage.
@@ -39,6 +46,8 @@ _PLAIN_PATH = re.compile(r"[A-Za-z0-9._@+/-]+")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: corepack's cache of package-manager releases, shared by root (the build) and the dev user.
 _COREPACK_HOME = "/opt/corepack"
+#: The package managers run through corepack (yarn 1 is preinstalled in the node images, or comes from npm).
+_COREPACK_MANAGERS = ("pnpm", "yarn-berry")
 _EXTENSIONS = ("dbaeumer.vscode-eslint", "esbenp.prettier-vscode")
 
 #: (frozen install, install without a lockfile) of every dependency, dev ones included. NODE_ENV is
@@ -292,9 +301,11 @@ def _common_values(app: AppProfile) -> dict[str, Any]:
     frozen = bool(app.detail("lockfile"))
     files = [p for p in (in_context(app, m) for m in manifests(app)) if p]
     member = _member_dir(app)
+    setup = _manager_setup(app, manager)
     return {
         "manager": manager,
-        "setup": _manager_setup(app, manager),
+        "setup": setup,
+        "corepack_from_npm": any(step.startswith("npm install -g corepack@") for step in setup),
         "manager_env": _manager_env(manager),
         "manifest_copies": copy_groups(files or [posixpath.join(member, "package.json") if member != "." else "package.json"]),
         "install_all": _with_workspace(app, app.detail("install_command") or _INSTALL_ALL[manager][1], prod=False),
@@ -304,30 +315,68 @@ def _common_values(app: AppProfile) -> dict[str, Any]:
         "workdir": _abs(member, "."),
         "build_command": app.build_command.value,
         "build_args": sorted(n for n in (app.detail("build_env") or "").split(",") if _ENV_NAME.fullmatch(n)),
-        "corepack_home": _COREPACK_HOME if manager in ("pnpm", "yarn", "yarn-berry") else None,
+        "corepack_home": _COREPACK_HOME if manager in _COREPACK_MANAGERS else None,
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class NodeImageLayout:
+    """What an official ``node:<version>-slim`` image carries besides node and npm."""
+
+    has_yarn1: bool  # /usr/local/bin/yarn and yarnpkg, links into /opt/yarn-v1.22.22
+    has_corepack: bool  # bundled with Node: /usr/local/bin/corepack
+    corepack_is_current: bool  # the bundled corepack verifies today's pnpm and yarn releases
+
+
+def node_image_layout(version: str) -> NodeImageLayout:
+    """The layout of the official image of a Node version (``22``, ``20.11.1``).
+
+    A major alone names that line's newest release, the one its image tag points to.
+    """
+    parts = tuple(int(p) for p in re.findall(r"\d+", version)[:3]) or (int(DEFAULT_RUNTIME["node"]),)
+    major = parts[0]
+    newest = len(parts) == 1
+    first = NODE_COREPACK_FIRST.get(major, (major,))
+    has_corepack = (major >= min(NODE_COREPACK_FIRST) and major <= NODE_COREPACK_LAST_MAJOR and major != 15
+                    and (newest or parts >= first))
+    keys = NODE_COREPACK_CURRENT_KEYS.get(major)
+    return NodeImageLayout(
+        has_yarn1=major <= NODE_IMAGE_LAST_YARN1_MAJOR,
+        has_corepack=has_corepack,
+        corepack_is_current=has_corepack and keys is not None and (newest or parts >= keys),
+    )
+
+
 def _manager_setup(app: AppProfile, manager: str) -> list[str]:
-    """Install the package manager, pinned: corepack for pnpm and yarn, npm's registry for bun."""
+    """Make the pinned package manager runnable on the official node image of the app's version.
+
+    npm comes with node. Yarn 1 is preinstalled in the images up to Node 25, so it is used as it is
+    (installing corepack over its links fails with EEXIST); later images get it from npm. pnpm and
+    Yarn 2+ run through corepack: the one Node bundles where it is recent enough, else a pinned one
+    from npm, after removing yarn 1's links that would block its own.
+    """
     if manager == "bun":
         return [f"npm install -g bun@{TOOLS['bun']}", "npm cache clean --force"]
     if manager not in ("pnpm", "yarn", "yarn-berry"):
         return []
-    name = "yarn" if manager.startswith("yarn") else manager
+    layout = node_image_layout(_node_version(app))
     version = app.detail("package_manager_version") or TOOLS[manager]
-    # The corepack bundled with older Node releases cannot verify current pnpm/yarn signatures: pin a newer one.
-    return [
-        f"npm install -g corepack@{TOOLS['corepack']}",
-        "npm cache clean --force",
-        f"corepack enable {name}",
-        f"corepack prepare {shlex.quote(f'{name}@{version}')} --activate",
-    ]
+    if manager == "yarn":
+        if layout.has_yarn1:
+            return []
+        return [f"npm install -g {shlex.quote(f'yarn@{version}')}", "npm cache clean --force"]
+    name = "yarn" if manager == "yarn-berry" else manager
+    steps = []
+    if not layout.corepack_is_current:
+        steps = [f"npm install -g corepack@{TOOLS['corepack']}", "npm cache clean --force"]
+        if layout.has_yarn1:
+            steps.insert(0, "rm -f /usr/local/bin/yarn /usr/local/bin/yarnpkg")
+    return [*steps, f"corepack enable {name}", f"corepack prepare {shlex.quote(f'{name}@{version}')} --activate"]
 
 
 def _manager_env(manager: str) -> dict[str, str]:
     env: dict[str, str] = {}
-    if manager in ("pnpm", "yarn", "yarn-berry"):
+    if manager in _COREPACK_MANAGERS:
         # A shared corepack home (not /root's): the dev target's user runs the same pinned release.
         env.update({"COREPACK_HOME": _COREPACK_HOME, "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0"})
     if manager == "yarn-berry":
@@ -372,8 +421,12 @@ def _watch(app: AppProfile, workdir: str) -> tuple[WatchRule, ...]:
     return (sync, *(WatchRule("rebuild", m) for m in manifests(app)))
 
 
+def _node_version(app: AppProfile) -> str:
+    return app.runtime_version.value or DEFAULT_RUNTIME["node"]
+
+
 def _node_image(app: AppProfile) -> str:
-    return f"node:{app.runtime_version.value or '22'}-slim"
+    return f"node:{_node_version(app)}-slim"
 
 
 def _member_dir(app: AppProfile) -> str:

@@ -22,8 +22,8 @@ import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule
 from migrate.generate.probes import probe_of, static_probe
-from migrate.generate.recipes.common import base_plan, manifests
-from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, PROBE_BUILDER_IMAGE, RUNTIME_IMAGES
+from migrate.generate.recipes.common import base_plan, manifests, probe_source
+from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, RUNTIME_IMAGES
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
 
@@ -47,7 +47,8 @@ def plan(app: AppProfile) -> ContainerPlan:
     libs = (app.detail("system_libs") or "").split()
     values = {
         "toolchain": toolchain,
-        "probe_image": PROBE_BUILDER_IMAGE,
+        # The health probe is compiled by the build image's own rustc: no second toolchain to pull.
+        "probe_source": probe_source("probe.rs"),
         "copies": _copies(app, manifests(app)),
         "stubs": _stubs(app, cargo_dir),
         "binary_paths": [posixpath.normpath(posixpath.join(SOURCE_ROOT, cargo_dir, "target/release", b)) for b in [binary, *workers]],
