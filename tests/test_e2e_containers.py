@@ -384,7 +384,12 @@ def _http(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[in
 def test_dev_environment_reaches_its_database(client: Any, tmp_path: Path) -> None:
     """`migrate dev` on the microservices example: a request through the gateway writes to Postgres."""
     root = _copy_with_canaries("microservices-shop", tmp_path)
-    assert _cli("init", str(root), "--yes")[0] == 0
+    # The example keeps its own docker-compose.yml: init refuses to write compose.yaml beside it
+    # (compose would read ours and ignore theirs) unless told to move theirs aside, as a user would.
+    status, _, err = _cli("init", str(root), "--yes")
+    assert status == 1 and "docker-compose.yml exists" in err
+    assert _cli("init", str(root), "--yes", "--force")[0] == 0
+    assert (root / "docker-compose.yml.migrate-backup").exists() and not (root / "docker-compose.yml").exists()
     _ensure_images_for(root, services=True)
     try:
         status, out, err = _cli("dev", str(root), "--timeout", "900")
