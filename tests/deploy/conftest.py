@@ -28,6 +28,16 @@ class CallLog:
         reads = ("Describe", "List", "Get", "BatchGet")
         return [c for c in self.calls if not c.split(".", 1)[1].startswith(reads)]
 
+    def attach(self, session: Any) -> None:
+        """Record every call the clients of boto3 ``session`` make from now on."""
+
+        def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+            self.calls.append(f"{model.service_model.service_name}.{model.name}")
+            self.params.append(dict(params))
+
+        # Fired once per API call with its parameters as the code passed them, before serialisation.
+        session.events.register("before-parameter-build.*.*", record)
+
     def clear(self) -> None:
         """Forget the calls so far."""
         self.calls.clear()
@@ -67,11 +77,5 @@ def aws(moto: None, calls: CallLog) -> Any:
     from migrate.deploy.aws import connect
 
     result = connect(REGION)
-
-    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-        calls.calls.append(f"{model.service_model.service_name}.{model.name}")
-        calls.params.append(dict(params))
-
-    # Fired once per API call with its parameters as the code passed them, before serialisation.
-    result.session.events.register("before-parameter-build.*.*", record)
+    calls.attach(result.session)
     return result

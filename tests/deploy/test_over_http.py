@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -45,12 +44,7 @@ def endpoint(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def test_deploy_converge_and_destroy_over_http(endpoint: str) -> None:
     aws = connect(REGION)
     calls = CallLog()
-
-    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-        calls.calls.append(f"{model.service_model.service_name}.{model.name}")
-        calls.params.append(dict(params))
-
-    aws.session.events.register("before-parameter-build.*.*", record)
+    calls.attach(aws.session)
     assert aws.client("ecs").meta.endpoint_url == endpoint
     network = default_network(aws)
     apply(make_plan(stack(aws, "shop", (WEB,), network)))
