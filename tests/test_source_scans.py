@@ -10,9 +10,10 @@ from types import ModuleType
 
 import pytest
 
-from migrate.inspect import envvars, health, inspect_tree, knowledge, procfile, services
+from migrate.inspect import envschemas, envvars, health, inspect_tree, knowledge, listen, mounts, procfile, services
 from migrate.inspect.detectors import deno, dotnet, go, java, node, php, python, ruby, rust, static
-from migrate.inspect.prefilter import may_match, needles, screen
+from migrate.inspect.detectors.base import AppDir, Findings
+from migrate.inspect.prefilter import Needle, anchors, finditer, may_match, needles, screen
 from migrate.inspect.tree import SourceTree
 
 MakeTree = Callable[[dict[str, str | bytes]], Path]
@@ -64,7 +65,7 @@ def _patterns(module: ModuleType) -> Iterator[re.Pattern[str]]:
             seen.extend(v for k, v in vars(value).items() if not k.startswith("__"))
 
 
-_MODULES = (envvars, health, services, knowledge, procfile, deno, dotnet, go, java, node, php, python, ruby, rust, static)
+_MODULES = (envvars, envschemas, health, listen, mounts, services, knowledge, procfile, deno, dotnet, go, java, node, php, python, ruby, rust, static)
 _SNIPPETS = """
 const port = Number(process.env.PORT) || 3000; const { A = 1, B } = process.env; import.meta.env.VITE_X ?? "d"
 Bun.env.TOKEN; Deno.env.get("KEY") || "x"; app.get("/health", h); router.get('/api/v1/healthz'); app.listen(8080)
@@ -114,6 +115,57 @@ def test_every_match_of_every_scanner_pattern_contains_one_of_its_needles() -> N
     assert screened > 40
 
 
+def _variants(text: str) -> Iterator[str]:
+    """The text, and shapes of it that reach the search's other paths: folded case, non-ASCII, crowded needles."""
+    yield text
+    yield text.upper()  # literals that ignore case must still be found
+    yield "\u017f\u212a " + text  # non-ASCII (long s, Kelvin sign): folding may not use str.lower()
+    yield "\n".join(line + " " + line for line in text.splitlines())  # matches that touch
+
+
+def test_the_anchored_search_finds_exactly_what_the_regex_finds() -> None:
+    """finditer tries a pattern only where a needle lets a match start: the same matches, in the same order."""
+    patterns = {p for module in _MODULES for p in _patterns(module)}
+    texts = [*_variants(_SNIPPETS), *_corpus()]  # every shape of our snippets, and the examples as they are
+    anchored = 0
+    for pattern in patterns:
+        anchored += anchors(pattern) is not None
+        for text in texts:
+            expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+            assert [(m.span(), m.groups()) for m in finditer(pattern, text)] == expected, pattern.pattern
+    assert anchored > 60
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"\bos\.getenv\(", (Needle("os.getenv(", False, 0, 0),)),
+        # The optional words before "addr" bound where a match can start: 0 to 8 characters before it.
+        (r"\b(?i:(?:default|listen)?_?addr|listen)\s*=", (Needle("addr", True, 0, 8), Needle("listen", True, 0, 0))),
+        (r"(?:\w+_)?PORT\s*=", None),  # a needle any distance into a match anchors nothing
+    ],
+)
+def test_anchors_say_where_a_needle_sits_in_every_match(pattern: str, expected: tuple[Needle, ...] | None) -> None:
+    assert anchors(re.compile(pattern)) == expected
+
+
+def test_every_literal_run_screens_a_text() -> None:
+    cgo = re.compile(r'^import\s+"C"\s*$', re.MULTILINE)
+    assert not may_match(cgo, 'package db\nimport (\n\t"fmt"\n)\n')  # "import" alone: no match possible
+    assert may_match(cgo, 'import "C"\n')
+
+
+def test_case_folding_needles_fall_back_on_non_ascii_text() -> None:
+    kelvin = re.compile(r"(?i)kelvin")
+    assert [m.group(0) for m in finditer(kelvin, "\u212aELVIN and KeLvIn")] == ["\u212aELVIN", "KeLvIn"]
+
+
+def test_a_crowded_needle_gives_the_regex_its_own_scan() -> None:
+    pattern = re.compile(r"\benv\(\s*'([A-Z]+)'")
+    text = "env env env " * 500 + "env('X') env( 'Y')"
+    assert [m.group(1) for m in finditer(pattern, text)] == ["X", "Y"]
+
+
 # ---------------------------------------------------------------- each file read once
 def test_inspect_reads_each_source_file_once(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
     """Env vars, ports, health routes and services all scan the same sources through one cached read."""
@@ -137,3 +189,29 @@ def test_inspect_reads_each_source_file_once(make_tree: MakeTree, monkeypatch: p
     assert {v.name for v in app.env} >= {"PORT", "VALUE_0", "VALUE_4"}
     assert reads and max(reads.values()) == 1, reads.most_common(3)
     assert all(f"src/modules/m{i}.ts" in reads for i in range(40))
+
+
+def test_a_mount_search_parses_only_the_python_modules_on_its_way(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FastAPI app of many router modules: the health route's mounts need main, api and health, not every router."""
+    files: dict[str, str | bytes] = {
+        "app/main.py": 'from fastapi import FastAPI\nfrom app.api import api_router\n\napp = FastAPI()\n'
+        'app.include_router(api_router, prefix="/api")\n',
+        "app/api.py": 'from fastapi import APIRouter\nfrom app.routes import health\n\napi_router = APIRouter()\n'
+        'api_router.include_router(health.router, prefix="/utils")\n',
+        "app/routes/health.py": 'from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get("/health")\ndef h() -> str:\n    return "ok"\n',
+    }
+    for i in range(30):
+        files[f"app/routes/r{i}.py"] = f'from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/r{i}")\n\n\n@router.get("/")\ndef items() -> list[int]:\n    return []\n'
+    parsed: Counter[str] = Counter()
+    original = mounts.ast.parse
+
+    def counting(source: str, filename: str = "<unknown>", *args: object, **kwargs: object) -> object:
+        parsed[filename] += 1
+        return original(source, filename, *args, **kwargs)  # type: ignore[call-overload]
+
+    tree = SourceTree.scan(make_tree(files))
+    monkeypatch.setattr(mounts.ast, "parse", counting)
+    found = Findings()
+    health.detect(AppDir(tree, "."), found)
+    assert found.get("health_path") == "/api/utils/health"
+    assert set(parsed) == {"app/main.py", "app/api.py", "app/routes/health.py"}, parsed

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from migrate.inspect import envschemas
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
-from migrate.inspect.prefilter import may_match, may_match_any, screen
+from migrate.inspect.prefilter import finditer, may_match_any, screen, search
 from migrate.profile import EnvVar, Evidence
 
 _NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
@@ -205,7 +205,7 @@ def _is_test(app: AppDir, path: str) -> bool:
 def _go_option_tables(app: AppDir, found: Findings) -> None:
     """Option tables count only in an app that reads the environment through a variable."""
     sources = {p: app.tree.read_text(p) or "" for p in app.source_files((".go",)) if not _is_test(app, p)}
-    if any(envschemas.GO_DYNAMIC_READ.search(text) for text in sources.values()):
+    if any(search(envschemas.GO_DYNAMIC_READ, text) for text in sources.values()):
         for path, text in sources.items():
             found.env_reads.extend(envschemas.go_option_table(path, text))
 
@@ -221,9 +221,7 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], needles: tupl
         found.env_reads.extend(envschemas.clap_args(path, text))
     # Most files read no variable: a few substring tests settle that before any regex runs.
     for idiom in idioms if may_match_any(needles, text) else ():
-        if not may_match(idiom.pattern, text):
-            continue
-        for match in idiom.pattern.finditer(text):
+        for match in finditer(idiom.pattern, text):
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
     if path.endswith(".py") and "Env(" in text:

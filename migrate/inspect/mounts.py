@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from migrate.inspect.detectors.base import AppDir
+from migrate.inspect.prefilter import may_match
 from migrate.profile import Evidence
 
 #: How many mounts to follow up from a route (a cycle or a deep tree stops here).
@@ -84,39 +85,68 @@ class _Module:
 
 
 _PY_MOUNT_HINT = re.compile(r"include_router|register_blueprint|\binclude\(|APIRouter|Blueprint|FastAPI|Flask|mount\(")
+#: Every mount call (``include_router``, ``register_blueprint``, ``mount``, Django's ``include``) holds one of these.
+_PY_MOUNT_WORDS = ("include", "register_blueprint", "mount")
 #: Classes of routers and applications -> the keyword that gives their own prefix.
 _ROUTER_CLASSES = {"APIRouter": "prefix", "Blueprint": "url_prefix", "FastAPI": "", "Flask": "", "Starlette": "", "Router": "prefix"}
 
 
 class _PythonApp:
-    """The Python modules of an app that declare routers or mount them."""
+    """The Python modules of an app that declare routers or mount them.
+
+    A large app has thousands of router modules, and parsing each costs more
+    than reading it: a module is parsed only when a mount search reaches it
+    (the route's own module, a module whose name an import resolves to, or
+    one whose text can hold a mount call). The result is what parsing every
+    hinted module up front gives.
+    """
 
     def __init__(self, app: AppDir) -> None:
         self.app = app
-        self.modules: dict[str, _Module] = {}
+        #: Module name -> the files that carry it (``x.py`` and ``x/__init__.py``), in walk order.
+        self._paths: dict[str, list[str]] = {}
+        #: Module names whose text can hold a mount call: only they can have ``includes``.
+        self._mounting: set[str] = set()
+        self._parsed: dict[str, _Module | None] = {}
         #: Where the settings defaults used by the last resolved prefix were read.
         self.sources: list[str] = []
         for path in app.source_files((".py",)):
             text = app.tree.read_text(path)
-            if text and _PY_MOUNT_HINT.search(text):
-                self._add(path, text)
+            if text and may_match(_PY_MOUNT_HINT, text) and _PY_MOUNT_HINT.search(text):
+                self._hint(path, text)
 
-    def _add(self, path: str, text: str) -> _Module | None:
+    def _hint(self, path: str, text: str) -> str:
+        name = _module_name(self.app.path, path)
+        self._paths.setdefault(name, []).append(path)
+        self._parsed.pop(name, None)
+        if any(word in text for word in _PY_MOUNT_WORDS):
+            self._mounting.add(name)
+        return name
+
+    def _get(self, name: str) -> _Module | None:
+        """The parsed module ``name``: its last file that parses (as a later one replaces an earlier), or None."""
+        if name not in self._parsed:
+            self._parsed[name] = next(filter(None, map(self._parse, reversed(self._paths.get(name, ())))), None)
+        return self._parsed[name]
+
+    def _parse(self, path: str) -> _Module | None:
         try:
-            tree = ast.parse(text, filename=path)
+            tree = ast.parse(self.app.tree.read_text(path) or "", filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         module = _Module(_module_name(self.app.path, path), path, tree)
         _index_module(module)
-        self.modules[module.name] = module
         return module
 
     def mounts(self, path: str, receiver: str | None, call: str) -> Mounts:
         """Prefixes above ``receiver`` (``urlpatterns`` for Django's ``path()``) in ``path``."""
         name = _module_name(self.app.path, path)
-        if name not in self.modules:
+        if self._get(name) is None:
             text = self.app.tree.read_text(path)
-            if not text or self._add(path, text) is None:
+            if not text:
+                return Mounts()
+            self._hint(path, text)
+            if self._get(name) is None:
                 return Mounts()
         var = receiver or ("urlpatterns" if call in ("path", "re_path", "url") else None)
         if var is None:
@@ -128,7 +158,9 @@ class _PythonApp:
         seen: set[tuple[str, str]] = set()
         while (module, var) not in seen and len(seen) < _MAX_DEPTH:
             seen.add((module, var))
-            mod = self.modules[module]
+            mod = self._get(module)
+            if mod is None:
+                break
             own = mod.routers.get(var)
             edge = self._includer(module, var)
             # Flask: a url_prefix given at registration replaces the blueprint's own.
@@ -150,7 +182,10 @@ class _PythonApp:
 
     def _includer(self, module: str, var: str) -> tuple[_Module, tuple[str, ast.expr, ast.expr | None, int, bool]] | None:
         """The first mount (in file order) whose child is ``var`` of ``module``."""
-        for parent in self.modules.values():
+        for name in self._paths:
+            parent = self._get(name) if name in self._mounting else None
+            if parent is None:
+                continue
             for include in parent.includes:
                 if self._target(parent, include[1]) == (module, var):
                     return parent, include
@@ -179,10 +214,10 @@ class _PythonApp:
 
     def _module(self, dotted: str) -> str | None:
         """The indexed module that ``dotted`` names (the app folder may sit below the import root)."""
-        if dotted in self.modules:
+        if self._get(dotted) is not None:
             return dotted
-        matches = sorted(n for n in self.modules if n.endswith("." + dotted))
-        return matches[0] if matches else None
+        matches = sorted(n for n in self._paths if n.endswith("." + dotted))
+        return next((n for n in matches if self._get(n) is not None), None)
 
     def _resolved(self, mod: _Module, expr: ast.expr) -> tuple[str | None, str]:
         """A prefix's value and, when it came from a settings default, where (for the evidence)."""
@@ -213,8 +248,9 @@ class _PythonApp:
             return self._value(mod, mod.constants[name], depth + 1)
         imported = mod.imports.get(name)
         owner = self._module(imported.rpartition(".")[0]) if imported else None
-        if imported and owner and name in self.modules[owner].constants:
-            return self._value(self.modules[owner], self.modules[owner].constants[imported.rpartition(".")[2]], depth + 1)
+        owner_module = self._get(owner) if imported and owner else None
+        if imported and owner_module is not None and name in owner_module.constants:
+            return self._value(owner_module, owner_module.constants[imported.rpartition(".")[2]], depth + 1)
         return None
 
     def _settings_default(self, attr: str) -> str | None:
@@ -229,7 +265,12 @@ class _PythonApp:
 
 
 def _module_name(app_path: str, path: str) -> str:
-    rel = posixpath.relpath(path, app_path) if app_path != "." else path
+    if app_path == ".":
+        rel = path
+    elif path.startswith(app_path + "/"):
+        rel = path[len(app_path) + 1 :]  # relpath's own work (abspath of both) is wasted on a path below the app
+    else:
+        rel = posixpath.relpath(path, app_path)
     name = rel[: -len(".py")].replace("/", ".")
     return name[: -len(".__init__")] if name.endswith(".__init__") else name
 

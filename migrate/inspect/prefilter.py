@@ -1,4 +1,4 @@
-"""A cheap first test for the source scanners: text a regex cannot match without.
+"""Cheap ways to run the source scanners' regexes: needles, and matching only where one occurs.
 
 Inspect searches every source file of an app with dozens of regular
 expressions (environment reads, ports, health routes, framework markers).
@@ -7,23 +7,59 @@ with plain text (``\\bprocess\\.env``, ``(?<![.\\w])getenv\\(``) tries a match a
 every position of the file. A substring test (``"process.env" in text``)
 runs at memory speed, so each pattern gets its *needles*: strings one of
 which every match must contain, found once from the pattern's own syntax
-tree. A file without any of them is skipped without running the regex; the
-result is the same, only cheaper.
+tree. A file without any of them is skipped without running the regex.
+
+Where a needle also sits a bounded number of characters from the start of
+every match (``os.getenv`` at 0 in ``\\bos\\.getenv\\(``; ``addr`` at 0 to 8 in
+``(?:default|listen)?_?addr``), :func:`finditer` goes further: it finds the
+needle's occurrences with ``str.find`` and tries the regex only at the few
+positions a match could start from, instead of at every position. The
+matches are the regex's own, in the same order; only the cost changes.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 #: Needles shorter than this screen out too little to be worth the test.
 _MIN_NEEDLE = 2
+#: A needle farther than this from a match's start (or at no fixed distance) cannot anchor the search.
+_MAX_REACH = 64
+#: With more candidate starts than this in one text, the regex's own scan is cheaper than a call per start.
+_MAX_STARTS = 200
+
+
+@dataclass(frozen=True)
+class Needle:
+    """A string every match of a pattern contains (lower-cased when ``fold``: the pattern ignores case there).
+
+    It begins between ``first`` and ``last`` characters after the match's start
+    (``last`` None: no bound).
+    """
+
+    text: str
+    fold: bool = False
+    first: int = 0
+    last: int | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What is known of a pattern: the screens (all must pass) and the needles that anchor a search."""
+
+    #: Case-sensitive needle sets; a text may match only if it holds one needle of every set.
+    screens: tuple[tuple[str, ...], ...]
+    #: One needle of these starts within a bounded distance of every match's start; None if no such set.
+    anchors: tuple[Needle, ...] | None
 
 
 def may_match(pattern: re.Pattern[str], text: str) -> bool:
     """False only when ``pattern`` cannot match anywhere in ``text``."""
-    return may_match_any(needles(pattern), text)
+    return all(may_match_any(found, text) for found in _plan(pattern).screens)
 
 
 def may_match_any(found: tuple[str, ...] | None, text: str) -> bool:
@@ -34,6 +70,54 @@ def may_match_any(found: tuple[str, ...] | None, text: str) -> bool:
         if needle in text:
             return True
     return False
+
+
+def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)``, found by trying the regex only where a match can start."""
+    plan = _plan(pattern)
+    if not all(may_match_any(found, text) for found in plan.screens):
+        return
+    starts = _starts(plan.anchors, text) if plan.anchors is not None else None
+    if starts is None:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    for start in starts:
+        if start < end:
+            continue  # inside the previous match: finditer resumes after it
+        match = pattern.match(text, start)
+        if match is not None:
+            yield match
+            # Every match holds a needle, so none is empty and the scan resumes at its end.
+            end = match.end()
+
+
+def search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``pattern.search(text)``, the same way as :func:`finditer`."""
+    return next(finditer(pattern, text), None)
+
+
+def _starts(anchors: tuple[Needle, ...], text: str) -> list[int] | None:
+    """Every position where a match could start, ascending; None when the regex's own scan is the better way."""
+    folded: str | None = None
+    found: set[int] = set()
+    for needle in anchors:
+        if needle.fold:
+            if folded is None:
+                if not text.isascii():
+                    return None  # lower() could change lengths, and the regex folds more than ASCII
+                folded = text.lower()
+            haystack = folded
+        else:
+            haystack = text
+        last = needle.last if needle.last is not None else 0
+        at = haystack.find(needle.text)
+        while at != -1:
+            found.update(range(max(0, at - last), max(-1, at - needle.first) + 1))
+            if len(found) > _MAX_STARTS:
+                return None
+            at = haystack.find(needle.text, at + 1)
+    return sorted(found)
 
 
 def screen(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
@@ -66,63 +150,127 @@ def _common_substring(strings: list[str]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1024)
 def needles(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """Strings one of which every match of ``pattern`` contains, or None when none is known.
+    """The best single screen of ``pattern``: strings one of which every match contains, or None.
 
     Read from the parsed pattern: a run of literal characters, an alternation
     whose every branch has needles, a group, or a repeat that must occur at
-    least once. Case-insensitive patterns get none.
+    least once. Literals matched ignoring case give none here (see :func:`anchors`).
     """
-    if pattern.flags & re.IGNORECASE:
-        return None
+    screens = _plan(pattern).screens
+    return max(screens, key=lambda s: (min(len(n) for n in s), -len(s))) if screens else None
+
+
+def anchors(pattern: re.Pattern[str]) -> tuple[Needle, ...] | None:
+    """Needles one of which starts a bounded distance into every match of ``pattern``, or None."""
+    return _plan(pattern).anchors
+
+
+@lru_cache(maxsize=1024)
+def _plan(pattern: re.Pattern[str]) -> _Plan:
     try:
         from re import _parser  # type: ignore[attr-defined]  # the stdlib's own regex parser (3.11+)
 
         parsed = _parser.parse(pattern.pattern, pattern.flags)
-        found = _sequence(list(parsed), _parser)
+        walker = _Walker(_parser, parsed.state)
+        candidates = walker.sequence(list(parsed), bool(pattern.flags & re.IGNORECASE))
     except Exception:  # noqa: BLE001 (a parser change must only cost speed, never a result)
-        return None
-    if found is None or min(len(n) for n in found) < _MIN_NEEDLE:
-        return None
-    return found
+        return _Plan((), None)
+    candidates = [_fewest(c) for c in candidates if min(len(n.text) for n in c) >= _MIN_NEEDLE]
+    screens = tuple(dict.fromkeys(tuple(dict.fromkeys(n.text for n in c)) for c in candidates if not any(n.fold for n in c)))
+    bounded = [c for c in candidates if all(n.last is not None and n.last <= _MAX_REACH for n in c)]
+    best = max(bounded, key=_anchor_rank) if bounded else None
+    return _Plan(screens, best)
 
 
-def _sequence(items: list[Any], parser: Any) -> tuple[str, ...] | None:
-    """Needles of a sequence of parsed items: the best of its literal runs and of its parts."""
-    candidates: list[tuple[str, ...]] = []
-    run = ""
-    for op, arg in items:
-        if op is parser.LITERAL:
-            run += chr(arg)
-            continue
+def _fewest(needles: tuple[Needle, ...]) -> tuple[Needle, ...]:
+    """``needles`` less those that add nothing: ``.RunTLS`` where ``.Run`` is found at the same place anyway."""
+    return tuple(n for n in needles if not any(_covers(other, n) for other in needles if other != n))
+
+
+def _covers(inner: Needle, outer: Needle) -> bool:
+    """Whether every occurrence of ``outer`` holds one of ``inner`` that gives at least the same starts."""
+    k = outer.text.find(inner.text)
+    if k < 0 or inner.fold != outer.fold:
+        return False
+    if inner.last is None or outer.last is None:
+        return inner.last is None and inner.first - k <= outer.first
+    return inner.first - k <= outer.first and inner.last - k >= outer.last
+
+
+def _anchor_rank(needles: tuple[Needle, ...]) -> tuple[int, int, int]:
+    """Longer needles occur less often; fewer needles cost fewer passes; a narrow reach, fewer tries."""
+    return min(len(n.text) for n in needles), -len(needles), -max((n.last or 0) - n.first for n in needles)
+
+
+class _Walker:
+    """Needle sets of a parsed pattern, with where each needle can begin in a match."""
+
+    def __init__(self, parser: Any, state: Any) -> None:
+        self.p = parser
+        self.state = state
+
+    def width(self, items: list[Any]) -> tuple[int, int | None]:
+        """The fewest and most characters ``items`` can match (None: no bound)."""
+        low, high = self.p.SubPattern(self.state, items).getwidth()
+        return low, (high if high < self.p.MAXREPEAT - 1 and high <= 1 << 20 else None)
+
+    def sequence(self, items: list[Any], fold: bool) -> list[tuple[Needle, ...]]:
+        """Every needle set a sequence of parsed items yields: its literal runs and the best set of each part."""
+        candidates: list[tuple[Needle, ...]] = []
+        run = ""
+        run_at: tuple[int, int | None] = (0, 0)
+        # The width of the items before the current one (high None: no bound).
+        low = 0
+        high: int | None = 0
+        for op, arg in items:
+            if op is self.p.LITERAL and (not fold or chr(arg).isascii()):
+                if not run:
+                    run_at = (low, high)
+                run += chr(arg).lower() if fold else chr(arg)
+            else:
+                if run:
+                    candidates.append((_at(Needle(run, fold, 0, 0), *run_at),))
+                    run = ""
+                candidates.extend(tuple(_at(n, low, high) for n in part) for part in self.item(op, arg, fold))
+            item_low, item_high = self.width([(op, arg)])
+            low += item_low
+            high = None if high is None or item_high is None else high + item_high
         if run:
-            candidates.append((run,))
-            run = ""
-        part = _item(op, arg, parser)
-        if part is not None:
-            candidates.append(part)
-    if run:
-        candidates.append((run,))
-    if not candidates:
-        return None
-    # The best screen: the longest shortest needle, then the fewest needles.
-    return max(candidates, key=lambda c: (min(len(n) for n in c), -len(c)))
+            candidates.append((_at(Needle(run, fold, 0, 0), *run_at),))
+        return candidates
+
+    def best(self, items: list[Any], fold: bool) -> list[tuple[Needle, ...]]:
+        """The needle sets of a part that its parent keeps: the best to anchor a search, and the best screen."""
+        candidates = self.sequence(items, fold)
+        if not candidates:
+            return []
+        anchoring = max(candidates, key=lambda c: (all(n.last is not None for n in c), *_anchor_rank(c)))
+        screening = max(candidates, key=lambda c: (not any(n.fold for n in c), *_anchor_rank(c)[:2]))
+        return list(dict.fromkeys((anchoring, screening)))
+
+    def item(self, op: Any, arg: Any, fold: bool) -> list[tuple[Needle, ...]]:
+        """The needle sets of one parsed item that is not a literal (offsets from the item's start)."""
+        p = self.p
+        if op is p.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = arg
+            return self.best(list(sub), fold or bool(add_flags & re.IGNORECASE))
+        if op is p.BRANCH:
+            # Every branch must give a set; the branches' first picks together, and their second picks.
+            picks = [self.best(list(branch), fold) for branch in arg[1]]
+            if not all(picks):
+                return []
+            unions = [tuple(dict.fromkeys(n for pick in picks for n in pick[min(k, len(pick) - 1)])) for k in (0, 1)]
+            return list(dict.fromkeys(unions))
+        if op in (p.MAX_REPEAT, p.MIN_REPEAT, getattr(p, "POSSESSIVE_REPEAT", None)):
+            low, _high, sub = arg
+            return self.best(list(sub), fold) if low >= 1 else []  # the first repetition holds it
+        if op is getattr(p, "ATOMIC_GROUP", None):
+            return self.best(list(arg), fold)
+        return []  # character classes, anchors, lookarounds, back references
 
 
-def _item(op: Any, arg: Any, parser: Any) -> tuple[str, ...] | None:
-    """Needles of one parsed item that is not a literal, or None."""
-    if op is parser.SUBPATTERN:
-        _group, add_flags, _del_flags, sub = arg
-        return None if add_flags & re.IGNORECASE else _sequence(list(sub), parser)
-    if op is parser.BRANCH:
-        branches = [_sequence(list(branch), parser) for branch in arg[1]]
-        if any(b is None for b in branches):
-            return None
-        return tuple(dict.fromkeys(n for b in branches if b is not None for n in b))
-    if op in (parser.MAX_REPEAT, parser.MIN_REPEAT, getattr(parser, "POSSESSIVE_REPEAT", None)):
-        low, _high, sub = arg
-        return _sequence(list(sub), parser) if low >= 1 else None
-    if op is getattr(parser, "ATOMIC_GROUP", None):
-        return _sequence(list(arg), parser)
-    return None  # character classes, anchors, lookarounds, back references
+def _at(needle: Needle, low: int, high: int | None) -> Needle:
+    """``needle`` inside a part that begins ``low`` to ``high`` characters into the match."""
+    last = None if high is None or needle.last is None else high + needle.last
+    return Needle(needle.text, needle.fold, low + needle.first, last)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from dotenv.parser import parse_stream
 
-from migrate.inspect.prefilter import may_match
+from migrate.inspect.prefilter import finditer
 from migrate.inspect.tree import SourceTree, join
 from migrate.profile import AppProfile, BackingService, EnvVar, Evidence, Fact, Process
 
@@ -103,10 +103,8 @@ class AppDir:
         Lazy: a caller that wants the first match reads and searches no further.
         """
         for path in self.source_files(suffixes):
-            text = self.tree.read_text(path)
-            if not text or not may_match(pattern, text) or not pattern.search(text):
-                continue
-            for match in pattern.finditer(text):
+            text = self.tree.read_text(path) or ""
+            for match in finditer(pattern, text):
                 yield path, text.count("\n", 0, match.start()) + 1, match
 
     def at_workspace_root(self, name: str) -> str | None:
