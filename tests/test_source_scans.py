@@ -136,6 +136,16 @@ def test_the_anchored_search_finds_exactly_what_the_regex_finds() -> None:
     assert anchored > 60
 
 
+def test_a_scan_of_several_patterns_finds_what_each_finds_alone() -> None:
+    """The env idioms of each language share their needles' search; each idiom still gets exactly its own matches."""
+    texts = [*_variants(_SNIPPETS), *_corpus()]
+    for scan in envvars._SCANS:
+        assert scan.keys  # every language's idioms share needles
+        for text in texts:
+            expected = [[(m.span(), m.groups()) for m in p.finditer(text)] for p in scan.patterns]
+            assert [[(m.span(), m.groups()) for m in found] for found in scan.finditer(text)] == expected
+
+
 @pytest.mark.parametrize(
     ("pattern", "expected"),
     [

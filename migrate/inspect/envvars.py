@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from migrate.inspect import envschemas
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
-from migrate.inspect.prefilter import finditer, may_match_any, screen, search
+from migrate.inspect.prefilter import Scan, search
+from migrate.inspect.tree import join
 from migrate.profile import EnvVar, Evidence
 
 _NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
@@ -149,10 +150,8 @@ _YAML_CONFIGS = (".yml", ".yaml")  # Spring application.yml and Rails database.y
 #: Example env files, documented variables with placeholder values.
 EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", "example.env", "env.example", "sample.env")
 
-_TEST_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures|e2e|cypress|playwright)(/|$)"
-    r"|(^|/)(test_[^/]*\.py|tests\.py|[^/]*_test\.(py|go)|[^/]*\.(test|spec)\.[cm]?[jt]sx?|[^/]*_spec\.rb|conftest\.py)$"
-)
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "testdata", "fixtures", "e2e", "cypress", "playwright"})
+_TEST_NAME = re.compile(r"test_[^/]*\.py|tests\.py|[^/]*_test\.(py|go)|[^/]*\.(test|spec)\.[cm]?[jt]sx?|[^/]*_spec\.rb|conftest\.py")
 
 
 def scan(app: AppDir, found: Findings) -> None:
@@ -160,23 +159,21 @@ def scan(app: AppDir, found: Findings) -> None:
     by_group = _sources_by_group(app)
     for group, (_suffixes, idioms) in enumerate(_BY_SUFFIX):
         for path in by_group[group]:
-            _scan_file(app, path, idioms, _SCREENS[group], found)
+            _scan_file(app, path, idioms, _SCANS[group], found)
     for path in app.source_files((".prisma",)):
         found.env_reads.extend(envschemas.prisma_schema(path, app.tree.read_text(path) or ""))
     _go_option_tables(app, found)
     for path in by_group[len(_BY_SUFFIX)]:
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
-            _scan_file(app, path, _YAML_IDIOMS, _SCREENS[-1], found)
+            _scan_file(app, path, _YAML_IDIOMS, _SCANS[-1], found)
     for name in EXAMPLE_ENV_FILES:
         if app.has(name):
             _scan_example(app, name, found)
 
 
 _YAML_IDIOMS = _RB + _SPRING
-#: For each group of _BY_SUFFIX, then the YAML configs: the substrings one of which any read contains.
-_SCREENS = tuple(screen(tuple(i.pattern for i in idioms)) for _, idioms in _BY_SUFFIX) + (
-    screen(tuple(i.pattern for i in _YAML_IDIOMS)),
-)
+#: For each group of _BY_SUFFIX, then the YAML configs: its idioms, searched together (their shared needles found once).
+_SCANS = tuple(Scan(tuple(i.pattern for i in idioms)) for _, idioms in _BY_SUFFIX) + (Scan(tuple(i.pattern for i in _YAML_IDIOMS)),)
 #: File suffix -> its group: an index of _BY_SUFFIX, or len(_BY_SUFFIX) for the YAML configs.
 _GROUP_OF_SUFFIX = {suffix: i for i, (suffixes, _) in enumerate(_BY_SUFFIX) for suffix in suffixes} | {
     suffix: len(_BY_SUFFIX) for suffix in _YAML_CONFIGS
@@ -186,20 +183,29 @@ _GROUP_OF_SUFFIX = {suffix: i for i, (suffixes, _) in enumerate(_BY_SUFFIX) for 
 def _sources_by_group(app: AppDir) -> list[list[str]]:
     """The app's non-test source files, in one walk, bucketed by idiom group (each in walk order).
 
-    src/test/resources/application.yml is test configuration, like test code.
+    A file is a test by its name or by a folder of the app above it (src/test/resources/application.yml
+    is test configuration, like test code): the folder is judged once for all its files.
     """
     buckets: list[list[str]] = [[] for _ in range(len(_BY_SUFFIX) + 1)]
-    skip = len(app.path) + 1 if app.path != "." else 0
-    for path in app.source_files(_GROUP_OF_SUFFIX):
-        dot = path.rfind(".")
-        group = _GROUP_OF_SUFFIX.get(path[dot:]) if dot >= 0 else None
-        if group is not None and not _TEST_PATH.search(path[skip:]):
-            buckets[group].append(path)
+    in_tests: dict[str, bool] = {app.path: False}
+    for folder, names in app.tree.walk(app.path, prune=app.nested):
+        if folder not in in_tests:
+            parent, _, name = folder.rpartition("/")
+            in_tests[folder] = in_tests[parent or "."] or name in _TEST_DIRS
+        if in_tests[folder]:
+            continue
+        for name in names:
+            dot = name.rfind(".")
+            group = _GROUP_OF_SUFFIX.get(name[dot:]) if dot >= 0 else None
+            if group is not None and not _TEST_NAME.fullmatch(name):
+                buckets[group].append(join(folder, name))
     return buckets
 
 
 def _is_test(app: AppDir, path: str) -> bool:
-    return bool(_TEST_PATH.search(path[len(app.path) + 1 :] if app.path != "." else path))
+    folder = path[len(app.path) + 1 :] if app.path != "." else path
+    *dirs, name = folder.split("/")
+    return bool(_TEST_DIRS.intersection(dirs)) or _TEST_NAME.fullmatch(name) is not None
 
 
 def _go_option_tables(app: AppDir, found: Findings) -> None:
@@ -210,7 +216,7 @@ def _go_option_tables(app: AppDir, found: Findings) -> None:
             found.env_reads.extend(envschemas.go_option_table(path, text))
 
 
-def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], needles: tuple[str, ...] | None, found: Findings) -> None:
+def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, found: Findings) -> None:
     text = app.tree.read_text(path)
     if not text:
         return
@@ -219,9 +225,9 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], needles: tupl
         found.env_reads.extend(envschemas.pydantic_settings(path, text))
     if path.endswith(".rs") and "env" in text:
         found.env_reads.extend(envschemas.clap_args(path, text))
-    # Most files read no variable: a few substring tests settle that before any regex runs.
-    for idiom in idioms if may_match_any(needles, text) else ():
-        for match in finditer(idiom.pattern, text):
+    # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
+    for idiom, matches in zip(idioms, scan.finditer(text), strict=True):
+        for match in matches:
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
     if path.endswith(".py") and "Env(" in text:

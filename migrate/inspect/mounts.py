@@ -97,36 +97,39 @@ class _PythonApp:
     A large app has thousands of router modules, and parsing each costs more
     than reading it: a module is parsed only when a mount search reaches it
     (the route's own module, a module whose name an import resolves to, or
-    one whose text can hold a mount call). The result is what parsing every
-    hinted module up front gives.
+    one whose text can hold a mount call), and the router-and-mount hint is
+    tested only on those. The result is what parsing every hinted module up
+    front gives.
     """
 
     def __init__(self, app: AppDir) -> None:
         self.app = app
         #: Module name -> the files that carry it (``x.py`` and ``x/__init__.py``), in walk order.
-        self._paths: dict[str, list[str]] = {}
+        self._files: dict[str, list[str]] = {}
         #: Module names whose text can hold a mount call: only they can have ``includes``.
         self._mounting: set[str] = set()
+        #: Files indexed whatever their text says: the modules routes are declared in.
+        self._forced: dict[str, list[str]] = {}
         self._parsed: dict[str, _Module | None] = {}
         #: Where the settings defaults used by the last resolved prefix were read.
         self.sources: list[str] = []
         for path in app.source_files((".py",)):
-            text = app.tree.read_text(path)
-            if text and may_match(_PY_MOUNT_HINT, text) and _PY_MOUNT_HINT.search(text):
-                self._hint(path, text)
+            name = _module_name(app.path, path)
+            self._files.setdefault(name, []).append(path)
+            text = app.tree.read_text(path) or ""
+            if any(word in text for word in _PY_MOUNT_WORDS):
+                self._mounting.add(name)
 
-    def _hint(self, path: str, text: str) -> str:
-        name = _module_name(self.app.path, path)
-        self._paths.setdefault(name, []).append(path)
-        self._parsed.pop(name, None)
-        if any(word in text for word in _PY_MOUNT_WORDS):
-            self._mounting.add(name)
-        return name
+    def _hinted(self, path: str) -> bool:
+        """Whether a module names a router class or a mount call (the others are never indexed)."""
+        text = self.app.tree.read_text(path) or ""
+        return bool(text) and may_match(_PY_MOUNT_HINT, text) and _PY_MOUNT_HINT.search(text) is not None
 
     def _get(self, name: str) -> _Module | None:
-        """The parsed module ``name``: its last file that parses (as a later one replaces an earlier), or None."""
+        """The parsed module ``name``: its last indexed file that parses (a later one replaces an earlier), or None."""
         if name not in self._parsed:
-            self._parsed[name] = next(filter(None, map(self._parse, reversed(self._paths.get(name, ())))), None)
+            paths = [p for p in self._files.get(name, ()) if self._hinted(p)] + self._forced.get(name, [])
+            self._parsed[name] = next(filter(None, map(self._parse, reversed(paths))), None)
         return self._parsed[name]
 
     def _parse(self, path: str) -> _Module | None:
@@ -145,7 +148,10 @@ class _PythonApp:
             text = self.app.tree.read_text(path)
             if not text:
                 return Mounts()
-            self._hint(path, text)
+            self._forced.setdefault(name, []).append(path)
+            if any(word in text for word in _PY_MOUNT_WORDS):
+                self._mounting.add(name)
+            self._parsed.pop(name, None)
             if self._get(name) is None:
                 return Mounts()
         var = receiver or ("urlpatterns" if call in ("path", "re_path", "url") else None)
@@ -182,7 +188,9 @@ class _PythonApp:
 
     def _includer(self, module: str, var: str) -> tuple[_Module, tuple[str, ast.expr, ast.expr | None, int, bool]] | None:
         """The first mount (in file order) whose child is ``var`` of ``module``."""
-        for name in self._paths:
+        # In the order the modules were indexed: by their files' walk order, the forced ones last.
+        order = [n for n in self._files if n not in self._forced] + list(self._forced)
+        for name in order:
             parent = self._get(name) if name in self._mounting else None
             if parent is None:
                 continue
@@ -216,7 +224,7 @@ class _PythonApp:
         """The indexed module that ``dotted`` names (the app folder may sit below the import root)."""
         if self._get(dotted) is not None:
             return dotted
-        matches = sorted(n for n in self._paths if n.endswith("." + dotted))
+        matches = sorted(n for n in self._files if n.endswith("." + dotted))
         return next((n for n in matches if self._get(n) is not None), None)
 
     def _resolved(self, mod: _Module, expr: ast.expr) -> tuple[str | None, str]:

@@ -81,6 +81,76 @@ def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     if starts is None:
         yield from pattern.finditer(text)
         return
+    yield from _matches_at(pattern, text, starts)
+
+
+def search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``pattern.search(text)``, the same way as :func:`finditer`."""
+    return next(finditer(pattern, text), None)
+
+
+class Scan:
+    """Several patterns searched together: their shared needles are found once per text.
+
+    Each pattern's anchor needles that contain one of the shared needles
+    (``process.env.`` and ``import.meta.env.`` hold ``.env``) are checked only
+    where that shared needle occurs; a pattern without such anchors is
+    searched on its own (:func:`finditer`). The matches are each pattern's own,
+    in order, as ``pattern.finditer`` gives them.
+    """
+
+    def __init__(self, patterns: tuple[re.Pattern[str], ...]) -> None:
+        self.patterns = patterns
+        self.keys = screen(patterns) or ()
+        #: Shared needle -> (pattern index, where the needle sits in the anchor, anchor) for each anchor holding it.
+        self._routes: dict[str, list[tuple[int, int, Needle]]] = {key: [] for key in self.keys}
+        #: Patterns searched on their own: no anchors, or an anchor without a shared needle.
+        self._alone = [i for i, pattern in enumerate(patterns) if not self._route(i, pattern)]
+
+    def _route(self, index: int, pattern: re.Pattern[str]) -> bool:
+        found = _plan(pattern).anchors
+        if found is None or any(n.fold for n in found):
+            return False
+        routes = []
+        for needle in found:
+            key = next((k for k in self.keys if k in needle.text), None)
+            if key is None:
+                return False
+            routes.append((key, needle.text.find(key), needle))
+        for key, offset, needle in routes:
+            self._routes[key].append((index, offset, needle))
+        return True
+
+    def finditer(self, text: str) -> list[list[re.Match[str]]]:
+        """For each pattern, its matches in ``text``."""
+        if not self.keys:
+            return [list(finditer(p, text)) for p in self.patterns]
+        starts: dict[int, set[int]] = {}
+        seen = False
+        for key, routes in self._routes.items():
+            at = text.find(key)
+            seen = seen or at != -1
+            while at != -1:
+                for index, offset, needle in routes:
+                    begin = at - offset
+                    if begin >= 0 and text.startswith(needle.text, begin):
+                        last = needle.last or 0
+                        starts.setdefault(index, set()).update(range(max(0, begin - last), max(-1, begin - needle.first) + 1))
+                at = text.find(key, at + 1)
+        found: list[list[re.Match[str]]] = [[] for _ in self.patterns]
+        if not seen:
+            return found  # no shared needle: no pattern can match
+        for index in self._alone:
+            found[index] = list(finditer(self.patterns[index], text))
+        for index, positions in starts.items():
+            pattern = self.patterns[index]
+            many = len(positions) > _MAX_STARTS
+            found[index] = list(pattern.finditer(text) if many else _matches_at(pattern, text, sorted(positions)))
+        return found
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` that start at one of ``starts`` (ascending), as finditer would take them."""
     end = 0
     for start in starts:
         if start < end:
@@ -90,11 +160,6 @@ def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
             yield match
             # Every match holds a needle, so none is empty and the scan resumes at its end.
             end = match.end()
-
-
-def search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """``pattern.search(text)``, the same way as :func:`finditer`."""
-    return next(finditer(pattern, text), None)
 
 
 def _starts(anchors: tuple[Needle, ...], text: str) -> list[int] | None:
@@ -177,10 +242,15 @@ def _plan(pattern: re.Pattern[str]) -> _Plan:
     except Exception:  # noqa: BLE001 (a parser change must only cost speed, never a result)
         return _Plan((), None)
     candidates = [_fewest(c) for c in candidates if min(len(n.text) for n in c) >= _MIN_NEEDLE]
-    screens = tuple(dict.fromkeys(tuple(dict.fromkeys(n.text for n in c)) for c in candidates if not any(n.fold for n in c)))
+    screens = tuple(dict.fromkeys(_shortest(tuple(dict.fromkeys(n.text for n in c))) for c in candidates if not any(n.fold for n in c)))
     bounded = [c for c in candidates if all(n.last is not None and n.last <= _MAX_REACH for n in c)]
     best = max(bounded, key=_anchor_rank) if bounded else None
     return _Plan(screens, best)
+
+
+def _shortest(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """``texts`` less those that contain another (``os.getenv`` holds ``getenv``)."""
+    return tuple(t for t in texts if not any(other != t and other in t for other in texts))
 
 
 def _fewest(needles: tuple[Needle, ...]) -> tuple[Needle, ...]:
