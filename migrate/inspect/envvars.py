@@ -226,13 +226,15 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
     if path.endswith(".rs") and "env" in text:
         found.env_reads.extend(envschemas.clap_args(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
-    for idiom, matches in zip(idioms, scan.finditer(text), strict=True):
+    found_by_idiom = scan.finditer(text)
+    for idiom, matches in zip(idioms, found_by_idiom or [[] for _ in idioms], strict=True):
         for match in matches:
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
     if path.endswith(".py") and "Env(" in text:
         _environ_scheme(path, text, found)
-    if "process.env" in text:
+    # Only JavaScript reads process.env; a file without the idioms' ".env" has none.
+    if idioms is _JS and found_by_idiom is not None and "process.env" in text:
         for match in _JS_DESTRUCTURE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             for part in match.group(1).split(","):

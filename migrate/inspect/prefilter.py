@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 #: Needles shorter than this screen out too little to be worth the test.
@@ -121,8 +120,8 @@ class Scan:
             self._routes[key].append((index, offset, needle))
         return True
 
-    def finditer(self, text: str) -> list[list[re.Match[str]]]:
-        """For each pattern, its matches in ``text``."""
+    def finditer(self, text: str) -> list[list[re.Match[str]]] | None:
+        """For each pattern, its matches in ``text``; None when no shared needle occurs (so none can match)."""
         if not self.keys:
             return [list(finditer(p, text)) for p in self.patterns]
         starts: dict[int, set[int]] = {}
@@ -137,9 +136,9 @@ class Scan:
                         last = needle.last or 0
                         starts.setdefault(index, set()).update(range(max(0, begin - last), max(-1, begin - needle.first) + 1))
                 at = text.find(key, at + 1)
-        found: list[list[re.Match[str]]] = [[] for _ in self.patterns]
         if not seen:
-            return found  # no shared needle: no pattern can match
+            return None
+        found: list[list[re.Match[str]]] = [[] for _ in self.patterns]
         for index in self._alone:
             found[index] = list(finditer(self.patterns[index], text))
         for index, positions in starts.items():
@@ -231,8 +230,24 @@ def anchors(pattern: re.Pattern[str]) -> tuple[Needle, ...] | None:
     return _plan(pattern).anchors
 
 
-@lru_cache(maxsize=1024)
+#: id(pattern) -> (pattern, its plan). Not an lru_cache: hashing a compiled pattern hashes all its
+#: compiled code, microseconds a call for the larger idioms, paid on every file. The entry keeps its
+#: pattern alive, so its id cannot be reused while it is cached.
+_PLANS: dict[int, tuple[re.Pattern[str], _Plan]] = {}
+
+
 def _plan(pattern: re.Pattern[str]) -> _Plan:
+    entry = _PLANS.get(id(pattern))
+    if entry is not None and entry[0] is pattern:
+        return entry[1]
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()  # patterns compiled on the fly (one per settings attribute...) must not pile up
+    plan = _make_plan(pattern)
+    _PLANS[id(pattern)] = (pattern, plan)
+    return plan
+
+
+def _make_plan(pattern: re.Pattern[str]) -> _Plan:
     try:
         from re import _parser  # type: ignore[attr-defined]  # the stdlib's own regex parser (3.11+)
 

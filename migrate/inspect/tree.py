@@ -62,6 +62,8 @@ class SourceTree:
     warnings: list[str] = field(default_factory=list)
     _text_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
     _parsed_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _name_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _by_extension: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
     _root_str: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -195,7 +197,22 @@ class SourceTree:
     def exists(self, rel: str) -> bool:
         """Whether ``rel`` is an indexed file."""
         folder, _, name = rel.rpartition("/")
-        return name in self.files.get(folder or ".", ())
+        folder = folder or "."
+        names = self._name_sets.get(folder)
+        if names is None:  # a set per folder, made on first use: detectors ask about dozens of names in each
+            names = self._name_sets[folder] = frozenset(self.files.get(folder, ()))
+        return name in names
+
+    def with_extension(self, rel: str, extension: str) -> list[str]:
+        """File names directly in folder ``rel`` whose last extension is ``extension`` (``".csproj"``), sorted."""
+        index = self._by_extension.get(rel)
+        if index is None:
+            index = self._by_extension[rel] = {}
+            for name in self.files.get(rel, ()):
+                dot = name.rfind(".")
+                if dot >= 0:
+                    index.setdefault(name[dot:], []).append(name)
+        return list(index.get(extension, ()))
 
     def list_files(self, rel: str = ".") -> list[str]:
         """File names directly in folder ``rel`` (sorted)."""

@@ -185,6 +185,7 @@ def gin_mod(module: str) -> str:
         ("github.com/gofiber/fiber/v2", 'app := fiber.New()\n\tapp.Listen(":3000")', "fiber", 3000, "main.go:9: listen address in code"),
         ("github.com/go-chi/chi/v5", 'r := chi.NewRouter()\n\tsrv := &http.Server{Addr: "0.0.0.0:7000", Handler: r}\n\tsrv.ListenAndServe()', "chi", 7000, "main.go:9: http.Server Addr"),
         ("github.com/gorilla/mux", 'addr := flag.String("addr", ":8181", "listen address")\n\thttp.ListenAndServe(*addr, mux.NewRouter())', "gorilla-mux", 8181, "main.go:8: listen flag default"),
+        ("github.com/gorilla/mux", 'flag.StringVar(&cfg.addr, "http-listenAddr", ":8282", "")\n\thttp.ListenAndServe(cfg.addr, nil)', "gorilla-mux", 8282, "main.go:8: listen flag default"),
     ],
 )
 def test_frameworks_and_ports_from_code(make_tree: MakeTree, module: str, code: str, framework: str, port: int, port_why: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ from dotenv.parser import parse_stream
 from migrate.inspect.prefilter import finditer
 from migrate.inspect.tree import SourceTree, join
 from migrate.profile import AppProfile, BackingService, EnvVar, Evidence, Fact, Process
+
+_GLOB_MAGIC = re.compile(r"[*?\[]")
+#: fnmatch compares names as the OS does: on POSIX as they are, so "*.x" is a suffix test.
+_CASE_SENSITIVE_NAMES = os.path.normcase("A") == "A"
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,12 @@ class AppDir:
 
     def glob(self, pattern: str) -> list[str]:
         """Names of files directly in the app folder matching a shell pattern."""
+        suffix = pattern[1:]
+        if pattern.startswith("*") and not _GLOB_MAGIC.search(suffix) and _CASE_SENSITIVE_NAMES:
+            # "*.csproj": the folder's names by extension, not a regex match per name for every pattern
+            if suffix.startswith(".") and "." not in suffix[1:]:
+                return self.tree.with_extension(self.path, suffix)
+            return [name for name in self.files() if name.endswith(suffix)]
         return fnmatch.filter(self.files(), pattern)  # compiles the pattern once
 
     def read(self, name: str) -> str | None:

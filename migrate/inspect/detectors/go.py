@@ -329,7 +329,8 @@ _LISTEN = re.compile(
 )
 # Only http.Server's Addr: redis.Options{Addr: "localhost:6379"} names another service.
 _ADDR_FIELD = re.compile(r'\bhttp\.Server\s*\{[^}]*?\bAddr\s*:\s*"([\w.\-\[\]:]*):(\d{2,5})"')
-_ADDR_FLAG = re.compile(r'\bflag\.(?:String|Int)(?:Var)?\([^")]*"[\w-]*(?:addr|port|listen)[\w-]*"\s*,\s*"?([\w.\-]*:)?(\d{2,5})"?', re.IGNORECASE)
+# Go identifiers are case-sensitive (flag.String, not FLAG.STRING): only the flag's name ignores case ("listenAddr").
+_ADDR_FLAG = re.compile(r'\bflag\.(?:String|Int)(?:Var)?\([^")]*"[\w-]*(?i:addr|port|listen)[\w-]*"\s*,\s*"?([\w.\-]*:)?(\d{2,5})"?')
 # Variables named like the server's own address (not dbAddr, redisAddr...).
 _ADDR_VAR = re.compile(r'\b(?i:(?:default|listen|http|server|srv|bind)?_?(?:addr|address)|listen)\s*:?=\s*"([\w.\-\[\]]*):(\d{2,5})"')
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
