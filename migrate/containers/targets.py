@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrate.errors import UserError
-from migrate.generate.plan import UNKNOWN_START
+from migrate.generate.plan import UNKNOWN_START, dockerfile_path, image_name
 from migrate.generate.recipes.common import build_context
-from migrate.generate.render import slug
 from migrate.profile import AppProfile, Inspection
 
 
@@ -31,7 +30,7 @@ def build_targets(inspection: Inspection, tag: str | None = None) -> list[BuildT
     targets = []
     for app in inspection.apps:
         context = build_context(app)
-        dockerfile = posixpath.join(app.path, "Dockerfile") if app.path != "." else "Dockerfile"
+        dockerfile = dockerfile_path(app)
         if not (root / dockerfile).is_file():
             raise UserError(f"{root / dockerfile}: no Dockerfile", hint=f"generate one with `migrate init {root}`")
         targets.append(BuildTarget(app, _tag(app, tag, len(inspection.apps)), root / context, posixpath.relpath(dockerfile, context)))
@@ -73,8 +72,8 @@ def effective_cmd(dockerfile: str, stage: str) -> str | None:
 
 def _tag(app: AppProfile, tag: str | None, count: int) -> str:
     if tag is None:
-        return f"{slug(app.name)}:local"
+        return f"{image_name(app)}:local"
     if count == 1:
         return tag
     name, _, version = tag.partition(":")
-    return f"{name}-{slug(app.name)}:{version or 'local'}"
+    return f"{name}-{image_name(app)}:{version or 'local'}"

@@ -88,7 +88,7 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
     files: list[GeneratedFile] = []
     for plan, capp, content in zip(plans, compose_apps, dockerfiles, strict=True):
         if "dockerfile" in wanted:
-            files.append(GeneratedFile(_join(plan.app.path, "Dockerfile"), content, "dockerfile"))
+            files.append(GeneratedFile(plan.dockerfile, content, "dockerfile"))
             files.extend(GeneratedFile(_join(plan.app.path, path), text, "dockerfile") for path, text in plan.files)
         if "dockerignore" in wanted:
             # capp.context is compose's "./services/x"; file paths are plain tree-relative ones.
@@ -122,7 +122,7 @@ def _compose_apps(plans: list[ContainerPlan], dockerfiles: list[str]) -> list[_C
     for plan, service, text in zip(plans, names, dockerfiles, strict=True):
         siblings = {k: v for k, v in peers.items() if v.service != service}
         context = build_context(plan.app)
-        dockerfile = posixpath.relpath(_join(plan.app.path, "Dockerfile"), context)
+        dockerfile = posixpath.relpath(plan.dockerfile, context)
         used = {s.kind for s in plan.app.backing_services}
         watch = [_watch_rule(plan.app.path, r) for r in plan.watch]
         result.append(
@@ -144,7 +144,7 @@ def _compose_apps(plans: list[ContainerPlan], dockerfiles: list[str]) -> list[_C
                 path=plan.app.path,
                 env=plan.app.env,
                 dependency_layer=installs_before_source(text),
-                tasks=task_services(plan.app, service, watch, taken),
+                tasks=task_services(plan, service, watch, taken),
             )
         )
     return result

@@ -9,11 +9,13 @@ code that tests can call, and laid out there.
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.generate.probes import probe_of
+from migrate.generate.render import slug
 from migrate.profile import AppProfile, EnvVar
 
 #: Printed by the CMD of an app whose start command is unknown; ``migrate build`` refuses such an image.
@@ -21,6 +23,51 @@ UNKNOWN_START = "migrate: no start command is known for this app"
 
 #: Shell syntax that exec-form ``CMD`` cannot express; such commands run as ``sh -c "exec ..."``.
 _SHELL_SYNTAX = ("$", "&&", "||", "|", ";", ">", "<", "`", "*")
+
+
+#: The container health check's timings (seconds), the same in the image's HEALTHCHECK and in ECS's
+#: ``healthCheck`` (ECS ignores the image's): a probe every 10 s, 5 s to answer, unhealthy after 3 misses.
+HEALTH_INTERVAL = 10
+HEALTH_TIMEOUT = 5
+HEALTH_RETRIES = 3
+#: How long a fresh container may take before failed probes count (framework boot, migrations).
+START_PERIOD_SECONDS = 20
+
+
+def dockerfile_path(app: AppProfile) -> str:
+    """The generated Dockerfile's tree-relative path: the one place it is computed (generate, build, messages)."""
+    return posixpath.join(app.path, "Dockerfile") if app.path not in (".", "") else "Dockerfile"
+
+
+def image_name(app: AppProfile) -> str:
+    """The name of the app's image (``shop-api``): compose's ``:dev``, build's ``:local``, deploy's repository."""
+    return slug(app.name)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """The container's health check: the probe the image runs, what it asks, and its timings (seconds)."""
+
+    #: Exec-form probe command (the runtime's own: slim images have no curl).
+    command: tuple[str, ...]
+    #: The HTTP path it asks (URL-quoted, with its leading ``/``), or None for a TCP probe.
+    path: str | None
+    #: Whether ``path`` is the app's own health path (answers below 400), not ``/`` (any answer below 500).
+    is_health_path: bool
+    interval: int = HEALTH_INTERVAL
+    timeout: int = HEALTH_TIMEOUT
+    retries: int = HEALTH_RETRIES
+    start_period: int = START_PERIOD_SECONDS
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A long-running process of the app besides its web process (Celery, Sidekiq, a Procfile line): no port."""
+
+    #: The process name as the source names it (``worker``, ``beat``).
+    name: str
+    #: Exec-form command in the app's image.
+    command: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,6 +115,31 @@ class ContainerPlan:
     uid: int = 10001
     #: Extra files the Dockerfile COPYs (a web server config): (path relative to the app, content).
     files: tuple[tuple[str, str], ...] = ()
+    #: Seconds a fresh container may take before failed probes count (the JVM boots slower).
+    start_period: int = START_PERIOD_SECONDS
+    #: The app's other long-running processes, each run from the same image with its own command.
+    workers: tuple[Worker, ...] = ()
+    #: The release step (migrations) run once per deploy before the new version takes traffic, or None.
+    release: tuple[str, ...] | None = None
+
+    @property
+    def image(self) -> str:
+        """The image's name, without a tag (:func:`image_name`)."""
+        return image_name(self.app)
+
+    @property
+    def dockerfile(self) -> str:
+        """The Dockerfile's tree-relative path (:func:`dockerfile_path`)."""
+        return dockerfile_path(self.app)
+
+    @property
+    def health(self) -> HealthCheck | None:
+        """The container health check, or None when the app serves no port (a worker)."""
+        if self.healthcheck is None:
+            return None
+        probe = probe_of(self.app)
+        path = probe.path if probe is not None else None
+        return HealthCheck(self.healthcheck, path, probe is not None and probe.max_status == 400, start_period=self.start_period)
 
     @property
     def health_path(self) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from migrate.generate.plan import command_argv
+from migrate.generate.plan import ContainerPlan, Worker, command_argv
 from migrate.generate.render import slug
 from migrate.profile import AppProfile
 
@@ -44,22 +44,30 @@ class TaskService:
     watch: tuple[dict[str, Any], ...] = ()
 
 
-def task_services(app: AppProfile, service: str, watch: list[dict[str, Any]], taken: set[str]) -> tuple[TaskService, ...]:
-    """The release step (first) and the workers of ``app``, whose own compose service is ``service``.
+def release_of(app: AppProfile) -> tuple[str, ...] | None:
+    """The exec-form release step of ``app`` (migrations), or None."""
+    release = app.detail("release_command")
+    return command_argv(release) if release else None
+
+
+def workers_of(app: AppProfile) -> tuple[Worker, ...]:
+    """The long-running processes of ``app`` other than its web process, in source order."""
+    return tuple(Worker(p.name, command_argv(p.command)) for p in app.processes
+                 if p.name not in _NOT_WORKERS and p.command != app.start_command.value)
+
+
+def task_services(plan: ContainerPlan, service: str, watch: list[dict[str, Any]], taken: set[str]) -> tuple[TaskService, ...]:
+    """The release step (first) and the workers of ``plan``, whose own compose service is ``service``.
 
     ``taken`` holds the compose service names already used; the new names are added to it.
     """
     tasks: list[TaskService] = []
-    release = app.detail("release_command")
-    if release:
-        tasks.append(TaskService(_unique(f"{service}-release", taken), "release", "release", command_argv(release), None))
+    if plan.release:
+        tasks.append(TaskService(_unique(f"{service}-release", taken), "release", "release", plan.release, None))
     worker_watch = tuple(_worker_watch(rule) for rule in watch)
-    for process in app.processes:
-        if process.name in _NOT_WORKERS or process.command == app.start_command.value:
-            continue
-        name = _unique(f"{service}-{slug(process.name)}", taken)
-        argv = command_argv(process.command)
-        tasks.append(TaskService(name, "worker", process.name, argv, WORKER_HEALTHCHECK, WORKER_HEALTH_WHY, worker_watch))
+    for worker in plan.workers:
+        name = _unique(f"{service}-{slug(worker.name)}", taken)
+        tasks.append(TaskService(name, "worker", worker.name, worker.command, WORKER_HEALTHCHECK, WORKER_HEALTH_WHY, worker_watch))
     return tuple(tasks)
 
 

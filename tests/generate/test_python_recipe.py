@@ -46,10 +46,10 @@ def flask(requirements: str) -> dict[str, str | bytes]:
         ("flask\ngunicorn\nmysqlclient\n", ["build-essential", "default-libmysqlclient-dev", "pkg-config"], ["libmariadb3"]),
         ("flask\nuwsgi>=2.0\n", ["build-essential"], []),
         ("flask\ngunicorn\npython-ldap\n", ["build-essential", "libldap2-dev", "libsasl2-dev"], ["libldap-2.5-0", "libsasl2-2"]),
-        ("flask\ngunicorn\npsycopg\n", [], ["libpq5"]),  # pure Python: loads libpq at run time
+        ("flask\ngunicorn\npsycopg\n", ["build-essential"], ["libpq5"]),  # pure Python: loads libpq at run time
         ("flask\ngunicorn\npsycopg[c]\n", ["build-essential", "libpq-dev"], ["libpq5"]),
-        ("flask\ngunicorn\npsycopg[binary]\n", [], []),  # bundles its own libpq
-        ("flask\ngunicorn\npsycopg2-binary\n", [], []),
+        ("flask\ngunicorn\npsycopg[binary]\n", ["build-essential"], []),  # bundles its own libpq
+        ("flask\ngunicorn\npsycopg2-binary\n", ["build-essential"], []),
     ],
 )
 def test_native_dependencies_get_build_and_runtime_packages(
@@ -64,8 +64,21 @@ def test_native_dependencies_get_build_and_runtime_packages(
         assert package in stage(text, "build") and package not in stage(text, "runtime")
     for package in runtime:
         assert package in stage(text, "runtime")
-    if not build and not runtime:
-        assert "apt-get" not in text
+    if not runtime:
+        assert "apt-get" not in stage(text, "runtime")
+
+
+def test_any_requirement_can_build_from_source_and_the_toolchain_stays_behind(make_tree: MakeTree) -> None:
+    """multidict 6.0.4 has no wheel for Python 3.12: pip compiles it, whatever table of native packages we keep."""
+    for files in (
+        flask("flask\nmultidict==6.0.4\n"),
+        {"pyproject.toml": '[project]\nname = "a"\nversion = "1"\ndependencies = ["flask", "multidict==6.0.4"]\n', "app.py": FLASK_APP},
+        {"pyproject.toml": '[tool.poetry]\nname = "a"\n[tool.poetry.dependencies]\nmultidict = "6.0.4"\n', "poetry.lock": "", "app.py": FLASK_APP},
+    ):
+        text = dockerfile_of(make_tree(files))
+        assert "apt-get install -y --no-install-recommends build-essential" in stage(text, "build")
+        assert "build-essential" not in stage(text, "runtime") and "apt-get" not in stage(text, "runtime")
+        assert stage(text, "build").index("build-essential") < stage(text, "build").index("pip install")
 
 
 # ---------------------------------------------------------------- what the runtime venv holds

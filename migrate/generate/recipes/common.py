@@ -5,16 +5,12 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from migrate.generate.plan import ContainerPlan, WatchRule
+from migrate.generate.plan import ContainerPlan, WatchRule, dockerfile_path
+from migrate.generate.processes import release_of, workers_of
 from migrate.generate.render import RenderError, slug, templates_dir
 from migrate.profile import AppProfile
 
-#: How long a fresh container may take before failed probes count (framework boot, migrations).
-START_PERIOD_SECONDS = 20
-
-def dockerfile_path(app: AppProfile) -> str:
-    """The generated Dockerfile's tree-relative path (named in messages the image prints)."""
-    return posixpath.join(app.path, "Dockerfile") if app.path not in (".", "") else "Dockerfile"
+__all__ = ["dockerfile_path"]  # re-exported: the recipes name the Dockerfile in their failing CMDs
 
 
 #: Build-time stand-ins that parse as their kind: settings code validates what it reads
@@ -118,4 +114,6 @@ def base_plan(
         watch=watch,
         post_create=post_create,
         extensions=extensions,
+        workers=workers_of(app),
+        release=release_of(app),
     )

@@ -49,6 +49,8 @@ _DEV_GOALS = {
     ("micronaut", "gradle"): "run",
 }
 _EXTENSIONS = ("vscjava.vscode-java-pack",)
+#: Seconds before a JVM app's failed probes count (the image's HEALTHCHECK and ECS's).
+JVM_START_PERIOD = 30
 _SPRING_EXTENSIONS = ("vmware.vscode-boot-dev-pack",)
 
 
@@ -98,7 +100,9 @@ def plan(app: AppProfile) -> ContainerPlan:
         post_create=_post_create(app),
         extensions=_EXTENSIONS + (_SPRING_EXTENSIONS if app.framework.value == "spring-boot" else ()),
     )
-    return dataclasses.replace(result, workdir=SOURCE_DIR, notes=_notes(app, layout, len(copies) < len(manifests(app))))
+    # The JVM and Spring's context take longer to start than the 20 s other runtimes get.
+    return dataclasses.replace(result, workdir=SOURCE_DIR, start_period=JVM_START_PERIOD,
+                               notes=_notes(app, layout, len(copies) < len(manifests(app))))
 
 
 # ---------------------------------------------------------------- the runtime layout

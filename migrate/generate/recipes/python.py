@@ -38,8 +38,19 @@ _INSTALL: dict[str, list[str]] = {
     "pipenv": ["pipenv requirements > /tmp/requirements.txt", "pip install --no-cache-dir -r /tmp/requirements.txt"],
     "pdm": ["pdm export --prod --no-hashes -o /tmp/requirements.txt", "pip install --no-cache-dir -r /tmp/requirements.txt"],
 }
-#: Package managers that need the whole source to install (no lockfile to install from first).
-_NEEDS_SOURCE = {"setuptools"}
+#: How the dependencies an installable project declares (``dependency_source``) become a requirements
+#: list with only their manifest in place: the standard library reads it (tomllib from Python 3.11).
+_DECLARED: dict[str, str] = {
+    "pyproject": "{python} -c \"import {toml}; print(*{toml}.load(open('pyproject.toml', 'rb'))['project'].get('dependencies', []), sep='\\n')\"",
+    "setup.cfg": "python -c \"import configparser; c = configparser.ConfigParser(interpolation=None); c.read('setup.cfg'); "
+    "print(c.get('options', 'install_requires', fallback=''))\"",
+}
+#: Compilers for whatever pip builds from source (build stage only). Measured on python:3.12-slim:
+#: 21 s and 289 MB of build cache once per base image; gcc and libc6-dev alone save 5 s and 106 MB
+#: but cannot build C++ extensions (greenlet) or sdists that run make.
+_TOOLCHAIN = ("build-essential",)
+#: Reads pyproject.toml where the standard library cannot (Python < 3.11); build stage only.
+_TOML_READER = "tomli==2.2.1"
 
 #: Flags that make each production server reload on source changes (the dev target).
 _RELOAD_FLAGS = {
@@ -58,11 +69,13 @@ def plan(app: AppProfile) -> ContainerPlan:
     packages = app.detail("install_packages")
     extra = app.detail("extra_dependency")
     extra_packages = [f"{extra}=={TOOLS[extra]}"] if extra in TOOLS else []
+    project_install = _project_install(app, extra_packages)
+    install = project_install[0] if project_install else install
     if app.detail("no_manifest"):
         # No manifest: the distributions its imports prove, newest releases (inspect warned about pinning),
         # installed with the venv in one step (there is no manifest to copy first).
         install, extra_packages, packages = [], [], " ".join([p for p in (packages, *extra_packages) if p])
-    after_source: list[str] = []
+    after_source: list[str] = project_install[1] if project_install else []
     if manager == "uv" and app.detail("uv_workspace"):
         # A uv workspace: its lock is synced at the root with only the manifests in place, so the
         # workspace's own packages (which need their source) wait for the source.
@@ -73,21 +86,25 @@ def plan(app: AppProfile) -> ContainerPlan:
     tools = [f"{name}=={TOOLS[name]}" for name in _TOOL_PACKAGES.get(manager, ())]
     values = {
         "tools": tools,
+        # The build stage alone reads pyproject.toml with tomli where Python has no tomllib.
+        "build_tools": tools + ([_TOML_READER] if project_install and not _has_tomllib(app) else []),
         "manifests": manifests(app),
         # One COPY per folder: a COPY of files from several folders would flatten requirements/base.txt.
         "manifest_copies": copy_groups([c for c in (in_context(app, m) for m in manifests(app)) if c is not None]),
         "workdir": workdir,
         "install_after_source": after_source,
+        "project_install": project_install is not None,
         # One RUN: the server joins the dependencies' install (a RUN of its own trips hadolint DL3059).
-        "install": install + ([f"pip install --no-cache-dir {' '.join(extra_packages)}"] if extra_packages and install else []),
-        "install_needs_source": not app.detail("no_manifest") and (manager in _NEEDS_SOURCE or not install or not manifests(app)),
+        "install": install + ([f"pip install --no-cache-dir {' '.join(extra_packages)}"] if extra_packages and install and not project_install else []),
+        "install_needs_source": not app.detail("no_manifest") and (not install or not manifests(app)),
+        "scm_version_env": (app.detail("scm_version_env") or "").split(),
         "unpinned": packages,
         "extra_packages": extra_packages,
         "build_command": app.build_command.value,
         "build_env": _build_env(app),
         "dev_requirements": app.detail("dev_requirements_file"),
         "native_dependencies": (app.detail("native_dependencies") or "").split(),
-        "build_packages": (app.detail("build_packages") or "").split(),
+        "build_packages": _build_packages(app),
         "runtime_packages": (app.detail("runtime_packages") or "").split(),
         "settings_module": app.detail("django_settings_module") if app.detail("django_dev_settings_module") else None,
         "dev_settings_module": app.detail("django_dev_settings_module"),
@@ -111,6 +128,19 @@ def plan(app: AppProfile) -> ContainerPlan:
     return dataclasses.replace(result, notes=_notes(app))
 
 
+def _build_packages(app: AppProfile) -> list[str]:
+    """The build stage's system packages: a C toolchain always, and the known native dependencies' headers.
+
+    pip compiles any requirement with no wheel for the image's Python (multidict 6.0.4 on 3.12), and
+    which ones those are depends on the index, not on anything a tree shows: the toolchain comes
+    first, and stays in the build stage (only the venv reaches the runtime image).
+    """
+    if app.detail("no_manifest") and not app.detail("install_packages"):
+        return []  # nothing to install
+    packages = [*_TOOLCHAIN, *(app.detail("build_packages") or "").split()]
+    return list(dict.fromkeys(packages))
+
+
 def _listed(app: AppProfile, key: str) -> str:
     """A space-separated detail as a comma-separated list ("" when absent)."""
     return ", ".join((app.detail(key) or "").split())
@@ -122,6 +152,14 @@ def _notes(app: AppProfile) -> tuple[str, ...]:
         "The runtime virtualenv (/opt/venv) holds the app's dependencies only: it is created without pip, "
         "and the image's own pip installs into it (PIP_PYTHON), so pip, setuptools and wheel never ship."
     ]
+    if _build_packages(app):
+        notes.append(
+            "The build stage installs a C toolchain (build-essential), so pip can compile any dependency that has no "
+            "wheel for this Python (an old pin, a source-only release); measured on python:3.12-slim it costs about "
+            "20 s and 290 MB of build cache once per base image, and nothing in the runtime image, which receives only "
+            "/opt/venv and the app. A dependency compiled against another system library needs that library's -dev "
+            "package in the build stage (the compile fails naming the missing header) and its shared library in the runtime stage."
+        )
     native = _listed(app, "native_dependencies")
     if native:
         build, runtime = _listed(app, "build_packages"), _listed(app, "runtime_packages")
@@ -129,6 +167,19 @@ def _notes(app: AppProfile) -> tuple[str, ...]:
         note += f" the build stage installs {build} to compile them" if build else ""
         note += f"{';' if build else ''} the runtime stage installs the shared libraries they load ({runtime})" if runtime else ""
         notes.append(note + ".")
+    dynamic = app.detail("dynamic_dependencies")
+    if dynamic:
+        notes.append(
+            f"No dependency layer: {dynamic}, so pip learns the dependencies only by building the project from its "
+            "source, and every source change reinstalls them. List them in [project] dependencies (or a requirements "
+            "file named in [tool.setuptools.dynamic]) and run migrate again: they then install before the source."
+        )
+    scm = app.detail("scm_version_env")
+    if scm:
+        notes.append(
+            f"The project takes its version from git, which .dockerignore keeps out of the build: the install sets "
+            f"{scm.replace(' ', ', ')} to a placeholder, so the installed metadata says 0.0.0."
+        )
     dev_settings = app.detail("django_dev_settings_module")
     if dev_settings:
         notes.append(
@@ -136,6 +187,33 @@ def _notes(app: AppProfile) -> tuple[str, ...]:
             f"{dev_settings}, a development module); the dev target sets {dev_settings}."
         )
     return tuple(notes)
+
+
+def _project_install(app: AppProfile, extra_packages: list[str]) -> tuple[list[str], list[str]] | None:
+    """``(steps with only the manifests, steps after the source)`` of a project pip installs from its
+    source, when its dependencies are declared statically: they install first, the project last with
+    ``--no-deps`` (nothing re-resolved). None when they are dynamic: pip must build it to learn them.
+    ``extra_packages`` (the production server) join the dependencies' install: one resolution.
+    """
+    source = app.detail("dependency_source")
+    if source is None or app.detail("install_command") != "pip install .":
+        return None
+    extra = "".join(f" {p}" for p in extra_packages)
+    if source == "files":
+        first = ["pip install --no-cache-dir " + " ".join(f"-r {shlex.quote(f)}" for f in manifests(app)) + extra]
+    else:
+        tomllib = _has_tomllib(app)
+        read = _DECLARED[source].format(python="python" if tomllib else "/usr/local/bin/python", toml="tomllib" if tomllib else "tomli")
+        first = [f"{read} > /tmp/requirements.txt", f"pip install --no-cache-dir -r /tmp/requirements.txt{extra}"]
+    return first, ["pip install --no-cache-dir --no-deps ."]
+
+
+def _has_tomllib(app: AppProfile) -> bool:
+    """Whether the image's Python reads TOML itself (3.11 and later)."""
+    try:
+        return tuple(int(p) for p in str(app.runtime_version.value).split(".")[:2]) >= (3, 11)
+    except ValueError:
+        return True  # an unusual tag ("3-slim"): the newest line has it
 
 
 def _install_steps(app: AppProfile, manager: str) -> list[str]:

@@ -27,7 +27,7 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     match_evidence,
 )
-from migrate.inspect.detectors.python_build import native_dependencies, pipenv_lock_check
+from migrate.inspect.detectors.python_build import declared_dependencies, native_dependencies, pipenv_lock_check
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
@@ -321,8 +321,10 @@ def _manifests(app: AppDir, found: Findings) -> None:
     elif manager == "pip" and found.details.get("requirements_file"):
         files = sorted(n for n in app.files() if n.startswith("requirements") and n.endswith((".txt", ".in")))
         files += [f"requirements/{n}" for n in app.files("requirements") if n.endswith((".txt", ".in"))]
+    elif found.details.get("install_command") == "pip install .":
+        files = declared_dependencies(app, found)  # the project itself installs from its source
     else:
-        files = []  # setuptools and plain projects install from their source
+        files = []
     files = [f for f in files if not re.search(r"\s", f)]  # the detail is space-separated
     if files:
         found.detail("manifests", " ".join(files))

@@ -8,6 +8,14 @@ Native dependencies
     extra loads libpq; ``pyodbc`` loads unixODBC). Package names are Debian bookworm's, the
     distribution under the official ``python:*-slim`` images.
 
+Dependencies before the source
+    A project pip installs from its source (``pip install .``, no lockfile) would reinstall every
+    dependency on each source change. Where its dependencies are written down statically
+    (``[project] dependencies``, a requirements file named in ``[tool.setuptools.dynamic]``,
+    setup.cfg's ``install_requires``), the image installs them from that manifest alone, then the
+    project with ``--no-deps``. Dynamic ones (computed by setup.py or a build hook) are known only
+    by building the project: inspect says so and the install follows the source.
+
 Pipenv lockfiles
     ``pipenv install --deploy`` refuses a lock whose recorded Pipfile hash differs from the one
     it computes. Since pipenv 2025 the hash is taken over PEP 503 names (``Flask`` as ``flask``),
@@ -23,6 +31,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from migrate.inspect.detectors.base import AppDir, Findings
@@ -68,6 +77,107 @@ def native_dependencies(found: Findings) -> None:
     found.detail("native_dependencies", " ".join(native))
     found.detail("build_packages", " ".join(build) or None)
     found.detail("runtime_packages", " ".join(runtime) or None)
+
+
+# ---------------------------------------------------------------- dependencies before the source
+#: Build requirements that take the version from git (which the build context leaves out:
+#: .dockerignore), and the variable each reads instead.
+_SCM_VERSION_ENV = {
+    "setuptools-scm": "SETUPTOOLS_SCM_PRETEND_VERSION",
+    "hatch-vcs": "SETUPTOOLS_SCM_PRETEND_VERSION",  # a hatch plugin over setuptools-scm
+    "poetry-dynamic-versioning": "POETRY_DYNAMIC_VERSIONING_BYPASS",  # the version to use
+}
+
+
+def declared_dependencies(app: AppDir, found: Findings) -> list[str]:
+    """The manifests an installable project's dependencies can be read from without its source.
+
+    Records how (``dependency_source``: ``pyproject``, ``setup.cfg`` or ``files``); an empty
+    list, with a warning saying why, when they are known only by building the project.
+    """
+    pyproject = app.toml("pyproject.toml") or {}
+    _scm_version(pyproject, found)
+    project = pyproject.get("project")
+    if isinstance(project, dict):
+        return _from_pyproject(app, found, pyproject, project)
+    if app.has("setup.cfg") and "install_requires" not in (app.read("setup.py") or ""):
+        return _from_setup_cfg(app, found)
+    if app.has("setup.py"):
+        _source_install(found, f"{app.rel('setup.py')} computes its dependencies when it runs")
+    return []
+
+
+def _from_pyproject(app: AppDir, found: Findings, pyproject: dict[str, Any], project: dict[str, Any]) -> list[str]:
+    dynamic = project.get("dynamic")
+    if not (isinstance(dynamic, list) and "dependencies" in dynamic):
+        listed = project.get("dependencies")
+        local = [d for d in listed if isinstance(d, str) and _is_local(d)] if isinstance(listed, list) else []
+        if local:
+            _source_install(found, f"{app.rel('pyproject.toml')} depends on local paths ({', '.join(local)})")
+            return []
+        found.detail("dependency_source", "pyproject")
+        return ["pyproject.toml"]
+    listed = _at(pyproject, "tool", "setuptools", "dynamic", "dependencies", "file")
+    listed = [listed] if isinstance(listed, str) else listed
+    if isinstance(listed, list) and listed and all(isinstance(f, str) and app.has(f) for f in listed):
+        found.detail("dependency_source", "files")
+        return [str(f) for f in listed]
+    _source_install(found, f'{app.rel("pyproject.toml")} declares dynamic = ["dependencies"]')
+    return []
+
+
+def _from_setup_cfg(app: AppDir, found: Findings) -> list[str]:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(app.read("setup.cfg") or "")
+    except configparser.Error:
+        return []
+    requires = parser.get("options", "install_requires", fallback="").strip()
+    if requires.startswith(("file:", "attr:")):
+        _source_install(found, f"{app.rel('setup.cfg')} reads install_requires from {requires}")
+        return []
+    found.detail("dependency_source", "setup.cfg")
+    return ["setup.cfg"]
+
+
+def _at(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` through tables only; None where a level is missing (TOML from anyone)."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _is_local(spec: str) -> bool:
+    """A requirement on a path inside the project (``x @ file:///${PROJECT_ROOT}/x``): it needs the source."""
+    try:
+        url = Requirement(spec).url
+    except InvalidRequirement:
+        return False  # pip says what is wrong with it, in the dependency layer
+    return url is not None and url.startswith("file:")
+
+
+def _source_install(found: Findings, why: str) -> None:
+    found.detail("dynamic_dependencies", why)
+    found.warnings.append(
+        f"{why}: pip learns the dependencies only by building the project, so the image installs them after "
+        "copying the source and every source change reinstalls them; list them in [project] dependencies "
+        "for a dependency layer"
+    )
+
+
+def _scm_version(pyproject: dict[str, Any], found: Findings) -> None:
+    """The variable that gives a git-versioned project a version where .git is absent (the image build)."""
+    requires = _at(pyproject, "build-system", "requires")
+    names = set()
+    for spec in requires if isinstance(requires, list) else []:
+        try:
+            names.add(canonicalize_name(Requirement(spec).name))
+        except (InvalidRequirement, TypeError):
+            continue
+    env = sorted({_SCM_VERSION_ENV[n] for n in names if n in _SCM_VERSION_ENV})
+    found.detail("scm_version_env", " ".join(env) or None)
 
 
 # ---------------------------------------------------------------- Pipfile.lock
