@@ -1,6 +1,6 @@
 """Getting the image that ``migrate build`` made into the app's ECR repository, pinned by digest.
 
-Three steps, each usable alone, and :func:`publish` doing all three:
+Three steps, each usable alone; :func:`publish` tags and pushes with a login from :func:`ecr_auth`:
 
 1. :func:`image_tag` names the image after the source it was built from, never ``latest``:
 
@@ -9,8 +9,9 @@ Three steps, each usable alone, and :func:`publish` doing all three:
      untracked files git does not ignore): ``3f2a9c1d4e5f-dirty-0b9e7f21c4aa``, the second hash a
      SHA-256 of ``git diff HEAD --binary`` and of the untracked files' paths and contents, so two
      different dirty states never share a tag and the same one gives the same tag on every machine;
-   - not a git work tree (or a repository without a commit yet): ``tree-<12 hex>``, a SHA-256 of the
-     files Docker would send as the build context (``.dockerignore`` applied, as docker-py applies it).
+   - not a git work tree (nor a folder git tracks, nor a repository with a commit): ``tree-<12 hex>``,
+     a SHA-256 of the files Docker would send as the build context (``.dockerignore`` applied, as
+     docker-py applies it).
 
    Hashes are cut to a fixed 12 hex digits, not git's ``--short`` (whose length grows with the
    repository and differs between clones, which would give one commit two tags). A tag names a
@@ -123,7 +124,7 @@ def _git_error(root: Path, command: str, result: subprocess.CompletedProcess[byt
 
 
 def _head_commit(root: Path) -> str | None:
-    """The full hash of ``HEAD``, or None outside a work tree or before the first commit."""
+    """The full hash of ``HEAD``, or None outside a work tree, before the first commit, or in an untracked folder."""
     inside = _git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0:
         if b"not a git repository" in inside.stderr:
@@ -132,7 +133,12 @@ def _head_commit(root: Path) -> str | None:
     if inside.stdout.strip() != b"true":  # inside a .git folder
         return None
     head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    return head.stdout.decode().strip() if head.returncode == 0 else None
+    if head.returncode != 0:
+        return None
+    # A folder git does not track (ignored, or never added) is not described by any commit.
+    if not _git_output(root, "ls-files", "-z", "--", "."):
+        return None
+    return head.stdout.decode().strip()
 
 
 def _uncommitted(root: Path) -> str | None:
@@ -410,14 +416,17 @@ def _opener(host: str) -> urllib.request.OpenerDirector:
 
 # ------------------------------------------------------------------------------------ all three
 def publish(
-    aws: Aws,
     client: DockerClient,
     root: Path,
     image: str,
     repository: str,
+    auth: RegistryAuth,
     *,
     on_event: Callable[[PushEvent], None] = lambda event: None,
 ) -> PushedImage:
-    """Tag the local ``image`` built from ``root`` after its source, log in to ECR, push it unless it is there."""
-    return push_image(client, image, repository, image_tag(root).value, ecr_auth(aws), on_event=on_event)
+    """Push the local ``image`` built from ``root`` to ``repository``, tagged after its source (:func:`image_tag`).
 
+    ``auth`` is the login (:func:`ecr_auth` for the account's ECR). Nothing is sent when the registry
+    already holds this image under that tag.
+    """
+    return push_image(client, image, repository, image_tag(root).value, auth, on_event=on_event)

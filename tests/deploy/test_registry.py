@@ -30,6 +30,7 @@ from migrate.deploy.registry import (
     RegistryAuth,
     ecr_auth,
     image_tag,
+    publish,
     push_error,
     push_image,
     push_tag,
@@ -146,6 +147,12 @@ def test_repository_without_a_commit_gets_a_tree_tag(git_env: Path, tmp_path: Pa
     write(root, APP)
     git(root, "init", "-q")
     assert image_tag(root).origin == "tree"
+
+
+def test_folder_git_does_not_track_gets_a_tree_tag(git_env: Path, tmp_path: Path) -> None:
+    root = repo(tmp_path / "repo", {"app.py": "a\n", ".gitignore": "vendored/\n"})
+    write(root, {"vendored/tool/main.py": "x\n"})
+    assert image_tag(root / "vendored" / "tool").origin == "tree"
 
 
 def test_no_git_installed_is_one_line(git_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -369,6 +376,14 @@ def test_registry_down_is_one_line(client: Any, image: Any, registry: RegistryAu
     with pytest.raises(DeployError) as raised:
         push_tag(client, f"{down.host}/shop/api", "t1", down)
     assert str(raised.value).startswith(f"push to {down.host} failed: network error") and "\n" not in str(raised.value)
+
+
+@pytest.mark.docker
+def test_publish_tags_after_the_commit(client: Any, image: Any, registry: RegistryAuth, git_env: Path, tmp_path: Path) -> None:
+    root = repo(tmp_path / "app", APP)
+    pushed = publish(client, root, image.tags[0], "shop/published", registry)
+    assert pushed.tag == git(root, "rev-parse", "HEAD")[:12] and pushed.pushed
+    assert f"{registry.host}/shop/published:{pushed.tag}" in client.images.get(image.id).tags
 
 
 @pytest.mark.docker
