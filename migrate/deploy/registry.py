@@ -212,7 +212,8 @@ class RegistryAuth:
 
     def scrub(self, text: str) -> str:
         """``text`` with the password masked (for messages that quote a registry or engine)."""
-        return text.replace(self.password, "***") if self.password else text
+        # A short string cannot be a token (ECR's are ~2 KB); masking it would garble the message.
+        return text.replace(self.password, "***") if len(self.password) >= 8 else text
 
 
 def ecr_auth(aws: Aws) -> RegistryAuth:
@@ -333,7 +334,7 @@ def read_push_stream(messages: Iterable[Mapping[str, Any]], auth: RegistryAuth, 
 
 #: What the engine's push errors say, by reason (Docker engine and ECR wording, lower-cased).
 _REASONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("repository not found", ("name unknown", "name_unknown", "does not exist", "repository not found"),
+    ("repository not found", ("name unknown", "name_unknown", "does not exist in the registry", "repository not found"),
      "create the ECR repository first (`migrate deploy` creates it), or check its name"),
     ("authentication denied", ("unauthorized", "authentication required", "no basic auth credentials", "token has expired"),
      "the registry refused the login: check the AWS account and region, and run again for a fresh token"),

@@ -390,4 +390,8 @@ def test_publish_tags_after_the_commit(client: Any, image: Any, registry: Regist
 def test_missing_local_image_is_one_line(client: Any, registry: RegistryAuth) -> None:
     with pytest.raises(DeployError, match="no local image migrate-registry-test:absent"):
         push_image(client, "migrate-registry-test:absent", "shop/api", "t1", registry)
+    # The engine says so in its push stream: not mistaken for a missing repository.
+    with pytest.raises(DeployError) as raised:
+        push_tag(client, f"{registry.host}/shop/absent", "t1", registry)
+    assert str(raised.value) == f"push to {registry.host} failed: An image does not exist locally with the tag: {registry.host}/shop/absent"
 
