@@ -162,3 +162,9 @@ def test_a_server_the_project_lists_in_an_extra_installs_with_that_extra(make_tr
     argv = shlex.split(dependency_run(dockerfile).split(" > /tmp/requirements.txt", 1)[0])
     result = subprocess.run([sys.executable, *argv[1:]], cwd=root, capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ["flask>=3", "gunicorn==22.0.0"]
+
+
+def test_a_setup_py_that_declares_no_dependencies_is_not_called_dynamic(make_tree: MakeTree) -> None:
+    root = make_tree({"setup.py": "from setuptools import setup\n\nsetup(name='site', packages=['site'])\n", "site/__init__.py": FLASK_APP})
+    assert not any("every source change reinstalls them" in w for w in inspect_tree(root).warnings)
+    assert "No dependency layer" not in files_of(root)["CONTAINERS.md"]
