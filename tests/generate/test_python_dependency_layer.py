@@ -142,3 +142,29 @@ def test_every_variant_passes_hadolint(make_tree: MakeTree, tmp_path: Path, vari
     dockerfile = files_of(make_tree({"pyproject.toml": text, "site/__init__.py": FLASK_APP}))["Dockerfile"]
     assert check_dockerfile(dockerfile) == []
     assert_hadolint_clean(dockerfile, tmp_path)
+
+
+@pytest.mark.parametrize(("dynamic", "procfile"), [(False, True), (False, False), (True, True)])
+def test_a_server_the_project_lists_in_an_extra_installs_with_that_extra(make_tree: MakeTree, dynamic: bool, procfile: bool) -> None:
+    """`[project.optional-dependencies] prod = ["gunicorn==22.0.0"]`: the project's own pin, not one we add
+    (with a Procfile naming gunicorn, nothing installed it at all)."""
+    project = 'dependencies = ["flask>=3"]' if not dynamic else 'dynamic = ["dependencies"]'
+    rest = '\n[project.optional-dependencies]\ndev = ["pytest"]\nprod = ["gunicorn==22.0.0"]\n'
+    files: dict[str, str | bytes] = {"pyproject.toml": pyproject(project=project, rest=rest), "site/__init__.py": FLASK_APP}
+    root = make_tree({**files, **({"Procfile": "web: gunicorn site:app\n"} if procfile else {})})
+    assert (inspect_tree(root).apps[0].start_command.value or "").startswith("gunicorn site:app")
+    assert not any(w.startswith("gunicorn is not a dependency") for w in inspect_tree(root).warnings)
+    dockerfile = files_of(root)["Dockerfile"]
+    assert "gunicorn==23" not in dockerfile
+    if dynamic:
+        assert "RUN pip install --no-cache-dir '.[prod]'" in dockerfile
+        return
+    argv = shlex.split(dependency_run(dockerfile).split(" > /tmp/requirements.txt", 1)[0])
+    result = subprocess.run([sys.executable, *argv[1:]], cwd=root, capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == ["flask>=3", "gunicorn==22.0.0"]
+
+
+def test_a_setup_py_that_declares_no_dependencies_is_not_called_dynamic(make_tree: MakeTree) -> None:
+    root = make_tree({"setup.py": "from setuptools import setup\n\nsetup(name='site', packages=['site'])\n", "site/__init__.py": FLASK_APP})
+    assert not any("every source change reinstalls them" in w for w in inspect_tree(root).warnings)
+    assert "No dependency layer" not in files_of(root)["CONTAINERS.md"]

@@ -41,7 +41,8 @@ _INSTALL: dict[str, list[str]] = {
 #: How the dependencies an installable project declares (``dependency_source``) become a requirements
 #: list with only their manifest in place: the standard library reads it (tomllib from Python 3.11).
 _DECLARED: dict[str, str] = {
-    "pyproject": "{python} -c \"import {toml}; print(*{toml}.load(open('pyproject.toml', 'rb'))['project'].get('dependencies', []), sep='\\n')\"",
+    "pyproject": "{python} -c \"import {toml}; p = {toml}.load(open('pyproject.toml', 'rb'))['project']; "
+    "print(*p.get('dependencies', []){extras}, sep='\\n')\"",
     "setup.cfg": "python -c \"import configparser; c = configparser.ConfigParser(interpolation=None); c.read('setup.cfg'); "
     "print(c.get('options', 'install_requires', fallback=''))\"",
 }
@@ -98,6 +99,8 @@ def plan(app: AppProfile) -> ContainerPlan:
         "install": install + ([f"pip install --no-cache-dir {' '.join(extra_packages)}"] if extra_packages and install and not project_install else []),
         "install_needs_source": not app.detail("no_manifest") and (not install or not manifests(app)),
         "scm_version_env": (app.detail("scm_version_env") or "").split(),
+        # What pip installs when it must build the project to learn its dependencies.
+        "project_target": shlex.quote(f".[{app.detail('install_extra')}]") if app.detail("install_extra") else ".",
         "unpinned": packages,
         "extra_packages": extra_packages,
         "build_command": app.build_command.value,
@@ -203,7 +206,10 @@ def _project_install(app: AppProfile, extra_packages: list[str]) -> tuple[list[s
         first = ["pip install --no-cache-dir " + " ".join(f"-r {shlex.quote(f)}" for f in manifests(app)) + extra]
     else:
         tomllib = _has_tomllib(app)
-        read = _DECLARED[source].format(python="python" if tomllib else "/usr/local/bin/python", toml="tomllib" if tomllib else "tomli")
+        extra_of_project = app.detail("install_extra")  # the project's extra holding its server
+        extras = f", *p['optional-dependencies']['{extra_of_project}']" if extra_of_project else ""
+        python, toml = ("python", "tomllib") if tomllib else ("/usr/local/bin/python", "tomli")
+        read = _DECLARED[source].format(python=python, toml=toml, extras=extras)
         first = [f"{read} > /tmp/requirements.txt", f"pip install --no-cache-dir -r /tmp/requirements.txt{extra}"]
     return first, ["pip install --no-cache-dir --no-deps ."]
 

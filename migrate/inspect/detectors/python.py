@@ -515,6 +515,34 @@ def _needs(found: Findings, dependency: str, why: str) -> None:
         found.detail("extra_dependency", dependency)
 
 
+def _server_from_extra(app: AppDir, found: Findings) -> None:
+    """A production server the project lists in one of its own extras (``[project.optional-dependencies]
+    prod = ["gunicorn"]``): the image installs the project with that extra (``install_extra``), at the
+    project's own pin, rather than adding the server itself."""
+    start = found.get("start_command")
+    command = canonicalize_name(start.split()[0]) if isinstance(start, str) and start.split() else None
+    # The server added for the start command we chose, or the one a Procfile's command runs.
+    server = found.details.get("extra_dependency") or (command if command and command not in found.deps else None)
+    extras = _get(_pyproject(app), "project", "optional-dependencies")
+    if not server or found.details.get("install_command") != "pip install ." or not isinstance(extras, dict):
+        return
+    for extra, specs in extras.items():
+        names = {_requirement_name(s) for s in specs} if isinstance(specs, list) and extra not in _DEV_EXTRAS else set()
+        if server in names and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", extra):
+            found.details.pop("extra_dependency", None)
+            found.details["install_extra"] = extra
+            found.warnings[:] = [w for w in found.warnings if not w.startswith(f"{server} is not a dependency;")]
+            found.add_dep(server, app.evidence("pyproject.toml", f"requires {server} in extra {extra!r}", rf"^\s*{re.escape(extra)}\s*="))
+            return
+
+
+def _requirement_name(spec: object) -> str | None:
+    try:
+        return canonicalize_name(Requirement(spec).name) if isinstance(spec, str) else None
+    except InvalidRequirement:
+        return None
+
+
 def _serve(found: Findings, command: str, evidence: Evidence, server: str, why_port: str) -> None:
     """Set a production start command; the port is the one it binds (8000), with the reason why."""
     if not found.set("start_command", command, evidence):
@@ -1020,6 +1048,7 @@ class PythonEcosystem(Ecosystem):
         _uv_workspace_sources(app, found)
         self.run_frameworks(app, found)
         _fallback_start(app, found)
+        _server_from_extra(app, found)
 
 
 ECOSYSTEM = PythonEcosystem()

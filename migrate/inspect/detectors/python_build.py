@@ -102,7 +102,7 @@ def declared_dependencies(app: AppDir, found: Findings) -> list[str]:
         return _from_pyproject(app, found, pyproject, project)
     if app.has("setup.cfg") and "install_requires" not in (app.read("setup.py") or ""):
         return _from_setup_cfg(app, found)
-    if app.has("setup.py"):
+    if "install_requires" in (app.read("setup.py") or ""):  # without it, there is nothing to install first
         _source_install(found, f"{app.rel('setup.py')} computes its dependencies when it runs")
     return []
 
