@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -227,7 +228,7 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
         found.env_reads.extend(envschemas.clap_args(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.finditer(text)
-    for idiom, matches in zip(idioms, found_by_idiom or [[] for _ in idioms], strict=True):
+    for idiom, matches in zip(idioms, found_by_idiom, strict=True) if found_by_idiom is not None else ():
         for match in matches:
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
@@ -399,6 +400,11 @@ PLATFORM_VARIABLES = frozenset(
 _CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^@\s/]+@", re.IGNORECASE)
 
 
+#: Evidence's own order (path, line, reason) as a key: the dataclass's __lt__ is Python code, and a
+#: variable read in hundreds of files sorts its evidence with thousands of comparisons.
+_EVIDENCE_ORDER = operator.attrgetter("path", "line", "reason")
+
+
 def collect(found: Findings) -> tuple[EnvVar, ...]:
     """Merge the reads of each variable into one :class:`EnvVar`, sorted by name."""
     by_name: dict[str, list[EnvRead]] = {}
@@ -417,7 +423,7 @@ def collect(found: Findings) -> tuple[EnvVar, ...]:
         secret = is_secret_name(name) or any(_CREDENTIALS_IN_URL.match(r.example or r.default or "") for r in reads)
         if secret:
             default = None  # never repeat a secret-looking literal from the source
-        evidence = tuple(sorted({r.evidence for r in reads}))
+        evidence = tuple(sorted({r.evidence for r in reads}, key=_EVIDENCE_ORDER))
         shape = next((r.shape for r in reads if r.shape is not None), None)
         result.append(EnvVar(name, secret, required, default, evidence, shape))
     return tuple(result)

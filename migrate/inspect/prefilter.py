@@ -58,7 +58,18 @@ class _Plan:
 
 def may_match(pattern: re.Pattern[str], text: str) -> bool:
     """False only when ``pattern`` cannot match anywhere in ``text``."""
-    return all(may_match_any(found, text) for found in _plan(pattern).screens)
+    return _passes(_plan(pattern).screens, text)
+
+
+def _passes(screens: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """Whether ``text`` holds a needle of every screen (plain loops: this runs for every file and pattern)."""
+    for found in screens:
+        for needle in found:
+            if needle in text:
+                break
+        else:
+            return False
+    return True
 
 
 def may_match_any(found: tuple[str, ...] | None, text: str) -> bool:
@@ -74,7 +85,7 @@ def may_match_any(found: tuple[str, ...] | None, text: str) -> bool:
 def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """The matches of ``pattern.finditer(text)``, found by trying the regex only where a match can start."""
     plan = _plan(pattern)
-    if not all(may_match_any(found, text) for found in plan.screens):
+    if not _passes(plan.screens, text):
         return
     starts = _starts(plan.anchors, text) if plan.anchors is not None else None
     if starts is None:
@@ -101,8 +112,9 @@ class Scan:
     def __init__(self, patterns: tuple[re.Pattern[str], ...]) -> None:
         self.patterns = patterns
         self.keys = screen(patterns) or ()
-        #: Shared needle -> (pattern index, where the needle sits in the anchor, anchor) for each anchor holding it.
-        self._routes: dict[str, list[tuple[int, int, Needle]]] = {key: [] for key in self.keys}
+        #: Shared needle -> for each anchor holding it: (pattern index, where the shared needle sits in the
+        #: anchor, the anchor's text, and the farthest and nearest a match's start can be before the shared needle).
+        self._routes: dict[str, list[tuple[int, int, str, int, int]]] = {key: [] for key in self.keys}
         #: Patterns searched on their own: no anchors, or an anchor without a shared needle.
         self._alone = [i for i, pattern in enumerate(patterns) if not self._route(i, pattern)]
 
@@ -117,7 +129,7 @@ class Scan:
                 return False
             routes.append((key, needle.text.find(key), needle))
         for key, offset, needle in routes:
-            self._routes[key].append((index, offset, needle))
+            self._routes[key].append((index, offset, needle.text, offset + (needle.last or 0), offset + needle.first))
         return True
 
     def finditer(self, text: str) -> list[list[re.Match[str]]] | None:
@@ -130,11 +142,12 @@ class Scan:
             at = text.find(key)
             seen = seen or at != -1
             while at != -1:
-                for index, offset, needle in routes:
-                    begin = at - offset
-                    if begin >= 0 and text.startswith(needle.text, begin):
-                        last = needle.last or 0
-                        starts.setdefault(index, set()).update(range(max(0, begin - last), max(-1, begin - needle.first) + 1))
+                for index, offset, needle, far, near in routes:
+                    if at >= offset and text.startswith(needle, at - offset):
+                        positions = starts.get(index)
+                        if positions is None:
+                            positions = starts[index] = set()
+                        positions.update(range(max(0, at - far), at - near + 1))
                 at = text.find(key, at + 1)
         if not seen:
             return None

@@ -64,10 +64,10 @@ class SourceTree:
     _parsed_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _name_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _by_extension: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
-    _root_str: str = field(init=False, repr=False)
+    _root_prefix: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._root_str = str(self.root)
+        self._root_prefix = os.path.join(str(self.root), "")  # the root and a separator: joined by concatenation
 
     # ------------------------------------------------------------------ scanning
     @classmethod
@@ -278,7 +278,7 @@ class SourceTree:
         # os.open/os.read on the root's string: pathlib and a buffered file object
         # cost more than the read itself for the thousands of small files of an app.
         try:
-            fd = os.open(os.path.join(self._root_str, rel), os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+            fd = os.open(self._root_prefix + rel, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
         except OSError as exc:
             self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
             return None

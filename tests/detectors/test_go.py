@@ -317,3 +317,20 @@ def test_no_package_main_no_claim(make_tree: MakeTree) -> None:
     # A main package without go.mod is an app (tests/test_manifestless.py); a library file is not.
     result = inspect(make_tree, {"util.go": "package util\n\nfunc Add(a, b int) int { return a + b }\n", "README.md": "hi"})
     assert result.apps == ()
+
+
+def test_a_listen_call_in_a_later_file_beats_an_addr_variable_in_an_earlier_one(make_tree: MakeTree) -> None:
+    """The port patterns rank (listen call, http.Server Addr, flag, addr variable): the best kind wins, wherever it is."""
+    files = {
+        "go.mod": GO_MOD,
+        "a_config.go": 'package main\n\nvar listenAddr = "0.0.0.0:7001"\n',
+        "b_flags.go": 'package main\n\nimport "flag"\n\nvar port = flag.Int("port", 7002, "")\n',
+        "main.go": http_main('http.ListenAndServe(":7003", nil)'),
+        "main_test.go": 'package main\n\nfunc x() { http.ListenAndServe(":7004", nil) }\n',
+    }
+    app, _ = only_app(make_tree, files)
+    assert app.port.value == 7003 and evidence(app, "port") == ["main.go:8: listen address in code"]
+    # No listen call: the flag (third rank) beats the addr variable of an earlier file.
+    files |= {"go.mod": gin_mod("github.com/gorilla/mux"), "go.sum": "", "main.go": http_main("run()")}
+    app, _ = only_app(make_tree, files)
+    assert app.port.value == 7002 and evidence(app, "port") == ["b_flags.go:5: listen flag default"]

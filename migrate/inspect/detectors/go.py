@@ -23,6 +23,7 @@ from migrate.inspect.detectors.base import (
     set_default_runtime,
     tool_versions_pin,
 )
+from migrate.inspect.prefilter import search
 from migrate.inspect.tree import join
 from migrate.profile import Evidence
 
@@ -336,18 +337,46 @@ _ADDR_VAR = re.compile(r'\b(?i:(?:default|listen|http|server|srv|bind)?_?(?:addr
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
 
 
+#: Where a port is written, most telling first.
+_PORT_PATTERNS = (
+    (_LISTEN, "listen address in code"),
+    (_ADDR_FIELD, "http.Server Addr"),
+    (_ADDR_FLAG, "listen flag default"),
+    (_ADDR_VAR, "listen address in code"),
+)
+
+
 def _port(app: AppDir, found: Findings, default_reason: str) -> None:
     """A port written in code (listen call, Addr field, flag, addr variable), else 8080 as a default."""
-    for pattern, reason in ((_LISTEN, "listen address in code"), (_ADDR_FIELD, "http.Server Addr"), (_ADDR_FLAG, "listen flag default"), (_ADDR_VAR, "listen address in code")):
-        hit = _first_non_test(app, pattern)
-        if hit is None:
-            continue
+    best = _first_by_priority(app, tuple(p for p, _ in _PORT_PATTERNS))
+    if best is not None:
+        rank, hit = best
         host = (hit[2].group(1) or "").rstrip(":")
         if host in _LOOPBACK:
             found.warnings.append(f"listens on {host} ({hit[0]}:{hit[1]}): unreachable from outside a container; listen on :PORT")
-        found.set("port", int(hit[2].group(2)), match_evidence(hit, reason))
-        break
+        found.set("port", int(hit[2].group(2)), match_evidence(hit, _PORT_PATTERNS[rank][1]))
     found.set("port", 8080, Evidence(app.path, None, default_reason), default=True)
+
+
+def _first_by_priority(app: AppDir, patterns: tuple[re.Pattern[str], ...]) -> tuple[int, tuple[str, int, re.Match[str]]] | None:
+    """The first non-test hit of the first of ``patterns`` that has one, with that pattern's index.
+
+    What trying each pattern over every file in turn gives, in one walk: a file is
+    searched only for the patterns ranked above the best hit so far.
+    """
+    best: tuple[int, tuple[str, int, re.Match[str]]] | None = None
+    for path in app.source_files(_GO):
+        if path.endswith("_test.go"):
+            continue
+        text = app.tree.read_text(path) or ""
+        for rank in range(len(patterns) if best is None else best[0]):
+            match = search(patterns[rank], text)
+            if match is not None:
+                best = rank, (path, text.count("\n", 0, match.start()) + 1, match)
+                break
+        if best is not None and best[0] == 0:
+            break  # nothing ranks above the first pattern's first hit
+    return best
 
 
 def _first_non_test(app: AppDir, pattern: re.Pattern[str]) -> tuple[str, int, re.Match[str]] | None:
