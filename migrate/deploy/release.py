@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.deploy.aws import Aws
-from migrate.deploy.errors import aws_call
+from migrate.deploy.errors import DeployError, aws_call
+from migrate.deploy.plan import Step
 from migrate.deploy.rollout import Outcome, ServiceWatch, StoppedTask
+from migrate.deploy.service import EcsService
 
 #: ``startedBy`` on every release task, so a retried deploy finds the one it started.
 STARTED_BY = "migrate-release"
@@ -44,6 +46,13 @@ class ReleaseTask:
     def overrides(self) -> dict[str, Any]:
         """The container's command replaced by the release command."""
         return {"containerOverrides": [{"name": self.container, "command": list(self.command)}]}
+
+    @classmethod
+    def for_service(cls, service: EcsService, command: Sequence[str]) -> ReleaseTask:
+        """The release of ``service``'s new revision, on its network: call once its task definition and security groups are applied."""
+        definition = service.task_definition
+        network = service._network_configuration()  # the service's own: the release reaches what its tasks reach
+        return cls(service.cluster, definition.arn_after_apply, service.spec.app, tuple(command), network, definition.log_group)
 
     def client_token(self, attempt: int) -> str:
         """The same for every retry of one attempt, another once an attempt has failed (ECS: at most 64 characters)."""
@@ -153,3 +162,33 @@ def run_release(
             return Outcome(False, f"the release task {_short(task_arn)} still runs after {timeout:.0f} s; it was left running",
                            ("a retried deploy waits for it rather than starting another",))
         sleep(poll)
+
+
+class ReleaseFailed(DeployError):
+    """The release step did not exit 0: the deploy stops before the service moves."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        """Carry ``outcome``; its diagnosis (reason, exit codes, log tail) is the hint."""
+        super().__init__(outcome.reason, hint="\n".join(outcome.diagnosis) or None)
+        self.outcome = outcome
+
+
+def release_before_service(aws: Aws, commands: dict[str, Sequence[str]], **wait: Any) -> Callable[[Step], None]:
+    """An ``on_step`` for :func:`~migrate.deploy.plan.apply`: before a service moves to a new revision, run its app's release.
+
+    ``commands`` maps an app to its release command; apps without one move straight on. A failed
+    release raises :class:`ReleaseFailed`, so apply stops with the service still on its old revision.
+    ``wait`` goes to :func:`run_release` (timeouts, clock, sleep).
+    """
+
+    def on_step(step: Step) -> None:
+        service = step.resource
+        if not isinstance(service, EcsService) or service.app not in commands or step.action not in ("create", "update"):
+            return
+        if step.action == "update" and "task_definition" not in {c.name for c in step.changes}:
+            return  # same revision: nothing new to release
+        outcome = run_release(aws, ReleaseTask.for_service(service, commands[service.app]), **wait)
+        if not outcome.succeeded:
+            raise ReleaseFailed(outcome)
+
+    return on_step

@@ -6,13 +6,14 @@ ECS starting and stopping it. Waits run on a fake clock.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from migrate.deploy.plan import apply, make_plan
-from migrate.deploy.release import STARTED_BY, ReleaseTask, run_release
+from migrate.deploy.release import STARTED_BY, ReleaseFailed, ReleaseTask, release_before_service, run_release
 from migrate.deploy.rollout import Outcome
 from migrate.deploy.service import default_network
 from migrate.deploy.stack import stack
@@ -110,3 +111,28 @@ def test_no_capacity_is_reported_from_run_tasks_failures(aws: Any, release: Rele
     outcome, waited = wait(aws, release, {})
     assert outcome == Outcome(False, "ECS could not start the release task: Capacity is unavailable at this time: Please try again later")
     assert waited == 0
+
+
+def test_in_a_deploy_the_release_runs_on_the_new_revision_before_the_service_moves(
+        aws: Any, release: ReleaseTask, held: OneOffTasks, calls: CallLog) -> None:
+    tasks = OneOffTasks(aws, "shop")
+    new = (dataclasses.replace(WEB, image=WEB.image + "-2"),)
+
+    def ecs_runs_it(seconds: float) -> None:  # the scheduler, between polls: the task runs and fails
+        tasks.finish(tasks.launched()[-1], 2, log=("relation already exists",))
+
+    hook = release_before_service(aws, {"api": MIGRATE}, clock=lambda: 0.0, sleep=ecs_runs_it)
+    with pytest.raises(ReleaseFailed) as failed:
+        apply(make_plan(stack(aws, "shop", new, default_network(aws))), on_step=hook)
+    assert str(failed.value) == "the release step (python manage.py migrate) exited with code 2; the deploy stops here"
+    assert failed.value.hint is not None and failed.value.hint.endswith("    relation already exists")
+    assert calls.request("ecs.RunTask")["taskDefinition"].endswith("task-definition/shop-api:2")
+    assert "ecs.UpdateService" not in calls.calls  # no traffic moved
+    service = aws.client("ecs").describe_services(cluster="shop", services=["api"])["services"][0]
+    assert service["taskDefinition"].endswith("task-definition/shop-api:1")
+
+
+def test_a_redeploy_of_the_same_revision_runs_no_release(aws: Any, release: ReleaseTask, calls: CallLog) -> None:
+    calls.clear()
+    apply(make_plan(stack(aws, "shop", (WEB,), default_network(aws))), on_step=release_before_service(aws, {"api": MIGRATE}))
+    assert "ecs.RunTask" not in calls.calls
