@@ -119,3 +119,77 @@ def scheduler_health(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, tupl
 
     monkeypatch.setattr(FakeTargetGroup, "health_for", health_for)
     yield health
+
+
+# ------------------------------------------------------------------------ one-off (release) tasks
+@dataclass
+class OneOffTasks:
+    """ECS running one-off tasks (``run_task``): moto creates them, marked RUNNING at once, and never runs them.
+
+    The scheduler's part is played here: a task is PROVISIONING until :meth:`start`, then runs until
+    :meth:`finish` stops it with an exit code and the log lines it wrote; :meth:`no_capacity` makes
+    ``run_task`` answer with a ``failures`` entry, as ECS does when it cannot place the task.
+    """
+
+    aws: Any
+    cluster: str
+
+    def _task(self, task_arn: str) -> Any:
+        from moto.ecs.models import ecs_backends
+
+        return ecs_backends[ACCOUNT][self.aws.region].tasks[self.cluster][task_arn]
+
+    def launched(self) -> list[str]:
+        """The ARNs of every task run_task created in the cluster, oldest first."""
+        from moto.ecs.models import ecs_backends
+
+        return list(ecs_backends[ACCOUNT][self.aws.region].tasks.get(self.cluster, {}))
+
+    def hold_new_tasks(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Every task run_task creates from now on is PROVISIONING (moto marks it RUNNING at once).
+
+        moto's run_task also sums container-level memory, which a Fargate task definition need not
+        have (its memory is the task's): that EC2 placement accounting is skipped.
+        """
+        from moto.ecs.models import EC2ContainerServiceBackend
+
+        original = EC2ContainerServiceBackend.run_task
+        monkeypatch.setattr(EC2ContainerServiceBackend, "_calculate_task_resource_requirements", lambda backend, definition: None)
+
+        def run_task(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            tasks = original(backend, *args, **kwargs)
+            for task in tasks:
+                task.last_status = "PROVISIONING"
+            return tasks
+
+        monkeypatch.setattr(EC2ContainerServiceBackend, "run_task", run_task)
+
+    def start(self, task_arn: str) -> None:
+        """The task's container runs."""
+        self._task(task_arn).last_status = "RUNNING"
+
+    def finish(self, task_arn: str, exit_code: int | None, reason: str = "Essential container in task exited",
+               log: tuple[str, ...] = ()) -> None:
+        """The task wrote ``log`` and stopped with ``reason``; its container exited with ``exit_code``."""
+        ecs = self.aws.client("ecs")
+        ecs.stop_task(cluster=self.cluster, task=task_arn, reason=reason)
+        model = self._task(task_arn)
+        for container in model.containers:
+            container.exitCode = exit_code
+        if log:
+            definition = ecs.describe_task_definition(taskDefinition=model.task_definition_arn)["taskDefinition"]
+            options = definition["containerDefinitions"][0]["logConfiguration"]["options"]
+            name = definition["containerDefinitions"][0]["name"]
+            stream = f"{options['awslogs-stream-prefix']}/{name}/{task_arn.rsplit('/', 1)[-1]}"
+            logs = self.aws.client("logs")
+            logs.create_log_stream(logGroupName=options["awslogs-group"], logStreamName=stream)
+            logs.put_log_events(logGroupName=options["awslogs-group"], logStreamName=stream,
+                                logEvents=[{"timestamp": int(time.time() * 1000) + i, "message": line} for i, line in enumerate(log)])
+
+    def no_capacity(self, monkeypatch: pytest.MonkeyPatch, reason: str, detail: str = "") -> None:
+        """run_task places nothing and reports why, as ECS does (moto always places)."""
+        from moto.core.responses import ActionResult
+        from moto.ecs.responses import EC2ContainerServiceResponse
+
+        failure = {"reason": reason, **({"detail": detail} if detail else {})}
+        monkeypatch.setattr(EC2ContainerServiceResponse, "run_task", lambda self: ActionResult({"tasks": [], "failures": [failure]}))

@@ -1,0 +1,277 @@
+"""The app's secrets, stored encrypted in AWS and referenced by ARN from its task definition, never printed.
+
+Each variable the user names (``DATABASE_URL`` from a ``.env`` they point at) becomes one resource
+in the plan. The default store is SSM Parameter Store: a ``SecureString`` parameter
+``/migrate/PROJECT/APP/VAR`` costs nothing in the standard tier, its ARN is known before it exists
+(so the first ``--plan`` already shows the task definition and the execution role's exact-ARN
+policy), and ECS reads it with ``ssm:GetParameters`` on that ARN alone; the AWS-managed key needs no
+``kms:Decrypt`` grant. Secrets Manager (``store="secretsmanager"``) is there for users who want its
+rotation and cross-account sharing; its ARN carries a random suffix, so it is known only once the
+secret exists: apply the secrets' plan before building the stack.
+
+A value never enters a string migrate makes: the plan compares by reading the stored value back
+(decrypted) and shows only ``(secret: as wanted)`` or ``(secret: another value)``; the value lives
+in a :class:`SecretValue` whose ``repr`` and ``str`` hide it; AWS error messages (which may echo a
+rejected value) are scrubbed; and botocore's debug logs of request and response bodies are
+redacted while a secret call runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from migrate.deploy.aws import Aws
+from migrate.deploy.errors import DeployError, aws_call
+from migrate.deploy.ownership import as_list, from_list, owner_tags
+from migrate.deploy.plan import Observed
+
+Store = Literal["ssm", "secretsmanager"]
+
+#: What a plan shows for a value: whether it matches, never what it is.
+AS_WANTED = "(secret: as wanted)"
+ANOTHER_VALUE = "(secret: another value)"
+#: SSM's standard tier holds 4 KB; the advanced tier (charged per parameter) 8 KB.
+SSM_STANDARD_MAX = 4096
+SSM_ADVANCED_MAX = 8192
+
+
+class SecretValue:
+    """A secret's value, which no ``repr``, ``str`` or f-string reveals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        """Hold ``value``."""
+        self._value = value
+
+    def reveal(self) -> str:
+        """The value itself: only for the AWS call that stores it, and the comparison with what is stored."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretValue(***)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretValue) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class _Redact(logging.Filter):
+    """Drop a logger's debug records (request and response bodies), and replace a value in the others.
+
+    Debug records are dropped whole, not redacted: a response body holds the value AWS has stored,
+    which is not the one migrate knows when they differ.
+    """
+
+    def __init__(self, value: str) -> None:
+        super().__init__()
+        # Logged bodies are JSON (ASCII-escaped or not) inside a repr of bytes or a dict: one layer of each.
+        inner = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+        escaped = inner | {repr(f)[1:-1] for f in inner} | {repr(f.encode())[2:-1] for f in inner}
+        self.forms = sorted((f for f in escaped if f), key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.DEBUG:
+            return False
+        message = record.getMessage()
+        if any(form in message for form in self.forms):
+            for form in self.forms:
+                message = message.replace(form, "***")
+            record.msg, record.args = message, ()
+        return True
+
+
+@contextlib.contextmanager
+def _secret_call(action: str, resource: str, value: SecretValue) -> Iterator[None]:
+    """:func:`aws_call`, with the value scrubbed from its error and from botocore's and urllib3's debug logs."""
+    redact = _Redact(value.reveal())
+    # botocore logs request params and response bodies at DEBUG on these (child) loggers; a filter
+    # applies only on the logger that makes the record, so it goes on each of them.
+    names = ["botocore", "boto3", "urllib3"] + [n for n in logging.root.manager.loggerDict if n.startswith(("botocore.", "boto3.", "urllib3."))]
+    loggers = [logging.getLogger(n) for n in names]
+    for logger in loggers:
+        logger.addFilter(redact)
+    try:
+        with aws_call(action, resource):
+            yield
+    except DeployError as exc:
+        message = str(exc)
+        for form in redact.forms:
+            message = message.replace(form, "***")
+        raise DeployError(message, hint=exc.hint) from None
+    finally:
+        for logger in loggers:
+            logger.removeFilter(redact)
+
+
+def _check_value(variable: str, value: SecretValue, limit: int) -> None:
+    size = len(value.reveal().encode())
+    if size == 0:
+        raise DeployError(f"secret {variable} is empty", hint="give it a value, or leave it out of the secrets")
+    if size > limit:
+        raise DeployError(f"secret {variable} is {size} bytes, more than the {limit} bytes its store holds",
+                          hint="store a smaller value (a path or URL to the data rather than the data)")
+
+
+# ------------------------------------------------------------------------------ Parameter Store
+@dataclass
+class SsmSecret:
+    """One ``SecureString`` parameter ``/migrate/PROJECT/APP/VAR``, tagged as the app's."""
+
+    aws: Aws
+    app: str
+    project: str
+    variable: str
+    value: SecretValue = field(repr=False)
+    kind: str = field(default="secret parameter", init=False)
+
+    @property
+    def name(self) -> str:
+        """The parameter's name (its path)."""
+        return f"/migrate/{self.project}/{self.app}/{self.variable}"
+
+    @property
+    def arn(self) -> str:
+        """The parameter's ARN (``parameter`` followed by its name, which starts with ``/``)."""
+        return self.aws.arn("ssm", f"parameter{self.name}")
+
+    @property
+    def ssm(self) -> Any:
+        """The SSM client."""
+        return self.aws.client("ssm")
+
+    @property
+    def tier(self) -> str:
+        """Standard while the value fits its 4 KB, else Advanced."""
+        return "Standard" if len(self.value.reveal().encode()) <= SSM_STANDARD_MAX else "Advanced"
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """An encrypted parameter holding the value (shown as a marker, never as itself)."""
+        return {"type": "SecureString", "value": AS_WANTED}
+
+    def observe(self) -> Observed | None:
+        """The parameter's type, whether it holds the wanted value, and its tags; or None."""
+        with _secret_call("ssm:GetParameter", f"parameter {self.name}", self.value):
+            try:
+                found = self.ssm.get_parameter(Name=self.name, WithDecryption=True)["Parameter"]
+            except self.ssm.exceptions.ParameterNotFound:
+                return None
+        with aws_call("ssm:ListTagsForResource", f"parameter {self.name}"):
+            tags = from_list(self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=self.name)["TagList"])
+        same = found["Type"] == "SecureString" and found["Value"] == self.value.reveal()
+        return Observed({"type": str(found["Type"]), "value": AS_WANTED if same else ANOTHER_VALUE}, tags)
+
+    def create(self) -> None:
+        """Store the value, encrypted with the account's ``aws/ssm`` key, tagged."""
+        self._put(Tags=as_list(owner_tags(self.app)))
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Store the value again (SSM keeps the earlier one as a previous version)."""
+        self._put(Overwrite=True)
+
+    def _put(self, **extra: Any) -> None:
+        _check_value(self.variable, self.value, SSM_ADVANCED_MAX)
+        with _secret_call("ssm:PutParameter", f"parameter {self.name}", self.value):
+            self.ssm.put_parameter(Name=self.name, Value=self.value.reveal(), Type="SecureString", Tier=self.tier,
+                                   Description=f"{self.variable} of {self.project}/{self.app}, set by migrate", **extra)
+
+    def delete(self) -> None:
+        """Delete the parameter."""
+        with aws_call("ssm:DeleteParameter", f"parameter {self.name}"):
+            self.ssm.delete_parameter(Name=self.name)
+
+
+# ------------------------------------------------------------------------------ Secrets Manager
+@dataclass
+class ManagedSecret:
+    """One Secrets Manager secret ``migrate/PROJECT/APP/VAR``, tagged as the app's."""
+
+    aws: Aws
+    app: str
+    project: str
+    variable: str
+    value: SecretValue = field(repr=False)
+    kind: str = field(default="secret", init=False)
+    found_arn: str | None = field(default=None, init=False)
+
+    @property
+    def name(self) -> str:
+        """The secret's name."""
+        return f"migrate/{self.project}/{self.app}/{self.variable}"
+
+    @property
+    def arn(self) -> str:
+        """The secret's ARN, which AWS suffixes with 6 random characters: known once it exists."""
+        if self.found_arn is None:
+            raise DeployError(f"secret {self.name} has no ARN until it is created",
+                              hint="apply the secrets' plan before planning the service (Secrets Manager names its ARNs itself)")
+        return self.found_arn
+
+    @property
+    def sm(self) -> Any:
+        """The Secrets Manager client."""
+        return self.aws.client("secretsmanager")
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """A secret holding the value (shown as a marker, never as itself)."""
+        return {"value": AS_WANTED}
+
+    def observe(self) -> Observed | None:
+        """Whether it holds the wanted value, and its tags; or None (a secret scheduled for deletion counts as absent)."""
+        with aws_call("secretsmanager:DescribeSecret", f"secret {self.name}"):
+            try:
+                described = self.sm.describe_secret(SecretId=self.name)
+            except self.sm.exceptions.ResourceNotFoundException:
+                return None
+        self.found_arn = str(described["ARN"])
+        with _secret_call("secretsmanager:GetSecretValue", f"secret {self.name}", self.value):
+            try:
+                stored = self.sm.get_secret_value(SecretId=self.found_arn).get("SecretString")
+            except self.sm.exceptions.ResourceNotFoundException:  # no value yet
+                stored = None
+        value = AS_WANTED if stored == self.value.reveal() else ANOTHER_VALUE
+        return Observed({"value": value}, from_list(described.get("Tags")))
+
+    def create(self) -> None:
+        """Create the secret with its value, tagged."""
+        _check_value(self.variable, self.value, 65536)
+        with _secret_call("secretsmanager:CreateSecret", f"secret {self.name}", self.value):
+            created = self.sm.create_secret(Name=self.name, SecretString=self.value.reveal(), Tags=as_list(owner_tags(self.app)),
+                                            Description=f"{self.variable} of {self.project}/{self.app}, set by migrate")
+        self.found_arn = str(created["ARN"])
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Store the value as the secret's new current version."""
+        _check_value(self.variable, self.value, 65536)
+        with _secret_call("secretsmanager:PutSecretValue", f"secret {self.name}", self.value):
+            self.sm.put_secret_value(SecretId=self.arn, SecretString=self.value.reveal())
+
+    def delete(self) -> None:
+        """Delete the secret at once (its value came from the user's file, which still holds it)."""
+        with aws_call("secretsmanager:DeleteSecret", f"secret {self.name}"):
+            self.sm.delete_secret(SecretId=self.name, ForceDeleteWithoutRecovery=True)
+
+
+Secret = SsmSecret | ManagedSecret
+
+
+def secrets(aws: Aws, project: str, app: str, values: Mapping[str, str], store: Store = "ssm") -> list[Secret]:
+    """One resource per variable of ``values`` (variable -> value), in variable order, for the plan."""
+    kind = SsmSecret if store == "ssm" else ManagedSecret
+    return [kind(aws, app, project, variable, SecretValue(value)) for variable, value in sorted(values.items())]
+
+
+def secret_arns(resources: Sequence[Secret]) -> dict[str, str]:
+    """Variable -> ARN, for :attr:`ServiceSpec.secrets` (and so the execution role's exact-ARN policy)."""
+    return {r.variable: r.arn for r in resources}
