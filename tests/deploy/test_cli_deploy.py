@@ -1,0 +1,262 @@
+"""`migrate deploy` and `migrate destroy` end to end through the CLI, on moto in-process.
+
+The ECS scheduler's part (a deployment rolling out, targets becoming healthy) is played by
+tests/deploy/scheduler.py, driven from the injected sleep: each wait of the CLI is a moment in
+which ECS does its work. Nothing else is faked.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.cli import main
+from migrate.deploy.aws import connect
+from migrate.environment import Environment
+
+from .conftest import REGION, CallLog
+from .scheduler import FakeScheduler, scheduler_health  # noqa: F401 (a fixture)
+from .test_destroy import tagged_by_migrate
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/notes/web:3f2a9c1"
+
+
+class Cli:
+    """Runs `migrate ...` in-process; its sleeps let the scheduler roll every pending deployment out."""
+
+    def __init__(self, health: dict[str, tuple[str, str, str]], ecs_works: bool = True) -> None:
+        self.health, self.ecs_works, self.now = health, ecs_works, 0.0
+        self.calls = CallLog()
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        if self.ecs_works:
+            roll_out_everything(self.health)
+
+    def __call__(self, *args: str, stdin: io.StringIO | None = None) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        env = Environment(stdout=out, stderr=err, stdin=stdin or io.StringIO(), width=100, no_color=True,
+                          clock=lambda: self.now, sleep=self.sleep)
+        import boto3
+
+        original = boto3.Session.__init__
+
+        def record(session: Any, *a: Any, **k: Any) -> None:
+            original(session, *a, **k)
+            self.calls.attach(session)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(boto3.Session, "__init__", record)
+            status = main(list(args), env)
+        return status, out.getvalue(), err.getvalue()
+
+
+def roll_out_everything(health: dict[str, tuple[str, str, str]]) -> None:
+    """ECS at work: every service's PRIMARY deployment runs its desired count, COMPLETED, targets healthy."""
+    from moto.ecs.models import ecs_backends
+
+    aws = connect(REGION)
+    for key, service in ecs_backends["123456789012"][REGION].services.items():
+        cluster, name = key.split(":", 1)
+        scheduler = FakeScheduler(aws, cluster, name, health)
+        primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)
+        if primary is None or primary.get("rolloutState") == "COMPLETED":
+            continue
+        primary.setdefault("desiredCount", service.desired_count)
+        scheduler.run(primary["taskDefinition"], service.desired_count)
+        scheduler.complete(primary["taskDefinition"])
+
+
+def copy_example(name: str, tmp_path: Path, config: str | None = None) -> Path:
+    root = tmp_path / name
+    shutil.copytree(EXAMPLES / name, root)
+    if config is not None:
+        (root / "migrate.toml").write_text(config)
+    return root
+
+
+@pytest.fixture
+def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]]) -> Cli:  # noqa: F811
+    return Cli(scheduler_health)
+
+
+FLASK_CONFIG = """
+[project]
+name = "notes"
+
+[apps.python-flask-postgres]
+cpu = 512
+memory = 1024
+desired_count = 2
+min_tasks = 2
+max_tasks = 4
+
+[apps.python-flask-postgres.environment]
+LOG_LEVEL = "info"
+
+[apps.python-flask-postgres.secrets]
+DATABASE_URL = "/notes/DATABASE_URL"
+"""
+
+
+def test_deploy_creates_everything_then_a_second_deploy_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    assert "to create, 0 to change" in out and "+ ECS service python-flask-postgres" in out
+    assert "[1/" in err and "creating ECS service python-flask-postgres" in err
+    assert "python-flask-postgres: notes-python-flask-postgres:1 runs 2 of 2 tasks, every target healthy" in err
+
+    aws = connect(REGION)
+    ecs = aws.client("ecs")
+    td = ecs.describe_task_definition(taskDefinition="notes-python-flask-postgres")["taskDefinition"]
+    (container,) = td["containerDefinitions"]
+    assert (td["cpu"], td["memory"], container["image"]) == ("512", "1024", IMAGE)
+    assert container["environment"] == [{"name": "LOG_LEVEL", "value": "info"}]
+    parameter = aws.arn("ssm", "parameter/notes/DATABASE_URL")
+    assert container["secrets"] == [{"name": "DATABASE_URL", "valueFrom": parameter}]
+    # ECS's own health check is the image's probe with the image's timings.
+    assert container["healthCheck"]["command"][:2] == ["CMD", "python"] and container["healthCheck"]["startPeriod"] == 20
+    port = container["portMappings"][0]["containerPort"]
+    tg = aws.client("elbv2").describe_target_groups(Names=["notes-python-flask-postgres"])["TargetGroups"][0]
+    assert tg["Port"] == port
+    policy = aws.client("iam").get_role_policy(RoleName="notes-python-flask-postgres-execution", PolicyName="migrate-execution")
+    assert {"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [parameter]} in policy["PolicyDocument"]["Statement"]
+
+    cli.calls.clear()
+    status, out, err = cli("deploy", str(root), "--image", IMAGE)
+    assert status == 0, err
+    assert "notes is up to date: nothing to change" in err
+    assert cli.calls.calls and cli.calls.mutating == []
+
+
+def test_plan_makes_no_mutating_call(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 0, err
+    assert out.splitlines()[-1].endswith("to create, 0 to change, 0 unchanged")
+    assert cli.calls.calls and cli.calls.mutating == []
+    assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []
+
+
+SHOP_CONFIG = """
+[project]
+name = "shop"
+
+[apps.catalog]
+paths = ["/catalog/*"]
+
+[apps.orders]
+paths = ["/orders/*"]
+"""
+
+
+def test_several_apps_behind_one_load_balancer_then_destroy_leaves_nothing(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("microservices-shop", tmp_path, SHOP_CONFIG)
+    images = [f"--image={app}=123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/{app}:1" for app in ("catalog", "gateway", "orders")]
+    status, out, err = cli("deploy", str(root), *images, "--yes")
+    assert status == 0, err
+    assert "+ load balancer shop" in out
+    aws = connect(REGION)
+    elbv2 = aws.client("elbv2")
+    (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
+    (listener,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    paths = sorted(c["PathPatternConfig"]["Values"][0] for r in rules for c in r["Conditions"])
+    assert paths == ["/catalog/*", "/orders/*"]
+    services = aws.client("ecs").list_services(cluster="shop")["serviceArns"]
+    assert sorted(a.rsplit("/", 1)[-1] for a in services) == ["catalog", "gateway", "orders"]
+    groups = {g["TargetGroupName"]: g["HealthCheckPath"] for g in elbv2.describe_target_groups()["TargetGroups"]}
+    assert groups == {"shop-catalog": "/healthz", "shop-gateway": "/health", "shop-orders": "/health"}
+
+    status, out, err = cli("destroy", str(root), "--yes")
+    assert status == 0, err
+    assert "- load balancer shop" in out and "0 left alone" in out
+    assert "destroyed shop" in err
+    assert tagged_by_migrate(aws) == []
+
+
+def test_without_yes_and_without_a_terminal_it_refuses_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE)
+    assert status == 1
+    assert err.splitlines()[-1] == ("migrate: error: stdin is not a terminal, so migrate cannot ask before it deploys: "
+                                    "pass --yes to deploy without asking")
+    assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []
+
+
+def test_without_image_it_says_image_is_needed(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path)
+    status, _, err = cli("deploy", str(root), "--yes")
+    assert status == 1 and err.startswith("migrate: error: `migrate deploy` needs --image URI")
+    assert "Traceback" not in err
+
+
+def test_a_failing_rollout_exits_non_zero_with_the_diagnosis(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    cli.ecs_works = False
+    scheduler: list[FakeScheduler] = []
+
+    def crash(seconds: float) -> None:
+        cli.now += seconds
+        if not scheduler:
+            scheduler.append(FakeScheduler(connect(REGION), "notes", "python-flask-postgres", cli.health))
+            revision = connect(REGION).arn("ecs", "task-definition/notes-python-flask-postgres:1")
+            scheduler[0].stop_task(revision, "Essential container in task exited", 3, ("KeyError: 'DATABASE_URL'",))
+
+    cli.sleep = crash  # type: ignore[method-assign]
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 1
+    assert "python-flask-postgres: a task of notes-python-flask-postgres:1 stopped" in err
+    assert "container python-flask-postgres: exit code 3" in err and "KeyError: 'DATABASE_URL'" in err
+    assert err.splitlines()[-2] == "migrate: error: the deploy of python-flask-postgres failed (see above)"
+    assert "Traceback" not in err
+    assert cli.now < 60  # the first stopped task ends the wait, not a timeout
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ("[apps.python-flask-postgres]\ncpus = 512\n",
+     "apps.python-flask-postgres.cpus is not a setting migrate knows (known in [apps.python-flask-postgres]: cpu, memory,"),
+    ("[apps.python-flask-postgres]\ncpu = \"big\"\n", "apps.python-flask-postgres.cpu must be a whole number (got 'big')"),
+    ("[apps.python-flask-postgres]\ncpu = 256\nmemory = 4096\n", "python-flask-postgres: Fargate does not run 256 CPU units with 4096 MiB"),
+    ("[apps.nope]\ncpu = 256\n", "apps.nope names no app here (apps: python-flask-postgres)"),
+    ("[project\n", "not valid TOML"),
+    ("[deploy]\nx = 1\n", "deploy is not a table migrate knows"),
+])
+def test_a_bad_migrate_toml_is_one_line_naming_the_key_and_the_file(cli: Cli, tmp_path: Path, config: str, message: str) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, config)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 1 and "Traceback" not in err
+    first = err.splitlines()[0]
+    assert first.startswith("migrate: error: ") and message in first
+    if "Fargate" not in message:
+        assert str(root / "migrate.toml") in first
+
+
+def test_no_credentials_and_no_region_are_one_line_each(aws_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path)
+    cli = Cli({})
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert (status, err.splitlines()[0]) == (1, "migrate: error: no AWS region is set")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--region", REGION)
+    assert (status, err.splitlines()[0]) == (1, "migrate: error: no AWS credentials found")
+    assert "Traceback" not in err
+
+
+def test_a_name_clash_with_a_resource_migrate_does_not_own_is_refused(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    connect(REGION).client("logs").create_log_group(logGroupName="/ecs/notes/python-flask-postgres")
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 1 and "Traceback" not in err
+    assert err.splitlines()[0] == ("migrate: error: log group /ecs/notes/python-flask-postgres already exists and was created by "
+                                   "someone else; migrate will not change it")
+
+
