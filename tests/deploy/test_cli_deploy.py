@@ -260,3 +260,43 @@ def test_a_name_clash_with_a_resource_migrate_does_not_own_is_refused(cli: Cli, 
                                    "someone else; migrate will not change it")
 
 
+
+
+def test_a_worker_process_is_a_service_of_its_own_without_a_load_balancer(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-celery", tmp_path)
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    aws = connect(REGION)
+    ecs = aws.client("ecs")
+    cluster = "python-flask-celery"
+    web, worker = ecs.describe_services(cluster=cluster, services=["notes", "notes-worker"])["services"]
+    assert [b["containerPort"] for b in web["loadBalancers"]] == [8000] and worker["loadBalancers"] == []
+    assert worker["desiredCount"] == 1
+    (container,) = ecs.describe_task_definition(taskDefinition=f"{cluster}-notes-worker")["taskDefinition"]["containerDefinitions"]
+    assert container["command"] == ["celery", "-A", "notes.tasks", "worker", "--loglevel=INFO"]
+    assert container["image"] == IMAGE and "healthCheck" not in container and not container.get("portMappings")
+    assert "notes-worker: " in err and "runs 1 of 1 tasks" in err
+
+
+def test_a_health_path_in_migrate_toml_moves_the_balancers_check_and_ecss_probe_together(cli: Cli, tmp_path: Path) -> None:
+    config = FLASK_CONFIG.replace("max_tasks = 4\n", 'max_tasks = 4\nhealth_path = "/ready"\n')
+    root = copy_example("python-flask-postgres", tmp_path, config)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    aws = connect(REGION)
+    tg = aws.client("elbv2").describe_target_groups(Names=["notes-python-flask-postgres"])["TargetGroups"][0]
+    (container,) = aws.client("ecs").describe_task_definition(taskDefinition="notes-python-flask-postgres")["taskDefinition"]["containerDefinitions"]
+    assert tg["HealthCheckPath"] == "/ready" and "'/ready'" in container["healthCheck"]["command"][-1]
+
+
+def test_a_deploy_already_running_is_refused_with_who_and_since_when(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    connect(REGION).client("ssm").put_parameter(
+        Name="/migrate/notes/python-flask-postgres/deploy-lock", Type="String",
+        Value='{"who": "ci@runner-7 (pid 42)", "since": "2026-01-01T10:00:00+00:00"}')
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 1 and "Traceback" not in err
+    assert err.splitlines()[-2].startswith("migrate: error: another deploy of python-flask-postgres is running: ci@runner-7 (pid 42), since 2026-01-01 10:00:00 UTC")
+    assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []  # nothing was applied
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--break-lock")
+    assert status == 0 and "broke the deploy lock of python-flask-postgres held by ci@runner-7 (pid 42)" in err
