@@ -266,6 +266,7 @@ def test_a_worker_process_is_a_service_of_its_own_without_a_load_balancer(cli: C
     root = copy_example("python-flask-celery", tmp_path)
     status, out, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
     assert status == 0, err
+    assert "+ ECS service notes-worker" in out and "+ target group python-flask-celery-notes-worker" not in out
     aws = connect(REGION)
     ecs = aws.client("ecs")
     cluster = "python-flask-celery"
