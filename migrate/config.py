@@ -19,6 +19,7 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     desired_count = 2
     min_tasks = 2
     max_tasks = 10
+    port = 8000                    # overrides the one inspect found (needed when it found none)
     paths = ["/api/*"]             # load balancer path rules when several apps share it
     health_path = "/healthz"       # overrides the one inspect found
     environment = { LOG_LEVEL = "info" }
@@ -68,6 +69,7 @@ class AppSettings:
     desired_count: int | None = None
     min_tasks: int | None = None
     max_tasks: int | None = None
+    port: int | None = None
     paths: tuple[str, ...] = ()
     health_path: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
@@ -159,6 +161,7 @@ _APP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "desired_count": _integer(0, 1000),
     "min_tasks": _integer(1, 1000),
     "max_tasks": _integer(1, 1000),
+    "port": _integer(1, 65535),
     "paths": _list_of(_url_path),
     "health_path": _url_path,
     "environment": lambda v: None,  # tables: checked key by key below
@@ -205,7 +208,7 @@ class _Reader:
         values = self.table(data, key, _APP_KEYS)
         return AppSettings(
             cpu=values.get("cpu"), memory=values.get("memory"), desired_count=values.get("desired_count"),
-            min_tasks=values.get("min_tasks"), max_tasks=values.get("max_tasks"), paths=tuple(values.get("paths", ())),
+            min_tasks=values.get("min_tasks"), max_tasks=values.get("max_tasks"), port=values.get("port"), paths=tuple(values.get("paths", ())),
             health_path=values.get("health_path"),
             environment=self.variables(values.get("environment", {}), f"{key}.environment", scalars=True),
             secrets=self.variables(values.get("secrets", {}), f"{key}.secrets", scalars=False),

@@ -100,13 +100,15 @@ def starter_config(root: Path, inspection: Inspection) -> str:
     """A commented migrate.toml with each app's defaults, for the user to edit."""
     from migrate import __version__
     from migrate.deploy.specs import default_size
+    from migrate.generate.probes import speaks_http
     from migrate.generate.recipes import plan_for
     from migrate.generate.render import render
 
     plans = [plan_for(app) for app in inspection.apps]
     web = [p for p in plans if p.port is not None]
     return render("migrate.toml.j2", project=project_name(root, Config()), plans=plans, sizes={p.image: default_size(p) for p in plans},
-                  shared_balancer=len(web) > 1, version=__version__)
+                  shared_balancer=len(web) > 1, needs_port={p.image for p in plans if p.port is None and speaks_http(p.app)},
+                  version=__version__)
 
 
 def _pinned(files: Any) -> Any:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from migrate.config import AppSettings, Config, ConfigError
 from migrate.deploy.spec import Probe, ServiceSpec
 from migrate.generate.plan import ContainerPlan
+from migrate.generate.probes import speaks_http
 from migrate.generate.render import slug
 from migrate.profile import AppProfile, Evidence, Fact
 
@@ -42,11 +43,13 @@ def default_size(plan: ContainerPlan) -> Sizing:
     return Sizing(256, 512, "Fargate's smallest size; raise cpu/memory in migrate.toml when the app needs more")
 
 
-def with_health_path(app: AppProfile, path: str | None, source: str) -> AppProfile:
-    """``app`` with the health path migrate.toml sets, so that every probe derived from it asks that path."""
-    if path is None:
-        return app
-    return dataclasses.replace(app, health_path=Fact(path, (Evidence(source, None, "health_path in migrate.toml"),)))
+def with_settings(app: AppProfile, settings: AppSettings, source: str) -> AppProfile:
+    """``app`` with the port and health path migrate.toml sets, so that every probe derived from it agrees."""
+    if settings.port is not None:
+        app = dataclasses.replace(app, port=Fact(settings.port, (Evidence(source, None, "port in migrate.toml"),)))
+    if settings.health_path is not None:
+        app = dataclasses.replace(app, health_path=Fact(settings.health_path, (Evidence(source, None, "health_path in migrate.toml"),)))
+    return app
 
 
 def specs_from_plans(
@@ -65,6 +68,10 @@ def specs_from_plans(
     specs: list[ServiceSpec] = []
     for plan in plans:
         settings = config.app(plan.image)
+        if plan.port is None and speaks_http(plan.app):
+            # Deploying its workers alone would report success for an app nobody can reach.
+            raise ConfigError(f"{plan.image} serves HTTP but no port is known for it",
+                              hint=f"set it in migrate.toml: [apps.{plan.image}] port = 8000 (the port it listens on)")
         base = _base(plan, settings, images[plan.image], secret_arn)
         if plan.port is not None:
             specs.append(_web(plan, settings, base))

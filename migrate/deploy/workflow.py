@@ -33,7 +33,7 @@ from migrate.deploy.plan import Plan, Step, apply, destroy_plan, make_plan
 from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
 from migrate.deploy.service import EcsService, Network, TaskDefinition, default_network
 from migrate.deploy.spec import ServiceSpec
-from migrate.deploy.specs import specs_from_plans, with_health_path
+from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
@@ -94,7 +94,7 @@ def load_project(path: Path) -> Project:
     root = Path(inspection.root)
     config = load_config(root)
     source = str(config.source.relative_to(root)) if config.source else CONFIG_FILE
-    plans = tuple(plan_for(with_health_path(app, config.app(image_name(app)).health_path, source)) for app in inspection.apps)
+    plans = tuple(plan_for(with_settings(app, config.app(image_name(app)), source)) for app in inspection.apps)
     return Project(root, project_name(root, config), config, plans)
 
 

@@ -308,3 +308,25 @@ def test_a_deploy_already_running_is_refused_with_who_and_since_when(cli: Cli, t
     assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []  # nothing was applied
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--break-lock")
     assert status == 0 and "broke the deploy lock of python-flask-postgres held by ci@runner-7 (pid 42)" in err
+
+
+#: miguelgrinberg/microblog's shape: migrations, then gunicorn, in one web line: inspect finds no port.
+NO_PORT = {
+    "requirements.txt": "Flask==3.1.3\ngunicorn==23.0.0\nrq==1.16.2\n",
+    "blog.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+    "Procfile": "web: flask db upgrade; gunicorn blog:app\nworker: rq worker blog-tasks\n",
+}
+
+
+def test_an_http_app_without_a_known_port_is_refused_until_migrate_toml_names_it(cli: Cli, tmp_path: Path) -> None:
+    root = tmp_path / "blog"
+    root.mkdir()
+    for name, text in NO_PORT.items():
+        (root / name).write_text(text)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 1 and err.splitlines()[0] == "migrate: error: blog serves HTTP but no port is known for it"
+    assert "Traceback" not in err and cli.calls.mutating == []
+    (root / "migrate.toml").write_text("[apps.blog]\nport = 8000\n")
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 0, err
+    assert "+ ECS service blog\n" in out and "+ ECS service blog-worker\n" in out and "+ target group blog-blog\n" in out
