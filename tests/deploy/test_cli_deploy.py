@@ -117,6 +117,7 @@ def test_deploy_creates_everything_then_a_second_deploy_changes_nothing(cli: Cli
     td = ecs.describe_task_definition(taskDefinition="notes-python-flask-postgres")["taskDefinition"]
     (container,) = td["containerDefinitions"]
     assert (td["cpu"], td["memory"], container["image"]) == ("512", "1024", IMAGE)
+    assert container["user"] == "10001"  # the image's own non-root user, from the plan
     assert container["environment"] == [{"name": "LOG_LEVEL", "value": "info"}]
     parameter = aws.arn("ssm", "parameter/notes/DATABASE_URL")
     assert container["secrets"] == [{"name": "DATABASE_URL", "valueFrom": parameter}]
