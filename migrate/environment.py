@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
@@ -25,6 +27,9 @@ class Environment:
     stdin: IO[str] | None = field(default_factory=lambda: sys.stdin)
     width: int | None = None
     no_color: bool = field(default_factory=lambda: "NO_COLOR" in os.environ)
+    #: Time for waits (a deploy's rollout): tests inject a fake clock so long waits take milliseconds.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     @property
     def stdout_isatty(self) -> bool:

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("migrate.cli.init_cmd", "Generate Dockerfile, compose, dev container and docs, safely."),
     "build": ("migrate.cli.build_cmd", "Build each app's image with the local Docker engine."),
     "dev": ("migrate.cli.dev_cmd", "Start (or --down: stop) the compose dev environment."),
+    "deploy": ("migrate.cli.deploy_cmd", "Deploy to AWS ECS (Fargate): plan, confirm, apply, wait for the rollout."),
+    "destroy": ("migrate.cli.destroy_cmd", "Delete everything migrate created on AWS for the project, after confirmation."),
 }
 
 

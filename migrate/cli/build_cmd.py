@@ -23,9 +23,9 @@ def command(env: Environment, path: Path, tag: str | None, apps: tuple[str, ...]
     Progress streams as the engine reports it; the command ends with each
     image's name, size and build time.
     """
-    from migrate.cli.init_cmd import select_apps
     from migrate.containers import engine
     from migrate.containers.targets import build_targets, refuse_unknown_start
+    from migrate.init import select_apps
     from migrate.inspect import inspect_tree
 
     inspection = select_apps(inspect_tree(path), apps)

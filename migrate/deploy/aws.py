@@ -7,6 +7,7 @@ Throttling is retried by botocore's standard retry mode with backoff, not by han
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -59,7 +60,9 @@ def connect(region: str | None = None, profile: str | None = None) -> Aws:
 
     with aws_call("loading the AWS configuration", f"profile {profile or 'default'}"):
         session = boto3.Session(profile_name=profile, region_name=region)
-    resolved = region or session.region_name
+    # botocore reads AWS_DEFAULT_REGION only; AWS_REGION is what the AWS CLI v2, the other SDKs and CI
+    # runners (GitHub's configure-aws-credentials) set, and what the error below tells users to set.
+    resolved = region or session.region_name or os.environ.get("AWS_REGION") or None
     if not resolved:
         raise DeployError("no AWS region is set", hint="pass --region, or set AWS_REGION (or a profile's region)")
     return Aws(session, resolved)

@@ -66,6 +66,8 @@ def container_definition(spec: ServiceSpec, log_group: str, region: str) -> dict
         container["portMappings"] = [{"containerPort": spec.port, "protocol": "tcp"}]
     if spec.command is not None:
         container["command"] = list(spec.command)
+    if spec.user is not None:
+        container["user"] = str(spec.user)  # its group is the one /etc/passwd gives it in the image
     if spec.probe is not None:
         p = spec.probe
         container["healthCheck"] = {"command": ["CMD", *p.command], "interval": p.interval, "timeout": p.timeout,

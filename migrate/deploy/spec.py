@@ -66,6 +66,8 @@ class ServiceSpec:
     paths: tuple[str, ...] = ()  # ALB path patterns routed to it when several apps share the balancer
     min_tasks: int = 2
     max_tasks: int = 10
+    #: The image's unprivileged uid: ECS runs the container as it, so a later image cannot drift to root.
+    user: int | None = None
 
     @property
     def grace_period(self) -> int:

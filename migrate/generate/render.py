@@ -57,6 +57,7 @@ def environment() -> Any:
         run_line=run_line,
         slug=slug,
         shell_join=shell_join,
+        toml=toml_str,
     )
     return env
 
@@ -81,6 +82,11 @@ class UnsafeValueError(ValueError):
 def json_value(value: Any) -> str:
     """Any value as a JSON literal (strings fully escaped)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def toml_str(value: Any) -> str:
+    """A TOML basic string that reads back as exactly ``value``: JSON's escapes are TOML's, but DEL must be escaped too."""
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def compose_json(value: Any) -> str:

@@ -1,0 +1,77 @@
+"""``migrate deploy PATH``: run the apps at PATH on AWS ECS; the work is :mod:`migrate.deploy.workflow`'s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from migrate.cli import pass_env
+from migrate.environment import Environment
+from migrate.errors import UserError
+
+
+@click.command("deploy")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--plan", "plan_only", is_flag=True, help="Show what would be created, changed or left alone; change nothing.")
+@click.option("-y", "--yes", is_flag=True, help="Apply without asking (needed when stdin is not a terminal).")
+@click.option("--image", "images", multiple=True, metavar="URI|APP=URI", help="Image already in a registry (with several apps: APP=URI, repeatable).")
+@click.option("--region", help="AWS region (default: migrate.toml, then the AWS chain).")
+@click.option("--break-lock", is_flag=True, help="Break a deploy lock left by a deploy that died.")
+@click.option("--wait-timeout", type=click.IntRange(1, 7200), default=900, show_default=True, help="Seconds to wait for the rollout.")
+@pass_env
+def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
+            break_lock: bool, wait_timeout: int) -> None:
+    """Deploy the apps at PATH to AWS ECS (Fargate), creating or updating what they need.
+
+    Settings come from PATH/migrate.toml (written by `migrate init`); flags override it.
+    Success means every changed service runs its new revision with every target healthy;
+    a rollback or a stopped task is a failure, shown with its diagnosis.
+    """
+    from migrate.deploy import workflow
+    from migrate.deploy.aws import connect
+    from migrate.deploy.plan import render
+
+    project = workflow.load_project(path)
+    chosen = workflow.images_from_flags(project, images)
+    aws = connect(region or project.config.region)
+    specs = workflow.services_of(project, aws, chosen)
+    network = workflow.network_of(aws, project.config)
+    say = _say(env)
+    clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
+    result = workflow.deploy(project, aws, specs, network, confirm=_confirm(env, yes, "deploy", render), say=say,
+                             plan_only=plan_only, clock=clock, break_stale_lock=break_lock)
+    if plan_only or not result.applied:
+        env.stdout.write(render(result.plan))
+        if not result.plan.changes_anything:
+            say(f"{project.name} is up to date: nothing to change")
+        return
+    for service, outcome in result.rollouts:
+        say(f"{service}: {outcome.reason}")
+        for line in outcome.diagnosis:
+            env.stderr.write(f"  {line}\n")
+    if not result.succeeded:
+        failed = next(name for name, outcome in result.rollouts if not outcome.succeeded)
+        raise UserError(f"the deploy of {failed} failed (see above)", hint="fix the cause, then run `migrate deploy` again")
+    say(f"deployed {project.name} in {aws.region}")
+
+
+def _say(env: Environment) -> Any:
+    def say(line: str) -> None:
+        env.stderr.write(line + "\n")
+        env.stderr.flush()
+    return say
+
+
+def _confirm(env: Environment, yes: bool, verb: str, render: Any) -> Any:
+    """Show the plan, then ask on a terminal; refuse without ``--yes`` when there is none to ask on."""
+    def confirm(plan: Any) -> bool:
+        env.stdout.write(render(plan))
+        env.stdout.flush()
+        if yes:
+            return True
+        if not env.stdin_isatty:
+            raise UserError(f"stdin is not a terminal, so migrate cannot ask before it {verb}s: pass --yes to {verb} without asking")
+        return bool(click.confirm(f"Apply this plan ({verb})?", default=False))
+    return confirm

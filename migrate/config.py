@@ -1,0 +1,232 @@
+"""``migrate.toml``: the user's deploy settings, kept in their repository beside the code.
+
+Written once by ``migrate init`` (only when absent, never overwritten), read by ``migrate deploy``
+and ``migrate destroy``; flags override it. Every key is checked: an unknown key or a bad value is
+one line naming the key and the file, never a traceback or a silently ignored typo.
+
+    [project]
+    name = "shop"                  # prefix of every AWS resource's name
+    region = "eu-west-1"           # optional: else the AWS chain's region
+
+    [network]                      # optional: else the region's default VPC and subnets
+    vpc = "vpc-0abc"
+    subnets = ["subnet-1", "subnet-2"]
+    assign_public_ip = true        # false in private subnets behind a NAT gateway
+
+    [apps.api]                     # one table per app (its image name, as `migrate inspect` shows it)
+    cpu = 512                      # Fargate CPU units
+    memory = 1024                  # MiB
+    desired_count = 2
+    min_tasks = 2
+    max_tasks = 10
+    port = 8000                    # overrides the one inspect found (needed when it found none)
+    paths = ["/api/*"]             # load balancer path rules when several apps share it
+    health_path = "/healthz"       # overrides the one inspect found
+    environment = { LOG_LEVEL = "info" }
+    secrets = { DATABASE_URL = "/shop/api/DATABASE_URL" }  # variable -> secret ARN or SSM parameter name
+
+The network is the project's, not an app's: the apps share one load balancer, which lives in one VPC.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migrate.errors import UserError
+
+CONFIG_FILE = "migrate.toml"
+
+#: Project names prefix load balancer and target group names, which AWS limits to 32 characters.
+_PROJECT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ConfigError(UserError):
+    """``migrate.toml`` cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Where the tasks and the load balancer run; None: the region's default VPC."""
+
+    vpc: str | None = None
+    subnets: tuple[str, ...] = ()
+    #: Tasks in public subnets need a public IP to pull from ECR without a NAT gateway.
+    assign_public_ip: bool = True
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """One app's settings; None: the default migrate derives from the app."""
+
+    cpu: int | None = None
+    memory: int | None = None
+    desired_count: int | None = None
+    min_tasks: int | None = None
+    max_tasks: int | None = None
+    port: int | None = None
+    paths: tuple[str, ...] = ()
+    health_path: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole file (the defaults when there is none)."""
+
+    project: str | None = None
+    region: str | None = None
+    network: NetworkSettings = NetworkSettings()
+    apps: Mapping[str, AppSettings] = field(default_factory=dict)
+    #: The file it was read from, for messages; None when there was none.
+    source: Path | None = None
+
+    def app(self, name: str) -> AppSettings:
+        """The settings of app ``name`` (all defaults when it has no table)."""
+        return self.apps.get(name, AppSettings())
+
+
+def project_name(root: Path, config: Config) -> str:
+    """The project's name in AWS: migrate.toml's, else the folder's, shortened to fit AWS's name limits."""
+    from migrate.generate.render import slug
+
+    return config.project or slug(root.resolve().name)[:20].strip("-") or "app"
+
+
+def load_config(root: Path) -> Config:
+    """Read ``root/migrate.toml``; the defaults when it does not exist."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.__class__.__name__})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return _Reader(path).config(data)
+
+
+# ----------------------------------------------------------------------------------- validation
+def _integer(low: int, high: int) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"must be a whole number (got {value!r})"
+        return None if low <= value <= high else f"must be between {low} and {high} (got {value})"
+    return check
+
+
+def _text(pattern: re.Pattern[str] | None = None, what: str = "") -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or not value:
+            return f"must be a non-empty string (got {value!r})"
+        return None if pattern is None or pattern.fullmatch(value) else f"must be {what} (got {value!r})"
+    return check
+
+
+def _url_path(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.startswith("/") or any(c.isspace() for c in value):
+        return f"must be a path starting with / and without spaces (got {value!r})"
+    return None
+
+
+def _list_of(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def check_list(value: Any) -> str | None:
+        if not isinstance(value, list):
+            return f"must be a list (got {value!r})"
+        return next((f"item {i + 1} {problem}" for i, v in enumerate(value) if (problem := check(v))), None)
+    return check_list
+
+
+_PROJECT_KEYS: dict[str, Callable[[Any], str | None]] = {
+    "name": _text(_PROJECT_NAME, "lowercase letters, digits and dashes, at most 20 characters"),
+    "region": _text(re.compile(r"[a-z]{2}(-[a-z]+)+-\d+"), "an AWS region such as eu-west-1"),
+}
+_NETWORK_KEYS: dict[str, Callable[[Any], str | None]] = {
+    "vpc": _text(re.compile(r"vpc-[0-9a-f]+"), "a VPC id (vpc-...)"),
+    "subnets": _list_of(_text(re.compile(r"subnet-[0-9a-f]+"), "a subnet id (subnet-...)")),
+    "assign_public_ip": lambda v: None if isinstance(v, bool) else f"must be true or false (got {v!r})",
+}
+_APP_KEYS: dict[str, Callable[[Any], str | None]] = {
+    "cpu": _integer(256, 16384),
+    "memory": _integer(512, 122880),
+    "desired_count": _integer(0, 1000),
+    "min_tasks": _integer(1, 1000),
+    "max_tasks": _integer(1, 1000),
+    "port": _integer(1, 65535),
+    "paths": _list_of(_url_path),
+    "health_path": _url_path,
+    "environment": lambda v: None,  # tables: checked key by key below
+    "secrets": lambda v: None,
+}
+
+
+@dataclass(frozen=True)
+class _Reader:
+    path: Path
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key} {problem}")
+
+    def table(self, data: Any, key: str, known: Mapping[str, Callable[[Any], str | None]] | None) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(key, f"must be a table ([{key}]), got {data!r}")
+        for name, value in data.items():
+            where = f"{key}.{name}"
+            if known is None:
+                continue
+            if name not in known:
+                raise self.fail(where, f"is not a setting migrate knows (known in [{key}]: {', '.join(known)})")
+            problem = known[name](value)
+            if problem:
+                raise self.fail(where, problem)
+        return data
+
+    def config(self, data: dict[str, Any]) -> Config:
+        unknown = sorted(set(data) - {"project", "network", "apps"})
+        if unknown:
+            raise self.fail(unknown[0], "is not a table migrate knows (known: [project], [network], [apps.NAME])")
+        project = self.table(data.get("project", {}), "project", _PROJECT_KEYS)
+        network = self.table(data.get("network", {}), "network", _NETWORK_KEYS)
+        apps = self.table(data.get("apps", {}), "apps", None)
+        return Config(
+            project=project.get("name"), region=project.get("region"),
+            network=NetworkSettings(network.get("vpc"), tuple(network.get("subnets", ())), network.get("assign_public_ip", True)),
+            apps={name: self.app(name, value) for name, value in apps.items()}, source=self.path,
+        )
+
+    def app(self, name: str, data: Any) -> AppSettings:
+        key = f"apps.{name}"
+        values = self.table(data, key, _APP_KEYS)
+        return AppSettings(
+            cpu=values.get("cpu"), memory=values.get("memory"), desired_count=values.get("desired_count"),
+            min_tasks=values.get("min_tasks"), max_tasks=values.get("max_tasks"), port=values.get("port"), paths=tuple(values.get("paths", ())),
+            health_path=values.get("health_path"),
+            environment=self.variables(values.get("environment", {}), f"{key}.environment", scalars=True),
+            secrets=self.variables(values.get("secrets", {}), f"{key}.secrets", scalars=False),
+        )
+
+    def variables(self, data: Any, key: str, *, scalars: bool) -> dict[str, str]:
+        """``NAME = value`` pairs; environment values may be numbers or booleans (as TOML writes them)."""
+        table = self.table(data, key, None)
+        result: dict[str, str] = {}
+        for name, value in table.items():
+            if not _ENV_NAME.fullmatch(name):
+                raise self.fail(f"{key}.{name}", "is not a valid environment variable name")
+            if isinstance(value, bool) and scalars:
+                value = "true" if value else "false"
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and scalars:
+                value = str(value)
+            if not isinstance(value, str) or (not scalars and not value):
+                what = "a string, number or boolean" if scalars else "a secret ARN or an SSM parameter name"
+                raise self.fail(f"{key}.{name}", f"must be {what} (got {value!r})")
+            result[name] = value
+        return result

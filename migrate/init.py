@@ -1,0 +1,121 @@
+"""``migrate init`` as a core function: plan the files, then apply the plan.
+
+The CLI (``migrate/cli/init_cmd.py``), the wizard and deploy call the same two functions:
+:func:`plan_init` inspects, generates and compares with the disk (it writes nothing), and
+:func:`apply_init` writes what the plan says, refusing while a file of the user's would be
+overwritten without ``force``. ``migrate.toml`` is written only when absent: it is the user's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from migrate.config import CONFIG_FILE, Config, project_name
+from migrate.errors import UserError
+from migrate.generate.writer import Action, PlannedFile
+from migrate.profile import Inspection
+
+#: What init can write; ``config`` is migrate.toml.
+OUTPUTS = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs", "config")
+
+
+@dataclass(frozen=True)
+class InitPlan:
+    """The files init would write under ``root``, each with what happens to it."""
+
+    root: Path
+    files: tuple[PlannedFile, ...]
+
+    @property
+    def conflicts(self) -> tuple[PlannedFile, ...]:
+        """Existing files that differ and would be overwritten only with ``force``."""
+        return tuple(f for f in self.files if f.action is Action.CONFLICT)
+
+    @property
+    def writes(self) -> tuple[PlannedFile, ...]:
+        """The files applying writes."""
+        return tuple(f for f in self.files if f.action in (Action.CREATE, Action.OVERWRITE))
+
+
+def select_apps(inspection: Inspection, apps: Sequence[str]) -> Inspection:
+    """Keep only the apps named (all when none is named); fail when there is no app at all."""
+    from migrate.inspect import NO_APP
+
+    if not inspection.apps:
+        reason = next((w for w in inspection.warnings if w.startswith(NO_APP)), NO_APP)
+        raise UserError(f"{inspection.root}: {reason}")
+    if not apps:
+        return inspection
+    known = {a.name for a in inspection.apps}
+    missing = [a for a in apps if a not in known]
+    if missing:
+        raise UserError(f"no app named {', '.join(missing)}; apps here: {', '.join(sorted(known)) or 'none'}")
+    return replace(inspection, apps=tuple(a for a in inspection.apps if a.name in apps))
+
+
+def plan_init(path: Path, *, outputs: Sequence[str] = OUTPUTS, apps: Sequence[str] = (), force: bool = False,
+              pin_digests: bool = False) -> InitPlan:
+    """What ``migrate init`` would write for the apps at ``path``; reads the tree and the disk, writes nothing."""
+    from migrate.generate import generate
+    from migrate.generate.writer import plan
+    from migrate.inspect import inspect_tree
+
+    inspection = select_apps(inspect_tree(path), apps)
+    files = list(generate(inspection, [o for o in outputs if o != "config"]))  # type: ignore[misc]
+    if pin_digests:
+        files = list(_pinned(files))
+    root = Path(inspection.root)
+    pairs = [(f.path, f.content) for f in files]
+    keep = {f.path for f in files if f.keep_existing}
+    if "config" in outputs:
+        pairs.append((CONFIG_FILE, starter_config(root, inspection)))
+        keep.add(CONFIG_FILE)  # the user's settings: written once, never replaced (not even with --force)
+    alternatives = {f.path: f.alternatives for f in files if f.alternatives}
+    return InitPlan(root, plan(root, pairs, force=force, keep=keep, alternatives=alternatives))
+
+
+def apply_init(planned: InitPlan) -> list[Path]:
+    """Write what ``planned`` says; refuse (writing nothing) while a file differs. Returns the backups kept."""
+    from migrate.generate.writer import apply
+
+    clash = next((p for p in planned.conflicts if p.replaces), None)
+    if clash is not None:
+        raise UserError(
+            f"{clash.replaces} exists, and compose would read a new {clash.path} instead of it; nothing was written",
+            hint=f"keep yours: --only without compose; or --force to write {clash.path} and move {clash.replaces} "
+            f"to {clash.replaces}.migrate-backup (compare first with --diff)",
+        )
+    if planned.conflicts:
+        raise UserError(
+            f"{len(planned.conflicts)} existing file(s) differ: {', '.join(p.path for p in planned.conflicts)}; nothing was written",
+            hint="see the changes with --diff; overwrite with --force (backups are kept); or skip outputs with --only",
+        )
+    return apply(planned.root, planned.files, backup_suffix=".migrate-backup")
+
+
+def starter_config(root: Path, inspection: Inspection) -> str:
+    """A commented migrate.toml with each app's defaults, for the user to edit."""
+    from migrate import __version__
+    from migrate.deploy.specs import default_size
+    from migrate.generate.probes import speaks_http
+    from migrate.generate.recipes import plan_for
+    from migrate.generate.render import render
+
+    plans = [plan_for(app) for app in inspection.apps]
+    web = [p for p in plans if p.port is not None]
+    return render("migrate.toml.j2", project=project_name(root, Config()), plans=plans, sizes={p.image: default_size(p) for p in plans},
+                  shared_balancer=len(web) > 1, needs_port={p.image for p in plans if p.port is None and speaks_http(p.app)},
+                  version=__version__)
+
+
+def _pinned(files: Any) -> Any:
+    """The files with every external image pinned by the digest its registry reports."""
+    from migrate.containers import engine
+    from migrate.generate.pinning import image_references, pin
+
+    client = engine.connect()
+    digests = {ref: engine.resolve_digest(client, ref) for ref in sorted(image_references(files))}
+    return pin(files, digests)

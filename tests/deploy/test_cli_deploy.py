@@ -1,0 +1,333 @@
+"""`migrate deploy` and `migrate destroy` end to end through the CLI, on moto in-process.
+
+The ECS scheduler's part (a deployment rolling out, targets becoming healthy) is played by
+tests/deploy/scheduler.py, driven from the injected sleep: each wait of the CLI is a moment in
+which ECS does its work. Nothing else is faked.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.cli import main
+from migrate.deploy.aws import connect
+from migrate.environment import Environment
+
+from .conftest import REGION, CallLog
+from .scheduler import FakeScheduler, scheduler_health  # noqa: F401 (a fixture)
+from .test_destroy import tagged_by_migrate
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/notes/web:3f2a9c1"
+
+
+class Cli:
+    """Runs `migrate ...` in-process; its sleeps let the scheduler roll every pending deployment out."""
+
+    def __init__(self, health: dict[str, tuple[str, str, str]], ecs_works: bool = True) -> None:
+        self.health, self.ecs_works, self.now = health, ecs_works, 0.0
+        self.calls = CallLog()
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        if self.ecs_works:
+            roll_out_everything(self.health)
+
+    def __call__(self, *args: str, stdin: io.StringIO | None = None) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        env = Environment(stdout=out, stderr=err, stdin=stdin or io.StringIO(), width=100, no_color=True,
+                          clock=lambda: self.now, sleep=self.sleep)
+        import boto3
+
+        original = boto3.Session.__init__
+
+        def record(session: Any, *a: Any, **k: Any) -> None:
+            original(session, *a, **k)
+            self.calls.attach(session)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(boto3.Session, "__init__", record)
+            status = main(list(args), env)
+        return status, out.getvalue(), err.getvalue()
+
+
+def roll_out_everything(health: dict[str, tuple[str, str, str]]) -> None:
+    """ECS at work: every service's PRIMARY deployment runs its desired count, COMPLETED, targets healthy."""
+    from moto.ecs.models import ecs_backends
+
+    aws = connect(REGION)
+    for key, service in ecs_backends["123456789012"][REGION].services.items():
+        cluster, name = key.split(":", 1)
+        scheduler = FakeScheduler(aws, cluster, name, health)
+        primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)
+        if primary is None or primary.get("rolloutState") == "COMPLETED":
+            continue
+        primary.setdefault("desiredCount", service.desired_count)
+        scheduler.run(primary["taskDefinition"], service.desired_count)
+        scheduler.complete(primary["taskDefinition"])
+
+
+def copy_example(name: str, tmp_path: Path, config: str | None = None) -> Path:
+    root = tmp_path / name
+    shutil.copytree(EXAMPLES / name, root)
+    if config is not None:
+        (root / "migrate.toml").write_text(config)
+    return root
+
+
+@pytest.fixture
+def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]]) -> Cli:  # noqa: F811
+    return Cli(scheduler_health)
+
+
+FLASK_CONFIG = """
+[project]
+name = "notes"
+
+[apps.python-flask-postgres]
+cpu = 512
+memory = 1024
+desired_count = 2
+min_tasks = 2
+max_tasks = 4
+
+[apps.python-flask-postgres.environment]
+LOG_LEVEL = "info"
+
+[apps.python-flask-postgres.secrets]
+DATABASE_URL = "/notes/DATABASE_URL"
+"""
+
+
+def test_deploy_creates_everything_then_a_second_deploy_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    assert "to create, 0 to change" in out and "+ ECS service python-flask-postgres" in out
+    assert "[1/" in err and "creating ECS service python-flask-postgres" in err
+    assert "python-flask-postgres: notes-python-flask-postgres:1 runs 2 of 2 tasks, every target healthy" in err
+
+    aws = connect(REGION)
+    ecs = aws.client("ecs")
+    td = ecs.describe_task_definition(taskDefinition="notes-python-flask-postgres")["taskDefinition"]
+    (container,) = td["containerDefinitions"]
+    assert (td["cpu"], td["memory"], container["image"]) == ("512", "1024", IMAGE)
+    assert container["user"] == "10001"  # the image's own non-root user, from the plan
+    assert container["environment"] == [{"name": "LOG_LEVEL", "value": "info"}]
+    parameter = aws.arn("ssm", "parameter/notes/DATABASE_URL")
+    assert container["secrets"] == [{"name": "DATABASE_URL", "valueFrom": parameter}]
+    # ECS's own health check is the image's probe with the image's timings.
+    assert container["healthCheck"]["command"][:2] == ["CMD", "python"] and container["healthCheck"]["startPeriod"] == 20
+    port = container["portMappings"][0]["containerPort"]
+    tg = aws.client("elbv2").describe_target_groups(Names=["notes-python-flask-postgres"])["TargetGroups"][0]
+    assert tg["Port"] == port
+    policy = aws.client("iam").get_role_policy(RoleName="notes-python-flask-postgres-execution", PolicyName="migrate-execution")
+    assert {"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [parameter]} in policy["PolicyDocument"]["Statement"]
+
+    cli.calls.clear()
+    status, out, err = cli("deploy", str(root), "--image", IMAGE)
+    assert status == 0, err
+    assert "notes is up to date: nothing to change" in err
+    assert cli.calls.calls and cli.calls.mutating == []
+
+
+def test_plan_makes_no_mutating_call(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 0, err
+    assert out.splitlines()[-1].endswith("to create, 0 to change, 0 unchanged")
+    assert cli.calls.calls and cli.calls.mutating == []
+    assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []
+
+
+SHOP_CONFIG = """
+[project]
+name = "shop"
+
+[apps.catalog]
+paths = ["/catalog/*"]
+
+[apps.orders]
+paths = ["/orders/*"]
+"""
+
+
+def test_several_apps_behind_one_load_balancer_then_destroy_leaves_nothing(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("microservices-shop", tmp_path, SHOP_CONFIG)
+    images = [f"--image={app}=123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/{app}:1" for app in ("catalog", "gateway", "orders")]
+    status, out, err = cli("deploy", str(root), *images, "--yes")
+    assert status == 0, err
+    assert "+ load balancer shop" in out
+    aws = connect(REGION)
+    elbv2 = aws.client("elbv2")
+    (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
+    (listener,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    paths = sorted(c["PathPatternConfig"]["Values"][0] for r in rules for c in r["Conditions"])
+    assert paths == ["/catalog/*", "/orders/*"]
+    services = aws.client("ecs").list_services(cluster="shop")["serviceArns"]
+    assert sorted(a.rsplit("/", 1)[-1] for a in services) == ["catalog", "gateway", "orders"]
+    groups = {g["TargetGroupName"]: g["HealthCheckPath"] for g in elbv2.describe_target_groups()["TargetGroups"]}
+    assert groups == {"shop-catalog": "/healthz", "shop-gateway": "/health", "shop-orders": "/health"}
+
+    status, out, err = cli("destroy", str(root), "--yes")
+    assert status == 0, err
+    assert "- load balancer shop" in out and "0 left alone" in out
+    assert "destroyed shop" in err
+    assert tagged_by_migrate(aws) == []
+
+
+def test_without_yes_and_without_a_terminal_it_refuses_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE)
+    assert status == 1
+    assert err.splitlines()[-1] == ("migrate: error: stdin is not a terminal, so migrate cannot ask before it deploys: "
+                                    "pass --yes to deploy without asking")
+    assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []
+
+
+def test_without_image_it_says_image_is_needed(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path)
+    status, _, err = cli("deploy", str(root), "--yes")
+    assert status == 1 and err.startswith("migrate: error: `migrate deploy` needs --image URI")
+    assert "Traceback" not in err
+
+
+def test_a_failing_rollout_exits_non_zero_with_the_diagnosis(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    cli.ecs_works = False
+    scheduler: list[FakeScheduler] = []
+
+    def crash(seconds: float) -> None:
+        cli.now += seconds
+        if not scheduler:
+            scheduler.append(FakeScheduler(connect(REGION), "notes", "python-flask-postgres", cli.health))
+            revision = connect(REGION).arn("ecs", "task-definition/notes-python-flask-postgres:1")
+            scheduler[0].stop_task(revision, "Essential container in task exited", 3, ("KeyError: 'DATABASE_URL'",))
+
+    cli.sleep = crash  # type: ignore[method-assign]
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 1
+    assert "python-flask-postgres: a task of notes-python-flask-postgres:1 stopped" in err
+    assert "container python-flask-postgres: exit code 3" in err and "KeyError: 'DATABASE_URL'" in err
+    assert err.splitlines()[-2] == "migrate: error: the deploy of python-flask-postgres failed (see above)"
+    assert "Traceback" not in err
+    assert cli.now < 60  # the first stopped task ends the wait, not a timeout
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ("[apps.python-flask-postgres]\ncpus = 512\n",
+     "apps.python-flask-postgres.cpus is not a setting migrate knows (known in [apps.python-flask-postgres]: cpu, memory,"),
+    ("[apps.python-flask-postgres]\ncpu = \"big\"\n", "apps.python-flask-postgres.cpu must be a whole number (got 'big')"),
+    ("[apps.python-flask-postgres]\ncpu = 256\nmemory = 4096\n", "python-flask-postgres: Fargate does not run 256 CPU units with 4096 MiB"),
+    ("[apps.nope]\ncpu = 256\n", "apps.nope names no app here (apps: python-flask-postgres)"),
+    ("[project\n", "not valid TOML"),
+    ("[deploy]\nx = 1\n", "deploy is not a table migrate knows"),
+])
+def test_a_bad_migrate_toml_is_one_line_naming_the_key_and_the_file(cli: Cli, tmp_path: Path, config: str, message: str) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, config)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 1 and "Traceback" not in err
+    first = err.splitlines()[0]
+    assert first.startswith("migrate: error: ") and message in first
+    if "Fargate" not in message:
+        assert str(root / "migrate.toml") in first
+
+
+def test_no_credentials_and_no_region_are_one_line_each(aws_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path)
+    cli = Cli({})
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert (status, err.splitlines()[0]) == (1, "migrate: error: no AWS region is set")
+    monkeypatch.setenv("AWS_REGION", REGION)  # as the hint says, and as CI runners set it
+    from moto import mock_aws
+
+    with mock_aws():
+        status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 0, err
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--region", REGION)
+    assert (status, err.splitlines()[0]) == (1, "migrate: error: no AWS credentials found")
+    assert "Traceback" not in err
+
+
+def test_a_name_clash_with_a_resource_migrate_does_not_own_is_refused(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    connect(REGION).client("logs").create_log_group(logGroupName="/ecs/notes/python-flask-postgres")
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 1 and "Traceback" not in err
+    assert err.splitlines()[0] == ("migrate: error: log group /ecs/notes/python-flask-postgres already exists and was created by "
+                                   "someone else; migrate will not change it")
+
+
+
+
+def test_a_worker_process_is_a_service_of_its_own_without_a_load_balancer(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-celery", tmp_path)
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    assert "+ ECS service notes-worker" in out and "+ target group python-flask-celery-notes-worker" not in out
+    aws = connect(REGION)
+    ecs = aws.client("ecs")
+    cluster = "python-flask-celery"
+    web, worker = ecs.describe_services(cluster=cluster, services=["notes", "notes-worker"])["services"]
+    assert [b["containerPort"] for b in web["loadBalancers"]] == [8000] and worker["loadBalancers"] == []
+    assert worker["desiredCount"] == 1
+    (container,) = ecs.describe_task_definition(taskDefinition=f"{cluster}-notes-worker")["taskDefinition"]["containerDefinitions"]
+    assert container["command"] == ["celery", "-A", "notes.tasks", "worker", "--loglevel=INFO"]
+    assert container["image"] == IMAGE and "healthCheck" not in container and not container.get("portMappings")
+    assert "notes-worker: " in err and "runs 1 of 1 tasks" in err
+
+
+def test_a_health_path_in_migrate_toml_moves_the_balancers_check_and_ecss_probe_together(cli: Cli, tmp_path: Path) -> None:
+    config = FLASK_CONFIG.replace("max_tasks = 4\n", 'max_tasks = 4\nhealth_path = "/ready"\n')
+    root = copy_example("python-flask-postgres", tmp_path, config)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    aws = connect(REGION)
+    tg = aws.client("elbv2").describe_target_groups(Names=["notes-python-flask-postgres"])["TargetGroups"][0]
+    (container,) = aws.client("ecs").describe_task_definition(taskDefinition="notes-python-flask-postgres")["taskDefinition"]["containerDefinitions"]
+    assert tg["HealthCheckPath"] == "/ready" and "'/ready'" in container["healthCheck"]["command"][-1]
+
+
+def test_a_deploy_already_running_is_refused_with_who_and_since_when(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    connect(REGION).client("ssm").put_parameter(
+        Name="/migrate/notes/python-flask-postgres/deploy-lock", Type="String",
+        Value='{"who": "ci@runner-7 (pid 42)", "since": "2026-01-01T10:00:00+00:00"}')
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 1 and "Traceback" not in err
+    assert err.splitlines()[-2].startswith("migrate: error: another deploy of python-flask-postgres is running: ci@runner-7 (pid 42), since 2026-01-01 10:00:00 UTC")
+    assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []  # nothing was applied
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--break-lock")
+    assert status == 0 and "broke the deploy lock of python-flask-postgres held by ci@runner-7 (pid 42)" in err
+
+
+#: miguelgrinberg/microblog's shape: migrations, then gunicorn, in one web line: inspect finds no port.
+NO_PORT = {
+    "requirements.txt": "Flask==3.1.3\ngunicorn==23.0.0\nrq==1.16.2\n",
+    "blog.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+    "Procfile": "web: flask db upgrade; gunicorn blog:app\nworker: rq worker blog-tasks\n",
+}
+
+
+def test_an_http_app_without_a_known_port_is_refused_until_migrate_toml_names_it(cli: Cli, tmp_path: Path) -> None:
+    root = tmp_path / "blog"
+    root.mkdir()
+    for name, text in NO_PORT.items():
+        (root / name).write_text(text)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 1 and err.splitlines()[0] == "migrate: error: blog serves HTTP but no port is known for it"
+    assert "Traceback" not in err and cli.calls.mutating == []
+    (root / "migrate.toml").write_text("[apps.blog]\nport = 8000\n")
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+    assert status == 0, err
+    assert "+ ECS service blog\n" in out and "+ ECS service blog-worker\n" in out and "+ target group blog-blog\n" in out

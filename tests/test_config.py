@@ -1,0 +1,73 @@
+"""migrate.toml: written once by init (never replaced), read strictly by deploy (issue 12)."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from migrate.config import CONFIG_FILE, ConfigError, load_config
+from migrate.generate.render import toml_str
+from migrate.init import apply_init, plan_init
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_init_writes_a_starter_config_that_deploy_reads_back(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    shutil.copytree(EXAMPLES / "microservices-shop", root)
+    (root / "docker-compose.yml").unlink()
+    planned = plan_init(root, outputs=("config",))
+    assert [(f.path, f.action.value) for f in planned.files] == [(CONFIG_FILE, "create")]
+    apply_init(planned)
+    config = load_config(root)
+    assert config.project == "shop" and sorted(config.apps) == ["catalog", "gateway", "orders"]
+    assert (config.app("orders").cpu, config.app("orders").memory, config.app("orders").min_tasks) == (256, 512, 2)
+    # The secrets the code reads are suggested, commented out, by parameter name: never a value.
+    assert '# DATABASE_URL = "/shop/orders/DATABASE_URL"' in (root / CONFIG_FILE).read_text()
+
+
+def test_init_never_replaces_an_existing_config_even_with_force(tmp_path: Path, run_cli: Callable[..., object]) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLES / "python-flask-postgres", root)
+    mine = '[project]\nname = "mine"\n'
+    (root / CONFIG_FILE).write_text(mine)
+    result = run_cli("init", str(root), "--force", "--yes")
+    assert result.status == 0, result.stderr  # type: ignore[attr-defined]
+    assert f"     keep  {CONFIG_FILE}" in result.stdout  # type: ignore[attr-defined]
+    assert (root / CONFIG_FILE).read_text() == mine
+
+
+@pytest.mark.parametrize("value", ['a"b', "back\\slash", "line\nbreak", "tab\there", "del\x7f", "ünï", "'single'"])
+def test_the_toml_filter_reads_back_exactly(value: str) -> None:
+    assert tomllib.loads(f"x = {toml_str(value)}\n")["x"] == value
+
+
+def test_environment_values_may_be_numbers_and_booleans(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text("[apps.web.environment]\nWORKERS = 4\nDEBUG = false\nNAME = \"x\"\n")
+    assert dict(load_config(tmp_path).app("web").environment) == {"WORKERS": "4", "DEBUG": "false", "NAME": "x"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[network]\nsubnets = \"subnet-1\"\n", "network.subnets must be a list"),
+    ("[apps.web]\npaths = [\"api/*\"]\n", "apps.web.paths item 1 must be a path starting with /"),
+    ("[apps.web.secrets]\nDB = 3\n", "apps.web.secrets.DB must be a secret ARN or an SSM parameter name"),
+    ("[apps.web.environment]\n\"1X\" = \"a\"\n", "apps.web.environment.1X is not a valid environment variable name"),
+    ("[project]\nname = \"My Shop\"\n", "project.name must be lowercase letters"),
+    ("[project]\nregion = \"moon\"\n", "project.region must be an AWS region"),
+    ("apps = 3\n", "apps must be a table"),
+])
+def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / CONFIG_FILE).write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / CONFIG_FILE}: ") and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_no_file_is_the_defaults(tmp_path: Path) -> None:
+    config = load_config(tmp_path)
+    assert (config.project, config.region, dict(config.apps), config.source) == (None, None, {}, None)
