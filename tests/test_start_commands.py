@@ -107,3 +107,46 @@ def test_dotnet_without_an_assembly_does_not_guess_its_name() -> None:
     app = AppProfile(name="svc", path="api", language=Fact("dotnet"), runtime_version=Fact("8.0"), framework=Fact("aspnetcore"))
     plan = plan_for(app)
     assert not plan.start_known and "svc.dll" not in " ".join(plan.cmd) and "api/Dockerfile" in plan.cmd[2]
+
+
+def test_dev_refuses_an_unknown_start_command_in_one_line(tmp_path: Path, run_cli: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before any Docker call: compose would build the dev stage and start a container that exits 1."""
+    root = tmp_path / "node-no-start"
+    shutil.copytree(EXAMPLES / "node-no-start", root)
+    assert run_cli("init", str(root), "--yes", "--only", "dockerfile,compose").status == 0  # type: ignore[operator]
+    from migrate.containers import engine
+
+    def no_engine() -> object:
+        raise engine.EngineUnavailableError("no engine in this test")
+
+    monkeypatch.setattr(engine, "connect", no_engine)
+    result: Result = run_cli("dev", str(root))  # type: ignore[operator]
+    assert result.status == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"migrate: error: {root / 'Dockerfile'}: no start command is known for the ")
+    assert "replace the placeholder CMD" in lines[0]
+
+
+def test_dev_starts_once_the_cmd_is_edited_or_compose_overrides_it(tmp_path: Path, run_cli: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "node-no-start"
+    shutil.copytree(EXAMPLES / "node-no-start", root)
+    assert run_cli("init", str(root), "--yes", "--only", "dockerfile,compose").status == 0  # type: ignore[operator]
+    from migrate.containers import engine
+
+    def no_engine() -> object:
+        raise engine.EngineUnavailableError("no engine in this test")
+
+    monkeypatch.setattr(engine, "connect", no_engine)
+    compose = root / "compose.yaml"
+    original = compose.read_text(encoding="utf-8")
+    compose.write_text(original.replace("      target: dev\n", "      target: dev\n    command: [\"node\", \"src/bin/serve.js\"]\n", 1), encoding="utf-8")
+    result: Result = run_cli("dev", str(root))  # type: ignore[operator]
+    assert "no start command" not in result.stderr and "no engine in this test" in result.stderr
+    compose.write_text(original, encoding="utf-8")
+    dockerfile = root / "Dockerfile"
+    edited = [('CMD ["node", "src/bin/serve.js"]' if UNKNOWN_START in line and line.startswith("CMD") else line)
+              for line in dockerfile.read_text(encoding="utf-8").splitlines()]
+    dockerfile.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    result = run_cli("dev", str(root))  # type: ignore[operator]
+    assert "no start command" not in result.stderr and "no engine in this test" in result.stderr

@@ -23,10 +23,13 @@ def command(env: Environment, path: Path, down: bool, volumes: bool, timeout: in
     Prints where each service answers. `migrate dev PATH --down` stops it.
     """
     from migrate.containers import compose, engine
+    from migrate.containers.targets import refuse_unknown_start_in_compose
 
     root = path.resolve()
     if not (root / "compose.yaml").is_file():
         raise UserError(f"{root / 'compose.yaml'}: no compose file", hint=f"generate one with `migrate init {path}`")
+    if not down:
+        refuse_unknown_start_in_compose(root)
     engine.connect()  # a clear error when no engine answers, before compose says something obscure
     command_ = compose.find_compose()
     if down:

@@ -52,6 +52,40 @@ def refuse_unknown_start(targets: list[BuildTarget], stage: str) -> None:
             )
 
 
+def refuse_unknown_start_in_compose(root: Path, compose_file: str = "compose.yaml") -> None:
+    """Fail before ``compose up`` when a service compose builds would run the CMD of an unknown start command.
+
+    Reads what compose itself will build (each service's ``build`` context, Dockerfile and target),
+    so a Dockerfile the user has since edited, or a service with its own ``command:``, passes.
+    """
+    import yaml
+
+    try:
+        document = yaml.safe_load((root / compose_file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UserError(f"{root / compose_file}: cannot be read ({exc.__class__.__name__})") from exc
+    services = document.get("services") if isinstance(document, dict) else None
+    for name, service in (services or {}).items():
+        if not isinstance(service, dict) or service.get("command") is not None:
+            continue
+        build = service.get("build")
+        if isinstance(build, str):
+            build = {"context": build}
+        if not isinstance(build, dict) or build.get("dockerfile_inline") is not None:
+            continue
+        path = root / str(build.get("context", ".")) / str(build.get("dockerfile", "Dockerfile"))
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue  # compose reports a missing Dockerfile itself, naming it
+        cmd = effective_cmd(text, str(build.get("target") or _last_stage(text)))
+        if cmd is not None and UNKNOWN_START in cmd:
+            raise UserError(
+                f"{path}: no start command is known for the {name} service: replace the placeholder CMD in that file "
+                "with the command that starts it (or add a Procfile web: line and run `migrate init --force`)"
+            )
+
+
 def effective_cmd(dockerfile: str, stage: str) -> str | None:
     """The ``CMD`` line a build of ``stage`` ends with: the stage's own last one, else its parent stage's."""
     cmds: dict[str, str] = {}
@@ -68,6 +102,13 @@ def effective_cmd(dockerfile: str, stage: str) -> str | None:
         seen.add(stage)
         stage = parents[stage]
     return cmds.get(stage)
+
+
+def _last_stage(dockerfile: str) -> str:
+    """The name of the stage a build without a target ends with ("" when that stage has no name)."""
+    froms = [line.split() for line in dockerfile.splitlines() if line.split()[:1] and line.split()[0].upper() == "FROM"]
+    last = froms[-1] if froms else []
+    return last[3] if len(last) >= 4 and last[2].upper() == "AS" else ""
 
 
 def _tag(app: AppProfile, tag: str | None, count: int) -> str:
