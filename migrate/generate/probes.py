@@ -62,7 +62,8 @@ def speaks_http(app: AppProfile) -> bool:
     framework = app.framework.value
     if framework in _NOT_SERVERS:
         return False
-    if framework is not None or app.health_path.value or app.detail("port_env") or app.language.value in _HTTP_LANGUAGES:
+    if framework is not None or app.health_path.value or app.detail("port_env") or app.detail("serves_http") \
+            or app.language.value in _HTTP_LANGUAGES:
         return True
     words = (app.start_command.value or "").split()
     words = words[2:] if words[:2] == ["bundle", "exec"] else words

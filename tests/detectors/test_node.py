@@ -659,3 +659,35 @@ def test_a_start_script_that_runs_another_script_is_followed(make_tree: Any) -> 
     (app,) = result.apps
     assert app.start_command.value == "node dist/server.js"
     assert [str(e) for e in app.start_command.evidence] == ["package.json:5: scripts.start: npm run serve"]
+
+
+@pytest.mark.parametrize("server", [
+    "const http = require('http');\nhttp.createServer(handler).listen(PORT);\n",
+    "import { createServer } from 'node:http';\ncreateServer(handler).listen(PORT);\n",
+    "const { createServer } = require(\"https\");\ncreateServer(options, handler).listen(PORT);\n",
+    "const http2 = require('http2');\nhttp2.createSecureServer(options, handler).listen(PORT);\n",
+])
+def test_plain_node_http_server_is_probed_over_http(make_tree: MakeTree, server: str) -> None:
+    """No framework, Node's own http module: it speaks HTTP, so its probe asks `/` rather than only connecting."""
+    from migrate.generate.probes import probe_of
+
+    app = only_app(make_tree, {
+        "package.json": '{"name": "plain", "scripts": {"start": "node server.js"}}',
+        "server.js": "const PORT = process.env.PORT || 8080;\nfunction handler(req, res) { res.end('ok'); }\n" + server,
+    })
+    assert app.port.value == 8080 and app.framework.value is None
+    assert app.detail("serves_http") in ("server.js:3", "server.js:4")  # the import, or the http.createServer( call
+    probe = probe_of(app)
+    assert probe is not None and probe.path == "/" and probe.max_status == 500
+
+
+def test_plain_node_tcp_server_keeps_a_tcp_probe(make_tree: MakeTree) -> None:
+    from migrate.generate.probes import probe_of
+
+    app = only_app(make_tree, {
+        "package.json": '{"name": "raw", "scripts": {"start": "node server.js"}}',
+        "server.js": "const net = require('net');\nnet.createServer((s) => s.end()).listen(7000);\n",
+    })
+    assert app.port.value == 7000 and app.detail("serves_http") is None
+    probe = probe_of(app)
+    assert probe is not None and probe.path is None

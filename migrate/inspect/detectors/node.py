@@ -537,6 +537,23 @@ def _port(app: AppDir, found: Findings, default: int | None, why: str) -> None:
         found.set("port", default, Evidence(app.path, None, why), default=True)
 
 
+#: Node's own HTTP servers: ``http.createServer(...)``, or ``createServer`` imported from ``http``/``https``/``http2``.
+_NODE_HTTP_SERVER = re.compile(
+    r"\b(?:https?|http2)\.create(?:Secure)?Server\("
+    r"|\bcreate(?:Secure)?Server\b[^;\n]*?(?:require\(\s*|from\s+)[\"'`](?:node:)?(?:https?|http2)[\"'`]"
+)
+
+
+def _node_http_server(app: AppDir, found: Findings) -> None:
+    """Record where an app without a framework serves HTTP with Node's own ``http`` module.
+
+    Its probe then asks HTTP (``/`` below 500) rather than only opening a TCP connection.
+    """
+    hit = _first_hit(app, _NODE_HTTP_SERVER)
+    if hit is not None:
+        found.detail("serves_http", f"{hit[0]}:{hit[1]}")
+
+
 def _build(app: AppDir, found: Findings) -> None:
     if "build" in _scripts(app):
         found.set("build_command", _run(found, "build"), _script_evidence(app, "build", "build script"))
@@ -888,6 +905,7 @@ class NodeEcosystem(Ecosystem):
         self.run_frameworks(app, found)
         if not found.has("framework") and (_start_from_scripts(app, found) or _start_from_main(app, found)):
             _port(app, found, None, "")
+            _node_http_server(app, found)
         _build(app, found)
         _check_start_file(app, found)
         if not found.has("start_command") and found.details.get("static_output") is None and "start" in _scripts(app):
