@@ -16,7 +16,8 @@ from migrate.errors import UserError
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @click.option("--plan", "plan_only", is_flag=True, help="Show what would be created, changed or left alone; change nothing.")
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking (needed when stdin is not a terminal).")
-@click.option("--image", "images", multiple=True, metavar="URI|APP=URI", help="Image already in a registry (with several apps: APP=URI, repeatable).")
+@click.option("--image", "images", multiple=True, metavar="URI|APP=URI",
+              help="Deploy an image already in a registry, skipping build and push (with several apps: APP=URI, repeatable).")
 @click.option("--region", help="AWS region (default: migrate.toml, then the AWS chain).")
 @click.option("--break-lock", is_flag=True, help="Break a deploy lock left by a deploy that died.")
 @click.option("--wait-timeout", type=click.IntRange(1, 7200), default=900, show_default=True, help="Seconds to wait for the rollout.")
@@ -34,14 +35,28 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     from migrate.deploy.plan import render
 
     project = workflow.load_project(path)
-    chosen = workflow.images_from_flags(project, images)
+    say = _say(env)
     aws = connect(region or project.config.region)
+    push = None
+    if images:
+        chosen = workflow.images_from_flags(project, images)
+    else:  # build here, push to the apps' ECR repositories between registering the revisions and moving the services
+        from migrate.deploy import publish
+
+        built = publish.source_images(project.name, project.root, project.plans, aws)
+        publish.check_buildable(built, project.plans)
+        chosen = {image.app: image.uri for image in built}
+        if not plan_only:
+            from migrate.containers import engine
+
+            client = engine.connect()
+            publish.build(built, client, say)
+            push = publish.pusher(built, client, aws, say)
     specs = workflow.services_of(project, aws, chosen)
     network = workflow.network_of(aws, project.config)
-    say = _say(env)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
     result = workflow.deploy(project, aws, specs, network, confirm=_confirm(env, yes, "deploy", render), say=say,
-                             plan_only=plan_only, clock=clock, break_stale_lock=break_lock)
+                             plan_only=plan_only, clock=clock, break_stale_lock=break_lock, release=push)
     if plan_only or not result.applied:
         env.stdout.write(render(result.plan))
         if not result.plan.changes_anything:

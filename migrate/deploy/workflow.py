@@ -3,14 +3,15 @@
 A deploy is these steps, in this order (each a function here, or a seam for another module):
 
 1. :func:`load_project`: inspect the tree, read ``migrate.toml``, plan each app's container (typed facts).
-2. images: ``--image`` URIs (:func:`images_from_flags`). SEAM: without ``--image``, the build and
-   push of :mod:`migrate.deploy.registry` produce this same ``{app image name: URI}`` mapping.
+2. images: ``--image`` URIs (:func:`images_from_flags`), or, without ``--image``, each app's ECR
+   image named after its source (:mod:`migrate.deploy.publish`), built locally before the plan.
 3. :func:`~migrate.deploy.specs.specs_from_plans` and the pre-flight (:meth:`ServiceSpec.problems`).
 4. the plan (:func:`~migrate.deploy.plan.make_plan`, read-only calls only), shown, then confirmed.
 5. the deploy lock of every app (:mod:`migrate.deploy.lock`), and the plan made again under it.
 6. apply, phase one: everything but the ECS services and their autoscaling (task definitions
-   registered). SEAM: ``release`` (:mod:`migrate.deploy.release`) runs the release step as a one-off
-   task of the new revisions here, before any service moves; its failure stops the deploy.
+   registered, repositories created). SEAM ``release``: what must happen before any service moves —
+   the push of the built images (:func:`migrate.deploy.publish.pusher`) today; the release step
+   (:mod:`migrate.deploy.release`) as a one-off task of the new revisions belongs here too.
 7. apply, phase two: the services move to the new revisions, autoscaling is set.
 8. :func:`~migrate.deploy.rollout.wait_for_rollout` for each service that changed, on an injected clock.
 """
@@ -101,11 +102,10 @@ def load_project(path: Path) -> Project:
 def images_from_flags(project: Project, flags: Sequence[str]) -> dict[str, str]:
     """``--image URI`` (one app) or ``--image APP=URI`` (each app): the image each app runs.
 
-    Until build and push land (:mod:`migrate.deploy.registry`), an image must be given.
+    Without flags deploy builds and pushes instead (:mod:`migrate.deploy.publish`); never called so.
     """
     if not flags:
-        raise DeployError("`migrate deploy` needs --image URI (an image already in a registry); building and pushing is not available yet",
-                          hint="push the image yourself, then pass --image URI (with several apps: --image APP=URI for each)")
+        raise DeployError("no --image given", hint="pass --image URI (with several apps: --image APP=URI for each)")
     images: dict[str, str] = {}
     for flag in flags:
         app, sep, uri = flag.partition("=")

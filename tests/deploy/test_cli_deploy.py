@@ -7,6 +7,7 @@ which ECS does its work. Nothing else is faked.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ from migrate.environment import Environment
 from .conftest import REGION, CallLog
 from .scheduler import FakeScheduler, scheduler_health  # noqa: F401 (a fixture)
 from .test_destroy import tagged_by_migrate
+from .test_registry import client, registry  # noqa: F401 (fixtures: the engine, a registry standing in for ECR)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/notes/web:3f2a9c1"
@@ -191,13 +193,32 @@ def test_without_yes_and_without_a_terminal_it_refuses_in_one_line(cli: Cli, tmp
     assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []
 
 
-def test_without_image_it_says_image_is_needed(cli: Cli, tmp_path: Path) -> None:
+def test_without_image_and_without_a_dockerfile_it_names_the_fix(cli: Cli, tmp_path: Path) -> None:
     root = copy_example("python-flask-postgres", tmp_path)
     status, _, err = cli("deploy", str(root), "--yes")
-    assert status == 1 and err.startswith("migrate: error: `migrate deploy` needs --image URI")
-    assert "Traceback" not in err
+    assert status == 1 and err.startswith(f"migrate: error: {root / 'Dockerfile'}: no Dockerfile to build")
+    assert "migrate init" in err and "--image URI" in err and "Traceback" not in err
+    assert connect(REGION).client("ecs").list_clusters()["clusterArns"] == []
 
 
+def test_plan_without_image_names_the_ecr_image_of_the_source_and_builds_nothing(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The image is known before it is built: the app's ECR repository, tagged after its source (not in git: a tree hash)."""
+    root = copy_example("python-flask-postgres", tmp_path)
+    assert main(["init", str(root), "--yes", "--only", "dockerfile,dockerignore"], Environment(stdout=io.StringIO(), stderr=io.StringIO())) == 0
+    from migrate.containers import engine
+
+    def no_engine(*_: object, **__: object) -> object:
+        raise AssertionError("--plan must not build")
+
+    monkeypatch.setattr(engine, "connect", no_engine)
+    status, out, err = cli("deploy", str(root), "--plan")
+    assert status == 0, err
+    from migrate.deploy.registry import image_tag
+
+    tag = image_tag(root).value
+    assert tag.startswith("tree-")
+    assert f"123456789012.dkr.ecr.{REGION}.amazonaws.com/python-flask-postgre/python-flask-postgres:{tag}" in out
+    assert cli.calls.mutating == []
 def test_a_failing_rollout_exits_non_zero_with_the_diagnosis(cli: Cli, tmp_path: Path) -> None:
     root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
     cli.ecs_works = False
@@ -331,3 +352,46 @@ def test_an_http_app_without_a_known_port_is_refused_until_migrate_toml_names_it
     status, out, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
     assert status == 0, err
     assert "+ ECS service blog\n" in out and "+ ECS service blog-worker\n" in out and "+ target group blog-blog\n" in out
+
+
+@pytest.mark.docker
+def test_deploy_without_image_builds_and_pushes_before_any_service_moves(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any, registry: Any,  # noqa: F811
+) -> None:
+    """The whole path of `migrate deploy PATH`: build the production stage here, push it to the app's repository
+    (a real registry on 127.0.0.1 stands in for ECR, which moto has no registry behind), then move the service
+    to a task definition naming that very tag."""
+    from migrate.deploy import publish
+    from migrate.deploy.registry import image_tag, remote_image
+
+    root = copy_example("static-site", tmp_path)
+    assert main(["init", str(root), "--yes", "--only", "dockerfile,dockerignore"], Environment(stdout=io.StringIO(), stderr=io.StringIO())) == 0
+    monkeypatch.setattr(publish, "ecr_auth", lambda aws: registry)
+    order: list[str] = []
+    original_push = publish.push_image
+
+    def recording_push(*args: Any, **kwargs: Any) -> Any:
+        services = connect(REGION).client("ecs").list_services(cluster="static-site")["serviceArns"]
+        order.append(f"push with {len(services)} services")
+        return original_push(*args, **kwargs)
+
+    monkeypatch.setattr(publish, "push_image", recording_push)
+    tag = image_tag(root).value
+    try:
+        status, _, err = cli("deploy", str(root), "--yes")
+        assert status == 0, err
+        assert order == ["push with 0 services"]  # after the repository exists, before the service does
+        assert "built static-site:" in err and f":{tag}: pushed (sha256:" in err
+        assert remote_image(registry, "static-site/static-site", tag) is not None
+        ecs = connect(REGION).client("ecs")
+        definition = ecs.describe_task_definition(taskDefinition="static-site-static-site")["taskDefinition"]
+        assert definition["containerDefinitions"][0]["image"] == (
+            f"123456789012.dkr.ecr.{REGION}.amazonaws.com/static-site/static-site:{tag}")
+        cli.calls.clear()
+        status, _, err = cli("deploy", str(root), "--yes")
+        assert status == 0, err
+        assert cli.calls.mutating == [] and "up to date" in err
+    finally:
+        for name in (f"static-site:{tag}", f"{registry.host}/static-site/static-site:{tag}"):
+            with contextlib.suppress(Exception):
+                client.images.remove(name, force=True)
