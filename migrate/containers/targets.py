@@ -78,7 +78,7 @@ def refuse_unknown_start_in_compose(root: Path, compose_file: str = "compose.yam
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue  # compose reports a missing Dockerfile itself, naming it
-        cmd = effective_cmd(text, str(build.get("target") or _last_stage(text)))
+        cmd = effective_cmd(text, str(build.get("target") or last_stage(text)))
         if cmd is not None and UNKNOWN_START in cmd:
             raise UserError(
                 f"{path}: no start command is known for the {name} service: replace the placeholder CMD in that file "
@@ -104,7 +104,7 @@ def effective_cmd(dockerfile: str, stage: str) -> str | None:
     return cmds.get(stage)
 
 
-def _last_stage(dockerfile: str) -> str:
+def last_stage(dockerfile: str) -> str:
     """The name of the stage a build without a target ends with ("" when that stage has no name)."""
     froms = [line.split() for line in dockerfile.splitlines() if line.split()[:1] and line.split()[0].upper() == "FROM"]
     last = froms[-1] if froms else []

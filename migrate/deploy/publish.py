@@ -25,8 +25,18 @@ from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan
 from migrate.generate.recipes.common import build_context
 
-#: The Dockerfile stage deploy builds: the last one, what production runs.
+#: The Dockerfile stage deploy builds: generated Dockerfiles end with it; a Dockerfile of the user's
+#: without a stage of that name is built to its last stage, as `docker build` would.
 STAGE = "production"
+
+
+def build_stage(dockerfile: str) -> str | None:
+    """:data:`STAGE` when ``dockerfile`` has a stage of that name, else None (its last stage)."""
+    for line in dockerfile.splitlines():
+        words = line.split()
+        if len(words) >= 4 and words[0].upper() == "FROM" and words[2].upper() == "AS" and words[3].lower() == STAGE:
+            return STAGE
+    return None
 
 
 @dataclass(frozen=True)
@@ -59,13 +69,15 @@ def source_images(project_name: str, root: Path, plans: Sequence[ContainerPlan],
 
 def check_buildable(images: Sequence[SourceImage], plans: Sequence[ContainerPlan]) -> None:
     """Refuse, before anything runs, an app with no Dockerfile or whose Dockerfile has no start command."""
-    from migrate.containers.targets import BuildTarget, refuse_unknown_start
+    from migrate.containers.targets import BuildTarget, last_stage, refuse_unknown_start
 
     for image in images:
         if not (image.context / image.dockerfile).is_file():
             raise UserError(f"{image.context / image.dockerfile}: no Dockerfile to build {image.app} from",
                             hint="generate one with `migrate init`, or deploy an image you built with --image URI")
-    refuse_unknown_start([BuildTarget(p.app, i.local, i.context, i.dockerfile) for i, p in zip(images, plans, strict=True)], STAGE)
+    for image, plan in zip(images, plans, strict=True):
+        text = (image.context / image.dockerfile).read_text(encoding="utf-8", errors="replace")
+        refuse_unknown_start([BuildTarget(plan.app, image.local, image.context, image.dockerfile)], build_stage(text) or last_stage(text))
 
 
 def build(images: Sequence[SourceImage], client: Any, say: Callable[[str], None]) -> None:
@@ -74,7 +86,8 @@ def build(images: Sequence[SourceImage], client: Any, say: Callable[[str], None]
 
     for image in images:
         say(f"building {image.local} ({image.why})")
-        result = engine.build(client, context=str(image.context), dockerfile=image.dockerfile, tag=image.local, target=STAGE)
+        stage = build_stage((image.context / image.dockerfile).read_text(encoding="utf-8", errors="replace"))
+        result = engine.build(client, context=str(image.context), dockerfile=image.dockerfile, tag=image.local, target=stage)
         say(f"built {image.local}: {result.size_bytes / 1e6:.1f} MB in {result.seconds:.1f} s ({result.cached_steps}/{result.steps} steps from cache)")
 
 
