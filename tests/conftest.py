@@ -106,6 +106,19 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def client() -> Any:
+    """A Docker SDK client of the local engine, once per run; skips (or fails under CI) without one."""
+    from docker_images import docker_unavailable_reason
+
+    from migrate.containers import engine
+
+    reason = docker_unavailable_reason()
+    if reason is not None:
+        unavailable(reason)
+    return engine.connect()
+
+
 def find_tool(name: str) -> str | None:
     """A command on PATH, else beside the running interpreter (a venv's scripts, not activated)."""
     found = shutil.which(name)

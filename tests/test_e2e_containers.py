@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, require_tool, unavailable
-from docker_images import docker_unavailable_reason, ensure_base_images
+from conftest import EXAMPLES, require_tool
+from docker_images import ensure_base_images
 
 from migrate.cli import main as cli_main
 from migrate.containers import engine
@@ -85,14 +85,6 @@ CANARIES = {
     ".npmrc": "//registry.npmjs.org/:_authToken=canary\n",
 }
 _INSTALL_STEP = ("pip install", "npm ci", "go mod download", "poetry install", "uv sync", "pnpm install", "yarn install")
-
-
-@pytest.fixture(scope="session")
-def client() -> Any:
-    reason = docker_unavailable_reason()
-    if reason is not None:
-        unavailable(reason)
-    return engine.connect()
 
 
 @dataclass

@@ -58,12 +58,29 @@ def test_a_known_start_command_is_kept(make_tree: MakeTree) -> None:
     assert plan.start_known and plan.cmd == ("node", "src/app.js")
 
 
-def _init(tmp_path: Path, run_cli: object) -> Path:
+def _init(tmp_path: Path, run_cli: object, only: str = "dockerfile,dockerignore") -> Path:
     root = tmp_path / "node-no-start"
     shutil.copytree(EXAMPLES / "node-no-start", root)
-    result: Result = run_cli("init", str(root), "--yes", "--only", "dockerfile,dockerignore")  # type: ignore[operator]
+    result: Result = run_cli("init", str(root), "--yes", "--only", only)  # type: ignore[operator]
     assert result.status == 0, result.stderr
     return root
+
+
+def _no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any Docker call fails with "no engine in this test": a refusal must come before it."""
+    from migrate.containers import engine
+
+    def no_engine() -> object:
+        raise engine.EngineUnavailableError("no engine in this test")
+
+    monkeypatch.setattr(engine, "connect", no_engine)
+
+
+def _edit_cmd(dockerfile: Path) -> None:
+    """Do what the refusal asks: replace the placeholder CMD with the app's start command."""
+    edited = [('CMD ["node", "src/bin/serve.js"]' if UNKNOWN_START in line and line.startswith("CMD") else line)
+              for line in dockerfile.read_text(encoding="utf-8").splitlines()]
+    dockerfile.write_text("\n".join(edited) + "\n", encoding="utf-8")
 
 
 def test_build_refuses_an_unknown_start_command_in_one_line(tmp_path: Path, run_cli: object) -> None:
@@ -79,16 +96,8 @@ def test_build_refuses_an_unknown_start_command_in_one_line(tmp_path: Path, run_
 
 def test_build_goes_on_once_the_cmd_is_edited(tmp_path: Path, run_cli: object, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _init(tmp_path, run_cli)
-    dockerfile = root / "Dockerfile"
-    lines = dockerfile.read_text(encoding="utf-8").splitlines()
-    edited = [('CMD ["node", "src/bin/serve.js"]' if UNKNOWN_START in line and line.startswith("CMD") else line) for line in lines]
-    dockerfile.write_text("\n".join(edited) + "\n", encoding="utf-8")
-    from migrate.containers import engine
-
-    def no_engine() -> object:
-        raise engine.EngineUnavailableError("no engine in this test")
-
-    monkeypatch.setattr(engine, "connect", no_engine)
+    _edit_cmd(root / "Dockerfile")
+    _no_engine(monkeypatch)
     result: Result = run_cli("build", str(root))  # type: ignore[operator]
     assert "no start command" not in result.stderr and "no engine in this test" in result.stderr
 
@@ -111,15 +120,8 @@ def test_dotnet_without_an_assembly_does_not_guess_its_name() -> None:
 
 def test_dev_refuses_an_unknown_start_command_in_one_line(tmp_path: Path, run_cli: object, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before any Docker call: compose would build the dev stage and start a container that exits 1."""
-    root = tmp_path / "node-no-start"
-    shutil.copytree(EXAMPLES / "node-no-start", root)
-    assert run_cli("init", str(root), "--yes", "--only", "dockerfile,compose").status == 0  # type: ignore[operator]
-    from migrate.containers import engine
-
-    def no_engine() -> object:
-        raise engine.EngineUnavailableError("no engine in this test")
-
-    monkeypatch.setattr(engine, "connect", no_engine)
+    root = _init(tmp_path, run_cli, "dockerfile,compose")
+    _no_engine(monkeypatch)
     result: Result = run_cli("dev", str(root))  # type: ignore[operator]
     assert result.status == 1
     lines = result.stderr.strip().splitlines()
@@ -129,24 +131,14 @@ def test_dev_refuses_an_unknown_start_command_in_one_line(tmp_path: Path, run_cl
 
 
 def test_dev_starts_once_the_cmd_is_edited_or_compose_overrides_it(tmp_path: Path, run_cli: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "node-no-start"
-    shutil.copytree(EXAMPLES / "node-no-start", root)
-    assert run_cli("init", str(root), "--yes", "--only", "dockerfile,compose").status == 0  # type: ignore[operator]
-    from migrate.containers import engine
-
-    def no_engine() -> object:
-        raise engine.EngineUnavailableError("no engine in this test")
-
-    monkeypatch.setattr(engine, "connect", no_engine)
+    root = _init(tmp_path, run_cli, "dockerfile,compose")
+    _no_engine(monkeypatch)
     compose = root / "compose.yaml"
     original = compose.read_text(encoding="utf-8")
     compose.write_text(original.replace("      target: dev\n", "      target: dev\n    command: [\"node\", \"src/bin/serve.js\"]\n", 1), encoding="utf-8")
     result: Result = run_cli("dev", str(root))  # type: ignore[operator]
     assert "no start command" not in result.stderr and "no engine in this test" in result.stderr
     compose.write_text(original, encoding="utf-8")
-    dockerfile = root / "Dockerfile"
-    edited = [('CMD ["node", "src/bin/serve.js"]' if UNKNOWN_START in line and line.startswith("CMD") else line)
-              for line in dockerfile.read_text(encoding="utf-8").splitlines()]
-    dockerfile.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    _edit_cmd(root / "Dockerfile")
     result = run_cli("dev", str(root))  # type: ignore[operator]
     assert "no start command" not in result.stderr and "no engine in this test" in result.stderr

@@ -44,12 +44,17 @@ def refuse_unknown_start(targets: list[BuildTarget], stage: str) -> None:
     """
     for item in targets:
         path = item.context / item.dockerfile
-        cmd = effective_cmd(path.read_text(encoding="utf-8", errors="replace"), stage)
-        if cmd is not None and UNKNOWN_START in cmd:
-            raise UserError(
-                f"{path}: no start command is known for {item.app.name}: replace the placeholder CMD in that file "
-                "with the command that starts it (or add a Procfile web: line and run `migrate init --force`)"
-            )
+        refuse_placeholder_cmd(path, path.read_text(encoding="utf-8", errors="replace"), stage, item.app.name)
+
+
+def refuse_placeholder_cmd(path: Path, dockerfile: str, stage: str, who: str) -> None:
+    """Fail when a build of ``stage`` of ``dockerfile`` (read from ``path``) ends with the unknown-start CMD."""
+    cmd = effective_cmd(dockerfile, stage)
+    if cmd is not None and UNKNOWN_START in cmd:
+        raise UserError(
+            f"{path}: no start command is known for {who}: replace the placeholder CMD in that file "
+            "with the command that starts it (or add a Procfile web: line and run `migrate init --force`)"
+        )
 
 
 def refuse_unknown_start_in_compose(root: Path, compose_file: str = "compose.yaml") -> None:
@@ -78,12 +83,7 @@ def refuse_unknown_start_in_compose(root: Path, compose_file: str = "compose.yam
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue  # compose reports a missing Dockerfile itself, naming it
-        cmd = effective_cmd(text, str(build.get("target") or last_stage(text)))
-        if cmd is not None and UNKNOWN_START in cmd:
-            raise UserError(
-                f"{path}: no start command is known for the {name} service: replace the placeholder CMD in that file "
-                "with the command that starts it (or add a Procfile web: line and run `migrate init --force`)"
-            )
+        refuse_placeholder_cmd(path, text, str(build.get("target") or last_stage(text)), f"the {name} service")
 
 
 def effective_cmd(dockerfile: str, stage: str) -> str | None:
@@ -104,11 +104,20 @@ def effective_cmd(dockerfile: str, stage: str) -> str | None:
     return cmds.get(stage)
 
 
+def stage_names(dockerfile: str) -> list[str]:
+    """The name of each stage (each ``FROM ... AS NAME``), in order; "" for a stage without a name."""
+    names = []
+    for line in dockerfile.splitlines():
+        words = line.split()
+        if words and words[0].upper() == "FROM":
+            names.append(words[3] if len(words) >= 4 and words[2].upper() == "AS" else "")
+    return names
+
+
 def last_stage(dockerfile: str) -> str:
     """The name of the stage a build without a target ends with ("" when that stage has no name)."""
-    froms = [line.split() for line in dockerfile.splitlines() if line.split()[:1] and line.split()[0].upper() == "FROM"]
-    last = froms[-1] if froms else []
-    return last[3] if len(last) >= 4 and last[2].upper() == "AS" else ""
+    names = stage_names(dockerfile)
+    return names[-1] if names else ""
 
 
 def _tag(app: AppProfile, tag: str | None, count: int) -> str:

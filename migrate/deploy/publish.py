@@ -32,11 +32,9 @@ STAGE = "production"
 
 def build_stage(dockerfile: str) -> str | None:
     """:data:`STAGE` when ``dockerfile`` has a stage of that name, else None (its last stage)."""
-    for line in dockerfile.splitlines():
-        words = line.split()
-        if len(words) >= 4 and words[0].upper() == "FROM" and words[2].upper() == "AS" and words[3].lower() == STAGE:
-            return STAGE
-    return None
+    from migrate.containers.targets import stage_names
+
+    return STAGE if STAGE in (name.lower() for name in stage_names(dockerfile)) else None
 
 
 @dataclass(frozen=True)
@@ -69,15 +67,16 @@ def source_images(project_name: str, root: Path, plans: Sequence[ContainerPlan],
 
 def check_buildable(images: Sequence[SourceImage], plans: Sequence[ContainerPlan]) -> None:
     """Refuse, before anything runs, an app with no Dockerfile or whose Dockerfile has no start command."""
-    from migrate.containers.targets import BuildTarget, last_stage, refuse_unknown_start
+    from migrate.containers.targets import last_stage, refuse_placeholder_cmd
 
     for image in images:
         if not (image.context / image.dockerfile).is_file():
             raise UserError(f"{image.context / image.dockerfile}: no Dockerfile to build {image.app} from",
                             hint="generate one with `migrate init`, or deploy an image you built with --image URI")
     for image, plan in zip(images, plans, strict=True):
-        text = (image.context / image.dockerfile).read_text(encoding="utf-8", errors="replace")
-        refuse_unknown_start([BuildTarget(plan.app, image.local, image.context, image.dockerfile)], build_stage(text) or last_stage(text))
+        path = image.context / image.dockerfile
+        text = path.read_text(encoding="utf-8", errors="replace")
+        refuse_placeholder_cmd(path, text, build_stage(text) or last_stage(text), plan.app.name)
 
 
 def build(images: Sequence[SourceImage], client: Any, say: Callable[[str], None]) -> None:

@@ -102,10 +102,8 @@ def load_project(path: Path) -> Project:
 def images_from_flags(project: Project, flags: Sequence[str]) -> dict[str, str]:
     """``--image URI`` (one app) or ``--image APP=URI`` (each app): the image each app runs.
 
-    Without flags deploy builds and pushes instead (:mod:`migrate.deploy.publish`); never called so.
+    Without flags deploy builds and pushes instead (:mod:`migrate.deploy.publish`).
     """
-    if not flags:
-        raise DeployError("no --image given", hint="pass --image URI (with several apps: --image APP=URI for each)")
     images: dict[str, str] = {}
     for flag in flags:
         app, sep, uri = flag.partition("=")

@@ -22,7 +22,7 @@ from migrate.environment import Environment
 from .conftest import REGION, CallLog
 from .scheduler import FakeScheduler, scheduler_health  # noqa: F401 (a fixture)
 from .test_destroy import tagged_by_migrate
-from .test_registry import client, registry  # noqa: F401 (fixtures: the engine, a registry standing in for ECR)
+from .test_registry import registry  # noqa: F401 (a fixture: a registry standing in for ECR)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/notes/web:3f2a9c1"
@@ -356,7 +356,7 @@ def test_an_http_app_without_a_known_port_is_refused_until_migrate_toml_names_it
 
 @pytest.mark.docker
 def test_deploy_without_image_builds_and_pushes_before_any_service_moves(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any, registry: Any,  # noqa: F811
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: Any, registry: Any,  # noqa: F811 (registry)
 ) -> None:
     """The whole path of `migrate deploy PATH`: build the production stage here, push it to the app's repository
     (a real registry on 127.0.0.1 stands in for ECR, which moto has no registry behind), then move the service

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import require_tool, unavailable
-from docker_images import docker_unavailable_reason, ensure_base_images
+from docker_images import ensure_base_images
 
 from migrate.deploy.errors import DeployError
 from migrate.deploy.registry import (
@@ -258,16 +258,6 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
         except OSError:
             time.sleep(0.1)
     pytest.fail(f"docker-registry did not answer on {url}:\n{log.read_text(errors='replace')[-2000:]}")
-
-
-@pytest.fixture(scope="module")
-def client() -> Any:
-    reason = docker_unavailable_reason()
-    if reason is not None:
-        unavailable(reason)
-    from migrate.containers import engine
-
-    return engine.connect()
 
 
 @pytest.fixture(scope="module")
