@@ -37,26 +37,21 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     project = workflow.load_project(path)
     say = _say(env)
     aws = connect(region or project.config.region)
-    push = None
+    publishing = None
     if images:
         chosen = workflow.images_from_flags(project, images)
-    else:  # build here, push to the apps' ECR repositories between registering the revisions and moving the services
+    else:  # build here (after the plan, before the confirmation), push between registering the revisions and moving the services
         from migrate.deploy import publish
 
         built = publish.source_images(project.name, project.root, project.plans, aws)
         publish.check_buildable(built, project.plans)
         chosen = {image.app: image.uri for image in built}
-        if not plan_only:
-            from migrate.containers import engine
-
-            client = engine.connect()
-            publish.build(built, client, say)
-            push = publish.pusher(built, client, aws, say)
+        publishing = _publishing(built, aws, say)
     specs = workflow.services_of(project, aws, chosen)
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
     result = workflow.deploy(project, aws, specs, network, confirm=_confirm(env, yes, "deploy", render), say=say,
-                             plan_only=plan_only, clock=clock, break_stale_lock=break_lock, release=push)
+                             plan_only=plan_only, clock=clock, break_stale_lock=break_lock, publishing=publishing)
     if plan_only or not result.applied:
         env.stdout.write(render(result.plan))
         if not result.plan.changes_anything:
@@ -70,6 +65,24 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         failed = next(name for name, outcome in result.rollouts if not outcome.succeeded)
         raise UserError(f"the deploy of {failed} failed (see above)", hint="fix the cause, then run `migrate deploy` again")
     say(f"deployed {project.name} in {aws.region}")
+
+
+def _publishing(built: Any, aws: Any, say: Any) -> Any:
+    """Build with the local engine, connected only when the deploy gets that far (``--plan`` needs no Docker)."""
+    from migrate.deploy import publish
+    from migrate.deploy.workflow import Publishing
+
+    engine_client: list[Any] = []
+
+    def client() -> Any:
+        if not engine_client:
+            from migrate.containers import engine
+
+            engine_client.append(engine.connect())
+        return engine_client[0]
+
+    return Publishing(frozenset(image.uri for image in built), lambda: publish.build(built, client(), say),
+                      lambda: publish.push(built, client(), aws, say))
 
 
 def _say(env: Environment) -> Any:

@@ -114,6 +114,12 @@ class ServiceScaling:
                                                    ScalableDimension=_DIMENSION, PolicyType="TargetTrackingScaling",
                                                    TargetTrackingScalingPolicyConfiguration=config)
 
+    def hold_at_zero(self) -> None:
+        """Limit the service to zero tasks (a failed first deploy): a minimum above zero would start them again.
+        The next deploy's plan sees the limits differ and restores them."""
+        with aws_call("application-autoscaling:RegisterScalableTarget", self.name):
+            self.client.register_scalable_target(ServiceNamespace="ecs", ResourceId=self.name, ScalableDimension=_DIMENSION,
+                                                 MinCapacity=0, MaxCapacity=0)
 
     def delete(self) -> None:
         """Delete the policies, then deregister the scalable target."""

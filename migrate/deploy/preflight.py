@@ -142,19 +142,19 @@ def _health_path(spec: ServiceSpec) -> list[Finding]:
 
 
 def preflight(aws: Aws, cluster: str, specs: Sequence[ServiceSpec], resources: Sequence[Resource],
-              *, planned_secrets: Collection[str] = ()) -> list[Finding]:
+              *, planned_secrets: Collection[str] = (), pushed_images: Collection[str] = ()) -> list[Finding]:
     """Everything found about ``specs`` and their planned ``resources`` (from :func:`~migrate.deploy.stack.stack`), errors first.
 
-    ``planned_secrets`` are the ARNs the same deploy's secrets plan creates (they need not exist yet).
-    Read-only calls only.
+    ``planned_secrets`` are the ARNs the same deploy's secrets plan creates, and ``pushed_images`` the
+    image URIs it builds and pushes itself: neither need exist yet. Read-only calls only.
     """
     groups = {r.name: r for r in resources if isinstance(r, SecurityGroup)}
     roles = {r.name: r for r in resources if isinstance(r, IamRole)}
     findings: list[Finding] = []
     for spec in specs:
         findings += [Finding("error", f"{spec.app}: {p}") for p in spec.problems()]
-        findings += _image(aws, spec)
-        role = next((r for name, r in roles.items() if r.app == spec.app and name.endswith("-execution")), None)
+        findings += [] if spec.image in pushed_images else _image(aws, spec)
+        role = next((r for name, r in roles.items() if r.app == spec.image_app and name.endswith("-execution")), None)
         findings += _secrets(aws, spec, role, planned_secrets)
         findings += _reachable(aws, spec, groups.get(f"{cluster}-{spec.app}-tasks"), groups.get(f"{cluster}-alb"))
         findings += _first_deploy(aws, cluster, spec)

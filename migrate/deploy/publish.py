@@ -90,16 +90,12 @@ def build(images: Sequence[SourceImage], client: Any, say: Callable[[str], None]
         say(f"built {image.local}: {result.size_bytes / 1e6:.1f} MB in {result.seconds:.1f} s ({result.cached_steps}/{result.steps} steps from cache)")
 
 
-def pusher(images: Sequence[SourceImage], client: Any, aws: Aws, say: Callable[[str], None]) -> Callable[[Sequence[Any]], None]:
-    """The push, as the deploy's seam between registering the new revisions and moving the services."""
-
-    def push(_definitions: Sequence[Any]) -> None:
-        auth = ecr_auth(aws)
-        for image in images:
-            pushed = push_image(client, image.local, image.repository, image.tag, auth, on_event=_progress(image.uri, say))
-            say(f"{image.uri}: {'pushed' if pushed.pushed else 'already in the registry'} ({pushed.digest})")
-
-    return push
+def push(images: Sequence[SourceImage], client: Any, aws: Aws, say: Callable[[str], None]) -> None:
+    """Push each built image to its app's repository (the deploy does it once the repositories exist, before any service moves)."""
+    auth = ecr_auth(aws)
+    for image in images:
+        pushed = push_image(client, image.local, image.repository, image.tag, auth, on_event=_progress(image.uri, say))
+        say(f"{image.uri}: {'pushed' if pushed.pushed else 'already in the registry'} ({pushed.digest})")
 
 
 def _progress(name: str, say: Callable[[str], None]) -> Callable[[PushEvent], None]:

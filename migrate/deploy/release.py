@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,12 +173,13 @@ class ReleaseFailed(DeployError):
         self.outcome = outcome
 
 
-def release_before_service(aws: Aws, commands: dict[str, Sequence[str]], **wait: Any) -> Callable[[Step], None]:
+def release_before_service(aws: Aws, commands: Mapping[str, Sequence[str]], say: Callable[[str], None] = lambda line: None,
+                           **wait: Any) -> Callable[[Step], None]:
     """An ``on_step`` for :func:`~migrate.deploy.plan.apply`: before a service moves to a new revision, run its app's release.
 
     ``commands`` maps an app to its release command; apps without one move straight on. A failed
     release raises :class:`ReleaseFailed`, so apply stops with the service still on its old revision.
-    ``wait`` goes to :func:`run_release` (timeouts, clock, sleep).
+    ``say`` hears when it starts and how it ended; ``wait`` goes to :func:`run_release` (timeouts, clock, sleep).
     """
 
     def on_step(step: Step) -> None:
@@ -187,8 +188,11 @@ def release_before_service(aws: Aws, commands: dict[str, Sequence[str]], **wait:
             return
         if step.action == "update" and "task_definition" not in {c.name for c in step.changes}:
             return  # same revision: nothing new to release
-        outcome = run_release(aws, ReleaseTask.for_service(service, commands[service.app]), **wait)
+        task = ReleaseTask.for_service(service, commands[service.app])
+        say(f"release step of {service.app}: {' '.join(task.command)}, as a one-off task of {_short(task.revision)}")
+        outcome = run_release(aws, task, **wait)
         if not outcome.succeeded:
             raise ReleaseFailed(outcome)
+        say(f"release step of {service.app}: {outcome.reason}")
 
     return on_step

@@ -101,10 +101,12 @@ class ServiceWatch:
             revision=revision, primary_revision=primary.get("taskDefinition"), rollout_state=ours.get("rolloutState"),
             rollout_reason=str(ours.get("rolloutStateReason", "")), running=int(ours.get("runningCount", 0)),
             desired=int(ours.get("desiredCount", service.get("desiredCount", 0))),
-            stopped=self._stopped(revision), targets=self._targets(),
+            stopped=self._stopped(revision, ours.get("id")), targets=self._targets(),
         )
 
-    def _stopped(self, revision: str) -> tuple[StoppedTask, ...]:
+    def _stopped(self, revision: str, deployment: str | None) -> tuple[StoppedTask, ...]:
+        """Tasks of ``revision`` that stopped in ``deployment`` (ECS marks a service's tasks ``startedBy`` its
+        deployment's id): a task stopped by an earlier attempt at the same revision is not this one's failure."""
         ecs = self.aws.client("ecs")
         with aws_call("ecs:ListTasks", f"service {self.service}"):
             arns = ecs.list_tasks(cluster=self.cluster, serviceName=self.service, desiredStatus="STOPPED")["taskArns"]
@@ -115,7 +117,11 @@ class ServiceWatch:
         return tuple(
             StoppedTask(t["taskArn"].rsplit("/", 1)[-1], str(t.get("stoppedReason", "")),
                         tuple((c.get("name", "?"), c.get("exitCode"), str(c.get("reason", ""))) for c in t.get("containers", [])))
-            for t in tasks if t.get("taskDefinitionArn") == revision
+            # The service's own tasks only (ECS groups them as service:NAME): a release step runs the same
+            # revision as a one-off task, and its exit is not the service failing. ECS filters by serviceName
+            # already; moto 5.2.5 ignores that filter, and the group check costs nothing.
+            for t in tasks if t.get("taskDefinitionArn") == revision and t.get("group", f"service:{self.service}") == f"service:{self.service}"
+            and (deployment is None or t.get("startedBy", deployment) == deployment)
         )
 
     def _targets(self) -> tuple[Target, ...]:

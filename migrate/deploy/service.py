@@ -184,6 +184,11 @@ class TaskDefinition:
                 self.ecs.delete_task_definitions(taskDefinitions=arns[start : start + 10])
 
 # --------------------------------------------------------------------------------------- service
+#: A service's ``tasks`` field: it runs tasks, or it was left at zero (desired count 0) after a failed first deploy.
+RUNNING = "running"
+STOPPED = "stopped (desired count 0)"
+
+
 @dataclass
 class EcsService:
     """The app's ECS service on Fargate, with the deployment circuit breaker and rollback on."""
@@ -227,7 +232,7 @@ class EcsService:
             revision = f"{td.family}:{latest['revision']}"
         else:
             revision = f"{td.family}:{(latest or {}).get('revision', 0) + 1}"
-        fields = {"task_definition": revision, "network": _canonical(self._network_configuration())}
+        fields = {"task_definition": revision, "network": _canonical(self._network_configuration()), "tasks": RUNNING}
         if self.target_group is not None:
             fields["load_balancer"] = f"{self.target_group.name} -> {self.spec.app}:{self.spec.port}"
             fields["health_check_grace_period"] = f"{self.spec.grace_period}s"
@@ -254,7 +259,8 @@ class EcsService:
         if service is None:
             return None
         revision = str(service["taskDefinition"]).rsplit("/", 1)[-1]
-        fields = {"task_definition": revision, "network": _canonical(service.get("networkConfiguration", {}))}
+        fields = {"task_definition": revision, "network": _canonical(service.get("networkConfiguration", {})),
+                  "tasks": RUNNING if service.get("desiredCount", 0) > 0 else STOPPED}
         if self.target_group is not None:
             names = {str(self.target_group.arn): self.target_group.name}
             fields["load_balancer"] = " ".join(f"{names.get(b['targetGroupArn'], b['targetGroupArn'])} -> {b['containerName']}:{b['containerPort']}"
@@ -278,16 +284,27 @@ class EcsService:
             )
 
     def update(self, fields: Sequence[str]) -> None:
-        """Move the service to the new revision and network (ECS then rolls the tasks over)."""
+        """Move the service to the new revision and network (ECS then rolls the tasks over).
+
+        The desired count is autoscaling's to change, except for a service left at zero tasks (by
+        :meth:`stop_tasks`, after a failed first deploy): a deploy starts it again at its desired count.
+        """
+        # A new deployment, so that the circuit breaker that stopped the failed one counts afresh.
+        count = {"desiredCount": self.spec.desired_count, "forceNewDeployment": True} if "tasks" in fields else {}
         with aws_call("ecs:UpdateService", f"service {self.name} in cluster {self.cluster}"):
             self.ecs.update_service(
                 cluster=self.cluster, service=self.name, taskDefinition=self.task_definition.arn_after_apply,
                 networkConfiguration=self._network_configuration(),
                 deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
                                          "minimumHealthyPercent": 100, "maximumPercent": 200},
-                **self._balancer_arguments(),
+                **count, **self._balancer_arguments(),
             )
 
+    def stop_tasks(self) -> None:
+        """Leave the service at zero tasks: a failed first deploy has no earlier version to roll back to,
+        and its tasks would otherwise fail and restart until someone notices (each start pulling, logging, billing)."""
+        with aws_call("ecs:UpdateService", f"service {self.name} in cluster {self.cluster}"):
+            self.ecs.update_service(cluster=self.cluster, service=self.name, desiredCount=0)
 
 
     def delete(self) -> None:

@@ -68,6 +68,13 @@ class ServiceSpec:
     max_tasks: int = 10
     #: The image's unprivileged uid: ECS runs the container as it, so a later image cannot drift to root.
     user: int | None = None
+    #: The app whose image this service runs, and whose repository, log group and roles it uses: a
+    #: worker's is its web app's (the same image, pulled from the same repository). "" means ``app``.
+    image_app: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.image_app:
+            object.__setattr__(self, "image_app", self.app)
 
     @property
     def grace_period(self) -> int:

@@ -87,7 +87,7 @@ def _base(plan: ContainerPlan, settings: AppSettings, image: str, secret_arn: Ca
         environment=dict(settings.environment), secrets={k: secret_arn(v) for k, v in settings.secrets.items()},
         cpu=settings.cpu or size.cpu, memory=settings.memory or size.memory,
         desired_count=settings.desired_count if settings.desired_count is not None else 2,
-        min_tasks=settings.min_tasks or min(2, maximum), max_tasks=maximum, user=plan.uid,
+        min_tasks=settings.min_tasks or min(2, maximum), max_tasks=maximum, user=plan.uid, image_app=plan.image,
     )
 
 

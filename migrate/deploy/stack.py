@@ -1,8 +1,8 @@
 """Everything a project's services need, in the order it applies: the whole desired state of a deploy.
 
 Per project: the cluster, and for its web apps one load balancer (with its security group) and one
-HTTP listener. Per app: repository, log group, roles, a security group for its tasks, its task
-definition and its service; per web app also a target group, and a rule on the listener when
+HTTP listener. Per app (per image): repository, log group and roles, which its web service and its
+workers share. Per service: a security group for its tasks, its task definition and the service; per web app also a target group, and a rule on the listener when
 several apps share it. A task's security group admits only the load balancer's, on the app's port;
 a worker's admits nothing.
 """
@@ -49,16 +49,23 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
     balancer = LoadBalancer(aws, project, elb_name(project), network.subnet_ids, balancer_group) if balancer_group else None
     targets = {s.app: _target_group(aws, Names(project, s.app), s, network.vpc_id) for s in web}
     services: list[Resource] = []
+    shared: dict[str, tuple[LogGroup, IamRole, IamRole]] = {}
     for spec in specs:
         names = Names(project, spec.app)
-        base = foundation(aws, names, secret_arns=tuple(spec.secrets.values()))[1:]  # the cluster is shared
-        logs = next(r for r in base if isinstance(r, LogGroup))
-        execution, task = (r for r in base if isinstance(r, IamRole))
+        if spec.image_app not in shared:
+            # One repository, log group and pair of roles per image: the web service and the workers that
+            # run it share them (a worker pulls the image from its app's repository, reads the same secrets).
+            arns = sorted({arn for s in specs if s.image_app == spec.image_app for arn in s.secrets.values()})
+            base = foundation(aws, Names(project, spec.image_app), secret_arns=arns)[1:]  # the cluster is shared
+            execution, task = (r for r in base if isinstance(r, IamRole))
+            shared[spec.image_app] = (next(r for r in base if isinstance(r, LogGroup)), execution, task)
+            resources.extend(base)
+        logs, execution, task = shared[spec.image_app]
         rules = ((spec.port, balancer_group),) if spec.port is not None and balancer_group else ()
         tasks_group = SecurityGroup(aws, spec.app, f"{project}-{spec.app}-tasks", network.vpc_id,
                                     f"Tasks of {project}/{spec.app}: reachable only from its load balancer", rules)
         definition = TaskDefinition(aws, spec, f"{project}-{spec.app}", logs.name, execution.arn, task.arn)
-        resources.extend([*base, tasks_group])
+        resources.append(tasks_group)
         target = targets.get(spec.app)
         scaling = ServiceScaling(aws, spec.app, names.cluster, spec.app, Scaling(spec.min_tasks, spec.max_tasks), target, balancer if target else None)
         services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), target), scaling])

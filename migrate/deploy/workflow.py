@@ -4,23 +4,26 @@ A deploy is these steps, in this order (each a function here, or a seam for anot
 
 1. :func:`load_project`: inspect the tree, read ``migrate.toml``, plan each app's container (typed facts).
 2. images: ``--image`` URIs (:func:`images_from_flags`), or, without ``--image``, each app's ECR
-   image named after its source (:mod:`migrate.deploy.publish`), built locally before the plan.
-3. :func:`~migrate.deploy.specs.specs_from_plans` and the pre-flight (:meth:`ServiceSpec.problems`).
-4. the plan (:func:`~migrate.deploy.plan.make_plan`, read-only calls only), shown, then confirmed.
+   image named after its source (:mod:`migrate.deploy.publish`), built in step 4.
+3. :func:`~migrate.deploy.specs.specs_from_plans`, checked (:meth:`ServiceSpec.problems`), then the
+   pre-flight (:func:`~migrate.deploy.preflight.preflight`, read-only) on the resources of step 4.
+4. the plan (:func:`~migrate.deploy.plan.make_plan`, read-only calls only), shown; without ``--image``
+   the images are built here, before the confirmation; then the confirmation.
 5. the deploy lock of every app (:mod:`migrate.deploy.lock`), and the plan made again under it.
 6. apply, phase one: everything but the ECS services and their autoscaling (task definitions
-   registered, repositories created). SEAM ``release``: what must happen before any service moves —
-   the push of the built images (:func:`migrate.deploy.publish.pusher`) today; the release step
-   (:mod:`migrate.deploy.release`) as a one-off task of the new revisions belongs here too.
-7. apply, phase two: the services move to the new revisions, autoscaling is set.
-8. :func:`~migrate.deploy.rollout.wait_for_rollout` for each service that changed, on an injected clock.
+   registered, repositories created); then the push of the images built in step 4
+   (:class:`Publishing`, without ``--image``).
+7. apply, phase two: each service moves to its new revision, after its app's release step
+   (:mod:`migrate.deploy.release`: a one-off task of that revision) when it has one; autoscaling is set.
+8. :func:`~migrate.deploy.rollout.wait_for_rollout` for each service that changed, on an injected clock;
+   a failed first deploy is left at zero tasks (nothing to roll back to).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,9 +33,12 @@ from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
 from migrate.deploy.lock import break_lock, deploy_lock
-from migrate.deploy.plan import Plan, Step, apply, destroy_plan, make_plan
+from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
+from migrate.deploy.preflight import preflight
+from migrate.deploy.release import release_before_service
 from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
-from migrate.deploy.service import EcsService, Network, TaskDefinition, default_network
+from migrate.deploy.secrets import SsmSecret
+from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
@@ -42,8 +48,6 @@ from migrate.generate.plan import ContainerPlan, image_name
 #: What a deploy reports as it goes (one line each) and how it asks before it changes anything.
 Say = Callable[[str], None]
 Confirm = Callable[[Plan], bool]
-#: The release seam: given the task definitions just registered, run the release step (or raise).
-Release = Callable[[Sequence[TaskDefinition]], None]
 
 
 @dataclass(frozen=True)
@@ -149,19 +153,60 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str]) -> tuple[
     return specs
 
 
+@dataclass(frozen=True)
+class Publishing:
+    """The images a deploy without ``--image`` builds here and pushes to the apps' repositories itself."""
+
+    #: The URIs the task definitions name: pre-flight does not require them in ECR yet.
+    uris: frozenset[str]
+    #: Runs after the pre-flight and the plan, before the confirmation: a failing build changes nothing in AWS.
+    build: Callable[[], None]
+    #: Runs after phase one (the repositories exist, the revisions are registered), before any service moves.
+    push: Callable[[], None]
+
+
+def release_commands(project: Project, specs: Sequence[ServiceSpec]) -> dict[str, tuple[str, ...]]:
+    """Each app's release step (migrations), keyed by the service it runs before: its web service, else its first worker."""
+    commands: dict[str, tuple[str, ...]] = {}
+    for plan in project.plans:
+        first = next((s for s in specs if s.image_app == plan.image), None)
+        if plan.release and first is not None:
+            commands[first.app] = plan.release
+    return commands
+
+
+def check_before_deploy(aws: Aws, project: Project, specs: Sequence[ServiceSpec], resources: Sequence[Resource],
+                        say: Say, pushed_images: Collection[str] = ()) -> None:
+    """The pre-flight (read-only): warnings and notes said, errors raised together before anything mutates."""
+    planned = [r.arn for r in resources if isinstance(r, SsmSecret)]
+    findings = preflight(aws, project.name, specs, resources, planned_secrets=planned, pushed_images=pushed_images)
+    errors = [f.message for f in findings if f.severity == "error"]
+    for finding in findings:
+        if finding.severity != "error":
+            say(f"{finding.severity}: {finding.message}")
+    if len(errors) == 1:
+        raise DeployError(f"pre-flight: {errors[0]}", hint="nothing was changed")
+    if errors:
+        raise DeployError(f"pre-flight found {len(errors)} problems; nothing was changed",
+                          hint="\n".join(f"- {e}" for e in errors))
+
+
 def deploy(
     project: Project, aws: Aws, specs: Sequence[ServiceSpec], network: Network, *,
     confirm: Confirm, say: Say, plan_only: bool = False, clock: Clock = Clock(),
-    release: Release | None = None, break_stale_lock: bool = False,
+    publishing: Publishing | None = None, break_stale_lock: bool = False,
 ) -> DeployResult:
-    """Plan the project's resources, and unless ``plan_only``, confirm, lock, apply and wait for the rollout."""
-    plan = make_plan(stack(aws, project.name, specs, network))
+    """Pre-flight and plan the project's resources; unless ``plan_only``, build, confirm, lock, apply and wait.
+
+    Without ``publishing`` every image must already be in its registry (``--image``).
+    """
+    resources = stack(aws, project.name, specs, network)
+    check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
+    plan = make_plan(resources)
     if plan_only or not plan.changes_anything:
         return DeployResult(plan)
-    for step in plan.steps:
-        if isinstance(step.resource, EcsService) and step.action == "create":
-            say(f"first deploy of {step.resource.name}: there is no earlier version for the circuit breaker to roll back to, "
-                "so a failing start stops at the diagnosis")
+    if publishing is not None:
+        publishing.build()
     if not confirm(plan):
         raise UserError("deploy cancelled: nothing was changed")
     apps = sorted({s.app for s in specs})
@@ -174,13 +219,16 @@ def deploy(
         again = make_plan(resources)
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
-        _apply_in_two_phases(again, say, release)
+        releases = release_commands(project, specs)
+        _apply_in_two_phases(again, say, publishing.push if publishing else None,
+                             release_before_service(aws, releases, say, clock=clock.now, sleep=clock.sleep, poll=clock.poll))
         rollouts = _wait(project, aws, again, say, clock)
     return DeployResult(again, applied=True, rollouts=rollouts)
 
 
-def _apply_in_two_phases(plan: Plan, say: Say, release: Release | None) -> None:
-    """Everything but the services first (new revisions registered), then the release seam, then the services."""
+def _apply_in_two_phases(plan: Plan, say: Say, push: Callable[[], None] | None, before_service: Callable[[Step], None]) -> None:
+    """Everything but the services first (new revisions registered), then the push, then each service
+    (its app's release step first, when its revision is new)."""
     moving = (EcsService, ServiceScaling)
     first = Plan(tuple(s for s in plan.steps if not isinstance(s.resource, moving)))
     second = Plan(tuple(s for s in plan.steps if isinstance(s.resource, moving)))
@@ -191,10 +239,14 @@ def _apply_in_two_phases(plan: Plan, say: Say, release: Release | None) -> None:
         done[0] += 1
         say(f"[{done[0]}/{total}] {_VERBS[step.action]} {step.title}")
 
+    def release_then_progress(step: Step) -> None:
+        before_service(step)
+        progress(step)
+
     apply(first, progress)
-    if release is not None:
-        release(tuple(s.resource for s in first.steps if isinstance(s.resource, TaskDefinition)))
-    apply(second, progress)
+    if push is not None:
+        push()
+    apply(second, release_then_progress)
 
 
 _VERBS = {"create": "creating", "update": "updating", "delete": "deleting"}
@@ -207,14 +259,26 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock) -> tup
         if not isinstance(service, EcsService) or step.action not in ("create", "update"):
             continue
         target = service.target_group.arn if service.target_group else None
-        watch = ServiceWatch(aws, service.cluster, service.name, target, Names(project.name, service.app).log_group)
+        watch = ServiceWatch(aws, service.cluster, service.name, target, Names(project.name, service.spec.image_app).log_group)
         revision = service.task_definition.arn_after_apply
         say(f"waiting for {service.name} to run {revision.rsplit('/', 1)[-1]} (at most {clock.timeout:.0f} s)")
         outcome = wait_for_rollout(watch, revision, timeout=clock.timeout, poll=clock.poll, clock=clock.now, sleep=clock.sleep)
         results.append((service.name, outcome))
         if not outcome.succeeded:
+            if step.action == "create":
+                _stop_first_deploy(plan, service, say)
             break  # the first failure is the diagnosis: the next services keep their running version
     return tuple(results)
+
+
+def _stop_first_deploy(plan: Plan, service: EcsService, say: Say) -> None:
+    """A failed first deploy has nothing for the circuit breaker to roll back to: leave it at zero tasks, not crash-looping."""
+    scaling = next((s.resource for s in plan.steps if isinstance(s.resource, ServiceScaling) and s.resource.service == service.name), None)
+    if scaling is not None:
+        scaling.hold_at_zero()
+    service.stop_tasks()
+    say(f"{service.name} was left at zero tasks (a first deploy has no earlier version to roll back to); "
+        "the next `migrate deploy` starts it again")
 
 
 def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, say: Say) -> Plan:

@@ -79,3 +79,19 @@ def aws(moto: None, calls: CallLog) -> Any:
     result = connect(REGION)
     calls.attach(result.session)
     return result
+
+
+def put_image(aws: Any, repository: str, tag: str) -> None:
+    """An image ``repository:tag`` in moto's ECR (moto keeps the manifest; there is no registry behind it)."""
+    import json
+
+    ecr = aws.client("ecr")
+    try:
+        ecr.create_repository(repositoryName=repository)
+    except ecr.exceptions.RepositoryAlreadyExistsException:
+        pass
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:" + "a" * 64},
+                "layers": []}
+    ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
+

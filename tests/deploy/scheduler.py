@@ -75,7 +75,8 @@ class FakeScheduler:
         backend = ecs_backends[ACCOUNT][self.aws.region]
         model = Task(cluster=backend.clusters[self.cluster], task_definition=backend.describe_task_definition(revision),
                      container_instance_arn=None, resource_requirements=None, backend=backend, group=f"service:{self.service}",
-                     launch_type="FARGATE", networking_configuration=self._service.network_configuration)
+                     launch_type="FARGATE", networking_configuration=self._service.network_configuration,
+                     started_by=self._deployment(revision)["id"])  # as ECS marks a service's tasks
         backend.tasks.setdefault(self.cluster, {})[model.task_arn] = model
         ecs = self.aws.client("ecs")
         ecs.stop_task(cluster=self.cluster, task=model.task_arn, reason=reason)

@@ -17,10 +17,11 @@ import pytest
 
 from migrate.cli import main
 from migrate.deploy.aws import connect
+from migrate.deploy.release import STARTED_BY
 from migrate.environment import Environment
 
-from .conftest import REGION, CallLog
-from .scheduler import FakeScheduler, scheduler_health  # noqa: F401 (a fixture)
+from .conftest import REGION, CallLog, put_image
+from .scheduler import FakeScheduler, OneOffTasks, scheduler_health  # noqa: F401 (a fixture)
 from .test_destroy import tagged_by_migrate
 from .test_registry import registry  # noqa: F401 (a fixture: a registry standing in for ECR)
 
@@ -34,10 +35,13 @@ class Cli:
     def __init__(self, health: dict[str, tuple[str, str, str]], ecs_works: bool = True) -> None:
         self.health, self.ecs_works, self.now = health, ecs_works, 0.0
         self.calls = CallLog()
+        #: How a release step's one-off task ends: its exit code and the log lines it wrote.
+        self.release_exit: tuple[int, tuple[str, ...]] = (0, ())
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
         if self.ecs_works:
+            finish_release_tasks(*self.release_exit)
             roll_out_everything(self.health)
 
     def __call__(self, *args: str, stdin: io.StringIO | None = None) -> tuple[int, str, str]:
@@ -74,6 +78,17 @@ def roll_out_everything(health: dict[str, tuple[str, str, str]]) -> None:
         scheduler.complete(primary["taskDefinition"])
 
 
+def finish_release_tasks(exit_code: int, log: tuple[str, ...]) -> None:
+    """ECS at work on one-off tasks: each release task still held (see OneOffTasks) runs and exits with ``exit_code``."""
+    from moto.ecs.models import ecs_backends
+
+    aws = connect(REGION)
+    for cluster, tasks in ecs_backends["123456789012"][REGION].tasks.items():
+        for arn, task in list(tasks.items()):
+            if task.started_by == STARTED_BY and task.last_status != "STOPPED":
+                OneOffTasks(aws, cluster).finish(arn, exit_code, log=log)
+
+
 def copy_example(name: str, tmp_path: Path, config: str | None = None) -> Path:
     root = tmp_path / name
     shutil.copytree(EXAMPLES / name, root)
@@ -82,8 +97,17 @@ def copy_example(name: str, tmp_path: Path, config: str | None = None) -> Path:
     return root
 
 
+def published(aws: Any) -> None:
+    """What a user deploying IMAGE with FLASK_CONFIG has made beforehand: the image pushed, the secret stored."""
+    put_image(aws, IMAGE.split("/", 1)[1].split(":")[0], IMAGE.rsplit(":", 1)[1])
+    aws.client("ssm").put_parameter(Name="/notes/DATABASE_URL", Value="postgres://notes@db/notes", Type="SecureString")
+
+
 @pytest.fixture
-def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]]) -> Cli:  # noqa: F811
+def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]], monkeypatch: pytest.MonkeyPatch) -> Cli:  # noqa: F811
+    aws = connect(REGION)
+    published(aws)
+    OneOffTasks(aws, "").hold_new_tasks(monkeypatch)  # release tasks wait for the scheduler, as on ECS
     return Cli(scheduler_health)
 
 
@@ -161,7 +185,9 @@ paths = ["/orders/*"]
 
 def test_several_apps_behind_one_load_balancer_then_destroy_leaves_nothing(cli: Cli, tmp_path: Path) -> None:
     root = copy_example("microservices-shop", tmp_path, SHOP_CONFIG)
-    images = [f"--image={app}=123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/{app}:1" for app in ("catalog", "gateway", "orders")]
+    images = [f"--image={app}=123456789012.dkr.ecr.eu-west-1.amazonaws.com/ci/{app}:1" for app in ("catalog", "gateway", "orders")]
+    for app in ("catalog", "gateway", "orders"):
+        put_image(connect(REGION), f"ci/{app}", "1")  # pushed by the user's CI
     status, out, err = cli("deploy", str(root), *images, "--yes")
     assert status == 0, err
     assert "+ load balancer shop" in out
@@ -182,6 +208,19 @@ def test_several_apps_behind_one_load_balancer_then_destroy_leaves_nothing(cli: 
     assert "- load balancer shop" in out and "0 left alone" in out
     assert "destroyed shop" in err
     assert tagged_by_migrate(aws) == []
+
+
+def test_pre_flight_refuses_an_image_missing_from_ecr_and_a_missing_secret_before_any_change(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG.replace("/notes/DATABASE_URL", "/notes/MISSING"))
+    missing = IMAGE.replace(":3f2a9c1", ":0000000")
+    for flags in (("--plan",), ("--yes",)):
+        cli.calls.clear()
+        status, _, err = cli("deploy", str(root), "--image", missing, *flags)
+        assert status == 1 and "Traceback" not in err
+        assert "migrate: error: pre-flight found 2 problems; nothing was changed" in err
+        assert f"- python-flask-postgres: image {missing} is not in ECR" in err
+        assert "- python-flask-postgres: secret DATABASE_URL refers to arn:aws:ssm:eu-west-1:123456789012:parameter/notes/MISSING, which does not exist" in err
+        assert cli.calls.mutating == []
 
 
 def test_without_yes_and_without_a_terminal_it_refuses_in_one_line(cli: Cli, tmp_path: Path) -> None:
@@ -239,6 +278,21 @@ def test_a_failing_rollout_exits_non_zero_with_the_diagnosis(cli: Cli, tmp_path:
     assert err.splitlines()[-2] == "migrate: error: the deploy of python-flask-postgres failed (see above)"
     assert "Traceback" not in err
     assert cli.now < 60  # the first stopped task ends the wait, not a timeout
+    # A first deploy has nothing to roll back to: the service is left at zero tasks, its autoscaling held there.
+    assert "python-flask-postgres was left at zero tasks" in err
+    aws = connect(REGION)
+    service = aws.client("ecs").describe_services(cluster="notes", services=["python-flask-postgres"])["services"][0]
+    target = aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"][0]
+    assert (service["desiredCount"], target["MinCapacity"], target["MaxCapacity"]) == (0, 0, 0)
+    # The fix deployed: the service starts again at its desired count, with its limits back.
+    cli.sleep = Cli.sleep.__get__(cli)  # type: ignore[method-assign]
+    cli.ecs_works = True
+    status, out, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    assert "~ ECS service python-flask-postgres" in out and "tasks: stopped (desired count 0) -> running" in out
+    service = aws.client("ecs").describe_services(cluster="notes", services=["python-flask-postgres"])["services"][0]
+    target = aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"][0]
+    assert (service["desiredCount"], target["MinCapacity"], target["MaxCapacity"]) == (2, 2, 4)
 
 
 @pytest.mark.parametrize(("config", "message"), [
@@ -270,6 +324,7 @@ def test_no_credentials_and_no_region_are_one_line_each(aws_env: None, monkeypat
     from moto import mock_aws
 
     with mock_aws():
+        published(connect(REGION))
         status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
     assert status == 0, err
     monkeypatch.delenv("AWS_REGION")
@@ -285,7 +340,7 @@ def test_a_name_clash_with_a_resource_migrate_does_not_own_is_refused(cli: Cli, 
     connect(REGION).client("logs").create_log_group(logGroupName="/ecs/notes/python-flask-postgres")
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
     assert status == 1 and "Traceback" not in err
-    assert err.splitlines()[0] == ("migrate: error: log group /ecs/notes/python-flask-postgres already exists and was created by "
+    assert next(line for line in err.splitlines() if line.startswith("migrate: error")) == ("migrate: error: log group /ecs/notes/python-flask-postgres already exists and was created by "
                                    "someone else; migrate will not change it")
 
 
@@ -306,6 +361,34 @@ def test_a_worker_process_is_a_service_of_its_own_without_a_load_balancer(cli: C
     assert container["command"] == ["celery", "-A", "notes.tasks", "worker", "--loglevel=INFO"]
     assert container["image"] == IMAGE and "healthCheck" not in container and not container.get("portMappings")
     assert "notes-worker: " in err and "runs 1 of 1 tasks" in err
+    # The migration ran once, as a one-off task of the new revision, before the web service was created.
+    release = err.index("release step of notes: flask --app notes.wsgi:app db upgrade, as a one-off task of python-flask-celery-notes:1")
+    assert err.index("release step of notes: flask --app notes.wsgi:app db upgrade exited 0") < err.index("creating ECS service notes")
+    assert release < err.index("creating ECS service notes")
+    tasks = ecs.list_tasks(cluster=cluster, startedBy=STARTED_BY)["taskArns"]
+    (task,) = ecs.describe_tasks(cluster=cluster, tasks=tasks)["tasks"]
+    assert task["overrides"]["containerOverrides"] == [{"name": "notes", "command": ["flask", "--app", "notes.wsgi:app", "db", "upgrade"]}]
+    # The worker runs its app's image: it pulls from the app's repository with the app's roles, logs beside it.
+    definitions = [ecs.describe_task_definition(taskDefinition=f"{cluster}-{name}")["taskDefinition"] for name in ("notes", "notes-worker")]
+    assert len({(d["executionRoleArn"], d["taskRoleArn"]) for d in definitions}) == 1
+    assert {d["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"] for d in definitions} == {f"/ecs/{cluster}/notes"}
+    repositories = [r["repositoryName"] for r in aws.client("ecr").describe_repositories()["repositories"]]
+    assert sorted(repositories) == ["notes/web", f"{cluster}/notes"]  # notes/web: where the user pushed IMAGE
+
+
+def test_a_failing_release_step_stops_the_deploy_before_any_service_moves(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-celery", tmp_path)
+    cli.release_exit = (1, ("alembic.util.exc.CommandError: Can't locate revision identified by 'ae1027a6acf'",))
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 1 and "Traceback" not in err
+    assert "migrate: error: the release step (flask --app notes.wsgi:app db upgrade) exited with code 1; the deploy stops here" in err
+    assert "Can't locate revision identified by 'ae1027a6acf'" in err
+    assert connect(REGION).client("ecs").list_services(cluster="python-flask-celery")["serviceArns"] == []
+    # Fixed (say, the migration committed): the next deploy runs the release again and goes on.
+    cli.release_exit = (0, ())
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    assert "db upgrade exited 0" in err
 
 
 def test_a_health_path_in_migrate_toml_moves_the_balancers_check_and_ecss_probe_together(cli: Cli, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from migrate.deploy.aws import connect
 
 from .conftest import REGION
 from .scheduler import scheduler_health  # noqa: F401 (a fixture)
-from .test_cli_deploy import FLASK_CONFIG, IMAGE, copy_example, roll_out_everything
+from .test_cli_deploy import FLASK_CONFIG, IMAGE, copy_example, published, roll_out_everything
 from .test_destroy import tagged_by_migrate
 from .test_over_http import endpoint  # noqa: F401 (a fixture)
 
@@ -48,6 +48,7 @@ def ecs_at_work(endpoint: str, scheduler_health: dict[str, tuple[str, str, str]]
 @pytest.mark.slow
 def test_deploy_plan_and_destroy_with_the_real_command_over_http(ecs_at_work: None, tmp_path: Path) -> None:
     root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    published(connect(REGION))
     deployed = migrate("deploy", str(root), "--image", IMAGE, "--yes")
     assert deployed.returncode == 0, deployed.stderr
     assert "runs 2 of 2 tasks, every target healthy" in deployed.stderr

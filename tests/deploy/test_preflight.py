@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from migrate.deploy.secrets import secret_arns, secrets
 from migrate.deploy.service import default_network
 from migrate.deploy.stack import stack
 
-from .conftest import CallLog
+from .conftest import CallLog, put_image
 from .scheduler import FakeScheduler
 from .test_service import WEB
 
@@ -24,11 +23,7 @@ GOOD = dataclasses.replace(WEB, secrets={"DATABASE_URL": PARAMETER}, health_path
 
 
 def push(aws: Any, tag: str = "3f2a9c1") -> None:
-    ecr = aws.client("ecr")
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:" + "a" * 64},
-                "layers": []}
-    ecr.put_image(repositoryName="shop/api", imageManifest=json.dumps(manifest), imageTag=tag)
+    put_image(aws, "shop/api", tag)
 
 
 def check(aws: Any, *specs: Any, planned: tuple[str, ...] = ()) -> list[Finding]:

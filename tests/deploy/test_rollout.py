@@ -17,7 +17,7 @@ from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
 from migrate.deploy.service import default_network
 from migrate.deploy.stack import stack
 
-from .scheduler import FakeScheduler, scheduler_health  # noqa: F401 (a fixture)
+from .scheduler import FakeScheduler, OneOffTasks, scheduler_health  # noqa: F401 (a fixture)
 from .test_service import WEB
 
 TRACEBACK = ("Traceback (most recent call last):", '  File "/app/main.py", line 3, in <module>',
@@ -120,3 +120,19 @@ def test_a_rollout_that_never_finishes_times_out_on_the_injected_clock(deployed:
     outcome, waited = run(d, rev, {2: lambda: d.scheduler.run(rev, 1)}, timeout=600)
     assert outcome == Outcome(False, "not complete after 600 s (IN_PROGRESS, 1 of 2 running)")
     assert waited == 600
+
+
+def test_tasks_stopped_by_an_earlier_deployment_or_a_release_of_the_same_revision_are_not_this_rollouts_failure(
+        deployed: Deployed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A redeploy of the same revision (forceNewDeployment, after a failed first deploy) and a release step's
+    one-off task run the revision too: only the tasks the watched deployment started count."""
+    d, rev = deployed, deployed.revision(1)
+    d.scheduler.stop_task(rev, "Essential container in task exited", 3, TRACEBACK)  # the failed attempt
+    ecs = d.aws.client("ecs")
+    ecs.update_service(cluster="shop", service="api", desiredCount=2, forceNewDeployment=True)  # a new deployment id
+    OneOffTasks(d.aws, "shop").hold_new_tasks(monkeypatch)
+    release = ecs.run_task(cluster="shop", taskDefinition=rev, launchType="FARGATE", startedBy="migrate-release",
+                           networkConfiguration=ecs.describe_services(cluster="shop", services=["api"])["services"][0]["networkConfiguration"])
+    ecs.stop_task(cluster="shop", task=release["tasks"][0]["taskArn"], reason="Essential container in task exited")
+    outcome, _ = run(d, rev, {2: lambda: (d.scheduler.run(rev, 2), d.scheduler.complete(rev))})
+    assert outcome == Outcome(True, "shop-api:1 runs 2 of 2 tasks, every target healthy")
