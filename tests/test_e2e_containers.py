@@ -46,6 +46,7 @@ RUNNABLE = (
     "python-fastapi-routers",
     "python-procfile",
     "python-heroku-gunicorn",
+    "python-procfile-chain",
     "python-streamlit",
     "python-uv-workspace",
     "node-express-redis",

@@ -651,6 +651,14 @@ def test_uwsgi_ini_from_the_procfile_listens_on_port_env(make_tree: MakeTree) ->
     assert not [w for w in warnings if "uwsgi" in w]
 
 
+def test_uwsgi_at_the_end_of_a_chain_reads_its_ini_where_cd_moved(make_tree: MakeTree) -> None:
+    ini = "[uwsgi]\nhttp-socket = :9000\nwsgi-file = ../mysite/wsgi.py\n"
+    web = "web: python manage.py collectstatic --noinput && cd deploy && uwsgi --ini uwsgi.ini\n"
+    app, _ = only_app(make_tree, {**UWSGI_DJANGO, "Procfile": web, "deploy/uwsgi.ini": ini})
+    assert app.detail("uwsgi_ini") == "deploy/uwsgi.ini" and app.port.value == 9000
+    assert app.detail("extra_dependency") is None  # uwsgi serves: no gunicorn added for the chain's first word
+
+
 def test_uwsgi_dependency_with_an_ini_is_the_server(make_tree: MakeTree) -> None:
     ini = "[uwsgi]\nmodule = mysite.wsgi:application\nhttp = 0.0.0.0:9090\n"
     app, _ = only_app(make_tree, {**UWSGI_DJANGO, "uwsgi.ini": ini})

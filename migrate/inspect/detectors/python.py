@@ -32,6 +32,7 @@ from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
+from migrate.shell import CommandLine, parse
 
 Hit = tuple[str, int, re.Match[str]]
 
@@ -520,7 +521,8 @@ def _server_from_extra(app: AppDir, found: Findings) -> None:
     prod = ["gunicorn"]``): the image installs the project with that extra (``install_extra``), at the
     project's own pin, rather than adding the server itself."""
     start = found.get("start_command")
-    command = canonicalize_name(start.split()[0]) if isinstance(start, str) and start.split() else None
+    program = parse(start).program if isinstance(start, str) else None
+    command = canonicalize_name(program) if program else None
     # The server added for the start command we chose, or the one a Procfile's command runs.
     server = found.details.get("extra_dependency") or (command if command and command not in found.deps else None)
     extras = _get(_pyproject(app), "project", "optional-dependencies")
@@ -845,9 +847,10 @@ def _uwsgi(app: AppDir, found: Findings) -> None:
     ``socket`` only the uwsgi protocol (a proxy must stand in front).
     """
     start = found.get("start_command")
-    if start is not None and start.split()[0] != "uwsgi":
+    line = parse(start) if isinstance(start, str) else None
+    if line is not None and line.program != "uwsgi":
         return
-    ini = _uwsgi_ini_argument(start) if start else next((i for i in _UWSGI_INIS if app.has(i)), None)
+    ini = _uwsgi_ini(app, line)
     if ini is None or (start is None and "uwsgi" not in found.deps) or not app.has(ini):
         return
     found.detail("uwsgi_ini", ini)
@@ -861,6 +864,14 @@ def _uwsgi(app: AppDir, found: Findings) -> None:
         found.warnings.append(f"{app.rel(ini)}: uwsgi listens {speaks}; add http-socket = :8000 to serve HTTP")
         return
     _uwsgi_port(app, found, ini, *listen)
+
+
+def _uwsgi_ini(app: AppDir, line: CommandLine | None) -> str | None:
+    """The ini the start command loads (relative to where its ``cd`` steps moved), else a conventional one."""
+    if line is None:
+        return next((i for i in _UWSGI_INIS if app.has(i)), None)
+    named = _uwsgi_ini_argument(" ".join(line.words))
+    return line.path(named) if named else None
 
 
 def _uwsgi_ini_argument(command: str) -> str | None:
