@@ -47,6 +47,7 @@ RUNNABLE = (
     "python-procfile",
     "python-heroku-gunicorn",
     "python-procfile-chain",
+    "python-quart",
     "python-streamlit",
     "python-uv-workspace",
     "node-express-redis",

@@ -37,10 +37,12 @@ _HOST_SETTINGS = (
     (re.compile(r"^uvicorn\b"), re.compile(r"(?<!\S)--host\b|(?<!\S)--uds\b|(?<!\S)--fd\b"), "UVICORN_HOST"),
     (re.compile(r"^(?:python\s+-m\s+)?flask\b.*\brun\b"), re.compile(r"(?<!\S)(?:--host|-h)\b"), "FLASK_RUN_HOST"),
 )
+# Servers that listen on loopback unless their command line (or a config file) binds, with no setting to open them.
+_LOOPBACK_BY_DEFAULT = ((re.compile(r"^hypercorn\b"), re.compile(r"(?<!\S)(?:-b|--bind|-c|--config)\b"), "127.0.0.1:8000"),)
 # A bind to loopback written into the command itself: no setting can open it.
 _LOOPBACK_BIND = re.compile(r"(?:--bind[= ]|(?<!\S)-b\s*|--host[= ]|(?<!\S)-h\s+)(?:127\.0\.0\.1|localhost|\[::1\])\b")
 # The app a WSGI/ASGI server is given as its first argument: ``gunicorn myapp.wsgi``, ``uvicorn main:app``.
-_SERVED_APP = re.compile(r"\b(gunicorn|uvicorn)\s+([A-Za-z_][\w.]*(?::[\w.()'\"]+)?)(?=\s|$)")
+_SERVED_APP = re.compile(r"\b(gunicorn|uvicorn|hypercorn)\s+['\"]?((?:[\w.-]+/)*[A-Za-z_][\w.]*(?::[\w.()'\"]+)?)(?=\s|$)")
 
 
 def detect(app: AppDir, found: Findings) -> None:
@@ -148,6 +150,13 @@ def _listen_host(line: CommandLine, found: Findings) -> None:
         )
         return
     server_words = " ".join(line.words)
+    for server, bind_flag, address in _LOOPBACK_BY_DEFAULT:
+        if server.match(server_words) and not bind_flag.search(server_words):
+            found.warnings.append(
+                f"the web process ({line.server}) names no bind, so it listens on {address} only: nothing outside "
+                "the container can reach it; add --bind 0.0.0.0:$PORT"
+            )
+            return
     for server, host_flag, setting in _HOST_SETTINGS:
         if server.match(server_words) and not host_flag.search(server_words):
             found.detail("listen_env", f"{setting}=0.0.0.0")
@@ -160,9 +169,14 @@ def _served_app(line: CommandLine, found: Findings) -> None:
     if match is None:
         return
     server, target = match.groups()
+    # hypercorn takes a module as a path (src/api:app: module api, its folder put on sys.path).
+    target = target.rpartition("/")[2]
     if server == "gunicorn":
         # gunicorn looks for ``application`` when the target names only a module.
         found.detail("wsgi_app", target if ":" in target else f"{target}:application")
+    elif server == "hypercorn":
+        # hypercorn looks for ``app`` when the target names only a module.
+        found.detail("asgi_app", target if ":" in target else f"{target}:app")
     elif ":" in target:
         found.detail("asgi_app", target)
 

@@ -305,3 +305,16 @@ def test_a_release_step_the_web_chain_does_not_run_stays(make_tree: MakeTree) ->
 def test_a_procfile_release_line_stays_even_when_the_web_chain_runs_it(make_tree: MakeTree) -> None:
     procfile_text = "release: flask db upgrade\n" + MICROBLOG_WEB
     assert only_app(make_tree({**MIGRATING_FLASK, "Procfile": procfile_text}))["details"]["release_command"] == "flask db upgrade"
+
+
+def test_a_procfile_hypercorn_names_its_app_by_module(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: hypercorn src/api:app --bind 0.0.0.0:$PORT\n")
+    assert found.details["asgi_app"] == "api:app" and found.details["port_env"] == "PORT"
+    assert findings(make_tree, "web: hypercorn api --bind 0.0.0.0:$PORT\n").details["asgi_app"] == "api:app"
+
+
+def test_a_procfile_hypercorn_without_a_bind_is_reported_unreachable(make_tree: MakeTree) -> None:
+    """hypercorn listens on 127.0.0.1:8000 unless bound, and reads no setting that could open it."""
+    found = findings(make_tree, "web: hypercorn app:app\n")
+    assert any("listens on 127.0.0.1:8000 only" in w for w in found.warnings)
+    assert not findings(make_tree, "web: hypercorn app:app -b 0.0.0.0:$PORT\n").warnings

@@ -58,6 +58,7 @@ _TOML_READER = "tomli==2.2.1"
 _RELOAD_FLAGS = {
     "gunicorn": "--reload",
     "uvicorn": "--reload",
+    "hypercorn": "--reload",
     "streamlit": "--server.runOnSave true",
     "uwsgi": "--py-autoreload 1",
 }
