@@ -99,6 +99,19 @@ def parse(command: str) -> CommandLine:
     return CommandLine(command, steps, server, start, _workdir(steps))
 
 
+def program_offsets(command: str) -> tuple[int, ...]:
+    """Where each command of the line names its program, in order (after ``NAME=value`` words and ``exec``)."""
+    offsets = []
+    for start, text in _segments(command):
+        words = list(re.finditer(r"\S+", text))
+        skip = 0
+        while skip < len(words) and (_ASSIGNMENT.match(words[skip].group()) or words[skip].group() == "exec"):
+            skip += 1
+        if skip < len(words):
+            offsets.append(start + words[skip].start())
+    return tuple(offsets)
+
+
 def _segments(command: str) -> list[tuple[int, str]]:
     """``(offset, text)`` of each command between top-level ``;``, ``&&``, ``||``, ``&`` and newlines."""
     segments: list[tuple[int, str]] = []

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from migrate.generate.plan import command_argv
-from migrate.shell import parse
+from migrate.shell import parse, program_offsets
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,8 @@ def test_the_exec_form_runs_every_step_then_replaces_the_shell() -> None:
     result = subprocess.run(["sh", "-c", f'echo "$$"; {script}'], capture_output=True, text=True, check=True)
     pid, one, two, last = result.stdout.split("\n")[:4]
     assert (one, two, last) == ("one", "two", f"3 /tmp {pid}") and "never" not in result.stdout
+
+
+def test_each_command_names_its_program_where_it_starts() -> None:
+    command = "A=1 app migrate && cd x; exec bin/web | tee log"
+    assert [command[at:].split()[0] for at in program_offsets(command)] == ["app", "cd", "bin/web"]
