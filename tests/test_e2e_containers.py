@@ -46,6 +46,8 @@ RUNNABLE = (
     "python-fastapi-routers",
     "python-procfile",
     "python-heroku-gunicorn",
+    "python-procfile-chain",
+    "python-quart",
     "python-streamlit",
     "python-uv-workspace",
     "node-express-redis",

@@ -17,6 +17,7 @@ from typing import Any
 from migrate.generate.probes import probe_of
 from migrate.generate.render import slug
 from migrate.profile import AppProfile, EnvVar
+from migrate.shell import parse
 
 #: Printed by the CMD of an app whose start command is unknown; ``migrate build`` refuses such an image.
 UNKNOWN_START = "migrate: no start command is known for this app"
@@ -188,11 +189,12 @@ def command_argv(command: str) -> tuple[str, ...]:
     """Exec-form argv for a shell command line.
 
     Plain commands are split like a shell would; commands that need a shell
-    (variables, ``&&``, pipes) run as ``sh -c "exec ..."`` so that the real
-    process still replaces the shell and receives ``SIGTERM`` from ``docker stop``.
+    (variables, ``&&``, pipes) run as ``sh -c`` with their last command run by
+    ``exec`` (``flask db upgrade; exec gunicorn app:app``), so that the server
+    still replaces the shell and receives ``SIGTERM`` from ``docker stop``.
     """
     if any(token in command for token in _SHELL_SYNTAX):
-        return ("sh", "-c", command if command.startswith("exec ") or "&&" in command or ";" in command else f"exec {command}")
+        return ("sh", "-c", parse(command).exec_last())
     try:
         return tuple(shlex.split(command))
     except ValueError:

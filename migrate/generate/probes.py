@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from migrate.profile import AppProfile
+from migrate.shell import parse
 
 #: Start commands of servers that speak HTTP (a port alone does not say so: it may be a raw TCP server).
 _HTTP_SERVERS = frozenset({
@@ -65,8 +66,9 @@ def speaks_http(app: AppProfile) -> bool:
     if framework is not None or app.health_path.value or app.detail("port_env") or app.detail("serves_http") \
             or app.language.value in _HTTP_LANGUAGES:
         return True
-    words = (app.start_command.value or "").split()
-    words = words[2:] if words[:2] == ["bundle", "exec"] else words
+    # The server is the chain's last command (`flask db upgrade; gunicorn app:app`), not its first word.
+    words = parse(app.start_command.value or "").words
+    words = words[2:] if words[:2] == ("bundle", "exec") else words
     return bool(words) and posixpath.basename(words[0]) in _HTTP_SERVERS
 
 

@@ -57,6 +57,7 @@ TOOLS: dict[str, str] = {
     "pdm": "2.29.4",
     "gunicorn": "23.0.0",
     "uvicorn": "0.34.0",
+    "hypercorn": "0.18.0",
     "pnpm": "9.15.0",
     "yarn": "1.22.22",
     "yarn-berry": "4.18.1", "corepack": "0.36.0", "bun": "1.4.5",

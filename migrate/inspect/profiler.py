@@ -33,6 +33,7 @@ def profile(candidate: Candidate) -> tuple[AppProfile, list[str], bool]:
     found.set("language", eco.language, candidate.claim.evidence)
     procfile.detect(app, found)
     eco.inspect(app, found)
+    procfile.release_run_by_web(app, found)
     envvars.scan(app, found)
     listen.detect(found)
     _port_from_env(found)

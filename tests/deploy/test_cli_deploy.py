@@ -419,7 +419,8 @@ def test_a_deploy_already_running_is_refused_with_who_and_since_when(cli: Cli, t
 NO_PORT = {
     "requirements.txt": "Flask==3.1.3\ngunicorn==23.0.0\nrq==1.16.2\n",
     "blog.py": "from flask import Flask\n\napp = Flask(__name__)\n",
-    "Procfile": "web: flask db upgrade; gunicorn blog:app\nworker: rq worker blog-tasks\n",
+    # The port comes from a variable nothing defines: nothing in the tree says which it is.
+    "Procfile": "web: flask db upgrade; gunicorn --bind 0.0.0.0:$APP_PORT blog:app\nworker: rq worker blog-tasks\n",
 }
 
 

@@ -247,3 +247,74 @@ def test_uvicorn_without_a_host_is_opened_through_its_own_setting(make_tree: Mak
 def test_a_loopback_bind_written_in_the_command_is_reported(make_tree: MakeTree) -> None:
     found = findings(make_tree, "web: gunicorn app:app --bind 127.0.0.1:8000\n")
     assert any("listens on loopback" in w for w in found.warnings) and "listen_env" not in found.details
+
+
+# ---------------------------------------------------------------- chains: steps, then the server
+MICROBLOG_WEB = "web: flask db upgrade; flask translate compile; gunicorn app:app\n"
+
+
+def test_a_chain_is_served_by_its_last_command(make_tree: MakeTree) -> None:
+    """microblog's pattern: steps run on every start, then gunicorn (no bind: it listens on $PORT)."""
+    root = make_tree({**PLAIN_APP, "Procfile": MICROBLOG_WEB})
+    app = only_app(root)
+    assert app["start_command"] == MICROBLOG_WEB.removeprefix("web: ").strip()
+    assert (app["port"], app["details"]["port_env"]) == (8000, "PORT")
+    from migrate.generate.recipes import plan_for
+
+    plan = plan_for(inspect_tree(root).apps[0])
+    assert plan.port == 8000 and plan.healthcheck is not None and "'/'" in plan.healthcheck[-1]
+    # The steps stay, as the Procfile runs them; gunicorn replaces the shell, so it gets SIGTERM.
+    assert plan.cmd == ("sh", "-c", "flask db upgrade; flask translate compile; exec gunicorn app:app")
+    assert plan.dev_cmd[-1].endswith("exec gunicorn app:app --reload")
+
+
+def test_a_chain_reads_the_servers_config_where_cd_moved(make_tree: MakeTree) -> None:
+    backend = {f"backend/{k}": v for k, v in PLAIN_APP.items()}
+    web = "web: cd backend && gunicorn app:app\n"
+    binds = only_app(make_tree({**backend, "Procfile": web, "backend/gunicorn.conf.py": 'bind = "0.0.0.0:5000"\n'}))
+    assert "port_env" not in binds["details"]
+
+
+def test_a_chain_with_a_server_that_binds_nothing_in_its_folder_listens_on_port(make_tree: MakeTree) -> None:
+    # gunicorn.conf.py at the root is not the one gunicorn reads from backend/.
+    web = "web: cd backend && gunicorn app:app\n"
+    app = only_app(make_tree({**PLAIN_APP, "Procfile": web, "gunicorn.conf.py": 'bind = "0.0.0.0:5000"\n'}))
+    assert app["details"]["port_env"] == "PORT"
+
+
+def test_a_chain_ending_in_uvicorn_is_opened_and_its_port_read(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: alembic upgrade head && uvicorn main:app --port 9000\n")
+    assert found.details["listen_env"] == "UVICORN_HOST=0.0.0.0" and found.facts["port"].value == 9000
+    assert "port" not in findings(make_tree, "web: ./wait-for db:5432 && uvicorn main:app --port $PORT\n").facts
+
+
+MIGRATING_FLASK = {**PLAIN_APP, "requirements.txt": "Flask==3.0.3\nFlask-Migrate==4.0.7\ngunicorn==22.0.0\n", "migrations/env.py": ""}
+
+
+def test_a_migration_the_web_chain_runs_is_not_also_a_release_step(make_tree: MakeTree) -> None:
+    root = make_tree({**MIGRATING_FLASK, "Procfile": MICROBLOG_WEB})
+    assert "release_command" not in only_app(root)["details"]
+    assert any("runs flask db upgrade before its server on every start" in w for w in inspect_tree(root).warnings)
+
+
+def test_a_release_step_the_web_chain_does_not_run_stays(make_tree: MakeTree) -> None:
+    web = "web: flask translate compile; gunicorn app:app\n"
+    assert only_app(make_tree({**MIGRATING_FLASK, "Procfile": web}))["details"]["release_command"] == "flask --app app:app db upgrade"
+
+
+def test_a_procfile_release_line_stays_even_when_the_web_chain_runs_it(make_tree: MakeTree) -> None:
+    procfile_text = "release: flask db upgrade\n" + MICROBLOG_WEB
+    assert only_app(make_tree({**MIGRATING_FLASK, "Procfile": procfile_text}))["details"]["release_command"] == "flask db upgrade"
+
+
+def test_a_procfile_hypercorn_names_its_app_by_module(make_tree: MakeTree) -> None:
+    found = findings(make_tree, "web: hypercorn src/api:app --bind 0.0.0.0:$PORT\n")
+    assert found.details["asgi_app"] == "api:app" and found.details["port_env"] == "PORT"
+    assert findings(make_tree, "web: hypercorn api --bind 0.0.0.0:$PORT\n").details["asgi_app"] == "api:app"
+
+
+def test_a_procfile_hypercorn_without_a_bind_is_reported_unreachable(make_tree: MakeTree) -> None:
+    """hypercorn listens on 127.0.0.1:8000 unless bound, and reads no setting that could open it."""
+    found = findings(make_tree, "web: hypercorn app:app\n")
+    assert any("listens on 127.0.0.1:8000 only" in w for w in found.warnings)
+    assert not findings(make_tree, "web: hypercorn app:app -b 0.0.0.0:$PORT\n").warnings

@@ -538,6 +538,54 @@ def test_flask_with_celery_worker(make_tree: MakeTree) -> None:
     assert [s.kind for s in app.backing_services] == ["redis"]
 
 
+# ---------------------------------------------------------------- Quart
+QUART_APP = "from quart import Quart\n\napp = Quart(__name__)\n\n\n@app.route('/healthz')\nasync def health():\n    return 'ok'\n"
+
+
+def test_quart_object_is_served_by_hypercorn(make_tree: MakeTree) -> None:
+    app, warnings = only_app(make_tree, {"requirements.txt": "quart==0.20.0\nhypercorn==0.18.0\n", "app.py": QUART_APP})
+    assert app.framework.value == "quart" and evidence(app, "framework") == ["requirements.txt:1: requires quart"]
+    assert app.start_command.value == "hypercorn app:app --bind 0.0.0.0:8000"
+    assert evidence(app, "start_command") == ["app.py:3: Quart app object"]
+    assert (app.port.value, app.health_path.value, app.detail("asgi_app")) == (8000, "/healthz", "app:app")
+    assert warnings == [] and app.detail("extra_dependency") is None
+
+
+def test_quart_without_hypercorn_gets_it_added(make_tree: MakeTree) -> None:
+    app, warnings = only_app(make_tree, {"requirements.txt": "quart\n", "app.py": QUART_APP})
+    assert app.detail("extra_dependency") == "hypercorn"
+    assert ".: hypercorn is not a dependency; add it (the production server in the start command)" in warnings
+
+
+def test_quart_factory_in_src_layout_is_named_by_its_path(make_tree: MakeTree) -> None:
+    """hypercorn has no --chdir: ``src/web:create_app()`` puts src on sys.path and calls the factory."""
+    factory = "from quart import Quart\n\n\ndef create_app():\n    app = Quart(__name__)\n    return app\n"
+    pyproject = '[project]\nname = "web"\nversion = "1"\ndependencies = ["quart", "hypercorn"]\n'
+    app, _ = only_app(make_tree, {"pyproject.toml": pyproject, "src/web/__init__.py": factory})
+    assert app.start_command.value == "hypercorn 'src/web:create_app()' --bind 0.0.0.0:8000"
+    assert evidence(app, "start_command") == ["src/web/__init__.py:4: Quart app factory"]
+
+
+def test_quart_wins_over_flask_listed_beside_it(make_tree: MakeTree) -> None:
+    app, _ = only_app(make_tree, {"requirements.txt": "flask\nquart\n", "app.py": QUART_APP})
+    assert app.framework.value == "quart" and app.start_command.value.startswith("hypercorn ")
+
+
+def test_quart_without_a_manifest_is_an_app(make_tree: MakeTree) -> None:
+    app, _ = only_app(make_tree, {"app.py": QUART_APP})
+    assert app.framework.value == "quart" and app.detail("install_packages") == "quart"
+
+
+def test_quart_health_route_under_a_blueprint_prefix(make_tree: MakeTree) -> None:
+    files = {
+        "requirements.txt": "quart\n",
+        "app.py": "from quart import Quart\nfrom ops import ops\n\napp = Quart(__name__)\napp.register_blueprint(ops, url_prefix='/ops')\n",
+        "ops.py": "from quart import Blueprint\n\nops = Blueprint('ops', __name__)\n\n\n@ops.get('/health')\nasync def health():\n    return 'ok'\n",
+    }
+    app, _ = only_app(make_tree, files)
+    assert app.health_path.value == "/ops/health"
+
+
 def test_flask_without_app_warns(make_tree: MakeTree) -> None:
     app, warnings = only_app(make_tree, {"requirements.txt": "flask\n", "views.py": "import flask\n"})
     assert app.start_command.value is None
@@ -649,6 +697,14 @@ def test_uwsgi_ini_from_the_procfile_listens_on_port_env(make_tree: MakeTree) ->
     assert evidence(app, "port") == ["etc/uwsgi.ini:2: uwsgi listens on $PORT (:$(PORT)); PORT=8000 is set for it"]
     assert app.detail("extra_dependency") is None  # no gunicorn added beside uwsgi
     assert not [w for w in warnings if "uwsgi" in w]
+
+
+def test_uwsgi_at_the_end_of_a_chain_reads_its_ini_where_cd_moved(make_tree: MakeTree) -> None:
+    ini = "[uwsgi]\nhttp-socket = :9000\nwsgi-file = ../mysite/wsgi.py\n"
+    web = "web: python manage.py collectstatic --noinput && cd deploy && uwsgi --ini uwsgi.ini\n"
+    app, _ = only_app(make_tree, {**UWSGI_DJANGO, "Procfile": web, "deploy/uwsgi.ini": ini})
+    assert app.detail("uwsgi_ini") == "deploy/uwsgi.ini" and app.port.value == 9000
+    assert app.detail("extra_dependency") is None  # uwsgi serves: no gunicorn added for the chain's first word
 
 
 def test_uwsgi_dependency_with_an_ini_is_the_server(make_tree: MakeTree) -> None:

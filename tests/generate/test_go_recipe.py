@@ -148,3 +148,10 @@ def test_a_procfile_naming_the_binary_runs_it_from_out(make_tree: MakeTree) -> N
     assert result.cmd == ("/out/miniflux.app", "-debug")
     other = plan(make_tree, {**files, "Procfile": "web: ./scripts/run.sh\n"})
     assert other.cmd == ("./scripts/run.sh",)  # not a built binary: the user's command as written
+
+
+def test_every_command_of_a_procfile_chain_naming_the_binary_runs_it_from_out(make_tree: MakeTree) -> None:
+    files = {"go.mod": "module miniflux.app\n\ngo 1.22\n", "main.go": SERVER}
+    chain = "web: miniflux.app -migrate && ./scripts/warm.sh; LOG=1 exec bin/miniflux.app -debug\n"
+    result = plan(make_tree, {**files, "Procfile": chain})
+    assert result.cmd == ("sh", "-c", "/out/miniflux.app -migrate && ./scripts/warm.sh; LOG=1 exec /out/miniflux.app -debug")

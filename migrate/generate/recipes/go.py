@@ -25,6 +25,7 @@ from migrate.generate.recipes.common import base_plan, build_context, manifests
 from migrate.generate.versions import DEBIAN_RUNTIME_IMAGE, RUNTIME_IMAGES
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.profile import AppProfile
+from migrate.shell import program_offsets
 
 #: Where the source sits in every stage: the build context's root (the app folder, or its go.work workspace).
 SOURCE_ROOT = "/app"
@@ -79,15 +80,18 @@ def _on_out(command: str | None, binary: str, app: AppProfile) -> str | None:
     """A Procfile command that names a built binary (``miniflux.app``, ``bin/web -flag``) runs it from /out.
 
     Heroku's Go buildpack puts binaries on PATH (``bin/``); this image builds them
-    into /out, which is not on PATH: the bare name would not be found.
+    into /out, which is not on PATH: the bare name would not be found. Every
+    command of a chain is one (``bin/migrate up && bin/web``), not only the first.
     """
     if not command:
         return None
-    first, _, rest = command.partition(" ")
-    name = posixpath.basename(first)
-    if name not in {binary, *(p.name for p in app.processes)} or first.startswith("/out/"):
-        return command
-    return f"/out/{name}" + (f" {rest}" if rest else "")
+    names = {binary, *(p.name for p in app.processes)}
+    for at in reversed(program_offsets(command)):  # from the end: earlier offsets stay valid
+        first = command[at:].split(None, 1)[0]
+        name = posixpath.basename(first)
+        if name in names and not first.startswith("/out/"):
+            command = f"{command[:at]}/out/{name}{command[at + len(first):]}"
+    return command
 
 
 def _app_dir(app: AppProfile) -> str:

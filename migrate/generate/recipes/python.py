@@ -19,6 +19,7 @@ from migrate.generate.recipes.common import (
 )
 from migrate.generate.versions import TOOLS
 from migrate.profile import AppProfile
+from migrate.shell import parse
 
 #: Package-manager tools, installed with the image's own pip (outside the app's venv,
 #: so they never ship in the runtime stage).
@@ -57,6 +58,7 @@ _TOML_READER = "tomli==2.2.1"
 _RELOAD_FLAGS = {
     "gunicorn": "--reload",
     "uvicorn": "--reload",
+    "hypercorn": "--reload",
     "streamlit": "--server.runOnSave true",
     "uwsgi": "--py-autoreload 1",
 }
@@ -233,10 +235,13 @@ def _install_steps(app: AppProfile, manager: str) -> list[str]:
 def _dev_command(app: AppProfile) -> str | None:
     """The production command with its server's reload flag: dev runs what production runs."""
     start = app.start_command.value
-    server = start.split()[0] if start else None
-    if server not in _RELOAD_FLAGS:
+    if not start:
         return None
-    return f"{start} {_RELOAD_FLAGS[server]}"
+    line = parse(start)
+    # The flag goes after the server, the chain's last command; not after a pipeline's last (`| tee`).
+    if line.program not in _RELOAD_FLAGS or not start.rstrip().endswith(line.server):
+        return None
+    return f"{start} {_RELOAD_FLAGS[line.program]}"
 
 
 def _build_env(app: AppProfile) -> dict[str, str]:

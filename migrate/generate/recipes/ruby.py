@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv, start_argv
+from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
 from migrate.generate.probes import http_probe, probe_of
 from migrate.generate.recipes.common import base_plan, dockerfile_path, manifests
 from migrate.generate.versions import RUNTIME_IMAGES, TOOLS
 from migrate.profile import AppProfile
+from migrate.shell import parse
 
 #: Where Bundler installs gems (the official image's GEM_HOME): one folder to copy into the runtime stage.
 BUNDLE_PATH = "/usr/local/bundle"
@@ -135,7 +136,8 @@ def _notes(app: AppProfile) -> tuple[str, ...]:
     """Why-lines for CONTAINERS.md: signals, processes that share the image, one-off tasks."""
     notes = []
     if app.start_command.value:
-        argv = command_argv(app.start_command.value)
+        # The chain's last command is the server (`rm -f tmp/pids/server.pid && exec bundle exec rails s`).
+        argv = parse(app.start_command.value).words or (app.start_command.value,)
         server = argv[2] if argv[:2] == ("bundle", "exec") and len(argv) > 2 else argv[0]
         notes.append(f"{server} is PID 1 (bundle exec replaces itself with it) and stops gracefully on SIGTERM.")
     for process in app.processes:

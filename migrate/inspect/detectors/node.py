@@ -18,6 +18,7 @@ from migrate.inspect.knowledge import DEFAULT_RUNTIME, HEALTH_PATH
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
+from migrate.shell import parse
 
 _PACKAGE = "package.json"
 _JS = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
@@ -484,8 +485,10 @@ _NODE_VALUE_FLAGS = frozenset({"--import", "-r", "--require", "--loader", "--exp
 def _check_start_file(app: AppDir, found: Findings) -> None:
     """Warn when ``node FILE`` names a file that is neither in the tree nor made by a build step."""
     start = found.get("start_command")
-    words = start.split() if isinstance(start, str) else []
-    if words[:1] != ["node"] or found.has("build_command") or found.get("framework") in _BUILT_BY_FRAMEWORK:
+    line = parse(start) if isinstance(start, str) else None
+    # The chain's last command is the one that serves (`npm run migrate && node dist/main.js`).
+    words = list(line.words) if line is not None else []
+    if line is None or words[:1] != ["node"] or found.has("build_command") or found.get("framework") in _BUILT_BY_FRAMEWORK:
         return
     target, skip = None, False
     for word in words[1:]:
@@ -496,8 +499,8 @@ def _check_start_file(app: AppDir, found: Findings) -> None:
         break
     if target is None:
         return
-    rel = target.removeprefix("./")
-    if not any(app.has(rel + suffix) for suffix in ("", ".js", ".cjs", ".mjs", "/index.js")):
+    rel = line.path(target.removeprefix("./"))
+    if rel is not None and not any(app.has(rel + suffix) for suffix in ("", ".js", ".cjs", ".mjs", "/index.js")):
         found.warnings.append(f"the start command runs {target}, which is not in the source tree and no build script makes it")
 
 

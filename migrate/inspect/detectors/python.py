@@ -1,10 +1,12 @@
-"""Python: pip, poetry, pipenv, uv, pdm, setuptools; Django, FastAPI, Starlette, Flask, Streamlit, Celery.
+"""Python: pip, poetry, pipenv, uv, pdm, setuptools; Django, FastAPI, Starlette, Quart, Flask, Streamlit, Celery.
 
 Production servers: Django and Flask are served by gunicorn (WSGI), FastAPI and
-Starlette by uvicorn (ASGI). When the app lives in a ``src/`` layout the
-server is told where to import from: gunicorn with ``--chdir src`` (it changes
-directory and puts it on ``sys.path`` before loading the app), uvicorn with
-``--app-dir src`` (it only puts it on ``sys.path``; uvicorn has no ``--chdir``),
+Starlette by uvicorn (ASGI), Quart by hypercorn (ASGI, by Quart's authors). When
+the app lives in a ``src/`` layout the server is told where to import from:
+gunicorn with ``--chdir src`` (it changes directory and puts it on ``sys.path``
+before loading the app), uvicorn with ``--app-dir src`` (it only puts it on
+``sys.path``; uvicorn has no ``--chdir``), hypercorn with the folder written
+before the module (``src/api:app``: it puts the module's folder on ``sys.path``),
 celery with ``--workdir src``.
 """
 
@@ -32,6 +34,7 @@ from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
+from migrate.shell import CommandLine, parse
 
 Hit = tuple[str, int, re.Match[str]]
 
@@ -50,7 +53,7 @@ _REQUIREMENT_FILES = (
 _NOT_RUNTIME_REQUIREMENTS = re.compile(r"dev|test|lint|doc|ci|local")
 _KNOWN_MINORS = tuple(f"3.{m}" for m in range(8, 15))
 #: Dependencies that make a folder a runnable app rather than a library.
-_FRAMEWORK_DEPS = ("django", "fastapi", "flask", "streamlit", "celery", "starlette", "gunicorn", "uvicorn")
+_FRAMEWORK_DEPS = ("django", "fastapi", "flask", "quart", "streamlit", "celery", "starlette", "gunicorn", "uvicorn", "hypercorn")
 #: Extras that pull in a package later stages care about (a server, a database driver).
 _IMPLIED_BY_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
     "fastapi": {"standard": ("uvicorn",), "all": ("uvicorn",)},
@@ -520,7 +523,8 @@ def _server_from_extra(app: AppDir, found: Findings) -> None:
     prod = ["gunicorn"]``): the image installs the project with that extra (``install_extra``), at the
     project's own pin, rather than adding the server itself."""
     start = found.get("start_command")
-    command = canonicalize_name(start.split()[0]) if isinstance(start, str) and start.split() else None
+    program = parse(start).program if isinstance(start, str) else None
+    command = canonicalize_name(program) if program else None
     # The server added for the start command we chose, or the one a Procfile's command runs.
     server = found.details.get("extra_dependency") or (command if command and command not in found.deps else None)
     extras = _get(_pyproject(app), "project", "optional-dependencies")
@@ -723,31 +727,43 @@ class FlaskDetector(FrameworkDetector):
     """Flask, served by gunicorn: an app object, an app built by a factory, or the factory itself."""
 
     name = "flask"
+    #: How the framework's app object is named in evidence.
+    _LABEL = "Flask"
+    #: The production server, and why its port is the app's.
+    _SERVER = "gunicorn"
+    _PORT_WHY = "gunicorn's default port; Flask's 5000 is only the `flask run` development server's"
     _APP = re.compile(r"^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:flask\.)?Flask\(", re.MULTILINE)
     _BUILT = re.compile(r"^(\w+)\s*=\s*(?:create_app|make_app)\(", re.MULTILINE)
     _FACTORY = re.compile(r"^def (create_app|make_app)\(", re.MULTILINE)
 
     def detect(self, app: AppDir, found: Findings) -> bool:
-        """Match on the ``flask`` dependency."""
-        evidence = found.dep("flask")
+        """Match on the framework's dependency (``flask``)."""
+        evidence = found.dep(self.name)
         if evidence is None:
             return False
         found.set("framework", self.name, evidence)
         located = self._target(app)
         if located is None:
-            found.warnings.append("could not find the Flask app object or factory")
+            found.warnings.append(f"could not find the {self._LABEL} app object or factory")
             return True
         target, base, why = located
+        _serve(found, self._command(target, base), why, self._SERVER, self._PORT_WHY)
+        self._served(app, found, target, base)
+        _celery_processes(app, found)
+        return True
+
+    @staticmethod
+    def _command(target: str, base: str) -> str:
+        """gunicorn on ``target``, from ``base`` (``--chdir``: it changes there and imports from there)."""
         chdir = f" --chdir {base}" if base else ""
         # Quoted: the factory call's parentheses would otherwise be shell syntax.
         shown = f"'{target}'" if target.endswith(")") else target
-        command = f"gunicorn {shown} --bind 0.0.0.0:8000{chdir}"
-        port_why = "gunicorn's default port; Flask's 5000 is only the `flask run` development server's"
-        _serve(found, command, why, "gunicorn", port_why)
+        return f"gunicorn {shown} --bind 0.0.0.0:8000{chdir}"
+
+    def _served(self, app: AppDir, found: Findings, target: str, base: str) -> None:
+        """Details of the served app: the WSGI target, and Flask-Migrate's release step."""
         found.detail("wsgi_app", target)
         self._migrations(app, found, target, base)
-        _celery_processes(app, found)
-        return True
 
     @staticmethod
     def _migrations(app: AppDir, found: Findings, target: str, base: str) -> None:
@@ -759,8 +775,8 @@ class FlaskDetector(FrameworkDetector):
         found.detail("release_command", f"cd {shlex.quote(base)} && {command}" if base else command)
 
     def _target(self, app: AppDir) -> tuple[str, str, Evidence] | None:
-        """``(gunicorn target, folder to import from, evidence)``."""
-        for pattern, reason in ((self._APP, "Flask app object"), (self._BUILT, "app built by the factory")):
+        """``(module:object target, folder to import from, evidence)``."""
+        for pattern, reason in ((self._APP, f"{self._LABEL} app object"), (self._BUILT, "app built by the factory")):
             hit = _find(app, pattern)
             if hit is not None:
                 module, base = _import_root(app, hit[0])
@@ -769,7 +785,29 @@ class FlaskDetector(FrameworkDetector):
         if hit is None:
             return None
         module, base = _import_root(app, hit[0])
-        return f"{module}:{hit[2].group(1)}()", base, match_evidence(hit, "Flask app factory")
+        return f"{module}:{hit[2].group(1)}()", base, match_evidence(hit, f"{self._LABEL} app factory")
+
+
+class QuartDetector(FlaskDetector):
+    """Quart (Flask's API on asyncio), served by hypercorn: an app object, an app built by a factory, or the factory."""
+
+    name = "quart"
+    _LABEL = "Quart"
+    _SERVER = "hypercorn"
+    _PORT_WHY = "hypercorn's default port; Quart's 5000 is only the `quart run` development server's"
+    _APP = re.compile(r"^(\w+)\s*(?::\s*[\w.]+\s*)?=\s*(?:quart\.)?Quart\(", re.MULTILINE)
+
+    @staticmethod
+    def _command(target: str, base: str) -> str:
+        """hypercorn on ``target``: it has no --chdir or --app-dir, but puts a module path's folder on sys.path."""
+        served = f"{base}/{target}" if base else target
+        # Quoted: the factory call's parentheses would otherwise be shell syntax (hypercorn evaluates the call).
+        shown = f"'{served}'" if served.endswith(")") else served
+        return f"hypercorn {shown} --bind 0.0.0.0:8000"
+
+    def _served(self, app: AppDir, found: Findings, target: str, base: str) -> None:
+        """Details of the served app: the ASGI target."""
+        found.detail("asgi_app", target)
 
 
 class StreamlitDetector(FrameworkDetector):
@@ -845,9 +883,10 @@ def _uwsgi(app: AppDir, found: Findings) -> None:
     ``socket`` only the uwsgi protocol (a proxy must stand in front).
     """
     start = found.get("start_command")
-    if start is not None and start.split()[0] != "uwsgi":
+    line = parse(start) if isinstance(start, str) else None
+    if line is not None and line.program != "uwsgi":
         return
-    ini = _uwsgi_ini_argument(start) if start else next((i for i in _UWSGI_INIS if app.has(i)), None)
+    ini = _uwsgi_ini(app, line)
     if ini is None or (start is None and "uwsgi" not in found.deps) or not app.has(ini):
         return
     found.detail("uwsgi_ini", ini)
@@ -861,6 +900,14 @@ def _uwsgi(app: AppDir, found: Findings) -> None:
         found.warnings.append(f"{app.rel(ini)}: uwsgi listens {speaks}; add http-socket = :8000 to serve HTTP")
         return
     _uwsgi_port(app, found, ini, *listen)
+
+
+def _uwsgi_ini(app: AppDir, line: CommandLine | None) -> str | None:
+    """The ini the start command loads (relative to where its ``cd`` steps moved), else a conventional one."""
+    if line is None:
+        return next((i for i in _UWSGI_INIS if app.has(i)), None)
+    named = _uwsgi_ini_argument(" ".join(line.words))
+    return line.path(named) if named else None
 
 
 def _uwsgi_ini_argument(command: str) -> str | None:
@@ -926,12 +973,12 @@ def _main_script(app: AppDir, found: Findings) -> None:
 
 # ---------------------------------------------------------------- apps without a manifest
 _LOOSE_ENTRIES = ("app.py", "main.py")
-_FRAMEWORK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(flask|fastapi|starlette|streamlit)\b", re.MULTILINE)
+_FRAMEWORK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(flask|fastapi|starlette|quart|streamlit)\b", re.MULTILINE)
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)[\w.]*[ \t]+import\b|import[ \t]+(\w+(?:[\w.]*[ \t]*(?:as[ \t]+\w+[ \t]*)?,[ \t]*\w+)*))", re.MULTILINE)
 #: Import names whose distribution is certain (the same name on PyPI, or a well-known other one).
 _DISTRIBUTION_OF_IMPORT = {
-    "flask": "flask", "fastapi": "fastapi", "starlette": "starlette", "streamlit": "streamlit",
-    "uvicorn": "uvicorn", "gunicorn": "gunicorn", "jinja2": "jinja2", "requests": "requests", "httpx": "httpx",
+    "flask": "flask", "fastapi": "fastapi", "starlette": "starlette", "streamlit": "streamlit", "quart": "quart",
+    "uvicorn": "uvicorn", "gunicorn": "gunicorn", "hypercorn": "hypercorn", "jinja2": "jinja2", "requests": "requests", "httpx": "httpx",
     "pydantic": "pydantic", "sqlalchemy": "sqlalchemy", "redis": "redis", "psycopg": "psycopg[binary]",
     "yaml": "pyyaml", "dotenv": "python-dotenv", "bs4": "beautifulsoup4", "PIL": "pillow",
 }  # fmt: skip
@@ -984,6 +1031,8 @@ class PythonEcosystem(Ecosystem):
         DjangoDetector(),
         AsgiDetector("fastapi", "FastAPI"),
         AsgiDetector("starlette", "Starlette"),
+        # Before Flask: a Quart app may list Flask too (Quart is built on it), never the other way round.
+        QuartDetector(),
         FlaskDetector(),
         StreamlitDetector(),
         CeleryDetector(),
