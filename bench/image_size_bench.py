@@ -10,6 +10,7 @@ and print
   - Python: every file the installed distributions' RECORDs list under ``/opt/venv`` (their
     byte-code included), plus the app's source under ``/app``;
   - Node and others with an ``/app`` folder: ``/app`` (production ``node_modules`` plus source);
+  - a web server (nginx) serving files: the served folder and the server configuration the image adds;
   - Go, Rust and other single binaries: the file the image's entrypoint or command runs;
 
 * overhead: growth minus floor (target: at most 3 MB for every language).
@@ -17,14 +18,21 @@ and print
 Figures are printed, never asserted. Needs a Docker engine and the base images
 (``bash .ci/docker-up.sh && bash .ci/base-images.sh``). Usage::
 
-    python bench/image_size_bench.py [EXAMPLE ...]
+    python bench/image_size_bench.py [--base IMAGE=OTHER ...] [EXAMPLE ...]
+
+``--base debian:bookworm-slim=mine/debian:bookworm-slim`` builds every stage that starts from the
+first image from the second instead, and measures growth over it: to measure against a base that
+is closer to the official image than the offline stand-in (which, for instance, carries
+``ca-certificates`` and OpenSSL where the official ``debian:bookworm-slim`` has neither).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import posixpath
+import re
 import sys
 import tarfile
 import tempfile
@@ -41,19 +49,51 @@ from migrate.containers import engine  # noqa: E402
 from migrate.containers.targets import build_targets  # noqa: E402
 from migrate.inspect import inspect_tree  # noqa: E402
 
-DEFAULT = ("python-flask-postgres", "python-procfile", "python-django-celery", "microservices-shop", "node-express-redis", "go-nethttp")
+DEFAULT = (
+    "python-flask-postgres",
+    "python-procfile",
+    "python-django-celery",
+    "python-fastapi-uv",
+    "microservices-shop",
+    "node-express-redis",
+    "go-nethttp",
+    "static-site",
+    "node-vite-react",
+    "node-nextjs",
+)
 #: Overhead allowed over the dependency-plus-source floor.
 TARGET_MB = 3.0
 
 
-def main(names: list[str]) -> None:
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("examples", nargs="*", help="examples/ folders (default: %(default)s)", default=list(DEFAULT))
+    parser.add_argument("--base", action="append", default=[], metavar="IMAGE=OTHER", help="build from OTHER where a stage starts from IMAGE")
+    args = parser.parse_args(argv)
+    bases = dict(_pair(b) for b in args.base)
     client = engine.connect()
     print(f"{'app':<34} {'image MB':>9} {'growth MB':>10} {'floor MB':>9} {'overhead MB':>12} {'target':>7}")
-    for name in names or DEFAULT:
+    for name in args.examples:
         with tempfile.TemporaryDirectory() as tmp:
             root = initialised_copy(name, tmp)
-            for target in build_targets(inspect_tree(root), f"python-size-bench-{name}:latest"):
+            for target in build_targets(inspect_tree(root), f"imgsize-bench-{name}:latest"):
+                _rebase(target.context / target.dockerfile, bases)
                 _measure(client, name, target)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    image, sep, other = text.partition("=")
+    if not (image and sep and other):
+        raise SystemExit(f"--base wants IMAGE=OTHER, got {text!r}")
+    return image, other
+
+
+def _rebase(dockerfile: Path, bases: dict[str, str]) -> None:
+    """Rewrite ``FROM IMAGE`` to ``FROM OTHER`` in ``dockerfile`` for each pair of ``bases``."""
+    text = dockerfile.read_text()
+    for image, other in bases.items():
+        text = re.sub(rf"^(FROM\s+){re.escape(image)}(?=\s)", rf"\g<1>{other}", text, flags=re.MULTILINE | re.IGNORECASE)
+    dockerfile.write_text(text)
 
 
 def _measure(client: Any, name: str, target: Any) -> None:
@@ -68,7 +108,7 @@ def _measure(client: Any, name: str, target: Any) -> None:
     floor = _floor(client, target.tag)
     overhead = growth - floor
     verdict = "ok" if overhead <= TARGET_MB * 1e6 else "over"
-    print(f"{label:<34} {built.size_bytes / 1e6:>9.1f} {growth / 1e6:>10.1f} {floor / 1e6:>9.1f} {overhead / 1e6:>12.1f} {verdict:>7}")
+    print(f"{label:<34} {built.size_bytes / 1e6:>9.1f} {growth / 1e6:>10.2f} {floor / 1e6:>9.2f} {overhead / 1e6:>12.2f} {verdict:>7}")
     client.images.remove(target.tag, force=True)
 
 
@@ -83,7 +123,11 @@ def _floor(client: Any, tag: str) -> int:
         if app:
             return sum(size for _, size, _ in app)
         config = client.images.get(tag).attrs["Config"]
-        program = (config.get("Entrypoint") or config.get("Cmd") or [""])[0]
+        command = (config.get("Entrypoint") or []) + (config.get("Cmd") or [])
+        program = next((word for word in command if word not in _WRAPPERS), "")
+        if program == "nginx":
+            served = _files(container, "/usr/share/nginx/html") + _files(container, "/etc/nginx/conf.d/default.conf")
+            return sum(size for _, size, _ in served)
         return sum(size for _, size, _ in _files(container, program))
     finally:
         container.remove(force=True)
@@ -108,6 +152,9 @@ def _files(container: Any, path: str) -> list[tuple[str, int, bytes | None]]:
                 found.append((posixpath.join(parent, member.name), member.size, content))
     return found
 
+
+#: Words of an entrypoint that start the program rather than being it: tini and its options, the nginx image's script.
+_WRAPPERS = frozenset(("tini", "/usr/bin/tini", "-s", "--", "/docker-entrypoint.sh"))
 
 #: What ``python -m venv`` seeds a virtualenv with: not the app's dependencies unless one requires them.
 _VENV_SEEDS = frozenset(("pip", "setuptools", "wheel"))

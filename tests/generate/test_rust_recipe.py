@@ -74,7 +74,7 @@ def test_dockerfile_compiles_dependencies_from_stubs_then_the_source(make_tree: 
 def test_runtime_runs_under_tini_as_non_root(make_tree: MakeTree) -> None:
     text = dockerfile(make_tree, {"Cargo.toml": cargo(), "src/main.rs": AXUM_MAIN})
     runtime = text[text.index("AS runtime") : text.index("AS dev")]
-    assert "ca-certificates tini" in runtime
+    assert "apt-get install -y --no-install-recommends tini \\\n" in runtime
     assert 'COPY --from=build ["/app/target/release/hello", "/usr/local/bin/"]' in runtime
     assert "USER 10001:10001" in runtime
     assert 'ENTRYPOINT ["tini", "-s", "--"]' in runtime
@@ -112,10 +112,23 @@ def test_openssl_crates_get_headers_and_the_library(make_tree: MakeTree) -> None
     assert result.values["build_packages"] == ["libssl-dev", "pkg-config"]
     assert result.values["runtime_packages"] == ["libssl3"]
     text = dockerfile(make_tree, files)
-    assert "ca-certificates tini libssl3" in text
+    assert "--no-install-recommends tini libssl3 \\\n" in text
 
     rustls = {"Cargo.toml": cargo(deps='axum = "0.7"\nreqwest = { version = "0.12", default-features = false, features = ["rustls-tls"] }\n')}
     assert plan(make_tree, {**rustls, "src/main.rs": AXUM_MAIN}).values["runtime_packages"] == []
+
+
+def test_the_runtime_gets_the_ca_bundle_without_debians_openssl(make_tree: MakeTree) -> None:
+    """Debian's ca-certificates pulls the openssl command and libssl3 (~9 MB) into every image, linked or not."""
+    bundle = "/etc/ssl/certs/ca-certificates.crt"
+    for deps in ('axum = "0.7"\n', 'axum = "0.7"\nreqwest = "0.12"\n'):  # rustls or none; OpenSSL (native-tls)
+        text = dockerfile(make_tree, {"Cargo.toml": cargo(deps=deps), "src/main.rs": AXUM_MAIN})
+        runtime = text[text.index("AS runtime") : text.index("AS dev")]
+        installs = [line for line in runtime.splitlines() if "apt-get install" in line]
+        assert installs and not any("ca-certificates" in line for line in installs)
+        assert f"COPY --from=build {bundle} {bundle}\n" in runtime
+        # libssl3 without the openssl package has no default CA path: OpenSSL reads SSL_CERT_FILE.
+        assert f"ENV SSL_CERT_FILE={bundle}\n" in runtime
 
 
 def test_workers_and_build_scripts(make_tree: MakeTree) -> None:

@@ -134,6 +134,10 @@ def _notes(app: AppProfile, toolchain: str | None) -> tuple[str, ...]:
     notes = [
         "The release binary is built in rust:*-slim-bookworm and shipped in debian:bookworm-slim "
         "with CA certificates and tini; the dev target adds the toolchain from the build stage.",
+        "CA certificates: the rust image's bundle (/etc/ssl/certs/ca-certificates.crt, ~0.2 MB, named by SSL_CERT_FILE), "
+        "not Debian's ca-certificates package, which pulls the openssl command and libssl3 (~9 MB); libssl3 is "
+        "installed only when the binary links OpenSSL. It ships always: TLS calls come from configuration "
+        "(database URLs, SDKs) as often as from code, and a missing bundle fails only at run time. A rebuild refreshes it.",
         "tini is PID 1 and forwards SIGTERM: a Rust binary as PID 1 ignores SIGTERM unless the app handles it "
         "(tokio::signal), and `docker stop` would wait 10 s and kill it.",
         "Dependencies compile from Cargo.toml/Cargo.lock and stub sources before the source is copied: "
