@@ -24,6 +24,8 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     health_path = "/healthz"       # overrides the one inspect found
     environment = { LOG_LEVEL = "info" }
     secrets = { DATABASE_URL = "/shop/api/DATABASE_URL" }  # variable -> secret ARN or SSM parameter name
+    secrets_file = ".env.production"  # a dotenv file (keep it out of git): each value stored by migrate, encrypted
+    release = "python manage.py migrate"  # the release step; "" for none (default: the one inspect found)
 
 The network is the project's, not an app's: the apps share one load balancer, which lives in one VPC.
 """
@@ -74,6 +76,10 @@ class AppSettings:
     health_path: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)
+    #: A dotenv file, relative to migrate.toml, whose values migrate stores as encrypted parameters.
+    secrets_file: str | None = None
+    #: The release step as a shell command line; "" for none; None: the one inspect found.
+    release: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,12 @@ def _url_path(value: Any) -> str | None:
     return None
 
 
+def _relative_path(value: Any) -> str | None:
+    if not isinstance(value, str) or not value or value.startswith("/") or ".." in Path(value).parts:
+        return f"must be a path inside the project, relative to migrate.toml (got {value!r})"
+    return None
+
+
 def _list_of(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
     def check_list(value: Any) -> str | None:
         if not isinstance(value, list):
@@ -166,6 +178,8 @@ _APP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "health_path": _url_path,
     "environment": lambda v: None,  # tables: checked key by key below
     "secrets": lambda v: None,
+    "secrets_file": _relative_path,
+    "release": lambda v: None if isinstance(v, str) else f"must be a command line, or \"\" for none (got {v!r})",
 }
 
 
@@ -212,6 +226,7 @@ class _Reader:
             health_path=values.get("health_path"),
             environment=self.variables(values.get("environment", {}), f"{key}.environment", scalars=True),
             secrets=self.variables(values.get("secrets", {}), f"{key}.secrets", scalars=False),
+            secrets_file=values.get("secrets_file"), release=values.get("release"),
         )
 
     def variables(self, data: Any, key: str, *, scalars: bool) -> dict[str, str]:

@@ -30,6 +30,23 @@ def test_init_writes_a_starter_config_that_deploy_reads_back(tmp_path: Path) -> 
     assert '# DATABASE_URL = "/shop/orders/DATABASE_URL"' in (root / CONFIG_FILE).read_text()
 
 
+def test_the_release_step_is_suggested_and_can_be_replaced_or_turned_off(tmp_path: Path) -> None:
+    from migrate.deploy.workflow import load_project
+
+    root = tmp_path / "notes"
+    shutil.copytree(EXAMPLES / "python-flask-celery", root)
+    apply_init(plan_init(root, outputs=("config",)))
+    text = (root / CONFIG_FILE).read_text()
+    found = '# release = "flask --app notes.wsgi:app db upgrade"'
+    assert found in text and '# secrets_file = ".env.production"' in text
+    assert load_project(root).plans[0].release == ("flask", "--app", "notes.wsgi:app", "db", "upgrade")
+    (root / CONFIG_FILE).write_text(text.replace(found, 'release = ""'))
+    assert load_project(root).plans[0].release is None
+    (root / CONFIG_FILE).write_text(text.replace(found, 'release = "flask --app notes.wsgi:app db upgrade && flask --app notes.wsgi:app seed"'))
+    assert load_project(root).plans[0].release == (
+        "sh", "-c", "flask --app notes.wsgi:app db upgrade && exec flask --app notes.wsgi:app seed")
+
+
 def test_init_never_replaces_an_existing_config_even_with_force(tmp_path: Path, run_cli: Callable[..., object]) -> None:
     root = tmp_path / "app"
     shutil.copytree(EXAMPLES / "python-flask-postgres", root)
@@ -59,6 +76,9 @@ def test_environment_values_may_be_numbers_and_booleans(tmp_path: Path) -> None:
     ("[project]\nname = \"My Shop\"\n", "project.name must be lowercase letters"),
     ("[project]\nregion = \"moon\"\n", "project.region must be an AWS region"),
     ("apps = 3\n", "apps must be a table"),
+    ("[apps.web]\nsecrets_file = \"../.env\"\n", "apps.web.secrets_file must be a path inside the project"),
+    ("[apps.web]\nsecrets_file = \"/etc/app.env\"\n", "apps.web.secrets_file must be a path inside the project"),
+    ("[apps.web]\nrelease = [\"migrate\"]\n", "apps.web.release must be a command line"),
 ])
 def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / CONFIG_FILE).write_text(text)

@@ -47,10 +47,10 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         publish.check_buildable(built, project.plans)
         chosen = {image.app: image.uri for image in built}
         publishing = _publishing(built, aws, say)
-    specs = workflow.services_of(project, aws, chosen)
+    services = workflow.services_of(project, aws, chosen)
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
-    result = workflow.deploy(project, aws, specs, network, confirm=_confirm(env, yes, "deploy", render), say=say,
+    result = workflow.deploy(project, aws, services, network, confirm=_confirm(env, yes, "deploy", render), say=say,
                              plan_only=plan_only, clock=clock, break_stale_lock=break_lock, publishing=publishing)
     if plan_only or not result.applied:
         env.stdout.write(render(result.plan))

@@ -19,10 +19,14 @@ redacted while a secret call runs.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 
 from migrate.deploy.aws import Aws
@@ -31,6 +35,8 @@ from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed
 
 Store = Literal["ssm", "secretsmanager"]
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: What a plan shows for a value: whether it matches, never what it is.
 AS_WANTED = "(secret: as wanted)"
@@ -159,13 +165,29 @@ class SsmSecret:
         """An encrypted parameter holding the value (shown as a marker, never as itself)."""
         return {"type": "SecureString", "value": AS_WANTED}
 
-    def observe(self) -> Observed | None:
-        """The parameter's type, whether it holds the wanted value, and its tags; or None."""
+    @cached_property
+    def stored(self) -> dict[str, Any] | None:
+        """The parameter as SSM has it (decrypted: only compared, never shown), or None; read once."""
         with _secret_call("ssm:GetParameter", f"parameter {self.name}", self.value):
             try:
-                found = self.ssm.get_parameter(Name=self.name, WithDecryption=True)["Parameter"]
+                return dict(self.ssm.get_parameter(Name=self.name, WithDecryption=True)["Parameter"])
             except self.ssm.exceptions.ParameterNotFound:
                 return None
+
+    @property
+    def version_after_apply(self) -> int:
+        """The parameter's version once the plan is applied: SSM counts each value stored from 1."""
+        found = self.stored
+        if found is None:
+            return 1
+        same = found["Type"] == "SecureString" and found["Value"] == self.value.reveal()
+        return int(found["Version"]) + (0 if same else 1)
+
+    def observe(self) -> Observed | None:
+        """The parameter's type, whether it holds the wanted value, and its tags; or None."""
+        found = self.stored
+        if found is None:
+            return None
         with aws_call("ssm:ListTagsForResource", f"parameter {self.name}"):
             tags = from_list(self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=self.name)["TagList"])
         same = found["Type"] == "SecureString" and found["Value"] == self.value.reveal()
@@ -266,10 +288,58 @@ class ManagedSecret:
 Secret = SsmSecret | ManagedSecret
 
 
+def read_secrets_file(path: Path, setting: str) -> dict[str, SecretValue]:
+    """The ``NAME=value`` lines of the dotenv file at ``path``, read as python-dotenv reads them, each value hidden.
+
+    Nothing is interpolated (``$`` is common in passwords). A line that is not an assignment, or a
+    name without a value, is refused naming the line, never the value; ``setting`` names the key
+    that points at the file (``migrate.toml: apps.api.secrets_file``).
+    """
+    from dotenv.parser import parse_stream
+
+    from migrate.config import ConfigError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{setting}: {path} does not exist", hint="create it (NAME=value lines; keep it out of git)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{setting}: cannot read {path} ({exc.__class__.__name__})") from None
+    values: dict[str, SecretValue] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            raise ConfigError(f"{path}:{line}: not a NAME=value line")
+        if binding.key is None:
+            continue  # a comment or a blank line
+        if not _VARIABLE.fullmatch(binding.key):
+            raise ConfigError(f"{path}:{line}: {binding.key} is not a valid environment variable name")
+        if binding.value is None:
+            raise ConfigError(f"{path}:{line}: {binding.key} has no value (write {binding.key}=...)")
+        values[binding.key] = SecretValue(binding.value)
+    return values
+
+
 def secrets(aws: Aws, project: str, app: str, values: Mapping[str, str], store: Store = "ssm") -> list[Secret]:
     """One resource per variable of ``values`` (variable -> value), in variable order, for the plan."""
     kind = SsmSecret if store == "ssm" else ManagedSecret
     return [kind(aws, app, project, variable, SecretValue(value)) for variable, value in sorted(values.items())]
+
+
+def stored_parameters(aws: Aws, project: str, app: str) -> list[SsmSecret]:
+    """The parameters ``/migrate/PROJECT/APP/VAR`` in AWS now (read-only; their values are not read here).
+
+    What a deploy stored from an earlier secrets file: a variable since removed from it, or every one
+    of them for ``migrate destroy`` (whose file may be gone). The deploy lock, a sibling parameter, is
+    not one: its name is not a variable's.
+    """
+    path = f"/migrate/{project}/{app}"
+    ssm = aws.client("ssm")
+    with aws_call("ssm:DescribeParameters", f"parameters under {path}"):
+        pages = ssm.get_paginator("describe_parameters").paginate(ParameterFilters=[{"Key": "Path", "Option": "OneLevel", "Values": [path]}])
+        names = [str(p["Name"]) for page in pages for p in page["Parameters"]]
+    variables = sorted(name.rsplit("/", 1)[1] for name in names if _VARIABLE.fullmatch(name.rsplit("/", 1)[1]))
+    return [SsmSecret(aws, app, project, variable, SecretValue("")) for variable in variables]
 
 
 def secret_arns(resources: Sequence[Secret]) -> dict[str, str]:

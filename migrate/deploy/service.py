@@ -20,7 +20,11 @@ from migrate.deploy.loadbalancer import TargetGroup
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed
+from migrate.deploy.secrets import SsmSecret
 from migrate.deploy.spec import ServiceSpec
+
+#: The Docker label naming the version of each stored secret the task reads.
+SECRET_VERSIONS = "migrate.secret-versions"
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,8 @@ def default_network(aws: Aws) -> Network:
 
 
 # ------------------------------------------------------------------------------- task definition
-def container_definition(spec: ServiceSpec, log_group: str, region: str) -> dict[str, Any]:
-    """The one container of the app's task, as ECS takes it."""
+def container_definition(spec: ServiceSpec, log_group: str, region: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The one container of the app's task, as ECS takes it (``labels``: its Docker labels)."""
     container: dict[str, Any] = {
         "name": spec.app,
         "image": spec.image,
@@ -68,6 +72,8 @@ def container_definition(spec: ServiceSpec, log_group: str, region: str) -> dict
         container["command"] = list(spec.command)
     if spec.user is not None:
         container["user"] = str(spec.user)  # its group is the one /etc/passwd gives it in the image
+    if labels:
+        container["dockerLabels"] = dict(sorted(labels.items()))
     if spec.probe is not None:
         p = spec.probe
         container["healthCheck"] = {"command": ["CMD", *p.command], "interval": p.interval, "timeout": p.timeout,
@@ -89,6 +95,9 @@ class TaskDefinition:
     log_group: str
     execution_role_arn: str
     task_role_arn: str
+    #: The secrets migrate stores for it: their versions label the container, so that a changed value
+    #: registers a new revision and the service rolls onto it (ECS reads secrets only when a task starts).
+    stored_secrets: tuple[SsmSecret, ...] = ()
     kind: str = field(default="task definition", init=False)
     registered: str | None = field(default=None, init=False)  # the ARN apply registered
 
@@ -110,7 +119,8 @@ class TaskDefinition:
     @property
     def container(self) -> dict[str, Any]:
         """The desired container definition."""
-        return container_definition(self.spec, self.log_group, self.aws.region)
+        versions = ",".join(f"{s.variable}={s.version_after_apply}" for s in sorted(self.stored_secrets, key=lambda s: s.variable))
+        return container_definition(self.spec, self.log_group, self.aws.region, {SECRET_VERSIONS: versions} if versions else None)
 
     @property
     def desired(self) -> Mapping[str, str]:

@@ -19,6 +19,7 @@ from migrate.deploy.loadbalancer import HealthCheck, Listener, LoadBalancer, Rou
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.plan import Resource
 from migrate.deploy.resources import IamRole, LogGroup
+from migrate.deploy.secrets import SsmSecret
 from migrate.deploy.service import EcsService, Network, TaskDefinition
 from migrate.deploy.spec import ServiceSpec
 
@@ -33,15 +34,16 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
     return TargetGroup(aws, names.app, elb_name(names.project, names.app), vpc_id, spec.port, health, delay)
 
 
-def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network) -> list[Resource]:
-    """The resources of every service in ``specs``, dependencies first."""
+def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = ()) -> list[Resource]:
+    """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
+    for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do."""
     web = [s for s in specs if s.port is not None]
     if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
         unrouted = ", ".join(s.app for s in web if not s.paths)
         raise DeployError(f"several web apps share the load balancer but {unrouted} have no path to route",
                           hint="give each but one a path in migrate.toml ([apps.NAME] paths = [\"/api/*\"])")
     cluster, *_ = foundation(aws, Names(project, specs[0].app))
-    resources: list[Resource] = [cluster]
+    resources: list[Resource] = [cluster, *secrets]
     balancer_group = SecurityGroup(aws, project, f"{project}-alb", network.vpc_id, f"Load balancer of {project}: HTTP from anywhere",
                                    ((80, "0.0.0.0/0"),)) if web else None
     if balancer_group:
@@ -64,7 +66,8 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         rules = ((spec.port, balancer_group),) if spec.port is not None and balancer_group else ()
         tasks_group = SecurityGroup(aws, spec.app, f"{project}-{spec.app}-tasks", network.vpc_id,
                                     f"Tasks of {project}/{spec.app}: reachable only from its load balancer", rules)
-        definition = TaskDefinition(aws, spec, f"{project}-{spec.app}", logs.name, execution.arn, task.arn)
+        stored = tuple(r for r in secrets if isinstance(r, SsmSecret) and r.app == spec.image_app)
+        definition = TaskDefinition(aws, spec, f"{project}-{spec.app}", logs.name, execution.arn, task.arn, stored)
         resources.append(tasks_group)
         target = targets.get(spec.app)
         scaling = ServiceScaling(aws, spec.app, names.cluster, spec.app, Scaling(spec.min_tasks, spec.max_tasks), target, balancer if target else None)

@@ -22,12 +22,13 @@ A deploy is these steps, in this order (each a function here, or a seam for anot
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migrate.config import CONFIG_FILE, Config, load_config, project_name
+from migrate.config import CONFIG_FILE, Config, ConfigError, load_config, project_name
 from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
@@ -37,7 +38,7 @@ from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_
 from migrate.deploy.preflight import preflight
 from migrate.deploy.release import release_before_service
 from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
-from migrate.deploy.secrets import SsmSecret
+from migrate.deploy.secrets import SsmSecret, read_secrets_file, stored_parameters
 from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
@@ -99,8 +100,18 @@ def load_project(path: Path) -> Project:
     root = Path(inspection.root)
     config = load_config(root)
     source = str(config.source.relative_to(root)) if config.source else CONFIG_FILE
-    plans = tuple(plan_for(with_settings(app, config.app(image_name(app)), source)) for app in inspection.apps)
+    plans = tuple(_release_of(plan_for(with_settings(app, config.app(image_name(app)), source)), config) for app in inspection.apps)
     return Project(root, project_name(root, config), config, plans)
+
+
+def _release_of(plan: ContainerPlan, config: Config) -> ContainerPlan:
+    """``plan`` with migrate.toml's release step: a command line, or "" for none (else the one inspect found)."""
+    from migrate.generate.plan import command_argv
+
+    release = config.app(plan.image).release
+    if release is None:
+        return plan
+    return dataclasses.replace(plan, release=command_argv(release) if release.strip() else None)
 
 
 def images_from_flags(project: Project, flags: Sequence[str]) -> dict[str, str]:
@@ -143,14 +154,45 @@ def secret_resolver(aws: Aws) -> Callable[[str], str]:
     return resolve
 
 
-def services_of(project: Project, aws: Aws, images: Mapping[str, str]) -> tuple[ServiceSpec, ...]:
-    """The project's ECS services, checked before any call that could change something (the pre-flight)."""
+@dataclass(frozen=True)
+class Services:
+    """The project's ECS services, and the secret values migrate stores for them (each app's secrets file)."""
+
+    specs: tuple[ServiceSpec, ...]
+    secrets: tuple[SsmSecret, ...] = ()
+
+
+def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
+    """Each app's ``secrets_file``, as the encrypted parameters migrate stores (values read, never shown)."""
+    source = project.config.source or project.root / CONFIG_FILE
+    stored: list[SsmSecret] = []
+    for app in project.apps:
+        settings = project.config.app(app)
+        if settings.secrets_file is None:
+            continue
+        values = read_secrets_file(project.root / settings.secrets_file, f"{source}: apps.{app}.secrets_file")
+        twice = sorted(set(values) & (set(settings.secrets) | set(settings.environment)))
+        if twice:
+            raise ConfigError(f"{source}: {twice[0]} is set in {settings.secrets_file} and in [apps.{app}] too",
+                              hint="keep one of them")
+        stored.extend(SsmSecret(aws, app, project.name, variable, value) for variable, value in sorted(values.items()))
+    return tuple(stored)
+
+
+def services_of(project: Project, aws: Aws, images: Mapping[str, str]) -> Services:
+    """The project's ECS services and stored secrets, checked before any call that could change something."""
     specs = specs_from_plans(project.plans, project.config, images, secret_resolver(aws))
+    stored = stored_secrets(project, aws)
+    arns: dict[str, dict[str, str]] = {}
+    for secret in stored:
+        arns.setdefault(secret.app, {})[secret.variable] = secret.arn
+    # The web service and the workers of an app run the same code: each reads the app's secrets.
+    specs = tuple(dataclasses.replace(s, secrets={**s.secrets, **arns.get(s.image_app, {})}) for s in specs)
     for spec in specs:
         problems = spec.problems()
         if problems:
             raise DeployError(f"{spec.app}: {problems[0]}", hint=f"change it in {CONFIG_FILE}, then run again")
-    return specs
+    return Services(specs, stored)
 
 
 @dataclass(frozen=True)
@@ -191,18 +233,44 @@ def check_before_deploy(aws: Aws, project: Project, specs: Sequence[ServiceSpec]
                           hint="\n".join(f"- {e}" for e in errors))
 
 
+def unset_required(project: Project, specs: Sequence[ServiceSpec]) -> list[str]:
+    """Warnings for variables inspect found the app cannot start without that nothing sets on ECS.
+
+    Set means: in the service's environment or secrets, or by the image itself (its port and listen
+    address settings). A warning, not an error: inspect reads code, and the app may set it another way.
+    """
+    warnings = []
+    for plan in project.plans:
+        spec = next((s for s in specs if s.image_app == plan.image), None)
+        if spec is None:
+            continue
+        image_sets = {plan.app.detail("port_env"), *plan.listen_env}
+        for var in plan.env:
+            if var.required and var.default is None and var.name not in image_sets \
+                    and var.name not in spec.environment and var.name not in spec.secrets:
+                where = f" ({var.evidence[0]})" if var.evidence else ""
+                kind = "secrets (or secrets_file)" if var.secret else "environment or secrets"
+                warnings.append(f"{plan.image}: the app needs {var.name}{where}, which nothing sets: "
+                                f"add it to [apps.{plan.image}] {kind} in {CONFIG_FILE}")
+    return warnings
+
+
 def deploy(
-    project: Project, aws: Aws, specs: Sequence[ServiceSpec], network: Network, *,
+    project: Project, aws: Aws, services: Services, network: Network, *,
     confirm: Confirm, say: Say, plan_only: bool = False, clock: Clock = Clock(),
     publishing: Publishing | None = None, break_stale_lock: bool = False,
 ) -> DeployResult:
     """Pre-flight and plan the project's resources; unless ``plan_only``, build, confirm, lock, apply and wait.
 
-    Without ``publishing`` every image must already be in its registry (``--image``).
+    Without ``publishing`` every image must already be in its registry (``--image``). Secret
+    parameters whose variable left its secrets file are deleted once every service runs without them.
     """
-    resources = stack(aws, project.name, specs, network)
+    specs = services.specs
+    resources = stack(aws, project.name, specs, network, services.secrets)
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
-    plan = make_plan(resources)
+    for warning in unset_required(project, specs):
+        say(f"warning: {warning}")
+    plan = _with_stale_secrets(aws, project, services, make_plan(resources))
     if plan_only or not plan.changes_anything:
         return DeployResult(plan)
     if publishing is not None:
@@ -215,24 +283,36 @@ def deploy(
             if break_stale_lock and (holder := break_lock(aws, project.name, app)) is not None:
                 say(f"broke the deploy lock of {app} held by {holder.who}")
             locks.enter_context(deploy_lock(aws, project.name, app))
-        resources = stack(aws, project.name, specs, network)
-        again = make_plan(resources)
+        resources = stack(aws, project.name, specs, network, services.secrets)
+        again = _with_stale_secrets(aws, project, services, make_plan(resources))
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
         releases = release_commands(project, specs)
         _apply_in_two_phases(again, say, publishing.push if publishing else None,
                              release_before_service(aws, releases, say, clock=clock.now, sleep=clock.sleep, poll=clock.poll))
         rollouts = _wait(project, aws, again, say, clock)
+        stale = [s for s in again.steps if s.action == "delete"]
+        if stale and all(outcome.succeeded for _, outcome in rollouts):
+            apply(Plan(tuple(stale)), lambda step: say(f"deleting {step.title} (no longer in its secrets file)"))
     return DeployResult(again, applied=True, rollouts=rollouts)
+
+
+def _with_stale_secrets(aws: Aws, project: Project, services: Services, plan: Plan) -> Plan:
+    """``plan`` and the deletion of each stored secret whose variable is no longer in its app's secrets file."""
+    wanted = {s.name for s in services.secrets}
+    stale = [p for app in sorted({s.image_app for s in services.specs})
+             for p in stored_parameters(aws, project.name, app) if p.name not in wanted]
+    return Plan(plan.steps + destroy_plan(stale).steps) if stale else plan
 
 
 def _apply_in_two_phases(plan: Plan, say: Say, push: Callable[[], None] | None, before_service: Callable[[Step], None]) -> None:
     """Everything but the services first (new revisions registered), then the push, then each service
     (its app's release step first, when its revision is new)."""
     moving = (EcsService, ServiceScaling)
-    first = Plan(tuple(s for s in plan.steps if not isinstance(s.resource, moving)))
+    # Deletions wait until the services run without what is deleted (see deploy).
+    first = Plan(tuple(s for s in plan.steps if not isinstance(s.resource, moving) and s.action != "delete"))
     second = Plan(tuple(s for s in plan.steps if isinstance(s.resource, moving)))
-    total = sum(1 for s in plan.steps if s.action in ("create", "update", "delete"))
+    total = sum(1 for s in plan.steps if s.action in ("create", "update"))
     done = [0]
 
     def progress(step: Step) -> None:
@@ -283,8 +363,10 @@ def _stop_first_deploy(plan: Plan, service: EcsService, say: Say) -> None:
 
 def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, say: Say) -> Plan:
     """Delete what migrate created for the project, after confirmation; what it does not own is left alone."""
-    specs = services_of(project, aws, {app: "(destroyed)" for app in project.apps})
-    plan = destroy_plan(stack(aws, project.name, specs, network))
+    # The secrets stored for each app, as AWS has them: its secrets file may be gone, or name fewer now.
+    specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
+    stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
+    plan = destroy_plan(stack(aws, project.name, specs, network, stored))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

@@ -104,6 +104,25 @@ class FakeScheduler:
         return next(d for d in self._service.deployments if d["taskDefinition"] == revision)
 
 
+def deployments_on_update(monkeypatch: pytest.MonkeyPatch, aws: Any) -> None:
+    """ECS answering update_service with a new PRIMARY deployment when the revision changes or one is forced
+    (moto changes the service's revision and keeps the old deployment PRIMARY)."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    original = EC2ContainerServiceBackend.update_service
+
+    def update_service(backend: Any, properties: dict[str, Any]) -> Any:
+        cluster, name = properties.get("cluster", "default"), str(properties["service"]).split("/")[-1]
+        revision, forced = properties.get("task_definition"), properties.get("force_new_deployment", False)
+        service = original(backend, properties)
+        primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)
+        if primary is not None and ((revision and primary["taskDefinition"] != service.task_definition) or forced):
+            FakeScheduler(aws, cluster.split("/")[-1], name).start_deployment(service.task_definition)
+        return service
+
+    monkeypatch.setattr(EC2ContainerServiceBackend, "update_service", update_service)
+
+
 @pytest.fixture
 def scheduler_health(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, tuple[str, str, str]]]:
     """Target health as scripted by :meth:`FakeScheduler.target`, in place of moto's constant ``healthy``."""

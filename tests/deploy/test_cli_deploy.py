@@ -21,7 +21,7 @@ from migrate.deploy.release import STARTED_BY
 from migrate.environment import Environment
 
 from .conftest import REGION, CallLog, put_image
-from .scheduler import FakeScheduler, OneOffTasks, scheduler_health  # noqa: F401 (a fixture)
+from .scheduler import FakeScheduler, OneOffTasks, deployments_on_update, scheduler_health  # noqa: F401 (a fixture)
 from .test_destroy import tagged_by_migrate
 from .test_registry import registry  # noqa: F401 (a fixture: a registry standing in for ECR)
 
@@ -108,6 +108,7 @@ def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]], monkeypat
     aws = connect(REGION)
     published(aws)
     OneOffTasks(aws, "").hold_new_tasks(monkeypatch)  # release tasks wait for the scheduler, as on ECS
+    deployments_on_update(monkeypatch, aws)  # a new revision or a forced deployment starts a deployment, as on ECS
     return Cli(scheduler_health)
 
 
