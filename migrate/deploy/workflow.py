@@ -33,6 +33,7 @@ from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
+from migrate.deploy.loadbalancer import IDLE_TIMEOUT
 from migrate.deploy.lock import break_lock, deploy_lock
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
 from migrate.deploy.preflight import preflight
@@ -255,6 +256,40 @@ def unset_required(project: Project, specs: Sequence[ServiceSpec]) -> list[str]:
     return warnings
 
 
+#: Node's HTTP server closes an idle connection after 5 s; Fastify sets 72 s itself.
+_NODE_KEEP_ALIVE_MS = 5000
+_OWN_KEEP_ALIVE_MS = {"fastify": 72000}
+
+
+def keep_alive_warnings(project: Project) -> list[str]:
+    """Node web apps whose server closes idle connections before the load balancer does (502s during normal traffic).
+
+    The generated commands of Python servers set their keep-alive above it (generate); Node's is set
+    in the app's code, so deploy can only say where. nginx (static sites) keeps 75 s.
+    """
+    warnings = []
+    for plan in project.plans:
+        app = plan.app
+        if plan.port is None or app.language.value != "node" or plan.template != "node.Dockerfile.j2":
+            continue
+        limit_ms = IDLE_TIMEOUT * 1000
+        found = app.detail("keep_alive_timeout")
+        if found:
+            ms, where = int(found.split()[0]), found.split()[1]
+            if ms <= limit_ms:
+                warnings.append(f"{plan.image}: keepAliveTimeout is {ms} ms ({where}), not above the load balancer's "
+                                f"{IDLE_TIMEOUT} s idle timeout: requests on connections it closes fail with 502; set it to 65000")
+            continue
+        if _OWN_KEEP_ALIVE_MS.get(app.framework.value or "", _NODE_KEEP_ALIVE_MS) > limit_ms \
+                or "KEEP_ALIVE_TIMEOUT" in project.config.app(plan.image).environment:
+            continue
+        fix = ("set KEEP_ALIVE_TIMEOUT = \"65000\" in its environment (Next.js's server reads it)" if app.framework.value == "nextjs"
+               else "set server.keepAliveTimeout = 65000 and server.headersTimeout = 66000 where the server is created")
+        warnings.append(f"{plan.image}: Node's HTTP server closes idle connections after 5 s, before the load balancer's "
+                        f"{IDLE_TIMEOUT} s idle timeout, so some requests fail with 502: {fix}")
+    return warnings
+
+
 def deploy(
     project: Project, aws: Aws, services: Services, network: Network, *,
     confirm: Confirm, say: Say, plan_only: bool = False, clock: Clock = Clock(),
@@ -268,7 +303,7 @@ def deploy(
     specs = services.specs
     resources = stack(aws, project.name, specs, network, services.secrets)
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
-    for warning in unset_required(project, specs):
+    for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
         say(f"warning: {warning}")
     plan = _with_stale_secrets(aws, project, services, make_plan(resources))
     if plan_only or not plan.changes_anything:

@@ -202,3 +202,24 @@ def test_containers_notes_say_what_the_image_does(make_tree: MakeTree) -> None:
     assert any("created without pip" in n for n in notes)
     assert any(n.startswith("Native dependencies (psycopg2): the build stage installs build-essential, libpq-dev") and "(libpq5)" in n for n in notes)
     assert any("DJANGO_SETTINGS_MODULE=mysite.settings.production in the image" in n for n in notes)
+
+
+# ---------------------------------------------------------------- keep-alive above the load balancer's idle timeout
+@pytest.mark.parametrize(("web", "cmd_tail"), [
+    ("uvicorn main:app --host 0.0.0.0 --port $PORT", ("--timeout-keep-alive", "75")),
+    ("uvicorn main:app --host 0.0.0.0 --port $PORT --timeout-keep-alive=120", ("--timeout-keep-alive=120",)),  # the user's own
+    ("hypercorn main:app --bind 0.0.0.0:$PORT", ("--keep-alive", "75")),
+    ("gunicorn -k uvicorn.workers.UvicornWorker main:app", ("main:app", "--keep-alive", "75")),
+    ("gunicorn --worker-class=gthread --threads 4 main:app", ("main:app", "--keep-alive", "75")),
+    ("gunicorn main:app", ("main:app",)),  # the sync worker closes every connection after its response
+    ("gunicorn -k sync main:app", ("main:app",)),
+])
+def test_servers_keep_idle_connections_longer_than_the_load_balancer(make_tree: MakeTree, web: str, cmd_tail: tuple[str, ...]) -> None:
+    """Their 5 s (gunicorn 2 s) default closes connections an ALB (60 s idle) is about to reuse: 502s."""
+    root = make_tree({"requirements.txt": "fastapi==0.115.0\nuvicorn==0.34.0\ngunicorn==23.0.0\nhypercorn==0.18.0\n",
+                      "main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n", "Procfile": f"web: {web}\n"})
+    plan = plan_of(root)
+    command = " ".join(plan.cmd)
+    assert command.endswith(" ".join(cmd_tail)), plan.cmd
+    assert " ".join(plan.dev_cmd).startswith(command)  # dev runs what production runs, plus its reload flag
+    assert ("keeps idle connections 75 s" in " ".join(plan.notes)) == ("75" in cmd_tail)

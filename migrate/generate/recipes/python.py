@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
+import re
 import shlex
 
 from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
@@ -114,7 +115,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         "settings_module": app.detail("django_settings_module") if app.detail("django_dev_settings_module") else None,
         "dev_settings_module": app.detail("django_dev_settings_module"),
     }
-    start = app.start_command.value  # None: the CMD says so and fails, never a guess
+    start = _production_command(app)  # None: the CMD says so and fails, never a guess
     result = base_plan(
         app,
         template="python.Dockerfile.j2",
@@ -164,6 +165,12 @@ def _notes(app: AppProfile) -> tuple[str, ...]:
             "20 s and 290 MB of build cache once per base image, and nothing in the runtime image, which receives only "
             "/opt/venv and the app. A dependency compiled against another system library needs that library's -dev "
             "package in the build stage (the compile fails naming the missing header) and its shared library in the runtime stage."
+        )
+    if _production_command(app) != app.start_command.value:
+        notes.append(
+            "The server keeps idle connections 75 s (the flag added to its command), longer than an AWS load "
+            "balancer's 60 s idle timeout: with its default 5 s (2 s for gunicorn) it closes connections the "
+            "balancer is about to reuse, and those requests fail with 502."
         )
     native = _listed(app, "native_dependencies")
     if native:
@@ -232,9 +239,40 @@ def _install_steps(app: AppProfile, manager: str) -> list[str]:
     return steps
 
 
+#: Servers that close an idle keep-alive connection after 5 s, before the load balancer's 60 s idle
+#: timeout: a request the balancer sends on such a connection as it closes fails with a 502. Their
+#: flag that keeps connections longer, and the flags that show the command sets it already.
+_KEEP_ALIVE = {
+    "uvicorn": ("--timeout-keep-alive 75", ("--timeout-keep-alive",)),
+    "hypercorn": ("--keep-alive 75", ("--keep-alive", "-c", "--config")),
+}
+#: gunicorn's keepalive (2 s) matters with worker classes that keep connections open (its sync worker
+#: closes each one after the response: the balancer never reuses it).
+_GUNICORN_KEEPING = re.compile(r"(?<!\S)(?:-k|--worker-class)[= ]\s*(?!sync\b)\S")
+_GUNICORN_KEEP_ALIVE = re.compile(r"(?<!\S)--keep-alive\b")
+
+
+def _production_command(app: AppProfile) -> str | None:
+    """The start command, its server told to keep idle connections longer than the load balancer does."""
+    start = app.start_command.value
+    if not start:
+        return None
+    line = parse(start)
+    if not start.rstrip().endswith(line.server):  # a pipeline (`| tee`): the server's flags cannot go last
+        return start
+    words = line.words
+    if line.program in _KEEP_ALIVE:
+        flag, present = _KEEP_ALIVE[line.program]
+        if not any(w == p or w.startswith(p + "=") for w in words for p in present):
+            return f"{start} {flag}"
+    if line.program == "gunicorn" and _GUNICORN_KEEPING.search(line.server) and not _GUNICORN_KEEP_ALIVE.search(line.server):
+        return f"{start} --keep-alive 75"
+    return start
+
+
 def _dev_command(app: AppProfile) -> str | None:
     """The production command with its server's reload flag: dev runs what production runs."""
-    start = app.start_command.value
+    start = _production_command(app)
     if not start:
         return None
     line = parse(start)

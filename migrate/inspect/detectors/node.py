@@ -557,6 +557,21 @@ def _node_http_server(app: AppDir, found: Findings) -> None:
         found.detail("serves_http", f"{hit[0]}:{hit[1]}")
 
 
+#: ``server.keepAliveTimeout = 65000``, or ``keepAliveTimeout: 65000`` in a server's options.
+_KEEP_ALIVE_TIMEOUT = re.compile(r"\bkeepAliveTimeout\s*[=:]\s*(\d[\d_]*)\b")
+
+
+def _keep_alive(app: AppDir, found: Findings) -> None:
+    """Where the app sets how long its HTTP server keeps an idle connection (Node's default is 5 s).
+
+    Recorded as ``keep_alive_timeout``: milliseconds, then file:line. Deploy compares it with the
+    load balancer's idle timeout: a server that closes first turns some requests into 502s.
+    """
+    hit = _first_hit(app, _KEEP_ALIVE_TIMEOUT)
+    if hit is not None:
+        found.detail("keep_alive_timeout", f"{hit[2].group(1).replace('_', '')} {hit[0]}:{hit[1]}")
+
+
 def _build(app: AppDir, found: Findings) -> None:
     if "build" in _scripts(app):
         found.set("build_command", _run(found, "build"), _script_evidence(app, "build", "build script"))
@@ -909,6 +924,8 @@ class NodeEcosystem(Ecosystem):
         if not found.has("framework") and (_start_from_scripts(app, found) or _start_from_main(app, found)):
             _port(app, found, None, "")
             _node_http_server(app, found)
+        if found.has("start_command"):
+            _keep_alive(app, found)
         _build(app, found)
         _check_start_file(app, found)
         if not found.has("start_command") and found.details.get("static_output") is None and "start" in _scripts(app):
