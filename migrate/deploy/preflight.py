@@ -120,7 +120,7 @@ def _reachable(aws: Aws, spec: ServiceSpec, tasks: SecurityGroup | None, balance
     return []
 
 
-def _first_deploy(aws: Aws, cluster: str, spec: ServiceSpec) -> list[Finding]:
+def _is_first_deploy(aws: Aws, cluster: str, spec: ServiceSpec) -> bool:
     ecs = aws.client("ecs")
     with aws_call("ecs:DescribeServices", f"service {spec.app} in cluster {cluster}"):
         try:
@@ -128,9 +128,14 @@ def _first_deploy(aws: Aws, cluster: str, spec: ServiceSpec) -> list[Finding]:
         except ecs.exceptions.ClusterNotFoundException:
             services = []
     service = next((s for s in services if s.get("status") == "ACTIVE"), None)
-    if service and any(d.get("rolloutState") == "COMPLETED" for d in service.get("deployments", [])):
+    return not (service and any(d.get("rolloutState") == "COMPLETED" for d in service.get("deployments", [])))
+
+
+def _first_deploys(apps: Sequence[str]) -> list[Finding]:
+    """One warning for every service that never completed a deployment."""
+    if not apps:
         return []
-    return [Finding("warning", f"{spec.app}: first deploy: with no earlier completed deployment the circuit breaker cannot roll back; "
+    return [Finding("warning", f"{', '.join(apps)}: first deploy: with no earlier completed deployment the circuit breaker cannot roll back; "
                                "if it fails, the service is left at zero tasks with the diagnosis")]
 
 
@@ -157,7 +162,7 @@ def preflight(aws: Aws, cluster: str, specs: Sequence[ServiceSpec], resources: S
         role = next((r for name, r in roles.items() if r.app == spec.image_app and name.endswith("-execution")), None)
         findings += _secrets(aws, spec, role, planned_secrets)
         findings += _reachable(aws, spec, groups.get(f"{cluster}-{spec.app}-tasks"), groups.get(f"{cluster}-alb"))
-        findings += _first_deploy(aws, cluster, spec)
         findings += _health_path(spec)
+    findings += _first_deploys([spec.app for spec in specs if _is_first_deploy(aws, cluster, spec)])
     order = {"error": 0, "warning": 1, "note": 2}
     return sorted(findings, key=lambda f: order[f.severity])
