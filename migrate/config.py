@@ -7,6 +7,7 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     [project]
     name = "shop"                  # prefix of every AWS resource's name
     region = "eu-west-1"           # optional: else the AWS chain's region
+    certificate = "arn:aws:acm:eu-west-1:123456789012:certificate/..."  # optional: HTTPS on 443, port 80 redirects
 
     [network]                      # optional: else the region's default VPC and subnets
     vpc = "vpc-0abc"
@@ -88,6 +89,8 @@ class Config:
 
     project: str | None = None
     region: str | None = None
+    #: An ACM certificate ARN: the load balancer serves HTTPS with it, and HTTP redirects there.
+    certificate: str | None = None
     network: NetworkSettings = NetworkSettings()
     apps: Mapping[str, AppSettings] = field(default_factory=dict)
     #: The file it was read from, for messages; None when there was none.
@@ -161,6 +164,7 @@ def _list_of(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
 _PROJECT_KEYS: dict[str, Callable[[Any], str | None]] = {
     "name": _text(_PROJECT_NAME, "lowercase letters, digits and dashes, at most 20 characters"),
     "region": _text(re.compile(r"[a-z]{2}(-[a-z]+)+-\d+"), "an AWS region such as eu-west-1"),
+    "certificate": _text(re.compile(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+"), "an ACM certificate ARN"),
 }
 _NETWORK_KEYS: dict[str, Callable[[Any], str | None]] = {
     "vpc": _text(re.compile(r"vpc-[0-9a-f]+"), "a VPC id (vpc-...)"),
@@ -212,7 +216,7 @@ class _Reader:
         network = self.table(data.get("network", {}), "network", _NETWORK_KEYS)
         apps = self.table(data.get("apps", {}), "apps", None)
         return Config(
-            project=project.get("name"), region=project.get("region"),
+            project=project.get("name"), region=project.get("region"), certificate=project.get("certificate"),
             network=NetworkSettings(network.get("vpc"), tuple(network.get("subnets", ())), network.get("assign_public_ip", True)),
             apps={name: self.app(name, value) for name, value in apps.items()}, source=self.path,
         )

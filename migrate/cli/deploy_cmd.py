@@ -55,7 +55,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     if plan_only or not result.applied:
         env.stdout.write(render(result.plan))
         if not result.plan.changes_anything:
-            say(f"{project.name} is up to date: nothing to change")
+            say(f"{project.name} is up to date: nothing to change" + (f" ({result.url})" if result.url else ""))
         return
     for service, outcome in result.rollouts:
         say(f"{service}: {outcome.reason}")
@@ -64,7 +64,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     if not result.succeeded:
         failed = next(name for name, outcome in result.rollouts if not outcome.succeeded)
         raise UserError(f"the deploy of {failed} failed (see above)", hint="fix the cause, then run `migrate deploy` again")
-    say(f"deployed {project.name} in {aws.region}")
+    say(f"deployed {project.name} in {aws.region}" + (f": {result.url}" if result.url else ""))
 
 
 def _publishing(built: Any, aws: Any, say: Any) -> Any:

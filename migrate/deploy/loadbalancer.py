@@ -51,6 +51,8 @@ class LoadBalancer:
     security_group: SecurityGroup
     kind: str = field(default="load balancer", init=False)
     arn: str | None = field(default=None, init=False)
+    #: Where it answers (its DNS name), known once it exists.
+    dns_name: str | None = field(default=None, init=False)
 
     @property
     def elbv2(self) -> Any:
@@ -69,7 +71,7 @@ class LoadBalancer:
                 lb = self.elbv2.describe_load_balancers(Names=[self.name])["LoadBalancers"][0]
             except self.elbv2.exceptions.LoadBalancerNotFoundException:
                 return None
-        self.arn = str(lb["LoadBalancerArn"])
+        self.arn, self.dns_name = str(lb["LoadBalancerArn"]), lb.get("DNSName")
         with aws_call("elasticloadbalancing:DescribeLoadBalancerAttributes", f"load balancer {self.name}"):
             attributes = {a["Key"]: a["Value"] for a in self.elbv2.describe_load_balancer_attributes(LoadBalancerArn=self.arn)["Attributes"]}
         subnets = " ".join(sorted(z["SubnetId"] for z in lb.get("AvailabilityZones", [])))
@@ -86,7 +88,7 @@ class LoadBalancer:
                 Name=self.name, Subnets=list(self.subnet_ids), SecurityGroups=[str(self.security_group.group_id)],
                 Scheme="internet-facing", Type="application", IpAddressType="ipv4", Tags=as_list(owner_tags(self.app)),
             )["LoadBalancers"][0]
-        self.arn = str(lb["LoadBalancerArn"])
+        self.arn, self.dns_name = str(lb["LoadBalancerArn"]), lb.get("DNSName")
         self.update(["idle_timeout"])
 
     def update(self, fields: Sequence[str]) -> None:
@@ -211,16 +213,32 @@ class Route:
     paths: tuple[str, ...] = ()
 
 
+#: TLS 1.3 and 1.2 only: AWS's recommended policy for new HTTPS listeners.
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+_REDIRECT = "redirect to HTTPS (301)"
+
+
 @dataclass
 class Listener:
-    """HTTP on port 80: one app takes every request, several are routed by path (the rest get 404)."""
+    """Where the balancer takes requests: one app takes every request, several are routed by path (the rest get 404).
+
+    HTTP on port 80 without a certificate; with one, HTTPS on 443 (TLS 1.2+) routes, and port 80
+    only redirects to it (``redirect_to_https``).
+    """
 
     aws: Aws
     app: str  # the project
     load_balancer: LoadBalancer
     routes: tuple[Route, ...]
     port: int = 80
+    certificate: str | None = None  # an ACM certificate ARN: the listener speaks HTTPS
+    redirect_to_https: bool = False
     kind: str = field(default="listener", init=False)
+
+    @property
+    def protocol(self) -> str:
+        """HTTPS with a certificate, else HTTP."""
+        return "HTTPS" if self.certificate else "HTTP"
 
     @property
     def name(self) -> str:
@@ -237,10 +255,14 @@ class Listener:
 
     @property
     def desired(self) -> Mapping[str, str]:
-        """The default action and one line per path rule, in priority order."""
+        """Protocol (and certificate), the default action and one line per path rule, in priority order."""
+        tls = {"certificate": self.certificate} if self.certificate else {}
+        if self.redirect_to_https:
+            return {"protocol": self.protocol, "default": _REDIRECT, "rules": "(none)"}
         default = self._default()
         rules = [f"{10 * i}: {' '.join(r.paths)} -> {r.target.name}" for i, r in enumerate((r for r in self.routes if r.paths), 1)]
-        return {"default": f"forward to {default.target.name}" if default else "404", "rules": "\n".join(rules) or "(none)"}
+        return {"protocol": self.protocol, **tls, "default": f"forward to {default.target.name}" if default else "404",
+                "rules": "\n".join(rules) or "(none)"}
 
     def observe(self) -> Observed | None:
         """The listener's default action and rules, or None (also when its balancer does not exist yet)."""
@@ -257,14 +279,21 @@ class Listener:
         lines = [f"{r['Priority']}: {' '.join(_paths(r))} -> {names.get(_forward_arn(r['Actions']) or '', '?')}"
                  for r in sorted(rules, key=lambda r: int(r["Priority"]))]
         default_arn = _forward_arn(listener["DefaultActions"])
-        default = f"forward to {names.get(default_arn, '?')}" if default_arn else "404"
+        redirects = any(a.get("Type") == "redirect" for a in listener["DefaultActions"])
+        default = _REDIRECT if redirects else f"forward to {names.get(default_arn, '?')}" if default_arn else "404"
+        fields = {"protocol": str(listener.get("Protocol", "HTTP")), "default": default, "rules": "\n".join(lines) or "(none)"}
+        certificates = [c["CertificateArn"] for c in listener.get("Certificates", [])]
+        if certificates:
+            fields["certificate"] = str(certificates[0])
         # A listener carries its balancer's ownership: it cannot exist without it.
-        return Observed({"default": default, "rules": "\n".join(lines) or "(none)"}, _tags(self.elbv2, self.load_balancer.arn, self.name))
+        return Observed(fields, _tags(self.elbv2, self.load_balancer.arn, self.name))
 
     def _names_by_arn(self) -> dict[str, str]:
         return {str(r.target.arn): r.target.name for r in self.routes if r.target.arn}
 
     def _default_actions(self) -> list[dict[str, Any]]:
+        if self.redirect_to_https:
+            return [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
         default = self._default()
         if default:
             return [{"Type": "forward", "TargetGroupArn": default.target.arn}]
@@ -273,16 +302,22 @@ class Listener:
     def create(self) -> None:
         """Create the listener and its path rules."""
         with aws_call("elasticloadbalancing:CreateListener", f"listener {self.name}"):
-            self.elbv2.create_listener(LoadBalancerArn=self.load_balancer.arn, Protocol="HTTP", Port=self.port,
+            self.elbv2.create_listener(LoadBalancerArn=self.load_balancer.arn, Port=self.port, **self._protocol_arguments(),
                                        DefaultActions=self._default_actions(), Tags=as_list(owner_tags(self.app)))
         self._put_rules()
 
+    def _protocol_arguments(self) -> dict[str, Any]:
+        if not self.certificate:
+            return {"Protocol": "HTTP"}
+        return {"Protocol": "HTTPS", "Certificates": [{"CertificateArn": self.certificate}], "SslPolicy": SSL_POLICY}
+
     def update(self, fields: Sequence[str]) -> None:
-        """Set the default action; replace the path rules when they differ."""
+        """Set the protocol, certificate and default action; replace the path rules when they differ."""
         listener_arn = self._arn()
-        if "default" in fields:
+        tls = self._protocol_arguments() if {"protocol", "certificate"} & set(fields) else {}
+        if "default" in fields or tls:
             with aws_call("elasticloadbalancing:ModifyListener", f"listener {self.name}"):
-                self.elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=self._default_actions())
+                self.elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=self._default_actions(), **tls)
         if "rules" in fields:
             self._put_rules(replace=True)
 
@@ -305,7 +340,7 @@ class Listener:
             for rule in old:
                 with aws_call("elasticloadbalancing:DeleteRule", f"listener {self.name}"):
                     self.elbv2.delete_rule(RuleArn=rule["RuleArn"])
-        for i, route in enumerate((r for r in self.routes if r.paths), 1):
+        for i, route in enumerate((r for r in self.routes if r.paths and not self.redirect_to_https), 1):
             with aws_call("elasticloadbalancing:CreateRule", f"listener {self.name}"):
                 self.elbv2.create_rule(ListenerArn=listener_arn, Priority=10 * i,
                                        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": list(route.paths)}}],

@@ -139,6 +139,23 @@ def _first_deploys(apps: Sequence[str]) -> list[Finding]:
                                "if it fails, the service is left at zero tasks with the diagnosis")]
 
 
+def _certificate(aws: Aws, arn: str | None) -> list[Finding]:
+    """An HTTPS listener's certificate must be issued, in ACM, in the balancer's region."""
+    if arn is None:
+        return []
+    if arn.split(":")[3] != aws.region:
+        return [Finding("error", f"certificate {arn} is in {arn.split(':')[3]}; a load balancer in {aws.region} can use only a certificate of its own region")]
+    acm = aws.client("acm")
+    with aws_call("acm:DescribeCertificate", f"certificate {arn}"):
+        try:
+            status = acm.describe_certificate(CertificateArn=arn)["Certificate"].get("Status")
+        except acm.exceptions.ResourceNotFoundException:
+            return [Finding("error", f"certificate {arn} does not exist in ACM")]
+    if status != "ISSUED":
+        return [Finding("error", f"certificate {arn} is {status}, not ISSUED: finish its validation (ACM's DNS record) before serving HTTPS with it")]
+    return []
+
+
 def _health_path(spec: ServiceSpec) -> list[Finding]:
     if spec.port is None or spec.health_path:
         return []
@@ -147,7 +164,7 @@ def _health_path(spec: ServiceSpec) -> list[Finding]:
 
 
 def preflight(aws: Aws, cluster: str, specs: Sequence[ServiceSpec], resources: Sequence[Resource],
-              *, planned_secrets: Collection[str] = (), pushed_images: Collection[str] = ()) -> list[Finding]:
+              *, planned_secrets: Collection[str] = (), pushed_images: Collection[str] = (), certificate: str | None = None) -> list[Finding]:
     """Everything found about ``specs`` and their planned ``resources`` (from :func:`~migrate.deploy.stack.stack`), errors first.
 
     ``planned_secrets`` are the ARNs the same deploy's secrets plan creates, and ``pushed_images`` the
@@ -164,5 +181,6 @@ def preflight(aws: Aws, cluster: str, specs: Sequence[ServiceSpec], resources: S
         findings += _reachable(aws, spec, groups.get(f"{cluster}-{spec.app}-tasks"), groups.get(f"{cluster}-alb"))
         findings += _health_path(spec)
     findings += _first_deploys([spec.app for spec in specs if _is_first_deploy(aws, cluster, spec)])
+    findings += _certificate(aws, certificate) if any(spec.port is not None for spec in specs) else []
     order = {"error": 0, "warning": 1, "note": 2}
     return sorted(findings, key=lambda f: order[f.severity])

@@ -34,7 +34,8 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
     return TargetGroup(aws, names.app, elb_name(names.project, names.app), vpc_id, spec.port, health, delay)
 
 
-def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = ()) -> list[Resource]:
+def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = (),
+          certificate: str | None = None) -> list[Resource]:
     """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
     for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do."""
     web = [s for s in specs if s.port is not None]
@@ -44,8 +45,9 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
                           hint="give each but one a path in migrate.toml ([apps.NAME] paths = [\"/api/*\"])")
     cluster, *_ = foundation(aws, Names(project, specs[0].app))
     resources: list[Resource] = [cluster, *secrets]
-    balancer_group = SecurityGroup(aws, project, f"{project}-alb", network.vpc_id, f"Load balancer of {project}: HTTP from anywhere",
-                                   ((80, "0.0.0.0/0"),)) if web else None
+    ports = (80, 443) if certificate else (80,)
+    balancer_group = SecurityGroup(aws, project, f"{project}-alb", network.vpc_id, f"Load balancer of {project}: web traffic from anywhere",
+                                   tuple((port, "0.0.0.0/0") for port in ports)) if web else None
     if balancer_group:
         resources.append(balancer_group)
     balancer = LoadBalancer(aws, project, elb_name(project), network.subnet_ids, balancer_group) if balancer_group else None
@@ -74,5 +76,7 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), target), scaling])
     if balancer:
         routes = tuple(Route(targets[s.app], s.paths) for s in web)
-        resources.extend([balancer, *targets.values(), Listener(aws, project, balancer, routes)])
+        listeners = ([Listener(aws, project, balancer, routes, 443, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
+                     if certificate else [Listener(aws, project, balancer, routes)])
+        resources.extend([balancer, *targets.values(), *listeners])
     return [*resources, *services]

@@ -33,7 +33,7 @@ from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
-from migrate.deploy.loadbalancer import IDLE_TIMEOUT
+from migrate.deploy.loadbalancer import IDLE_TIMEOUT, LoadBalancer
 from migrate.deploy.lock import break_lock, deploy_lock
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
 from migrate.deploy.preflight import preflight
@@ -84,6 +84,8 @@ class DeployResult:
     plan: Plan
     applied: bool = False
     rollouts: tuple[tuple[str, Outcome], ...] = field(default=())
+    #: Where the web apps answer (the load balancer's address), once it exists.
+    url: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -222,7 +224,8 @@ def check_before_deploy(aws: Aws, project: Project, specs: Sequence[ServiceSpec]
                         say: Say, pushed_images: Collection[str] = ()) -> None:
     """The pre-flight (read-only): warnings and notes said, errors raised together before anything mutates."""
     planned = [r.arn for r in resources if isinstance(r, SsmSecret)]
-    findings = preflight(aws, project.name, specs, resources, planned_secrets=planned, pushed_images=pushed_images)
+    findings = preflight(aws, project.name, specs, resources, planned_secrets=planned, pushed_images=pushed_images,
+                         certificate=project.config.certificate)
     errors = [f.message for f in findings if f.severity == "error"]
     for finding in findings:
         if finding.severity != "error":
@@ -301,13 +304,13 @@ def deploy(
     parameters whose variable left its secrets file are deleted once every service runs without them.
     """
     specs = services.specs
-    resources = stack(aws, project.name, specs, network, services.secrets)
+    resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate)
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
         say(f"warning: {warning}")
     plan = _with_stale_secrets(aws, project, services, make_plan(resources))
     if plan_only or not plan.changes_anything:
-        return DeployResult(plan)
+        return DeployResult(plan, url=_url(project, plan))
     if publishing is not None:
         publishing.build()
     if not confirm(plan):
@@ -318,7 +321,7 @@ def deploy(
             if break_stale_lock and (holder := break_lock(aws, project.name, app)) is not None:
                 say(f"broke the deploy lock of {app} held by {holder.who}")
             locks.enter_context(deploy_lock(aws, project.name, app))
-        resources = stack(aws, project.name, specs, network, services.secrets)
+        resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate)
         again = _with_stale_secrets(aws, project, services, make_plan(resources))
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
@@ -329,7 +332,15 @@ def deploy(
         stale = [s for s in again.steps if s.action == "delete"]
         if stale and all(outcome.succeeded for _, outcome in rollouts):
             apply(Plan(tuple(stale)), lambda step: say(f"deleting {step.title} (no longer in its secrets file)"))
-    return DeployResult(again, applied=True, rollouts=rollouts)
+    return DeployResult(again, applied=True, rollouts=rollouts, url=_url(project, again))
+
+
+def _url(project: Project, plan: Plan) -> str | None:
+    """Where the project's web apps answer: its load balancer's address, once the balancer exists."""
+    balancer = next((s.resource for s in plan.steps if isinstance(s.resource, LoadBalancer)), None)
+    if balancer is None or not balancer.dns_name:
+        return None
+    return f"{'https' if project.config.certificate else 'http'}://{balancer.dns_name}/"
 
 
 def _with_stale_secrets(aws: Aws, project: Project, services: Services, plan: Plan) -> Plan:
@@ -401,7 +412,7 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     # The secrets stored for each app, as AWS has them: its secrets file may be gone, or name fewer now.
     specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
     stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
-    plan = destroy_plan(stack(aws, project.name, specs, network, stored))
+    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

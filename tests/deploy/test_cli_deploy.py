@@ -480,3 +480,59 @@ def test_deploy_without_image_builds_and_pushes_before_any_service_moves(
         for name in (f"static-site:{tag}", f"{registry.host}/static-site/static-site:{tag}"):
             with contextlib.suppress(Exception):
                 client.images.remove(name, force=True)
+
+
+def self_signed_certificate(aws: Any, domain: str = "notes.example.com") -> str:
+    """A certificate imported into moto's ACM (ISSUED at once, as an imported one is in ACM)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False).sign(key, hashes.SHA256()))
+    return str(aws.client("acm").import_certificate(
+        Certificate=cert.public_bytes(serialization.Encoding.PEM),
+        PrivateKey=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    )["CertificateArn"])
+
+
+def test_with_a_certificate_the_balancer_serves_https_and_port_80_redirects(cli: Cli, tmp_path: Path) -> None:
+    aws = connect(REGION)
+    arn = self_signed_certificate(aws)
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG.replace('name = "notes"\n', f'name = "notes"\ncertificate = "{arn}"\n'))
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    elbv2 = aws.client("elbv2")
+    (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
+    listeners = {li["Port"]: li for li in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]}
+    https, http = listeners[443], listeners[80]
+    assert (https["Protocol"], https["Certificates"][0]["CertificateArn"], https["SslPolicy"]) == ("HTTPS", arn, "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    assert https["DefaultActions"][0]["Type"] == "forward"
+    redirect = http["DefaultActions"][0]
+    assert redirect["Type"] == "redirect" and {k: redirect["RedirectConfig"][k] for k in ("Protocol", "Port", "StatusCode")} == {
+        "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
+    group = aws.client("ec2").describe_security_groups(GroupNames=["notes-alb"])["SecurityGroups"][0]
+    assert sorted(p["FromPort"] for p in group["IpPermissions"]) == [80, 443]
+    assert err.splitlines()[-1] == f"deployed notes in {REGION}: https://{lb['DNSName']}/"
+    cli.calls.clear()
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0 and cli.calls.mutating == [] and f"(https://{lb['DNSName']}/)" in err
+
+
+def test_a_certificate_of_another_region_or_not_issued_is_refused_by_the_pre_flight(cli: Cli, tmp_path: Path) -> None:
+    aws = connect(REGION)
+    pending = aws.client("acm").request_certificate(DomainName="notes.example.com", ValidationMethod="DNS")["CertificateArn"]
+    elsewhere = pending.replace(REGION, "us-east-1")
+    for number, (arn, message) in enumerate(((elsewhere, "is in us-east-1; a load balancer in eu-west-1 can use only a certificate of its own region"),
+                         (pending, "is PENDING_VALIDATION, not ISSUED"))):
+        root = copy_example("python-flask-postgres", tmp_path / str(number), FLASK_CONFIG.replace('name = "notes"\n', f'name = "notes"\ncertificate = "{arn}"\n'))
+        cli.calls.clear()
+        status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan")
+        assert status == 1 and message in err and cli.calls.mutating == []
