@@ -391,7 +391,8 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock) -> tup
         outcome = wait_for_rollout(watch, revision, timeout=clock.timeout, poll=clock.poll, clock=clock.now, sleep=clock.sleep)
         results.append((service.name, outcome))
         if not outcome.succeeded:
-            if step.action == "create":
+            # Nothing to roll back to: a first deploy, or the restart of one left at zero tasks.
+            if step.action == "create" or any(change.name == "tasks" for change in step.changes):
                 _stop_first_deploy(plan, service, say)
             break  # the first failure is the diagnosis: the next services keep their running version
     return tuple(results)

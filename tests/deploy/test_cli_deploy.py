@@ -285,6 +285,12 @@ def test_a_failing_rollout_exits_non_zero_with_the_diagnosis(cli: Cli, tmp_path:
     service = aws.client("ecs").describe_services(cluster="notes", services=["python-flask-postgres"])["services"][0]
     target = aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"][0]
     assert (service["desiredCount"], target["MinCapacity"], target["MaxCapacity"]) == (0, 0, 0)
+    # Started again without a fix, it crashes again: still nothing to roll back to, so it stops at zero again.
+    scheduler.clear()
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 1 and "python-flask-postgres was left at zero tasks" in err
+    service = aws.client("ecs").describe_services(cluster="notes", services=["python-flask-postgres"])["services"][0]
+    assert service["desiredCount"] == 0
     # The fix deployed: the service starts again at its desired count, with its limits back.
     cli.sleep = Cli.sleep.__get__(cli)  # type: ignore[method-assign]
     cli.ecs_works = True
