@@ -151,6 +151,8 @@ class Outcome:
     succeeded: bool
     reason: str
     diagnosis: tuple[str, ...] = ()
+    #: The wait ran out with nothing failed yet (tasks may still be starting): not a failure ECS saw.
+    timed_out: bool = False
 
 
 def diagnose(watch: ServiceWatch, snap: Snapshot) -> tuple[str, tuple[str, ...]]:
@@ -203,7 +205,7 @@ def wait_for_rollout(
             return Outcome(True, f"{_short(revision)} runs {snap.running} of {snap.desired} tasks, every target healthy")
         if clock() >= deadline:
             state = f"{snap.rollout_state or 'no deployment'}, {snap.running} of {snap.desired} running"
-            return Outcome(False, f"not complete after {timeout:.0f} s ({state})")
+            return Outcome(False, f"not complete after {timeout:.0f} s ({state})", timed_out=True)
         sleep(poll)
 
 

@@ -391,9 +391,14 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock) -> tup
         outcome = wait_for_rollout(watch, revision, timeout=clock.timeout, poll=clock.poll, clock=clock.now, sleep=clock.sleep)
         results.append((service.name, outcome))
         if not outcome.succeeded:
-            # Nothing to roll back to: a first deploy, or the restart of one left at zero tasks.
-            if step.action == "create" or any(change.name == "tasks" for change in step.changes):
+            # Nothing to roll back to: a first deploy, or the restart of one left at zero tasks. A wait that
+            # ran out with nothing failed is left running: its tasks may still be starting (a slow pull).
+            first = step.action == "create" or any(change.name == "tasks" for change in step.changes)
+            if first and not outcome.timed_out:
                 _stop_first_deploy(plan, service, say)
+            elif first:
+                say(f"{service.name} was left running, as nothing failed yet (its tasks may still be starting): follow it with "
+                    f"`aws ecs describe-services --cluster {service.cluster} --services {service.name}`")
             break  # the first failure is the diagnosis: the next services keep their running version
     return tuple(results)
 

@@ -302,6 +302,16 @@ def test_a_failing_rollout_exits_non_zero_with_the_diagnosis(cli: Cli, tmp_path:
     assert (service["desiredCount"], target["MinCapacity"], target["MaxCapacity"]) == (2, 2, 4)
 
 
+def test_a_first_deploy_that_is_only_slow_is_left_running_when_the_wait_runs_out(cli: Cli, tmp_path: Path) -> None:
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG)
+    cli.ecs_works = False  # nothing fails, nothing completes: tasks still pulling, say
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--wait-timeout", "30")
+    assert status == 1 and "not complete after 30 s" in err
+    assert "python-flask-postgres was left running, as nothing failed yet" in err and "was left at zero tasks" not in err
+    service = connect(REGION).client("ecs").describe_services(cluster="notes", services=["python-flask-postgres"])["services"][0]
+    assert service["desiredCount"] == 2
+
+
 @pytest.mark.parametrize(("config", "message"), [
     ("[apps.python-flask-postgres]\ncpus = 512\n",
      "apps.python-flask-postgres.cpus is not a setting migrate knows (known in [apps.python-flask-postgres]: cpu, memory,"),

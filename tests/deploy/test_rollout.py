@@ -118,7 +118,7 @@ def test_a_rollout_that_never_finishes_times_out_on_the_injected_clock(deployed:
     d = deployed
     rev = second_revision(d)
     outcome, waited = run(d, rev, {2: lambda: d.scheduler.run(rev, 1)}, timeout=600)
-    assert outcome == Outcome(False, "not complete after 600 s (IN_PROGRESS, 1 of 2 running)")
+    assert outcome == Outcome(False, "not complete after 600 s (IN_PROGRESS, 1 of 2 running)", timed_out=True)
     assert waited == 600
 
 
