@@ -163,7 +163,7 @@ def scan(app: AppDir, found: Findings) -> None:
             _scan_file(app, path, idioms, _SCANS[group], found)
     for path in app.source_files((".prisma",)):
         found.env_reads.extend(envschemas.prisma_schema(path, app.tree.read_text(path) or ""))
-    _go_option_tables(app, found)
+    _go_option_tables(app, by_group[_GROUP_OF_SUFFIX[".go"]], found)
     for path in by_group[len(_BY_SUFFIX)]:
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
             _scan_file(app, path, _YAML_IDIOMS, _SCANS[-1], found)
@@ -203,17 +203,14 @@ def _sources_by_group(app: AppDir) -> list[list[str]]:
     return buckets
 
 
-def _is_test(app: AppDir, path: str) -> bool:
-    folder = path[len(app.path) + 1 :] if app.path != "." else path
-    *dirs, name = folder.split("/")
-    return bool(_TEST_DIRS.intersection(dirs)) or _TEST_NAME.fullmatch(name) is not None
+def _go_option_tables(app: AppDir, sources: list[str], found: Findings) -> None:
+    """Option tables count only in an app that reads the environment through a variable.
 
-
-def _go_option_tables(app: AppDir, found: Findings) -> None:
-    """Option tables count only in an app that reads the environment through a variable."""
-    sources = {p: app.tree.read_text(p) or "" for p in app.source_files((".go",)) if not _is_test(app, p)}
-    if any(search(envschemas.GO_DYNAMIC_READ, text) for text in sources.values()):
-        for path, text in sources.items():
+    ``sources``: the app's non-test Go files, in walk order (from :func:`_sources_by_group`).
+    """
+    texts = {p: app.tree.read_text(p) or "" for p in sources}
+    if any(search(envschemas.GO_DYNAMIC_READ, text) for text in texts.values()):
+        for path, text in texts.items():
             found.env_reads.extend(envschemas.go_option_table(path, text))
 
 
@@ -323,9 +320,10 @@ def _js_asserted(text: str, match: re.Match[str]) -> bool:
     if _JS_NON_NULL.match(text, match.end()):
         return True
     before = text[max(0, match.start() - 300) : match.start()]
-    if _JS_SECRET_ARGUMENT.search(before):
+    # Through the needles (``secret``, ``jwt.``, ``if``): a regex search tries every one of the 300 positions.
+    if search(_JS_SECRET_ARGUMENT, before):
         return True
-    return bool(_JS_GUARD_BEFORE.search(before) and _JS_GUARD_AFTER.match(text, match.end()))
+    return bool(_JS_GUARD_AFTER.match(text, match.end()) and search(_JS_GUARD_BEFORE, before))
 
 
 #: ``env::var("X")?``, ``.unwrap()``, ``.expect(...)``: the Result's error stops the app. Anything else
@@ -348,7 +346,7 @@ def _go_read(name: str, match: re.Match[str], evidence: Evidence, text: str) -> 
     (Go) or ``if (port == null) { port = "8080"; }`` (Java).
     """
     before, after = text[max(0, match.start() - 80) : match.start()], text[match.end() : match.end() + 300]
-    wrapped = (_WRAPPED_AFTER.match(after) if _WRAPPED_BEFORE.search(before) else None) or _OR_ELSE.match(after)
+    wrapped = (_WRAPPED_AFTER.match(after) if search(_WRAPPED_BEFORE, before) else None) or _OR_ELSE.match(after)
     if wrapped:
         return EnvRead(name, evidence, wrapped.group(1) if wrapped.group(1) is not None else wrapped.group(2), True)
     var = _ASSIGNED_TO.search(before)

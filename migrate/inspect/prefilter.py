@@ -117,6 +117,9 @@ class Scan:
         self._routes: dict[str, list[tuple[int, int, str, int, int]]] = {key: [] for key in self.keys}
         #: Patterns searched on their own: no anchors, or an anchor without a shared needle.
         self._alone = [i for i, pattern in enumerate(patterns) if not self._route(i, pattern)]
+        #: The routes grouped for the search, so each distinct anchor is compared once per occurrence of its
+        #: shared needle: (shared needle, ((its offset in the anchor, the anchor, ((index, far, near), ...)), ...)).
+        self._checks = tuple((key, _grouped(routes)) for key, routes in self._routes.items())
 
     def _route(self, index: int, pattern: re.Pattern[str]) -> bool:
         found = _plan(pattern).anchors
@@ -136,18 +139,25 @@ class Scan:
         """For each pattern, its matches in ``text``; None when no shared needle occurs (so none can match)."""
         if not self.keys:
             return [list(finditer(p, text)) for p in self.patterns]
-        starts: dict[int, set[int]] = {}
+        # Plain loops and lists: this runs for every source file, most of which hold a needle once or never.
+        starts: dict[int, list[int]] = {}
         seen = False
-        for key, routes in self._routes.items():
+        for key, checks in self._checks:
             at = text.find(key)
-            seen = seen or at != -1
+            if at != -1:
+                seen = True
             while at != -1:
-                for index, offset, needle, far, near in routes:
-                    if at >= offset and text.startswith(needle, at - offset):
-                        positions = starts.get(index)
-                        if positions is None:
-                            positions = starts[index] = set()
-                        positions.update(range(max(0, at - far), at - near + 1))
+                for offset, anchor, targets in checks:
+                    if at >= offset and text.startswith(anchor, at - offset):
+                        for index, far, near in targets:
+                            positions = starts.get(index)
+                            if positions is None:
+                                positions = starts[index] = []
+                            if far == near:
+                                if at >= far:
+                                    positions.append(at - far)
+                            else:
+                                positions.extend(range(max(0, at - far), at - near + 1))
                 at = text.find(key, at + 1)
         if not seen:
             return None
@@ -156,9 +166,19 @@ class Scan:
             found[index] = list(finditer(self.patterns[index], text))
         for index, positions in starts.items():
             pattern = self.patterns[index]
+            if len(positions) > 1:
+                positions = sorted(set(positions))
             many = len(positions) > _MAX_STARTS
-            found[index] = list(pattern.finditer(text) if many else _matches_at(pattern, text, sorted(positions)))
+            found[index] = list(pattern.finditer(text) if many else _matches_at(pattern, text, positions))
         return found
+
+
+def _grouped(routes: list[tuple[int, int, str, int, int]]) -> tuple[tuple[int, str, tuple[tuple[int, int, int], ...]], ...]:
+    """Routes of one shared needle by (offset, anchor): ``os.getenv`` at 6 serves every pattern anchored on it."""
+    groups: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
+    for index, offset, anchor, far, near in routes:
+        groups.setdefault((offset, anchor), []).append((index, far, near))
+    return tuple((offset, anchor, tuple(targets)) for (offset, anchor), targets in groups.items())
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
@@ -183,7 +203,7 @@ def _starts(anchors: tuple[Needle, ...], text: str) -> list[int] | None:
             if folded is None:
                 if not text.isascii():
                     return None  # lower() could change lengths, and the regex folds more than ASCII
-                folded = text.lower()
+                folded = _lowered(text)
             haystack = folded
         else:
             haystack = text
@@ -195,6 +215,20 @@ def _starts(anchors: tuple[Needle, ...], text: str) -> list[int] | None:
                 return None
             at = haystack.find(needle.text, at + 1)
     return sorted(found)
+
+
+#: The last text lowered and its lower-case copy: the patterns that fold case search the same file one after another.
+_LOWERED: list[tuple[str, str]] = [("", "")]
+
+
+def _lowered(text: str) -> str:
+    """``text.lower()``, kept for the next pattern searching the same text."""
+    last = _LOWERED[0]
+    if last[0] is text:
+        return last[1]
+    folded = text.lower()
+    _LOWERED[0] = (text, folded)
+    return folded
 
 
 def screen(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
@@ -271,6 +305,9 @@ def _make_plan(pattern: re.Pattern[str]) -> _Plan:
         return _Plan((), None)
     candidates = [_fewest(c) for c in candidates if min(len(n.text) for n in c) >= _MIN_NEEDLE]
     screens = tuple(dict.fromkeys(_shortest(tuple(dict.fromkeys(n.text for n in c))) for c in candidates if not any(n.fold for n in c)))
+    # Fewest needles first: a text is ruled out by the first set it lacks, and lacking a set costs a pass per needle
+    # (a health route's five path words go before the seventeen routing calls).
+    screens = tuple(sorted(screens, key=len))
     bounded = [c for c in candidates if all(n.last is not None and n.last <= _MAX_REACH for n in c)]
     best = max(bounded, key=_anchor_rank) if bounded else None
     return _Plan(screens, best)

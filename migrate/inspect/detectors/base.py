@@ -48,7 +48,9 @@ class AppDir:
 
     def has(self, name: str) -> bool:
         """Whether the app folder holds file ``name`` (may contain ``/``)."""
-        return self.tree.exists(self.rel(name))
+        if "/" in name:
+            return self.tree.exists(self.rel(name))
+        return self.tree.holds(self.path, name)  # discovery asks dozens of names of every folder: no path to build
 
     def has_dir(self, name: str) -> bool:
         """Whether the app folder holds sub-folder ``name``."""

@@ -206,8 +206,8 @@ def _runtime(app: AppDir, mod: _GoMod, found: Findings) -> None:
 
 def _loose_main(app: AppDir) -> str | None:
     """A ``package main`` file in a folder that no module or workspace encloses (Paketo and Nixpacks build these)."""
-    names = app.files()
-    if "go.work" in names or not any(n.endswith(".go") for n in names):
+    # The folder's name set and extension index: discovery asks this of every folder of the tree.
+    if app.has("go.work") or not app.tree.with_extension(app.path, ".go"):
         return None
     folder = app.path
     while folder != ".":
