@@ -151,6 +151,9 @@ def test_a_scan_of_several_patterns_finds_what_each_finds_alone() -> None:
                 assert not any(expected)
                 continue
             assert [[(m.span(), m.groups()) for m in matches] for matches in found] == expected
+            # The sparse form envvars reads: only the patterns that match, by index, each with the same matches.
+            sparse = [(i, [(m.span(), m.groups()) for m in matches]) for i, matches in scan.matches(text) or ()]
+            assert sparse == [(i, e) for i, e in enumerate(expected) if e]
 
 
 @pytest.mark.parametrize(
@@ -240,3 +243,13 @@ def test_glob_by_extension_is_fnmatch(make_tree: MakeTree, pattern: str) -> None
     names = ["a.csproj", "b.CSPROJ", ".csproj", "c.csproj.bak", "x.tar.gz", "y.gz", "Dockerfile", "Dockerfile.dev", "m.c", "m.h", "sln", "a.sln"]
     tree = SourceTree.scan(make_tree({f"app/{n}": "x" for n in names}))
     assert AppDir(tree, "app").glob(pattern) == fnmatch.filter(sorted(names), pattern)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["test_app.py", "tests.py", "app_test.py", "main_test.go", "a.test.ts", "a.spec.mjs", "b.spec.jsx", "user_spec.rb", "conftest.py",
+     "app.py", "latest.py", "contest.py", "spec.rb", "Test_app.py", "a.Test.js", "x.test.tsx.bak", "testing.go", "inspect.py"],
+)  # fmt: skip
+def test_the_test_name_screen_is_the_test_name_regex(name: str) -> None:
+    """Test file names are screened by ``test``/``spec`` before the regex: the same verdict for every name."""
+    assert envvars._is_test_name(name) is (envvars._TEST_NAME.fullmatch(name) is not None)

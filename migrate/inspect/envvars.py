@@ -181,6 +181,11 @@ _GROUP_OF_SUFFIX = {suffix: i for i, (suffixes, _) in enumerate(_BY_SUFFIX) for 
 }
 
 
+def _is_test_name(name: str) -> bool:
+    """Whether a file name is a test's; every name ``_TEST_NAME`` matches holds ``test`` or ``spec``."""
+    return ("test" in name or "spec" in name) and _TEST_NAME.fullmatch(name) is not None
+
+
 def _sources_by_group(app: AppDir) -> list[list[str]]:
     """The app's non-test source files, in one walk, bucketed by idiom group (each in walk order).
 
@@ -198,7 +203,7 @@ def _sources_by_group(app: AppDir) -> list[list[str]]:
         for name in names:
             dot = name.rfind(".")
             group = _GROUP_OF_SUFFIX.get(name[dot:]) if dot >= 0 else None
-            if group is not None and not _TEST_NAME.fullmatch(name):
+            if group is not None and not _is_test_name(name):
                 buckets[group].append(join(folder, name))
     return buckets
 
@@ -224,11 +229,12 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
     if path.endswith(".rs") and "env" in text:
         found.env_reads.extend(envschemas.clap_args(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
-    found_by_idiom = scan.finditer(text)
-    for idiom, matches in zip(idioms, found_by_idiom, strict=True) if found_by_idiom is not None else ():
+    found_by_idiom = scan.matches(text)
+    for index, matches in found_by_idiom or ():
+        mode = idioms[index].mode
         for match in matches:
             line = text.count("\n", 0, match.start()) + 1
-            found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
+            found.env_reads.append(_read(mode, match, Evidence(path, line, "read in code"), text))
     if path.endswith(".py") and "Env(" in text:
         _environ_scheme(path, text, found)
     # Only JavaScript reads process.env; a file without the idioms' ".env" has none.

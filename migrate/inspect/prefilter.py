@@ -72,6 +72,19 @@ def _passes(screens: tuple[tuple[str, ...], ...], text: str) -> bool:
     return True
 
 
+def screens(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
+    """The needle sets of ``pattern``: a text may match only if it holds a needle of each (see :func:`passes`).
+
+    For loops over many files with one pattern: the plan is looked up once, not per file.
+    """
+    return _plan(pattern).screens
+
+
+def passes(found: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """Whether ``text`` holds a needle of every set of ``found`` (:func:`screens`): False means no match."""
+    return _passes(found, text)
+
+
 def may_match_any(found: tuple[str, ...] | None, text: str) -> bool:
     """False only when ``text`` holds none of ``found`` (a :func:`screen`); None screens nothing."""
     if found is None:
@@ -137,8 +150,18 @@ class Scan:
 
     def finditer(self, text: str) -> list[list[re.Match[str]]] | None:
         """For each pattern, its matches in ``text``; None when no shared needle occurs (so none can match)."""
+        hits = self.matches(text)
+        if hits is None:
+            return None
+        found: list[list[re.Match[str]]] = [[] for _ in self.patterns]
+        for index, matches in hits:
+            found[index] = matches
+        return found
+
+    def matches(self, text: str) -> list[tuple[int, list[re.Match[str]]]] | None:
+        """``(pattern index, its matches)`` for the patterns that match ``text``, by index; None as for :meth:`finditer`."""
         if not self.keys:
-            return [list(finditer(p, text)) for p in self.patterns]
+            return [(i, m) for i, m in enumerate(list(finditer(p, text)) for p in self.patterns) if m]
         # Plain loops and lists: this runs for every source file, most of which hold a needle once or never.
         starts: dict[int, list[int]] = {}
         seen = False
@@ -161,16 +184,28 @@ class Scan:
                 at = text.find(key, at + 1)
         if not seen:
             return None
-        found: list[list[re.Match[str]]] = [[] for _ in self.patterns]
+        hits: list[tuple[int, list[re.Match[str]]]] = []
         for index in self._alone:
-            found[index] = list(finditer(self.patterns[index], text))
+            pattern = self.patterns[index]
+            if _passes(_plan(pattern).screens, text):
+                found = list(finditer(pattern, text))
+                if found:
+                    hits.append((index, found))
         for index, positions in starts.items():
             pattern = self.patterns[index]
             if len(positions) > 1:
                 positions = sorted(set(positions))
             many = len(positions) > _MAX_STARTS
-            found[index] = list(pattern.finditer(text) if many else _matches_at(pattern, text, positions))
-        return found
+            found = list(pattern.finditer(text) if many else _matches_at(pattern, text, positions))
+            if found:
+                hits.append((index, found))
+        if len(hits) > 1:
+            hits.sort(key=_first)
+        return hits
+
+
+def _first(item: tuple[int, list[re.Match[str]]]) -> int:
+    return item[0]
 
 
 def _grouped(routes: list[tuple[int, int, str, int, int]]) -> tuple[tuple[int, str, tuple[tuple[int, int, int], ...]], ...]:

@@ -134,7 +134,8 @@ class SourceTree:
         """``"dir"``, ``"file"`` or None (skipped) for one folder entry."""
         name = entry.name
         try:
-            name.encode("utf-8")
+            if not name.isascii():  # ASCII is valid UTF-8: the encode would only copy it
+                name.encode("utf-8")
         except UnicodeEncodeError:
             shown = os.fsencode(name).decode("utf-8", "backslashreplace")
             self.warn(f"{_join(rel, shown)}: skipped, name is not valid UTF-8")
