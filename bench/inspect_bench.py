@@ -54,8 +54,8 @@ TREE = DATA / f"tree-v{LAYOUT_VERSION}"
 MARKER = TREE / ".bench-complete"
 #: The trees shaped like a user's (bench/user_trees.py): name -> generator. Bump the suffix when they change.
 USER_TREES: dict[str, Callable[[Path], None]] = {
-    "node-monorepo-v2": user_trees.generate_node_monorepo,
-    "polyglot-v2": user_trees.generate_polyglot,
+    "node-monorepo-v3": user_trees.generate_node_monorepo,
+    "polyglot-v3": user_trees.generate_polyglot,
 }
 
 # Sizes of the generated tree (files). node_modules dominates, as in real repos.

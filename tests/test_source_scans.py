@@ -151,6 +151,9 @@ def test_a_scan_of_several_patterns_finds_what_each_finds_alone() -> None:
                 assert not any(expected)
                 continue
             assert [[(m.span(), m.groups()) for m in matches] for matches in found] == expected
+            # The sparse form envvars reads: only the patterns that match, by index, each with the same matches.
+            sparse = [(i, [(m.span(), m.groups()) for m in matches]) for i, matches in scan.matches(text) or ()]
+            assert sparse == [(i, e) for i, e in enumerate(expected) if e]
 
 
 @pytest.mark.parametrize(
@@ -172,9 +175,27 @@ def test_every_literal_run_screens_a_text() -> None:
     assert may_match(cgo, 'import "C"\n')
 
 
-def test_case_folding_needles_fall_back_on_non_ascii_text() -> None:
+def test_case_folding_needles_are_found_in_non_ascii_text() -> None:
     kelvin = re.compile(r"(?i)kelvin")
     assert [m.group(0) for m in finditer(kelvin, "\u212aELVIN and KeLvIn")] == ["\u212aELVIN", "KeLvIn"]
+    addr = re.compile(r"\b(?i:listen_?addr)\s*=")  # a folded anchor ("addr"); an em dash before it
+    text = "// caf\u00e9 \u2014 x\nLISTEN_ADDR = 1\nli\u017ftenAddr= 2"  # the long s matches "s" ignoring case
+    assert [m.span() for m in finditer(addr, text)] == [m.span() for m in addr.finditer(text)] == [(12, 25), (28, 39)]
+
+
+def test_the_fold_is_what_the_regex_matches_ignoring_case() -> None:
+    """Each character a case-ignoring regex matches to an ASCII letter is folded to that letter, one for one."""
+    from migrate.inspect import prefilter
+
+    every = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    folded = prefilter._fold(every)
+    assert len(folded) == len(every)  # positions hold
+    letters = re.compile(r"(?i)[a-z]")
+    for char, out in zip(every, folded, strict=True):
+        if letters.fullmatch(char) is not None:
+            assert "a" <= out <= "z" and re.fullmatch("(?i)" + out, char) is not None, hex(ord(char))
+        else:
+            assert not ("a" <= out <= "z"), hex(ord(char))  # no candidate the regex could not take
 
 
 def test_a_crowded_needle_gives_the_regex_its_own_scan() -> None:
@@ -240,3 +261,13 @@ def test_glob_by_extension_is_fnmatch(make_tree: MakeTree, pattern: str) -> None
     names = ["a.csproj", "b.CSPROJ", ".csproj", "c.csproj.bak", "x.tar.gz", "y.gz", "Dockerfile", "Dockerfile.dev", "m.c", "m.h", "sln", "a.sln"]
     tree = SourceTree.scan(make_tree({f"app/{n}": "x" for n in names}))
     assert AppDir(tree, "app").glob(pattern) == fnmatch.filter(sorted(names), pattern)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["test_app.py", "tests.py", "app_test.py", "main_test.go", "a.test.ts", "a.spec.mjs", "b.spec.jsx", "user_spec.rb", "conftest.py",
+     "app.py", "latest.py", "contest.py", "spec.rb", "Test_app.py", "a.Test.js", "x.test.tsx.bak", "testing.go", "inspect.py"],
+)  # fmt: skip
+def test_the_test_name_screen_is_the_test_name_regex(name: str) -> None:
+    """Test file names are screened by ``test``/``spec`` before the regex: the same verdict for every name."""
+    assert envvars._is_test_name(name) is (envvars._TEST_NAME.fullmatch(name) is not None)

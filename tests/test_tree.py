@@ -243,6 +243,32 @@ def test_gitignore_pattern_syntax(make_tree: MakeTree, pattern: str, path: str, 
     assert tree.exists("other.bin")
 
 
+_IGNORE_LINES = [
+    "node_modules/", "dist/", "*.log", ".env", "/scratch", "docs/**/*.md", "**/cache", "a/b", "!keep.log", "*.py[cod]",
+    "[!a]*.txt", "build", "x/**", "**/y/**/z", "\\#literal", "name with space.txt", "(?P<x>", "*", "?", "a*b/",
+]  # fmt: skip
+_IGNORE_PATHS = [
+    "a", "a/b", "a/b/c.log", "keep.log", "x/keep.log", "src/m.pyc", "src/m.py", "docs/a/b/c.md", "src/docs/a.md",
+    "x/y/cache/z.txt", "cache", "node_modules", "deep/node_modules", "deep/er/dist", "scratch", "sub/scratch",
+    ".env", "sub/.env", "b.txt", "a.txt", "x", "x/q", "q/y/r/z", "#literal", "name with space.txt", "(?P<x>",
+    "aXb", "aXb/c", "build", "k/build", "line\nbreak.log", "/lead/dist",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("line", _IGNORE_LINES)
+def test_the_gitignore_screen_never_rules_out_what_pathspec_matches(line: str) -> None:
+    """The one-regex screen may let through more than pathspec matches, never less (files and folders)."""
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines([line])
+    screen = tree_module._screen(spec)
+    assert screen is not None
+    for path in _IGNORE_PATHS:
+        for sub in (path, path + "/"):
+            if spec.check_file(sub).include is not None:
+                assert screen.match(sub) is not None, (line, sub)
+
+
 def test_a_malformed_gitignore_line_is_skipped_with_a_warning(make_tree: MakeTree) -> None:
     root = make_tree({".gitignore": "!\nhidden/\n", "hidden/a.py": "", "shown/b.py": ""})
     tree = SourceTree.scan(root)

@@ -163,7 +163,7 @@ def scan(app: AppDir, found: Findings) -> None:
             _scan_file(app, path, idioms, _SCANS[group], found)
     for path in app.source_files((".prisma",)):
         found.env_reads.extend(envschemas.prisma_schema(path, app.tree.read_text(path) or ""))
-    _go_option_tables(app, found)
+    _go_option_tables(app, by_group[_GROUP_OF_SUFFIX[".go"]], found)
     for path in by_group[len(_BY_SUFFIX)]:
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
             _scan_file(app, path, _YAML_IDIOMS, _SCANS[-1], found)
@@ -179,6 +179,11 @@ _SCANS = tuple(Scan(tuple(i.pattern for i in idioms)) for _, idioms in _BY_SUFFI
 _GROUP_OF_SUFFIX = {suffix: i for i, (suffixes, _) in enumerate(_BY_SUFFIX) for suffix in suffixes} | {
     suffix: len(_BY_SUFFIX) for suffix in _YAML_CONFIGS
 }
+
+
+def _is_test_name(name: str) -> bool:
+    """Whether a file name is a test's; every name ``_TEST_NAME`` matches holds ``test`` or ``spec``."""
+    return ("test" in name or "spec" in name) and _TEST_NAME.fullmatch(name) is not None
 
 
 def _sources_by_group(app: AppDir) -> list[list[str]]:
@@ -198,22 +203,19 @@ def _sources_by_group(app: AppDir) -> list[list[str]]:
         for name in names:
             dot = name.rfind(".")
             group = _GROUP_OF_SUFFIX.get(name[dot:]) if dot >= 0 else None
-            if group is not None and not _TEST_NAME.fullmatch(name):
+            if group is not None and not _is_test_name(name):
                 buckets[group].append(join(folder, name))
     return buckets
 
 
-def _is_test(app: AppDir, path: str) -> bool:
-    folder = path[len(app.path) + 1 :] if app.path != "." else path
-    *dirs, name = folder.split("/")
-    return bool(_TEST_DIRS.intersection(dirs)) or _TEST_NAME.fullmatch(name) is not None
+def _go_option_tables(app: AppDir, sources: list[str], found: Findings) -> None:
+    """Option tables count only in an app that reads the environment through a variable.
 
-
-def _go_option_tables(app: AppDir, found: Findings) -> None:
-    """Option tables count only in an app that reads the environment through a variable."""
-    sources = {p: app.tree.read_text(p) or "" for p in app.source_files((".go",)) if not _is_test(app, p)}
-    if any(search(envschemas.GO_DYNAMIC_READ, text) for text in sources.values()):
-        for path, text in sources.items():
+    ``sources``: the app's non-test Go files, in walk order (from :func:`_sources_by_group`).
+    """
+    texts = {p: app.tree.read_text(p) or "" for p in sources}
+    if any(search(envschemas.GO_DYNAMIC_READ, text) for text in texts.values()):
+        for path, text in texts.items():
             found.env_reads.extend(envschemas.go_option_table(path, text))
 
 
@@ -227,11 +229,12 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
     if path.endswith(".rs") and "env" in text:
         found.env_reads.extend(envschemas.clap_args(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
-    found_by_idiom = scan.finditer(text)
-    for idiom, matches in zip(idioms, found_by_idiom, strict=True) if found_by_idiom is not None else ():
+    found_by_idiom = scan.matches(text)
+    for index, matches in found_by_idiom or ():
+        mode = idioms[index].mode
         for match in matches:
             line = text.count("\n", 0, match.start()) + 1
-            found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
+            found.env_reads.append(_read(mode, match, Evidence(path, line, "read in code"), text))
     if path.endswith(".py") and "Env(" in text:
         _environ_scheme(path, text, found)
     # Only JavaScript reads process.env; a file without the idioms' ".env" has none.
@@ -323,9 +326,10 @@ def _js_asserted(text: str, match: re.Match[str]) -> bool:
     if _JS_NON_NULL.match(text, match.end()):
         return True
     before = text[max(0, match.start() - 300) : match.start()]
-    if _JS_SECRET_ARGUMENT.search(before):
+    # Through the needles (``secret``, ``jwt.``, ``if``): a regex search tries every one of the 300 positions.
+    if search(_JS_SECRET_ARGUMENT, before):
         return True
-    return bool(_JS_GUARD_BEFORE.search(before) and _JS_GUARD_AFTER.match(text, match.end()))
+    return bool(_JS_GUARD_AFTER.match(text, match.end()) and search(_JS_GUARD_BEFORE, before))
 
 
 #: ``env::var("X")?``, ``.unwrap()``, ``.expect(...)``: the Result's error stops the app. Anything else
@@ -348,7 +352,7 @@ def _go_read(name: str, match: re.Match[str], evidence: Evidence, text: str) -> 
     (Go) or ``if (port == null) { port = "8080"; }`` (Java).
     """
     before, after = text[max(0, match.start() - 80) : match.start()], text[match.end() : match.end() + 300]
-    wrapped = (_WRAPPED_AFTER.match(after) if _WRAPPED_BEFORE.search(before) else None) or _OR_ELSE.match(after)
+    wrapped = (_WRAPPED_AFTER.match(after) if search(_WRAPPED_BEFORE, before) else None) or _OR_ELSE.match(after)
     if wrapped:
         return EnvRead(name, evidence, wrapped.group(1) if wrapped.group(1) is not None else wrapped.group(2), True)
     var = _ASSIGNED_TO.search(before)

@@ -134,7 +134,8 @@ class SourceTree:
         """``"dir"``, ``"file"`` or None (skipped) for one folder entry."""
         name = entry.name
         try:
-            name.encode("utf-8")
+            if not name.isascii():  # ASCII is valid UTF-8: the encode would only copy it
+                name.encode("utf-8")
         except UnicodeEncodeError:
             shown = os.fsencode(name).decode("utf-8", "backslashreplace")
             self.warn(f"{_join(rel, shown)}: skipped, name is not valid UTF-8")
@@ -197,7 +198,10 @@ class SourceTree:
     def exists(self, rel: str) -> bool:
         """Whether ``rel`` is an indexed file."""
         folder, _, name = rel.rpartition("/")
-        folder = folder or "."
+        return self.holds(folder or ".", name)
+
+    def holds(self, folder: str, name: str) -> bool:
+        """Whether folder ``folder`` (``"."`` for the root) holds the indexed file ``name``."""
         names = self._name_sets.get(folder)
         if names is None:  # a set per folder, made on first use: detectors ask about dozens of names in each
             names = self._name_sets[folder] = frozenset(self.files.get(folder, ()))
@@ -362,17 +366,32 @@ class _Ignore:
     screen: re.Pattern[str] | None = None
 
 
+#: How pathspec begins a pattern that may match in any folder (``*.log``, ``node_modules/``).
+_ANY_FOLDER = "^(?:.+/)?"
+
+
 def _screen(spec: Any) -> re.Pattern[str] | None:
     """All the patterns of ``spec`` as one regex, or None if they cannot be combined.
 
-    Most paths match no pattern at all; one regex search settles those, and
+    Most paths match no pattern at all; one regex match settles those, and
     only the rare candidate pays for pathspec's pattern-by-pattern check.
+    The patterns for any folder share one prefix, ``^(?:[^/\n]*/)*``, instead
+    of each its own ``^(?:.+/)?``: that one backtracked over every character of
+    the path for each pattern (microseconds a path); the shared one steps back
+    a folder at a time, once for all of them. It matches whatever the original
+    matches (and a path starting with ``/``, which never occurs here), and
+    pathspec decides every path it lets through.
     """
     sources = [p.regex.pattern for p in spec.patterns if getattr(p, "regex", None) is not None]
     if not sources:
         return None
     # pathspec names a group in every pattern; names cannot repeat in one regex.
-    combined = "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", source) + ")" for source in sources)
+    sources = [re.sub(r"\(\?P<\w+>", "(?:", source) for source in sources]
+    anywhere = [source[len(_ANY_FOLDER) :] for source in sources if source.startswith(_ANY_FOLDER)]
+    anchored = [source for source in sources if not source.startswith(_ANY_FOLDER)]
+    if anywhere:
+        anchored.append(r"^(?:[^/\n]*/)*(?:" + "|".join("(?:" + source + ")" for source in anywhere) + ")")
+    combined = "|".join("(?:" + source + ")" for source in anchored)
     try:
         return re.compile(combined)
     except re.error:

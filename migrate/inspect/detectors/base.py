@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from dotenv.parser import parse_stream
 
-from migrate.inspect.prefilter import finditer
+from migrate.inspect.prefilter import finditer, passes, screens
 from migrate.inspect.tree import SourceTree, join
 from migrate.profile import AppProfile, BackingService, EnvVar, Evidence, Fact, Process
 
@@ -48,7 +48,9 @@ class AppDir:
 
     def has(self, name: str) -> bool:
         """Whether the app folder holds file ``name`` (may contain ``/``)."""
-        return self.tree.exists(self.rel(name))
+        if "/" in name:
+            return self.tree.exists(self.rel(name))
+        return self.tree.holds(self.path, name)  # discovery asks dozens of names of every folder: no path to build
 
     def has_dir(self, name: str) -> bool:
         """Whether the app folder holds sub-folder ``name``."""
@@ -113,8 +115,11 @@ class AppDir:
 
         Lazy: a caller that wants the first match reads and searches no further.
         """
+        needles = screens(pattern)  # once, not per file: most files are ruled out by them alone
         for path in self.source_files(suffixes):
             text = self.tree.read_text(path) or ""
+            if not passes(needles, text):
+                continue
             for match in finditer(pattern, text):
                 yield path, text.count("\n", 0, match.start()) + 1, match
 

@@ -23,7 +23,7 @@ from migrate.inspect.detectors.base import (
     set_default_runtime,
     tool_versions_pin,
 )
-from migrate.inspect.prefilter import search
+from migrate.inspect.prefilter import passes, screens, search
 from migrate.inspect.tree import join
 from migrate.profile import Evidence
 
@@ -206,8 +206,8 @@ def _runtime(app: AppDir, mod: _GoMod, found: Findings) -> None:
 
 def _loose_main(app: AppDir) -> str | None:
     """A ``package main`` file in a folder that no module or workspace encloses (Paketo and Nixpacks build these)."""
-    names = app.files()
-    if "go.work" in names or not any(n.endswith(".go") for n in names):
+    # The folder's name set and extension index: discovery asks this of every folder of the tree.
+    if app.has("go.work") or not app.tree.with_extension(app.path, ".go"):
         return None
     folder = app.path
     while folder != ".":
@@ -365,11 +365,14 @@ def _first_by_priority(app: AppDir, patterns: tuple[re.Pattern[str], ...]) -> tu
     searched only for the patterns ranked above the best hit so far.
     """
     best: tuple[int, tuple[str, int, re.Match[str]]] | None = None
+    needles = [screens(p) for p in patterns]
     for path in app.source_files(_GO):
         if path.endswith("_test.go"):
             continue
         text = app.tree.read_text(path) or ""
         for rank in range(len(patterns) if best is None else best[0]):
+            if not passes(needles[rank], text):
+                continue  # the search would rule it out the same way, after a call and a lookup
             match = search(patterns[rank], text)
             if match is not None:
                 best = rank, (path, text.count("\n", 0, match.start()) + 1, match)
