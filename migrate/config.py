@@ -8,6 +8,7 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     name = "shop"                  # prefix of every AWS resource's name
     region = "eu-west-1"           # optional: else the AWS chain's region
     certificate = "arn:aws:acm:eu-west-1:123456789012:certificate/..."  # optional: HTTPS on 443, port 80 redirects
+    provision = ["postgres"]       # optional: create the PostgreSQL the apps use on RDS, and wire them to it
 
     [network]                      # optional: else the region's default VPC and subnets
     vpc = "vpc-0abc"
@@ -43,6 +44,8 @@ from typing import Any
 from migrate.errors import UserError
 
 CONFIG_FILE = "migrate.toml"
+#: Backing services ``migrate deploy`` can create in the cloud (``provision``).
+PROVISIONABLE = ("postgres",)
 
 #: Project names prefix load balancer and target group names, which AWS limits to 32 characters.
 _PROJECT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
@@ -91,6 +94,8 @@ class Config:
     region: str | None = None
     #: An ACM certificate ARN: the load balancer serves HTTPS with it, and HTTP redirects there.
     certificate: str | None = None
+    #: Backing services migrate creates in the cloud for the apps that use them (``postgres``).
+    provision: tuple[str, ...] = ()
     network: NetworkSettings = NetworkSettings()
     apps: Mapping[str, AppSettings] = field(default_factory=dict)
     #: The file it was read from, for messages; None when there was none.
@@ -164,6 +169,7 @@ def _list_of(check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
 _PROJECT_KEYS: dict[str, Callable[[Any], str | None]] = {
     "name": _text(_PROJECT_NAME, "lowercase letters, digits and dashes, at most 20 characters"),
     "region": _text(re.compile(r"[a-z]{2}(-[a-z]+)+-\d+"), "an AWS region such as eu-west-1"),
+    "provision": _list_of(lambda v: None if v in PROVISIONABLE else f"must be one of {', '.join(PROVISIONABLE)} (got {v!r})"),
     "certificate": _text(re.compile(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+"), "an ACM certificate ARN"),
 }
 _NETWORK_KEYS: dict[str, Callable[[Any], str | None]] = {
@@ -217,6 +223,7 @@ class _Reader:
         apps = self.table(data.get("apps", {}), "apps", None)
         return Config(
             project=project.get("name"), region=project.get("region"), certificate=project.get("certificate"),
+            provision=tuple(project.get("provision", ())),
             network=NetworkSettings(network.get("vpc"), tuple(network.get("subnets", ())), network.get("assign_public_ip", True)),
             apps={name: self.app(name, value) for name, value in apps.items()}, source=self.path,
         )

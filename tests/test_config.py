@@ -80,6 +80,7 @@ def test_environment_values_may_be_numbers_and_booleans(tmp_path: Path) -> None:
     ("[apps.web]\nsecrets_file = \"/etc/app.env\"\n", "apps.web.secrets_file must be a path inside the project"),
     ("[apps.web]\nrelease = [\"migrate\"]\n", "apps.web.release must be a command line"),
     ("[project]\ncertificate = \"notes.example.com\"\n", "project.certificate must be an ACM certificate ARN"),
+    ("[project]\nprovision = [\"mongodb\"]\n", "project.provision item 1 must be one of postgres"),
 ])
 def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / CONFIG_FILE).write_text(text)

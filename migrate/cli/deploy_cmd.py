@@ -19,11 +19,13 @@ from migrate.errors import UserError
 @click.option("--image", "images", multiple=True, metavar="URI|APP=URI",
               help="Deploy an image already in a registry, skipping build and push (with several apps: APP=URI, repeatable).")
 @click.option("--region", help="AWS region (default: migrate.toml, then the AWS chain).")
+@click.option("--provision", metavar="postgres", help="Create these backing services in the cloud for the apps that use them "
+              "(comma-separated; default: migrate.toml's [project] provision).")
 @click.option("--break-lock", is_flag=True, help="Break a deploy lock left by a deploy that died.")
 @click.option("--wait-timeout", type=click.IntRange(1, 7200), default=900, show_default=True, help="Seconds to wait for the rollout.")
 @pass_env
 def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
-            break_lock: bool, wait_timeout: int) -> None:
+            provision: str | None, break_lock: bool, wait_timeout: int) -> None:
     """Deploy the apps at PATH to AWS ECS (Fargate), creating or updating what they need.
 
     Settings come from PATH/migrate.toml (written by `migrate init`); flags override it.
@@ -47,7 +49,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         publish.check_buildable(built, project.plans)
         chosen = {image.app: image.uri for image in built}
         publishing = _publishing(built, aws, say)
-    services = workflow.services_of(project, aws, chosen)
+    services = workflow.services_of(project, aws, chosen, _provision(provision, project.config.provision))
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
     result = workflow.deploy(project, aws, services, network, confirm=_confirm(env, yes, "deploy", render), say=say,
@@ -65,6 +67,20 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         failed = next(name for name, outcome in result.rollouts if not outcome.succeeded)
         raise UserError(f"the deploy of {failed} failed (see above)", hint="fix the cause, then run `migrate deploy` again")
     say(f"deployed {project.name} in {aws.region}" + (f": {result.url}" if result.url else ""))
+
+
+def _provision(flag: str | None, configured: tuple[str, ...]) -> tuple[str, ...]:
+    """``--provision a,b``, checked, else migrate.toml's list."""
+    from migrate.config import PROVISIONABLE
+
+    if flag is None:
+        return configured
+    chosen = tuple(part.strip() for part in flag.split(",") if part.strip())
+    unknown = [p for p in chosen if p not in PROVISIONABLE]
+    if unknown:
+        raise UserError(f"--provision {unknown[0]}: migrate provisions {', '.join(PROVISIONABLE)}",
+                        hint="for another service, create it yourself and name its endpoint in [apps.NAME] secrets")
+    return chosen
 
 
 def _publishing(built: Any, aws: Any, say: Any) -> Any:

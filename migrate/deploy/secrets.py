@@ -59,6 +59,10 @@ class SecretValue:
         """The value itself: only for the AWS call that stores it, and the comparison with what is stored."""
         return self._value
 
+    def known(self) -> str | None:
+        """The value, for scrubbing it from logs and errors; None when it cannot be known yet."""
+        return self._value
+
     def __repr__(self) -> str:
         return "SecretValue(***)"
 
@@ -99,7 +103,7 @@ class _Redact(logging.Filter):
 @contextlib.contextmanager
 def _secret_call(action: str, resource: str, value: SecretValue) -> Iterator[None]:
     """:func:`aws_call`, with the value scrubbed from its error and from botocore's and urllib3's debug logs."""
-    redact = _Redact(value.reveal())
+    redact = _Redact(value.known() or "")
     # botocore logs request params and response bodies at DEBUG on these (child) loggers; a filter
     # applies only on the logger that makes the record, so it goes on each of them.
     names = ["botocore", "boto3", "urllib3"] + [n for n in logging.root.manager.loggerDict if n.startswith(("botocore.", "boto3.", "urllib3."))]
@@ -180,7 +184,7 @@ class SsmSecret:
         found = self.stored
         if found is None:
             return 1
-        same = found["Type"] == "SecureString" and found["Value"] == self.value.reveal()
+        same = found["Type"] == "SecureString" and found["Value"] == self.value.known()
         return int(found["Version"]) + (0 if same else 1)
 
     def observe(self) -> Observed | None:
@@ -190,7 +194,8 @@ class SsmSecret:
             return None
         with aws_call("ssm:ListTagsForResource", f"parameter {self.name}"):
             tags = from_list(self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=self.name)["TagList"])
-        same = found["Type"] == "SecureString" and found["Value"] == self.value.reveal()
+        # A value not known yet (a connection URL of a server still to be created) differs from any stored.
+        same = found["Type"] == "SecureString" and found["Value"] == self.value.known()
         return Observed({"type": str(found["Type"]), "value": AS_WANTED if same else ANOTHER_VALUE}, tags)
 
     def create(self) -> None:

@@ -9,10 +9,12 @@ a worker's admits nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from migrate.deploy.autoscaling import Scaling, ServiceScaling
 from migrate.deploy.aws import Aws
+from migrate.deploy.database import database
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
 from migrate.deploy.loadbalancer import HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
@@ -22,6 +24,7 @@ from migrate.deploy.resources import IamRole, LogGroup
 from migrate.deploy.secrets import SsmSecret
 from migrate.deploy.service import EcsService, Network, TaskDefinition
 from migrate.deploy.spec import ServiceSpec
+from migrate.profile import AppProfile
 
 #: Never above the container's stop timeout, and short: AWS's 300 s default slows every deploy.
 MAX_DEREGISTRATION_DELAY = 30
@@ -35,9 +38,15 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
 
 
 def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = (),
-          certificate: str | None = None) -> list[Resource]:
+          certificate: str | None = None, database_apps: Mapping[str, AppProfile] | None = None,
+          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> list[Resource]:
     """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
-    for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do."""
+    for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do.
+
+    ``database_apps`` (image name -> profile): the apps a PostgreSQL migrate provisions serves
+    (:mod:`migrate.deploy.database`, waited for on ``clock``); it comes after their tasks' security
+    groups, which it admits, and before the task definitions, which read its connection settings.
+    """
     web = [s for s in specs if s.port is not None]
     if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
         unrouted = ", ".join(s.app for s in web if not s.paths)
@@ -54,6 +63,14 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
     targets = {s.app: _target_group(aws, Names(project, s.app), s, network.vpc_id) for s in web}
     services: list[Resource] = []
     shared: dict[str, tuple[LogGroup, IamRole, IamRole]] = {}
+    tasks_groups = {spec.app: SecurityGroup(aws, spec.app, f"{project}-{spec.app}-tasks", network.vpc_id,
+                                            f"Tasks of {project}/{spec.app}: reachable only from its load balancer",
+                                            ((spec.port, balancer_group),) if spec.port is not None and balancer_group else ())
+                    for spec in specs}
+    db = database(aws, project, network.subnet_ids, network.vpc_id, database_apps,
+                  {s.app: g for s, g in zip(specs, tasks_groups.values(), strict=True) if s.image_app in database_apps},
+                  clock=clock, sleep=sleep) if database_apps else None
+    connections = db.connections if db else ()
     for spec in specs:
         names = Names(project, spec.app)
         if spec.image_app not in shared:
@@ -65,10 +82,8 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
             shared[spec.image_app] = (next(r for r in base if isinstance(r, LogGroup)), execution, task)
             resources.extend(base)
         logs, execution, task = shared[spec.image_app]
-        rules = ((spec.port, balancer_group),) if spec.port is not None and balancer_group else ()
-        tasks_group = SecurityGroup(aws, spec.app, f"{project}-{spec.app}-tasks", network.vpc_id,
-                                    f"Tasks of {project}/{spec.app}: reachable only from its load balancer", rules)
-        stored = tuple(r for r in secrets if isinstance(r, SsmSecret) and r.app == spec.image_app)
+        tasks_group = tasks_groups[spec.app]
+        stored = tuple(r for r in (*secrets, *connections) if isinstance(r, SsmSecret) and r.app == spec.image_app)
         definition = TaskDefinition(aws, spec, f"{project}-{spec.app}", logs.name, execution.arn, task.arn, stored)
         resources.append(tasks_group)
         target = targets.get(spec.app)
@@ -79,4 +94,4 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         listeners = ([Listener(aws, project, balancer, routes, 443, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
                      if certificate else [Listener(aws, project, balancer, routes)])
         resources.extend([balancer, *targets.values(), *listeners])
-    return [*resources, *services]
+    return [*resources, *(db.resources if db else ()), *services]

@@ -46,6 +46,8 @@ from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
+from migrate.generate.services import postgres_settings
+from migrate.profile import AppProfile
 
 #: What a deploy reports as it goes (one line each) and how it asks before it changes anything.
 Say = Callable[[str], None]
@@ -163,6 +165,8 @@ class Services:
 
     specs: tuple[ServiceSpec, ...]
     secrets: tuple[SsmSecret, ...] = ()
+    #: The apps (image name -> profile) a PostgreSQL migrate provisions serves; empty: none is provisioned.
+    database_apps: Mapping[str, AppProfile] = field(default_factory=dict)
 
 
 def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
@@ -182,20 +186,43 @@ def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
     return tuple(stored)
 
 
-def services_of(project: Project, aws: Aws, images: Mapping[str, str]) -> Services:
-    """The project's ECS services and stored secrets, checked before any call that could change something."""
+def database_apps(project: Project, provision: Collection[str]) -> dict[str, AppProfile]:
+    """The apps a provisioned PostgreSQL serves: those whose default configuration uses one (inspect), by image name."""
+    if "postgres" not in provision:
+        return {}
+    apps = {plan.image: plan.app for plan in project.plans if postgres_settings(plan.app)}
+    if not apps:
+        raise DeployError("provision postgres: no app here reads a PostgreSQL connection setting (DATABASE_URL, PGHOST...)",
+                          hint="drop postgres from provision, or check `migrate inspect`'s env and backing services")
+    return apps
+
+
+def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision: Collection[str] = ()) -> Services:
+    """The project's ECS services and stored secrets, checked before any call that could change something.
+
+    ``provision``: the backing services migrate creates (``postgres``); the apps that use one read
+    its connection settings from parameters migrate stores (:mod:`migrate.deploy.database`).
+    """
     specs = specs_from_plans(project.plans, project.config, images, secret_resolver(aws))
     stored = stored_secrets(project, aws)
     arns: dict[str, dict[str, str]] = {}
     for secret in stored:
         arns.setdefault(secret.app, {})[secret.variable] = secret.arn
+    served = database_apps(project, provision)
+    for image, app in served.items():
+        settings = project.config.app(image)
+        for variable in postgres_settings(app):
+            if variable in arns.get(image, {}) or variable in settings.secrets or variable in settings.environment:
+                raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
+                                  "PostgreSQL sets it too", hint="remove it there, or drop postgres from provision")
+            arns.setdefault(image, {})[variable] = aws.arn("ssm", f"parameter/migrate/{project.name}/{image}/{variable}")
     # The web service and the workers of an app run the same code: each reads the app's secrets.
     specs = tuple(dataclasses.replace(s, secrets={**s.secrets, **arns.get(s.image_app, {})}) for s in specs)
     for spec in specs:
         problems = spec.problems()
         if problems:
             raise DeployError(f"{spec.app}: {problems[0]}", hint=f"change it in {CONFIG_FILE}, then run again")
-    return Services(specs, stored)
+    return Services(specs, stored, served)
 
 
 @dataclass(frozen=True)
@@ -304,7 +331,8 @@ def deploy(
     parameters whose variable left its secrets file are deleted once every service runs without them.
     """
     specs = services.specs
-    resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate)
+    resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
+                      clock.now, clock.sleep)
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
         say(f"warning: {warning}")
@@ -321,7 +349,8 @@ def deploy(
             if break_stale_lock and (holder := break_lock(aws, project.name, app)) is not None:
                 say(f"broke the deploy lock of {app} held by {holder.who}")
             locks.enter_context(deploy_lock(aws, project.name, app))
-        resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate)
+        resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
+                      clock.now, clock.sleep)
         again = _with_stale_secrets(aws, project, services, make_plan(resources))
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
@@ -344,8 +373,9 @@ def _url(project: Project, plan: Plan) -> str | None:
 
 
 def _with_stale_secrets(aws: Aws, project: Project, services: Services, plan: Plan) -> Plan:
-    """``plan`` and the deletion of each stored secret whose variable is no longer in its app's secrets file."""
-    wanted = {s.name for s in services.secrets}
+    """``plan`` and the deletion of each stored secret whose variable is no longer in its app's secrets file
+    (nor set by a provisioned database)."""
+    wanted = {s.resource.name for s in plan.steps if isinstance(s.resource, SsmSecret)}
     stale = [p for app in sorted({s.image_app for s in services.specs})
              for p in stored_parameters(aws, project.name, app) if p.name not in wanted]
     return Plan(plan.steps + destroy_plan(stale).steps) if stale else plan
@@ -418,7 +448,11 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     # The secrets stored for each app, as AWS has them: its secrets file may be gone, or name fewer now.
     specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
     stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
-    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate))
+    # A database migrate provisioned goes too (after a final snapshot), whether or not migrate.toml still asks for it.
+    served = {plan.image: plan.app for plan in project.plans if postgres_settings(plan.app)}
+    connections = {f"/migrate/{project.name}/{image}/{variable}" for image, app in served.items() for variable in postgres_settings(app)}
+    stored = [p for p in stored if p.name not in connections]  # the database's own resources list them
+    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

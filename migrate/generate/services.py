@@ -280,3 +280,59 @@ def _value(kind: str, value_kind: str) -> str:
         "database": DEV_DB,
         "driver": "pgsql" if kind == "postgres" else kind,
     }[value_kind]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A PostgreSQL server somewhere else than compose (a managed database): where it is and how to log in."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+    def value(self, value_kind: str, language: str | None) -> str:
+        """The setting of kind ``value_kind`` (url, host, jdbc...) for an app in ``language``.
+
+        A managed server speaks TLS (RDS's PostgreSQL 15 and later refuses anything else):
+        URLs ask for it. libpq and most drivers take ``sslmode=require`` (encrypt, no CA
+        check); node-postgres reads ``require`` as verify-full against Node's CA store, which
+        has no RDS CA, unless ``uselibpqcompat=true`` gives it libpq's meaning.
+        """
+        from urllib.parse import quote
+
+        query = "sslmode=require" + ("&uselibpqcompat=true" if language == "node" else "")
+        credentials = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+        return {
+            "url": f"postgresql://{credentials}@{self.host}:{self.port}/{self.database}?{query}",
+            "jdbc": f"jdbc:postgresql://{self.host}:{self.port}/{self.database}?sslmode=require",
+            "adonet": f"Host={self.host};Port={self.port};Database={self.database};Username={self.user};Password={self.password};SSL Mode=Require",
+            "host": self.host,
+            "port": str(self.port),
+            "user": self.user,
+            "password": self.password,
+            "database": self.database,
+            "driver": "pgsql",
+        }[value_kind]
+
+
+def postgres_settings(app: AppProfile) -> dict[str, str]:
+    """Env var -> value kind (url, host, user...) of each variable ``app`` reads to reach its PostgreSQL server.
+
+    The same rules compose's wiring follows (:func:`wiring`), so a variable that points at the
+    compose ``postgres`` service points at a managed one in the cloud.
+    """
+    jvm = app.language.value == "java"
+    used = {s.kind for s in app.backing_services}
+    if "postgres" not in used:
+        return {}
+    settings: dict[str, str] = {}
+    for var in app.env:
+        for pattern, kinds, value_kind in _RULES:
+            if pattern.match(var.name.upper()):
+                kind = next((k for k in kinds if k in used), None)
+                if kind == "postgres":
+                    settings[var.name] = "jdbc" if jvm and value_kind == "url" else value_kind
+                break
+    return settings

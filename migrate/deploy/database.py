@@ -1,0 +1,255 @@
+"""A PostgreSQL database on RDS for the project's apps (``provision = ["postgres"]`` in migrate.toml).
+
+What compose runs locally as the ``postgres`` service, the cloud runs as one RDS instance per
+project, in the service's VPC and subnets, reachable only from the tasks of the apps that use it
+(its security group admits their groups on 5432, nothing else), encrypted at rest, not public,
+with seven days of backups. Its password is generated once and kept as an encrypted parameter
+``/migrate/PROJECT/postgres/PASSWORD``; each variable an app reads to reach PostgreSQL
+(``DATABASE_URL``, ``PGHOST``, ``SPRING_DATASOURCE_URL``..., by the rules compose's wiring follows)
+becomes an encrypted parameter of that app holding its value for this server, read by the task by
+ARN: no value is printed or written in a task definition. ``migrate destroy`` deletes the instance
+after a final snapshot, which it keeps.
+
+An instance takes minutes to become available; creating one waits for it (polling on an injected
+clock), since the connection settings name its address.
+"""
+
+from __future__ import annotations
+
+import secrets as random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from migrate.deploy.aws import Aws
+from migrate.deploy.errors import DeployError, aws_call
+from migrate.deploy.network import SecurityGroup
+from migrate.deploy.ownership import as_list, from_list, owner_tags
+from migrate.deploy.plan import Observed, Resource
+from migrate.deploy.secrets import SecretValue, SsmSecret
+from migrate.generate.services import Endpoint, postgres_settings
+from migrate.profile import AppProfile
+
+ENGINE_MAJOR = "16"
+INSTANCE_CLASS = "db.t4g.micro"
+STORAGE_GIB = 20
+BACKUP_DAYS = 7
+USER = "app"
+DATABASE = "app"
+PORT = 5432
+#: The owner of the database's resources (its password parameter sits under /migrate/PROJECT/postgres/).
+OWNER = "postgres"
+#: How long an instance may take to become available (RDS: usually 5 to 15 minutes).
+AVAILABLE_TIMEOUT = 40 * 60
+
+
+class DerivedSecretValue(SecretValue):
+    """A secret value computed when it is first needed (a connection URL naming a server created in the same deploy)."""
+
+    __slots__ = ("_compute",)
+
+    def __init__(self, compute: Callable[[], str]) -> None:
+        """Compute the value with ``compute``, when revealed."""
+        super().__init__("")
+        self._compute = compute
+
+    def reveal(self) -> str:
+        """The value, computed now."""
+        return self._compute()
+
+    def known(self) -> str | None:
+        """The value, or None while what it is computed from does not exist yet (the plan of a first deploy)."""
+        try:
+            return self._compute()
+        except DeployError:
+            return None
+
+
+@dataclass
+class DbSubnetGroup:
+    """The subnets RDS places the instance in: the services' own."""
+
+    aws: Aws
+    app: str  # the project's database owner
+    name: str
+    subnet_ids: tuple[str, ...]
+    kind: str = field(default="DB subnet group", init=False)
+
+    @property
+    def rds(self) -> Any:
+        """The RDS client."""
+        return self.aws.client("rds")
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """The subnets."""
+        return {"subnets": " ".join(sorted(self.subnet_ids))}
+
+    def observe(self) -> Observed | None:
+        """The group's subnets and tags, or None."""
+        with aws_call("rds:DescribeDBSubnetGroups", f"DB subnet group {self.name}"):
+            try:
+                group = self.rds.describe_db_subnet_groups(DBSubnetGroupName=self.name)["DBSubnetGroups"][0]
+            except self.rds.exceptions.DBSubnetGroupNotFoundFault:
+                return None
+        with aws_call("rds:ListTagsForResource", f"DB subnet group {self.name}"):
+            tags = self.rds.list_tags_for_resource(ResourceName=group["DBSubnetGroupArn"])["TagList"]
+        subnets = " ".join(sorted(s["SubnetIdentifier"] for s in group.get("Subnets", [])))
+        return Observed({"subnets": subnets}, from_list(tags))
+
+    def create(self) -> None:
+        """Create the group, tagged."""
+        with aws_call("rds:CreateDBSubnetGroup", f"DB subnet group {self.name}"):
+            self.rds.create_db_subnet_group(DBSubnetGroupName=self.name, DBSubnetGroupDescription=f"Subnets of {self.name}, set by migrate",
+                                            SubnetIds=list(self.subnet_ids), Tags=as_list(owner_tags(self.app)))
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Set the subnets."""
+        with aws_call("rds:ModifyDBSubnetGroup", f"DB subnet group {self.name}"):
+            self.rds.modify_db_subnet_group(DBSubnetGroupName=self.name, SubnetIds=list(self.subnet_ids))
+
+    def delete(self) -> None:
+        """Delete the group (after the instance in it)."""
+        with aws_call("rds:DeleteDBSubnetGroup", f"DB subnet group {self.name}"):
+            self.rds.delete_db_subnet_group(DBSubnetGroupName=self.name)
+
+
+@dataclass
+class PostgresInstance:
+    """The RDS PostgreSQL instance, in its subnet group, behind its security group."""
+
+    aws: Aws
+    app: str
+    name: str  # the instance identifier
+    subnet_group: DbSubnetGroup
+    security_group: SecurityGroup
+    password: SsmSecret
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    kind: str = field(default="RDS database", init=False)
+    found: dict[str, Any] | None = field(default=None, init=False)
+
+    @property
+    def rds(self) -> Any:
+        """The RDS client."""
+        return self.aws.client("rds")
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """Engine, size, storage, encryption, exposure and backups."""
+        return {"engine": f"postgres {ENGINE_MAJOR}", "class": INSTANCE_CLASS, "storage": f"{STORAGE_GIB} GiB",
+                "encrypted": "yes", "public": "no", "backups": f"{BACKUP_DAYS} days"}
+
+    def _describe(self) -> dict[str, Any] | None:
+        with aws_call("rds:DescribeDBInstances", f"RDS database {self.name}"):
+            try:
+                found: dict[str, Any] = self.rds.describe_db_instances(DBInstanceIdentifier=self.name)["DBInstances"][0]
+            except self.rds.exceptions.DBInstanceNotFoundFault:
+                return None
+        return found
+
+    def observe(self) -> Observed | None:
+        """The instance's settings and tags, or None (one being deleted counts as absent)."""
+        found = self._describe()
+        if found is None or found.get("DBInstanceStatus") == "deleting":
+            return None
+        self.found = found
+        fields = {"engine": f"{found['Engine']} {str(found.get('EngineVersion', '')).split('.')[0]}",
+                  "class": str(found["DBInstanceClass"]), "storage": f"{found['AllocatedStorage']} GiB",
+                  "encrypted": "yes" if found.get("StorageEncrypted") else "no",
+                  "public": "yes" if found.get("PubliclyAccessible") else "no",
+                  "backups": f"{found.get('BackupRetentionPeriod', 0)} days"}
+        return Observed(fields, from_list(found.get("TagList")))
+
+    def create(self) -> None:
+        """Create the instance, then wait until it is available (its address is known then)."""
+        with aws_call("rds:CreateDBInstance", f"RDS database {self.name}"):
+            self.rds.create_db_instance(
+                DBInstanceIdentifier=self.name, Engine="postgres", EngineVersion=ENGINE_MAJOR, DBInstanceClass=INSTANCE_CLASS,
+                AllocatedStorage=STORAGE_GIB, StorageType="gp3", StorageEncrypted=True, PubliclyAccessible=False,
+                MasterUsername=USER, MasterUserPassword=self.password.value.reveal(), DBName=DATABASE, Port=PORT,
+                DBSubnetGroupName=self.subnet_group.name, VpcSecurityGroupIds=[str(self.security_group.group_id)],
+                BackupRetentionPeriod=BACKUP_DAYS, CopyTagsToSnapshot=True, Tags=as_list(owner_tags(self.app)),
+            )
+        self._wait_available()
+
+    def _wait_available(self) -> None:
+        deadline = self.clock() + AVAILABLE_TIMEOUT
+        while True:
+            found = self._describe()
+            status = (found or {}).get("DBInstanceStatus")
+            if found is not None and status == "available" and found.get("Endpoint"):
+                self.found = found
+                return
+            if status in ("failed", "incompatible-parameters", "incompatible-network", "storage-full"):
+                raise DeployError(f"RDS database {self.name} is {status}", hint="see its events in the RDS console, fix them, then deploy again")
+            if self.clock() >= deadline:
+                raise DeployError(f"RDS database {self.name} is still {status} after {AVAILABLE_TIMEOUT // 60} minutes",
+                                  hint="deploy again once it is available: the deploy goes on from there")
+            self.sleep(15)
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Change the size and storage (at once); engine, encryption and exposure are not changed in place."""
+        fixed = sorted(set(fields) - {"class", "storage", "backups"})
+        if fixed:
+            raise DeployError(f"RDS database {self.name} differs in {', '.join(fixed)}, which migrate does not change in place",
+                              hint="change it in the RDS console, or restore a snapshot into a new instance")
+        with aws_call("rds:ModifyDBInstance", f"RDS database {self.name}"):
+            self.rds.modify_db_instance(DBInstanceIdentifier=self.name, DBInstanceClass=INSTANCE_CLASS, AllocatedStorage=STORAGE_GIB,
+                                        BackupRetentionPeriod=BACKUP_DAYS, ApplyImmediately=True)
+
+    def delete(self) -> None:
+        """Delete the instance, keeping a final snapshot (its data is the user's)."""
+        snapshot = f"{self.name}-final-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
+        with aws_call("rds:DeleteDBInstance", f"RDS database {self.name}"):
+            self.rds.delete_db_instance(DBInstanceIdentifier=self.name, SkipFinalSnapshot=False, FinalDBSnapshotIdentifier=snapshot)
+
+    def endpoint(self) -> Endpoint:
+        """Where the apps reach it, and how they log in (known once it exists)."""
+        found = self.found or self._describe()
+        if found is None or not found.get("Endpoint"):
+            raise DeployError(f"RDS database {self.name} has no address yet", hint="deploy again once it is available")
+        address = found["Endpoint"]
+        return Endpoint(str(address["Address"]), int(address.get("Port", PORT)), USER, self.password.value.reveal(), DATABASE)
+
+
+@dataclass(frozen=True)
+class Database:
+    """Every resource of the project's PostgreSQL, in apply order, and the parameters each app reads it through."""
+
+    resources: tuple[Resource, ...]
+    connections: tuple[SsmSecret, ...]
+
+
+def password(aws: Aws, project: str) -> SsmSecret:
+    """The database password parameter: the stored value when there is one, else a new random one (read-only)."""
+    ssm = aws.client("ssm")
+    name = f"/migrate/{project}/{OWNER}/PASSWORD"
+    with aws_call("ssm:GetParameter", f"parameter {name}"):
+        try:
+            value = str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+        except ssm.exceptions.ParameterNotFound:
+            value = random.token_urlsafe(24)  # letters, digits, - and _: nothing RDS or a URL refuses
+    return SsmSecret(aws, OWNER, project, "PASSWORD", SecretValue(value))
+
+
+def database(aws: Aws, project: str, subnet_ids: Sequence[str], vpc_id: str, apps: Mapping[str, AppProfile],
+             task_groups: Mapping[str, SecurityGroup], *, clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], None] = time.sleep) -> Database:
+    """The project's PostgreSQL for ``apps`` (image name -> profile) that use one, reachable from ``task_groups`` (service -> group)."""
+    subnets = DbSubnetGroup(aws, OWNER, f"{project}-db", tuple(subnet_ids))
+    group = SecurityGroup(aws, OWNER, f"{project}-postgres", vpc_id, f"PostgreSQL of {project}: only from its apps' tasks",
+                          tuple((PORT, g) for _, g in sorted(task_groups.items())))
+    secret = password(aws, project)
+    instance = PostgresInstance(aws, OWNER, f"{project}-postgres", subnets, group, secret, clock, sleep)
+    connections = []
+    for name, app in sorted(apps.items()):
+        for variable, value_kind in sorted(postgres_settings(app).items()):
+            language = app.language.value
+
+            def value(kind: str = value_kind, language: str | None = language) -> str:
+                return instance.endpoint().value(kind, language)
+
+            connections.append(SsmSecret(aws, name, project, variable, DerivedSecretValue(value)))
+    return Database((subnets, group, secret, instance, *connections), tuple(connections))
