@@ -11,7 +11,8 @@ when the variable is unset:
   django-environ ``env("X")`` and decouple ``config("X")``, Ruby
   ``ENV.fetch("X")``, Rust ``env::var("X")`` followed by ``?``/``unwrap()``/
   ``expect()``, Spring ``${X}``, clap ``#[arg(env)]`` and pydantic-settings
-  fields with neither a default nor ``Option``/``| None``, Prisma ``env("X")``;
+  fields with neither a default nor ``Option``/``| None``, Prisma ``env("X")``,
+  Node schema validators (envalid, Zod, t3-env, Joi: see :mod:`js_env_schemas`);
 - it yields null, false or "": optional, even with no default. PHP ``env()``
   (Laravel's returns null), ``getenv()`` and ``$_ENV``; Ruby ``ENV["X"]``;
   ``process.env.X`` (unless the code asserts it: ``process.env.X!`` or
@@ -34,7 +35,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from migrate.inspect import envschemas
+from migrate.inspect import envschemas, js_env_schemas
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
 from migrate.inspect.prefilter import Scan, search
@@ -226,6 +227,8 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
         found.env_reads.extend(envschemas.pydantic_settings(path, text))
     if path.endswith(".rs") and "env" in text:
         found.env_reads.extend(envschemas.clap_args(path, text))
+    if idioms is _JS and js_env_schemas.needs_scan(text):  # envalid, Zod, t3-env, Joi
+        found.env_reads.extend(js_env_schemas.env_schemas(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.finditer(text)
     for idiom, matches in zip(idioms, found_by_idiom, strict=True) if found_by_idiom is not None else ():
@@ -396,6 +399,10 @@ PLATFORM_VARIABLES = frozenset(
     }
 )  # fmt: skip
 
+#: npm and the other package managers set these for the scripts they run (``npm_lifecycle_event``,
+#: ``npm_package_version``, ``npm_config_*``): the runner's, not the app's configuration.
+_PACKAGE_RUNNER_PREFIX = "npm_"
+
 # ``scheme://user:password@`` or ``scheme://:password@`` (Redis has no user name).
 _CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^@\s/]+@", re.IGNORECASE)
 
@@ -409,7 +416,7 @@ def collect(found: Findings) -> tuple[EnvVar, ...]:
     """Merge the reads of each variable into one :class:`EnvVar`, sorted by name."""
     by_name: dict[str, list[EnvRead]] = {}
     for read in found.env_reads:
-        if read.name not in PLATFORM_VARIABLES:
+        if read.name not in PLATFORM_VARIABLES and not read.name.startswith(_PACKAGE_RUNNER_PREFIX):
             by_name.setdefault(read.name, []).append(read)
     result = []
     for name in sorted(by_name):
