@@ -17,7 +17,7 @@ when the variable is unset:
   (Laravel's returns null), ``getenv()`` and ``$_ENV``; Ruby ``ENV["X"]``;
   ``process.env.X`` (unless the code asserts it: ``process.env.X!`` or
   ``if (!process.env.X) throw``); Go ``os.Getenv``/``os.LookupEnv``; Java
-  ``System.getenv``; C# ``GetEnvironmentVariable``; Python ``os.getenv``;
+  ``System.getenv``; C# ``GetEnvironmentVariable`` (unless ``?? throw``); Python ``os.getenv``;
 - a raising read the code only reaches when the variable is set is optional:
   Python reads under ``if "X" in os.environ:`` (or any ``if`` that tests the
   environment) or in a ``try:`` block.
@@ -128,7 +128,7 @@ _PHP = _idioms(
     (rf"\$_ENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*\?\?\s*{_VALUE}?)?", "fallback-optional"),
 )
 _CS = _idioms(
-    (rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)(\s*\?\?\s*{_VALUE}?)?", "fallback-optional"),
+    (rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)(\s*\?\?\s*{_VALUE})?", "csharp"),
 )
 # ``unwrap_or_else(|_| "d".into())``: the closure takes the error, so ``|_|`` as well as ``||``.
 _RS = _idioms(
@@ -265,6 +265,8 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
         return EnvRead(name, evidence, None, _python_guarded(text, match.start()))
     if mode == "js":
         return EnvRead(name, evidence, value, tail is not None or not _js_asserted(text, match))
+    if mode == "csharp":  # null when unset: optional unless the code asserts it
+        return EnvRead(name, evidence, value, tail is not None or not _CS_ASSERTED.match(text, match.end()))
     if mode == "rust":
         return EnvRead(name, evidence, value, tail is not None or not _RUST_FAILS.match(text, match.end()))
     if mode == "go":
@@ -330,6 +332,9 @@ def _js_asserted(text: str, match: re.Match[str]) -> bool:
         return True
     return bool(_JS_GUARD_BEFORE.search(before) and _JS_GUARD_AFTER.match(text, match.end()))
 
+
+#: C#'s ``?? throw new ...`` and the null-forgiving ``!`` say the code cannot run without the value.
+_CS_ASSERTED = re.compile(r"\s*(?:\?\?\s*throw\b|!(?!=))")
 
 #: ``env::var("X")?``, ``.unwrap()``, ``.expect(...)``: the Result's error stops the app. Anything else
 #: (``.ok()``, ``if let Ok(v) = env::var(...)``, ``match``, ``.unwrap_or_default()``) handles it.
