@@ -88,6 +88,21 @@ def test_node_schema_validated_env_compose_values(make_tree: MakeTree) -> None:
     assert not {"SMTP_HOST", "MAIL_SENDER", "PORT"} & set(wired)
 
 
+def test_dotnet_connection_named_after_its_server_gets_that_server(make_tree: MakeTree) -> None:
+    files = {
+        "Api.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup>'
+        '<ItemGroup><PackageReference Include="Aspire.Npgsql" Version="9.0.0" /><PackageReference Include="Aspire.StackExchange.Redis" Version="9.0.0" />'
+        '<PackageReference Include="Npgsql" Version="8.0.5" /><PackageReference Include="StackExchange.Redis" Version="2.8.16" /></ItemGroup></Project>',
+        # dotnet/eShop's Basket/Ordering services: Aspire clients named after their connection strings.
+        "Program.cs": 'var builder = WebApplication.CreateBuilder(args);\nbuilder.AddNpgsqlDataSource("orderingdb");\n'
+        'builder.AddRedisClient("redis");\nbuilder.Build().Run();\n',
+    }
+    app, _ = only_app(make_tree, files)
+    wired = wiring(app)
+    assert wired["ConnectionStrings__redis"] == "redis:6379"
+    assert wired["ConnectionStrings__orderingdb"].startswith("Host=postgres;")
+
+
 def test_systemd_variables_are_not_app_configuration(make_tree: MakeTree) -> None:
     files = {
         "go.mod": "module example.com/feeds\n\ngo 1.22\n",
