@@ -705,3 +705,24 @@ def test_joi_presence_required(make_tree: MakeTree) -> None:
     )
     found = scan(make_tree, {"env.js": code})
     assert {n: v.required for n, v in found.items()} == {"A_KEY": True, "B_KEY": False, "C_KEY": False}
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        # t3-oss/create-t3-turbo's env.ts keeps an example client variable commented out.
+        ("src/env.ts", "export const env = {\n  // NEXT_PUBLIC_CLIENTVAR: process.env.NEXT_PUBLIC_CLIENTVAR,\n  KEPT: process.env.KEPT,\n};\n"),
+        ("src/env.ts", "/**\n * Reads process.env.NEXT_PUBLIC_CLIENTVAR when set.\n */\nconst kept = process.env.KEPT;\n"),
+        ("settings.py", "import os\n# SECRET = os.environ['NEXT_PUBLIC_CLIENTVAR']\nKEPT = os.getenv('KEPT')\n"),
+        ("config/app.php", "<?php\n# 'x' => env('NEXT_PUBLIC_CLIENTVAR'),\nreturn ['kept' => env('KEPT')];\n"),
+        ("main.go", 'package main\n\nimport "os"\n\n// os.Getenv("NEXT_PUBLIC_CLIENTVAR") is read by the old client.\nvar kept = os.Getenv("KEPT")\n'),
+    ],
+)
+def test_commented_out_reads_are_not_reads(make_tree: MakeTree, path: str, code: str) -> None:
+    assert sorted(scan(make_tree, {path: code})) == ["KEPT"]
+
+
+def test_a_javascript_private_field_is_not_a_comment(make_tree: MakeTree) -> None:
+    code = "class Server {\n  #port = process.env.APP_PORT ?? 3000;\n}\n"
+    assert shape(scan(make_tree, {"server.js": code})["APP_PORT"]) == (False, "3000")
+

@@ -231,8 +231,11 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
         found.env_reads.extend(js_env_schemas.env_schemas(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.finditer(text)
+    hash_comments = path.endswith(_HASH_COMMENTED)
     for idiom, matches in zip(idioms, found_by_idiom, strict=True) if found_by_idiom is not None else ():
         for match in matches:
+            if _commented_out(text, match.start(), hash_comments):
+                continue
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
     if path.endswith(".py") and "Env(" in text:
@@ -248,6 +251,19 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
                     value = default.strip().strip("'\"`") or None
                     ev = Evidence(path, line, "read in code")
                     found.env_reads.append(EnvRead(name, ev, value, bool(default.strip())))
+
+
+#: Files where ``#`` starts a comment (elsewhere it starts JavaScript private fields, C# directives, Rust attributes).
+_HASH_COMMENTED = (".py", ".rb", ".rake", ".ru", ".php", ".yml", ".yaml", ".properties")
+
+
+def _commented_out(text: str, offset: int, hash_comments: bool) -> bool:
+    """Whether the read at ``offset`` is on a comment line: ``// NEXT_PUBLIC_X: process.env.NEXT_PUBLIC_X``.
+
+    A commented-out read is what the app used to do, or could do (create-t3-turbo's env template), not what it does.
+    """
+    head = text[text.rfind("\n", 0, offset) + 1 : offset].lstrip()
+    return head.startswith(("//", "/*", "*")) or (hash_comments and head.startswith("#"))
 
 
 def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> EnvRead:
