@@ -234,7 +234,7 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
     hash_comments = path.endswith(_HASH_COMMENTED)
     for idiom, matches in zip(idioms, found_by_idiom, strict=True) if found_by_idiom is not None else ():
         for match in matches:
-            if _commented_out(text, match.start(), hash_comments):
+            if is_commented_out(text, match.start(), hash_comments):
                 continue
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(idiom.mode, match, Evidence(path, line, "read in code"), text))
@@ -257,7 +257,7 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
 _HASH_COMMENTED = (".py", ".rb", ".rake", ".ru", ".php", ".yml", ".yaml", ".properties")
 
 
-def _commented_out(text: str, offset: int, hash_comments: bool) -> bool:
+def is_commented_out(text: str, offset: int, hash_comments: bool) -> bool:
     """Whether the read at ``offset`` is on a comment line: ``// NEXT_PUBLIC_X: process.env.NEXT_PUBLIC_X``.
 
     A commented-out read is what the app used to do, or could do (create-t3-turbo's env template), not what it does.

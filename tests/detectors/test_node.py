@@ -702,3 +702,12 @@ def test_port_default_declared_in_an_env_schema(make_tree: MakeTree) -> None:
     app = only_app(make_tree, files)
     assert app.port.value == 4000 and not app.port.is_default
     assert evidence(app, "port") == ["src/env.js:2: envalid cleanEnv() field"]
+
+
+def test_a_commented_out_public_variable_is_no_build_argument(make_tree: MakeTree) -> None:
+    # t3-oss/create-t3-turbo: the env template keeps its client variable commented out.
+    files = {
+        "package.json": pkg(scripts={"build": "next build", "start": "next start"}, dependencies={"next": "15.0.0", "react": "19.0.0"}),
+        "src/env.ts": "export const env = {\n  // NEXT_PUBLIC_CLIENTVAR: process.env.NEXT_PUBLIC_CLIENTVAR,\n  API: process.env.NEXT_PUBLIC_API_URL,\n};\n",
+    }
+    assert only_app(make_tree, files).detail("build_env") == "NEXT_PUBLIC_API_URL"
