@@ -628,6 +628,16 @@ def test_zod_inline_safe_parse_of_a_spread_env(make_tree: MakeTree) -> None:
     assert found["DEBUG"].shape == "bool"
 
 
+def test_zod_object_parsed_from_an_object_of_env_reads(make_tree: MakeTree) -> None:
+    code = (
+        'import { z } from "zod";\nconst Env = z.object({\n  DATABASE_URL: z.string().url(),\n  PORT: z.coerce.number().default(8080),\n});\n'
+        "export const env = Env.parse({\n  DATABASE_URL: process.env.DATABASE_URL,\n  PORT: process.env.PORT,\n});\n"
+    )
+    found = scan(make_tree, {"src/env.ts": code})
+    assert {n: v.required for n, v in found.items()} == {"DATABASE_URL": True, "PORT": False}
+    assert shape(found["PORT"]) == (False, "8080")
+
+
 def test_a_zod_object_not_given_process_env_is_not_env(make_tree: MakeTree) -> None:
     code = 'import { z } from "zod";\nconst Body = z.object({ TITLE: z.string() });\nexport const port = process.env.PORT || 3000;\nBody.parse(req.body);\n'
     assert sorted(scan(make_tree, {"routes.ts": code})) == ["PORT"]
@@ -726,3 +736,18 @@ def test_a_javascript_private_field_is_not_a_comment(make_tree: MakeTree) -> Non
     code = "class Server {\n  #port = process.env.APP_PORT ?? 3000;\n}\n"
     assert shape(scan(make_tree, {"server.js": code})["APP_PORT"]) == (False, "3000")
 
+
+def test_env_var_library_reads(make_tree: MakeTree) -> None:
+    code = (
+        "const env = require('env-var');\n"
+        "const port = env.get('PORT').default('3000').asPortNumber();\n"
+        "const db = env.get('DATABASE_URL').required().asUrlString();\n"
+        "const debug = env.get('DEBUG_SQL').asBool();\n"
+        "const key = env\n  .get('API_KEY')\n  .required(false)\n  .asString();\n"
+        "const headers = req.get('X_HEADER').asString;\n"
+    )
+    found = scan(make_tree, {"src/config.js": code})
+    assert {n: v.required for n, v in found.items()} == {"API_KEY": False, "DATABASE_URL": True, "DEBUG_SQL": False, "PORT": False}
+    assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
+    assert found["DATABASE_URL"].shape == "url" and found["DEBUG_SQL"].shape == "bool"
+    assert [str(e) for e in found["DATABASE_URL"].evidence] == ["src/config.js:3: env-var read"]

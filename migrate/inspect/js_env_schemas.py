@@ -15,6 +15,8 @@ library has its own rule for "required", read from the field's expression:
   or ``.catch(...)``. A field that picks its schema by a condition
   (``NODE_ENV === "production" ? z.string() : z.string().optional()``) is
   required when any branch is: production takes one of them.
+- env-var ``env.get("X").required().asString()``: required with ``.required()``
+  (not ``.required(false)``), optional otherwise; ``.default("v")`` gives the default.
 - Joi ``Joi.object({...})`` (or ``.keys({...})``) validated against ``process.env``:
   keys are optional unless ``.required()`` (or the schema sets ``presence: "required"``
   and the key has neither ``.optional()`` nor ``.default(...)``).
@@ -43,7 +45,7 @@ _REGEX_AFTER = frozenset("(,=:[!&|?{};+-*%<>~^")
 
 def needs_scan(text: str) -> bool:
     """Cheap test: whether ``text`` may hold a schema this module reads."""
-    return "cleanEnv" in text or "createEnv" in text or ("process.env" in text and ".object" in text)
+    return "cleanEnv" in text or "createEnv" in text or "env-var" in text or ("process.env" in text and ".object" in text)
 
 
 def env_schemas(path: str, text: str) -> Iterator[EnvRead]:
@@ -55,6 +57,8 @@ def env_schemas(path: str, text: str) -> Iterator[EnvRead]:
         yield from _t3_env(path, code)
     if "process.env" in text:
         yield from _validated_objects(path, code)
+    if "env-var" in text:
+        yield from _env_var(path, code)
 
 
 # ---------------------------------------------------------------- JavaScript literals
@@ -280,10 +284,11 @@ def _zod_field(entry: _Entry) -> tuple[bool, str | None, str | None, bool]:
 
 # ---------------------------------------------------------------- schemas validated against process.env
 
-# ``schema.parse(process.env)``, ``.safeParse({ ...process.env })``, Joi's ``.validate(process.env)``.
-_VALIDATE_ENV = re.compile(
-    r"\.\s*(?:parse|safeParse|parseAsync|safeParseAsync|validate|validateAsync)\s*\(\s*(?:\{\s*\.\.\.\s*)?process\s*\.\s*env\b(?!\s*\.|\s*\[)"
-)
+# ``schema.parse(process.env)``, ``.safeParse({ ...process.env })``, Joi's ``.validate(process.env)``, and
+# ``.parse({ DATABASE_URL: process.env.DATABASE_URL })``: an object whose values are read from the environment.
+_VALIDATE = re.compile(r"\.\s*(?:parse|safeParse|parseAsync|safeParseAsync|validate|validateAsync)\s*\(\s*(?=process\b|\{)")
+_WHOLE_ENV = re.compile(r"process\s*\.\s*env\b(?!\s*\.|\s*\[)")
+_ENV_IN_OBJECT = re.compile(r"\bprocess\s*\.\s*env\b")
 _OBJECT_SCHEMA = re.compile(r"\b(?:z|zod|Joi|joi)\s*\.\s*(?:object|strictObject|looseObject)\s*\(")
 _JOI_KEYS = re.compile(r"\s*\.\s*keys\s*\(")
 
@@ -291,7 +296,9 @@ _JOI_KEYS = re.compile(r"\s*\.\s*keys\s*\(")
 def _validated_objects(path: str, code: _Code) -> Iterator[EnvRead]:
     """Object schemas whose ``parse``/``validate`` is given ``process.env``."""
     seen: set[int] = set()
-    for call in _VALIDATE_ENV.finditer(code.mask):
+    for call in _VALIDATE.finditer(code.mask):
+        if not _given_the_environment(code, call.end()):
+            continue
         schema = _schema_of(code, _receiver(code, call.start()))
         if schema is None or schema[0] in seen:
             continue
@@ -304,6 +311,13 @@ def _validated_objects(path: str, code: _Code) -> Iterator[EnvRead]:
             read = _read(path, code, entry, reason, field)
             if read is not None:
                 yield read
+
+
+def _given_the_environment(code: _Code, argument: int) -> bool:
+    """Whether the argument at ``argument`` is ``process.env`` or an object literal built from it."""
+    if code.mask[argument] != "{":
+        return _WHOLE_ENV.match(code.mask, argument) is not None
+    return _ENV_IN_OBJECT.search(code.mask, argument, code.close(argument)) is not None
 
 
 def _receiver(code: _Code, dot: int) -> int:
@@ -371,3 +385,25 @@ def _joi_field(entry: _Entry, presence_required: bool) -> tuple[bool, str | None
             shape = name
             break
     return not required, default if not required else None, shape, required
+
+
+# ---------------------------------------------------------------- env-var
+
+# ``env.get("PORT").default("3000").asPortNumber()``: the chain always ends with an ``as*()`` converter.
+_ENV_VAR_GET = re.compile(
+    r"(?<![\w$])get\(\s*[\"'`]([A-Za-z_][A-Za-z0-9_]*)[\"'`]\s*\)"
+    r"((?:\s*\.\s*(?:required|default|example|description|convertFromBase64)\s*\((?:[^()]|\([^()]*\))*\))*)"
+    r"\s*\.\s*(as\w+)\s*\("
+)
+_ENV_VAR_SHAPES = (("asPortNumber", "int"), ("asInt", "int"), ("asFloat", "float"), ("asBool", "bool"),
+                   ("asUrl", "url"), ("asEmail", "email"), ("asEnum", "choice"))  # fmt: skip
+
+
+def _env_var(path: str, code: _Code) -> Iterator[EnvRead]:
+    for match in _ENV_VAR_GET.finditer(code.bare):
+        chain = match.group(2)
+        default = _value(r"\.\s*default\s*\(\s*", chain)
+        required = re.search(r"\.\s*required\s*\(\s*(?!false\b)", chain) is not None and default is None
+        shape = next((name for prefix, name in _ENV_VAR_SHAPES if match.group(3).startswith(prefix)), None)
+        evidence = Evidence(path, code.line(match.start()), "env-var read")
+        yield EnvRead(match.group(1), evidence, default, not required, shape=shape, needed=required)
