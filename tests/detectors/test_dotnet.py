@@ -277,3 +277,11 @@ def test_configuration_reads_required_only_when_the_code_cannot_run_without(make
 def test_aspire_client_names_need_an_aspire_package(make_tree: MakeTree) -> None:
     code = 'var builder = WebApplication.CreateBuilder(args);\nbuilder.AddRedisClient("redis");\nbuilder.Build().Run();\n'
     assert only_app(inspect_tree(make_tree({"Api.csproj": csproj(), "Program.cs": code}))).env == ()
+
+
+def test_aspire_client_packages_are_backing_services(make_tree: MakeTree) -> None:
+    # dotnet/eShop's Basket.API references only Aspire's client packages, not StackExchange.Redis itself.
+    items = '<PackageReference Include="Aspire.StackExchange.Redis" Version="9.0.0" />\n    <PackageReference Include="Aspire.Npgsql" Version="9.0.0" />'
+    code = 'var builder = WebApplication.CreateBuilder(args);\nbuilder.AddRedisClient("redis");\nbuilder.AddNpgsqlDataSource("basketdb");\nbuilder.Build().Run();\n'
+    app = only_app(inspect_tree(make_tree({"Api.csproj": csproj(items=items), "Program.cs": code})))
+    assert sorted(s.kind for s in app.backing_services) == ["postgres", "redis"]
