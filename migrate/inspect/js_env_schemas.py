@@ -45,7 +45,10 @@ _REGEX_AFTER = frozenset("(,=:[!&|?{};+-*%<>~^")
 
 def needs_scan(text: str) -> bool:
     """Cheap test: whether ``text`` may hold a schema this module reads."""
-    return "cleanEnv" in text or "createEnv" in text or "env-var" in text or ("process.env" in text and ".object" in text)
+    if "cleanEnv" in text or "createEnv" in text or "env-var" in text:
+        return True
+    # An object schema given process.env: the file imports zod or joi (``.object`` alone is PropTypes.object too).
+    return "process.env" in text and ".object" in text and ("zod" in text or "joi" in text or "Joi" in text)
 
 
 def env_schemas(path: str, text: str) -> Iterator[EnvRead]:

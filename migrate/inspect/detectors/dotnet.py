@@ -293,21 +293,26 @@ def _config_read(key: str, evidence: Evidence, kind: str, match: re.Match[str], 
 _BRANCH_HEADER = re.compile(r"\b(?:if|else\s+if)\s*\((?=.*(?:Configuration|[cC]onfig\b|_config|GetValue|GetEnvironmentVariable|IsNullOr))", re.DOTALL)
 
 
+_BRACE = re.compile(r"[{}]")
+_BRANCH_REACH = 4000
+
+
 def _in_configured_branch(text: str, offset: int) -> bool:
-    """Whether ``offset`` is inside an ``if`` block whose condition reads configuration: it runs only when that is set."""
-    depth, i = 0, offset - 1
-    while i >= 0:  # out to each enclosing block in turn
-        char = text[i]
-        if char == "}":
+    """Whether ``offset`` is inside an ``if`` block whose condition reads configuration: it runs only when that is set.
+
+    Only the braces of the few thousand characters before the read are walked (found by the regex engine, not
+    character by character): an enclosing branch is near, and a large file is not walked once per read.
+    """
+    depth = 0
+    for brace in reversed([m.start() for m in _BRACE.finditer(text, max(0, offset - _BRANCH_REACH), offset)]):
+        if text[brace] == "}":
             depth += 1
-        elif char == "{":
-            if depth == 0:
-                start = max(text.rfind(";", 0, i), text.rfind("{", 0, i), text.rfind("}", 0, i)) + 1
-                if _BRANCH_HEADER.search(text, start, i):
-                    return True
-            else:
-                depth -= 1
-        i -= 1
+        elif depth > 0:
+            depth -= 1
+        else:  # an enclosing block opens here: is it an if on configuration?
+            start = max(text.rfind(";", 0, brace), text.rfind("{", 0, brace), text.rfind("}", 0, brace)) + 1
+            if _BRANCH_HEADER.search(text, start, brace):
+                return True
     return False
 
 
