@@ -216,7 +216,8 @@ def _manifests(app: AppDir, projects: list[str], found: Findings) -> None:
 
 # ---------------------------------------------------------------- configuration read from the environment
 # Who reads configuration: ``builder.Configuration``, an injected ``IConfiguration configuration`` / ``_config``.
-_CONFIG = r"(?:\b(?:\w+\.)?_?(?:[cC]onfiguration|[cC]onfig))"
+# (The receiver's last name only: a pattern that starts at "onfig" lets the prefilter try it where that is.)
+_CONFIG = r"(?:(?<![\w])_?[cC]onfig(?:uration)?)"
 _KEY = r"\"([\w.:\-]+)\""
 _LITERAL = r"(?:\"([^\"\n]*)\"|(-?\d+(?:\.\d+)?|true|false))"
 # Aspire client integrations name a connection string: ``builder.AddNpgsqlDbContext<Db>("catalogdb")``,
