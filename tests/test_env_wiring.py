@@ -70,12 +70,55 @@ def test_express_node_env_gets_no_made_up_value(make_tree: MakeTree) -> None:
     assert placeholders(make_tree, files) == {"SESSION_SECRET": "dev-only-session-secret"}, "NODE_ENV gets a proper value or none"
 
 
+def test_node_schema_validated_env_compose_values(make_tree: MakeTree) -> None:
+    files = {
+        "package.json": '{"name": "api", "dependencies": {"express": "^4", "envalid": "^8", "mongoose": "^8"}, "scripts": {"start": "node src/index.js"}}',
+        # hagopj13/node-express-boilerplate validates process.env with Joi; envalid apps the same way.
+        "src/config.js": "const { cleanEnv, str, port, url } = require('envalid');\n"
+        "module.exports = cleanEnv(process.env, {\n  PORT: port({ default: 3000 }),\n  MONGODB_URL: url(),\n"
+        "  JWT_SECRET: str(),\n  SMTP_HOST: str({ default: '' }),\n  MAIL_SENDER: str({ devDefault: 'dev@example.com' }),\n});\n",
+        "src/index.js": "const express = require('express');\nconst config = require('./config');\nexpress().listen(config.PORT);\n",
+    }
+    app, _ = only_app(make_tree, files)
+    assert {v.name for v in app.env if v.required} == {"JWT_SECRET", "MAIL_SENDER", "MONGODB_URL"}
+    wired = wiring(app)
+    assert wired["MONGODB_URL"].startswith("mongodb://"), "a required connection points at the compose service"
+    # The secret gets a dev-only value; devDefault serves the dev target; optional ones get nothing.
+    assert placeholders(make_tree, files) == {"JWT_SECRET": "dev-only-jwt-secret"}
+    assert not {"SMTP_HOST", "MAIL_SENDER", "PORT"} & set(wired)
+
+
+def test_dotnet_connection_named_after_its_server_gets_that_server(make_tree: MakeTree) -> None:
+    files = {
+        "Api.csproj": '<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup><TargetFramework>net8.0</TargetFramework></PropertyGroup>'
+        '<ItemGroup><PackageReference Include="Aspire.Npgsql" Version="9.0.0" /><PackageReference Include="Aspire.StackExchange.Redis" Version="9.0.0" />'
+        '<PackageReference Include="Npgsql" Version="8.0.5" /><PackageReference Include="StackExchange.Redis" Version="2.8.16" /></ItemGroup></Project>',
+        # dotnet/eShop's Basket/Ordering services: Aspire clients named after their connection strings.
+        "Program.cs": 'var builder = WebApplication.CreateBuilder(args);\nbuilder.AddNpgsqlDataSource("orderingdb");\n'
+        'builder.AddRedisClient("redis");\nbuilder.Build().Run();\n',
+    }
+    app, _ = only_app(make_tree, files)
+    wired = wiring(app)
+    assert wired["ConnectionStrings__redis"] == "redis:6379"
+    assert wired["ConnectionStrings__orderingdb"].startswith("Host=postgres;")
+
+
 def test_systemd_variables_are_not_app_configuration(make_tree: MakeTree) -> None:
     files = {
         "go.mod": "module example.com/feeds\n\ngo 1.22\n",
         # miniflux/v2: sd_notify and socket activation, set by systemd when it starts the service.
         "main.go": 'package main\n\nimport "os"\n\nfunc main() {\n\t_ = os.Getenv("NOTIFY_SOCKET")\n'
         '\t_, _ = os.LookupEnv("WATCHDOG_USEC")\n\t_ = mustGetenv("LISTEN_PID")\n\t_ = os.Getenv("HOME")\n}\n',
+    }
+    app, _ = only_app(make_tree, files)
+    assert app.env == ()
+
+
+def test_package_runner_variables_are_not_app_configuration(make_tree: MakeTree) -> None:
+    files = {
+        "package.json": '{"name": "web", "dependencies": {"express": "^4"}, "scripts": {"start": "node index.js"}}',
+        # t3-oss/create-t3-turbo: validation is skipped under ``npm run lint``, which npm tells the script.
+        "index.js": "const lint = process.env.npm_lifecycle_event === 'lint';\nconst v = process.env.npm_package_version;\n",
     }
     app, _ = only_app(make_tree, files)
     assert app.env == ()

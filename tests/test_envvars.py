@@ -251,6 +251,10 @@ def test_spring_placeholders_in_config(make_tree: MakeTree) -> None:
         ("index.php", "<?php $v = $_ENV['APP_MODE'];", False, None),
         ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE");', False, None),
         ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE") ?? "fast";', False, "fast"),
+        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE") ?? fallback;', False, None),
+        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE") ?? throw new InvalidOperationException("APP_MODE");', True, None),
+        ("Program.cs", 'var v = Environment.GetEnvironmentVariable("APP_MODE")!;', True, None),
+        ("Program.cs", 'if (Environment.GetEnvironmentVariable("APP_MODE") != null) { }', False, None),
         ("src/main.rs", 'let v = env::var("APP_MODE").expect("set APP_MODE");', True, None),
         ("src/main.rs", 'let v = std::env::var("APP_MODE").unwrap_or("fast".to_string());', False, "fast"),
         ("src/main.rs", 'let v = env::var("APP_MODE").unwrap_or_else(|_| "fast".into());', False, "fast"),
@@ -551,3 +555,199 @@ def test_go_option_table_read_through_a_variable(make_tree: MakeTree) -> None:
 def test_go_table_without_a_dynamic_read_is_not_env(make_tree: MakeTree) -> None:
     reader = 'package config\n\nimport "os"\n\nvar p = os.Getenv("ONLY_THIS")\n'
     assert sorted(scan(make_tree, {"config/options.go": GO_TABLE, "config/parser.go": reader})) == ["ONLY_THIS"]
+
+
+# ---------------------------------------------------------------- Node schema validators
+ENVALID = """import { cleanEnv, str, port, url, bool, email } from 'envalid';
+
+// Every variable is validated once, at start-up.
+export const env = cleanEnv(process.env, {
+  PORT: port({ default: 3000 }),
+  DATABASE_URL: url(),
+  'SESSION_SECRET': str({ desc: "signs cookies, with a comma, and a } brace" }),
+  ADMIN_EMAIL: email({ devDefault: 'admin@example.com' }),
+  LOG_LEVEL: str({ choices: ['debug', 'info'], default: 'info' }),
+  SENTRY_DSN: str({ default: undefined }),
+  FEATURE_X: bool({ default: false }),
+  ...sharedSpecs,
+});
+"""
+
+
+def test_envalid_clean_env(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"src/env.ts": ENVALID})
+    assert sorted(found) == ["ADMIN_EMAIL", "DATABASE_URL", "FEATURE_X", "LOG_LEVEL", "PORT", "SENTRY_DSN", "SESSION_SECRET"]
+    assert {n for n, v in found.items() if v.required} == {"ADMIN_EMAIL", "DATABASE_URL", "SESSION_SECRET"}
+    assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
+    assert shape(found["LOG_LEVEL"]) == (False, "info") and found["LOG_LEVEL"].shape == "choice"
+    assert shape(found["FEATURE_X"]) == (False, "false")
+    assert shape(found["SENTRY_DSN"]) == (False, None)
+    # devDefault applies only outside production: required there, and the dev value is its default.
+    assert shape(found["ADMIN_EMAIL"]) == (True, "admin@example.com") and found["ADMIN_EMAIL"].shape == "email"
+    assert found["DATABASE_URL"].shape == "url"
+    assert [str(e) for e in found["SESSION_SECRET"].evidence] == ["src/env.ts:7: envalid cleanEnv() field"]
+
+
+def test_envalid_schema_in_a_variable(make_tree: MakeTree) -> None:
+    code = "const envalid = require('envalid');\nconst specs = {\n  API_KEY: envalid.str(),\n};\nmodule.exports = envalid.cleanEnv(process.env, specs);\n"
+    found = scan(make_tree, {"config.js": code})
+    assert {n: v.required for n, v in found.items()} == {"API_KEY": True}
+    assert [str(e) for e in found["API_KEY"].evidence] == ["config.js:3: envalid cleanEnv() field"]
+
+
+ZOD = """import { z } from "zod";
+
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().url(),
+  PORT: z.coerce.number().default(3000),
+  REDIS_URL: z.string().optional(), // a cache, when there is one
+  NODE_ENV: z.enum(["development", "production"]).default("production"),
+  JWT_SECRET: z.string().min(32).regex(/^[a-z0-9/'"]+$/),
+  ADMIN_EMAIL: z.string().email().nullish(),
+  nested: z.object({ inner: z.string() }),
+});
+
+export const env = EnvSchema.parse(process.env);
+"""
+
+
+def test_zod_object_parsed_from_process_env(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"src/env.ts": ZOD})
+    assert sorted(found) == ["ADMIN_EMAIL", "DATABASE_URL", "JWT_SECRET", "NODE_ENV", "PORT", "REDIS_URL", "nested"]
+    assert {n for n, v in found.items() if v.required} == {"DATABASE_URL", "JWT_SECRET", "nested"}
+    assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
+    assert shape(found["NODE_ENV"]) == (False, "production") and found["NODE_ENV"].shape == "choice"
+    assert found["DATABASE_URL"].shape == "url" and found["ADMIN_EMAIL"].shape == "email"
+    assert [str(e) for e in found["JWT_SECRET"].evidence] == ["src/env.ts:8: Zod schema parsed from process.env"]
+
+
+def test_zod_inline_safe_parse_of_a_spread_env(make_tree: MakeTree) -> None:
+    code = 'import { z } from "zod";\nconst parsed = z\n  .object({ API_TOKEN: z.string(), DEBUG: z.coerce.boolean().optional() })\n  .safeParse({ ...process.env });\n'
+    found = scan(make_tree, {"env.mjs": code})
+    assert {n: v.required for n, v in found.items()} == {"API_TOKEN": True, "DEBUG": False}
+    assert found["DEBUG"].shape == "bool"
+
+
+def test_zod_object_parsed_from_an_object_of_env_reads(make_tree: MakeTree) -> None:
+    code = (
+        'import { z } from "zod";\nconst Env = z.object({\n  DATABASE_URL: z.string().url(),\n  PORT: z.coerce.number().default(8080),\n});\n'
+        "export const env = Env.parse({\n  DATABASE_URL: process.env.DATABASE_URL,\n  PORT: process.env.PORT,\n});\n"
+    )
+    found = scan(make_tree, {"src/env.ts": code})
+    assert {n: v.required for n, v in found.items()} == {"DATABASE_URL": True, "PORT": False}
+    assert shape(found["PORT"]) == (False, "8080")
+
+
+def test_a_zod_object_not_given_process_env_is_not_env(make_tree: MakeTree) -> None:
+    code = 'import { z } from "zod";\nconst Body = z.object({ TITLE: z.string() });\nexport const port = process.env.PORT || 3000;\nBody.parse(req.body);\n'
+    assert sorted(scan(make_tree, {"routes.ts": code})) == ["PORT"]
+
+
+T3_ENV = """import { createEnv } from "@t3-oss/env-nextjs";
+import { z } from "zod";
+
+export const env = createEnv({
+  server: {
+    DATABASE_URL: z.string().url(),
+    AUTH_SECRET:
+      process.env.NODE_ENV === "production"
+        ? z.string()
+        : z.string().optional(),
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  },
+  client: {
+    // NEXT_PUBLIC_CLIENTVAR: z.string(),
+    NEXT_PUBLIC_API_URL: z.string().url(),
+  },
+  runtimeEnv: {
+    DATABASE_URL: process.env.DATABASE_URL,
+    AUTH_SECRET: process.env.AUTH_SECRET,
+    NODE_ENV: process.env.NODE_ENV,
+    NEXT_PUBLIC_API_URL: process.env.NEXT_PUBLIC_API_URL,
+  },
+  skipValidation: !!process.env.SKIP_ENV_VALIDATION,
+});
+"""
+
+
+def test_t3_env_create_env(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"src/env.js": T3_ENV})
+    assert sorted(found) == ["AUTH_SECRET", "DATABASE_URL", "NEXT_PUBLIC_API_URL", "NODE_ENV", "SKIP_ENV_VALIDATION"]
+    # runtimeEnv reads each one with process.env.X (optional alone): the schema says they are needed.
+    assert {n for n, v in found.items() if v.required} == {"AUTH_SECRET", "DATABASE_URL", "NEXT_PUBLIC_API_URL"}
+    assert shape(found["NODE_ENV"]) == (False, "development")
+    assert [str(e) for e in found["DATABASE_URL"].evidence] == [
+        "src/env.js:6: t3-env createEnv() server variable",
+        "src/env.js:18: read in code",
+    ]
+
+
+JOI = """const Joi = require('joi');
+
+const envVarsSchema = Joi.object()
+  .keys({
+    NODE_ENV: Joi.string().valid('production', 'development').required(),
+    PORT: Joi.number().default(3000),
+    MONGODB_URL: Joi.string().required().description('Mongo DB url'),
+    SMTP_HOST: Joi.string().description('server that will send the emails'),
+  })
+  .unknown();
+
+const { value: envVars, error } = envVarsSchema.prefs({ errors: { label: 'key' } }).validate(process.env);
+"""
+
+
+def test_joi_schema_validated_against_process_env(make_tree: MakeTree) -> None:
+    # hagopj13/node-express-boilerplate: src/config/config.js
+    found = scan(make_tree, {"src/config/config.js": JOI})
+    assert sorted(found) == ["MONGODB_URL", "NODE_ENV", "PORT", "SMTP_HOST"]
+    assert {n for n, v in found.items() if v.required} == {"MONGODB_URL", "NODE_ENV"}
+    assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
+    assert found["NODE_ENV"].shape == "choice"
+    assert [str(e) for e in found["MONGODB_URL"].evidence] == ["src/config/config.js:7: Joi schema validated against process.env"]
+
+
+def test_joi_presence_required(make_tree: MakeTree) -> None:
+    code = (
+        "import Joi from 'joi';\nconst schema = Joi.object({\n  A_KEY: Joi.string(),\n  B_KEY: Joi.string().optional(),\n"
+        "  C_KEY: Joi.number().default(5),\n}).options({ presence: 'required', allowUnknown: true });\n"
+        "const { error, value } = schema.validate(process.env);\n"
+    )
+    found = scan(make_tree, {"env.js": code})
+    assert {n: v.required for n, v in found.items()} == {"A_KEY": True, "B_KEY": False, "C_KEY": False}
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        # t3-oss/create-t3-turbo's env.ts keeps an example client variable commented out.
+        ("src/env.ts", "export const env = {\n  // NEXT_PUBLIC_CLIENTVAR: process.env.NEXT_PUBLIC_CLIENTVAR,\n  KEPT: process.env.KEPT,\n};\n"),
+        ("src/env.ts", "/**\n * Reads process.env.NEXT_PUBLIC_CLIENTVAR when set.\n */\nconst kept = process.env.KEPT;\n"),
+        ("settings.py", "import os\n# SECRET = os.environ['NEXT_PUBLIC_CLIENTVAR']\nKEPT = os.getenv('KEPT')\n"),
+        ("config/app.php", "<?php\n# 'x' => env('NEXT_PUBLIC_CLIENTVAR'),\nreturn ['kept' => env('KEPT')];\n"),
+        ("main.go", 'package main\n\nimport "os"\n\n// os.Getenv("NEXT_PUBLIC_CLIENTVAR") is read by the old client.\nvar kept = os.Getenv("KEPT")\n'),
+    ],
+)
+def test_commented_out_reads_are_not_reads(make_tree: MakeTree, path: str, code: str) -> None:
+    assert sorted(scan(make_tree, {path: code})) == ["KEPT"]
+
+
+def test_a_javascript_private_field_is_not_a_comment(make_tree: MakeTree) -> None:
+    code = "class Server {\n  #port = process.env.APP_PORT ?? 3000;\n}\n"
+    assert shape(scan(make_tree, {"server.js": code})["APP_PORT"]) == (False, "3000")
+
+
+def test_env_var_library_reads(make_tree: MakeTree) -> None:
+    code = (
+        "const env = require('env-var');\n"
+        "const port = env.get('PORT').default('3000').asPortNumber();\n"
+        "const db = env.get('DATABASE_URL').required().asUrlString();\n"
+        "const debug = env.get('DEBUG_SQL').asBool();\n"
+        "const key = env\n  .get('API_KEY')\n  .required(false)\n  .asString();\n"
+        "const headers = req.get('X_HEADER').asString;\n"
+    )
+    found = scan(make_tree, {"src/config.js": code})
+    assert {n: v.required for n, v in found.items()} == {"API_KEY": False, "DATABASE_URL": True, "DEBUG_SQL": False, "PORT": False}
+    assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
+    assert found["DATABASE_URL"].shape == "url" and found["DEBUG_SQL"].shape == "bool"
+    assert [str(e) for e in found["DATABASE_URL"].evidence] == ["src/config.js:3: env-var read"]

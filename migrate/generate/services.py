@@ -197,11 +197,22 @@ def _for_optional_service(name: str, used: set[str], optional: set[str], jvm: bo
 def _service_value(name: str, used: set[str], jvm: bool = False) -> str | None:
     for pattern, kinds, value_kind in _RULES:
         if pattern.match(name.upper()):
+            kinds = _named_connection(name, kinds)
             kind = next((k for k in kinds if k in used), None)
             if kind is not None and jvm and value_kind == "url" and kind in _JDBC:
                 value_kind = "jdbc"
             return _value(kind, value_kind) if kind is not None else None
     return None
+
+
+def _named_connection(name: str, kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """A .NET connection named after its server (Aspire's ``ConnectionStrings__redis``) is that server's alone.
+
+    Otherwise ``ConnectionStrings__redis`` of an app with Postgres and Redis would get Postgres's.
+    """
+    prefix, sep, connection = name.upper().partition("__")
+    named = service_for_env_name(connection + "_") if sep and prefix == "CONNECTIONSTRINGS" else None
+    return (named,) if named in kinds else kinds
 
 
 def _peer_value(name: str, peers: dict[str, Peer]) -> str | None:

@@ -11,12 +11,13 @@ when the variable is unset:
   django-environ ``env("X")`` and decouple ``config("X")``, Ruby
   ``ENV.fetch("X")``, Rust ``env::var("X")`` followed by ``?``/``unwrap()``/
   ``expect()``, Spring ``${X}``, clap ``#[arg(env)]`` and pydantic-settings
-  fields with neither a default nor ``Option``/``| None``, Prisma ``env("X")``;
+  fields with neither a default nor ``Option``/``| None``, Prisma ``env("X")``,
+  Node schema validators (envalid, Zod, t3-env, Joi: see :mod:`js_env_schemas`);
 - it yields null, false or "": optional, even with no default. PHP ``env()``
   (Laravel's returns null), ``getenv()`` and ``$_ENV``; Ruby ``ENV["X"]``;
   ``process.env.X`` (unless the code asserts it: ``process.env.X!`` or
   ``if (!process.env.X) throw``); Go ``os.Getenv``/``os.LookupEnv``; Java
-  ``System.getenv``; C# ``GetEnvironmentVariable``; Python ``os.getenv``;
+  ``System.getenv``; C# ``GetEnvironmentVariable`` (unless ``?? throw``); Python ``os.getenv``;
 - a raising read the code only reaches when the variable is set is optional:
   Python reads under ``if "X" in os.environ:`` (or any ``if`` that tests the
   environment) or in a ``try:`` block.
@@ -34,7 +35,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from migrate.inspect import envschemas
+from migrate.inspect import envschemas, js_env_schemas
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
 from migrate.inspect.prefilter import Scan, search
@@ -127,7 +128,7 @@ _PHP = _idioms(
     (rf"\$_ENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*\?\?\s*{_VALUE}?)?", "fallback-optional"),
 )
 _CS = _idioms(
-    (rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)(\s*\?\?\s*{_VALUE}?)?", "fallback-optional"),
+    (rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"{_NAME}\"\s*\)(\s*\?\?\s*{_VALUE})?", "csharp"),
 )
 # ``unwrap_or_else(|_| "d".into())``: the closure takes the error, so ``|_|`` as well as ``||``.
 _RS = _idioms(
@@ -228,11 +229,16 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
         found.env_reads.extend(envschemas.pydantic_settings(path, text))
     if path.endswith(".rs") and "env" in text:
         found.env_reads.extend(envschemas.clap_args(path, text))
+    if idioms is _JS and js_env_schemas.needs_scan(text):  # envalid, Zod, t3-env, Joi
+        found.env_reads.extend(js_env_schemas.env_schemas(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.matches(text)
+    hash_comments = path.endswith(_HASH_COMMENTED)
     for index, matches in found_by_idiom or ():
         mode = idioms[index].mode
         for match in matches:
+            if is_commented_out(text, match.start(), hash_comments):
+                continue
             line = text.count("\n", 0, match.start()) + 1
             found.env_reads.append(_read(mode, match, Evidence(path, line, "read in code"), text))
     if path.endswith(".py") and "Env(" in text:
@@ -250,6 +256,19 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
                     found.env_reads.append(EnvRead(name, ev, value, bool(default.strip())))
 
 
+#: Files where ``#`` starts a comment (elsewhere it starts JavaScript private fields, C# directives, Rust attributes).
+_HASH_COMMENTED = (".py", ".rb", ".rake", ".ru", ".php", ".yml", ".yaml", ".properties")
+
+
+def is_commented_out(text: str, offset: int, hash_comments: bool) -> bool:
+    """Whether the read at ``offset`` is on a comment line: ``// NEXT_PUBLIC_X: process.env.NEXT_PUBLIC_X``.
+
+    A commented-out read is what the app used to do, or could do (create-t3-turbo's env template), not what it does.
+    """
+    head = text[text.rfind("\n", 0, offset) + 1 : offset].lstrip()
+    return head.startswith(("//", "/*", "*")) or (hash_comments and head.startswith("#"))
+
+
 def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> EnvRead:
     name = match.group(1)
     groups = match.groups()[1:]
@@ -265,6 +284,8 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
         return EnvRead(name, evidence, None, _python_guarded(text, match.start()))
     if mode == "js":
         return EnvRead(name, evidence, value, tail is not None or not _js_asserted(text, match))
+    if mode == "csharp":  # null when unset: optional unless the code asserts it
+        return EnvRead(name, evidence, value, tail is not None or not _CS_ASSERTED.match(text, match.end()))
     if mode == "rust":
         return EnvRead(name, evidence, value, tail is not None or not _RUST_FAILS.match(text, match.end()))
     if mode == "go":
@@ -331,6 +352,9 @@ def _js_asserted(text: str, match: re.Match[str]) -> bool:
         return True
     return bool(_JS_GUARD_AFTER.match(text, match.end()) and search(_JS_GUARD_BEFORE, before))
 
+
+#: C#'s ``?? throw new ...`` and the null-forgiving ``!`` say the code cannot run without the value.
+_CS_ASSERTED = re.compile(r"\s*(?:\?\?\s*throw\b|!(?!=))")
 
 #: ``env::var("X")?``, ``.unwrap()``, ``.expect(...)``: the Result's error stops the app. Anything else
 #: (``.ok()``, ``if let Ok(v) = env::var(...)``, ``match``, ``.unwrap_or_default()``) handles it.
@@ -400,6 +424,10 @@ PLATFORM_VARIABLES = frozenset(
     }
 )  # fmt: skip
 
+#: npm and the other package managers set these for the scripts they run (``npm_lifecycle_event``,
+#: ``npm_package_version``, ``npm_config_*``): the runner's, not the app's configuration.
+_PACKAGE_RUNNER_PREFIX = "npm_"
+
 # ``scheme://user:password@`` or ``scheme://:password@`` (Redis has no user name).
 _CREDENTIALS_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^@\s/]+@", re.IGNORECASE)
 
@@ -413,7 +441,7 @@ def collect(found: Findings) -> tuple[EnvVar, ...]:
     """Merge the reads of each variable into one :class:`EnvVar`, sorted by name."""
     by_name: dict[str, list[EnvRead]] = {}
     for read in found.env_reads:
-        if read.name not in PLATFORM_VARIABLES:
+        if read.name not in PLATFORM_VARIABLES and not read.name.startswith(_PACKAGE_RUNNER_PREFIX):
             by_name.setdefault(read.name, []).append(read)
     result = []
     for name in sorted(by_name):

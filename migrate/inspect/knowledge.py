@@ -92,6 +92,13 @@ SERVICE_BY_DEPENDENCY: dict[str, dict[str, str]] = {
         "stackexchange.redis": "redis", "microsoft.extensions.caching.stackexchangeredis": "redis",
         "mongodb.driver": "mongodb", "rabbitmq.client": "rabbitmq", "masstransit.rabbitmq": "rabbitmq",
         "confluent.kafka": "kafka", "elastic.clients.elasticsearch": "elasticsearch", "nest": "elasticsearch",
+        # Aspire client integrations (not the Aspire.Hosting.* packages of an AppHost, which starts them).
+        "aspire.npgsql": "postgres", "aspire.npgsql.entityframeworkcore.postgresql": "postgres",
+        "aspire.mysqlconnector": "mysql", "aspire.pomelo.entityframeworkcore.mysql": "mysql",
+        "aspire.stackexchange.redis": "redis", "aspire.stackexchange.redis.distributedcaching": "redis",
+        "aspire.stackexchange.redis.outputcaching": "redis", "aspire.mongodb.driver": "mongodb",
+        "aspire.rabbitmq.client": "rabbitmq", "aspire.confluent.kafka": "kafka",
+        "aspire.elastic.clients.elasticsearch": "elasticsearch",
     },
     "rust": {
         "tokio-postgres": "postgres", "postgres": "postgres", "sqlx/postgres": "postgres",

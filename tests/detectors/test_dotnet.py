@@ -230,3 +230,58 @@ def test_dotnet_framework_project_is_flagged(make_tree: MakeTree) -> None:
     app = only_app(result)
     assert app.runtime_version.is_default
     assert any("Windows containers" in w for w in result.warnings)
+
+
+def test_configuration_reads_required_only_when_the_code_cannot_run_without(make_tree: MakeTree) -> None:
+    extensions = (
+        "public static class Extensions\n{\n"
+        "    public static void AddServices(this IHostApplicationBuilder builder, IConfiguration configuration)\n    {\n"
+        # The ASP.NET templates' connection string: required, unless appsettings.json has it.
+        '        var cs = builder.Configuration.GetConnectionString("Default") ?? throw new InvalidOperationException("no Default");\n'
+        '        var local = builder.Configuration.GetConnectionString("Local") ?? throw new InvalidOperationException("no Local");\n'
+        # dotnet/eShop: features switched on only when set.
+        '        if (builder.Configuration["OllamaEnabled"] is string enabled && bool.Parse(enabled)) { }\n'
+        '        else if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("chatModel"))) { }\n'
+        '        var identity = configuration["IdentityUrl"];\n'
+        '        var key = _config["Stripe:Key"] ?? throw new ArgumentException("Stripe:Key");\n'
+        '        var size = configuration.GetValue<int>("PageSize", 20);\n'
+        '        var retries = builder.Configuration.GetValue<int>("Retries");\n'
+        '        var region = configuration["Aws:Region"] ?? "us-east-1";\n'
+        # Aspire client integrations throw at start-up without their connection string.
+        '        builder.AddNpgsqlDbContext<CatalogContext>("catalogdb");\n'
+        '        builder.AddRedisClient("redis");\n'
+        '        builder.Services.AddHttpClient("github");\n'
+        '        if (builder.Configuration["OllamaEnabled"] is string on && bool.Parse(on))\n        {\n'
+        '            builder.AddOllamaApiClient("embedding");\n        }\n'
+        "    }\n}\n"
+    )
+    root = make_tree(
+        {
+            "Api.csproj": csproj(items='<PackageReference Include="Aspire.Npgsql.EntityFrameworkCore.PostgreSQL" Version="9.0.0" />'
+                          '<PackageReference Include="CommunityToolkit.Aspire.OllamaSharp" Version="9.0.0" />'),
+            "Program.cs": MINIMAL,
+            "Extensions.cs": extensions,
+            "appsettings.json": '{"ConnectionStrings": {"Local": "Data Source=app.db"}}',
+        }
+    )
+    env = {v.name: v for v in only_app(inspect_tree(root)).env}
+    assert {n for n, v in env.items() if v.required} == {"ConnectionStrings__Default", "ConnectionStrings__catalogdb", "ConnectionStrings__redis", "Stripe__Key"}
+    assert set(env) - {n for n, v in env.items() if v.required} == {
+        "Aws__Region", "ConnectionStrings__Local", "ConnectionStrings__chatModel", "ConnectionStrings__embedding", "IdentityUrl",
+        "OllamaEnabled", "PageSize", "Retries",
+    }  # fmt: skip
+    assert (env["PageSize"].default, env["Aws__Region"].default) == ("20", "us-east-1")
+    assert [str(e) for e in env["ConnectionStrings__catalogdb"].evidence] == ["Extensions.cs:14: configuration key ConnectionStrings:catalogdb"]
+
+
+def test_aspire_client_names_need_an_aspire_package(make_tree: MakeTree) -> None:
+    code = 'var builder = WebApplication.CreateBuilder(args);\nbuilder.AddRedisClient("redis");\nbuilder.Build().Run();\n'
+    assert only_app(inspect_tree(make_tree({"Api.csproj": csproj(), "Program.cs": code}))).env == ()
+
+
+def test_aspire_client_packages_are_backing_services(make_tree: MakeTree) -> None:
+    # dotnet/eShop's Basket.API references only Aspire's client packages, not StackExchange.Redis itself.
+    items = '<PackageReference Include="Aspire.StackExchange.Redis" Version="9.0.0" />\n    <PackageReference Include="Aspire.Npgsql" Version="9.0.0" />'
+    code = 'var builder = WebApplication.CreateBuilder(args);\nbuilder.AddRedisClient("redis");\nbuilder.AddNpgsqlDataSource("basketdb");\nbuilder.Build().Run();\n'
+    app = only_app(inspect_tree(make_tree({"Api.csproj": csproj(items=items), "Program.cs": code})))
+    assert sorted(s.kind for s in app.backing_services) == ["postgres", "redis"]

@@ -691,3 +691,23 @@ def test_plain_node_tcp_server_keeps_a_tcp_probe(make_tree: MakeTree) -> None:
     assert app.port.value == 7000 and app.detail("serves_http") is None
     probe = probe_of(app)
     assert probe is not None and probe.path is None
+
+
+def test_port_default_declared_in_an_env_schema(make_tree: MakeTree) -> None:
+    files = {
+        "package.json": pkg(scripts={"start": "node src/index.js"}, dependencies={"express": "^4.21.0", "envalid": "^8.0.0"}),
+        "src/env.js": "const { cleanEnv, port } = require('envalid');\nmodule.exports = cleanEnv(process.env, { PORT: port({ default: 4000 }) });\n",
+        "src/index.js": "const express = require('express');\nconst env = require('./env');\nexpress().listen(env.PORT);\n",
+    }
+    app = only_app(make_tree, files)
+    assert app.port.value == 4000 and not app.port.is_default
+    assert evidence(app, "port") == ["src/env.js:2: envalid cleanEnv() field"]
+
+
+def test_a_commented_out_public_variable_is_no_build_argument(make_tree: MakeTree) -> None:
+    # t3-oss/create-t3-turbo: the env template keeps its client variable commented out.
+    files = {
+        "package.json": pkg(scripts={"build": "next build", "start": "next start"}, dependencies={"next": "15.0.0", "react": "19.0.0"}),
+        "src/env.ts": "export const env = {\n  // NEXT_PUBLIC_CLIENTVAR: process.env.NEXT_PUBLIC_CLIENTVAR,\n  API: process.env.NEXT_PUBLIC_API_URL,\n};\n",
+    }
+    assert only_app(make_tree, files).detail("build_env") == "NEXT_PUBLIC_API_URL"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from migrate.inspect.detectors.base import (
@@ -214,23 +215,106 @@ def _manifests(app: AppDir, projects: list[str], found: Findings) -> None:
 
 
 # ---------------------------------------------------------------- configuration read from the environment
+# Who reads configuration: ``builder.Configuration``, an injected ``IConfiguration configuration`` / ``_config``.
+# (The receiver's last name only: a pattern that starts at "onfig" lets the prefilter try it where that is.)
+_CONFIG = r"(?:(?<![\w])_?[cC]onfig(?:uration)?)"
+_KEY = r"\"([\w.:\-]+)\""
+_LITERAL = r"(?:\"([^\"\n]*)\"|(-?\d+(?:\.\d+)?|true|false))"
+# Aspire client integrations name a connection string: ``builder.AddNpgsqlDbContext<Db>("catalogdb")``,
+# ``builder.AddRedisClient("redis")`` read ConnectionStrings:catalogdb / :redis and throw at start-up without it.
+_ASPIRE_CLIENT = r"\bbuilder\.Add\w+?(?:Client|DataSource|DbContext|DistributedCache|OutputCache|Producer|Consumer)(?:<[\w.]+>)?\(\s*"
+_ASPIRE_PACKAGES = ("aspire.", "communitytoolkit.aspire.")
+
+
+@dataclass(frozen=True)
+class _ConfigRead:
+    """One way ASP.NET Core code reads a configuration key; ``kind`` says what an unset key gives.
+
+    ``connection``: null, which the database client it is handed refuses; ``value``: null or
+    ``default(T)`` (optional); ``client``: an Aspire client, which throws.
+    """
+
+    pattern: re.Pattern[str]
+    key: str
+    kind: str
+
+
 _CONFIG_READS = (
-    (re.compile(r"\bGetConnectionString\(\s*\"([\w.\-]+)\"\s*\)"), "ConnectionStrings:{}"),
-    (re.compile(r"\bConfiguration\s*\[\s*\"([\w.:\-]+)\"\s*\]"), "{}"),
-    (re.compile(r"\bConfiguration\.GetValue<[\w?]+>\(\s*\"([\w.:\-]+)\""), "{}"),
+    _ConfigRead(re.compile(rf"\bGetConnectionString\(\s*{_KEY}\s*\)"), "ConnectionStrings:{}", "connection"),
+    _ConfigRead(re.compile(rf"{_CONFIG}\s*\[\s*{_KEY}\s*\]"), "{}", "value"),
+    # ``GetValue<int>("Port", 8080)``: the second argument is the default.
+    _ConfigRead(re.compile(rf"{_CONFIG}\.GetValue<[\w?.]+>\(\s*{_KEY}\s*(?:,\s*{_LITERAL})?"), "{}", "value"),
+    _ConfigRead(re.compile(rf"{_ASPIRE_CLIENT}{_KEY}\s*[,)]"), "ConnectionStrings:{}", "client"),
 )
+#: ``?? throw new ...`` (the ASP.NET templates' ``GetConnectionString(...) ?? throw``) or the null-forgiving ``!``.
+_ASSERTED = re.compile(r"\s*(?:\?\?\s*throw\b|!(?!=))")
+_FALLBACK = re.compile(rf"\s*\?\?\s*{_LITERAL}")
+# ``if (!string.IsNullOrEmpty(config["X"]))``, ``config["X"] is string x``, ``config["X"]?.Split(...)``: the code handles null.
+_TESTED_BEFORE = re.compile(r"\bIsNullOr(?:Empty|WhiteSpace)\(\s*[\w.]*$")
+_TESTED_AFTER = re.compile(r"\s*(?:is\b|[!=]=\s*null\b|\?\.|\?\?)")
 
 
 def _configuration_reads(app: AppDir, found: Findings) -> None:
-    """ASP.NET Core configuration keys, which environment variables set (``A:B`` is ``A__B``)."""
+    """ASP.NET Core configuration keys, which environment variables set (``A:B`` is ``A__B``).
+
+    Like ``process.env``, an unset key reads as null: optional unless the code asserts it
+    (``?? throw``, ``!``), hands a connection string to its client, or asks an Aspire client
+    for one. appsettings.json's value is the default.
+    """
     settings = app.tree.read_json5(app.rel("appsettings.json")) if app.has("appsettings.json") else None
-    for pattern, template in _CONFIG_READS:
-        for path, line, match in app.grep(_CODE, pattern):
-            key = template.format(match.group(1))
+    aspire = any(dep.startswith(_ASPIRE_PACKAGES) for dep in found.deps)
+    for read in _CONFIG_READS:
+        if read.kind == "client" and not aspire:
+            continue
+        for path, line, match in app.grep(_CODE, read.pattern):
+            key = read.key.format(match.group(1))
             value = _setting(settings, key)
             default = None if key.startswith("ConnectionStrings:") or isinstance(value, (dict, list)) else value
             evidence = Evidence(path, line, f"configuration key {key}")
-            found.env_reads.append(EnvRead(key.replace(":", "__"), evidence, default, value is not None))
+            found.env_reads.append(_config_read(key, evidence, read.kind, match, default, value is not None))
+
+
+def _config_read(key: str, evidence: Evidence, kind: str, match: re.Match[str], default: Any, in_settings: bool) -> EnvRead:
+    """The read at ``match``: its default (appsettings.json, ``?? "d"``, GetValue's argument) and whether it is optional."""
+    text, name = match.string, key.replace(":", "__")
+    literal = next((g for g in match.groups()[1:] if g is not None), None)
+    fallback = _FALLBACK.match(text, match.end())
+    if literal is None and fallback is not None:
+        literal = next(g for g in fallback.groups() if g is not None)
+    if literal is not None:
+        return EnvRead(name, evidence, literal, True)
+    if _ASSERTED.match(text, match.end()):
+        return EnvRead(name, evidence, default, in_settings)
+    tested = _TESTED_BEFORE.search(text, max(0, match.start() - 120), match.start()) or _TESTED_AFTER.match(text, match.end())
+    optional = in_settings or tested is not None or kind == "value" or _in_configured_branch(text, match.start())
+    return EnvRead(name, evidence, default, optional)
+
+
+# ``if (builder.Configuration["OllamaEnabled"] is string x && ...) { builder.AddOllamaApiClient("embedding"); }``
+_BRANCH_HEADER = re.compile(r"\b(?:if|else\s+if)\s*\((?=.*(?:Configuration|[cC]onfig\b|_config|GetValue|GetEnvironmentVariable|IsNullOr))", re.DOTALL)
+
+
+_BRACE = re.compile(r"[{}]")
+_BRANCH_REACH = 4000
+
+
+def _in_configured_branch(text: str, offset: int) -> bool:
+    """Whether ``offset`` is inside an ``if`` block whose condition reads configuration: it runs only when that is set.
+
+    Only the braces of the few thousand characters before the read are walked (found by the regex engine, not
+    character by character): an enclosing branch is near, and a large file is not walked once per read.
+    """
+    depth = 0
+    for brace in reversed([m.start() for m in _BRACE.finditer(text, max(0, offset - _BRANCH_REACH), offset)]):
+        if text[brace] == "}":
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+        else:  # an enclosing block opens here: is it an if on configuration?
+            start = max(text.rfind(";", 0, brace), text.rfind("{", 0, brace), text.rfind("}", 0, brace)) + 1
+            if _BRANCH_HEADER.search(text, start, brace):
+                return True
+    return False
 
 
 def _setting(settings: Any, key: str) -> Any:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
+from migrate.inspect.envvars import is_commented_out
 from migrate.inspect.knowledge import DEFAULT_RUNTIME, HEALTH_PATH
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
@@ -655,7 +656,7 @@ def _next_health(app: AppDir, found: Findings) -> None:
 def _build_env(app: AppDir, found: Findings, prefix: str) -> None:
     """Variables the bundler inlines at build time (``NEXT_PUBLIC_*``, ``VITE_*``): build arguments, not runtime env."""
     pattern = re.compile(rf"(?:process\.env|import\.meta\.env)\.({prefix}[A-Za-z0-9_]+)")
-    names = {hit[2].group(1) for hit in _source_hits(app, pattern)}
+    names = {m.group(1) for _, _, m in _source_hits(app, pattern) if not is_commented_out(m.string, m.start(), hash_comments=False)}
     if names:
         found.detail("build_env", ",".join(sorted(names)))
 
