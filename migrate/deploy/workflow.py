@@ -29,7 +29,7 @@ from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
-from migrate.deploy.lock import break_lock, deploy_lock
+from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
 from migrate.deploy.plan import Plan, Step, apply, destroy_plan, make_plan
 from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
 from migrate.deploy.service import EcsService, Network, TaskDefinition, default_network
@@ -159,6 +159,8 @@ def deploy(
     """Plan the project's resources, and unless ``plan_only``, confirm, lock, apply and wait for the rollout."""
     plan = make_plan(stack(aws, project.name, specs, network))
     if plan_only or not plan.changes_anything:
+        if not plan_only:  # a lock left by a deploy that died must not outlive the next deploy unseen
+            report_held_locks(aws, project.name, sorted({s.app for s in specs}), break_them=break_stale_lock, say=say)
         return DeployResult(plan)
     for step in plan.steps:
         if isinstance(step.resource, EcsService) and step.action == "create":
