@@ -40,7 +40,10 @@ from migrate.deploy.workflow import Project, load_project
 
 from .conftest import REGION, CallLog, fake_aws_env
 from .scheduler import scheduler_health  # noqa: F401 (a fixture)
-from .test_cli_deploy import IMAGE, Cli, copy_example
+from .test_cli_deploy import IMAGE, SHOP_CONFIG, Cli, copy_example
+
+#: Some sixty deploys on moto, a few seconds each: `-m "not slow"` leaves them out of a quick run.
+pytestmark = pytest.mark.slow
 
 EXAMPLE = "python-flask-celery"
 PROJECT = EXAMPLE
@@ -150,15 +153,15 @@ def _one_session() -> tuple[Aws, Interrupter]:
 
 
 class Machine:
-    """A machine running `migrate deploy ROOT --image IMAGE --yes` again and again, on moto.
+    """A machine running `migrate deploy ROOT --image ... --yes` again and again, on moto.
 
     Every run uses one AWS session and inspects the tree once: a botocore client holds nothing of AWS's
     state, the tree does not change, and doing both anew for each run would take half of these tests'
     time. :class:`~tests.deploy.test_cli_deploy.Cli` plays ECS's scheduler while a run waits.
     """
 
-    def __init__(self, health: dict[str, tuple[str, str, str]], root: Path) -> None:
-        self.cli, self.root = Cli(health), root
+    def __init__(self, health: dict[str, tuple[str, str, str]], root: Path, images: tuple[str, ...] = (f"--image={IMAGE}",)) -> None:
+        self.cli, self.root, self.images = Cli(health), root, images
         self.aws, self.log = _one_session()
         self.log.disarm()
 
@@ -170,7 +173,7 @@ class Machine:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(migrate.deploy.aws, "connect", lambda *_, **__: self.aws)
             patch.setattr(workflow, "load_project", _project)  # the tree does not change between runs
-            status, _, err = self.cli("deploy", str(self.root), "--image", IMAGE, "--yes", *flags)
+            status, _, err = self.cli("deploy", str(self.root), *self.images, "--yes", *flags)
         return status, err
 
 
@@ -256,7 +259,8 @@ def _balancing(aws: Any) -> dict[str, Any]:
         arn = tg["TargetGroupArn"]
         settings = {k: v for k, v in tg.items() if k not in ("TargetGroupArn", "LoadBalancerArns")}
         attributes = elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
-        groups[tg["TargetGroupName"]] = {**settings, "balancers": tg.get("LoadBalancerArns", []),
+        # A set in AWS; moto 5.2.5 appends the balancer again for each rule created, and never removes it.
+        groups[tg["TargetGroupName"]] = {**settings, "balancers": sorted(set(tg.get("LoadBalancerArns", []))),
                                          "attributes": sorted(attributes, key=str), "tags": tags(arn)}
     return {"load_balancers": balancers, "target_groups": groups}
 
@@ -446,6 +450,31 @@ def test_dying_before_a_call_leaves_aws_as_dying_after_the_one_before(
         states.append(snapshot(machine.aws))
         _forget_everything()
     assert {k: v for k, v in differences(states[1], states[0]).items() if "/deployments[" not in k} == {}
+
+
+def test_a_deploy_killed_while_it_routes_several_apps_converges(
+    moto: None, scheduler_health: dict[str, tuple[str, str, str]], tmp_path: Path,  # noqa: F811
+) -> None:
+    """Several web apps share the listener through path rules, created one by one after it: a death between
+    them leaves a listener that routes some of the paths, or none."""
+    images = tuple(f"--image={app}=123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/{app}:1" for app in ("catalog", "gateway", "orders"))
+    machine = Machine(scheduler_health, copy_example("microservices-shop", tmp_path, SHOP_CONFIG), images)
+    status, err = machine.deploy()
+    assert status == 0, err
+    calls, wanted = list(machine.log.mutating), snapshot(machine.aws)
+    routing = [n for n, call in enumerate(calls, 1) if call in ("elbv2.CreateListener", "elbv2.CreateRule")]
+    assert [calls[n - 1] for n in routing] == ["elbv2.CreateListener", "elbv2.CreateRule", "elbv2.CreateRule"]
+    for at in routing:
+        _forget_everything()
+        machine.log.arm(at, "killed-after")
+        with pytest.raises(Killed):
+            machine.deploy()
+        machine.log.disarm()
+        status, err = machine.deploy("--break-lock")
+        assert status == 0, err
+        assert differences(snapshot(machine.aws), wanted) == {}, f"killed after call {at} ({calls[at - 1]})"
+        machine.log.clear()
+        assert machine.deploy()[0] == 0 and machine.log.mutating == []
 
 
 def _forget_everything() -> None:
