@@ -13,7 +13,7 @@ import getpass
 import json
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -103,3 +103,20 @@ def break_lock(aws: Aws, project: str, app: str) -> Holder | None:
             with contextlib.suppress(ssm.exceptions.ParameterNotFound):
                 ssm.delete_parameter(Name=lock_name(project, app))
     return holder
+
+
+def report_held_locks(aws: Aws, project: str, apps: Sequence[str], *, break_them: bool, say: Callable[[str], None]) -> None:
+    """For a deploy that finds nothing to change: say which of ``apps``' locks are still held, or break them.
+
+    Such a deploy takes no lock (that would be a mutating call), so without this a lock left by a deploy
+    that died stays until a deploy with changes is refused by it; and ``--break-lock`` would do nothing.
+    """
+    for app in apps:
+        holder = break_lock(aws, project, app) if break_them else current_holder(aws, project, app)
+        if holder is None:
+            continue
+        if break_them:
+            say(f"broke the deploy lock of {app} held by {holder.who}")
+        else:
+            say(f"note: the deploy lock of {app} is held by {holder.who} since {holder.since.strftime('%Y-%m-%d %H:%M:%S UTC')}: "
+                "if that deploy died, run again with --break-lock")

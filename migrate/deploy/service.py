@@ -9,6 +9,7 @@ created and then left to autoscaling: a redeploy must not undo a scale-out.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -282,9 +283,17 @@ class EcsService:
         return Observed(fields, from_list(service.get("tags"), "key", "value"))
 
     def create(self) -> None:
-        """Create the service at its desired count, rolling back on a failing deployment."""
+        """Create the service at its desired count, rolling back on a failing deployment.
+
+        The ``clientToken`` makes botocore's retry of a CreateService whose answer was lost (a timeout,
+        a dropped connection) return the service it created, where ECS would otherwise refuse the retry
+        ("Creation of service was not idempotent") and fail a deploy that succeeded. One token per
+        create: botocore resends the same request on retry. A later deploy needs none: it observes the
+        service first. (moto 5.2.5 ignores the token.)
+        """
         with aws_call("ecs:CreateService", f"service {self.name} in cluster {self.cluster}"):
             self.ecs.create_service(
+                clientToken=str(uuid.uuid4()),  # ECS: at most 36 characters, a UUID's length
                 cluster=self.cluster, serviceName=self.name, taskDefinition=self.task_definition.arn_after_apply,
                 desiredCount=self.spec.desired_count, launchType="FARGATE", networkConfiguration=self._network_configuration(),
                 deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},

@@ -34,7 +34,7 @@ from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
 from migrate.deploy.loadbalancer import IDLE_TIMEOUT, LoadBalancer
-from migrate.deploy.lock import break_lock, deploy_lock
+from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
 from migrate.deploy.preflight import preflight
 from migrate.deploy.release import release_before_service
@@ -338,6 +338,8 @@ def deploy(
         say(f"warning: {warning}")
     plan = _with_stale_secrets(aws, project, services, make_plan(resources))
     if plan_only or not plan.changes_anything:
+        if not plan_only:  # a lock left by a deploy that died must not outlive the next deploy unseen
+            report_held_locks(aws, project.name, sorted({s.app for s in specs}), break_them=break_stale_lock, say=say)
         return DeployResult(plan, url=_url(project, plan))
     if publishing is not None:
         publishing.build()

@@ -44,8 +44,7 @@ class CallLog:
         self.params.clear()
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and a region in the environment, and no profile or endpoint of the machine's."""
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
@@ -54,6 +53,12 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`fake_aws_env` for the test."""
+    fake_aws_env(monkeypatch)
 
 
 @pytest.fixture

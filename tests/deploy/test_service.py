@@ -7,6 +7,7 @@ tests check only what it does hold: the resources, their settings, and which cal
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -231,3 +232,26 @@ def test_a_worker_scales_on_cpu_only(aws: Any) -> None:
     apply(make_plan(resources(aws, worker)))
     names = [p["PolicyName"] for p in aws.client("application-autoscaling").describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]]
     assert names == ["worker-cpu"]
+
+
+def test_a_retried_create_service_resends_its_client_token(aws: Any) -> None:
+    """A CreateService whose answer is lost is retried by botocore; with the same ``clientToken``, ECS returns the
+    service it created instead of refusing ("Creation of service was not idempotent"). moto 5.2.5 ignores the token
+    (and overwrites a service of the same name), so what is checked is what AWS is sent: one token per service,
+    resent unchanged by the retry."""
+    sent: list[str] = []
+
+    def record(request: Any, **_: Any) -> None:
+        sent.append(json.loads(request.body)["clientToken"])
+
+    def lose_the_first_answer(attempts: int, **_: Any) -> float | None:
+        return 0 if attempts == 1 else None  # "retry now", as after a read timeout
+
+    events = aws.session.events
+    events.register("before-send.ecs.CreateService", record)
+    events.register_first("needs-retry.ecs.CreateService", lose_the_first_answer)
+    worker = dataclasses.replace(WEB, app="worker", port=None, probe=None, command=("celery", "worker"))
+    apply(make_plan(resources(aws, WEB, worker)))
+    first, retried, other, other_retried = sent
+    assert first == retried and other == other_retried and first != other
+    assert len(first) <= 36  # ECS's limit
