@@ -56,9 +56,10 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
                              plan_only=plan_only, clock=clock, break_stale_lock=break_lock, publishing=publishing)
     if plan_only or not result.applied:
         env.stdout.write(render(result.plan))
-        if not result.plan.changes_anything:
-            say(f"{project.name} is up to date: nothing to change" + (f" ({result.url})" if result.url else ""))
-        return
+        if plan_only or (not result.plan.changes_anything and not result.rollouts):
+            if not result.plan.changes_anything:
+                say(f"{project.name} is up to date: nothing to change" + (f" ({result.url})" if result.url else ""))
+            return
     for service, outcome in result.rollouts:
         say(f"{service}: {outcome.reason}")
         for line in outcome.diagnosis:

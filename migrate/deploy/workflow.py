@@ -337,10 +337,12 @@ def deploy(
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
         say(f"warning: {warning}")
     plan = _with_stale_secrets(aws, project, services, make_plan(resources))
-    if plan_only or not plan.changes_anything:
-        if not plan_only:  # a lock left by a deploy that died must not outlive the next deploy unseen
-            report_held_locks(aws, project.name, sorted({s.app for s in specs}), break_them=break_stale_lock, say=say)
+    if plan_only:
         return DeployResult(plan, url=_url(project, plan))
+    if not plan.changes_anything:
+        # A lock left by a deploy that died must not outlive the next deploy unseen; a rollout it started, neither.
+        report_held_locks(aws, project.name, sorted({s.app for s in specs}), break_them=break_stale_lock, say=say)
+        return DeployResult(plan, rollouts=_wait(project, aws, plan, say, clock), url=_url(project, plan))
     if publishing is not None:
         publishing.build()
     if not confirm(plan):
@@ -411,14 +413,25 @@ _VERBS = {"create": "creating", "update": "updating", "delete": "deleting"}
 
 
 def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock) -> tuple[tuple[str, Outcome], ...]:
+    """Wait for each service this deploy moved, and for each one it left alone whose rollout has not completed.
+
+    A deploy killed after it moved a service (Ctrl-C, a CI runner stopped) left that rollout to go on
+    unwatched: the next deploy plans no change to the service, yet its success must not be claimed
+    before the rollout is (a read per service says whether it is).
+    """
     results: list[tuple[str, Outcome]] = []
     for step in plan.steps:
         service = step.resource
-        if not isinstance(service, EcsService) or step.action not in ("create", "update"):
+        if not isinstance(service, EcsService) or step.action not in ("create", "update", "unchanged"):
             continue
         target = service.target_group.arn if service.target_group else None
         watch = ServiceWatch(aws, service.cluster, service.name, target, Names(project.name, service.spec.image_app).log_group)
         revision = service.task_definition.arn_after_apply
+        if step.action == "unchanged":
+            snap = watch.snapshot(revision)
+            if snap.completed or snap.primary_revision is None:
+                continue
+            say(f"{service.name}: an earlier deploy left its rollout unfinished ({snap.rollout_state or 'no state'})")
         say(f"waiting for {service.name} to run {revision.rsplit('/', 1)[-1]} (at most {clock.timeout:.0f} s)")
         outcome = wait_for_rollout(watch, revision, timeout=clock.timeout, poll=clock.poll, clock=clock.now, sleep=clock.sleep)
         results.append((service.name, outcome))

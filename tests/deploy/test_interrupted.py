@@ -73,16 +73,6 @@ FIRST_DEPLOY = (
 Stop = Literal["killed-after", "killed-before", "ctrl-c"]
 
 
-#: Where the interrupted deploy had started a service's rollout but died before it waited for it, and the
-#: next deploy has no change to that service: it reports success ("deployed", or "up to date") without
-#: looking at that rollout. :func:`migrate.deploy.workflow._wait` watches only the services the plan
-#: creates or updates, and a plan with no change returns before any wait. In AWS the rollout goes on
-#: alone and may well fail; the truthful report waits for (or diagnoses) every service whose PRIMARY
-#: deployment is not COMPLETED on its current revision. Left to the lead (workflow.py, deploy_cmd.py).
-_SERVICES_CREATED = FIRST_DEPLOY.index("ecs.CreateService") + 1
-_WAIT = len(FIRST_DEPLOY) - 2  # the rollouts are waited for after the last call but the locks' release
-UNWATCHED = {(n, "killed-after") for n in range(_SERVICES_CREATED, _WAIT + 1)} | {(n, "ctrl-c") for n in range(_SERVICES_CREATED + 1, _WAIT + 1)}
-UNWATCHED_REASON = "the next deploy reports success without waiting for the rollout the killed deploy started"
 
 
 class Killed(BaseException):
@@ -398,8 +388,6 @@ def test_the_next_deploy_converges_after_an_interrupted_one(
     moto: None, scheduler_health: dict[str, tuple[str, str, str]], tmp_path: Path,  # noqa: F811
     baseline: tuple[list[str], dict[str, Any]], at: int, stop: Stop, request: pytest.FixtureRequest,
 ) -> None:
-    if (at, stop) in UNWATCHED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=UNWATCHED_REASON))
     machine = Machine(scheduler_health, copy_example(EXAMPLE, tmp_path))
     machine.log.arm(at, stop)
     if stop == "ctrl-c":
@@ -414,16 +402,21 @@ def test_the_next_deploy_converges_after_an_interrupted_one(
     locked = [app for app in APPS if f"/migrate/{PROJECT}/{app}/deploy-lock" in _parameters(machine.aws)]
     unwatched = _rolling_out(machine.aws)  # ECS rolls them out alone; nobody has seen whether they succeed
     status, err = machine.deploy()
+    said = err
     if locked:
         # Left by a process that died (or by Ctrl-C during its release): the next deploy names it and the
         # way out, refusing when it has something to change, and touches nothing but the locks.
         assert f"deploy of {locked[0]} is running: " in err or f"the deploy lock of {locked[0]} is held by " in err
-        assert "--break-lock" in err and status == (0 if "up to date" in err else 1), err
+        assert "--break-lock" in err and status == (1 if "another deploy of" in err else 0), err
         assert set(machine.log.mutating) <= {"ssm.PutParameter", "ssm.DeleteParameter"}
         status, err = machine.deploy("--break-lock")
         assert f"broke the deploy lock of {locked[0]} held by " in err
+        said += err
     assert status == 0, err
-    assert [f"waiting for {name} to run" in err for name in unwatched] == [True] * len(unwatched), err
+    # The rollouts the killed deploy started and nobody watched are waited for (by whichever run comes first),
+    # and checked complete: a later one may have completed while the deploy waited for the first (ECS works
+    # meanwhile), which the state's comparison below, deployments included, shows; without a wait, it could not.
+    assert not unwatched or f"waiting for {unwatched[0]} to run" in said, said
     assert differences(snapshot(machine.aws), baseline[1]) == {}
 
     machine.log.clear()
