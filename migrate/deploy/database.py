@@ -200,10 +200,20 @@ class PostgresInstance:
                                         BackupRetentionPeriod=BACKUP_DAYS, ApplyImmediately=True)
 
     def delete(self) -> None:
-        """Delete the instance, keeping a final snapshot (its data is the user's)."""
+        """Delete the instance, keeping a final snapshot (its data is the user's), and wait until it is gone.
+
+        RDS deletes in the background (minutes, the snapshot first): its subnet group and security
+        group, deleted next, are refused as in use until then.
+        """
         snapshot = f"{self.name}-final-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}"
         with aws_call("rds:DeleteDBInstance", f"RDS database {self.name}"):
             self.rds.delete_db_instance(DBInstanceIdentifier=self.name, SkipFinalSnapshot=False, FinalDBSnapshotIdentifier=snapshot)
+        deadline = self.clock() + AVAILABLE_TIMEOUT
+        while (found := self._describe()) is not None:
+            if self.clock() >= deadline:
+                raise DeployError(f"RDS database {self.name} is still {found.get('DBInstanceStatus')} after {AVAILABLE_TIMEOUT // 60} minutes",
+                                  hint="run `migrate destroy` again once it is gone: the rest is deleted then")
+            self.sleep(15)
 
     def endpoint(self) -> Endpoint:
         """Where the apps reach it, and how they log in (known once it exists)."""

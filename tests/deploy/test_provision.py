@@ -86,3 +86,17 @@ def test_connection_settings_ask_for_tls_in_each_drivers_own_words() -> None:
     assert server.value("jdbc", "java") == "jdbc:postgresql://db.internal:5432/app?sslmode=require"
     assert server.value("adonet", "dotnet").endswith(";SSL Mode=Require")
     assert (server.value("host", None), server.value("port", None), server.value("password", None)) == ("db.internal", "5432", "p@ss/w:rd")
+
+
+def test_destroy_waits_until_rds_has_deleted_the_instance_before_its_subnet_and_security_groups(aws: Any) -> None:
+    """RDS deletes in the background; moto at once. The wait is shown on a scripted describe: two polls 'deleting', then gone."""
+    from migrate.deploy.database import PostgresInstance
+
+    polls: list[float] = []
+    answers = iter([{"DBInstanceStatus": "deleting"}, {"DBInstanceStatus": "deleting"}, None])
+    instance = PostgresInstance(aws, "postgres", "notes-postgres", None, None, None, clock=lambda: len(polls) * 15.0,  # type: ignore[arg-type]
+                                sleep=polls.append)
+    instance.rds.delete_db_instance = lambda **_: None  # type: ignore[method-assign]
+    instance._describe = lambda: next(answers)  # type: ignore[method-assign]
+    instance.delete()
+    assert polls == [15, 15]
