@@ -27,7 +27,7 @@ from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed, Resource
-from migrate.deploy.secrets import SecretValue, SsmSecret
+from migrate.deploy.secrets import SecretValue, SsmSecret, parameter_name
 from migrate.generate.services import Endpoint, postgres_settings
 from migrate.profile import AppProfile
 
@@ -235,7 +235,7 @@ class Database:
 def password(aws: Aws, project: str) -> SsmSecret:
     """The database password parameter: the stored value when there is one, else a new random one (read-only)."""
     ssm = aws.client("ssm")
-    name = f"/migrate/{project}/{OWNER}/PASSWORD"
+    name = parameter_name(project, OWNER, "PASSWORD")
     with aws_call("ssm:GetParameter", f"parameter {name}"):
         try:
             value = str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])

@@ -133,6 +133,11 @@ def _check_value(variable: str, value: SecretValue, limit: int) -> None:
 
 
 # ------------------------------------------------------------------------------ Parameter Store
+def parameter_name(project: str, app: str, variable: str) -> str:
+    """Where migrate stores ``variable`` of ``app``: ``/migrate/PROJECT/APP/VAR``."""
+    return f"/migrate/{project}/{app}/{variable}"
+
+
 @dataclass
 class SsmSecret:
     """One ``SecureString`` parameter ``/migrate/PROJECT/APP/VAR``, tagged as the app's."""
@@ -147,7 +152,7 @@ class SsmSecret:
     @property
     def name(self) -> str:
         """The parameter's name (its path)."""
-        return f"/migrate/{self.project}/{self.app}/{self.variable}"
+        return parameter_name(self.project, self.app, self.variable)
 
     @property
     def arn(self) -> str:

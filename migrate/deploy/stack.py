@@ -68,7 +68,7 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
                                             ((spec.port, balancer_group),) if spec.port is not None and balancer_group else ())
                     for spec in specs}
     db = database(aws, project, network.subnet_ids, network.vpc_id, database_apps,
-                  {s.app: g for s, g in zip(specs, tasks_groups.values(), strict=True) if s.image_app in database_apps},
+                  {s.app: tasks_groups[s.app] for s in specs if s.image_app in database_apps},
                   clock=clock, sleep=sleep) if database_apps else None
     connections = db.connections if db else ()
     for spec in specs:

@@ -39,7 +39,7 @@ from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_
 from migrate.deploy.preflight import preflight
 from migrate.deploy.release import release_before_service
 from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
-from migrate.deploy.secrets import SsmSecret, read_secrets_file, stored_parameters
+from migrate.deploy.secrets import SsmSecret, parameter_name, read_secrets_file, stored_parameters
 from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
@@ -186,11 +186,16 @@ def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
     return tuple(stored)
 
 
+def _postgres_apps(project: Project) -> dict[str, AppProfile]:
+    """The apps whose code reads a PostgreSQL connection setting (inspect), by image name."""
+    return {plan.image: plan.app for plan in project.plans if postgres_settings(plan.app)}
+
+
 def database_apps(project: Project, provision: Collection[str]) -> dict[str, AppProfile]:
     """The apps a provisioned PostgreSQL serves: those whose default configuration uses one (inspect), by image name."""
     if "postgres" not in provision:
         return {}
-    apps = {plan.image: plan.app for plan in project.plans if postgres_settings(plan.app)}
+    apps = _postgres_apps(project)
     if not apps:
         raise DeployError("provision postgres: no app here reads a PostgreSQL connection setting (DATABASE_URL, PGHOST...)",
                           hint="drop postgres from provision, or check `migrate inspect`'s env and backing services")
@@ -215,7 +220,7 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision
             if variable in arns.get(image, {}) or variable in settings.secrets or variable in settings.environment:
                 raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
                                   "PostgreSQL sets it too", hint="remove it there, or drop postgres from provision")
-            arns.setdefault(image, {})[variable] = aws.arn("ssm", f"parameter/migrate/{project.name}/{image}/{variable}")
+            arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
     # The web service and the workers of an app run the same code: each reads the app's secrets.
     specs = tuple(dataclasses.replace(s, secrets={**s.secrets, **arns.get(s.image_app, {})}) for s in specs)
     for spec in specs:
@@ -237,11 +242,16 @@ class Publishing:
     push: Callable[[], None]
 
 
+def _first_service(plan: ContainerPlan, specs: Sequence[ServiceSpec]) -> ServiceSpec | None:
+    """The app's first service: its web service, else its first worker (None when it has none)."""
+    return next((s for s in specs if s.image_app == plan.image), None)
+
+
 def release_commands(project: Project, specs: Sequence[ServiceSpec]) -> dict[str, tuple[str, ...]]:
     """Each app's release step (migrations), keyed by the service it runs before: its web service, else its first worker."""
     commands: dict[str, tuple[str, ...]] = {}
     for plan in project.plans:
-        first = next((s for s in specs if s.image_app == plan.image), None)
+        first = _first_service(plan, specs)
         if plan.release and first is not None:
             commands[first.app] = plan.release
     return commands
@@ -272,7 +282,7 @@ def unset_required(project: Project, specs: Sequence[ServiceSpec]) -> list[str]:
     """
     warnings = []
     for plan in project.plans:
-        spec = next((s for s in specs if s.image_app == plan.image), None)
+        spec = _first_service(plan, specs)
         if spec is None:
             continue
         image_sets = {plan.app.detail("port_env"), *plan.listen_env}
@@ -305,7 +315,8 @@ def keep_alive_warnings(project: Project) -> list[str]:
         limit_ms = IDLE_TIMEOUT * 1000
         found = app.detail("keep_alive_timeout")
         if found:
-            ms, where = int(found.split()[0]), found.split()[1]
+            value, where = found.split()
+            ms = int(value)
             if ms <= limit_ms:
                 warnings.append(f"{plan.image}: keepAliveTimeout is {ms} ms ({where}), not above the load balancer's "
                                 f"{IDLE_TIMEOUT} s idle timeout: requests on connections it closes fail with 502; set it to 65000")
@@ -331,8 +342,12 @@ def deploy(
     parameters whose variable left its secrets file are deleted once every service runs without them.
     """
     specs = services.specs
-    resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                      clock.now, clock.sleep)
+
+    def planned() -> list[Resource]:
+        return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
+                     clock.now, clock.sleep)
+
+    resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
         say(f"warning: {warning}")
@@ -353,9 +368,7 @@ def deploy(
             if break_stale_lock and (holder := break_lock(aws, project.name, app)) is not None:
                 say(f"broke the deploy lock of {app} held by {holder.who}")
             locks.enter_context(deploy_lock(aws, project.name, app))
-        resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                      clock.now, clock.sleep)
-        again = _with_stale_secrets(aws, project, services, make_plan(resources))
+        again = _with_stale_secrets(aws, project, services, make_plan(planned()))
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
         releases = release_commands(project, specs)
@@ -464,8 +477,8 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
     stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
     # A database migrate provisioned goes too (after a final snapshot), whether or not migrate.toml still asks for it.
-    served = {plan.image: plan.app for plan in project.plans if postgres_settings(plan.app)}
-    connections = {f"/migrate/{project.name}/{image}/{variable}" for image, app in served.items() for variable in postgres_settings(app)}
+    served = _postgres_apps(project)
+    connections = {parameter_name(project.name, image, variable) for image, app in served.items() for variable in postgres_settings(app)}
     stored = [p for p in stored if p.name not in connections]  # the database's own resources list them
     plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served))
     if plan.count("delete") == 0:
