@@ -213,6 +213,7 @@ class Route:
     paths: tuple[str, ...] = ()
 
 
+HTTPS_PORT = 443
 #: TLS 1.3 and 1.2 only: AWS's recommended policy for new HTTPS listeners.
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 _REDIRECT = "redirect to HTTPS (301)"
@@ -293,7 +294,7 @@ class Listener:
 
     def _default_actions(self) -> list[dict[str, Any]]:
         if self.redirect_to_https:
-            return [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+            return [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": str(HTTPS_PORT), "StatusCode": "HTTP_301"}}]
         default = self._default()
         if default:
             return [{"Type": "forward", "TargetGroupArn": default.target.arn}]
@@ -321,7 +322,6 @@ class Listener:
         if "rules" in fields:
             self._put_rules(replace=True)
 
-
     def delete(self) -> None:
         """Delete the listener and its rules."""
         with aws_call("elasticloadbalancing:DeleteListener", f"listener {self.name}"):
@@ -333,18 +333,43 @@ class Listener:
         return str(next(li["ListenerArn"] for li in found if li["Port"] == self.port))
 
     def _put_rules(self, replace: bool = False) -> None:
+        """Make the path rules the wanted ones, a request for a path that stays routed never left without a rule.
+
+        Deleting the old rules and then creating the new ones would leave such requests, between the two,
+        to the default action (404, or another app). So a rule already as wanted stays; each other wanted
+        rule is created first, above every existing one; then the rules no longer wanted are deleted, and
+        the new ones are moved to their priorities in one atomic call (SetRulePriorities).
+        """
         listener_arn = self._arn()
+        existing: dict[int, tuple[str, tuple[str, ...], str | None]] = {}
         if replace:
             with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
-                old = [r for r in self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"] if not r.get("IsDefault")]
-            for rule in old:
-                with aws_call("elasticloadbalancing:DeleteRule", f"listener {self.name}"):
-                    self.elbv2.delete_rule(RuleArn=rule["RuleArn"])
-        for i, route in enumerate((r for r in self.routes if r.paths and not self.redirect_to_https), 1):
+                existing = {int(r["Priority"]): (str(r["RuleArn"]), tuple(_paths(r)), _forward_arn(r["Actions"]))
+                            for r in self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"] if not r.get("IsDefault")}
+        wanted = {10 * i: route for i, route in enumerate((r for r in self.routes if r.paths and not self.redirect_to_https), 1)}
+        kept = {p for p, route in wanted.items() if p in existing and existing[p][1:] == (route.paths, route.target.arn)}
+        free = max(existing, default=0)
+        moves: list[dict[str, Any]] = []
+        for priority, route in wanted.items():
+            if priority in kept:
+                continue
+            # With rules in place, above them all (and later renumbered); on a new listener, where it belongs.
+            free += 10
+            at = free if existing else priority
             with aws_call("elasticloadbalancing:CreateRule", f"listener {self.name}"):
-                self.elbv2.create_rule(ListenerArn=listener_arn, Priority=10 * i,
-                                       Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": list(route.paths)}}],
-                                       Actions=[{"Type": "forward", "TargetGroupArn": route.target.arn}])
+                created = self.elbv2.create_rule(
+                    ListenerArn=listener_arn, Priority=at,
+                    Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": list(route.paths)}}],
+                    Actions=[{"Type": "forward", "TargetGroupArn": route.target.arn}])["Rules"][0]
+            if int(created["Priority"]) != priority:
+                moves.append({"RuleArn": created["RuleArn"], "Priority": priority})
+        for priority, (rule_arn, _, _) in sorted(existing.items()):
+            if priority not in kept:
+                with aws_call("elasticloadbalancing:DeleteRule", f"listener {self.name}"):
+                    self.elbv2.delete_rule(RuleArn=rule_arn)
+        if moves:
+            with aws_call("elasticloadbalancing:SetRulePriorities", f"listener {self.name}"):
+                self.elbv2.set_rule_priorities(RulePriorities=moves)
 
 
 def _forward_arn(actions: list[dict[str, Any]]) -> str | None:

@@ -17,7 +17,7 @@ from migrate.deploy.aws import Aws
 from migrate.deploy.database import database
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
-from migrate.deploy.loadbalancer import HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
+from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.plan import Resource
 from migrate.deploy.resources import IamRole, LogGroup
@@ -54,7 +54,7 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
                           hint="give each but one a path in migrate.toml ([apps.NAME] paths = [\"/api/*\"])")
     cluster, *_ = foundation(aws, Names(project, specs[0].app))
     resources: list[Resource] = [cluster, *secrets]
-    ports = (80, 443) if certificate else (80,)
+    ports = (80, HTTPS_PORT) if certificate else (80,)
     balancer_group = SecurityGroup(aws, project, f"{project}-alb", network.vpc_id, f"Load balancer of {project}: web traffic from anywhere",
                                    tuple((port, "0.0.0.0/0") for port in ports)) if web else None
     if balancer_group:
@@ -91,7 +91,7 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), target), scaling])
     if balancer:
         routes = tuple(Route(targets[s.app], s.paths) for s in web)
-        listeners = ([Listener(aws, project, balancer, routes, 443, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
+        listeners = ([Listener(aws, project, balancer, routes, HTTPS_PORT, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
                      if certificate else [Listener(aws, project, balancer, routes)])
         resources.extend([balancer, *targets.values(), *listeners])
     return [*resources, *(db.resources if db else ()), *services]

@@ -33,7 +33,7 @@ from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
-from migrate.deploy.loadbalancer import IDLE_TIMEOUT, LoadBalancer
+from migrate.deploy.loadbalancer import HTTPS_PORT, IDLE_TIMEOUT, Listener, LoadBalancer
 from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
 from migrate.deploy.preflight import preflight
@@ -351,7 +351,7 @@ def deploy(
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
         say(f"warning: {warning}")
-    plan = _with_stale_secrets(aws, project, services, make_plan(resources))
+    plan = _with_retired(aws, project, services, make_plan(resources))
     if plan_only:
         return DeployResult(plan, url=_url(project, plan))
     if not plan.changes_anything:
@@ -368,7 +368,7 @@ def deploy(
             if break_stale_lock and (holder := break_lock(aws, project.name, app)) is not None:
                 say(f"broke the deploy lock of {app} held by {holder.who}")
             locks.enter_context(deploy_lock(aws, project.name, app))
-        again = _with_stale_secrets(aws, project, services, make_plan(planned()))
+        again = _with_retired(aws, project, services, make_plan(planned()))
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
         releases = release_commands(project, specs)
@@ -377,7 +377,7 @@ def deploy(
         rollouts = _wait(project, aws, again, say, clock)
         stale = [s for s in again.steps if s.action == "delete"]
         if stale and all(outcome.succeeded for _, outcome in rollouts):
-            apply(Plan(tuple(stale)), lambda step: say(f"deleting {step.title} (no longer in its secrets file)"))
+            apply(Plan(tuple(stale)), lambda step: say(f"deleting {step.title} ({_why_retired(step.resource)})"))
     return DeployResult(again, applied=True, rollouts=rollouts, url=_url(project, again))
 
 
@@ -389,13 +389,25 @@ def _url(project: Project, plan: Plan) -> str | None:
     return f"{'https' if project.config.certificate else 'http'}://{balancer.dns_name}/"
 
 
-def _with_stale_secrets(aws: Aws, project: Project, services: Services, plan: Plan) -> Plan:
-    """``plan`` and the deletion of each stored secret whose variable is no longer in its app's secrets file
-    (nor set by a provisioned database)."""
+def _with_retired(aws: Aws, project: Project, services: Services, plan: Plan) -> Plan:
+    """``plan`` and the deletion of what an earlier deploy made that this one no longer wants: each stored
+    secret whose variable is no longer in its app's secrets file (nor set by a provisioned database), and
+    the HTTPS listener once migrate.toml names no certificate.
+
+    They go only after the services run without them (see :func:`deploy`).
+    """
     wanted = {s.resource.name for s in plan.steps if isinstance(s.resource, SsmSecret)}
-    stale = [p for app in sorted({s.image_app for s in services.specs})
-             for p in stored_parameters(aws, project.name, app) if p.name not in wanted]
-    return Plan(plan.steps + destroy_plan(stale).steps) if stale else plan
+    retired: list[Resource] = [p for app in sorted({s.image_app for s in services.specs})
+                               for p in stored_parameters(aws, project.name, app) if p.name not in wanted]
+    balancer = next((s.resource for s in plan.steps if isinstance(s.resource, LoadBalancer)), None)
+    if balancer is not None and not project.config.certificate:
+        retired.append(Listener(aws, project.name, balancer, (), HTTPS_PORT))
+    return Plan(plan.steps + destroy_plan(retired).steps) if retired else plan
+
+
+def _why_retired(resource: Resource) -> str:
+    """Why a deploy deletes ``resource`` (one of :func:`_with_retired`'s)."""
+    return "no certificate in migrate.toml any more" if isinstance(resource, Listener) else "no longer in its secrets file"
 
 
 def _apply_in_two_phases(plan: Plan, say: Say, push: Callable[[], None] | None, before_service: Callable[[Step], None]) -> None:

@@ -542,6 +542,26 @@ def test_with_a_certificate_the_balancer_serves_https_and_port_80_redirects(cli:
     assert status == 0 and cli.calls.mutating == [] and f"(https://{lb['DNSName']}/)" in err
 
 
+def test_removing_the_certificate_serves_http_again_and_deletes_the_https_listener(cli: Cli, tmp_path: Path) -> None:
+    aws = connect(REGION)
+    arn = self_signed_certificate(aws)
+    root = copy_example("python-flask-postgres", tmp_path, FLASK_CONFIG.replace('name = "notes"\n', f'name = "notes"\ncertificate = "{arn}"\n'))
+    assert cli("deploy", str(root), "--image", IMAGE, "--yes")[0] == 0
+    (root / "migrate.toml").write_text(FLASK_CONFIG)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes")
+    assert status == 0, err
+    elbv2 = aws.client("elbv2")
+    (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
+    (http,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    assert (http["Port"], http["Protocol"], http["DefaultActions"][0]["Type"]) == (80, "HTTP", "forward")
+    assert "deleting listener notes:443 (no certificate in migrate.toml any more)" in err
+    group = aws.client("ec2").describe_security_groups(GroupNames=["notes-alb"])["SecurityGroups"][0]
+    assert [p["FromPort"] for p in group["IpPermissions"]] == [80]
+    assert err.splitlines()[-1] == f"deployed notes in {REGION}: http://{lb['DNSName']}/"
+    cli.calls.clear()
+    assert cli("deploy", str(root), "--image", IMAGE, "--yes")[0] == 0 and cli.calls.mutating == []
+
+
 def test_a_certificate_of_another_region_or_not_issued_is_refused_by_the_pre_flight(cli: Cli, tmp_path: Path) -> None:
     aws = connect(REGION)
     pending = aws.client("acm").request_certificate(DomainName="notes.example.com", ValidationMethod="DNS")["CertificateArn"]

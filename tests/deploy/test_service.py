@@ -194,6 +194,45 @@ def test_several_web_apps_share_one_balancer_routed_by_path(aws: Any, calls: Cal
     assert not plan.changes_anything and calls.mutating == []
 
 
+def test_changing_the_routes_never_leaves_a_routed_path_without_its_rule(aws: Any, calls: CallLog) -> None:
+    """Between the calls that rewrite the rules, a path routed before and after keeps reaching its app."""
+    import boto3
+
+    web = dataclasses.replace(WEB, app="web", port=3000)
+    api, admin = dataclasses.replace(WEB, paths=("/api/*",)), dataclasses.replace(WEB, app="admin", paths=("/admin/*",))
+    old = dataclasses.replace(WEB, app="old", paths=("/old/*",))
+    apply(make_plan(resources(aws, web, api, admin, old)))
+    # Read through a session of its own: the check must not land in the call log, nor fire its own hook.
+    elbv2 = boto3.session.Session(region_name="eu-west-1").client("elbv2")
+    groups = {g["TargetGroupName"]: g["TargetGroupArn"] for g in elbv2.describe_target_groups()["TargetGroups"]}
+    lb = elbv2.describe_load_balancers(Names=["shop"])["LoadBalancers"][0]
+    (listener,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+
+    def routed(path: str) -> str | None:
+        rules = sorted((r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]),
+                       key=lambda r: int(r["Priority"]))
+        arn = next((r["Actions"][0]["TargetGroupArn"] for r in rules if path in r["Conditions"][0]["PathPatternConfig"]["Values"]), None)
+        return next((name for name, a in groups.items() if a == arn), None)
+
+    seen: list[tuple[str | None, str | None]] = []
+
+    def check(model: Any, **_: Any) -> None:
+        if model.name in ("CreateRule", "DeleteRule", "ModifyRule", "SetRulePriorities"):
+            seen.append((routed("/api/*"), routed("/admin/*")))
+
+    aws.client("elbv2").meta.events.register("after-call.*.*", check)
+    # admin now comes first, api takes one more path, old is gone.
+    plan = make_plan(resources(aws, web, admin, dataclasses.replace(api, paths=("/api/*", "/v2/*"))))
+    apply(plan)
+    assert seen and set(seen) == {("shop-api", "shop-admin")}
+    rules = [r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    assert sorted((r["Priority"], tuple(r["Conditions"][0]["PathPatternConfig"]["Values"])) for r in rules) == [
+        ("10", ("/admin/*",)), ("20", ("/api/*", "/v2/*"))]
+    calls.clear()
+    assert not make_plan(resources(aws, web, admin, dataclasses.replace(api, paths=("/api/*", "/v2/*")))).changes_anything
+    assert calls.mutating == []
+
+
 def test_two_web_apps_without_a_path_cannot_share_the_balancer(aws: Any) -> None:
     with pytest.raises(DeployError, match="several web apps share the load balancer but api, web have no path"):
         resources(aws, WEB, dataclasses.replace(WEB, app="web", port=3000))
