@@ -22,10 +22,12 @@ from migrate.errors import UserError
 @click.option("--provision", metavar="postgres", help="Create these backing services in the cloud for the apps that use them "
               "(comma-separated; default: migrate.toml's [project] provision).")
 @click.option("--break-lock", is_flag=True, help="Break a deploy lock left by a deploy that died.")
+@click.option("--no-local-check", is_flag=True, help="Do not run the built web images here (as their services will run, "
+              "asked what the load balancer will ask) before deploying them.")
 @click.option("--wait-timeout", type=click.IntRange(1, 7200), default=900, show_default=True, help="Seconds to wait for the rollout.")
 @pass_env
 def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
-            provision: str | None, break_lock: bool, wait_timeout: int) -> None:
+            provision: str | None, break_lock: bool, no_local_check: bool, wait_timeout: int) -> None:
     """Deploy the apps at PATH to AWS ECS (Fargate), creating or updating what they need.
 
     Settings come from PATH/migrate.toml (written by `migrate init`); flags override it.
@@ -48,7 +50,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         built = publish.source_images(project.name, project.root, project.plans, aws)
         publish.check_buildable(built, project.plans)
         chosen = {image.app: image.uri for image in built}
-        publishing = _publishing(built, aws, say)
+        publishing = _publishing(built, aws, say, check=not no_local_check)
     services = workflow.services_of(project, aws, chosen, _provision(provision, project.config.provision))
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
@@ -84,9 +86,12 @@ def _provision(flag: str | None, configured: tuple[str, ...]) -> tuple[str, ...]
     return chosen
 
 
-def _publishing(built: Any, aws: Any, say: Any) -> Any:
-    """Build with the local engine, connected only when the deploy gets that far (``--plan`` needs no Docker)."""
-    from migrate.deploy import publish
+def _publishing(built: Any, aws: Any, say: Any, check: bool) -> Any:
+    """Build with the local engine, connected only when the deploy gets that far (``--plan`` needs no Docker);
+    with ``check``, run the built web images here before deploying them."""
+    import time
+
+    from migrate.deploy import localcheck, publish
     from migrate.deploy.workflow import Publishing
 
     engine_client: list[Any] = []
@@ -98,8 +103,12 @@ def _publishing(built: Any, aws: Any, say: Any) -> Any:
             engine_client.append(engine.connect())
         return engine_client[0]
 
+    def run_here(specs: Any) -> Any:
+        # Real time, not the environment's clock: what is waited for is a real container on this machine.
+        return localcheck.check_images(client(), {image.uri: image.local for image in built}, specs, time.monotonic, time.sleep)
+
     return Publishing(frozenset(image.uri for image in built), lambda: publish.build(built, client(), say),
-                      lambda: publish.push(built, client(), aws, say))
+                      lambda: publish.push(built, client(), aws, say), run_here if check else None)
 
 
 def _say(env: Environment) -> Any:

@@ -30,9 +30,14 @@ from migrate.profile import AppProfile
 MAX_DEREGISTRATION_DELAY = 30
 
 
+def health_check(spec: ServiceSpec) -> HealthCheck:
+    """The target group's health check of a web service: its health path, else ``/`` answering below 500."""
+    return HealthCheck(spec.health_path) if spec.health_path else HealthCheck("/", matcher="200-499")
+
+
 def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> TargetGroup:
     assert spec.port is not None
-    health = HealthCheck(spec.health_path) if spec.health_path else HealthCheck("/", matcher="200-499")
+    health = health_check(spec)
     delay = min(MAX_DEREGISTRATION_DELAY, spec.stop_timeout)
     return TargetGroup(aws, names.app, elb_name(names.project, names.app), vpc_id, spec.port, health, delay)
 

@@ -36,7 +36,7 @@ from migrate.deploy.foundation import Names
 from migrate.deploy.loadbalancer import HTTPS_PORT, IDLE_TIMEOUT, Listener, LoadBalancer
 from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
-from migrate.deploy.preflight import preflight
+from migrate.deploy.preflight import Finding, preflight
 from migrate.deploy.release import release_before_service
 from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
 from migrate.deploy.secrets import SsmSecret, parameter_name, read_secrets_file, stored_parameters
@@ -240,6 +240,9 @@ class Publishing:
     build: Callable[[], None]
     #: Runs after phase one (the repositories exist, the revisions are registered), before any service moves.
     push: Callable[[], None]
+    #: Runs the built web images here as their services will run (:mod:`migrate.deploy.localcheck`), after the
+    #: build and before the confirmation; None: not asked for (``--no-local-check``).
+    check: Callable[[Sequence[ServiceSpec]], list[Finding]] | None = None
 
 
 def _first_service(plan: ContainerPlan, specs: Sequence[ServiceSpec]) -> ServiceSpec | None:
@@ -263,14 +266,19 @@ def check_before_deploy(aws: Aws, project: Project, specs: Sequence[ServiceSpec]
     planned = [r.arn for r in resources if isinstance(r, SsmSecret)]
     findings = preflight(aws, project.name, specs, resources, planned_secrets=planned, pushed_images=pushed_images,
                          certificate=project.config.certificate)
+    report_findings("pre-flight", findings, say)
+
+
+def report_findings(stage: str, findings: Sequence[Finding], say: Say) -> None:
+    """Say the warnings and notes; raise the errors together (nothing has changed yet)."""
     errors = [f.message for f in findings if f.severity == "error"]
     for finding in findings:
         if finding.severity != "error":
             say(f"{finding.severity}: {finding.message}")
     if len(errors) == 1:
-        raise DeployError(f"pre-flight: {errors[0]}", hint="nothing was changed")
+        raise DeployError(f"{stage}: {errors[0]}", hint="nothing was changed")
     if errors:
-        raise DeployError(f"pre-flight found {len(errors)} problems; nothing was changed",
+        raise DeployError(f"{stage} found {len(errors)} problems; nothing was changed",
                           hint="\n".join(f"- {e}" for e in errors))
 
 
@@ -360,6 +368,9 @@ def deploy(
         return DeployResult(plan, rollouts=_wait(project, aws, plan, say, clock), url=_url(project, plan))
     if publishing is not None:
         publishing.build()
+        if publishing.check is not None:
+            say("running the built images here, as their services will run")
+            report_findings("local check", publishing.check(specs), say)
     if not confirm(plan):
         raise UserError("deploy cancelled: nothing was changed")
     apps = sorted({s.app for s in specs})

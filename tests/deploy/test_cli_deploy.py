@@ -542,6 +542,31 @@ def test_with_a_certificate_the_balancer_serves_https_and_port_80_redirects(cli:
     assert status == 0 and cli.calls.mutating == [] and f"(https://{lb['DNSName']}/)" in err
 
 
+@pytest.mark.docker
+def test_a_built_image_whose_health_path_fails_here_stops_the_deploy_before_aws_changes(
+    cli: Cli, tmp_path: Path, client: Any,
+) -> None:
+    """The built image runs here first, asked what the target group will ask: a health path the app
+    answers with 404 would have every task replaced on ECS; it stops the deploy with nothing changed."""
+    from migrate.deploy.registry import image_tag
+
+    root = copy_example("static-site", tmp_path, '[project]\nname = "static-site"\n\n[apps.static-site]\nhealth_path = "/status"\n')
+    assert main(["init", str(root), "--yes", "--only", "dockerfile,dockerignore"], Environment(stdout=io.StringIO(), stderr=io.StringIO())) == 0
+    tag = image_tag(root).value
+    try:
+        status, _, err = cli("deploy", str(root), "--yes")
+        assert status == 1
+        assert "local check: static-site: GET /status (Host: " in err and "answered 404" in err, err
+        assert "nothing was changed" in err and cli.calls.mutating == []
+        assert client.containers.list(all=True, filters={"label": "migrate.local-check"}) == []
+        cli.calls.clear()
+        status, _, err = cli("deploy", str(root), "--no-local-check", "--plan")
+        assert status == 0 and cli.calls.mutating == []
+    finally:
+        with contextlib.suppress(Exception):
+            client.images.remove(f"static-site:{tag}", force=True)
+
+
 def test_removing_the_certificate_serves_http_again_and_deletes_the_https_listener(cli: Cli, tmp_path: Path) -> None:
     aws = connect(REGION)
     arn = self_signed_certificate(aws)
