@@ -96,7 +96,10 @@ def server_image(client: Any) -> Any:
     client.images.remove(tag, force=True)
 
 
-def _check(client: Any, tag: str, spec: ServiceSpec) -> Any:
+def _check(client: Any, tag: str, probe: Probe | None = None, mode: str = "") -> Any:
+    """What the local check says of the test server run as a web service on 8000 (health path /health, uid 1000)."""
+    spec = ServiceSpec(app="api", image="repo/api:1", port=8000, probe=probe, health_path="/health",
+                       environment={"MODE": mode}, user=1000)
     (finding,) = check_images(client, {spec.image: tag}, [spec], time.monotonic, time.sleep)
     leftover = client.containers.list(all=True, filters={"label": "migrate.local-check"})
     assert leftover == []  # every run is removed, whatever it showed
@@ -105,27 +108,20 @@ def _check(client: Any, tag: str, spec: ServiceSpec) -> Any:
 
 @pytest.mark.docker
 def test_an_app_that_rejects_the_load_balancers_host_header_is_caught_here(client: Any, server_image: str) -> None:
-    spec = ServiceSpec(app="api", image="repo/api:1", port=8000, probe=None, health_path="/health",
-                       environment={"MODE": "allow-list"}, user=1000)
-    finding = _check(client, server_image, spec)
+    finding = _check(client, server_image, mode="allow-list")
     assert finding.severity == "error" and "answered 400" in finding.message and "ALLOWED_HOSTS" in finding.message
 
 
 @pytest.mark.docker
 def test_a_healthy_app_passes_and_its_health_check_command_runs_in_the_image(client: Any, server_image: str) -> None:
     probe = Probe(("python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health')"))
-    spec = ServiceSpec(app="api", image="repo/api:1", port=8000, probe=probe, health_path="/health", user=1000)
-    finding = _check(client, server_image, spec)
+    finding = _check(client, server_image, probe)
     assert finding.severity == "note" and "answered 200" in finding.message, finding.message
-    curl = ServiceSpec(app="api", image="repo/api:1", port=8000, probe=Probe(("curl", "-f", "http://127.0.0.1:8000/health")),
-                       health_path="/health", user=1000)
-    finding = _check(client, server_image, curl)  # slim images have no curl
+    finding = _check(client, server_image, Probe(("curl", "-f", "http://127.0.0.1:8000/health")))  # slim images have no curl
     assert finding.severity == "error" and "'curl -f http://127.0.0.1:8000/health' exits" in finding.message, finding.message
 
 
 @pytest.mark.docker
 def test_an_app_that_stops_at_once_is_reported_with_its_exit_code_and_last_lines(client: Any, server_image: str) -> None:
-    spec = ServiceSpec(app="api", image="repo/api:1", port=8000, probe=None, health_path="/health",
-                       environment={"MODE": "exit"}, user=1000)
-    finding = _check(client, server_image, spec)
+    finding = _check(client, server_image, mode="exit")
     assert finding.severity == "warning" and "exit code 3" in finding.message and "KeyError: 'SECRET_KEY'" in finding.message
