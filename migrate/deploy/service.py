@@ -17,7 +17,7 @@ from typing import Any
 
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
-from migrate.deploy.loadbalancer import TargetGroup
+from migrate.deploy.loadbalancer import LoadBalancer, TargetGroup
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed
@@ -54,13 +54,20 @@ def default_network(aws: Aws) -> Network:
 
 
 # ------------------------------------------------------------------------------- task definition
-def container_definition(spec: ServiceSpec, log_group: str, region: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The one container of the app's task, as ECS takes it (``labels``: its Docker labels)."""
+#: What the plan shows for the load balancer's address before the balancer exists.
+BALANCER_ADDRESS = "(the load balancer's address, once created)"
+
+
+def container_definition(spec: ServiceSpec, log_group: str, region: str, labels: Mapping[str, str] | None = None,
+                         environment: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The one container of the app's task, as ECS takes it (``labels``: its Docker labels; ``environment``:
+    variables deploy sets beside the spec's own)."""
+    variables = {**(environment or {}), **spec.environment}
     container: dict[str, Any] = {
         "name": spec.app,
         "image": spec.image,
         "essential": True,
-        "environment": [{"name": k, "value": v} for k, v in sorted(spec.environment.items())],
+        "environment": [{"name": k, "value": v} for k, v in sorted(variables.items())],
         "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(spec.secrets.items())],
         "stopTimeout": spec.stop_timeout,
         "logConfiguration": {"logDriver": "awslogs", "options": {
@@ -99,6 +106,8 @@ class TaskDefinition:
     #: The secrets migrate stores for it: their versions label the container, so that a changed value
     #: registers a new revision and the service rolls onto it (ECS reads secrets only when a task starts).
     stored_secrets: tuple[SsmSecret, ...] = ()
+    #: The load balancer in front of a web service: its address goes in the app's Host allow-list variable.
+    balancer: LoadBalancer | None = None
     kind: str = field(default="task definition", init=False)
     registered: str | None = field(default=None, init=False)  # the ARN apply registered
 
@@ -121,7 +130,19 @@ class TaskDefinition:
     def container(self) -> dict[str, Any]:
         """The desired container definition."""
         versions = ",".join(f"{s.variable}={s.version_after_apply}" for s in sorted(self.stored_secrets, key=lambda s: s.variable))
-        return container_definition(self.spec, self.log_group, self.aws.region, {SECRET_VERSIONS: versions} if versions else None)
+        return container_definition(self.spec, self.log_group, self.aws.region, {SECRET_VERSIONS: versions} if versions else None,
+                                    self._hosts())
+
+    def _hosts(self) -> dict[str, str]:
+        """The app's Host allow-list variable, naming the load balancer, unless migrate.toml sets it.
+
+        A first deploy plans before the balancer exists: the plan shows a placeholder, and the revision
+        registered after the balancer is created names its address.
+        """
+        variable = self.spec.hosts_variable
+        if variable is None or self.balancer is None or variable in self.spec.environment or variable in self.spec.secrets:
+            return {}
+        return {variable: self.balancer.dns_name or BALANCER_ADDRESS}
 
     @property
     def desired(self) -> Mapping[str, str]:

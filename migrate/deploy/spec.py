@@ -71,6 +71,10 @@ class ServiceSpec:
     #: The app whose image this service runs, and whose repository, log group and roles it uses: a
     #: worker's is its web app's (the same image, pulled from the same repository). "" means ``app``.
     image_app: str = ""
+    #: The variable the app reads the Host names it answers from (Django's ALLOWED_HOSTS), and their
+    #: separator: set to the load balancer's address, which every request through it names.
+    hosts_variable: str | None = None
+    hosts_separator: str = ","
 
     def __post_init__(self) -> None:
         if not self.image_app:

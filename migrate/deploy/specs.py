@@ -99,7 +99,10 @@ def _web(plan: ContainerPlan, settings: AppSettings, base: ServiceSpec) -> Servi
                       start_period=health.start_period)
     # The load balancer checks the app's own health path; without one, "/" answering below 500.
     path = health.path if health is not None and health.is_health_path else None
-    return dataclasses.replace(base, port=plan.port, probe=probe, health_path=path, paths=settings.paths)
+    hosts = plan.app.detail("allowed_hosts_env")
+    return dataclasses.replace(base, port=plan.port, probe=probe, health_path=path, paths=settings.paths,
+                               hosts_variable=hosts.split()[0] if hosts else None,
+                               hosts_separator=plan.app.detail("allowed_hosts_separator") or ",")
 
 
 def _worker(plan: ContainerPlan, settings: AppSettings, base: ServiceSpec, name: str, command: tuple[str, ...]) -> ServiceSpec:

@@ -194,6 +194,36 @@ def test_several_web_apps_share_one_balancer_routed_by_path(aws: Any, calls: Cal
     assert not plan.changes_anything and calls.mutating == []
 
 
+def test_an_apps_host_allow_list_names_the_load_balancer(aws: Any, calls: CallLog) -> None:
+    """Django answers 400 to a Host it does not allow, and every request through the balancer names it."""
+    web = dataclasses.replace(WEB, hosts_variable="DJANGO_ALLOWED_HOSTS", hosts_separator=",")
+    plan = make_plan(resources(aws, web))
+    (definition,) = [s for s in plan.steps if s.title == "task definition shop-api"]
+    assert "(the load balancer's address, once created)" in next(c.after for c in definition.changes if c.name == "container")
+    apply(plan)
+    lb = aws.client("elbv2").describe_load_balancers(Names=["shop"])["LoadBalancers"][0]
+    td = aws.client("ecs").describe_task_definition(taskDefinition="shop-api")["taskDefinition"]
+    environment = {e["name"]: e["value"] for e in td["containerDefinitions"][0]["environment"]}
+    assert environment["DJANGO_ALLOWED_HOSTS"] == lb["DNSName"]
+    calls.clear()
+    assert not make_plan(resources(aws, web)).changes_anything and calls.mutating == []
+    # Set in migrate.toml (a domain of the user's), it is theirs: deploy leaves it as they wrote it.
+    mine = dataclasses.replace(web, environment={"DJANGO_ALLOWED_HOSTS": "shop.example.com"})
+    apply(make_plan(resources(aws, mine)))
+    td = aws.client("ecs").describe_task_definition(taskDefinition="shop-api")["taskDefinition"]
+    assert {"name": "DJANGO_ALLOWED_HOSTS", "value": "shop.example.com"} in td["containerDefinitions"][0]["environment"]
+
+
+def test_the_django_examples_web_service_gets_its_allow_list_variable_and_its_worker_none(aws: Any) -> None:
+    from pathlib import Path
+
+    from migrate.deploy.workflow import load_project, services_of
+
+    project = load_project(Path(__file__).resolve().parents[2] / "examples" / "python-django-celery")
+    specs = services_of(project, aws, {plan.image: f"repo/{plan.image}:1" for plan in project.plans}).specs
+    assert [(s.app, s.hosts_variable) for s in specs] == [("shopfront", "DJANGO_ALLOWED_HOSTS"), ("shopfront-worker", None)]
+
+
 def test_changing_the_routes_never_leaves_a_routed_path_without_its_rule(aws: Any, calls: CallLog) -> None:
     """Between the calls that rewrite the rules, a path routed before and after keeps reaching its app."""
     import boto3

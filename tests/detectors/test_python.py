@@ -319,6 +319,42 @@ def test_django(make_tree: MakeTree) -> None:
     assert warnings == []
 
 
+@pytest.mark.parametrize(
+    ("assignment", "variable", "separator"),
+    [
+        ('ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")', "DJANGO_ALLOWED_HOSTS", ","),
+        ('ALLOWED_HOSTS = os.getenv("HOSTS", "").split()', "HOSTS", " "),
+        ('ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost"])', "ALLOWED_HOSTS", ","),
+        ('ALLOWED_HOSTS = config("ALLOWED_HOSTS", cast=Csv())', "ALLOWED_HOSTS", ","),
+        ('ALLOWED_HOSTS = [\n    h.strip()\n    for h in os.environ["SITE_HOSTS"].split(";")\n]', "SITE_HOSTS", ";"),
+    ],
+)
+def test_django_allowed_hosts_read_from_a_variable(make_tree: MakeTree, assignment: str, variable: str, separator: str) -> None:
+    """Behind a load balancer every request names it: deploy must know which variable admits that name."""
+    app, _ = only_app(make_tree, {"requirements.txt": "django\ngunicorn\n", "manage.py": MANAGE,
+                                  "mysite/settings.py": f"import os\n{SETTINGS}{assignment}\n"})
+    assert app.detail("allowed_hosts_env") == f"{variable} mysite/settings.py:4"
+    assert app.detail("allowed_hosts_separator") == separator
+
+
+def test_django_allowed_hosts_of_the_settings_module_the_image_runs(make_tree: MakeTree) -> None:
+    manage = MANAGE.replace("mysite.settings", "config.settings.dev")
+    app, _ = only_app(make_tree, {
+        "requirements.txt": "django\ngunicorn\n", "manage.py": manage, "config/__init__.py": "",
+        "config/settings/base.py": 'ALLOWED_HOSTS = os.environ.get("DEV_HOSTS", "*").split(",")\n',
+        "config/settings/dev.py": "from .base import *\n",
+        "config/settings/production.py": 'from .base import *\nALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")\n',
+        "config/wsgi.py": "application = get_wsgi_application()\n",
+    })
+    assert app.detail("allowed_hosts_env") == "DJANGO_ALLOWED_HOSTS config/settings/production.py:2"
+
+
+def test_django_allowed_hosts_written_in_the_settings_need_no_variable(make_tree: MakeTree) -> None:
+    app, _ = only_app(make_tree, {"requirements.txt": "django\ngunicorn\n", "manage.py": MANAGE,
+                                  "mysite/settings.py": f"{SETTINGS}ALLOWED_HOSTS = ['*']\n"})
+    assert app.detail("allowed_hosts_env") is None
+
+
 def test_django_without_static_root_or_settings_hint(make_tree: MakeTree) -> None:
     app, _ = only_app(
         make_tree,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Iterator
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -606,6 +607,7 @@ class DjangoDetector(FrameworkDetector):
         # Django puts manage.py's folder on sys.path: modules are relative to it.
         base = manage.rpartition("/")[0] if manage else None
         self._settings(app, found, manage)
+        self._allowed_hosts(app, found)
         if not self._asgi(app, found, base):
             self._wsgi(app, found, manage, base)
         if manage is not None:
@@ -640,6 +642,38 @@ class DjangoDetector(FrameworkDetector):
             f"{app.rel(manage)} defaults to the settings module {module}; the image runs "
             f"{package}.{production} ({app.rel(f'{folder}/{production}.py')}), the dev target keeps {module}"
         )
+
+    # ALLOWED_HOSTS = os.environ.get("X", "localhost").split(",") / env.list("X") / config("X", cast=Csv()):
+    # the assignment and its indented continuation lines, then the variable it reads.
+    _ALLOWED_HOSTS = re.compile(r"^ALLOWED_HOSTS\s*=\s*(.*(?:\n[ \t)\]].*)*)", re.MULTILINE)
+    _ENV_READ = re.compile(r"(?:\benviron\.get|\bgetenv|\benv\.list|\benv|\bconfig)\(\s*[\"']([A-Za-z_]\w*)[\"']"
+                           r"|\benviron\[\s*[\"']([A-Za-z_]\w*)[\"']\s*\]")
+    _SPLIT = re.compile(r"\.split\(\s*(?:([\"'])(.+?)\1)?\s*\)")
+
+    def _allowed_hosts(self, app: AppDir, found: Findings) -> None:
+        """The variable ALLOWED_HOSTS is read from, and how its names are separated, when settings read one.
+
+        Django answers 400 to a request whose Host it does not allow, and behind a load balancer every
+        request names the balancer (or the site's domain): deploy sets that variable to them.
+        The settings module the image runs decides when several files assign ALLOWED_HOSTS.
+        """
+        runs = (found.details.get("django_settings_module") or "").replace(".", "/") + ".py"
+        hits = sorted(self._hosts_reads(app), key=lambda hit: not hit[0].endswith(runs))
+        if hits:
+            path, line, variable, separator = hits[0]
+            found.detail("allowed_hosts_env", f"{variable} {path}:{line}")
+            found.detail("allowed_hosts_separator", separator)
+
+    def _hosts_reads(self, app: AppDir) -> Iterator[tuple[str, int, str, str]]:
+        for path, line, match in app.grep(_PY, self._ALLOWED_HOSTS):
+            expression = match.group(1)
+            read = self._ENV_READ.search(expression)
+            if read is None or _TEST_FILE.search(_rel_to_app(app, path)):
+                continue
+            split = self._SPLIT.search(expression)
+            # env.list and decouple's Csv split on commas; str.split() with no argument on whitespace.
+            separator = "," if split is None else split.group(2) or " "
+            yield path, line, read.group(1) or read.group(2), separator
 
     def _wsgi(self, app: AppDir, found: Findings, manage: str | None, base: str | None) -> None:
         located = self._wsgi_module(app, manage, base)
