@@ -106,8 +106,10 @@ class TaskDefinition:
     #: The secrets migrate stores for it: their versions label the container, so that a changed value
     #: registers a new revision and the service rolls onto it (ECS reads secrets only when a task starts).
     stored_secrets: tuple[SsmSecret, ...] = ()
-    #: The load balancer in front of a web service: its address goes in the app's Host allow-list variable.
+    #: The load balancer in front of a web service: its address goes in the app's Host allow-list variable,
+    #: with the names of its HTTPS certificate (an ACM ARN), which clients use to reach it.
     balancer: LoadBalancer | None = None
+    certificate: str | None = None
     kind: str = field(default="task definition", init=False)
     registered: str | None = field(default=None, init=False)  # the ARN apply registered
 
@@ -142,7 +144,19 @@ class TaskDefinition:
         variable = self.spec.hosts_variable
         if variable is None or self.balancer is None or variable in self.spec.environment or variable in self.spec.secrets:
             return {}
-        return {variable: self.balancer.dns_name or BALANCER_ADDRESS}
+        return {variable: self.spec.hosts_separator.join((self.balancer.dns_name or BALANCER_ADDRESS, *self._domains))}
+
+    @cached_property
+    def _domains(self) -> tuple[str, ...]:
+        """The certificate's names, a wildcard as Django writes one (``*.example.com`` -> ``.example.com``).
+
+        Read when the plan is made, after the pre-flight has checked that the certificate exists."""
+        if self.certificate is None:
+            return ()
+        with aws_call("acm:DescribeCertificate", f"certificate {self.certificate}"):
+            found = self.aws.client("acm").describe_certificate(CertificateArn=self.certificate)["Certificate"]
+        names = [found["DomainName"], *found.get("SubjectAlternativeNames", [])]
+        return tuple(dict.fromkeys(name.removeprefix("*") for name in names))
 
     @property
     def desired(self) -> Mapping[str, str]:

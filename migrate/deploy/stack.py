@@ -89,8 +89,9 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         logs, execution, task = shared[spec.image_app]
         tasks_group = tasks_groups[spec.app]
         stored = tuple(r for r in (*secrets, *connections) if isinstance(r, SsmSecret) and r.app == spec.image_app)
+        served = spec.port is not None  # a web service: reached through the balancer
         definition = TaskDefinition(aws, spec, f"{project}-{spec.app}", logs.name, execution.arn, task.arn, stored,
-                                    balancer if spec.port is not None else None)
+                                    balancer=balancer if served else None, certificate=certificate if served else None)
         resources.append(tasks_group)
         target = targets.get(spec.app)
         scaling = ServiceScaling(aws, spec.app, names.cluster, spec.app, Scaling(spec.min_tasks, spec.max_tasks), target, balancer if target else None)

@@ -214,6 +214,17 @@ def test_an_apps_host_allow_list_names_the_load_balancer(aws: Any, calls: CallLo
     assert {"name": "DJANGO_ALLOWED_HOSTS", "value": "shop.example.com"} in td["containerDefinitions"][0]["environment"]
 
 
+def test_with_a_certificate_the_allow_list_also_names_its_domains(aws: Any) -> None:
+    arn = aws.client("acm").request_certificate(DomainName="shop.example.com",
+                                                SubjectAlternativeNames=["shop.example.com", "*.shop.example.com"])["CertificateArn"]
+    web = dataclasses.replace(WEB, hosts_variable="HOSTS", hosts_separator=" ")
+    apply(make_plan(stack(aws, "shop", (web,), default_network(aws), certificate=arn)))
+    lb = aws.client("elbv2").describe_load_balancers(Names=["shop"])["LoadBalancers"][0]
+    td = aws.client("ecs").describe_task_definition(taskDefinition="shop-api")["taskDefinition"]
+    environment = {e["name"]: e["value"] for e in td["containerDefinitions"][0]["environment"]}
+    assert environment["HOSTS"] == f"{lb['DNSName']} shop.example.com .shop.example.com"
+
+
 def test_the_django_examples_web_service_gets_its_allow_list_variable_and_its_worker_none(aws: Any) -> None:
     from pathlib import Path
 
