@@ -60,7 +60,7 @@ class Engine:
     #: Some of the variables apps read to reach it, for messages.
     examples: str
 
-    def names(self, version: str) -> bool:
+    def is_of_major(self, version: str) -> bool:
         """Whether RDS's ``version`` (16.4, 8.4.3) is of the major this engine creates."""
         return version == self.version or version.startswith(self.version + ".")
 
@@ -185,7 +185,7 @@ class RdsInstance:
             return None
         self.found = found
         version = str(found.get("EngineVersion", ""))
-        fields = {"engine": f"{found['Engine']} {self.engine.version if self.engine.names(version) else version}",
+        fields = {"engine": f"{found['Engine']} {self.engine.version if self.engine.is_of_major(version) else version}",
                   "class": str(found["DBInstanceClass"]), "storage": f"{found['AllocatedStorage']} GiB",
                   "encrypted": "yes" if found.get("StorageEncrypted") else "no",
                   "public": "yes" if found.get("PubliclyAccessible") else "no",
@@ -271,7 +271,8 @@ def password(aws: Aws, project: str, engine: Engine) -> SsmSecret:
         try:
             value = str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
         except ssm.exceptions.ParameterNotFound:
-            value = random.token_urlsafe(24)  # letters, digits, - and _: nothing RDS or a URL refuses
+            # 32 letters, digits, - and _: nothing RDS or a URL refuses, and within RDS MySQL's 41 characters.
+            value = random.token_urlsafe(24)
     return SsmSecret(aws, engine.kind, project, "PASSWORD", SecretValue(value))
 
 

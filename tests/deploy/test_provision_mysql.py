@@ -261,3 +261,19 @@ def test_the_real_command_over_http_provisions_mysql_for_php_plain_and_destroys_
     snapshots = aws.client("rds").describe_db_snapshots()["DBSnapshots"]
     assert [s["DBSnapshotIdentifier"].startswith("guestbook-mysql-final-") for s in snapshots] == [True]
     assert tagged_by_migrate(aws) == [s["DBSnapshotArn"] for s in snapshots]
+
+
+def test_the_engine_is_compared_by_the_major_it_was_created_with(aws: Any) -> None:
+    """RDS reports the minor it picked (8.4.3); moto echoes what was asked (8.4). Another major is a difference."""
+    from migrate.deploy.database import ENGINES, RdsInstance
+
+    def observed(kind: str, version: str) -> str:
+        instance = RdsInstance(aws, kind, f"notes-{kind}", ENGINES[kind], None, None, None)  # type: ignore[arg-type]
+        found = {"Engine": ENGINES[kind].rds_engine, "EngineVersion": version, "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": 20}
+        instance._describe = lambda: found  # type: ignore[method-assign]
+        observation = instance.observe()
+        assert observation is not None
+        return observation.fields["engine"]
+
+    assert [observed("mysql", v) for v in ("8.4", "8.4.3", "8.0.39", "8.40.1")] == ["mysql 8.4", "mysql 8.4", "mysql 8.0.39", "mysql 8.40.1"]
+    assert [observed("postgres", v) for v in ("16", "16.4", "17.2")] == ["postgres 16", "postgres 16", "postgres 17.2"]
