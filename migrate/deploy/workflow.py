@@ -479,9 +479,10 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     # The secrets stored for each app, as AWS has them: its secrets file may be gone, or name fewer now.
     specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
     stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
-    # The databases migrate provisioned go too (after a final snapshot), whether or not migrate.toml still asks for them
-    # and whether or not an app still uses them: each engine's resources are looked for, and what exists is deleted.
-    served = {kind: _apps_using(project, kind) for kind in ENGINES}
+    # The databases migrate provisioned go too (after a final snapshot), whether or not migrate.toml still asks for them:
+    # those an app uses, and those whose password migrate stored (no app may use one any more). Neither: no RDS call.
+    served = {kind: apps for kind in ENGINES
+              if (apps := _apps_using(project, kind)) or stored_parameters(aws, project.name, ENGINES[kind].kind)}
     connections = {parameter_name(project.name, image, variable)
                    for kind, apps in served.items() for image, app in apps.items() for variable in service_settings(app, kind)}
     stored = [p for p in stored if p.name not in connections]  # the database's own resources list them

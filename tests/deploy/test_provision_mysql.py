@@ -202,8 +202,12 @@ def test_postgres_and_mysql_in_one_project_each_app_wired_to_its_own_and_both_de
     status, _, err = cli("deploy", str(root), *images("notes", "shop"), "--yes")
     assert status == 0 and cli.calls.mutating == [] and "up to date" in err
 
-    # migrate.toml no longer asks for either: destroy still deletes both (each after its final snapshot).
+    # migrate.toml no longer asks for either, and no app uses MySQL any more: destroy still deletes both
+    # (each after its final snapshot), and the MySQL settings the apps were given.
     (root / "migrate.toml").write_text(BOTH.replace('provision = ["postgres", "mysql"]\n', ""))
+    (root / "notes/requirements.txt").write_text(NOTES["requirements.txt"].replace("mysqlclient==2.2.7\n", ""))
+    (root / "notes/app.py").write_text(NOTES["app.py"].replace('LEGACY_URL = os.environ["MYSQL_URL"]\n', ""))
+    (root / "shop/package.json").write_text(EXPRESS["package.json"].replace(', "mysql2": "^3.14.0"', ""))
     status, out, err = cli("destroy", str(root), "--yes")
     assert status == 0, err
     assert "- RDS database mixed-postgres" in out and "- RDS database mixed-mysql" in out
@@ -277,3 +281,16 @@ def test_the_engine_is_compared_by_the_major_it_was_created_with(aws: Any) -> No
 
     assert [observed("mysql", v) for v in ("8.4", "8.4.3", "8.0.39", "8.40.1")] == ["mysql 8.4", "mysql 8.4", "mysql 8.0.39", "mysql 8.40.1"]
     assert [observed("postgres", v) for v in ("16", "16.4", "17.2")] == ["postgres 16", "postgres 16", "postgres 17.2"]
+
+
+def test_destroying_a_project_that_never_provisioned_a_database_makes_no_rds_call(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
+    """A user whose policy has no RDS permission can destroy what they deployed without one."""
+    root = write_tree(tmp_path / "plain", {"shop": {**EXPRESS, "package.json": EXPRESS["package.json"].replace(', "mysql2": "^3.14.0"', "")}},
+                      '[project]\nname = "plain"\n')
+    status, _, err = cli("deploy", str(root), *images("shop"), "--yes")
+    assert status == 0, err
+    cli.calls.clear()
+    status, _, err = cli("destroy", str(root), "--yes")
+    assert status == 0, err
+    assert [c for c in cli.calls.calls if c.startswith("rds.")] == []
+    assert tagged_by_migrate(connect(REGION)) == []
