@@ -13,7 +13,7 @@ import pytest
 from conftest import only_app
 
 from migrate.generate import generate
-from migrate.generate.services import dev_placeholder, wiring
+from migrate.generate.services import dev_placeholder, service_settings, wiring
 from migrate.inspect import inspect_tree
 
 MakeTree = Callable[[dict[str, str | bytes]], Path]
@@ -101,6 +101,8 @@ def test_dotnet_connection_named_after_its_server_gets_that_server(make_tree: Ma
     wired = wiring(app)
     assert wired["ConnectionStrings__redis"] == "redis:6379"
     assert wired["ConnectionStrings__orderingdb"].startswith("Host=postgres;")
+    # A database deploy provisions follows the same rules: Redis's connection string is not PostgreSQL's.
+    assert service_settings(app, "postgres") == {"ConnectionStrings__orderingdb": "adonet"}
 
 
 def test_systemd_variables_are_not_app_configuration(make_tree: MakeTree) -> None:

@@ -1,14 +1,15 @@
-"""A PostgreSQL database on RDS for the project's apps (``provision = ["postgres"]`` in migrate.toml).
+"""PostgreSQL and MySQL databases on RDS for the project's apps (``provision = ["postgres", "mysql"]`` in migrate.toml).
 
-What compose runs locally as the ``postgres`` service, the cloud runs as one RDS instance per
-project, in the service's VPC and subnets, reachable only from the tasks of the apps that use it
-(its security group admits their groups on 5432, nothing else), encrypted at rest, not public,
-with seven days of backups. Its password is generated once and kept as an encrypted parameter
-``/migrate/PROJECT/postgres/PASSWORD``; each variable an app reads to reach PostgreSQL
-(``DATABASE_URL``, ``PGHOST``, ``SPRING_DATASOURCE_URL``..., by the rules compose's wiring follows)
-becomes an encrypted parameter of that app holding its value for this server, read by the task by
-ARN: no value is printed or written in a task definition. ``migrate destroy`` deletes the instance
-after a final snapshot, which it keeps.
+What compose runs locally as the ``postgres`` or ``mysql`` service, the cloud runs as one RDS
+instance per project and engine (:data:`ENGINES`), in the service's VPC and subnets, reachable only
+from the tasks of the apps that use it (its security group admits their groups on the engine's
+port, nothing else), encrypted at rest, not public, with seven days of backups. Its password is
+generated once and kept as an encrypted parameter ``/migrate/PROJECT/ENGINE/PASSWORD``; each
+variable an app reads to reach it (``DATABASE_URL``, ``PGHOST``, ``MYSQL_HOST``,
+``SPRING_DATASOURCE_URL``..., by the rules compose's wiring follows) becomes an encrypted parameter
+of that app holding its value for this server, read by the task by ARN: no value is printed or
+written in a task definition. ``migrate destroy`` deletes the instance after a final snapshot,
+which it keeps.
 
 An instance takes minutes to become available; creating one waits for it (polling on an injected
 clock), since the connection settings name its address.
@@ -28,20 +29,47 @@ from migrate.deploy.network import SecurityGroup
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed, Resource
 from migrate.deploy.secrets import SecretValue, SsmSecret, parameter_name
-from migrate.generate.services import Endpoint, postgres_settings
+from migrate.generate.services import Endpoint, service_settings
 from migrate.profile import AppProfile
 
-ENGINE_MAJOR = "16"
 INSTANCE_CLASS = "db.t4g.micro"
 STORAGE_GIB = 20
 BACKUP_DAYS = 7
 USER = "app"
 DATABASE = "app"
-PORT = 5432
-#: The owner of the database's resources (its password parameter sits under /migrate/PROJECT/postgres/).
-OWNER = "postgres"
 #: How long an instance may take to become available (RDS: usually 5 to 15 minutes).
 AVAILABLE_TIMEOUT = 40 * 60
+
+
+@dataclass(frozen=True)
+class Engine:
+    """An RDS engine migrate provisions, and what differs between them."""
+
+    #: The backing service's kind (inspect, compose, ``provision``); it also owns the database's resources
+    #: (its password parameter sits under /migrate/PROJECT/KIND/).
+    kind: str
+    #: RDS's name for the engine.
+    rds_engine: str
+    #: The major version RDS creates (it picks that major's newest minor).
+    version: str
+    port: int
+    #: Its name for people, in the plan and in messages.
+    title: str
+    #: The DB subnet group's name after the project's (PostgreSQL's came first, as PROJECT-db).
+    subnet_group: str
+    #: Some of the variables apps read to reach it, for messages.
+    examples: str
+
+    def is_of_major(self, version: str) -> bool:
+        """Whether RDS's ``version`` (16.4, 8.4.3) is of the major this engine creates."""
+        return version == self.version or version.startswith(self.version + ".")
+
+
+ENGINES = {
+    "postgres": Engine("postgres", "postgres", "16", 5432, "PostgreSQL", "db", "DATABASE_URL, PGHOST..."),
+    # 8.4 is MySQL's long-term support release (8.0 reached its end of life in April 2026).
+    "mysql": Engine("mysql", "mysql", "8.4", 3306, "MySQL", "mysql-db", "DATABASE_URL, MYSQL_HOST..."),
+}
 
 
 class DerivedSecretValue(SecretValue):
@@ -116,12 +144,13 @@ class DbSubnetGroup:
 
 
 @dataclass
-class PostgresInstance:
-    """The RDS PostgreSQL instance, in its subnet group, behind its security group."""
+class RdsInstance:
+    """The RDS instance of one engine, in its subnet group, behind its security group."""
 
     aws: Aws
     app: str
     name: str  # the instance identifier
+    engine: Engine
     subnet_group: DbSubnetGroup
     security_group: SecurityGroup
     password: SsmSecret
@@ -138,7 +167,7 @@ class PostgresInstance:
     @property
     def desired(self) -> Mapping[str, str]:
         """Engine, size, storage, encryption, exposure and backups."""
-        return {"engine": f"postgres {ENGINE_MAJOR}", "class": INSTANCE_CLASS, "storage": f"{STORAGE_GIB} GiB",
+        return {"engine": f"{self.engine.rds_engine} {self.engine.version}", "class": INSTANCE_CLASS, "storage": f"{STORAGE_GIB} GiB",
                 "encrypted": "yes", "public": "no", "backups": f"{BACKUP_DAYS} days"}
 
     def _describe(self) -> dict[str, Any] | None:
@@ -155,7 +184,8 @@ class PostgresInstance:
         if found is None or found.get("DBInstanceStatus") == "deleting":
             return None
         self.found = found
-        fields = {"engine": f"{found['Engine']} {str(found.get('EngineVersion', '')).split('.')[0]}",
+        version = str(found.get("EngineVersion", ""))
+        fields = {"engine": f"{found['Engine']} {self.engine.version if self.engine.is_of_major(version) else version}",
                   "class": str(found["DBInstanceClass"]), "storage": f"{found['AllocatedStorage']} GiB",
                   "encrypted": "yes" if found.get("StorageEncrypted") else "no",
                   "public": "yes" if found.get("PubliclyAccessible") else "no",
@@ -166,9 +196,9 @@ class PostgresInstance:
         """Create the instance, then wait until it is available (its address is known then)."""
         with aws_call("rds:CreateDBInstance", f"RDS database {self.name}"):
             self.rds.create_db_instance(
-                DBInstanceIdentifier=self.name, Engine="postgres", EngineVersion=ENGINE_MAJOR, DBInstanceClass=INSTANCE_CLASS,
+                DBInstanceIdentifier=self.name, Engine=self.engine.rds_engine, EngineVersion=self.engine.version, DBInstanceClass=INSTANCE_CLASS,
                 AllocatedStorage=STORAGE_GIB, StorageType="gp3", StorageEncrypted=True, PubliclyAccessible=False,
-                MasterUsername=USER, MasterUserPassword=self.password.value.reveal(), DBName=DATABASE, Port=PORT,
+                MasterUsername=USER, MasterUserPassword=self.password.value.reveal(), DBName=DATABASE, Port=self.engine.port,
                 DBSubnetGroupName=self.subnet_group.name, VpcSecurityGroupIds=[str(self.security_group.group_id)],
                 BackupRetentionPeriod=BACKUP_DAYS, CopyTagsToSnapshot=True, Tags=as_list(owner_tags(self.app)),
             )
@@ -221,41 +251,44 @@ class PostgresInstance:
         if found is None or not found.get("Endpoint"):
             raise DeployError(f"RDS database {self.name} has no address yet", hint="deploy again once it is available")
         address = found["Endpoint"]
-        return Endpoint(str(address["Address"]), int(address.get("Port", PORT)), USER, self.password.value.reveal(), DATABASE)
+        port = int(address.get("Port", self.engine.port))
+        return Endpoint(self.engine.kind, str(address["Address"]), port, USER, self.password.value.reveal(), DATABASE)
 
 
 @dataclass(frozen=True)
 class Database:
-    """Every resource of the project's PostgreSQL, in apply order, and the parameters each app reads it through."""
+    """Every resource of one of the project's databases, in apply order, and the parameters each app reads it through."""
 
     resources: tuple[Resource, ...]
     connections: tuple[SsmSecret, ...]
 
 
-def password(aws: Aws, project: str) -> SsmSecret:
+def password(aws: Aws, project: str, engine: Engine) -> SsmSecret:
     """The database password parameter: the stored value when there is one, else a new random one (read-only)."""
     ssm = aws.client("ssm")
-    name = parameter_name(project, OWNER, "PASSWORD")
+    name = parameter_name(project, engine.kind, "PASSWORD")
     with aws_call("ssm:GetParameter", f"parameter {name}"):
         try:
             value = str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
         except ssm.exceptions.ParameterNotFound:
-            value = random.token_urlsafe(24)  # letters, digits, - and _: nothing RDS or a URL refuses
-    return SsmSecret(aws, OWNER, project, "PASSWORD", SecretValue(value))
+            # 32 letters, digits, - and _: nothing RDS or a URL refuses, and within RDS MySQL's 41 characters.
+            value = random.token_urlsafe(24)
+    return SsmSecret(aws, engine.kind, project, "PASSWORD", SecretValue(value))
 
 
-def database(aws: Aws, project: str, subnet_ids: Sequence[str], vpc_id: str, apps: Mapping[str, AppProfile],
+def database(aws: Aws, project: str, engine: Engine, subnet_ids: Sequence[str], vpc_id: str, apps: Mapping[str, AppProfile],
              task_groups: Mapping[str, SecurityGroup], *, clock: Callable[[], float] = time.monotonic,
              sleep: Callable[[float], None] = time.sleep) -> Database:
-    """The project's PostgreSQL for ``apps`` (image name -> profile) that use one, reachable from ``task_groups`` (service -> group)."""
-    subnets = DbSubnetGroup(aws, OWNER, f"{project}-db", tuple(subnet_ids))
-    group = SecurityGroup(aws, OWNER, f"{project}-postgres", vpc_id, f"PostgreSQL of {project}: only from its apps' tasks",
-                          tuple((PORT, g) for _, g in sorted(task_groups.items())))
-    secret = password(aws, project)
-    instance = PostgresInstance(aws, OWNER, f"{project}-postgres", subnets, group, secret, clock, sleep)
+    """The project's ``engine`` database for ``apps`` (image name -> profile) that use one, reachable from ``task_groups`` (service -> group)."""
+    owner = engine.kind
+    subnets = DbSubnetGroup(aws, owner, f"{project}-{engine.subnet_group}", tuple(subnet_ids))
+    group = SecurityGroup(aws, owner, f"{project}-{engine.kind}", vpc_id, f"{engine.title} of {project}: only from its apps' tasks",
+                          tuple((engine.port, g) for _, g in sorted(task_groups.items())))
+    secret = password(aws, project, engine)
+    instance = RdsInstance(aws, owner, f"{project}-{engine.kind}", engine, subnets, group, secret, clock, sleep)
     connections = []
     for name, app in sorted(apps.items()):
-        for variable, value_kind in sorted(postgres_settings(app).items()):
+        for variable, value_kind in sorted(service_settings(app, engine.kind).items()):
             language = app.language.value
 
             def value(kind: str = value_kind, language: str | None = language) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from migrate.deploy.autoscaling import Scaling, ServiceScaling
 from migrate.deploy.aws import Aws
-from migrate.deploy.database import database
+from migrate.deploy.database import ENGINES, database
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
 from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
@@ -43,14 +43,15 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
 
 
 def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = (),
-          certificate: str | None = None, database_apps: Mapping[str, AppProfile] | None = None,
+          certificate: str | None = None, database_apps: Mapping[str, Mapping[str, AppProfile]] | None = None,
           clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> list[Resource]:
     """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
     for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do.
 
-    ``database_apps`` (image name -> profile): the apps a PostgreSQL migrate provisions serves
-    (:mod:`migrate.deploy.database`, waited for on ``clock``); it comes after their tasks' security
-    groups, which it admits, and before the task definitions, which read its connection settings.
+    ``database_apps`` (engine -> image name -> profile): the databases migrate provisions and the
+    apps each serves (:mod:`migrate.deploy.database`, waited for on ``clock``); each comes after
+    their tasks' security groups, which it admits, and before the task definitions, which read its
+    connection settings.
     """
     web = [s for s in specs if s.port is not None]
     if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
@@ -72,10 +73,10 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
                                             f"Tasks of {project}/{spec.app}: reachable only from its load balancer",
                                             ((spec.port, balancer_group),) if spec.port is not None and balancer_group else ())
                     for spec in specs}
-    db = database(aws, project, network.subnet_ids, network.vpc_id, database_apps,
-                  {s.app: tasks_groups[s.app] for s in specs if s.image_app in database_apps},
-                  clock=clock, sleep=sleep) if database_apps else None
-    connections = db.connections if db else ()
+    dbs = [database(aws, project, ENGINES[kind], network.subnet_ids, network.vpc_id, apps,
+                    {s.app: tasks_groups[s.app] for s in specs if s.image_app in apps}, clock=clock, sleep=sleep)
+           for kind, apps in sorted((database_apps or {}).items())]
+    connections = tuple(c for db in dbs for c in db.connections)
     for spec in specs:
         names = Names(project, spec.app)
         if spec.image_app not in shared:
@@ -101,4 +102,4 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         listeners = ([Listener(aws, project, balancer, routes, HTTPS_PORT, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
                      if certificate else [Listener(aws, project, balancer, routes)])
         resources.extend([balancer, *targets.values(), *listeners])
-    return [*resources, *(db.resources if db else ()), *services]
+    return [*resources, *(r for db in dbs for r in db.resources), *services]

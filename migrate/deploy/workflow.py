@@ -31,6 +31,7 @@ from pathlib import Path
 from migrate.config import CONFIG_FILE, Config, ConfigError, load_config, project_name
 from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
+from migrate.deploy.database import ENGINES
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
 from migrate.deploy.loadbalancer import HTTPS_PORT, IDLE_TIMEOUT, Listener, LoadBalancer
@@ -46,7 +47,7 @@ from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
-from migrate.generate.services import postgres_settings
+from migrate.generate.services import service_settings
 from migrate.profile import AppProfile
 
 #: What a deploy reports as it goes (one line each) and how it asks before it changes anything.
@@ -165,8 +166,8 @@ class Services:
 
     specs: tuple[ServiceSpec, ...]
     secrets: tuple[SsmSecret, ...] = ()
-    #: The apps (image name -> profile) a PostgreSQL migrate provisions serves; empty: none is provisioned.
-    database_apps: Mapping[str, AppProfile] = field(default_factory=dict)
+    #: The databases migrate provisions (engine: postgres, mysql) and the apps (image name -> profile) each serves.
+    database_apps: Mapping[str, Mapping[str, AppProfile]] = field(default_factory=dict)
 
 
 def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
@@ -186,27 +187,28 @@ def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
     return tuple(stored)
 
 
-def _postgres_apps(project: Project) -> dict[str, AppProfile]:
-    """The apps whose code reads a PostgreSQL connection setting (inspect), by image name."""
-    return {plan.image: plan.app for plan in project.plans if postgres_settings(plan.app)}
+def _apps_using(project: Project, engine: str) -> dict[str, AppProfile]:
+    """The apps whose code reads a connection setting of their ``engine`` database (inspect), by image name."""
+    return {plan.image: plan.app for plan in project.plans if service_settings(plan.app, engine)}
 
 
-def database_apps(project: Project, provision: Collection[str]) -> dict[str, AppProfile]:
-    """The apps a provisioned PostgreSQL serves: those whose default configuration uses one (inspect), by image name."""
-    if "postgres" not in provision:
-        return {}
-    apps = _postgres_apps(project)
-    if not apps:
-        raise DeployError("provision postgres: no app here reads a PostgreSQL connection setting (DATABASE_URL, PGHOST...)",
-                          hint="drop postgres from provision, or check `migrate inspect`'s env and backing services")
-    return apps
+def database_apps(project: Project, provision: Collection[str]) -> dict[str, dict[str, AppProfile]]:
+    """The databases to provision (engine -> apps): each serves the apps whose default configuration uses it (inspect), by image name."""
+    served = {}
+    for kind in sorted(set(provision) & set(ENGINES)):
+        apps, engine = _apps_using(project, kind), ENGINES[kind]
+        if not apps:
+            raise DeployError(f"provision {kind}: no app here reads a {engine.title} connection setting ({engine.examples})",
+                              hint=f"drop {kind} from provision, or check `migrate inspect`'s env and backing services")
+        served[kind] = apps
+    return served
 
 
 def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision: Collection[str] = ()) -> Services:
     """The project's ECS services and stored secrets, checked before any call that could change something.
 
-    ``provision``: the backing services migrate creates (``postgres``); the apps that use one read
-    its connection settings from parameters migrate stores (:mod:`migrate.deploy.database`).
+    ``provision``: the backing services migrate creates (``postgres``, ``mysql``); the apps that use
+    one read its connection settings from parameters migrate stores (:mod:`migrate.deploy.database`).
     """
     specs = specs_from_plans(project.plans, project.config, images, secret_resolver(aws))
     stored = stored_secrets(project, aws)
@@ -214,13 +216,14 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision
     for secret in stored:
         arns.setdefault(secret.app, {})[secret.variable] = secret.arn
     served = database_apps(project, provision)
-    for image, app in served.items():
-        settings = project.config.app(image)
-        for variable in postgres_settings(app):
-            if variable in arns.get(image, {}) or variable in settings.secrets or variable in settings.environment:
-                raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
-                                  "PostgreSQL sets it too", hint="remove it there, or drop postgres from provision")
-            arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
+    for kind, apps in served.items():
+        for image, app in apps.items():
+            settings = project.config.app(image)
+            for variable in service_settings(app, kind):
+                if variable in arns.get(image, {}) or variable in settings.secrets or variable in settings.environment:
+                    raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
+                                      f"{ENGINES[kind].title} sets it too", hint=f"remove it there, or drop {kind} from provision")
+                arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
     # The web service and the workers of an app run the same code: each reads the app's secrets.
     specs = tuple(dataclasses.replace(s, secrets={**s.secrets, **arns.get(s.image_app, {})}) for s in specs)
     for spec in specs:
@@ -499,9 +502,12 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     # The secrets stored for each app, as AWS has them: its secrets file may be gone, or name fewer now.
     specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
     stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
-    # A database migrate provisioned goes too (after a final snapshot), whether or not migrate.toml still asks for it.
-    served = _postgres_apps(project)
-    connections = {parameter_name(project.name, image, variable) for image, app in served.items() for variable in postgres_settings(app)}
+    # The databases migrate provisioned go too (after a final snapshot), whether or not migrate.toml still asks for them:
+    # those an app uses, and those whose password migrate stored (no app may use one any more). Neither: no RDS call.
+    served = {kind: apps for kind in ENGINES
+              if (apps := _apps_using(project, kind)) or stored_parameters(aws, project.name, ENGINES[kind].kind)}
+    connections = {parameter_name(project.name, image, variable)
+                   for kind, apps in served.items() for image, app in apps.items() for variable in service_settings(app, kind)}
     stored = [p for p in stored if p.name not in connections]  # the database's own resources list them
     plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served))
     if plan.count("delete") == 0:

@@ -195,13 +195,19 @@ def _for_optional_service(name: str, used: set[str], optional: set[str], jvm: bo
 
 
 def _service_value(name: str, used: set[str], jvm: bool = False) -> str | None:
+    setting = _service_setting(name, used, jvm)
+    return _value(*setting) if setting is not None else None
+
+
+def _service_setting(name: str, used: set[str], jvm: bool = False) -> tuple[str, str] | None:
+    """(service kind, value kind) of variable ``name`` among the services ``used``: the first rule it matches decides."""
     for pattern, kinds, value_kind in _RULES:
         if pattern.match(name.upper()):
             kinds = _named_connection(name, kinds)
             kind = next((k for k in kinds if k in used), None)
             if kind is not None and jvm and value_kind == "url" and kind in _JDBC:
                 value_kind = "jdbc"
-            return _value(kind, value_kind) if kind is not None else None
+            return (kind, value_kind) if kind is not None else None
     return None
 
 
@@ -295,8 +301,9 @@ def _value(kind: str, value_kind: str) -> str:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A PostgreSQL server somewhere else than compose (a managed database): where it is and how to log in."""
+    """A database server somewhere else than compose (a managed one): its kind (postgres, mysql), where it is, how to log in."""
 
+    kind: str
     host: str
     port: int
     user: str
@@ -304,46 +311,63 @@ class Endpoint:
     database: str
 
     def value(self, value_kind: str, language: str | None) -> str:
-        """The setting of kind ``value_kind`` (url, host, jdbc...) for an app in ``language``.
-
-        A managed server speaks TLS (RDS's PostgreSQL 15 and later refuses anything else):
-        URLs ask for it. libpq and most drivers take ``sslmode=require`` (encrypt, no CA
-        check); node-postgres reads ``require`` as verify-full against Node's CA store, which
-        has no RDS CA, unless ``uselibpqcompat=true`` gives it libpq's meaning.
-        """
+        """The setting of kind ``value_kind`` (url, host, jdbc...) for an app in ``language``, asking for TLS in the driver's own words."""
         from urllib.parse import quote
 
-        query = "sslmode=require" + ("&uselibpqcompat=true" if language == "node" else "")
         credentials = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+        address = f"{self.host}:{self.port}/{self.database}"
+        urls = _postgres_urls(credentials, address, language) if self.kind == "postgres" else _mysql_urls(credentials, address, language)
+        adonet = {"postgres": f"Host={self.host};Port={self.port};Database={self.database};Username={self.user};Password={self.password};SSL Mode=Require",
+                  "mysql": f"Server={self.host};Port={self.port};Database={self.database};User ID={self.user};Password={self.password};SslMode=Required"}
         return {
-            "url": f"postgresql://{credentials}@{self.host}:{self.port}/{self.database}?{query}",
-            "jdbc": f"jdbc:postgresql://{self.host}:{self.port}/{self.database}?sslmode=require",
-            "adonet": f"Host={self.host};Port={self.port};Database={self.database};Username={self.user};Password={self.password};SSL Mode=Require",
+            **urls,
+            "adonet": adonet[self.kind],
             "host": self.host,
             "port": str(self.port),
             "user": self.user,
             "password": self.password,
             "database": self.database,
-            "driver": "pgsql",
+            "driver": "pgsql" if self.kind == "postgres" else self.kind,
         }[value_kind]
 
 
-def postgres_settings(app: AppProfile) -> dict[str, str]:
-    """Env var -> value kind (url, host, user...) of each variable ``app`` reads to reach its PostgreSQL server.
+def _postgres_urls(credentials: str, address: str, language: str | None) -> dict[str, str]:
+    """A managed PostgreSQL speaks TLS (RDS's 15 and later refuses anything else): its URLs ask for it.
+
+    libpq and most drivers take ``sslmode=require`` (encrypt, no CA check); node-postgres reads
+    ``require`` as verify-full against Node's CA store, which has no RDS CA, unless
+    ``uselibpqcompat=true`` gives it libpq's meaning.
+    """
+    query = "sslmode=require" + ("&uselibpqcompat=true" if language == "node" else "")
+    return {"url": f"postgresql://{credentials}@{address}?{query}", "jdbc": f"jdbc:postgresql://{address}?sslmode=require"}
+
+
+#: mysql2 and mysql (Node) read each URL parameter as JSON: ``ssl={"rejectUnauthorized":false}`` encrypts without a CA check.
+_NODE_MYSQL_TLS = "ssl=%7B%22rejectUnauthorized%22%3Afalse%7D"
+
+
+def _mysql_urls(credentials: str, address: str, language: str | None) -> dict[str, str]:
+    """A managed MySQL offers TLS (RDS's require_secure_transport is off up to 8.4): its URLs ask for it where the driver reads it.
+
+    Connector/J takes ``sslMode=REQUIRED`` (encrypt, no CA check, as libpq's ``require``); Node's
+    mysql2 and mysql take an ``ssl`` object as JSON. Python's drivers share no spelling (mysqlclient
+    takes ``ssl_mode``, which PyMySQL, often installed as MySQLdb, refuses with a TypeError), so a
+    Python URL carries none: the app's own connect arguments decide.
+    """
+    query = f"?{_NODE_MYSQL_TLS}" if language == "node" else ""
+    return {"url": f"mysql://{credentials}@{address}{query}", "jdbc": f"jdbc:mysql://{address}?sslMode=REQUIRED"}
+
+
+def service_settings(app: AppProfile, kind: str) -> dict[str, str]:
+    """Env var -> value kind (url, host, user...) of each variable ``app`` reads to reach its ``kind`` server (postgres, mysql).
 
     The same rules compose's wiring follows (:func:`wiring`), so a variable that points at the
-    compose ``postgres`` service points at a managed one in the cloud.
+    compose service points at a managed one in the cloud: an app's ``DATABASE_URL`` is its
+    PostgreSQL's when it uses one, else its MySQL's; ``MYSQL_URL`` is MySQL's alone.
     """
-    jvm = app.language.value == "java"
     used = {s.kind for s in app.backing_services}
-    if "postgres" not in used:
+    if kind not in used:
         return {}
-    settings: dict[str, str] = {}
-    for var in app.env:
-        for pattern, kinds, value_kind in _RULES:
-            if pattern.match(var.name.upper()):
-                kind = next((k for k in kinds if k in used), None)
-                if kind == "postgres":
-                    settings[var.name] = "jdbc" if jvm and value_kind == "url" else value_kind
-                break
-    return settings
+    jvm = app.language.value == "java"
+    settings = {var.name: _service_setting(var.name, used, jvm) for var in app.env}
+    return {name: setting[1] for name, setting in settings.items() if setting is not None and setting[0] == kind}

@@ -67,7 +67,7 @@ def test_a_provisioned_postgres_is_private_wired_by_arn_kept_on_redeploy_and_sna
 def test_provision_names_what_it_cannot_do_in_one_line(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     root = copy_example(APP, tmp_path, FLASK_CONFIG)
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--provision", "postgres,mongodb")
-    assert status == 1 and err.splitlines()[0] == "migrate: error: --provision mongodb: migrate provisions postgres"
+    assert status == 1 and err.splitlines()[0] == "migrate: error: --provision mongodb: migrate provisions postgres, mysql"
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--provision", "postgres")
     assert status == 1 and "DATABASE_URL is set in migrate.toml (or its secrets file), and the provisioned PostgreSQL sets it too" in err
     static = copy_example("static-site", tmp_path)
@@ -79,7 +79,7 @@ def test_provision_names_what_it_cannot_do_in_one_line(cli: Cli, tmp_path: Path)
 def test_connection_settings_ask_for_tls_in_each_drivers_own_words() -> None:
     from migrate.generate.services import Endpoint
 
-    server = Endpoint("db.internal", 5432, "app", "p@ss/w:rd", "app")
+    server = Endpoint("postgres", "db.internal", 5432, "app", "p@ss/w:rd", "app")
     assert server.value("url", "python") == "postgresql://app:p%40ss%2Fw%3Ard@db.internal:5432/app?sslmode=require"
     # node-postgres reads sslmode=require as verify-full against Node's CAs (no RDS CA) unless told libpq's meaning.
     assert server.value("url", "node").endswith("?sslmode=require&uselibpqcompat=true")
@@ -90,11 +90,11 @@ def test_connection_settings_ask_for_tls_in_each_drivers_own_words() -> None:
 
 def test_destroy_waits_until_rds_has_deleted_the_instance_before_its_subnet_and_security_groups(aws: Any) -> None:
     """RDS deletes in the background; moto at once. The wait is shown on a scripted describe: two polls 'deleting', then gone."""
-    from migrate.deploy.database import PostgresInstance
+    from migrate.deploy.database import ENGINES, RdsInstance
 
     polls: list[float] = []
     answers = iter([{"DBInstanceStatus": "deleting"}, {"DBInstanceStatus": "deleting"}, None])
-    instance = PostgresInstance(aws, "postgres", "notes-postgres", None, None, None, clock=lambda: len(polls) * 15.0,  # type: ignore[arg-type]
+    instance = RdsInstance(aws, "postgres", "notes-postgres", ENGINES["postgres"], None, None, None, clock=lambda: len(polls) * 15.0,  # type: ignore[arg-type]
                                 sleep=polls.append)
     instance.rds.delete_db_instance = lambda **_: None  # type: ignore[method-assign]
     instance._describe = lambda: next(answers)  # type: ignore[method-assign]
