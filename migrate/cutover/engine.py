@@ -162,8 +162,8 @@ class Engine:
     # ------------------------------------------------------------------ the cutover
     def _cutover(self, state: State, revision: str | None, new: str, old: str | None) -> Result:
         """Start ``new`` (a colour) at ``revision``, wait until it is ready, then shift from ``old``."""
-        live = state.sides.get(old) if old is not None else None
-        count = live.desired if old is not None and is_colour(old) and live is not None and live.is_warm else self.settings.count
+        copy = old is not None and is_colour(old) and state.sides[old].is_warm
+        count = state.sides[old].desired if copy and old is not None else self.settings.count
         self._decide("cutover", f"{new} takes {_short(revision)}" + (f" from {old}" if old else " (first deploy)"))
         if revision is not None and is_colour(new):
             self.fleet.start(new, revision, count)
