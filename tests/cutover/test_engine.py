@@ -250,3 +250,21 @@ class FakeAlarms:
 
     def firing(self) -> tuple[str, ...]:
         return (self.firing_from[1],) if self.world.clock.now() >= self.firing_from[0] else ()
+
+
+def test_events_tell_the_story_in_order_on_the_clock() -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+    w.engine().deploy("rev-2")
+    story = [(type(e).__name__, e.at) for e in w.events]
+    assert story == [("Decided", 0), ("Started", 0), ("Ready", 20), ("Shifted", 20), ("Baked", 140),
+                     ("Drained", 171), ("Retired", 171)]
+
+
+def test_a_metric_breach_with_the_old_side_unhealthy_holds_rather_than_going_back() -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+    w.fleet.scripts["rev-1"] = Script(sick_at=30)
+    result = w.engine(ErrorRate(FakeMetrics(w, errors_from=(33.0, 0.5)), 0.01), **CANARY).deploy("rev-2")
+    assert result.status == "held" and "5xx rate" in result.reason
+    assert w.router.shares() == [{BLUE: 90, GREEN: 10}]
