@@ -1,0 +1,149 @@
+"""What the cutover engine drives, as protocols: a router, a fleet and gates.
+
+Two targets implement them (ECS: an ALB listener rule's weighted ``forward`` over two target groups
+and two ECS services; local: HAProxy's runtime API and containers), and tests implement them with
+in-memory fakes. Nothing here imports an SDK.
+
+Sides: the two colours, ``blue`` and ``green``, which the fleet starts and scales, and any other
+side the router holds: an *external* side, the address group of a deployment being left (``--from``),
+which takes weight and reports health but is never started or scaled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+BLUE = "blue"
+GREEN = "green"
+COLOURS = (BLUE, GREEN)
+
+
+def other(colour: str) -> str:
+    """The other colour."""
+    return GREEN if colour == BLUE else BLUE
+
+
+def is_colour(side: str) -> bool:
+    """Whether the fleet starts and scales ``side`` (an external side it only reports on)."""
+    return side in COLOURS
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a side's revision failed, as the deploy stage diagnoses it: a one-line reason and the facts behind it."""
+
+    reason: str
+    diagnosis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SideStatus:
+    """One side as the fleet reads it now.
+
+    ``running`` counts tasks of ``revision``; ``healthy`` counts its targets registered with the router and
+    passing its health check. ``started`` orders the colours by when each was last started (any clock the
+    fleet keeps the same for both colours: an ECS tag, a container label); only the order is used, to
+    tell the incoming side from the outgoing one after a crash. An external side has ``revision`` None
+    and ``desired`` the number of its addresses.
+    """
+
+    revision: str | None
+    desired: int
+    running: int
+    healthy: int
+    started: float | None = None
+    failure: Failure | None = None
+
+    @property
+    def is_warm(self) -> bool:
+        """Something is meant to run there: it could take traffic back."""
+        return self.desired > 0
+
+    @property
+    def is_ready(self) -> bool:
+        """Every desired task runs and every target is healthy, and nothing failed: it may take traffic."""
+        return self.desired > 0 and self.running >= self.desired and self.healthy >= self.desired and self.failure is None
+
+    def runs(self, revision: str) -> bool:
+        """Whether this side is meant to run ``revision``."""
+        return self.is_warm and self.revision == revision
+
+    def summary(self) -> str:
+        """``rev-7, 2/3 healthy`` for messages."""
+        what = self.revision.rsplit("/", 1)[-1] if self.revision else "external"
+        return f"{what}, {self.healthy}/{self.desired} healthy" + (f", {self.failure.reason}" if self.failure else "")
+
+
+class Router(Protocol):
+    """Splits traffic between sides by weight.
+
+    Weights are the router's own integers (ALB: 0-999 per target group; HAProxy: 0-256 per server);
+    the engine turns percentages into them with :attr:`max_weight` and back. A side's share is its
+    weight over the sum.
+    """
+
+    @property
+    def max_weight(self) -> int:
+        """The largest weight one side can take."""
+        ...
+
+    def weights(self) -> Mapping[str, int]:
+        """Every side the router holds and its weight, as the router has it now (a read, never a cache)."""
+        ...
+
+    def set_weights(self, weights: Mapping[str, int]) -> None:
+        """Make ``weights`` the router's, in one call: exactly these sides (one left out is taken out of the routing)."""
+        ...
+
+    def drain(self, side: str) -> None:
+        """Send ``side`` (already at weight 0) no new request and let open ones finish (HAProxy's drain state)."""
+        ...
+
+
+class Fleet(Protocol):
+    """Runs the colours, and reports on every side."""
+
+    def status(self, side: str) -> SideStatus:
+        """``side`` now; ``failure`` only for the revision it runs now (an earlier attempt's failure is not its own)."""
+        ...
+
+    def start(self, colour: str, revision: str, count: int) -> None:
+        """Run ``count`` tasks of ``revision`` as ``colour`` and mark it the most recently started.
+
+        Idempotent: a colour that already runs ``revision`` at ``count`` keeps its tasks.
+        """
+        ...
+
+    def scale(self, colour: str, count: int) -> None:
+        """Run ``count`` tasks of the colour's revision (0: stop it, keeping the revision for a rollback)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One gate's judgement of the incoming side."""
+
+    gate: str
+    passed: bool
+    detail: str
+
+
+class Gate(Protocol):
+    """A check made after each weight change and through each bake; a failed one rolls the cutover back."""
+
+    def check(self, side: str) -> Verdict:
+        """Judge ``side`` (the one taking traffic in) now."""
+        ...
+
+
+def to_raw(percent: Mapping[str, int], max_weight: int) -> dict[str, int]:
+    """Percentages as the router's integer weights (HAProxy's 10 % of 256 is 26, ALB's 10 % of 999 is 100)."""
+    return {side: round(p * max_weight / 100) for side, p in percent.items()}
+
+
+def to_percent(raw: Mapping[str, int]) -> dict[str, int]:
+    """The router's weights as each side's share of the traffic, in whole percent."""
+    total = sum(raw.values())
+    return {side: round(100 * w / total) if total else 0 for side, w in raw.items()}
