@@ -27,7 +27,7 @@ from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed, Resource
-from migrate.deploy.secrets import SecretValue, SsmSecret, parameter_name
+from migrate.deploy.secrets import SsmSecret, connection_secrets, generated_secret
 from migrate.generate.services import Endpoint, postgres_settings
 from migrate.profile import AppProfile
 
@@ -42,28 +42,6 @@ PORT = 5432
 OWNER = "postgres"
 #: How long an instance may take to become available (RDS: usually 5 to 15 minutes).
 AVAILABLE_TIMEOUT = 40 * 60
-
-
-class DerivedSecretValue(SecretValue):
-    """A secret value computed when it is first needed (a connection URL naming a server created in the same deploy)."""
-
-    __slots__ = ("_compute",)
-
-    def __init__(self, compute: Callable[[], str]) -> None:
-        """Compute the value with ``compute``, when revealed."""
-        super().__init__("")
-        self._compute = compute
-
-    def reveal(self) -> str:
-        """The value, computed now."""
-        return self._compute()
-
-    def known(self) -> str | None:
-        """The value, or None while what it is computed from does not exist yet (the plan of a first deploy)."""
-        try:
-            return self._compute()
-        except DeployError:
-            return None
 
 
 @dataclass
@@ -234,14 +212,8 @@ class Database:
 
 def password(aws: Aws, project: str) -> SsmSecret:
     """The database password parameter: the stored value when there is one, else a new random one (read-only)."""
-    ssm = aws.client("ssm")
-    name = parameter_name(project, OWNER, "PASSWORD")
-    with aws_call("ssm:GetParameter", f"parameter {name}"):
-        try:
-            value = str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
-        except ssm.exceptions.ParameterNotFound:
-            value = random.token_urlsafe(24)  # letters, digits, - and _: nothing RDS or a URL refuses
-    return SsmSecret(aws, OWNER, project, "PASSWORD", SecretValue(value))
+    # letters, digits, - and _: nothing RDS or a URL refuses
+    return generated_secret(aws, project, OWNER, "PASSWORD", lambda: random.token_urlsafe(24))
 
 
 def database(aws: Aws, project: str, subnet_ids: Sequence[str], vpc_id: str, apps: Mapping[str, AppProfile],
@@ -253,13 +225,5 @@ def database(aws: Aws, project: str, subnet_ids: Sequence[str], vpc_id: str, app
                           tuple((PORT, g) for _, g in sorted(task_groups.items())))
     secret = password(aws, project)
     instance = PostgresInstance(aws, OWNER, f"{project}-postgres", subnets, group, secret, clock, sleep)
-    connections = []
-    for name, app in sorted(apps.items()):
-        for variable, value_kind in sorted(postgres_settings(app).items()):
-            language = app.language.value
-
-            def value(kind: str = value_kind, language: str | None = language) -> str:
-                return instance.endpoint().value(kind, language)
-
-            connections.append(SsmSecret(aws, name, project, variable, DerivedSecretValue(value)))
+    connections = connection_secrets(aws, project, apps, postgres_settings, lambda kind, language: instance.endpoint().value(kind, language))
     return Database((subnets, group, secret, instance, *connections), tuple(connections))

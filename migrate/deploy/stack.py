@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from migrate.deploy.autoscaling import Scaling, ServiceScaling
 from migrate.deploy.aws import Aws
+from migrate.deploy.cache import cache
 from migrate.deploy.database import database
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
@@ -39,13 +40,15 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
 
 def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = (),
           certificate: str | None = None, database_apps: Mapping[str, AppProfile] | None = None,
-          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> list[Resource]:
+          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+          cache_apps: Mapping[str, AppProfile] | None = None) -> list[Resource]:
     """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
     for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do.
 
     ``database_apps`` (image name -> profile): the apps a PostgreSQL migrate provisions serves
     (:mod:`migrate.deploy.database`, waited for on ``clock``); it comes after their tasks' security
     groups, which it admits, and before the task definitions, which read its connection settings.
+    ``cache_apps``: the same for a Redis on ElastiCache (:mod:`migrate.deploy.cache`).
     """
     web = [s for s in specs if s.port is not None]
     if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
@@ -70,7 +73,10 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
     db = database(aws, project, network.subnet_ids, network.vpc_id, database_apps,
                   {s.app: tasks_groups[s.app] for s in specs if s.image_app in database_apps},
                   clock=clock, sleep=sleep) if database_apps else None
-    connections = db.connections if db else ()
+    redis = cache(aws, project, network.subnet_ids, network.vpc_id, cache_apps,
+                  {s.app: tasks_groups[s.app] for s in specs if s.image_app in cache_apps},
+                  clock=clock, sleep=sleep) if cache_apps else None
+    connections = (*(db.connections if db else ()), *(redis.connections if redis else ()))
     for spec in specs:
         names = Names(project, spec.app)
         if spec.image_app not in shared:
@@ -94,4 +100,4 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         listeners = ([Listener(aws, project, balancer, routes, 443, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
                      if certificate else [Listener(aws, project, balancer, routes)])
         resources.extend([balancer, *targets.values(), *listeners])
-    return [*resources, *(db.resources if db else ()), *services]
+    return [*resources, *(db.resources if db else ()), *(redis.resources if redis else ()), *services]

@@ -46,7 +46,7 @@ from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
-from migrate.generate.services import postgres_settings
+from migrate.generate.services import postgres_settings, redis_settings
 from migrate.profile import AppProfile
 
 #: What a deploy reports as it goes (one line each) and how it asks before it changes anything.
@@ -167,6 +167,8 @@ class Services:
     secrets: tuple[SsmSecret, ...] = ()
     #: The apps (image name -> profile) a PostgreSQL migrate provisions serves; empty: none is provisioned.
     database_apps: Mapping[str, AppProfile] = field(default_factory=dict)
+    #: The same for a Redis migrate provisions on ElastiCache.
+    cache_apps: Mapping[str, AppProfile] = field(default_factory=dict)
 
 
 def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
@@ -186,20 +188,48 @@ def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
     return tuple(stored)
 
 
-def _postgres_apps(project: Project) -> dict[str, AppProfile]:
-    """The apps whose code reads a PostgreSQL connection setting (inspect), by image name."""
-    return {plan.image: plan.app for plan in project.plans if postgres_settings(plan.app)}
+@dataclass(frozen=True)
+class _Provisioned:
+    """A backing service deploy can create (``provision``): how people call it, and the variables apps reach it through."""
+
+    title: str
+    settings: Callable[[AppProfile], Mapping[str, str]]
+    examples: str
 
 
-def database_apps(project: Project, provision: Collection[str]) -> dict[str, AppProfile]:
-    """The apps a provisioned PostgreSQL serves: those whose default configuration uses one (inspect), by image name."""
-    if "postgres" not in provision:
+_PROVISIONED = {
+    "postgres": _Provisioned("PostgreSQL", postgres_settings, "DATABASE_URL, PGHOST..."),
+    "redis": _Provisioned("Redis", redis_settings, "REDIS_URL, CELERY_BROKER_URL..."),
+}
+
+
+def _apps_using(project: Project, kind: str) -> dict[str, AppProfile]:
+    """The apps whose code reads a connection setting of ``kind`` (inspect), by image name."""
+    return {plan.image: plan.app for plan in project.plans if _PROVISIONED[kind].settings(plan.app)}
+
+
+def provisioned_apps(project: Project, provision: Collection[str], kind: str) -> dict[str, AppProfile]:
+    """The apps a provisioned ``kind`` (postgres, redis) serves: those whose default configuration uses one (inspect), by image name."""
+    if kind not in provision:
         return {}
-    apps = _postgres_apps(project)
+    apps = _apps_using(project, kind)
     if not apps:
-        raise DeployError("provision postgres: no app here reads a PostgreSQL connection setting (DATABASE_URL, PGHOST...)",
-                          hint="drop postgres from provision, or check `migrate inspect`'s env and backing services")
+        service = _PROVISIONED[kind]
+        raise DeployError(f"provision {kind}: no app here reads a {service.title} connection setting ({service.examples})",
+                          hint=f"drop {kind} from provision, or check `migrate inspect`'s env and backing services")
     return apps
+
+
+def _provisioned_arns(project: Project, aws: Aws, served: Mapping[str, AppProfile], kind: str, arns: dict[str, dict[str, str]]) -> None:
+    """Add to ``arns`` (app -> variable -> ARN) the parameters of the variables a provisioned ``kind`` sets; refuse one set twice."""
+    service = _PROVISIONED[kind]
+    for image, app in served.items():
+        configured = project.config.app(image)
+        for variable in service.settings(app):
+            if variable in arns.get(image, {}) or variable in configured.secrets or variable in configured.environment:
+                raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
+                                  f"{service.title} sets it too", hint=f"remove it there, or drop {kind} from provision")
+            arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
 
 
 def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision: Collection[str] = ()) -> Services:
@@ -213,21 +243,16 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision
     arns: dict[str, dict[str, str]] = {}
     for secret in stored:
         arns.setdefault(secret.app, {})[secret.variable] = secret.arn
-    served = database_apps(project, provision)
-    for image, app in served.items():
-        settings = project.config.app(image)
-        for variable in postgres_settings(app):
-            if variable in arns.get(image, {}) or variable in settings.secrets or variable in settings.environment:
-                raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
-                                  "PostgreSQL sets it too", hint="remove it there, or drop postgres from provision")
-            arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
+    served, cached = provisioned_apps(project, provision, "postgres"), provisioned_apps(project, provision, "redis")
+    _provisioned_arns(project, aws, served, "postgres", arns)
+    _provisioned_arns(project, aws, cached, "redis", arns)
     # The web service and the workers of an app run the same code: each reads the app's secrets.
     specs = tuple(dataclasses.replace(s, secrets={**s.secrets, **arns.get(s.image_app, {})}) for s in specs)
     for spec in specs:
         problems = spec.problems()
         if problems:
             raise DeployError(f"{spec.app}: {problems[0]}", hint=f"change it in {CONFIG_FILE}, then run again")
-    return Services(specs, stored, served)
+    return Services(specs, stored, served, cached)
 
 
 @dataclass(frozen=True)
@@ -345,7 +370,7 @@ def deploy(
 
     def planned() -> list[Resource]:
         return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                     clock.now, clock.sleep)
+                     clock.now, clock.sleep, services.cache_apps)
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
@@ -476,11 +501,13 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     # The secrets stored for each app, as AWS has them: its secrets file may be gone, or name fewer now.
     specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
     stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
-    # A database migrate provisioned goes too (after a final snapshot), whether or not migrate.toml still asks for it.
-    served = _postgres_apps(project)
-    connections = {parameter_name(project.name, image, variable) for image, app in served.items() for variable in postgres_settings(app)}
-    stored = [p for p in stored if p.name not in connections]  # the database's own resources list them
-    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served))
+    # A database or cache migrate provisioned goes too (a database after a final snapshot), whether or not
+    # migrate.toml still asks for it.
+    served, cached = _apps_using(project, "postgres"), _apps_using(project, "redis")
+    connections = {parameter_name(project.name, image, variable) for kind, apps in (("postgres", served), ("redis", cached))
+                   for image, app in apps.items() for variable in _PROVISIONED[kind].settings(app)}
+    stored = [p for p in stored if p.name not in connections]  # the database's and the cache's own resources list them
+    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served, cache_apps=cached))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

@@ -328,22 +328,69 @@ class Endpoint:
         }[value_kind]
 
 
-def postgres_settings(app: AppProfile) -> dict[str, str]:
-    """Env var -> value kind (url, host, user...) of each variable ``app`` reads to reach its PostgreSQL server.
+def connection_settings(app: AppProfile, kind: str) -> dict[str, str]:
+    """Env var -> value kind (url, host, user...) of each variable ``app`` reads to reach its ``kind`` server.
 
     The same rules compose's wiring follows (:func:`wiring`), so a variable that points at the
-    compose ``postgres`` service points at a managed one in the cloud.
+    compose service points at a managed one in the cloud: ``CELERY_BROKER_URL`` is Redis's only when
+    the app uses no RabbitMQ, ``ConnectionStrings__redis`` is Redis's even when it uses PostgreSQL too.
     """
     jvm = app.language.value == "java"
     used = {s.kind for s in app.backing_services}
-    if "postgres" not in used:
+    if kind not in used:
         return {}
     settings: dict[str, str] = {}
     for var in app.env:
         for pattern, kinds, value_kind in _RULES:
             if pattern.match(var.name.upper()):
-                kind = next((k for k in kinds if k in used), None)
-                if kind == "postgres":
-                    settings[var.name] = "jdbc" if jvm and value_kind == "url" else value_kind
+                if next((k for k in _named_connection(var.name, kinds) if k in used), None) == kind:
+                    settings[var.name] = "jdbc" if jvm and value_kind == "url" and kind in _JDBC else value_kind
                 break
     return settings
+
+
+def postgres_settings(app: AppProfile) -> dict[str, str]:
+    """Env var -> value kind of each variable ``app`` reads to reach its PostgreSQL server."""
+    return connection_settings(app, "postgres")
+
+
+#: A password for Redis, set in the cloud only: the compose Redis has none (AUTH there is an error).
+_REDIS_PASSWORD = re.compile(r"^REDIS_(PASSWORD|PASS|AUTH|AUTH_TOKEN)$")
+
+
+def redis_settings(app: AppProfile) -> dict[str, str]:
+    """Env var -> value kind of each variable ``app`` reads to reach its Redis server (``REDIS_PASSWORD`` too)."""
+    settings = connection_settings(app, "redis")
+    if settings:
+        settings.update({var.name: "password" for var in app.env if _REDIS_PASSWORD.match(var.name.upper())})
+    return settings
+
+
+@dataclass(frozen=True)
+class RedisEndpoint:
+    """A Redis server somewhere else than compose (ElastiCache): where it is, and its AUTH token.
+
+    It speaks TLS only (in-transit encryption), so every URL is ``rediss://``. Python's clients
+    take ``ssl_cert_reqs`` from the URL: Celery's result backend refuses a ``rediss://`` URL without
+    it, and ``required`` (verify the server's certificate, which a public CA signs) is the one
+    spelling redis-py, kombu and Celery all accept. Other languages' clients verify by default, and
+    some refuse unknown URL parameters (go-redis), so theirs carry none.
+    """
+
+    host: str
+    port: int
+    token: str
+
+    def value(self, value_kind: str, language: str | None) -> str:
+        """The setting of kind ``value_kind`` (url, adonet, host, port, password) for an app in ``language``."""
+        from urllib.parse import quote
+
+        query = "?ssl_cert_reqs=required" if language == "python" else ""
+        return {
+            "url": f"rediss://:{quote(self.token, safe='')}@{self.host}:{self.port}/0{query}",
+            # StackExchange.Redis's configuration string.
+            "adonet": f"{self.host}:{self.port},ssl=True,password={self.token}",
+            "host": self.host,
+            "port": str(self.port),
+            "password": self.token,
+        }[value_kind]

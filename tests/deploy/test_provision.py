@@ -67,7 +67,7 @@ def test_a_provisioned_postgres_is_private_wired_by_arn_kept_on_redeploy_and_sna
 def test_provision_names_what_it_cannot_do_in_one_line(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     root = copy_example(APP, tmp_path, FLASK_CONFIG)
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--provision", "postgres,mongodb")
-    assert status == 1 and err.splitlines()[0] == "migrate: error: --provision mongodb: migrate provisions postgres"
+    assert status == 1 and err.splitlines()[0] == "migrate: error: --provision mongodb: migrate provisions postgres, redis"
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--provision", "postgres")
     assert status == 1 and "DATABASE_URL is set in migrate.toml (or its secrets file), and the provisioned PostgreSQL sets it too" in err
     static = copy_example("static-site", tmp_path)
