@@ -250,3 +250,22 @@ def cache(aws: Aws, project: str, subnet_ids: Sequence[str], vpc_id: str, apps: 
     connections = connection_secrets(aws, project, apps, redis_settings,
                                      lambda kind, language: replication_group.endpoint().value(kind, language))
     return Cache((subnets, group, token, replication_group, *connections), connections)
+
+
+def client_warnings(apps: Mapping[str, AppProfile]) -> list[str]:
+    """The apps (image name -> profile) that reach the provisioned Redis by host and port alone.
+
+    A URL (``rediss://``) or a StackExchange.Redis string turns TLS on and carries the token; a host
+    and a port do neither, so the app's own client must turn TLS on, or every connection is refused.
+    """
+    warnings = []
+    for name, app in sorted(apps.items()):
+        settings = redis_settings(app)
+        if not settings or {"url", "adonet"} & set(settings.values()):
+            continue
+        token = ("its AUTH token is in " + ", ".join(v for v, kind in sorted(settings.items()) if kind == "password")
+                 if "password" in settings.values() else "it reads no REDIS_PASSWORD for its AUTH token")
+        warnings.append(f"{name}: reaches Redis through {', '.join(v for v, kind in sorted(settings.items()) if kind != 'password')}, "
+                        f"and the provisioned Redis takes TLS connections only ({token}): turn TLS on in its Redis client")
+    return warnings
+

@@ -31,6 +31,7 @@ from pathlib import Path
 from migrate.config import CONFIG_FILE, Config, ConfigError, load_config, project_name
 from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
+from migrate.deploy.cache import client_warnings
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
 from migrate.deploy.loadbalancer import IDLE_TIMEOUT, LoadBalancer
@@ -374,7 +375,7 @@ def deploy(
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
-    for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
+    for warning in [*unset_required(project, specs), *keep_alive_warnings(project), *client_warnings(services.cache_apps)]:
         say(f"warning: {warning}")
     plan = _with_stale_secrets(aws, project, services, make_plan(resources))
     if plan_only:

@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 
 from migrate.deploy.aws import connect
+from migrate.generate.services import wiring
 
 from .conftest import REGION
 from .elasticache_lifecycle import Lifecycle, elasticache_lifecycle  # noqa: F401 (a fixture)
 from .scheduler import scheduler_health  # noqa: F401 (a fixture)
 from .test_cli_deploy import IMAGE, Cli, cli, copy_example  # noqa: F401 (cli: a fixture)
+from .test_cli_over_http import ecs_at_work  # noqa: F401 (a fixture)
 from .test_destroy import tagged_by_migrate
+from .test_over_http import endpoint  # noqa: F401 (a fixture)
 from .test_provision import parameter
 
 CELERY_CONFIG = """
@@ -234,3 +237,65 @@ def test_an_auth_token_is_what_elasticache_accepts() -> None:
     for bad in ("9shop-redis", "shop--redis", "a" * 35 + "-redis"):
         with pytest.raises(DeployError):
             elasticache_name(bad)
+
+
+@pytest.mark.slow
+def test_the_real_command_provisions_and_destroys_redis_over_http(ecs_at_work: None, elasticache_lifecycle: Lifecycle,  # noqa: F811
+                                                                   tmp_path: Path) -> None:
+    """`migrate deploy` and `migrate destroy` as subprocesses, against moto's HTTP server through AWS_ENDPOINT_URL."""
+    from .test_cli_deploy import published
+    from .test_cli_over_http import migrate
+
+    elasticache_lifecycle.deleting_polls = 0  # gone at the first poll: the subprocess sleeps for real
+    # No release step: moto's RunTask needs container-level memory, which the in-process tests' scheduler stands in for.
+    config = CELERY_CONFIG.replace("[apps.notes.secrets]", '[apps.notes]\nrelease = ""\n\n[apps.notes.secrets]')
+    root = copy_example("python-flask-celery", tmp_path, config)
+    published(connect(REGION))
+    deployed = migrate("deploy", str(root), "--image", IMAGE, "--yes")
+    assert deployed.returncode == 0, deployed.stderr
+    aws = connect(REGION)
+    token = parameter(aws, "/migrate/notes/redis/AUTH_TOKEN")
+    assert parameter(aws, "/migrate/notes/notes/CELERY_BROKER_URL") == f"rediss://:{token}@{_address(aws)}:6379/0?ssl_cert_reqs=required"
+    assert token not in deployed.stdout + deployed.stderr
+
+    planned = migrate("deploy", str(root), "--image", IMAGE, "--plan")
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.splitlines()[-1].startswith("0 to create, 0 to change")
+
+    destroyed = migrate("destroy", str(root), "--yes")
+    assert destroyed.returncode == 0, destroyed.stderr
+    assert tagged_by_migrate(aws) == []
+
+
+def _only_app(root: Path, files: dict[str, str]) -> Any:
+    from migrate.inspect import inspect_tree
+
+    root.mkdir()
+    for name, text in files.items():
+        (root / name).write_text(text)
+    (app,) = inspect_tree(root).apps
+    return app
+
+
+def test_redis_settings_follow_composes_wiring_and_warn_where_the_client_must_turn_tls_on(tmp_path: Path) -> None:
+    from migrate.deploy.cache import client_warnings
+    from migrate.generate.services import redis_settings
+
+    # A Celery broker is RabbitMQ's when the app uses RabbitMQ: only the result backend is Redis's.
+    celery = {"requirements.txt": "flask==3.1\ncelery[redis]==5.5\nredis==5.2\npika==1.3\n",
+              "app.py": "import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+              "BROKER = os.environ['CELERY_BROKER_URL']\nBACKEND = os.environ['CELERY_RESULT_BACKEND']\n"
+              "AMQP = os.environ['RABBITMQ_URL']\n"}
+    app = _only_app(tmp_path / "celery", celery)
+    assert {s.kind for s in app.backing_services} == {"rabbitmq", "redis"}
+    assert redis_settings(app) == {"CELERY_RESULT_BACKEND": "url"}
+    # Host and port: the client must turn TLS on itself; the token goes to REDIS_PASSWORD, which compose never sets.
+    node = {"package.json": '{"name": "jobs", "dependencies": {"express": "^4", "ioredis": "^5"}, "scripts": {"start": "node index.js"}}',
+            "index.js": "const Redis = require('ioredis');\nconst r = new Redis({host: process.env.REDIS_HOST, port: process.env.REDIS_PORT,"
+            " password: process.env.REDIS_PASSWORD});\nrequire('express')().listen(3000);\n"}
+    app = _only_app(tmp_path / "node", node)
+    assert redis_settings(app) == {"REDIS_HOST": "host", "REDIS_PORT": "port", "REDIS_PASSWORD": "password"}
+    assert client_warnings({"jobs": app}) == [
+        "jobs: reaches Redis through REDIS_HOST, REDIS_PORT, and the provisioned Redis takes TLS connections only "
+        "(its AUTH token is in REDIS_PASSWORD): turn TLS on in its Redis client"]
+    assert "REDIS_PASSWORD" not in wiring(app)
