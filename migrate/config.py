@@ -8,7 +8,7 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     name = "shop"                  # prefix of every AWS resource's name
     region = "eu-west-1"           # optional: else the AWS chain's region
     certificate = "arn:aws:acm:eu-west-1:123456789012:certificate/..."  # optional: HTTPS on 443, port 80 redirects
-    provision = ["postgres"]       # optional: create the databases the apps use on RDS ("postgres", "mysql"), and wire the apps to them
+    provision = ["postgres", "redis"]  # optional: create the databases (RDS: "postgres", "mysql") and Redis (ElastiCache) the apps use, wired to them
 
     [network]                      # optional: else the region's default VPC and subnets
     vpc = "vpc-0abc"
@@ -45,7 +45,7 @@ from migrate.errors import UserError
 
 CONFIG_FILE = "migrate.toml"
 #: Backing services ``migrate deploy`` can create in the cloud (``provision``).
-PROVISIONABLE = ("postgres", "mysql")
+PROVISIONABLE = ("postgres", "mysql", "redis")
 
 #: Project names prefix load balancer and target group names, which AWS limits to 32 characters.
 _PROJECT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")

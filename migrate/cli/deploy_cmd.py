@@ -19,7 +19,7 @@ from migrate.errors import UserError
 @click.option("--image", "images", multiple=True, metavar="URI|APP=URI",
               help="Deploy an image already in a registry, skipping build and push (with several apps: APP=URI, repeatable).")
 @click.option("--region", help="AWS region (default: migrate.toml, then the AWS chain).")
-@click.option("--provision", metavar="postgres,mysql", help="Create these backing services in the cloud for the apps that use them "
+@click.option("--provision", metavar="postgres,mysql,redis", help="Create these backing services in the cloud for the apps that use them "
               "(comma-separated; default: migrate.toml's [project] provision).")
 @click.option("--break-lock", is_flag=True, help="Break a deploy lock left by a deploy that died.")
 @click.option("--no-local-check", is_flag=True, help="Do not run the built web images here (as their services will run, "

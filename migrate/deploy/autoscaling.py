@@ -125,7 +125,9 @@ class ServiceScaling:
         """Delete the policies, then deregister the scalable target."""
         with aws_call("application-autoscaling:DescribeScalingPolicies", self.name):
             policies = self.client.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=self.name, ScalableDimension=_DIMENSION)["ScalingPolicies"]
-        for policy in policies:
+        # moto 5.2.5 filters on ResourceId as a substring: asked for service/c/api-worker's, it lists service/c/api's
+        # too. Only this service's own are deleted.
+        for policy in (p for p in policies if p.get("ResourceId", self.name) == self.name):
             with aws_call("application-autoscaling:DeleteScalingPolicy", self.name):
                 self.client.delete_scaling_policy(PolicyName=policy["PolicyName"], ServiceNamespace="ecs", ResourceId=self.name, ScalableDimension=_DIMENSION)
         with aws_call("application-autoscaling:DeregisterScalableTarget", self.name):

@@ -28,7 +28,7 @@ from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed, Resource
-from migrate.deploy.secrets import SecretValue, SsmSecret, parameter_name
+from migrate.deploy.secrets import SsmSecret, connection_secrets, generated_secret
 from migrate.generate.services import Endpoint, service_settings
 from migrate.profile import AppProfile
 
@@ -70,28 +70,6 @@ ENGINES = {
     # 8.4 is MySQL's long-term support release (8.0 reached its end of life in April 2026).
     "mysql": Engine("mysql", "mysql", "8.4", 3306, "MySQL", "mysql-db", "DATABASE_URL, MYSQL_HOST..."),
 }
-
-
-class DerivedSecretValue(SecretValue):
-    """A secret value computed when it is first needed (a connection URL naming a server created in the same deploy)."""
-
-    __slots__ = ("_compute",)
-
-    def __init__(self, compute: Callable[[], str]) -> None:
-        """Compute the value with ``compute``, when revealed."""
-        super().__init__("")
-        self._compute = compute
-
-    def reveal(self) -> str:
-        """The value, computed now."""
-        return self._compute()
-
-    def known(self) -> str | None:
-        """The value, or None while what it is computed from does not exist yet (the plan of a first deploy)."""
-        try:
-            return self._compute()
-        except DeployError:
-            return None
 
 
 @dataclass
@@ -265,15 +243,8 @@ class Database:
 
 def password(aws: Aws, project: str, engine: Engine) -> SsmSecret:
     """The database password parameter: the stored value when there is one, else a new random one (read-only)."""
-    ssm = aws.client("ssm")
-    name = parameter_name(project, engine.kind, "PASSWORD")
-    with aws_call("ssm:GetParameter", f"parameter {name}"):
-        try:
-            value = str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
-        except ssm.exceptions.ParameterNotFound:
-            # 32 letters, digits, - and _: nothing RDS or a URL refuses, and within RDS MySQL's 41 characters.
-            value = random.token_urlsafe(24)
-    return SsmSecret(aws, engine.kind, project, "PASSWORD", SecretValue(value))
+    # 32 letters, digits, - and _: nothing RDS or a URL refuses, and within RDS MySQL's 41 characters.
+    return generated_secret(aws, project, engine.kind, "PASSWORD", lambda: random.token_urlsafe(24))
 
 
 def database(aws: Aws, project: str, engine: Engine, subnet_ids: Sequence[str], vpc_id: str, apps: Mapping[str, AppProfile],
@@ -286,13 +257,6 @@ def database(aws: Aws, project: str, engine: Engine, subnet_ids: Sequence[str], 
                           tuple((engine.port, g) for _, g in sorted(task_groups.items())))
     secret = password(aws, project, engine)
     instance = RdsInstance(aws, owner, f"{project}-{engine.kind}", engine, subnets, group, secret, clock, sleep)
-    connections = []
-    for name, app in sorted(apps.items()):
-        for variable, value_kind in sorted(service_settings(app, engine.kind).items()):
-            language = app.language.value
-
-            def value(kind: str = value_kind, language: str | None = language) -> str:
-                return instance.endpoint().value(kind, language)
-
-            connections.append(SsmSecret(aws, name, project, variable, DerivedSecretValue(value)))
+    connections = connection_secrets(aws, project, apps, lambda app: service_settings(app, engine.kind),
+                                     lambda kind, language: instance.endpoint().value(kind, language))
     return Database((subnets, group, secret, instance, *connections), tuple(connections))

@@ -19,11 +19,12 @@ redacted while a secret call runs.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +34,7 @@ from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed
+from migrate.profile import AppProfile
 
 Store = Literal["ssm", "secretsmanager"]
 
@@ -73,6 +75,28 @@ class SecretValue:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+class DerivedSecretValue(SecretValue):
+    """A secret value computed when it is first needed (a connection URL naming a server created in the same deploy)."""
+
+    __slots__ = ("_compute",)
+
+    def __init__(self, compute: Callable[[], str]) -> None:
+        """Compute the value with ``compute``, when revealed."""
+        super().__init__("")
+        self._compute = compute
+
+    def reveal(self) -> str:
+        """The value, computed now."""
+        return self._compute()
+
+    def known(self) -> str | None:
+        """The value, or None while what it is computed from does not exist yet (the plan of a first deploy)."""
+        try:
+            return self._compute()
+        except DeployError:
+            return None
 
 
 class _Redact(logging.Filter):
@@ -350,6 +374,34 @@ def stored_parameters(aws: Aws, project: str, app: str) -> list[SsmSecret]:
         names = [str(p["Name"]) for page in pages for p in page["Parameters"]]
     variables = sorted(name.rsplit("/", 1)[1] for name in names if _VARIABLE.fullmatch(name.rsplit("/", 1)[1]))
     return [SsmSecret(aws, app, project, variable, SecretValue("")) for variable in variables]
+
+
+def generated_secret(aws: Aws, project: str, owner: str, variable: str, generate: Callable[[], str]) -> SsmSecret:
+    """The parameter ``/migrate/PROJECT/OWNER/VAR`` of a credential migrate makes (a database password, an AUTH token):
+    its stored value when there is one, else a new one from ``generate`` (read-only: created with the plan)."""
+    ssm = aws.client("ssm")
+    name = parameter_name(project, owner, variable)
+    with aws_call("ssm:GetParameter", f"parameter {name}"):
+        try:
+            value = str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+        except ssm.exceptions.ParameterNotFound:
+            value = generate()
+    return SsmSecret(aws, owner, project, variable, SecretValue(value))
+
+
+def connection_secrets(aws: Aws, project: str, apps: Mapping[str, AppProfile], settings: Callable[[AppProfile], Mapping[str, str]],
+                       value: Callable[[str, str | None], str]) -> tuple[SsmSecret, ...]:
+    """One parameter per variable each of ``apps`` (image name -> profile) reads to reach a server migrate provisions.
+
+    ``settings`` names the variables and the kind of value each takes (url, host...); ``value`` makes a
+    value of a kind for an app's language, once the server exists (its address is in it).
+    """
+    connections = []
+    for name, app in sorted(apps.items()):
+        language = app.language.value
+        for variable, kind in sorted(settings(app).items()):
+            connections.append(SsmSecret(aws, name, project, variable, DerivedSecretValue(functools.partial(value, kind, language))))
+    return tuple(connections)
 
 
 def secret_arns(resources: Sequence[Secret]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from migrate.deploy.autoscaling import Scaling, ServiceScaling
 from migrate.deploy.aws import Aws
+from migrate.deploy.cache import cache
 from migrate.deploy.database import ENGINES, database
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
@@ -44,14 +45,15 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
 
 def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = (),
           certificate: str | None = None, database_apps: Mapping[str, Mapping[str, AppProfile]] | None = None,
-          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> list[Resource]:
+          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+          cache_apps: Mapping[str, AppProfile] | None = None) -> list[Resource]:
     """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
     for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do.
 
     ``database_apps`` (engine -> image name -> profile): the databases migrate provisions and the
     apps each serves (:mod:`migrate.deploy.database`, waited for on ``clock``); each comes after
     their tasks' security groups, which it admits, and before the task definitions, which read its
-    connection settings.
+    connection settings. ``cache_apps``: the same for a Redis on ElastiCache (:mod:`migrate.deploy.cache`).
     """
     web = [s for s in specs if s.port is not None]
     if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
@@ -76,7 +78,10 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
     dbs = [database(aws, project, ENGINES[kind], network.subnet_ids, network.vpc_id, apps,
                     {s.app: tasks_groups[s.app] for s in specs if s.image_app in apps}, clock=clock, sleep=sleep)
            for kind, apps in sorted((database_apps or {}).items())]
-    connections = tuple(c for db in dbs for c in db.connections)
+    redis = cache(aws, project, network.subnet_ids, network.vpc_id, cache_apps,
+                  {s.app: tasks_groups[s.app] for s in specs if s.image_app in (cache_apps or {})},
+                  clock=clock, sleep=sleep) if cache_apps is not None else None
+    connections = (*(c for db in dbs for c in db.connections), *(redis.connections if redis else ()))
     for spec in specs:
         names = Names(project, spec.app)
         if spec.image_app not in shared:
@@ -102,4 +107,4 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         listeners = ([Listener(aws, project, balancer, routes, HTTPS_PORT, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
                      if certificate else [Listener(aws, project, balancer, routes)])
         resources.extend([balancer, *targets.values(), *listeners])
-    return [*resources, *(r for db in dbs for r in db.resources), *services]
+    return [*resources, *(r for db in dbs for r in db.resources), *(redis.resources if redis else ()), *services]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from pathlib import Path
 from migrate.config import CONFIG_FILE, Config, ConfigError, load_config, project_name
 from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
+from migrate.deploy.cache import client_warnings
 from migrate.deploy.database import ENGINES
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names
@@ -47,7 +49,7 @@ from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
-from migrate.generate.services import service_settings
+from migrate.generate.services import redis_settings, service_settings
 from migrate.profile import AppProfile
 
 #: What a deploy reports as it goes (one line each) and how it asks before it changes anything.
@@ -168,6 +170,8 @@ class Services:
     secrets: tuple[SsmSecret, ...] = ()
     #: The databases migrate provisions (engine: postgres, mysql) and the apps (image name -> profile) each serves.
     database_apps: Mapping[str, Mapping[str, AppProfile]] = field(default_factory=dict)
+    #: The apps (image name -> profile) a Redis migrate provisions on ElastiCache serves; None: none is provisioned.
+    cache_apps: Mapping[str, AppProfile] | None = None
 
 
 def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
@@ -187,27 +191,60 @@ def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
     return tuple(stored)
 
 
-def _apps_using(project: Project, engine: str) -> dict[str, AppProfile]:
-    """The apps whose code reads a connection setting of their ``engine`` database (inspect), by image name."""
-    return {plan.image: plan.app for plan in project.plans if service_settings(plan.app, engine)}
+@dataclass(frozen=True)
+class _Provisioned:
+    """A backing service deploy can create (``provision``): how people call it, and the variables apps reach it through."""
+
+    title: str
+    settings: Callable[[AppProfile], Mapping[str, str]]
+    examples: str
+
+
+_PROVISIONED = {
+    **{kind: _Provisioned(engine.title, functools.partial(service_settings, kind=kind), engine.examples)
+       for kind, engine in ENGINES.items()},
+    "redis": _Provisioned("Redis", redis_settings, "REDIS_URL, CELERY_BROKER_URL..."),
+}
+
+
+def _apps_using(project: Project, kind: str) -> dict[str, AppProfile]:
+    """The apps whose code reads a connection setting of ``kind`` (inspect), by image name."""
+    return {plan.image: plan.app for plan in project.plans if _PROVISIONED[kind].settings(plan.app)}
+
+
+def provisioned_apps(project: Project, provision: Collection[str], kind: str) -> dict[str, AppProfile]:
+    """The apps a provisioned ``kind`` (postgres, mysql, redis) serves: those whose default configuration uses one (inspect), by image name."""
+    if kind not in provision:
+        return {}
+    apps = _apps_using(project, kind)
+    if not apps:
+        service = _PROVISIONED[kind]
+        raise DeployError(f"provision {kind}: no app here reads a {service.title} connection setting ({service.examples})",
+                          hint=f"drop {kind} from provision, or check `migrate inspect`'s env and backing services")
+    return apps
 
 
 def database_apps(project: Project, provision: Collection[str]) -> dict[str, dict[str, AppProfile]]:
     """The databases to provision (engine -> apps): each serves the apps whose default configuration uses it (inspect), by image name."""
-    served = {}
-    for kind in sorted(set(provision) & set(ENGINES)):
-        apps, engine = _apps_using(project, kind), ENGINES[kind]
-        if not apps:
-            raise DeployError(f"provision {kind}: no app here reads a {engine.title} connection setting ({engine.examples})",
-                              hint=f"drop {kind} from provision, or check `migrate inspect`'s env and backing services")
-        served[kind] = apps
-    return served
+    return {kind: provisioned_apps(project, provision, kind) for kind in sorted(set(provision) & set(ENGINES))}
+
+
+def _provisioned_arns(project: Project, aws: Aws, served: Mapping[str, AppProfile], kind: str, arns: dict[str, dict[str, str]]) -> None:
+    """Add to ``arns`` (app -> variable -> ARN) the parameters of the variables a provisioned ``kind`` sets; refuse one set twice."""
+    service = _PROVISIONED[kind]
+    for image, app in served.items():
+        configured = project.config.app(image)
+        for variable in service.settings(app):
+            if variable in arns.get(image, {}) or variable in configured.secrets or variable in configured.environment:
+                raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
+                                  f"{service.title} sets it too", hint=f"remove it there, or drop {kind} from provision")
+            arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
 
 
 def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision: Collection[str] = ()) -> Services:
     """The project's ECS services and stored secrets, checked before any call that could change something.
 
-    ``provision``: the backing services migrate creates (``postgres``, ``mysql``); the apps that use
+    ``provision``: the backing services migrate creates (``postgres``, ``mysql``, ``redis``); the apps that use
     one read its connection settings from parameters migrate stores (:mod:`migrate.deploy.database`).
     """
     specs = specs_from_plans(project.plans, project.config, images, secret_resolver(aws))
@@ -217,20 +254,17 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision
         arns.setdefault(secret.app, {})[secret.variable] = secret.arn
     served = database_apps(project, provision)
     for kind, apps in served.items():
-        for image, app in apps.items():
-            settings = project.config.app(image)
-            for variable in service_settings(app, kind):
-                if variable in arns.get(image, {}) or variable in settings.secrets or variable in settings.environment:
-                    raise ConfigError(f"{image}: {variable} is set in {CONFIG_FILE} (or its secrets file), and the provisioned "
-                                      f"{ENGINES[kind].title} sets it too", hint=f"remove it there, or drop {kind} from provision")
-                arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
+        _provisioned_arns(project, aws, apps, kind, arns)
+    cached = provisioned_apps(project, provision, "redis") if "redis" in provision else None
+    if cached:
+        _provisioned_arns(project, aws, cached, "redis", arns)
     # The web service and the workers of an app run the same code: each reads the app's secrets.
     specs = tuple(dataclasses.replace(s, secrets={**s.secrets, **arns.get(s.image_app, {})}) for s in specs)
     for spec in specs:
         problems = spec.problems()
         if problems:
             raise DeployError(f"{spec.app}: {problems[0]}", hint=f"change it in {CONFIG_FILE}, then run again")
-    return Services(specs, stored, served)
+    return Services(specs, stored, served, cached)
 
 
 @dataclass(frozen=True)
@@ -356,11 +390,11 @@ def deploy(
 
     def planned() -> list[Resource]:
         return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                     clock.now, clock.sleep)
+                     clock.now, clock.sleep, services.cache_apps)
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
-    for warning in [*unset_required(project, specs), *keep_alive_warnings(project)]:
+    for warning in [*unset_required(project, specs), *keep_alive_warnings(project), *client_warnings(services.cache_apps or {})]:
         say(f"warning: {warning}")
     plan = _with_retired(aws, project, services, make_plan(resources))
     if plan_only:
@@ -502,14 +536,15 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     # The secrets stored for each app, as AWS has them: its secrets file may be gone, or name fewer now.
     specs = specs_from_plans(project.plans, project.config, {app: "(destroyed)" for app in project.apps}, secret_resolver(aws))
     stored = [p for app in sorted({s.image_app for s in specs}) for p in stored_parameters(aws, project.name, app)]
-    # The databases migrate provisioned go too (after a final snapshot), whether or not migrate.toml still asks for them:
-    # those an app uses, and those whose password migrate stored (no app may use one any more). Neither: no RDS call.
-    served = {kind: apps for kind in ENGINES
-              if (apps := _apps_using(project, kind)) or stored_parameters(aws, project.name, ENGINES[kind].kind)}
-    connections = {parameter_name(project.name, image, variable)
-                   for kind, apps in served.items() for image, app in apps.items() for variable in service_settings(app, kind)}
-    stored = [p for p in stored if p.name not in connections]  # the database's own resources list them
-    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served))
+    # Each backing service migrate provisioned goes too (a database after a final snapshot), whether or not migrate.toml
+    # still asks for it: when an app uses it, or when migrate stored its credential (no app may use it any more).
+    # Neither: no call to RDS or ElastiCache.
+    found = {kind: apps for kind in _PROVISIONED if (apps := _apps_using(project, kind)) or stored_parameters(aws, project.name, kind)}
+    connections = {parameter_name(project.name, image, variable) for kind, apps in found.items()
+                   for image, app in apps.items() for variable in _PROVISIONED[kind].settings(app)}
+    stored = [p for p in stored if p.name not in connections]  # the database's and the cache's own resources list them
+    served = {kind: apps for kind, apps in found.items() if kind in ENGINES}
+    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served, cache_apps=found.get("redis")))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

@@ -359,11 +359,12 @@ def _mysql_urls(credentials: str, address: str, language: str | None) -> dict[st
 
 
 def service_settings(app: AppProfile, kind: str) -> dict[str, str]:
-    """Env var -> value kind (url, host, user...) of each variable ``app`` reads to reach its ``kind`` server (postgres, mysql).
+    """Env var -> value kind (url, host, user...) of each variable ``app`` reads to reach its ``kind`` server (postgres, mysql, redis).
 
     The same rules compose's wiring follows (:func:`wiring`), so a variable that points at the
     compose service points at a managed one in the cloud: an app's ``DATABASE_URL`` is its
-    PostgreSQL's when it uses one, else its MySQL's; ``MYSQL_URL`` is MySQL's alone.
+    PostgreSQL's when it uses one, else its MySQL's; ``MYSQL_URL`` is MySQL's alone; ``CELERY_BROKER_URL``
+    is Redis's only when the app uses no RabbitMQ; ``ConnectionStrings__redis`` is Redis's even beside PostgreSQL.
     """
     used = {s.kind for s in app.backing_services}
     if kind not in used:
@@ -371,3 +372,45 @@ def service_settings(app: AppProfile, kind: str) -> dict[str, str]:
     jvm = app.language.value == "java"
     settings = {var.name: _service_setting(var.name, used, jvm) for var in app.env}
     return {name: setting[1] for name, setting in settings.items() if setting is not None and setting[0] == kind}
+
+
+#: A password for Redis, set in the cloud only: the compose Redis has none (AUTH there is an error).
+_REDIS_PASSWORD = re.compile(r"^REDIS_(PASSWORD|PASS|AUTH|AUTH_TOKEN)$")
+
+
+def redis_settings(app: AppProfile) -> dict[str, str]:
+    """Env var -> value kind of each variable ``app`` reads to reach its Redis server (``REDIS_PASSWORD`` too)."""
+    settings = service_settings(app, "redis")
+    if settings:
+        settings.update({var.name: "password" for var in app.env if _REDIS_PASSWORD.match(var.name.upper())})
+    return settings
+
+
+@dataclass(frozen=True)
+class RedisEndpoint:
+    """A Redis server somewhere else than compose (ElastiCache): where it is, and its AUTH token.
+
+    It speaks TLS only (in-transit encryption), so every URL is ``rediss://``. Python's clients
+    take ``ssl_cert_reqs`` from the URL: Celery's result backend refuses a ``rediss://`` URL without
+    it, and ``required`` (verify the server's certificate, which a public CA signs) is the one
+    spelling redis-py, kombu and Celery all accept. Other languages' clients verify by default, and
+    some refuse unknown URL parameters (go-redis), so theirs carry none.
+    """
+
+    host: str
+    port: int
+    token: str
+
+    def value(self, value_kind: str, language: str | None) -> str:
+        """The setting of kind ``value_kind`` (url, adonet, host, port, password) for an app in ``language``."""
+        from urllib.parse import quote
+
+        query = "?ssl_cert_reqs=required" if language == "python" else ""
+        return {
+            "url": f"rediss://:{quote(self.token, safe='')}@{self.host}:{self.port}/0{query}",
+            # StackExchange.Redis's configuration string.
+            "adonet": f"{self.host}:{self.port},ssl=True,password={self.token}",
+            "host": self.host,
+            "port": str(self.port),
+            "password": self.token,
+        }[value_kind]

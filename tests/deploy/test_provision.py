@@ -67,7 +67,7 @@ def test_a_provisioned_postgres_is_private_wired_by_arn_kept_on_redeploy_and_sna
 def test_provision_names_what_it_cannot_do_in_one_line(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     root = copy_example(APP, tmp_path, FLASK_CONFIG)
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--provision", "postgres,mongodb")
-    assert status == 1 and err.splitlines()[0] == "migrate: error: --provision mongodb: migrate provisions postgres, mysql"
+    assert status == 1 and err.splitlines()[0] == "migrate: error: --provision mongodb: migrate provisions postgres, mysql, redis"
     status, _, err = cli("deploy", str(root), "--image", IMAGE, "--plan", "--provision", "postgres")
     assert status == 1 and "DATABASE_URL is set in migrate.toml (or its secrets file), and the provisioned PostgreSQL sets it too" in err
     static = copy_example("static-site", tmp_path)
@@ -100,3 +100,10 @@ def test_destroy_waits_until_rds_has_deleted_the_instance_before_its_subnet_and_
     instance._describe = lambda: next(answers)  # type: ignore[method-assign]
     instance.delete()
     assert polls == [15, 15]
+
+
+def test_every_service_migrate_toml_may_provision_is_one_deploy_knows() -> None:
+    from migrate.config import PROVISIONABLE
+    from migrate.deploy.workflow import _PROVISIONED
+
+    assert sorted(_PROVISIONED) == sorted(PROVISIONABLE)
