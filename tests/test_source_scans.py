@@ -305,3 +305,17 @@ def test_glob_by_extension_is_fnmatch(make_tree: MakeTree, pattern: str) -> None
 def test_the_test_name_screen_is_the_test_name_regex(name: str) -> None:
     """Test file names are screened by ``test``/``spec`` before the regex: the same verdict for every name."""
     assert envvars._is_test_name(name) is (envvars._TEST_NAME.fullmatch(name) is not None)
+
+
+def test_the_go_port_gate_is_held_by_every_match_it_guards() -> None:
+    """The Go port search skips a pattern on a file without ``:NNNN"`` only if that pattern cannot match there."""
+    texts = [*_variants(_SNIPPETS), *_corpus(), 'addr := "localhost:8080"', 'srv := &http.Server{Addr: ":9000"}']
+    gated = [(pattern, gate) for pattern, _reason, gate in go._PORT_PATTERNS if gate is not None]
+    assert len(gated) == 3
+    seen = 0
+    for pattern, gate in gated:
+        for text in texts:
+            for match in pattern.finditer(text):
+                seen += 1
+                assert gate.search(match.group(0)) is not None, (pattern.pattern, match.group(0))
+    assert seen >= 3
