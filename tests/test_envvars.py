@@ -382,7 +382,7 @@ def test_real_env_file_is_not_read(make_tree: MakeTree) -> None:
         "tests/test_app.py", "test/helpers.py", "app/test_views.py", "app/views_test.py", "conftest.py",
         "polls/tests.py", "src/app.test.ts", "src/app.spec.js", "src/app.test.mjs", "__tests__/a.js",
         "spec/models/user_spec.rb", "main_test.go", "e2e/login.ts", "cypress/support.js", "testdata/x.go",
-        "src/test/resources/application.yml",
+        "src/test/resources/application.yml", "tests/unit/deep/helpers.py", "web/__tests__/pages/home/a.jsx",
     ],
 )  # fmt: skip
 def test_test_files_are_skipped(make_tree: MakeTree, path: str) -> None:

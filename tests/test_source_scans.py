@@ -156,6 +156,40 @@ def test_a_scan_of_several_patterns_finds_what_each_finds_alone() -> None:
             assert sparse == [(i, e) for i, e in enumerate(expected) if e]
 
 
+def test_a_gate_rules_out_a_text_in_one_pass_for_all_of_a_languages_idioms() -> None:
+    """Go's idioms have five shared needles (``ust`` of ``mustGetenv`` among them): one ``nv`` pass rules a file out."""
+    go_scan = envvars._SCANS[envvars._GROUP_OF_SUFFIX[".go"]]
+    assert len(go_scan.keys) > 1 and go_scan.gate == "nv"
+    assert go_scan.matches("func main() { trust := must(load()) }") == []  # holds "ust", not "nv"
+    texts = [*_variants(_SNIPPETS), *_corpus()]
+    for scan in envvars._SCANS:
+        if scan.gate is None:
+            continue
+        for pattern in scan.patterns:
+            for text in texts:
+                assert all(scan.gate in m.group(0) for m in pattern.finditer(text)), pattern.pattern
+
+
+def test_the_destructuring_screen_holds_every_destructuring_read() -> None:
+    """``_JS_DESTRUCTURE`` runs only on text its screen finds; the screen's match is inside every one of its matches."""
+    texts = [*_variants(_SNIPPETS), *_corpus(), "const {\n  A,\n  B = 2\n} =\n  process.env;\n", "({ X } = process.env)"]
+    seen = 0
+    for text in texts:
+        for match in envvars._JS_DESTRUCTURE.finditer(text):
+            seen += 1
+            assert envvars._JS_DESTRUCTURE_SCREEN.search(match.group(0)) is not None
+    assert seen >= 3
+
+
+def test_a_js_file_without_env_needs_no_process_env_test() -> None:
+    """The schema screen skips its ``process.env`` pass when the idioms' scan found no ``.env``: the same answer."""
+    from migrate.inspect import js_env_schemas
+
+    for text in [*_variants(_SNIPPETS), *_corpus(), "z.object({ A: z.string() })", "cleanEnv(x, {})"]:
+        if ".env" not in text:
+            assert js_env_schemas.needs_scan(text, False) == js_env_schemas.needs_scan(text)
+
+
 @pytest.mark.parametrize(
     ("pattern", "expected"),
     [
@@ -271,3 +305,17 @@ def test_glob_by_extension_is_fnmatch(make_tree: MakeTree, pattern: str) -> None
 def test_the_test_name_screen_is_the_test_name_regex(name: str) -> None:
     """Test file names are screened by ``test``/``spec`` before the regex: the same verdict for every name."""
     assert envvars._is_test_name(name) is (envvars._TEST_NAME.fullmatch(name) is not None)
+
+
+def test_the_go_port_gate_is_held_by_every_match_it_guards() -> None:
+    """The Go port search skips a pattern on a file without ``:NNNN"`` only if that pattern cannot match there."""
+    texts = [*_variants(_SNIPPETS), *_corpus(), 'addr := "localhost:8080"', 'srv := &http.Server{Addr: ":9000"}']
+    gated = [(pattern, gate) for pattern, _reason, gate in go._PORT_PATTERNS if gate is not None]
+    assert len(gated) == 3
+    seen = 0
+    for pattern, gate in gated:
+        for text in texts:
+            for match in pattern.finditer(text):
+                seen += 1
+                assert gate.search(match.group(0)) is not None, (pattern.pattern, match.group(0))
+    assert seen >= 3

@@ -408,6 +408,51 @@ def test_a_file_just_under_the_bound_is_read(make_tree: MakeTree) -> None:
     assert text is not None and len(text) == MAX_FILE_BYTES
 
 
+def test_a_small_file_is_read_in_one_call(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One ``read`` a file, not a second one to see its end: the floor reading a large tree makes one."""
+    root = make_tree({"server.js": "app.listen(3000);\n"})
+    calls: list[int] = []
+    real_read = os.read
+
+    def counting_read(fd: int, size: int) -> bytes:
+        calls.append(size)
+        return real_read(fd, size)
+
+    monkeypatch.setattr(tree_module.os, "read", counting_read)
+    assert SourceTree.scan(root).read_text("server.js") == "app.listen(3000);\n"
+    assert calls == [len("app.listen(3000);\n") + 1]  # no buffer of the size bound for a few bytes either
+
+
+@pytest.mark.parametrize("expected", [0, 5, 17, 18, 40])
+def test_a_file_is_read_to_its_end_whatever_size_fstat_gave(tmp_path: Path, expected: int) -> None:
+    """A file that grew or shrank between ``fstat`` and ``read`` is read whole, up to the bound."""
+    path = tmp_path / "grown.txt"
+    path.write_bytes(b"0123456789abcdefg\n")  # 18 bytes
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert tree_module._read_fd(fd, MAX_FILE_BYTES, expected) == b"0123456789abcdefg\n"
+    finally:
+        os.close(fd)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert tree_module._read_fd(fd, 10, expected) == b"0123456789"
+    finally:
+        os.close(fd)
+
+
+def test_a_short_read_before_the_expected_size_reads_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A file system that returns less than asked mid-file (FUSE, network) is not taken as the file's end."""
+    path = tmp_path / "slow.txt"
+    path.write_bytes(b"x" * 100)
+    real_read = os.read
+    monkeypatch.setattr(tree_module.os, "read", lambda fd, size: real_read(fd, min(size, 7)))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert tree_module._read_fd(fd, MAX_FILE_BYTES, 100) == b"x" * 100
+    finally:
+        os.close(fd)
+
+
 def test_binary_files_are_not_read(make_tree: MakeTree) -> None:
     root = make_tree({"package.json": b'{"name": "x"}\0\0\0\x89PNG', "requirements.txt": b"flask\n\0"})
     tree = SourceTree.scan(root)

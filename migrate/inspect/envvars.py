@@ -39,7 +39,6 @@ from migrate.inspect import envschemas, js_env_schemas
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
 from migrate.inspect.prefilter import Scan, search
-from migrate.inspect.tree import join
 from migrate.profile import EnvVar, Evidence
 
 _NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
@@ -99,6 +98,10 @@ _JS = _idioms(
 )
 # ``= process.env.CONFIG`` destructures one variable's value, not the environment.
 _JS_DESTRUCTURE = re.compile(r"\{([^{}]*)\}\s*=\s*process\.env\b(?!\s*(?:\.|\[|\?\.))")
+#: What every match of ``_JS_DESTRUCTURE`` holds, as a regex that begins with a literal (``re`` then skips to
+#: each ``}``): the full pattern tries every ``{`` and backtracks over the whole object literal after it
+#: (``module.exports = {...};``, ~8 us a config module), this one fails at once where no ``= process.env`` follows.
+_JS_DESTRUCTURE_SCREEN = re.compile(r"\}\s*=\s*process\.env\b")
 _RB = _idioms(
     (rf"\bENV\[\s*{_Q}{_NAME}{_Q}\s*\](\s*(?:\|\|)\s*{_VALUE}?)?", "fallback-optional"),
     (rf"\bENV\.fetch\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?|\)\s*\{{\s*{_VALUE}?)?", "call"),
@@ -195,18 +198,26 @@ def _sources_by_group(app: AppDir) -> list[list[str]]:
     """
     buckets: list[list[str]] = [[] for _ in range(len(_BY_SUFFIX) + 1)]
     in_tests: dict[str, bool] = {app.path: False}
-    for folder, names in app.tree.walk(app.path, prune=app.nested):
-        if folder not in in_tests:
-            parent, _, name = folder.rpartition("/")
-            in_tests[folder] = in_tests[parent or "."] or name in _TEST_DIRS
-        if in_tests[folder]:
+    last_folder, skipped = "", False
+    for folder, name, path in app.tree.listing(app.path, prune=app.nested):
+        if folder != last_folder:  # a folder's files come together: judge it once
+            last_folder, skipped = folder, _in_test_folder(folder, in_tests)
+        if skipped:
             continue
-        for name in names:
-            dot = name.rfind(".")
-            group = _GROUP_OF_SUFFIX.get(name[dot:]) if dot >= 0 else None
-            if group is not None and not _is_test_name(name):
-                buckets[group].append(join(folder, name))
+        dot = name.rfind(".")
+        group = _GROUP_OF_SUFFIX.get(name[dot:]) if dot >= 0 else None
+        if group is not None and not _is_test_name(name):
+            buckets[group].append(path)
     return buckets
+
+
+def _in_test_folder(folder: str, known: dict[str, bool]) -> bool:
+    """Whether ``folder`` or a folder above it (up to one ``known`` already) is a test folder; remembered in ``known``."""
+    found = known.get(folder)
+    if found is None:
+        parent, _, name = folder.rpartition("/")
+        found = known[folder] = _in_test_folder(parent or ".", known) or name in _TEST_DIRS
+    return found
 
 
 def _go_option_tables(app: AppDir, sources: list[str], found: Findings) -> None:
@@ -229,10 +240,11 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
         found.env_reads.extend(envschemas.pydantic_settings(path, text))
     if path.endswith(".rs") and "env" in text:
         found.env_reads.extend(envschemas.clap_args(path, text))
-    if idioms is _JS and js_env_schemas.needs_scan(text):  # envalid, Zod, t3-env, Joi
-        found.env_reads.extend(js_env_schemas.env_schemas(path, text))
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.matches(text)
+    # None: no ".env" in a JavaScript file, so no "process.env" for a schema to validate (one pass the fewer).
+    if idioms is _JS and js_env_schemas.needs_scan(text, found_by_idiom is not None):  # envalid, Zod, t3-env, Joi
+        found.env_reads.extend(js_env_schemas.env_schemas(path, text))
     hash_comments = path.endswith(_HASH_COMMENTED)
     for index, matches in found_by_idiom or ():
         mode = idioms[index].mode
@@ -244,7 +256,7 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
     if path.endswith(".py") and "Env(" in text:
         _environ_scheme(path, text, found)
     # Only JavaScript reads process.env; a file without the idioms' ".env" has none.
-    if idioms is _JS and found_by_idiom is not None and "process.env" in text:
+    if idioms is _JS and found_by_idiom is not None and _JS_DESTRUCTURE_SCREEN.search(text):
         for match in _JS_DESTRUCTURE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             for part in match.group(1).split(","):
@@ -270,10 +282,21 @@ def is_commented_out(text: str, offset: int, hash_comments: bool) -> bool:
 
 
 def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> EnvRead:
-    name = match.group(1)
-    groups = match.groups()[1:]
-    tail = next((g for g in groups if g is not None), None)  # the fallback clause, if any
-    value = next((g for g in groups[1:] if g is not None), None) if tail else None
+    groups = match.groups()
+    name = groups[0]
+    # The fallback clause, if any (the first group set after the name), and its value (the first group set after
+    # the clause's: every idiom's clause group holds its value groups). Plain loops: this runs for every read,
+    # thousands in a large app, where generators cost more than the match.
+    tail = value = None
+    for group in groups[1:]:
+        if group is not None:
+            tail = group
+            break
+    if tail:
+        for group in groups[2:]:
+            if group is not None:
+                value = group
+                break
     if mode == "required":
         return EnvRead(name, evidence)
     if mode == "optional":

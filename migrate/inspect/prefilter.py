@@ -133,6 +133,9 @@ class Scan:
         #: The routes grouped for the search, so each distinct anchor is compared once per occurrence of its
         #: shared needle: (shared needle, ((its offset in the anchor, the anchor, ((index, far, near), ...)), ...)).
         self._checks = tuple((key, _grouped(routes)) for key, routes in self._routes.items())
+        #: With several shared needles, one string every match of every pattern holds (Go's idioms: ``nv``), so
+        #: that a text without it costs one pass instead of one per shared needle; None when there is none.
+        self.gate = _gate(patterns) if len(self.keys) > 1 else None
 
     def _route(self, index: int, pattern: re.Pattern[str]) -> bool:
         found = _plan(pattern).anchors
@@ -162,6 +165,8 @@ class Scan:
         """``(pattern index, its matches)`` for the patterns that match ``text``, by index; None as for :meth:`finditer`."""
         if not self.keys:
             return [(i, m) for i, m in enumerate(list(finditer(p, text)) for p in self.patterns) if m]
+        if self.gate is not None and self.gate not in text:
+            return []  # no pattern can match; whether a shared needle occurs is not known, so not None
         # Plain loops and lists: this runs for every source file, most of which hold a needle once or never.
         starts: dict[int, list[int]] = {}
         seen = False
@@ -202,6 +207,20 @@ class Scan:
         if len(hits) > 1:
             hits.sort(key=_first)
         return hits
+
+
+def _gate(patterns: tuple[re.Pattern[str], ...]) -> str | None:
+    """The longest string (2 characters or more) that every match of each of ``patterns`` holds, or None.
+
+    A pattern's matches hold it when every needle of one of its screens contains it
+    (``os.Getenv(``, ``getEnv``, ``envOr`` and the ``nv`` of ``[mM]ust(?:Get)?[eE]nv`` all hold ``nv``).
+    """
+    plans = [_plan(p).screens for p in patterns]
+    if not plans or not all(plans):
+        return None
+    candidates = {n[i:j] for found in plans[0] for n in found for i in range(len(n)) for j in range(i + _MIN_NEEDLE, len(n) + 1)}
+    held = [c for c in candidates if all(any(all(c in n for n in found) for found in screens) for screens in plans)]
+    return max(held, key=lambda c: (len(c), c)) if held else None
 
 
 def _first(item: tuple[int, list[re.Match[str]]]) -> int:

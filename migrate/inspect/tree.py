@@ -64,6 +64,7 @@ class SourceTree:
     _parsed_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _name_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _by_extension: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    _listings: dict[tuple[str, frozenset[str]], tuple[tuple[str, str, str], ...]] = field(default_factory=dict, repr=False)
     _root_prefix: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -240,6 +241,21 @@ class SourceTree:
                 if child not in prune:
                     stack.append(child)
 
+    def listing(self, rel: str = ".", *, prune: frozenset[str] = frozenset()) -> tuple[tuple[str, str, str], ...]:
+        """``(folder, name, path)`` of every indexed file under ``rel``, in :meth:`walk` order, pruned the same way.
+
+        Made once per (folder, prune) and shared: every scanner that searches an app's
+        sources walks it again, and the same path objects keep their hashes for the
+        read cache (a path joined afresh is hashed afresh at every lookup).
+        """
+        key = (rel, prune)
+        found = self._listings.get(key)
+        if found is None:
+            found = self._listings[key] = tuple(
+                (folder, name, _join(folder, name)) for folder, names in self.walk(rel, prune=prune) for name in names
+            )
+        return found
+
     def file_count(self) -> int:
         """How many files were indexed."""
         return sum(len(v) for v in self.files.values())
@@ -250,8 +266,9 @@ class SourceTree:
 
         Invalid UTF-8 is decoded with replacement characters and warned about once.
         """
-        if rel in self._text_cache:
-            return self._text_cache[rel]
+        text = self._text_cache.get(rel, self)  # the tree itself as "not read yet": None is a cached answer
+        if text is not self:
+            return text  # type: ignore[return-value]
         text = self._read(rel)
         self._text_cache[rel] = text
         return text
@@ -294,7 +311,7 @@ class SourceTree:
             if info.st_size > MAX_FILE_BYTES:
                 self.warn(f"{rel}: not read, larger than {MAX_FILE_BYTES // 1000} kB")
                 return None
-            return _read_fd(fd, MAX_FILE_BYTES)
+            return _read_fd(fd, MAX_FILE_BYTES, info.st_size)
         except OSError as exc:
             self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
             return None
@@ -418,16 +435,27 @@ def _is_ignored(ignores: tuple[_Ignore, ...], rel: str, is_dir: bool) -> bool:
     return False
 
 
-def _read_fd(fd: int, limit: int) -> bytes:
-    """At most ``limit`` bytes from ``fd``, to its end (a file may grow after its ``fstat``)."""
+def _read_fd(fd: int, limit: int, expected: int = 0) -> bytes:
+    """At most ``limit`` bytes from ``fd``, to its end (a file may grow after its ``fstat``).
+
+    The first read asks for one byte more than the ``expected`` size: a regular file
+    that returns less, but all it was expected to hold, is at its end. So most files
+    take one ``read`` call, not two, and no buffer of ``limit`` bytes is allocated for
+    a file of a few hundred; a file system that returns less than asked mid-file
+    (FUSE, network) is read on to the empty read that ends it, as before.
+    """
     chunks = []
     size = 0
+    want = min(expected, limit) + 1
     while size < limit:
-        chunk = os.read(fd, limit + 1 - size)
+        chunk = os.read(fd, want)
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
+        if len(chunk) < want and size >= expected:
+            break
+        want = limit + 1 - size
     data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     return data[:limit]
 

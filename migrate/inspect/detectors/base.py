@@ -105,10 +105,9 @@ class AppDir:
         Folders of nested apps are not entered.
         """
         wanted = tuple(suffixes)
-        for folder, names in self.tree.walk(self.path, prune=self.nested):
-            for name in names:
-                if name.endswith(wanted):
-                    yield join(folder, name)
+        for _folder, name, path in self.tree.listing(self.path, prune=self.nested):
+            if name.endswith(wanted):
+                yield path
 
     def grep(self, suffixes: Iterable[str], pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
         """Every match of ``pattern`` in this app's source files: ``(path, line, match)``.

@@ -337,18 +337,23 @@ _ADDR_VAR = re.compile(r'\b(?i:(?:default|listen|http|server|srv|bind)?_?(?:addr
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
 
 
-#: Where a port is written, most telling first.
+#: What every match of _LISTEN, _ADDR_FIELD and _ADDR_VAR holds: a port after a colon, closing a string.
+#: It begins with a literal, so ``re`` jumps from colon to colon, where the patterns' own screens are five
+#: passes over every Go file and _ADDR_VAR's case-ignoring ``addr`` a lower-cased copy of it besides.
+_PORT_IN_STRING = re.compile(r':\d{2,5}"')
+
+#: Where a port is written, most telling first; with a regex every match holds (None: no such screen).
 _PORT_PATTERNS = (
-    (_LISTEN, "listen address in code"),
-    (_ADDR_FIELD, "http.Server Addr"),
-    (_ADDR_FLAG, "listen flag default"),
-    (_ADDR_VAR, "listen address in code"),
+    (_LISTEN, "listen address in code", _PORT_IN_STRING),
+    (_ADDR_FIELD, "http.Server Addr", _PORT_IN_STRING),
+    (_ADDR_FLAG, "listen flag default", None),  # the port may be a bare number: flag.Int("port", 8080, ...)
+    (_ADDR_VAR, "listen address in code", _PORT_IN_STRING),
 )
 
 
 def _port(app: AppDir, found: Findings, default_reason: str) -> None:
     """A port written in code (listen call, Addr field, flag, addr variable), else 8080 as a default."""
-    best = _first_by_priority(app, tuple(p for p, _ in _PORT_PATTERNS))
+    best = _first_by_priority(app, tuple(p for p, _, _ in _PORT_PATTERNS), tuple(g for _, _, g in _PORT_PATTERNS))
     if best is not None:
         rank, hit = best
         host = (hit[2].group(1) or "").rstrip(":")
@@ -358,11 +363,15 @@ def _port(app: AppDir, found: Findings, default_reason: str) -> None:
     found.set("port", 8080, Evidence(app.path, None, default_reason), default=True)
 
 
-def _first_by_priority(app: AppDir, patterns: tuple[re.Pattern[str], ...]) -> tuple[int, tuple[str, int, re.Match[str]]] | None:
+def _first_by_priority(
+    app: AppDir, patterns: tuple[re.Pattern[str], ...], gates: tuple[re.Pattern[str] | None, ...]
+) -> tuple[int, tuple[str, int, re.Match[str]]] | None:
     """The first non-test hit of the first of ``patterns`` that has one, with that pattern's index.
 
     What trying each pattern over every file in turn gives, in one walk: a file is
-    searched only for the patterns ranked above the best hit so far.
+    searched only for the patterns ranked above the best hit so far, and not for a
+    pattern whose gate (a regex every match of it holds) it lacks; a gate is searched
+    once a file for all the patterns that share it.
     """
     best: tuple[int, tuple[str, int, re.Match[str]]] | None = None
     needles = [screens(p) for p in patterns]
@@ -370,7 +379,15 @@ def _first_by_priority(app: AppDir, patterns: tuple[re.Pattern[str], ...]) -> tu
         if path.endswith("_test.go"):
             continue
         text = app.tree.read_text(path) or ""
+        gated: dict[int, bool] = {}  # by id: hashing a compiled pattern hashes all its code
         for rank in range(len(patterns) if best is None else best[0]):
+            gate = gates[rank]
+            if gate is not None:
+                held = gated.get(id(gate))
+                if held is None:
+                    held = gated[id(gate)] = gate.search(text) is not None
+                if not held:
+                    continue
             if not passes(needles[rank], text):
                 continue  # the search would rule it out the same way, after a call and a lookup
             match = search(patterns[rank], text)
