@@ -333,7 +333,11 @@ def _python_guarded_lines(text: str) -> tuple[tuple[int, int], ...]:
 
 # ``if (!process.env.X) throw ...`` and TypeScript's ``process.env.X!`` say the app cannot run without X.
 _JS_GUARD_BEFORE = re.compile(r"\bif\s*\(\s*!\s*$")
-_JS_GUARD_AFTER = re.compile(r"\s*\)?\s*\{?\s*(?:throw\b|process\.exit\()")
+# The guarded block may log first: ``{ logger.error("set X"); process.exit(1); }``.
+_JS_STOPS = r"\s*\)?\s*(?:\{[^{}]{0,300}?)?(?<![\w$.])(?:throw\b|process\.exit\()"
+_JS_GUARD_AFTER = re.compile(_JS_STOPS)
+# ``const SECRET = process.env.SECRET;`` ... ``if (!SECRET) { ...; process.exit(1) }``: the guard is on the copy.
+_JS_ASSIGNED = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w$|<> ]+)?=\s*$")
 _JS_NON_NULL = re.compile(r"!(?!=)")
 # Libraries that throw without the value: express-session/cookie-session ``secret:``, passport-jwt
 # ``secretOrKey:``, jsonwebtoken ``jwt.sign(payload, secret)`` ("secretOrPrivateKey must have a value").
@@ -350,7 +354,13 @@ def _js_asserted(text: str, match: re.Match[str]) -> bool:
     # Through the needles (``secret``, ``jwt.``, ``if``): a regex search tries every one of the 300 positions.
     if search(_JS_SECRET_ARGUMENT, before):
         return True
-    return bool(_JS_GUARD_AFTER.match(text, match.end()) and search(_JS_GUARD_BEFORE, before))
+    if _JS_GUARD_AFTER.match(text, match.end()) and search(_JS_GUARD_BEFORE, before):
+        return True
+    assigned = _JS_ASSIGNED.search(before[-120:])
+    if assigned is None:
+        return False
+    guard = re.compile(rf"\bif\s*\(\s*!\s*{re.escape(assigned.group(1))}{_JS_STOPS}")
+    return guard.search(text, match.end()) is not None
 
 
 #: C#'s ``?? throw new ...`` and the null-forgiving ``!`` say the code cannot run without the value.
