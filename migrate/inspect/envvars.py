@@ -231,6 +231,10 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
         found.env_reads.extend(envschemas.clap_args(path, text))
     if idioms is _JS and js_env_schemas.needs_scan(text):  # envalid, Zod, t3-env, Joi
         found.env_reads.extend(js_env_schemas.env_schemas(path, text))
+        skip = js_env_schemas.skip_validation(text)
+        if skip is not None:
+            # The variable that lets a build import the env module without the runtime's values: "NAME file:line".
+            found.detail("skip_env_validation", f"{skip[0]} {path}:{skip[1]}")
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.matches(text)
     hash_comments = path.endswith(_HASH_COMMENTED)

@@ -17,6 +17,9 @@ library has its own rule for "required", read from the field's expression:
   required when any branch is: production takes one of them.
 - env-var ``env.get("X").required().asString()``: required with ``.required()``
   (not ``.required(false)``), optional otherwise; ``.default("v")`` gives the default.
+- t3-env's ``skipValidation: !!process.env.SKIP_ENV_VALIDATION`` names the variable that turns
+  the check off: :func:`skip_validation` finds it, so a build (``next build`` imports the env
+  module) can run without the runtime's secrets.
 - Joi ``Joi.object({...})`` (or ``.keys({...})``) validated against ``process.env``:
   keys are optional unless ``.required()`` (or the schema sets ``presence: "required"``
   and the key has neither ``.optional()`` nor ``.default(...)``).
@@ -265,6 +268,27 @@ _ZOD_SHAPES = (
 )
 # ``cond ? z.string() : z.string().optional()``: the schema is picked at start-up.
 _TERNARY = re.compile(r"^[^?]*?\?\s*(.+?)\s*:\s*((?:\w+\s*\.|\w+\s*\().+)$", re.DOTALL)
+
+
+_SKIP_READ = re.compile(r"\bprocess\s*\.\s*env\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*[\"'`]([A-Za-z_][A-Za-z0-9_]*)[\"'`]\s*\])")
+
+
+def skip_validation(text: str) -> tuple[str, int] | None:
+    """``(variable, line)`` of a t3-env ``createEnv({ skipValidation: !!process.env.X })``, or None.
+
+    Setting X skips the schema check, which ``next build`` otherwise runs without the runtime's values.
+    """
+    if "skipValidation" not in text or "createEnv" not in text:
+        return None
+    code = _Code(text)
+    for call in _CREATE_ENV.finditer(code.mask):
+        args = code.split(call.end() - 1)
+        options = _resolve_object(code, args[0][0]) if args else None
+        for entry in code.entries(options) if options is not None else ():
+            read = _SKIP_READ.search(entry.value) if entry.key == "skipValidation" else None
+            if read is not None:
+                return read.group(1) or read.group(2), code.line(entry.at)
+    return None
 
 
 def _t3_env(path: str, code: _Code) -> Iterator[EnvRead]:

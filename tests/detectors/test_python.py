@@ -481,6 +481,31 @@ def test_starlette(make_tree: MakeTree) -> None:
     assert app.start_command.value == "uvicorn server:app --host 0.0.0.0 --port 8000 --proxy-headers"
 
 
+#: litestar-org/litestar-hello-world's layout: the app object in app.py, the litestar CLI as the only console script.
+LITESTAR_PYPROJECT = """[project]
+name = "hello"
+version = "0.1.0"
+requires-python = ">=3.8"
+dependencies = [
+    "litestar[standard]>=2.4.1",
+]
+
+[project.scripts]
+app = "litestar.__main__:run_cli"
+"""
+
+
+def test_litestar_is_served_by_uvicorn_not_by_its_cli_script(make_tree: MakeTree) -> None:
+    """The console script runs the litestar CLI, which prints its help and exits: the app object is what serves."""
+    code = 'from litestar import Litestar, get\n\n@get("/sync")\ndef hello() -> dict:\n    return {}\n\napp = Litestar(route_handlers=[hello])\n'
+    app, _ = only_app(make_tree, {"pyproject.toml": LITESTAR_PYPROJECT, "app.py": code})
+    assert app.framework.value == "litestar"
+    assert app.start_command.value == "uvicorn app:app --host 0.0.0.0 --port 8000 --proxy-headers"
+    assert evidence(app, "start_command") == ["app.py:7: litestar app object"]
+    assert app.detail("extra_dependency") is None  # litestar[standard] brings uvicorn
+    assert (app.port.value, app.port.is_default) == (8000, True)
+
+
 # ---------------------------------------------------------------- Flask
 def test_flask_object(make_tree: MakeTree) -> None:
     app, warnings = only_app(make_tree, {"requirements.txt": "Flask==3.0\ngunicorn\n", "app.py": FLASK_APP})
