@@ -778,3 +778,11 @@ def test_fastify_left_on_localhost_is_told_from_its_listen_call(make_tree: MakeT
     hits = [w for w in result.warnings if "fastify listens on localhost" in w]
     assert bool(hits) == warned, result.warnings
     assert not hits or hits[0].startswith(".: index.js:")
+
+
+@pytest.mark.parametrize(("package", "kind"), [("catbox-redis", "redis"), ("@hapi/catbox-redis", "redis"), ("@hapi/catbox-memcached", "memcached")])
+def test_hapi_catbox_engines_are_backing_services(make_tree: MakeTree, package: str, kind: str) -> None:
+    """hapijs/university provisions a catbox-redis cache at start-up: without Redis the server never listens."""
+    manifest = pkg(scripts={"start": "node lib/start.js"}, dependencies={"@hapi/hapi": "^21", package: "^1"})
+    app = only_app(make_tree, {"package.json": manifest, "lib/start.js": "const Hapi = require('@hapi/hapi');\n"})
+    assert [s.kind for s in app.backing_services] == [kind]

@@ -813,3 +813,18 @@ def test_pipfile_hashes_match_pipenv() -> None:
         "81826d91319dab23dec32c00344ae2dc57089e902fe097cdf3c3b7a4492fc990",
         "397f7aa132622ec6e1dc83745c1b80b1e4945f1533d8f334a6e222f2817b11e7",
     )
+
+
+def test_a_native_package_only_the_pipenv_lock_pins_gets_its_build_packages(make_tree: MakeTree) -> None:
+    """greyli/bluelog: Pipfile.lock pins psycopg2 (a source build needing pg_config) that the Pipfile no longer
+    names; the image installs the lock, so the build stage needs libpq-dev and the runtime libpq5."""
+    import json
+
+    lock = json.dumps({"_meta": {"hash": {"sha256": "0" * 64}}, "develop": {"coverage": {"version": "==5.0.4"}},
+                       "default": {"flask": {"version": "==1.1.2"}, "psycopg2": {"version": "==2.8.4"}, "gunicorn": {"version": "==20.0.4"}}})
+    app, _ = only_app(make_tree, {"Pipfile": PAKETO_PIPFILE, "Pipfile.lock": lock, "app.py": FLASK_APP})
+    assert app.detail("native_dependencies") == "psycopg2"
+    assert (app.detail("build_packages"), app.detail("runtime_packages")) == ("build-essential libpq-dev", "libpq5")
+    dev_only = json.dumps({"_meta": {}, "default": {"flask": {}}, "develop": {"psycopg2": {}}})
+    app, _ = only_app(make_tree, {"Pipfile": PAKETO_PIPFILE, "Pipfile.lock": dev_only, "app.py": FLASK_APP})
+    assert app.detail("native_dependencies") is None  # the dev section is not installed in the image

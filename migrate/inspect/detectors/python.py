@@ -29,7 +29,12 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     match_evidence,
 )
-from migrate.inspect.detectors.python_build import declared_dependencies, native_dependencies, pipenv_lock_check
+from migrate.inspect.detectors.python_build import (
+    declared_dependencies,
+    native_dependencies,
+    pipenv_lock_check,
+    pipenv_locked,
+)
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
@@ -1092,8 +1097,10 @@ class PythonEcosystem(Ecosystem):
             _dependencies_from_imports(app, found)
         _collect_dependencies(app, found)
         _manifests(app, found)
-        native_dependencies(found)
-        if found.get("package_manager") == "pipenv" and app.has("Pipfile.lock"):
+        pipenv_lock = found.get("package_manager") == "pipenv" and app.has("Pipfile.lock")
+        # The image installs what the lock pins (`pipenv requirements`), whatever the Pipfile says now.
+        native_dependencies(found, pipenv_locked(app) if pipenv_lock else frozenset())
+        if pipenv_lock:
             pipenv_lock_check(app, found)
         _uwsgi(app, found)
         _uv_workspace_sources(app, found)
