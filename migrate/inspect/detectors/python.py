@@ -32,6 +32,7 @@ from migrate.inspect.detectors.base import (
 from migrate.inspect.detectors.python_build import (
     declared_dependencies,
     native_dependencies,
+    pdm_lock_check,
     pipenv_lock_check,
     pipenv_locked,
 )
@@ -1102,6 +1103,8 @@ class PythonEcosystem(Ecosystem):
         native_dependencies(found, pipenv_locked(app) if pipenv_lock else frozenset())
         if pipenv_lock:
             pipenv_lock_check(app, found)
+        if found.get("package_manager") == "pdm" and app.has("pdm.lock"):
+            pdm_lock_check(app, found)
         _uwsgi(app, found)
         _uv_workspace_sources(app, found)
         self.run_frameworks(app, found)

@@ -243,3 +243,19 @@ def pipenv_locked(app: AppDir) -> frozenset[str]:
     lock = app.json("Pipfile.lock")
     default = lock.get("default") if isinstance(lock, dict) else None
     return frozenset(canonicalize_name(name) for name in default if isinstance(name, str)) if isinstance(default, dict) else frozenset()
+
+
+def pdm_lock_check(app: AppDir, found: Findings) -> None:
+    """A pdm.lock written without environment markers (before pdm's ``inherit_metadata`` strategy).
+
+    Today's ``pdm export`` refuses such a lock ("Can't export a lock file without environment
+    markers"); ``pdm sync`` still installs it. Recorded as ``pdm_lock_without_markers`` (file:line).
+    """
+    metadata = (app.toml("pdm.lock") or {}).get("metadata")
+    strategy = metadata.get("strategy") if isinstance(metadata, dict) else None
+    if not isinstance(strategy, list) or "inherit_metadata" in strategy:
+        return
+    line = app.tree.line_of(app.rel("pdm.lock"), r"^strategy\s*=")
+    found.detail("pdm_lock_without_markers", f"{app.rel('pdm.lock')}:{line}")
+    found.warnings.append(f"{app.rel('pdm.lock')}:{line}: the lock has no environment markers (strategy {strategy}), which "
+                          "`pdm export` refuses: the image installs it with `pdm sync`; `pdm lock` with a current pdm refreshes it")
