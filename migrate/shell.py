@@ -28,6 +28,11 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "{", "}", "!"})
 
 
+
+def is_assignment(word: str) -> bool:
+    """Whether ``word`` is a ``NAME=value`` assignment a shell reads before a command's program."""
+    return _ASSIGNMENT.match(word) is not None
+
 @dataclass(frozen=True)
 class CommandLine:
     """A start command split where a shell splits it: the steps it runs first, then the server."""

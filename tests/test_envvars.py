@@ -114,6 +114,12 @@ def test_settings_attributes_are_not_env_reads(make_tree: MakeTree) -> None:
         ("const v: string = process.env.APP_MODE!;", True, None),
         ("if (!process.env.APP_MODE) throw new Error('APP_MODE is required');", True, None),
         ("if (!process.env.APP_MODE) {\n  process.exit(1);\n}", True, None),
+        # logged first, or guarded through the constant the value was copied into (TypeScript-Node-Starter)
+        ("if (!process.env.APP_MODE) {\n  console.error('set APP_MODE');\n  process.exit(1);\n}", True, None),
+        ('export const MODE = process.env["APP_MODE"];\nif (!MODE) {\n  logger.error("Set MODE.");\n  process.exit(1);\n}', True, None),
+        ("const MODE: string | undefined = process.env.APP_MODE;\nif (!MODE) throw new Error('MODE');", True, None),
+        ("const MODE = process.env.APP_MODE;\nif (!MODE) {\n  console.warn('no MODE');\n}\nprocess.exit(0);", False, None),
+        ("const MODE = process.env.APP_MODE;\nif (!OTHER) process.exit(1);", False, None),
         ("if (process.env.APP_MODE !== 'x') {}", False, None),
         # express-session and jsonwebtoken throw without their secret
         ("app.use(session({ secret: process.env.APP_MODE, resave: false }));", True, None),
@@ -751,3 +757,21 @@ def test_env_var_library_reads(make_tree: MakeTree) -> None:
     assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
     assert found["DATABASE_URL"].shape == "url" and found["DEBUG_SQL"].shape == "bool"
     assert [str(e) for e in found["DATABASE_URL"].evidence] == ["src/config.js:3: env-var read"]
+
+
+def test_env_schema_json_schema_required_without_default(make_tree: MakeTree) -> None:
+    """@fastify/env (env-schema): listed in ``required`` with no ``default`` is required; a default fills in."""
+    code = (
+        "import env from '@fastify/env'\n"
+        "const schema = {\n  type: 'object',\n  required: ['DB_HOST', 'DB_PORT', 'COOKIE_SECRET'],\n  properties: {\n"
+        "    DB_HOST: { type: 'string', default: 'localhost' },\n    DB_PORT: { type: 'number', default: 3306 },\n"
+        "    COOKIE_SECRET: { type: 'string' },\n    RATE_LIMIT_MAX: { type: 'number' },\n"
+        "    // a comment with required: ['X']\n    SECURED: { type: 'boolean', default: true }\n  }\n}\n"
+        "export default fp(async (app) => { await app.register(env, { schema, dotenv: false }) })\n"
+    )
+    found = scan(make_tree, {"src/plugins/env.ts": code})
+    assert {name: shape(var) for name, var in found.items()} == {
+        "DB_HOST": (False, "localhost"), "DB_PORT": (False, "3306"), "COOKIE_SECRET": (True, None),
+        "RATE_LIMIT_MAX": (False, None), "SECURED": (False, "true"),
+    }
+    assert found["COOKIE_SECRET"].evidence[0].line == 8 and found["DB_PORT"].shape == "int"

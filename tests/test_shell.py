@@ -74,3 +74,16 @@ def test_the_exec_form_runs_every_step_then_replaces_the_shell() -> None:
 def test_each_command_names_its_program_where_it_starts() -> None:
     command = "A=1 app migrate && cd x; exec bin/web | tee log"
     assert [command[at:].split()[0] for at in program_offsets(command)] == ["app", "cd", "bin/web"]
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        ("REMAP_SIGTERM=SIGQUIT celery -A tasks worker", ("sh", "-c", "REMAP_SIGTERM=SIGQUIT exec celery -A tasks worker")),
+        ("A=1 B=2 node server.js", ("sh", "-c", "A=1 B=2 exec node server.js")),
+        ("celery -A tasks worker --opt=A=1", ("celery", "-A", "tasks", "worker", "--opt=A=1")),
+    ],
+)
+def test_leading_assignments_are_read_by_a_shell(command: str, argv: tuple[str, ...]) -> None:
+    """A Procfile's ``NAME=value cmd``: in exec form, docker would look for a program named ``NAME=value``."""
+    assert command_argv(command) == argv

@@ -17,7 +17,7 @@ from typing import Any
 from migrate.generate.probes import probe_of
 from migrate.generate.render import slug
 from migrate.profile import AppProfile, EnvVar
-from migrate.shell import parse
+from migrate.shell import is_assignment, parse
 
 #: Printed by the CMD of an app whose start command is unknown; ``migrate build`` refuses such an image.
 UNKNOWN_START = "migrate: no start command is known for this app"
@@ -196,6 +196,9 @@ def command_argv(command: str) -> tuple[str, ...]:
     if any(token in command for token in _SHELL_SYNTAX):
         return ("sh", "-c", parse(command).exec_last())
     try:
-        return tuple(shlex.split(command))
+        words = tuple(shlex.split(command))
     except ValueError:
         return ("sh", "-c", command)
+    # ``REMAP_SIGTERM=SIGQUIT celery ...`` (a Procfile line): a shell reads the assignment; exec would
+    # look for a program named "REMAP_SIGTERM=SIGQUIT".
+    return ("sh", "-c", parse(command).exec_last()) if words and is_assignment(words[0]) else words

@@ -55,6 +55,8 @@ TOOLS: dict[str, str] = {
     "poetry-plugin-export": "1.10.1",
     "pipenv": "2026.10.3",
     "pdm": "2.29.4",
+    # pdm's HTTP cache, pinned as pdm 2.29.4's "locked" extra pins it: hishel 2.0 breaks every pdm download.
+    "hishel": "1.4.0",
     "gunicorn": "23.0.0",
     "uvicorn": "0.34.0",
     "hypercorn": "0.18.0",

@@ -243,8 +243,12 @@ def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, f
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.matches(text)
     # None: no ".env" in a JavaScript file, so no "process.env" for a schema to validate (one pass the fewer).
-    if idioms is _JS and js_env_schemas.needs_scan(text, found_by_idiom is not None):  # envalid, Zod, t3-env, Joi
+    if idioms is _JS and js_env_schemas.needs_scan(text, found_by_idiom is not None):  # envalid, Zod, t3-env, Joi, env-schema
         found.env_reads.extend(js_env_schemas.env_schemas(path, text))
+        skip = js_env_schemas.skip_validation(text)
+        if skip is not None:
+            # The variable that lets a build import the env module without the runtime's values: "NAME file:line".
+            found.detail("skip_env_validation", f"{skip[0]} {path}:{skip[1]}")
     hash_comments = path.endswith(_HASH_COMMENTED)
     for index, matches in found_by_idiom or ():
         mode = idioms[index].mode
@@ -356,7 +360,11 @@ def _python_guarded_lines(text: str) -> tuple[tuple[int, int], ...]:
 
 # ``if (!process.env.X) throw ...`` and TypeScript's ``process.env.X!`` say the app cannot run without X.
 _JS_GUARD_BEFORE = re.compile(r"\bif\s*\(\s*!\s*$")
-_JS_GUARD_AFTER = re.compile(r"\s*\)?\s*\{?\s*(?:throw\b|process\.exit\()")
+# The guarded block may log first: ``{ logger.error("set X"); process.exit(1); }``.
+_JS_STOPS = r"\s*\)?\s*(?:\{[^{}]{0,300}?)?(?<![\w$.])(?:throw\b|process\.exit\()"
+_JS_GUARD_AFTER = re.compile(_JS_STOPS)
+# ``const SECRET = process.env.SECRET;`` ... ``if (!SECRET) { ...; process.exit(1) }``: the guard is on the copy.
+_JS_ASSIGNED = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[\w$|<> ]+)?=\s*$")
 _JS_NON_NULL = re.compile(r"!(?!=)")
 # Libraries that throw without the value: express-session/cookie-session ``secret:``, passport-jwt
 # ``secretOrKey:``, jsonwebtoken ``jwt.sign(payload, secret)`` ("secretOrPrivateKey must have a value").
@@ -373,7 +381,13 @@ def _js_asserted(text: str, match: re.Match[str]) -> bool:
     # Through the needles (``secret``, ``jwt.``, ``if``): a regex search tries every one of the 300 positions.
     if search(_JS_SECRET_ARGUMENT, before):
         return True
-    return bool(_JS_GUARD_AFTER.match(text, match.end()) and search(_JS_GUARD_BEFORE, before))
+    if _JS_GUARD_AFTER.match(text, match.end()) and search(_JS_GUARD_BEFORE, before):
+        return True
+    assigned = _JS_ASSIGNED.search(before[-120:])
+    if assigned is None:
+        return False
+    guard = re.compile(rf"\bif\s*\(\s*!\s*{re.escape(assigned.group(1))}{_JS_STOPS}")
+    return guard.search(text, match.end()) is not None
 
 
 #: C#'s ``?? throw new ...`` and the null-forgiving ``!`` say the code cannot run without the value.

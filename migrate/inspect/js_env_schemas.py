@@ -17,9 +17,15 @@ library has its own rule for "required", read from the field's expression:
   required when any branch is: production takes one of them.
 - env-var ``env.get("X").required().asString()``: required with ``.required()``
   (not ``.required(false)``), optional otherwise; ``.default("v")`` gives the default.
+- t3-env's ``skipValidation: !!process.env.SKIP_ENV_VALIDATION`` names the variable that turns
+  the check off: :func:`skip_validation` finds it, so a build (``next build`` imports the env
+  module) can run without the runtime's secrets.
 - Joi ``Joi.object({...})`` (or ``.keys({...})``) validated against ``process.env``:
   keys are optional unless ``.required()`` (or the schema sets ``presence: "required"``
   and the key has neither ``.optional()`` nor ``.default(...)``).
+- env-schema and ``@fastify/env``: a JSON schema ``{ required: [...], properties: {...} }``;
+  a property is required when ``required`` names it and it has no ``default`` (env-schema
+  fills defaults in before it validates).
 
 A required field is *needed*: the validator throws at start-up whatever other
 reads of the variable say. Keys come from object literals, found with a small
@@ -48,7 +54,7 @@ def needs_scan(text: str, may_name_process_env: bool = True) -> bool:
 
     ``may_name_process_env`` False says the caller knows ``text`` has no ``process.env`` (it has no ``.env``).
     """
-    if "cleanEnv" in text or "createEnv" in text or "env-var" in text:
+    if "cleanEnv" in text or "createEnv" in text or "env-var" in text or "env-schema" in text or "@fastify/env" in text:
         return True
     # An object schema given process.env: the file imports zod or joi (``.object`` alone is PropTypes.object too).
     return may_name_process_env and "process.env" in text and ".object" in text and ("zod" in text or "joi" in text or "Joi" in text)
@@ -65,6 +71,8 @@ def env_schemas(path: str, text: str) -> Iterator[EnvRead]:
         yield from _validated_objects(path, code)
     if "env-var" in text:
         yield from _env_var(path, code)
+    if "env-schema" in text or "@fastify/env" in text:
+        yield from _json_schema(path, code)
 
 
 # ---------------------------------------------------------------- JavaScript literals
@@ -265,6 +273,27 @@ _ZOD_SHAPES = (
 _TERNARY = re.compile(r"^[^?]*?\?\s*(.+?)\s*:\s*((?:\w+\s*\.|\w+\s*\().+)$", re.DOTALL)
 
 
+_SKIP_READ = re.compile(r"\bprocess\s*\.\s*env\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*[\"'`]([A-Za-z_][A-Za-z0-9_]*)[\"'`]\s*\])")
+
+
+def skip_validation(text: str) -> tuple[str, int] | None:
+    """``(variable, line)`` of a t3-env ``createEnv({ skipValidation: !!process.env.X })``, or None.
+
+    Setting X skips the schema check, which ``next build`` otherwise runs without the runtime's values.
+    """
+    if "skipValidation" not in text or "createEnv" not in text:
+        return None
+    code = _Code(text)
+    for call in _CREATE_ENV.finditer(code.mask):
+        args = code.split(call.end() - 1)
+        options = _resolve_object(code, args[0][0]) if args else None
+        for entry in code.entries(options) if options is not None else ():
+            read = _SKIP_READ.search(entry.value) if entry.key == "skipValidation" else None
+            if read is not None:
+                return read.group(1) or read.group(2), code.line(entry.at)
+    return None
+
+
 def _t3_env(path: str, code: _Code) -> Iterator[EnvRead]:
     for call in _CREATE_ENV.finditer(code.mask):
         args = code.split(call.end() - 1)
@@ -413,3 +442,44 @@ def _env_var(path: str, code: _Code) -> Iterator[EnvRead]:
         shape = next((name for prefix, name in _ENV_VAR_SHAPES if match.group(3).startswith(prefix)), None)
         evidence = Evidence(path, code.line(match.start()), "env-var read")
         yield EnvRead(match.group(1), evidence, default, not required, shape=shape, needed=required)
+
+
+# ---------------------------------------------------------------- env-schema and @fastify/env
+
+_PROPERTIES = re.compile(r"(?<![\w$.])properties\s*:\s*\{")
+_JSON_SHAPES = {"number": "int", "integer": "int", "boolean": "bool"}
+
+
+def _json_schema(path: str, code: _Code) -> Iterator[EnvRead]:
+    """Each property of a JSON schema object (``{ required: [...], properties: {...} }``) in a file that uses env-schema."""
+    for match in _PROPERTIES.finditer(code.mask):
+        schema = _enclosing(code.mask, match.start())
+        if schema is None:
+            continue
+        entries = {entry.key: entry for entry in code.entries(schema)}
+        listed = entries.get("required")
+        required = set(re.findall(r"[\"'`]([A-Za-z_][A-Za-z0-9_]*)[\"'`]", listed.value)) if listed is not None else set()
+        for entry in code.entries(match.end() - 1):
+            read = _read(path, code, entry, "env-schema property", _json_field(entry, entry.key in required))
+            if read is not None:
+                yield read
+
+
+def _enclosing(mask: str, offset: int) -> int | None:
+    """The offset of the ``{`` of the object literal around ``offset``, or None."""
+    depth = 0
+    for i in range(offset - 1, -1, -1):
+        depth += {")": 1, "]": 1, "}": 1, "(": -1, "[": -1, "{": -1}.get(mask[i], 0)
+        if depth < 0:
+            return i if mask[i] == "{" else None
+    return None
+
+
+def _json_field(entry: _Entry, listed: bool) -> tuple[bool, str | None, str | None, bool]:
+    """``{ type: 'number', default: 3306 }``: the default fills in, so only a listed key without one is required."""
+    has_default = re.search(r"(?<![\w$])default\s*:", entry.code) is not None
+    default = _value(r"(?<![\w$])default\s*:\s*", entry.value) if has_default else None
+    kind = _value(r"(?<![\w$])type\s*:\s*", entry.value)
+    shape = "choice" if re.search(r"\benum\s*:", entry.code) else _JSON_SHAPES.get(kind or "")
+    required = listed and not has_default
+    return not required, default, shape, required

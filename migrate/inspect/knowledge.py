@@ -52,6 +52,10 @@ SERVICE_BY_DEPENDENCY: dict[str, dict[str, str]] = {
         "@redis/client": "redis", "connect-redis": "redis", "bee-queue": "redis", "@fastify/redis": "redis",
         "@fastify/postgres": "postgres", "mariadb": "mysql", "@fastify/mongodb": "mongodb",
         "@opensearch-project/opensearch": "elasticsearch",
+        # Cache and rate-limit stores that connect on start-up (hapi's catbox engines: hapijs/university).
+        "catbox-redis": "redis", "@hapi/catbox-redis": "redis", "catbox-memcached": "memcached",
+        "@hapi/catbox-memcached": "memcached", "catbox-mongodb": "mongodb", "@keyv/redis": "redis",
+        "rate-limit-redis": "redis", "@socket.io/redis-adapter": "redis",
     },
     "go": {
         "github.com/lib/pq": "postgres", "github.com/jackc/pgx": "postgres", "github.com/jackc/pgx/v4": "postgres",

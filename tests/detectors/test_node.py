@@ -711,3 +711,78 @@ def test_a_commented_out_public_variable_is_no_build_argument(make_tree: MakeTre
         "src/env.ts": "export const env = {\n  // NEXT_PUBLIC_CLIENTVAR: process.env.NEXT_PUBLIC_CLIENTVAR,\n  API: process.env.NEXT_PUBLIC_API_URL,\n};\n",
     }
     assert only_app(make_tree, files).detail("build_env") == "NEXT_PUBLIC_API_URL"
+
+
+# ---------------------------------------------------------------- stale lockfiles and npm pre-hooks
+NEST_DEPS = {"@nestjs/core": "^7.0.5", "argon2": "^0.26.2"}
+#: A Yarn classic lockfile written before argon2 was added to package.json.
+STALE_YARN_LOCK = '# yarn lockfile v1\n\n\n"@nestjs/core@^7.0.5":\n  version "7.0.5"\n'
+NPM_LOCK_V1 = json.dumps({"lockfileVersion": 1, "dependencies": {"@nestjs/core": {"version": "7.6.0"}, "argon2": {"version": "0.26.2"}}})
+
+
+def test_of_two_lockfiles_the_one_that_agrees_with_package_json_is_used(make_tree: MakeTree) -> None:
+    """yarn.lock left behind when the project moved to npm: `yarn install --frozen-lockfile` would fail."""
+    result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node main.js"}, dependencies=NEST_DEPS),
+                                 "main.js": SERVER_JS, "yarn.lock": STALE_YARN_LOCK, "package-lock.json": NPM_LOCK_V1})
+    app = result.apps[0]
+    assert (app.package_manager.value, app.detail("lockfile"), app.detail("install_command")) == ("npm", "package-lock.json", "npm ci")
+    assert any("using package-lock.json, the one that records every dependency" in w for w in result.warnings)
+    assert not any("out of date" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("lock", "missing"),
+    [
+        ({"yarn.lock": STALE_YARN_LOCK}, "yarn.lock is out of date: it has no entry for argon2@^0.26.2"),
+        ({"package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {"": {"dependencies": {"@nestjs/core": "^7.0.5"}}}})},
+         "package-lock.json is out of date: it has no entry for argon2@^0.26.2"),
+    ],
+)
+def test_a_lockfile_that_misses_a_declared_dependency_is_reported(make_tree: MakeTree, lock: dict[str, str], missing: str) -> None:
+    result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node main.js"}, dependencies=NEST_DEPS), "main.js": SERVER_JS, **lock})
+    assert any(w.startswith(f".: {missing}") for w in result.warnings), result.warnings
+
+
+def test_a_lockfile_that_agrees_is_not_reported(make_tree: MakeTree) -> None:
+    yarn = STALE_YARN_LOCK + '\nargon2@^0.26.2, argon2@^0.26.0:\n  version "0.26.2"\n'
+    npm3 = json.dumps({"lockfileVersion": 3, "packages": {"": {"dependencies": NEST_DEPS}}})
+    for lock in ({"yarn.lock": yarn}, {"package-lock.json": npm3}):
+        result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node main.js"}, dependencies=NEST_DEPS), "main.js": SERVER_JS, **lock})
+        assert not any("out of date" in w for w in result.warnings), result.warnings
+
+
+def test_the_pre_hook_of_the_start_script_is_the_build(make_tree: MakeTree) -> None:
+    """`npm run start:prod` runs `prestart:prod` (tsc) first: without it dist/main.js does not exist."""
+    scripts = {"start": "node index.js", "prestart:prod": "tsc", "start:prod": "node dist/main.js"}
+    app = only_app(make_tree, {"package.json": pkg(scripts=scripts, dependencies={"@nestjs/core": "^7.0.5"}),
+                               "src/main.ts": "await app.listen(3000);\n"})
+    assert (app.start_command.value, app.build_command.value) == ("node dist/main.js", "npm run prestart:prod")
+    assert evidence(app, "build_command") == ["package.json:6: prestart:prod script: npm runs it before start:prod"]
+
+
+@pytest.mark.parametrize(
+    ("server", "warned"),
+    [
+        # A database's ``host:`` elsewhere does not bind the server (fastify/demo's knex config).
+        ("const db = knex({ connection: { host: env.MYSQL_HOST } });\nawait app.listen({ port: process.env.PORT ?? 3000 });\n", True),
+        ("app.listen(3000, (err) => { if (err) throw err });\n", True),
+        ("await app.listen({ port: 3000, host: '0.0.0.0' });\n", False),
+        ("app.listen({ host: process.env.HOST ?? '0.0.0.0', port: 3000 });\n", False),
+        ("app.listen(3000, '0.0.0.0', (err) => {});\n", False),
+        ("app.listen(PORT, HOST);\n", False),
+    ],
+)
+def test_fastify_left_on_localhost_is_told_from_its_listen_call(make_tree: MakeTree, server: str, warned: bool) -> None:
+    result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node index.js"}, dependencies={"fastify": "^5"}),
+                                 "index.js": "const app = require('fastify')();\n" + server})
+    hits = [w for w in result.warnings if "fastify listens on localhost" in w]
+    assert bool(hits) == warned, result.warnings
+    assert not hits or hits[0].startswith(".: index.js:")
+
+
+@pytest.mark.parametrize(("package", "kind"), [("catbox-redis", "redis"), ("@hapi/catbox-redis", "redis"), ("@hapi/catbox-memcached", "memcached")])
+def test_hapi_catbox_engines_are_backing_services(make_tree: MakeTree, package: str, kind: str) -> None:
+    """hapijs/university provisions a catbox-redis cache at start-up: without Redis the server never listens."""
+    manifest = pkg(scripts={"start": "node lib/start.js"}, dependencies={"@hapi/hapi": "^21", package: "^1"})
+    app = only_app(make_tree, {"package.json": manifest, "lib/start.js": "const Hapi = require('@hapi/hapi');\n"})
+    assert [s.kind for s in app.backing_services] == [kind]

@@ -517,6 +517,31 @@ def test_starlette(make_tree: MakeTree) -> None:
     assert app.start_command.value == "uvicorn server:app --host 0.0.0.0 --port 8000 --proxy-headers"
 
 
+#: litestar-org/litestar-hello-world's layout: the app object in app.py, the litestar CLI as the only console script.
+LITESTAR_PYPROJECT = """[project]
+name = "hello"
+version = "0.1.0"
+requires-python = ">=3.8"
+dependencies = [
+    "litestar[standard]>=2.4.1",
+]
+
+[project.scripts]
+app = "litestar.__main__:run_cli"
+"""
+
+
+def test_litestar_is_served_by_uvicorn_not_by_its_cli_script(make_tree: MakeTree) -> None:
+    """The console script runs the litestar CLI, which prints its help and exits: the app object is what serves."""
+    code = 'from litestar import Litestar, get\n\n@get("/sync")\ndef hello() -> dict:\n    return {}\n\napp = Litestar(route_handlers=[hello])\n'
+    app, _ = only_app(make_tree, {"pyproject.toml": LITESTAR_PYPROJECT, "app.py": code})
+    assert app.framework.value == "litestar"
+    assert app.start_command.value == "uvicorn app:app --host 0.0.0.0 --port 8000 --proxy-headers"
+    assert evidence(app, "start_command") == ["app.py:7: litestar app object"]
+    assert app.detail("extra_dependency") is None  # litestar[standard] brings uvicorn
+    assert (app.port.value, app.port.is_default) == (8000, True)
+
+
 # ---------------------------------------------------------------- Flask
 def test_flask_object(make_tree: MakeTree) -> None:
     app, warnings = only_app(make_tree, {"requirements.txt": "Flask==3.0\ngunicorn\n", "app.py": FLASK_APP})
@@ -824,3 +849,18 @@ def test_pipfile_hashes_match_pipenv() -> None:
         "81826d91319dab23dec32c00344ae2dc57089e902fe097cdf3c3b7a4492fc990",
         "397f7aa132622ec6e1dc83745c1b80b1e4945f1533d8f334a6e222f2817b11e7",
     )
+
+
+def test_a_native_package_only_the_pipenv_lock_pins_gets_its_build_packages(make_tree: MakeTree) -> None:
+    """greyli/bluelog: Pipfile.lock pins psycopg2 (a source build needing pg_config) that the Pipfile no longer
+    names; the image installs the lock, so the build stage needs libpq-dev and the runtime libpq5."""
+    import json
+
+    lock = json.dumps({"_meta": {"hash": {"sha256": "0" * 64}}, "develop": {"coverage": {"version": "==5.0.4"}},
+                       "default": {"flask": {"version": "==1.1.2"}, "psycopg2": {"version": "==2.8.4"}, "gunicorn": {"version": "==20.0.4"}}})
+    app, _ = only_app(make_tree, {"Pipfile": PAKETO_PIPFILE, "Pipfile.lock": lock, "app.py": FLASK_APP})
+    assert app.detail("native_dependencies") == "psycopg2"
+    assert (app.detail("build_packages"), app.detail("runtime_packages")) == ("build-essential libpq-dev", "libpq5")
+    dev_only = json.dumps({"_meta": {}, "default": {"flask": {}}, "develop": {"psycopg2": {}}})
+    app, _ = only_app(make_tree, {"Pipfile": PAKETO_PIPFILE, "Pipfile.lock": dev_only, "app.py": FLASK_APP})
+    assert app.detail("native_dependencies") is None  # the dev section is not installed in the image

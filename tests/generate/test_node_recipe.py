@@ -218,6 +218,40 @@ def test_nextjs_server_mode_runs_next_start(make_tree: MakeTree, tmp_path: Path)
     assert_lints_clean(dockerfile_of(make_tree, files), tmp_path)
 
 
+#: create-t3-app's src/env.js: the schema next.config.js imports, so `next build` validates the environment.
+T3_ENV = """import { createEnv } from "@t3-oss/env-nextjs";
+import { z } from "zod";
+
+export const env = createEnv({
+  server: {
+    DATABASE_URL: z.string().url(),
+    AUTH_SECRET: process.env.NODE_ENV === "production" ? z.string() : z.string().optional(),
+  },
+  client: {},
+  runtimeEnv: { DATABASE_URL: process.env.DATABASE_URL, AUTH_SECRET: process.env.AUTH_SECRET },
+  skipValidation: !!process.env.SKIP_ENV_VALIDATION,
+  emptyStringAsUndefined: true,
+});
+"""
+
+
+def test_t3_env_validation_is_skipped_for_the_build_only(make_tree: MakeTree, tmp_path: Path) -> None:
+    """Without the runtime's secrets `next build` fails ("Invalid environment variables"): the schema's switch is set for that step."""
+    files = {
+        "package.json": pkg(scripts={"build": "next build", "start": "next start"}, dependencies={**NEXT_DEPS, "@t3-oss/env-nextjs": "^0.12.0"}),
+        "package-lock.json": "{}\n",
+        "next.config.js": 'import "./src/env.js";\nexport default {};\n',
+        "src/env.js": T3_ENV,
+    }
+    apps = apps_of(make_tree(files))
+    assert apps[0].detail("skip_env_validation") == "SKIP_ENV_VALIDATION src/env.js:11"
+    plan = plan_for(apps[0])
+    assert plan.values["build_steps"][0] == "SKIP_ENV_VALIDATION=1 npm run build"
+    dockerfile = dockerfile_of(make_tree, files)
+    assert "SKIP_ENV_VALIDATION" not in dockerfile.split("FROM base AS runtime")[1]  # the running app still validates
+    assert_lints_clean(dockerfile, tmp_path)
+
+
 def test_nuxt_ships_the_nitro_output(make_tree: MakeTree) -> None:
     plan = plan_of(make_tree, {"package.json": pkg(scripts={"build": "nuxt build"}, dependencies={"nuxt": "^3.13.0"}), "package-lock.json": "{}\n"})
     assert plan.cmd == ("node", ".output/server/index.mjs")

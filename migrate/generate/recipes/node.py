@@ -144,6 +144,11 @@ def _build_steps(app: AppProfile) -> list[str]:
     build = app.build_command.value or _default_build(app)
     if build is None:
         return []
+    skip = app.detail("skip_env_validation")
+    if skip:
+        # The build imports the env schema (next.config.js does) without the runtime's secrets: the
+        # schema's own switch skips the check for this step only; the running app still validates.
+        build = f"{skip.split()[0]}=1 {build}"
     if _self_contained(app):
         # public/ is optional in Next.js; an empty one keeps the runtime's COPY valid.
         return [build, "mkdir -p public"] if app.framework.value == "nextjs" else [build]

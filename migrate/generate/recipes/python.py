@@ -30,6 +30,10 @@ _TOOL_PACKAGES: dict[str, tuple[str, ...]] = {
     "pipenv": ("pipenv",),
     "pdm": ("pdm",),
 }
+#: A tool's own dependency pinned beside it where the newest release breaks it: pdm 2.29.4 asks for
+#: ``hishel>=1.4.0``, and with hishel 2.0 every download dies (``module 'hishel' has no attribute
+#: 'SyncSqliteStorage'``). TOOLS pins it as pdm's own "locked" extra does (whose other pins do not all resolve).
+_TOOL_PINS: dict[str, tuple[str, ...]] = {"pdm": ("hishel",)}
 #: How each package manager installs only the runtime dependencies into the active venv.
 _INSTALL: dict[str, list[str]] = {
     "pip": ["pip install --no-cache-dir -r {requirements}"],
@@ -87,7 +91,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         install = [f"uv sync --frozen --no-dev --no-install-workspace --active{package}"]
         after_source = [f"uv sync --frozen --no-dev --active{package}"] if app.detail("uv_workspace_sources") else []
     workdir = posixpath.normpath(posixpath.join("/app", posixpath.relpath(app.path, build_context(app))))
-    tools = [f"{name}=={TOOLS[name]}" for name in _TOOL_PACKAGES.get(manager, ())]
+    tools = [pin for name in _TOOL_PACKAGES.get(manager, ()) for pin in (f"{name}=={TOOLS[name]}", *(f"{dep}=={TOOLS[dep]}" for dep in _TOOL_PINS.get(name, ())))]
     values = {
         "tools": tools,
         # The build stage alone reads pyproject.toml with tomli where Python has no tomllib.
@@ -236,6 +240,9 @@ def _install_steps(app: AppProfile, manager: str) -> list[str]:
     steps = _INSTALL.get(manager, [])
     if manager == "pipenv" and "Pipfile.lock" not in manifests(app):
         return ["pipenv lock", *steps]
+    if manager == "pdm" and app.detail("pdm_lock_without_markers"):
+        # `pdm export` refuses a lock without markers; pdm installs it into the active venv itself (no pip needed there).
+        return ["pdm sync --prod --no-self --no-editable"]
     return steps
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
 from migrate.inspect.envvars import is_commented_out
 from migrate.inspect.knowledge import DEFAULT_RUNTIME, HEALTH_PATH
+from migrate.inspect.node_locks import missing_entry
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
@@ -273,9 +274,16 @@ def _package_manager(app: AppDir, found: Findings) -> None:
     """corepack's ``packageManager`` field first, then the lockfile (here or at the workspace root)."""
     declared = _declared_manager(app, found)
     locks = [(path, _lock_manager(app, path, manager)) for name, manager in _LOCKFILES if (path := app.at_workspace_root(name))]
-    lock = next((lk for lk in locks if declared is None or _same_family(lk[1], declared[0])), locks[0] if locks else None)
+    stale = {path: missing_entry(app.tree, path, kind, app.path, _manifest(app)) for path, kind in locks}
+    usable = [lk for lk in locks if declared is None or _same_family(lk[1], declared[0])]
+    # Of several lockfiles, the one that still agrees with package.json (the other is no longer kept up).
+    lock = next((lk for lk in usable if stale[lk[0]] is None), usable[0] if usable else locks[0] if locks else None)
     if len(locks) > 1:
-        found.warnings.append("several lockfiles (" + ", ".join(p for p, _ in locks) + f"); using {lock[0] if lock else '?'}")
+        chosen_for = ", the one that records every dependency package.json declares" if lock and any(stale.values()) and stale[lock[0]] is None else ""
+        found.warnings.append("several lockfiles (" + ", ".join(p for p, _ in locks) + f"); using {lock[0] if lock else '?'}{chosen_for}")
+    if lock is not None and stale[lock[0]] is not None:
+        found.warnings.append(f"{lock[0]} is out of date: it has no entry for {stale[lock[0]]} from package.json, so the "
+                              f"image's frozen install fails; run `{lock[1].split('-')[0]} install` and commit the lockfile")
     lock_evidence = Evidence(lock[0], None, f"{lock[1]} lockfile") if lock else None
     if declared is not None:
         manager, version, evidence = declared
@@ -474,8 +482,20 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
         found.set("start_command", command, _script_evidence(app, name, f"scripts.{name}: {scripts[name]}"))
         if note:
             found.warnings.append(note)
+        _pre_hook_build(app, found, name)
         return True
     return False
+
+
+def _pre_hook_build(app: AppDir, found: Findings, script: str) -> None:
+    """``prestart:prod: tsc`` builds what ``start:prod`` runs: npm runs ``pre<script>`` first, so it is the build.
+
+    Only without a ``build`` script (that one is the build step, whatever the hooks say).
+    """
+    scripts = _scripts(app)
+    hook = f"pre{script}"
+    if "build" not in scripts and hook in scripts and scripts[hook].strip():
+        found.set("build_command", _run(found, hook), _script_evidence(app, hook, f"{hook} script: npm runs it before {script}"))
 
 
 #: Frameworks whose start commands name their build's output (``.next``, ``build/``, ``dist/main.js``).
@@ -806,9 +826,51 @@ class ServerDetector(FrameworkDetector):
         if not _start_from_scripts(app, found):
             _start_from_main(app, found)
         _port(app, found, 3000, f"{self.name} apps usually listen on 3000")
-        if self.name == "fastify" and _first_hit(app, re.compile(r"\bhost\s*:|0\.0\.0\.0|::")) is None:
-            found.warnings.append("fastify listens on localhost unless given host: '0.0.0.0'; it will be unreachable in a container")
+        if self.name == "fastify":
+            _fastify_host(app, found)
         return True
+
+
+_LISTEN_CALL = re.compile(r"\.listen\(")
+
+
+def _fastify_host(app: AppDir, found: Findings) -> None:
+    """Warn when every ``listen()`` call leaves Fastify on its default host, ``localhost``.
+
+    A client, a load balancer or compose's port mapping reaches the container's own address, never its
+    loopback, and Fastify reads no variable for its host: only the call's ``host`` (or the old
+    ``listen(port, host)``) changes it. Other ``host:`` keys (a database's) say nothing about this.
+    """
+    sites = [(path, line) for path, line, match in _source_hits(app, _LISTEN_CALL)
+             if not _names_host(app.tree.read_text(path) or "", match.end())]
+    if sites and len(sites) == sum(1 for _ in _source_hits(app, _LISTEN_CALL)):
+        path, line = sites[0]
+        found.warnings.append(f"{path}:{line}: fastify listens on localhost unless listen() is given a host (host: '0.0.0.0', or "
+                              "process.env.HOST read with that default): nothing outside the container can reach it")
+
+
+def _names_host(text: str, start: int) -> bool:
+    """Whether the ``listen(`` arguments starting at ``start`` name a host: a ``host`` key or ``listen(port, host)``."""
+    depth, commas, end = 0, [start - 1], min(len(text), start + 400)
+    for index in range(start, end):
+        char = text[index]
+        if char in "({[":
+            depth += 1
+        elif char in ")}]" and depth == 0:
+            break
+        elif char in ")}]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            commas.append(index)
+    else:
+        index = end  # no closing bracket within reach: the arguments run to there
+    args = [text[a + 1 : b].strip() for a, b in zip(commas, [*commas[1:], index], strict=True)]
+    # ``listen(3000, (err) => ...)``: the second argument of the old API may be the callback, not a host.
+    second_is_host = len(args) > 1 and args[1] != "" and not _CALLBACK.match(args[1])
+    return second_is_host or re.search(r"\bhost\b", args[0]) is not None
+
+
+_CALLBACK = re.compile(r"(?:async\b|function\b|\(|[\w$]+\s*=>)")
 
 
 class SpaDetector(FrameworkDetector):

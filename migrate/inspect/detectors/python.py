@@ -1,7 +1,7 @@
-"""Python: pip, poetry, pipenv, uv, pdm, setuptools; Django, FastAPI, Starlette, Quart, Flask, Streamlit, Celery.
+"""Python: pip, poetry, pipenv, uv, pdm, setuptools; Django, FastAPI, Starlette, Litestar, Quart, Flask, Streamlit, Celery.
 
-Production servers: Django and Flask are served by gunicorn (WSGI), FastAPI and
-Starlette by uvicorn (ASGI), Quart by hypercorn (ASGI, by Quart's authors). When
+Production servers: Django and Flask are served by gunicorn (WSGI), FastAPI,
+Starlette and Litestar by uvicorn (ASGI), Quart by hypercorn (ASGI, by Quart's authors). When
 the app lives in a ``src/`` layout the server is told where to import from:
 gunicorn with ``--chdir src`` (it changes directory and puts it on ``sys.path``
 before loading the app), uvicorn with ``--app-dir src`` (it only puts it on
@@ -30,7 +30,13 @@ from migrate.inspect.detectors.base import (
     FrameworkDetector,
     match_evidence,
 )
-from migrate.inspect.detectors.python_build import declared_dependencies, native_dependencies, pipenv_lock_check
+from migrate.inspect.detectors.python_build import (
+    declared_dependencies,
+    native_dependencies,
+    pdm_lock_check,
+    pipenv_lock_check,
+    pipenv_locked,
+)
 from migrate.inspect.knowledge import DEFAULT_RUNTIME
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
@@ -54,10 +60,11 @@ _REQUIREMENT_FILES = (
 _NOT_RUNTIME_REQUIREMENTS = re.compile(r"dev|test|lint|doc|ci|local")
 _KNOWN_MINORS = tuple(f"3.{m}" for m in range(8, 15))
 #: Dependencies that make a folder a runnable app rather than a library.
-_FRAMEWORK_DEPS = ("django", "fastapi", "flask", "quart", "streamlit", "celery", "starlette", "gunicorn", "uvicorn", "hypercorn")
+_FRAMEWORK_DEPS = ("django", "fastapi", "flask", "quart", "streamlit", "celery", "starlette", "litestar", "gunicorn", "uvicorn", "hypercorn")
 #: Extras that pull in a package later stages care about (a server, a database driver).
 _IMPLIED_BY_EXTRA: dict[str, dict[str, tuple[str, ...]]] = {
     "fastapi": {"standard": ("uvicorn",), "all": ("uvicorn",)},
+    "litestar": {"standard": ("uvicorn",), "full": ("uvicorn",)},
     "celery": {"redis": ("redis",), "mongodb": ("pymongo",)},
     # psycopg 3 is pure Python unless an extra brings its compiled (c) or bundled-libpq (binary) build.
     "psycopg": {"binary": ("psycopg-binary",), "c": ("psycopg-c",)},
@@ -726,7 +733,7 @@ class DjangoDetector(FrameworkDetector):
 
 
 class AsgiDetector(FrameworkDetector):
-    """FastAPI and Starlette, served by uvicorn: a module-level app, or a factory (``--factory``)."""
+    """FastAPI, Starlette and Litestar, served by uvicorn: a module-level app, or a factory (``--factory``)."""
 
     def __init__(self, name: str, constructor: str) -> None:
         self.name = name  # type: ignore[misc]
@@ -1007,11 +1014,11 @@ def _main_script(app: AppDir, found: Findings) -> None:
 
 # ---------------------------------------------------------------- apps without a manifest
 _LOOSE_ENTRIES = ("app.py", "main.py")
-_FRAMEWORK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(flask|fastapi|starlette|quart|streamlit)\b", re.MULTILINE)
+_FRAMEWORK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(flask|fastapi|starlette|litestar|quart|streamlit)\b", re.MULTILINE)
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\w+)[\w.]*[ \t]+import\b|import[ \t]+(\w+(?:[\w.]*[ \t]*(?:as[ \t]+\w+[ \t]*)?,[ \t]*\w+)*))", re.MULTILINE)
 #: Import names whose distribution is certain (the same name on PyPI, or a well-known other one).
 _DISTRIBUTION_OF_IMPORT = {
-    "flask": "flask", "fastapi": "fastapi", "starlette": "starlette", "streamlit": "streamlit", "quart": "quart",
+    "flask": "flask", "fastapi": "fastapi", "starlette": "starlette", "litestar": "litestar", "streamlit": "streamlit", "quart": "quart",
     "uvicorn": "uvicorn", "gunicorn": "gunicorn", "hypercorn": "hypercorn", "jinja2": "jinja2", "requests": "requests", "httpx": "httpx",
     "pydantic": "pydantic", "sqlalchemy": "sqlalchemy", "redis": "redis", "psycopg": "psycopg[binary]",
     "yaml": "pyyaml", "dotenv": "python-dotenv", "bs4": "beautifulsoup4", "PIL": "pillow",
@@ -1065,6 +1072,7 @@ class PythonEcosystem(Ecosystem):
         DjangoDetector(),
         AsgiDetector("fastapi", "FastAPI"),
         AsgiDetector("starlette", "Starlette"),
+        AsgiDetector("litestar", "Litestar"),
         # Before Flask: a Quart app may list Flask too (Quart is built on it), never the other way round.
         QuartDetector(),
         FlaskDetector(),
@@ -1124,9 +1132,13 @@ class PythonEcosystem(Ecosystem):
             _dependencies_from_imports(app, found)
         _collect_dependencies(app, found)
         _manifests(app, found)
-        native_dependencies(found)
-        if found.get("package_manager") == "pipenv" and app.has("Pipfile.lock"):
+        pipenv_lock = found.get("package_manager") == "pipenv" and app.has("Pipfile.lock")
+        # The image installs what the lock pins (`pipenv requirements`), whatever the Pipfile says now.
+        native_dependencies(found, pipenv_locked(app) if pipenv_lock else frozenset())
+        if pipenv_lock:
             pipenv_lock_check(app, found)
+        if found.get("package_manager") == "pdm" and app.has("pdm.lock"):
+            pdm_lock_check(app, found)
         _uwsgi(app, found)
         _uv_workspace_sources(app, found)
         self.run_frameworks(app, found)

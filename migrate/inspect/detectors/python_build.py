@@ -64,9 +64,14 @@ COMPILERS = ("build-essential",)
 _BUNDLED_BY = {"psycopg": "psycopg-binary"}
 
 
-def native_dependencies(found: Findings) -> None:
-    """Record the dependencies that need system packages and the Debian packages of each stage."""
-    native = [d for d in NATIVE_DEPENDENCIES if d in found.deps and _BUNDLED_BY.get(d) not in found.deps]
+def native_dependencies(found: Findings, locked: frozenset[str] = frozenset()) -> None:
+    """Record the dependencies that need system packages and the Debian packages of each stage.
+
+    ``locked``: canonical names a lockfile installs besides the declared dependencies (a Pipfile.lock
+    may pin psycopg2 that the Pipfile no longer names: the image installs it all the same).
+    """
+    installed = set(found.deps) | locked
+    native = [d for d in NATIVE_DEPENDENCIES if d in installed and _BUNDLED_BY.get(d) not in installed]
     if not native:
         return
     build: list[str] = list(COMPILERS) if any(NATIVE_DEPENDENCIES[d].compiles for d in native) else []
@@ -231,3 +236,26 @@ def pipenv_lock_check(app: AppDir, found: Findings) -> None:
         f"{lock_name} {why}, so `pipenv install --deploy` refuses it; the image installs exactly what "
         "the lock pins (`pipenv requirements`): run `pipenv lock` to refresh it"
     )
+
+
+def pipenv_locked(app: AppDir) -> frozenset[str]:
+    """The canonical names of the packages Pipfile.lock installs in production (its ``default`` section)."""
+    lock = app.json("Pipfile.lock")
+    default = lock.get("default") if isinstance(lock, dict) else None
+    return frozenset(canonicalize_name(name) for name in default if isinstance(name, str)) if isinstance(default, dict) else frozenset()
+
+
+def pdm_lock_check(app: AppDir, found: Findings) -> None:
+    """A pdm.lock written without environment markers (before pdm's ``inherit_metadata`` strategy).
+
+    Today's ``pdm export`` refuses such a lock ("Can't export a lock file without environment
+    markers"); ``pdm sync`` still installs it. Recorded as ``pdm_lock_without_markers`` (file:line).
+    """
+    metadata = (app.toml("pdm.lock") or {}).get("metadata")
+    strategy = metadata.get("strategy") if isinstance(metadata, dict) else None
+    if not isinstance(strategy, list) or "inherit_metadata" in strategy:
+        return
+    line = app.tree.line_of(app.rel("pdm.lock"), r"^strategy\s*=")
+    found.detail("pdm_lock_without_markers", f"{app.rel('pdm.lock')}:{line}")
+    found.warnings.append(f"{app.rel('pdm.lock')}:{line}: the lock has no environment markers (strategy {strategy}), which "
+                          "`pdm export` refuses: the image installs it with `pdm sync`; `pdm lock` with a current pdm refreshes it")
