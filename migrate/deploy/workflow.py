@@ -376,6 +376,21 @@ def keep_alive_warnings(project: Project) -> list[str]:
     return warnings
 
 
+def host_warnings(project: Project) -> list[str]:
+    """Django web apps whose ALLOWED_HOSTS is a fixed list without ``*``: every request through the balancer gets 400.
+
+    (An app that reads the list from a variable gets the balancer's address there: see the task definition.)
+    """
+    warnings = []
+    for plan in project.plans:
+        where = plan.app.detail("allowed_hosts_fixed")
+        if plan.port is not None and where:
+            warnings.append(f"{plan.image}: ALLOWED_HOSTS is a fixed list ({where}) without the load balancer's address, so "
+                            "Django answers 400 to every request through it: read it from a variable "
+                            "(os.environ.get(\"DJANGO_ALLOWED_HOSTS\", \"localhost\").split(\",\")), which deploy sets, or add your domain")
+    return warnings
+
+
 def deploy(
     project: Project, aws: Aws, services: Services, network: Network, *,
     confirm: Confirm, say: Say, plan_only: bool = False, clock: Clock = Clock(),
@@ -394,7 +409,7 @@ def deploy(
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
-    for warning in [*unset_required(project, specs), *keep_alive_warnings(project), *client_warnings(services.cache_apps or {})]:
+    for warning in [*unset_required(project, specs), *keep_alive_warnings(project), *host_warnings(project), *client_warnings(services.cache_apps or {})]:
         say(f"warning: {warning}")
     plan = _with_retired(aws, project, services, make_plan(resources))
     if plan_only:

@@ -349,10 +349,19 @@ def test_django_allowed_hosts_of_the_settings_module_the_image_runs(make_tree: M
     assert app.detail("allowed_hosts_env") == "DJANGO_ALLOWED_HOSTS config/settings/production.py:2"
 
 
-def test_django_allowed_hosts_written_in_the_settings_need_no_variable(make_tree: MakeTree) -> None:
+@pytest.mark.parametrize(("assignment", "fixed"), [
+    ("ALLOWED_HOSTS = ['*']", None),  # admits every name
+    ("ALLOWED_HOSTS = ['.railway.app', '127.0.0.1']  # where it runs", "mysite/settings.py:3"),
+    ("ALLOWED_HOSTS = [\n    'shop.example.com',  # the site\n    'localhost',\n]", "mysite/settings.py:3"),
+    ("ALLOWED_HOSTS = []", "mysite/settings.py:3"),
+    ("ALLOWED_HOSTS = hosts_from_file()", None),  # not a list migrate can read
+])
+def test_django_allowed_hosts_written_in_the_settings(make_tree: MakeTree, assignment: str, fixed: str | None) -> None:
+    """A fixed list admits only its names: deploy warns when it cannot admit the load balancer's."""
     app, _ = only_app(make_tree, {"requirements.txt": "django\ngunicorn\n", "manage.py": MANAGE,
-                                  "mysite/settings.py": f"{SETTINGS}ALLOWED_HOSTS = ['*']\n"})
+                                  "mysite/settings.py": f"{SETTINGS}{assignment}\n"})
     assert app.detail("allowed_hosts_env") is None
+    assert app.detail("allowed_hosts_fixed") == fixed
 
 
 def test_django_without_static_root_or_settings_hint(make_tree: MakeTree) -> None:

@@ -12,6 +12,7 @@ celery with ``--workdir src``.
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 import shlex
@@ -501,6 +502,18 @@ def _add_dep(found: Findings, name: str, extras: set[str], evidence: Evidence) -
 
 
 # ---------------------------------------------------------------- code search
+def _literal_names(expression: str) -> list[str] | None:
+    """The names of a list or tuple of string literals (``["a.example", "b.example"]``), else None."""
+    code = "\n".join(re.sub(r"#[^'\"\n]*$", "", line) for line in expression.splitlines())  # comments
+    try:
+        value = ast.literal_eval(code.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
 def _find(app: AppDir, pattern: re.Pattern[str]) -> Hit | None:
     """The first match of ``pattern`` in the app's Python files, test files excluded."""
     return next((h for h in app.grep(_PY, pattern) if not _TEST_FILE.search(_rel_to_app(app, h[0]))), None)
@@ -658,24 +671,36 @@ class DjangoDetector(FrameworkDetector):
     _SPLIT = re.compile(r"\.split\(\s*(?:([\"'])(.+?)\1)?\s*\)")
 
     def _allowed_hosts(self, app: AppDir, found: Findings) -> None:
-        """The variable ALLOWED_HOSTS is read from, and how its names are separated, when settings read one.
+        """Where ALLOWED_HOSTS comes from: the variable it is read from (and how its names are separated), or a fixed list.
 
         Django answers 400 to a request whose Host it does not allow, and behind a load balancer every
-        request names the balancer (or the site's domain): deploy sets that variable to them.
-        The settings module the image runs decides when several files assign ALLOWED_HOSTS.
+        request names the balancer (or the site's domain): deploy sets that variable to them, or warns
+        that a fixed list without ``*`` cannot admit them. The settings module the image runs decides
+        when several files assign ALLOWED_HOSTS.
         """
         runs = (found.details.get("django_settings_module") or "").replace(".", "/") + ".py"
-        hits = sorted(self._hosts_reads(app), key=lambda hit: not hit[0].endswith(runs))
-        if hits:
-            path, line, variable, separator = hits[0]
+        hits = sorted(self._hosts_assignments(app), key=lambda hit: not hit[0].endswith(runs))
+        if not hits:
+            return
+        path, line, variable, separator = hits[0]
+        if variable is not None:
             found.detail("allowed_hosts_env", f"{variable} {path}:{line}")
             found.detail("allowed_hosts_separator", separator)
+        elif separator != "*":
+            found.detail("allowed_hosts_fixed", f"{path}:{line}")
 
-    def _hosts_reads(self, app: AppDir) -> Iterator[tuple[str, int, str, str]]:
+    def _hosts_assignments(self, app: AppDir) -> Iterator[tuple[str, int, str | None, str]]:
+        """``(path, line, variable, separator)`` of each ALLOWED_HOSTS assignment that reads a variable, and
+        ``(path, line, None, "" or "*")`` of each fixed list of names (``*``: it admits every name)."""
         for path, line, match in app.grep(_PY, self._ALLOWED_HOSTS):
+            if _TEST_FILE.search(_rel_to_app(app, path)):
+                continue
             expression = match.group(1)
             read = self._ENV_READ.search(expression)
-            if read is None or _TEST_FILE.search(_rel_to_app(app, path)):
+            if read is None:
+                names = _literal_names(expression)
+                if names is not None:
+                    yield path, line, None, "*" if "*" in names else ""
                 continue
             split = self._SPLIT.search(expression)
             # env.list and decouple's Csv split on commas; str.split() with no argument on whitespace.
