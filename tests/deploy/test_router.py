@@ -21,7 +21,7 @@ from migrate.deploy.errors import DeployError
 from migrate.deploy.loadbalancer import HealthCheck, Listener, LoadBalancer, Route, TargetGroup
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.router import ALB_MAX_WEIGHT, AlbRouter, side_target_group
-from tests.cutover.fakes import FakeClock, FakeFleet, Tripwire
+from tests.cutover.fakes import External, FakeClock, FakeFleet, Tripwire
 
 from .conftest import CallLog
 
@@ -197,13 +197,17 @@ class Cutover:
     events: list[Event]
 
 
-def _cutover(alb: Alb, after_set: Callable[[dict[str, int]], None]) -> Cutover:
-    """``after_set`` runs after each of the engine's ``set_weights`` calls, with the weights it set."""
+def _cutover(alb: Alb, after_set: Callable[[dict[str, int]], None], live: str = BLUE) -> Cutover:
+    """``after_set`` runs after each of the engine's ``set_weights`` calls, with the weights it set;
+    ``live``: blue at rev-1, or the old servers (an external side of two addresses)."""
     router = alb.router()
-    router.set_weights({BLUE: 999})
+    router.set_weights({live: 999})
     clock = FakeClock()
     fleet = FakeFleet(clock, Tripwire())
-    fleet.run(BLUE, "rev-1", 2)
+    if live == BLUE:
+        fleet.run(BLUE, "rev-1", 2)
+    else:
+        fleet.externals[live] = External(addresses=2)
     original = router.set_weights
 
     def set_then(weights: Mapping[str, int]) -> None:
@@ -243,3 +247,22 @@ def test_the_engine_sees_a_rule_changed_behind_its_back(alb: Alb) -> None:
         (((BLUE, 899), (GREEN, 100)), ((BLUE, 499), (GREEN, 500)))]
     assert run.router.weights() == {BLUE: 999, GREEN: 0}  # put back on blue in one call
     assert run.fleet.status(GREEN).desired == 0
+
+
+def test_a_migration_moves_off_the_old_servers_and_takes_their_group_out_of_the_rule(alb: Alb) -> None:
+    seen: list[dict[str, int]] = []
+    run = _cutover(alb, lambda _: seen.append(dict(run.router.weights())), live=LEGACY)
+    result = run.engine.deploy("rev-1")
+    assert result.succeeded, result.reason
+    assert seen == [{LEGACY: 899, BLUE: 100}, {LEGACY: 500, BLUE: 500}, {LEGACY: 0, BLUE: 999}, {BLUE: 999}]
+    assert [g["TargetGroupArn"] for g in _forward(alb)["ForwardConfig"]["TargetGroups"]] == [alb.arn(BLUE)]
+
+
+def test_a_side_group_is_the_apps_under_its_own_name(aws: Any) -> None:
+    alb = _alb(aws)
+    green = alb.sides[GREEN]
+    assert green.name == "shop-web-green" and green.arn != alb.app.arn
+    observed = green.observe()
+    assert observed is not None and dict(observed.fields) == dict(alb.app.desired)
+    tg = aws.client("elbv2").describe_target_groups(Names=[green.name])["TargetGroups"][0]
+    assert (tg["TargetType"], tg["Port"], tg["HealthCheckPath"]) == ("ip", 8000, "/health")
