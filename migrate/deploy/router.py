@@ -88,7 +88,12 @@ class AlbRouter:
             # Stickiness would keep pinned clients on a side after its weight went to 0: off, so a
             # weight change (and a rollback) moves every client at once.
             "TargetGroupStickinessConfig": {"Enabled": False}}}]
-        rule_arn, _ = self._actions()
+        rule_arn, actions = self._actions()
+        foreign = sorted({str(a.get("Type")) for a in actions} - {"forward"})
+        if foreign:
+            # Replacing the actions would drop these (an authentication step, a redirect): not ours to remove.
+            raise DeployError(f"the {self.what} does {', '.join(foreign)}, not only a forward: migrate shifts weights "
+                              "only on a forward to the app", hint="route the app with a plain forward (as `migrate deploy` does)")
         if rule_arn is None:
             with aws_call("elasticloadbalancing:ModifyListener", self.what):
                 self.elbv2.modify_listener(ListenerArn=self.listener_arn, DefaultActions=forward)

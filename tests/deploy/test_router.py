@@ -151,6 +151,20 @@ def test_no_rule_for_the_paths_is_one_clear_error(aws: Any) -> None:
     assert "migrate deploy" in str(caught.value.hint)
 
 
+def test_a_routing_that_does_more_than_forward_is_left_alone(alb: Alb, calls: CallLog) -> None:
+    """A redirect (or an authentication step before the forward) would be lost by replacing the actions."""
+    elbv2 = alb.aws.client("elbv2")
+    balancer = elbv2.describe_listeners(ListenerArns=[alb.listener_arn])["Listeners"][0]["LoadBalancerArn"]
+    redirect = [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+    listener = elbv2.create_listener(LoadBalancerArn=balancer, Port=8080, Protocol="HTTP", DefaultActions=redirect)["Listeners"][0]
+    router = AlbRouter(alb.aws, listener["ListenerArn"], {BLUE: alb.arn(BLUE)})
+    assert router.weights() == {}
+    calls.clear()
+    with pytest.raises(DeployError, match="does redirect, not only a forward"):
+        router.set_weights({BLUE: 999})
+    assert calls.mutating == []
+
+
 def test_a_missing_permission_is_one_line(alb: Alb, monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
 
