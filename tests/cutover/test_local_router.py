@@ -187,3 +187,22 @@ def test_hostile_server_names_and_addresses_are_refused() -> None:
             render_config(HaproxyConfig(servers=(server,)))
     with pytest.raises(RouterError, match="repeat"):
         render_config(HaproxyConfig(servers=(Server("blue", "a:1"), Server("blue", "b:1"))))
+
+
+# ------------------------------------------------------------------ the engine over it
+def test_the_engine_migrates_off_an_external_side_through_the_local_router() -> None:
+    from migrate.cutover.engine import Engine, Settings
+
+    from .fakes import External, FakeClock, FakeFleet, Tripwire
+
+    fake = FakeHaproxy({"blue": [0, 0], "green": [0, 0], "legacy": [0, 256]})
+    router = LocalRouter(fake)
+    clock = FakeClock()
+    fleet = FakeFleet(clock, Tripwire())
+    fleet.externals["legacy"] = External(addresses=1)
+    engine = Engine(router, fleet, now=clock.now, sleep=clock.sleep, on_event=lambda e: None, gates=(),
+                    settings=Settings(strategy="canary", count=2))
+    result = engine.deploy("rev-1")
+    assert result.succeeded, result.reason
+    assert router.weights() == {"blue": 256, "green": 0}  # legacy left the routing: in maintenance
+    assert fake.servers["legacy"][0] & 0x01
