@@ -206,3 +206,41 @@ def test_the_engine_migrates_off_an_external_side_through_the_local_router() -> 
     assert result.succeeded, result.reason
     assert router.weights() == {"blue": 256, "green": 0}  # legacy left the routing: in maintenance
     assert fake.servers["legacy"][0] & 0x01
+
+
+# ------------------------------------------------------------------ the socket
+def test_the_socket_api_sends_a_batch_as_one_line_on_one_connection() -> None:
+    import socket
+    import threading
+
+    from migrate.cutover.local import SocketRuntimeApi
+
+    received: list[bytes] = []
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        def serve() -> None:
+            for _ in range(2):
+                conn, _ = server.accept()
+                with conn:
+                    received.append(conn.recv(65536))
+                    conn.sendall(b"\n\n")
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        api = SocketRuntimeApi("127.0.0.1", server.getsockname()[1])
+        assert api.send(["set server app/blue weight 1", "set server app/green weight 2"]) == "\n\n"
+        assert api.send(["show servers state app"]) == "\n\n"
+        thread.join(timeout=5)
+    assert received == [b"set server app/blue weight 1; set server app/green weight 2\n", b"show servers state app\n"]
+    with pytest.raises(ValueError, match="cannot hold"):
+        api.send(["set server app/blue weight 1; shutdown sessions server app/blue"])
+
+
+def test_a_router_that_does_not_answer_is_a_user_error() -> None:
+    import socket
+
+    from migrate.cutover.local import SocketRuntimeApi
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # closed when the block ends: nothing listens there
+    with pytest.raises(RouterError, match="does not answer"):
+        LocalRouter(SocketRuntimeApi("127.0.0.1", port, timeout=2)).weights()
