@@ -202,8 +202,10 @@ class LocalRouter:
         return {s.name: s.effective_weight for s in self.servers() if s.is_held}
 
     def set_weights(self, weights: Mapping[str, int]) -> None:
-        """Exactly ``weights``, in one batch: each given side ready at its weight, every other one in maintenance."""
-        known = {s.name for s in self.servers()}
+        """Exactly ``weights``, in one batch: each given side ready at its weight (a drained one given 0 stays
+        drained), every other one in maintenance."""
+        now = {s.name: s for s in self.servers()}
+        known = set(now)
         unknown = sorted(set(weights) - known)
         if unknown:
             raise RouterError(f"router: no server {', '.join(unknown)} in backend {self.backend} "
@@ -214,7 +216,9 @@ class LocalRouter:
         commands = []
         for name in sorted(known):
             target = f"{self.backend}/{name}"
-            if name in weights:
+            if name in weights and weights[name] == 0 and now[name].is_draining and now[name].is_held:
+                commands += [f"set server {target} weight 0"]  # stays drained: open requests keep their server
+            elif name in weights:
                 commands += [f"set server {target} state ready", f"set server {target} weight {weights[name]}"]
             else:
                 commands += [f"set server {target} weight 0", f"set server {target} state maint"]

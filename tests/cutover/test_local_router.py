@@ -130,6 +130,8 @@ def test_drain_zeroes_the_side_until_it_is_given_weight_again() -> None:
     router.drain("from")
     assert router.weights() == {"blue": 256, "green": 0, "from": 0}
     assert fake.servers["from"][0] & 0x08
+    router.set_weights({"blue": 256, "green": 0, "from": 0})  # another write naming it at 0: still drained
+    assert fake.servers["from"][0] & 0x08
     router.set_weights({"blue": 0, "green": 0, "from": 256})
     assert router.weights()["from"] == 256
 
