@@ -44,15 +44,20 @@ def start_router(client: Any, config: HaproxyConfig, name: str, *, labels: Mappi
     """
     from docker.errors import DockerException
 
+    archive = _tar_one("haproxy.cfg", render_config(config))  # a bad configuration creates nothing
     try:
         container = client.containers.create(
             image, name=name, labels=dict(labels), network=network, detach=True,
             ports={f"{config.listen_port}/tcp": ("127.0.0.1", None), f"{config.admin_port}/tcp": ("127.0.0.1", None)},
             extra_hosts={"host.docker.internal": "host-gateway"})
-        container.put_archive("/usr/local/etc/haproxy", _tar_one("haproxy.cfg", render_config(config)))
+    except DockerException as exc:
+        raise RouterError(f"router: cannot create the HAProxy container {name}: {exc}") from None
+    try:
+        container.put_archive("/usr/local/etc/haproxy", archive)
         container.start()
         container.reload()
     except DockerException as exc:
+        remove_router(client, name)  # nothing half-made is left behind
         raise RouterError(f"router: cannot start the HAProxy container {name}: {exc}") from None
     ports = container.attrs["NetworkSettings"]["Ports"]
     return RouterContainer(container.id, _host_port(ports, config.listen_port), _host_port(ports, config.admin_port))

@@ -117,3 +117,15 @@ def test_slow_requests_open_on_a_drained_side_all_complete(setup: Setup) -> None
         assert setup.colours(20) == {"green": 20}
         answers = [f.result(timeout=30) for f in slow]
     assert answers == [(200, "blue")] * 5
+
+
+def test_a_router_that_cannot_start_is_a_user_error_and_leaves_nothing(client: Any) -> None:
+    from migrate.cutover.local import RouterError
+
+    name = f"cutlocal-{uuid.uuid4().hex[:8]}-lb"
+    config = HaproxyConfig(servers=(Server("blue", "127.0.0.1:8000"),))
+    with pytest.raises(RouterError, match="cannot create"):
+        start_router(client, config, name, labels=LABELS, image="cutlocal-no-such-image:0")
+    with pytest.raises(RouterError, match="cannot start"):  # a network that does not exist fails at start
+        start_router(client, config, name, labels=LABELS, network=f"{name}-no-such-network")
+    assert client.containers.list(all=True, filters={"name": name}) == []
