@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from conftest import unavailable
+from docker_images import ensure_base_images
 
-from migrate.containers.router import RouterContainer, remove_router, start_router
+from migrate.containers.router import IMAGE, RouterContainer, remove_router, start_router
 from migrate.cutover.local import HaproxyConfig, LocalRouter, Server, wait_ready
 
 pytestmark = pytest.mark.docker
 
 LABELS = {"cutlocal": "1"}
+BACKEND = "python:3.12-slim"
 SLOW = 3.0
 # A backend: GET /healthz 200, GET /slow answers after SLOW seconds, anything else its colour.
 APP = f"""
@@ -62,12 +65,15 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(client: Any) -> Iterator[Setup]:
+    missing = ensure_base_images([IMAGE, BACKEND])
+    if missing:
+        unavailable(f"base images missing: {', '.join(missing)} (bash .ci/base-images.sh {' '.join(missing)})")
     tag = f"cutlocal-{uuid.uuid4().hex[:8]}"
     network = client.networks.create(tag, labels=LABELS)
     names = [f"{tag}-blue", f"{tag}-green", f"{tag}-lb"]
     try:
         for colour, name in zip(("blue", "green"), names, strict=False):
-            client.containers.run("python:3.12-slim", ["python", "-c", APP], name=name, detach=True,
+            client.containers.run(BACKEND, ["python", "-c", APP], name=name, detach=True,
                                   labels=LABELS, network=tag, environment={"COLOUR": colour})
         config = HaproxyConfig(servers=(Server("blue", f"{names[0]}:8000"), Server("green", f"{names[1]}:8000")),
                                health_path="/healthz", check_interval_ms=300, rise=1)
