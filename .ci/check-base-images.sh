@@ -281,6 +281,53 @@ EOF
     ok "$nginx: healthy with the Go probe, uid 101, 8080"
 }
 
+# --- haproxy -------------------------------------------------------------------------------
+check_haproxy() {  # NAME
+    local name=$1 image c
+    image=$(img "$name"); c=$(cname "$name")
+    # shellcheck disable=SC2016  # expanded in the container
+    docker run --rm --entrypoint sh "$image" -c '
+        bad() { echo "$*"; exit 1; }
+        [ "$(command -v haproxy)" = /usr/local/sbin/haproxy ] || bad "haproxy on PATH is $(command -v haproxy)"
+        [ "$(id -u):$(id -g)" = 99:99 ] && [ "$(id -un)" = haproxy ] || bad "runs as $(id), not haproxy 99:99"
+        [ -d /usr/local/etc/haproxy ] || bad "no /usr/local/etc/haproxy"
+        [ "$(stat -c %u /var/lib/haproxy)" = 99 ] || bad "/var/lib/haproxy is not owned by haproxy"' \
+        >"$WORK/layout.log" 2>&1 || { cat "$WORK/layout.log" >&2; fail "$name: the official haproxy layout"; }
+    [ "$(docker image inspect --format '{{.Config.StopSignal}} {{json .Config.Cmd}}' "$image")" = \
+        'SIGUSR1 ["haproxy","-f","/usr/local/etc/haproxy/haproxy.cfg"]' ] || fail "$name: STOPSIGNAL SIGUSR1 and the official CMD"
+    ok "$name: /usr/local/sbin/haproxy, user haproxy 99, STOPSIGNAL SIGUSR1, CMD -f /usr/local/etc/haproxy/haproxy.cfg"
+    # An HTTP check (of its own frontend) and the runtime API: a weight set at run time reads back.
+    cat >"$WORK/haproxy.cfg" <<EOF
+global
+    stats socket ipv4@127.0.0.1:9999 level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend web
+    bind 0.0.0.0:8080
+    http-request return status 200 content-type text/plain string ok
+backend app
+    option httpchk GET /healthz
+    http-check expect status 200-399
+    server one 127.0.0.1:8080 check inter 500ms weight 10
+EOF
+    docker create --name "$c" "$image" >/dev/null
+    docker cp "$WORK/haproxy.cfg" "$c:/usr/local/etc/haproxy/haproxy.cfg"
+    docker start "$c" >/dev/null
+    local i out=""
+    for ((i = 0; i < 30; i++)); do
+        # shellcheck disable=SC2016  # expanded in the container (bash's /dev/tcp: the image has no socat)
+        out=$(docker exec "$c" bash -c 'exec 3<>/dev/tcp/127.0.0.1/9999 && echo "set server app/one weight 7; get weight app/one" >&3 && cat <&3' 2>/dev/null || true)
+        [ -n "$out" ] && break
+        sleep 1
+    done
+    [ "$(echo "$out" | grep -o '^7 (initial 10)')" = "7 (initial 10)" ] || { docker logs "$c" 2>&1 | tail -n 20 >&2; fail "$name: a weight set through the runtime API reads back (got '$out')"; }
+    local t=$SECONDS; docker stop "$c" >/dev/null; [ $((SECONDS - t)) -lt 5 ] || fail "$name: haproxy stops within 5 s"
+    ok "$name: starts on a configuration copied in, runtime API sets and reads a weight, stops at once"
+}
+
 # --- which checks --------------------------------------------------------------------------
 if [ "$#" -gt 0 ]; then names=("$@"); else mapfile -t names < <(bash "$HERE/base-images.sh" --list); fi
 go_name="" nginx_name=""
@@ -292,6 +339,7 @@ for name in "${names[@]}"; do
         postgres:*) check_postgres "$name" ;;
         golang:*) go_name=$name ;;
         nginxinc/nginx-unprivileged:*) nginx_name=$name ;;
+        haproxy:*) check_haproxy "$name" ;;
         debian:*) [ "$(docker run --rm "$(img "$name")" sh -c 'echo ok')" = ok ] || fail "$name runs"; ok "$name runs" ;;
         *) fail "no check for $name" ;;
     esac
