@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from migrate.deploy.errors import DeployError
 from migrate.deploy.preflight import Finding
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.stack import health_check
@@ -98,12 +99,18 @@ def check_images(client: Any, local_tags: Mapping[str, str], specs: Sequence[Ser
 
 def run(client: Any, tag: str, spec: ServiceSpec, clock: Callable[[], float], sleep: Callable[[float], None]) -> Answer:
     """Start ``tag`` as the task would (command, environment, user, cpu and memory), ask it until ECS's grace period ends."""
+    from docker.errors import DockerException
+
     assert spec.port is not None
-    container = client.containers.run(
-        tag, command=list(spec.command) if spec.command else None, environment=dict(spec.environment),
-        user=str(spec.user) if spec.user is not None else None, detach=True, labels={LABEL: spec.app},
-        mem_limit=f"{spec.memory}m", nano_cpus=spec.cpu * 10**9 // 1024,
-        ports={f"{spec.port}/tcp": ("127.0.0.1", None)})
+    try:
+        container = client.containers.run(
+            tag, command=list(spec.command) if spec.command else None, environment=dict(spec.environment),
+            user=str(spec.user) if spec.user is not None else None, detach=True, labels={LABEL: spec.app},
+            mem_limit=f"{spec.memory}m", nano_cpus=spec.cpu * 10**9 // 1024,
+            ports={f"{spec.port}/tcp": ("127.0.0.1", None)})
+    except DockerException as exc:
+        raise DeployError(f"local check: the engine could not run {tag} for {spec.app}: {str(exc).splitlines()[0]}",
+                          hint="nothing was changed; fix the engine, or skip this check with --no-local-check") from exc
     try:
         return _watch(container, spec, clock, sleep)
     finally:
@@ -112,7 +119,7 @@ def run(client: Any, tag: str, spec: ServiceSpec, clock: Callable[[], float], sl
 
 def _watch(container: Any, spec: ServiceSpec, clock: Callable[[], float], sleep: Callable[[float], None]) -> Answer:
     start = clock()
-    path = health_check(spec).path
+    check = health_check(spec)
     while True:
         container.reload()
         seconds = clock() - start
@@ -122,7 +129,7 @@ def _watch(container: Any, spec: ServiceSpec, clock: Callable[[], float], sleep:
         address = _address(container, spec.port)
         if address is not None:
             published, host = address
-            status = _ask(published, path, host, timeout=health_check(spec).timeout)
+            status = _ask(published, check.path, host, timeout=check.timeout)
             if status is not None:
                 probe_exit, output = _probe(container, spec)
                 return Answer(status, seconds, host, probe_exit=probe_exit, probe_output=output,

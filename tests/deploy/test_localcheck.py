@@ -61,6 +61,24 @@ def test_a_health_check_command_the_image_cannot_run_stops_the_deploy() -> None:
     assert judge(WEB, Answer(200, 1.0, "172.17.0.5:8000", probe_exit=0)).severity == "note"
 
 
+def test_an_engine_that_cannot_run_the_image_is_one_clear_error() -> None:
+    """The engine refusing the run (a port it cannot publish, a daemon gone) stops the deploy in one line, no traceback."""
+    from docker.errors import APIError
+
+    from migrate.deploy.errors import DeployError
+
+    class RefusingContainers:  # stands in for the Docker SDK's containers.run, which here raises as the engine would
+        def run(self, *args: Any, **kwargs: Any) -> Any:
+            raise APIError("500 Server Error: driver failed programming external connectivity\nmore")
+
+    class Engine:
+        containers = RefusingContainers()
+
+    with pytest.raises(DeployError, match=r"^local check: the engine could not run api:1 for api: 500 Server Error: "
+                                          r"driver failed programming external connectivity$"):
+        check_images(Engine(), {WEB.image: "api:1"}, [WEB], time.monotonic, time.sleep)
+
+
 # A server that, like Django with ALLOWED_HOSTS = ["localhost"], refuses any other Host with 400;
 # `exit` makes it stop at once, as an app missing a secret does.
 _SERVER = """\
