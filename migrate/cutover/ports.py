@@ -11,9 +11,13 @@ which takes weight and reports health but is never started or scaled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+
+from migrate.errors import UserError
 
 BLUE = "blue"
 GREEN = "green"
@@ -135,6 +139,54 @@ class Gate(Protocol):
 
     def check(self, side: str) -> Verdict:
         """Judge ``side`` (the one taking traffic in) now."""
+        ...
+
+
+class LockedError(UserError):
+    """Another cutover of the same app holds the lock: the message names the holder and since when."""
+
+    def __init__(self, app: str, holder: str, since: datetime, *, hint: str | None = None) -> None:
+        super().__init__(f"another cutover of {app} is in progress: {holder} holds the lock since "
+                         f"{since.isoformat(timespec='seconds')}",
+                         hint=hint or "wait for it to end; if it died, break its lock (`--break-lock`)")
+        self.holder, self.since = holder, since
+
+
+class Target(Protocol):
+    """One app's cutover target (``local``: HAProxy and containers; ``ecs``: an ALB rule and two services),
+    opened by a command: what the engine drives, and what the user is told.
+
+    Each target's module opens one from what it finds on the target itself (names, tags, labels): no
+    state is kept anywhere else.
+    """
+
+    @property
+    def name(self) -> str:
+        """``local`` or ``ecs``."""
+        ...
+
+    @property
+    def router(self) -> Router:
+        """The app's router."""
+        ...
+
+    @property
+    def fleet(self) -> Fleet:
+        """The app's colours and any external side."""
+        ...
+
+    @property
+    def gates(self) -> Sequence[Gate]:
+        """The gates beyond target health (the incoming side's 5xx rate and latency, user alarms)."""
+        ...
+
+    @property
+    def url(self) -> str | None:
+        """Where the app answers through the router (``http://127.0.0.1:PORT`` locally, the ALB's address)."""
+        ...
+
+    def lock(self, who: str, *, break_stale: bool = False) -> AbstractContextManager[None]:
+        """Hold the app's cutover lock for the block, kept on the target; :class:`LockedError` when another holds it."""
         ...
 
 
