@@ -10,6 +10,15 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     certificate = "arn:aws:acm:eu-west-1:123456789012:certificate/..."  # optional: HTTPS on 443, port 80 redirects
     provision = ["postgres", "redis"]  # optional: create the databases (RDS: "postgres", "mysql") and Redis (ElastiCache) the apps use, wired to them
 
+    [deploy]                       # optional: how a new version takes the traffic
+    target = "ecs"                 # or "local": the same cutover on this machine's Docker, behind HAProxy
+    strategy = "blue-green"        # or "canary" (weighted steps), "rolling" (ECS's own rolling update)
+    canary_steps = [10, 50, 100]   # the new version's share after each step
+    bake = 60                      # seconds each canary step is watched before the next
+    final_bake = 120               # seconds at 100 % with the old version still warm (rollback is a weight flip)
+    drain = 30                     # seconds the old version finishes open requests before it stops
+    ready_timeout = 600            # seconds the new version may take to become healthy
+
     [network]                      # optional: else the region's default VPC and subnets
     vpc = "vpc-0abc"
     subnets = ["subnet-1", "subnet-2"]
@@ -46,6 +55,9 @@ from migrate.errors import UserError
 CONFIG_FILE = "migrate.toml"
 #: Backing services ``migrate deploy`` can create in the cloud (``provision``).
 PROVISIONABLE = ("postgres", "mysql", "redis")
+#: Where ``migrate deploy`` runs the apps, and how a new version takes the traffic.
+TARGETS = ("ecs", "local")
+STRATEGIES = ("blue-green", "canary", "rolling")
 
 #: Project names prefix load balancer and target group names, which AWS limits to 32 characters.
 _PROJECT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")
@@ -87,6 +99,19 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
+class DeploySettings:
+    """``[deploy]``: the target, the strategy and its waits (None: the command's default)."""
+
+    target: str | None = None
+    strategy: str | None = None
+    canary_steps: tuple[int, ...] | None = None
+    bake: float | None = None
+    final_bake: float | None = None
+    drain: float | None = None
+    ready_timeout: float | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole file (the defaults when there is none)."""
 
@@ -97,6 +122,7 @@ class Config:
     #: Backing services migrate creates in the cloud for the apps that use them (``postgres``, ``mysql``).
     provision: tuple[str, ...] = ()
     network: NetworkSettings = NetworkSettings()
+    deploy: DeploySettings = DeploySettings()
     apps: Mapping[str, AppSettings] = field(default_factory=dict)
     #: The file it was read from, for messages; None when there was none.
     source: Path | None = None
@@ -177,6 +203,36 @@ _NETWORK_KEYS: dict[str, Callable[[Any], str | None]] = {
     "subnets": _list_of(_text(re.compile(r"subnet-[0-9a-f]+"), "a subnet id (subnet-...)")),
     "assign_public_ip": lambda v: None if isinstance(v, bool) else f"must be true or false (got {v!r})",
 }
+def _seconds(high: int) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return f"must be a number of seconds (got {value!r})"
+        return None if 0 <= value <= high else f"must be between 0 and {high} seconds (got {value})"
+    return check
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
+    return lambda v: None if v in choices else f"must be one of {', '.join(choices)} (got {v!r})"
+
+
+def _steps(value: Any) -> str | None:
+    problem = _list_of(_integer(1, 100))(value)
+    if problem:
+        return problem
+    if not value or value[-1] != 100 or value != sorted(set(value)):
+        return f"must rise from above 0 to 100, e.g. [10, 50, 100] (got {value!r})"
+    return None
+
+
+_DEPLOY_KEYS: dict[str, Callable[[Any], str | None]] = {
+    "target": _one_of(TARGETS),
+    "strategy": _one_of(STRATEGIES),
+    "canary_steps": _steps,
+    "bake": _seconds(86400),
+    "final_bake": _seconds(86400),
+    "drain": _seconds(3600),
+    "ready_timeout": _seconds(7200),
+}
 _APP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "cpu": _integer(256, 16384),
     "memory": _integer(512, 122880),
@@ -215,16 +271,20 @@ class _Reader:
         return data
 
     def config(self, data: dict[str, Any]) -> Config:
-        unknown = sorted(set(data) - {"project", "network", "apps"})
+        unknown = sorted(set(data) - {"project", "deploy", "network", "apps"})
         if unknown:
-            raise self.fail(unknown[0], "is not a table migrate knows (known: [project], [network], [apps.NAME])")
+            raise self.fail(unknown[0], "is not a table migrate knows (known: [project], [deploy], [network], [apps.NAME])")
         project = self.table(data.get("project", {}), "project", _PROJECT_KEYS)
+        deploy = self.table(data.get("deploy", {}), "deploy", _DEPLOY_KEYS)
         network = self.table(data.get("network", {}), "network", _NETWORK_KEYS)
         apps = self.table(data.get("apps", {}), "apps", None)
         return Config(
             project=project.get("name"), region=project.get("region"), certificate=project.get("certificate"),
             provision=tuple(project.get("provision", ())),
             network=NetworkSettings(network.get("vpc"), tuple(network.get("subnets", ())), network.get("assign_public_ip", True)),
+            deploy=DeploySettings(deploy.get("target"), deploy.get("strategy"),
+                                  tuple(deploy["canary_steps"]) if "canary_steps" in deploy else None,
+                                  *(deploy.get(k) for k in ("bake", "final_bake", "drain", "ready_timeout"))),
             apps={name: self.app(name, value) for name, value in apps.items()}, source=self.path,
         )
 

@@ -81,6 +81,14 @@ def test_environment_values_may_be_numbers_and_booleans(tmp_path: Path) -> None:
     ("[apps.web]\nrelease = [\"migrate\"]\n", "apps.web.release must be a command line"),
     ("[project]\ncertificate = \"notes.example.com\"\n", "project.certificate must be an ACM certificate ARN"),
     ("[project]\nprovision = [\"mongodb\"]\n", "project.provision item 1 must be one of postgres"),
+    ("[deploy]\ntarget = \"k8s\"\n", "deploy.target must be one of ecs, local"),
+    ("[deploy]\nstrategy = \"big-bang\"\n", "deploy.strategy must be one of blue-green, canary, rolling"),
+    ("[deploy]\ncanary_steps = [50, 10, 100]\n", "deploy.canary_steps must rise from above 0 to 100"),
+    ("[deploy]\ncanary_steps = [10, 50]\n", "deploy.canary_steps must rise from above 0 to 100"),
+    ("[deploy]\ncanary_steps = [0, 100]\n", "deploy.canary_steps item 1 must be between 1 and 100"),
+    ("[deploy]\nbake = \"1m\"\n", "deploy.bake must be a number of seconds"),
+    ("[deploy]\ndrain = -1\n", "deploy.drain must be between 0 and 3600 seconds"),
+    ("[deploy]\nspeed = 3\n", "deploy.speed is not a setting migrate knows"),
 ])
 def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / CONFIG_FILE).write_text(text)
@@ -88,6 +96,15 @@ def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message
         load_config(tmp_path)
     assert str(caught.value).startswith(f"{tmp_path / CONFIG_FILE}: ") and message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_deploy_table_is_read(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text("[deploy]\ntarget = \"local\"\nstrategy = \"canary\"\ncanary_steps = [5, 25, 100]\n"
+                                         "bake = 30\nfinal_bake = 0\ndrain = 2.5\nready_timeout = 300\n")
+    deploy = load_config(tmp_path).deploy
+    assert (deploy.target, deploy.strategy, deploy.canary_steps) == ("local", "canary", (5, 25, 100))
+    assert (deploy.bake, deploy.final_bake, deploy.drain, deploy.ready_timeout) == (30, 0, 2.5, 300)
+    assert load_config(tmp_path / "nowhere").deploy.target is None
 
 
 def test_no_file_is_the_defaults(tmp_path: Path) -> None:
