@@ -1,0 +1,252 @@
+"""ECS's own traffic-shifting strategies (2025), opt-in: ``ecs-blue-green``, ``ecs-canary``, ``ecs-linear``.
+
+ECS shifts the production listener rule between the service's target group and an *alternate*
+one itself (``deploymentConfiguration.strategy`` BLUE_GREEN, CANARY or LINEAR, with bake times),
+through an *infrastructure role* it assumes to call Elastic Load Balancing. migrate then only
+follows the *service deployment* (``ListServiceDeployments``/``DescribeServiceDeployments``):
+success is SUCCESSFUL with the target revision running our task definition; a rollback (by the
+circuit breaker or an alarm) or a stop is a failure with ECS's reasons; and ``abort`` is
+``StopServiceDeployment`` with ``ROLLBACK``.
+
+The same promise as migrate's own engine, kept by ECS; what migrate's engine adds (gates it reads
+itself, the migration from servers outside ECS, the local rehearsal) is not available here.
+
+moto implements none of these calls: the request shapes are checked with botocore's Stubber against
+the real API model, and the following logic against recorded response sequences
+(tests/deploy/test_native.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from migrate.deploy.errors import DeployError, aws_call
+
+NativeStrategy = Literal["ecs-blue-green", "ecs-canary", "ecs-linear"]
+NATIVE_STRATEGIES: tuple[NativeStrategy, ...] = ("ecs-blue-green", "ecs-canary", "ecs-linear")
+_API_STRATEGY = {"ecs-blue-green": "BLUE_GREEN", "ecs-canary": "CANARY", "ecs-linear": "LINEAR"}
+
+#: The AWS managed policy ECS needs on the infrastructure role to move listener rules and target groups.
+INFRASTRUCTURE_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+#: Who may assume the infrastructure role: ECS itself.
+INFRASTRUCTURE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+#: Statuses after which a service deployment changes no more.
+_DONE = {"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
+_MAX_MINUTES = 1440
+
+
+class NativeError(DeployError):
+    """Settings ECS would refuse, found before any call."""
+
+
+@dataclass(frozen=True)
+class NativeSettings:
+    """One of ECS's strategies and its timings, in ECS's own units (minutes, percent)."""
+
+    strategy: NativeStrategy
+    #: Minutes both revisions run after all the traffic moved, before ECS retires the old one (a rollback is instant meanwhile).
+    bake_minutes: int = 5
+    #: ecs-canary: the share the canary takes first; ecs-linear: the share each step adds.
+    step_percent: float = 10.0
+    #: Minutes each canary or linear step is held.
+    step_bake_minutes: int = 5
+    #: CloudWatch alarms that roll the deployment back when they fire.
+    alarms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for problem in self.problems():
+            raise NativeError(problem)
+
+    def problems(self) -> list[str]:
+        """What ECS would refuse, each a sentence naming the setting (AWS's documented ranges)."""
+        problems = []
+        if self.strategy not in NATIVE_STRATEGIES:
+            problems.append(f"strategy {self.strategy!r} is not one of {', '.join(NATIVE_STRATEGIES)}")
+        for name, minutes in (("bake", self.bake_minutes), ("step bake", self.step_bake_minutes)):
+            if not 0 <= minutes <= _MAX_MINUTES:
+                problems.append(f"{name} time {minutes} min is outside ECS's 0 to {_MAX_MINUTES} minutes")
+        low = 3.0 if self.strategy == "ecs-linear" else 0.1
+        tenths = round(self.step_percent * 10)
+        if self.strategy != "ecs-blue-green" and (not low <= self.step_percent <= 100 or abs(tenths - self.step_percent * 10) > 1e-6):
+            problems.append(f"step {self.step_percent} % must be a multiple of 0.1 from {low} to 100 for {self.strategy}")
+        return problems
+
+
+def deployment_configuration(settings: NativeSettings) -> dict[str, Any]:
+    """``deploymentConfiguration`` for CreateService/UpdateService: the strategy, bakes, circuit breaker and alarms."""
+    config: dict[str, Any] = {
+        "strategy": _API_STRATEGY[settings.strategy],
+        "bakeTimeInMinutes": settings.bake_minutes,
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        # Both revisions at full size through the shift, as blue-green needs; ECS scales the old one down after the bake.
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+    }
+    if settings.strategy == "ecs-canary":
+        config["canaryConfiguration"] = {"canaryPercent": settings.step_percent,
+                                         "canaryBakeTimeInMinutes": settings.step_bake_minutes}
+    elif settings.strategy == "ecs-linear":
+        config["linearConfiguration"] = {"stepPercent": settings.step_percent,
+                                         "stepBakeTimeInMinutes": settings.step_bake_minutes}
+    if settings.alarms:
+        config["alarms"] = {"alarmNames": list(settings.alarms), "enable": True, "rollback": True}
+    return config
+
+
+def load_balancer(*, target_group: str, alternate_target_group: str, production_rule: str, role: str,
+                  container: str, port: int, test_rule: str | None = None) -> dict[str, Any]:
+    """One ``loadBalancers`` entry with the ``advancedConfiguration`` ECS's strategies need.
+
+    ``production_rule`` is the listener rule (or, for the listener's default action, the listener)
+    ECS moves; ``test_rule``, when given, routes the new revision's test traffic (a header match)
+    before production moves.
+    """
+    advanced = {"alternateTargetGroupArn": alternate_target_group, "productionListenerRule": production_rule,
+                "roleArn": role}
+    if test_rule:
+        advanced["testListenerRule"] = test_rule
+    return {"targetGroupArn": target_group, "containerName": container, "containerPort": port,
+            "advancedConfiguration": advanced}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One change seen in the service deployment: its status and lifecycle stage, and the traffic each revision takes."""
+
+    status: str
+    stage: str | None
+    weights: tuple[tuple[str, float], ...]  # (revision ARN tail, production weight %)
+
+    def line(self) -> str:
+        """For people."""
+        weights = ", ".join(f"{rev} {w:g} %" for rev, w in self.weights)
+        return f"{self.status.lower().replace('_', ' ')}" + (f", {self.stage.lower().replace('_', ' ')}" if self.stage else "") + (
+            f" ({weights})" if weights else "")
+
+
+@dataclass(frozen=True)
+class NativeOutcome:
+    """How ECS's deployment ended."""
+
+    succeeded: bool
+    reason: str
+    deployment: str | None = None
+    diagnosis: tuple[str, ...] = ()
+
+
+def follow(ecs: Any, *, cluster: str, service: str, task_definition: str, since: datetime,
+           now: Callable[[], float], sleep: Callable[[float], None], timeout: float, poll: float = 10.0,
+           on_progress: Callable[[Progress], None] = lambda p: None, stop_on_timeout: bool = True) -> NativeOutcome:
+    """Follow the service deployment ECS started at or after ``since`` for ``task_definition`` until it ends.
+
+    A deployment still running at ``timeout`` is stopped with ROLLBACK (``stop_on_timeout``): a
+    deploy that gives up leaves the old revision serving, not a half-shifted rule.
+    """
+    began = now()
+    arn: str | None = None
+    seen: Progress | None = None
+    while True:
+        if arn is None:
+            arn = _find(ecs, cluster, service, task_definition, since)
+        if arn is not None:
+            deployment = _describe(ecs, arn)
+            progress = Progress(deployment["status"], deployment.get("lifecycleStage"), _weights(deployment))
+            if progress != seen:
+                on_progress(progress)
+                seen = progress
+            if deployment["status"] in _DONE:
+                return _outcome(ecs, deployment)
+        if now() - began >= timeout:
+            if arn is None:
+                return NativeOutcome(False, f"ECS started no deployment of {_tail(task_definition)} within {timeout:.0f} s")
+            if stop_on_timeout:
+                stop(ecs, arn)
+            return NativeOutcome(False, f"the deployment was still {seen.status if seen else 'pending'} after {timeout:.0f} s"
+                                 + ("; stopped with a rollback" if stop_on_timeout else ""), arn)
+        sleep(poll)
+
+
+def stop(ecs: Any, deployment: str, *, rollback: bool = True) -> None:
+    """Stop a service deployment: ROLLBACK puts the traffic back on the revision that served before it; ABORT leaves it."""
+    with aws_call("ecs:StopServiceDeployment", deployment):
+        ecs.stop_service_deployment(serviceDeploymentArn=deployment, stopType="ROLLBACK" if rollback else "ABORT")
+
+
+def in_progress(ecs: Any, *, cluster: str, service: str) -> str | None:
+    """The service deployment under way on ``service`` (for ``migrate abort`` and ``status``), or None."""
+    with aws_call("ecs:ListServiceDeployments", service):
+        found = ecs.list_service_deployments(cluster=cluster, service=service, status=[
+            "PENDING", "IN_PROGRESS", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "STOP_REQUESTED"])
+    briefs = sorted(found.get("serviceDeployments", []), key=lambda b: b.get("createdAt") or datetime.min)
+    return str(briefs[-1]["serviceDeploymentArn"]) if briefs else None
+
+
+def _find(ecs: Any, cluster: str, service: str, task_definition: str, since: datetime) -> str | None:
+    """The newest service deployment created at or after ``since`` whose target revision runs ``task_definition``."""
+    with aws_call("ecs:ListServiceDeployments", service):
+        found = ecs.list_service_deployments(cluster=cluster, service=service, createdAt={"after": since})
+    briefs = sorted(found.get("serviceDeployments", []), key=lambda b: b.get("createdAt") or since, reverse=True)
+    revisions = [b["targetServiceRevisionArn"] for b in briefs if b.get("targetServiceRevisionArn")]
+    if not revisions:
+        return None
+    with aws_call("ecs:DescribeServiceRevisions", service):
+        described = ecs.describe_service_revisions(serviceRevisionArns=revisions[:20])
+    ours = {r["serviceRevisionArn"] for r in described.get("serviceRevisions", []) if r.get("taskDefinition") == task_definition}
+    return next((str(b["serviceDeploymentArn"]) for b in briefs if b.get("targetServiceRevisionArn") in ours), None)
+
+
+def _describe(ecs: Any, arn: str) -> Mapping[str, Any]:
+    with aws_call("ecs:DescribeServiceDeployments", arn):
+        answer = ecs.describe_service_deployments(serviceDeploymentArns=[arn])
+    deployments = answer.get("serviceDeployments", [])
+    if not deployments:
+        failures = answer.get("failures") or [{}]
+        raise DeployError(f"ECS cannot describe service deployment {arn}: {failures[0].get('reason', 'no answer')}")
+    found: Mapping[str, Any] = deployments[0]
+    return found
+
+
+def _weights(deployment: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
+    revisions = [*deployment.get("sourceServiceRevisions", []), deployment.get("targetServiceRevision") or {}]
+    return tuple((_tail(r["arn"]), float(r["requestedProductionTrafficWeight"]))
+                 for r in revisions if r.get("arn") and r.get("requestedProductionTrafficWeight") is not None)
+
+
+def _outcome(ecs: Any, deployment: Mapping[str, Any]) -> NativeOutcome:
+    arn = str(deployment["serviceDeploymentArn"])
+    status = deployment["status"]
+    if status == "SUCCESSFUL":
+        return NativeOutcome(True, "ECS shifted all the traffic to the new revision and retired the old one", arn)
+    return NativeOutcome(False, _why(deployment), arn, tuple(_diagnosis(deployment)))
+
+
+def _why(deployment: Mapping[str, Any]) -> str:
+    status = deployment["status"]
+    what = {"ROLLBACK_SUCCESSFUL": "ECS rolled the deployment back: the old revision serves",
+            "ROLLBACK_FAILED": "ECS's rollback FAILED: check which revision serves",
+            "STOPPED": "the deployment was stopped"}[status]
+    reason = (deployment.get("rollback") or {}).get("reason") or deployment.get("statusReason")
+    return f"{what}" + (f" ({reason})" if reason else "")
+
+
+def _diagnosis(deployment: Mapping[str, Any]) -> Sequence[str]:
+    lines = []
+    breaker = deployment.get("deploymentCircuitBreaker") or {}
+    if breaker.get("status") == "TRIGGERED":
+        lines.append(f"circuit breaker triggered: {breaker.get('failureCount', '?')} failed tasks (threshold {breaker.get('threshold', '?')})")
+    alarms = deployment.get("alarms") or {}
+    if alarms.get("triggeredAlarmNames"):
+        lines.append("alarms that fired: " + ", ".join(alarms["triggeredAlarmNames"]))
+    if deployment.get("statusReason") and (deployment.get("rollback") or {}).get("reason"):
+        lines.append(f"ECS: {deployment['statusReason']}")
+    return lines
+
+
+def _tail(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
