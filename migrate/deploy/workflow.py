@@ -247,7 +247,7 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision
     ``provision``: the backing services migrate creates (``postgres``, ``mysql``, ``redis``); the apps that use
     one read its connection settings from parameters migrate stores (:mod:`migrate.deploy.database`).
     """
-    specs = specs_from_plans(project.plans, project.config, images, secret_resolver(aws))
+    specs = specs_from_plans(project.plans, project.config, images, secret_resolver(aws), project.root)
     stored = stored_secrets(project, aws)
     arns: dict[str, dict[str, str]] = {}
     for secret in stored:

@@ -319,7 +319,8 @@ def test_a_first_deploy_that_is_only_slow_is_left_running_when_the_wait_runs_out
     ("[apps.python-flask-postgres]\ncpu = 256\nmemory = 4096\n", "python-flask-postgres: Fargate does not run 256 CPU units with 4096 MiB"),
     ("[apps.nope]\ncpu = 256\n", "apps.nope names no app here (apps: python-flask-postgres)"),
     ("[project\n", "not valid TOML"),
-    ("[deploy]\nx = 1\n", "deploy is not a table migrate knows"),
+    ("[deploys]\nx = 1\n", "deploys is not a table migrate knows"),
+    ("[deploy]\nx = 1\n", "deploy.x is not a setting migrate knows"),
 ])
 def test_a_bad_migrate_toml_is_one_line_naming_the_key_and_the_file(cli: Cli, tmp_path: Path, config: str, message: str) -> None:
     root = copy_example("python-flask-postgres", tmp_path, config)

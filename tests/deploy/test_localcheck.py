@@ -88,7 +88,11 @@ if os.environ.get("MODE") == "exit":
     sys.exit(3)
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        allowed = os.environ.get("MODE") != "allow-list" or self.headers["Host"].startswith("localhost")
+        host = self.headers["Host"].rsplit(":", 1)[0]
+        if os.environ.get("MODE") == "env-list":  # Django's way: ALLOWED_HOSTS read from the environment
+            allowed = host in os.environ.get("ALLOWED_HOSTS", "").split(",")
+        else:
+            allowed = os.environ.get("MODE") != "allow-list" or host == "localhost"
         self.send_response(200 if allowed and self.path == "/health" else 400 if not allowed else 404)
         self.end_headers()
 http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
@@ -114,10 +118,10 @@ def server_image(client: Any) -> Any:
     client.images.remove(tag, force=True)
 
 
-def _check(client: Any, tag: str, probe: Probe | None = None, mode: str = "") -> Any:
+def _check(client: Any, tag: str, probe: Probe | None = None, mode: str = "", **spec_fields: Any) -> Any:
     """What the local check says of the test server run as a web service on 8000 (health path /health, uid 1000)."""
     spec = ServiceSpec(app="api", image="repo/api:1", port=8000, probe=probe, health_path="/health",
-                       environment={"MODE": mode}, user=1000)
+                       environment={"MODE": mode, **spec_fields.pop("environment", {})}, user=1000, **spec_fields)
     (finding,) = check_images(client, {spec.image: tag}, [spec], time.monotonic, time.sleep)
     leftover = client.containers.list(all=True, filters={"label": "migrate.local-check"})
     assert leftover == []  # every run is removed, whatever it showed
@@ -128,6 +132,20 @@ def _check(client: Any, tag: str, probe: Probe | None = None, mode: str = "") ->
 def test_an_app_that_rejects_the_load_balancers_host_header_is_caught_here(client: Any, server_image: str) -> None:
     finding = _check(client, server_image, mode="allow-list")
     assert finding.severity == "error" and "answered 400" in finding.message and "ALLOWED_HOSTS" in finding.message
+
+
+@pytest.mark.docker
+def test_an_allow_list_read_from_the_environment_gets_the_tasks_own_address_before_the_app_starts(
+        client: Any, server_image: str) -> None:
+    """The load balancer asks with ``Host: <task IP>:<port>``, which no allow-list can name in advance."""
+    from migrate.deploy.specs import answering_own_address
+
+    hosts = {"environment": {"ALLOWED_HOSTS": "shop-123.eu-west-1.elb.amazonaws.com"}}
+    finding = _check(client, server_image, mode="env-list", **hosts)
+    assert finding.severity == "error" and "answered 400" in finding.message  # the balancer's name alone
+    wrapped = answering_own_address(("python", "/srv/server.py"), "ALLOWED_HOSTS", ",")
+    finding = _check(client, server_image, mode="env-list", command=wrapped, **hosts)
+    assert finding.severity == "note" and "answered 200" in finding.message, finding.message
 
 
 @pytest.mark.docker

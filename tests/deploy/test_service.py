@@ -335,3 +335,53 @@ def test_a_retried_create_service_resends_its_client_token(aws: Any) -> None:
     first, retried, other, other_retried = sent
     assert first == retried and other == other_retried and first != other
     assert len(first) <= 36  # ECS's limit
+
+
+@pytest.mark.parametrize(("before", "separator", "expected"), [
+    (None, ",", "localhost,{ip}"),
+    ("shop.example.com", ",", "shop.example.com,localhost,{ip}"),
+    ("a b", " ", "a b localhost {ip}"),
+])
+def test_the_allow_list_gets_the_tasks_own_address_and_localhost_then_the_app_starts(
+        before: str | None, separator: str, expected: str) -> None:
+    """The wrapper is plain sh: run it here, with a start command that prints what the app would read."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from migrate.deploy.specs import answering_own_address
+
+    command = answering_own_address((sys.executable, "-c", "import os, sys; print(os.environ['HOSTS'], sys.argv[1:])", "--bind", "x y"),
+                                    "HOSTS", separator)
+    env = {k: v for k, v in os.environ.items() if k != "HOSTS"} | ({"HOSTS": before} if before is not None else {})
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    ip = socket.gethostbyname(socket.gethostname())
+    assert out == expected.format(ip=ip) + " ['--bind', 'x y']\n"  # the app's own arguments arrive intact
+
+
+def test_the_django_web_service_starts_through_the_wrapper_around_its_dockerfiles_cmd(aws: Any, tmp_path: Any) -> None:
+    import shutil
+    from pathlib import Path
+
+    from migrate.deploy.workflow import load_project, services_of
+
+    root = tmp_path / "shop"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "python-django-celery", root)
+    project = load_project(root)
+    assert services_of(project, aws, {p.image: "r" for p in project.plans}).specs[0].command[4:] == project.plans[0].cmd  # type: ignore[index]
+    from migrate.init import apply_init, plan_init
+
+    apply_init(plan_init(root))  # the Dockerfile, whose CMD is read from now on
+    images = {plan.image: f"repo/{plan.image}:1" for plan in project.plans}
+    web, worker = services_of(project, aws, images).specs
+    assert web.command is not None and web.command[:2] == ("sh", "-c") and "DJANGO_ALLOWED_HOSTS" in web.command[2]
+    assert web.command[4:] == project.plans[0].cmd and worker.command == project.plans[0].workers[0].command
+    # The user edits the Dockerfile's CMD: the wrapper starts what the image would start.
+    dockerfile = root / project.plans[0].dockerfile
+    text = dockerfile.read_text()
+    cmd_line = next(line for line in text.splitlines() if line.startswith("CMD "))  # the runtime stage production builds on
+    dockerfile.write_text(text.replace(cmd_line, 'CMD ["gunicorn", "shop.wsgi", "--workers", "5"]'))
+    web, _ = services_of(load_project(root), aws, images).specs
+    assert web.command is not None and web.command[4:] == ("gunicorn", "shop.wsgi", "--workers", "5")
