@@ -7,6 +7,7 @@ the engine sets are the ones Route 53 and the ALB then hold, and that the old re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from migrate.cutover.events import Event
 from migrate.cutover.ports import BLUE
 from migrate.deploy.dns import LEGACY, TTL, Balancer, DnsRouter, Endpoint, check_drain
 from migrate.deploy.errors import DeployError
-from tests.cutover.fakes import External, FakeClock, FakeFleet, Tripwire
+from tests.cutover.fakes import External, FakeClock, FakeFleet, Script, Tripwire
 
 from .test_router import Alb, _alb
 
@@ -68,14 +69,28 @@ def test_a_name_pointing_elsewhere_than_from_is_refused(aws: Any, zone: str) -> 
     assert set(records(aws, zone)) == {"plain"}
 
 
-def test_the_engine_migrates_by_dns_and_the_old_record_goes_at_the_end(aws: Any, zone: str) -> None:
-    alb = _alb(aws)
+@dataclass
+class Migrating:
+    """The name's plain record turned into the weighted pair, and the fake fleet with the old endpoint as its external side."""
+
+    dns: DnsRouter
+    fleet: FakeFleet
+    clock: FakeClock
+
+
+@pytest.fixture
+def migrating(aws: Any, zone: str) -> Migrating:
     plain(aws, zone, "CNAME", "old-lb.example.net")
-    dns = router(aws, zone, alb, "old-lb.example.net")
+    dns = router(aws, zone, _alb(aws), "old-lb.example.net")
     dns.begin()
     clock = FakeClock()
     fleet = FakeFleet(clock, Tripwire())
     fleet.externals[LEGACY] = External(addresses=1)
+    return Migrating(dns, fleet, clock)
+
+
+def test_the_engine_migrates_by_dns_and_the_old_record_goes_at_the_end(aws: Any, zone: str, migrating: Migrating) -> None:
+    dns, fleet, clock = migrating.dns, migrating.fleet, migrating.clock
     seen: list[Event] = []
     history: list[dict[str, int]] = []
     original = dns.set_weights
@@ -99,16 +114,8 @@ def test_the_engine_migrates_by_dns_and_the_old_record_goes_at_the_end(aws: Any,
     assert dns.weights() == {BLUE: 255}
 
 
-def test_a_bad_canary_puts_the_name_back_on_the_old_endpoint(aws: Any, zone: str) -> None:
-    alb = _alb(aws)
-    plain(aws, zone, "CNAME", "old-lb.example.net")
-    dns = router(aws, zone, alb, "old-lb.example.net")
-    dns.begin()
-    clock = FakeClock()
-    fleet = FakeFleet(clock, Tripwire())
-    fleet.externals[LEGACY] = External(addresses=1)
-    from tests.cutover.fakes import Script
-
+def test_a_bad_canary_puts_the_name_back_on_the_old_endpoint(aws: Any, zone: str, migrating: Migrating) -> None:
+    dns, fleet, clock = migrating.dns, migrating.fleet, migrating.clock
     fleet.scripts["bad"] = Script(sick_at=60.0)
     result = Engine(dns, fleet, now=clock.now, sleep=clock.sleep, on_event=lambda e: None,
                     settings=Settings(strategy="canary", canary_steps=(10, 100), drain=90)).deploy("bad")
