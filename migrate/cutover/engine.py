@@ -6,7 +6,8 @@ A cutover from the live side to the idle colour:
    there is no live colour: a first deploy, or a migration from an external side);
 2. wait until it runs the revision and every target is healthy, at most ``ready_timeout``; the
    fleet's failure diagnosis ends the wait at once. Either way the weights never moved: the colour is
-   scaled to 0 and the result is a failure;
+   scaled to 0, pointed back at the revision it held before (so a rollback still goes to the revision
+   that last served), and the result is a failure;
 3. shift the weights, all at once (``blue-green``) or in steps (``canary``); after each change read
    them back (a mismatch is an error) and bake, checking the gates every ``poll``: target health
    always, plus the supplied ones. At 100 % the bake is ``final_bake``, the outgoing side still warm;
@@ -50,6 +51,7 @@ from migrate.cutover.events import (
     GateFailed,
     Held,
     Mismatch,
+    Parked,
     Ready,
     Result,
     Retired,
@@ -115,6 +117,10 @@ class Engine:
         self.router, self.fleet, self.settings = router, fleet, settings
         self.now, self.sleep, self.on_event = now, sleep, on_event
         self.gates: tuple[Gate, ...] = (TargetHealth(fleet), *gates)
+        #: The colour this command's cutover started and the revision it held before: a cutover that
+        #: ends without success parks the colour back there, so a later rollback goes to the revision
+        #: that last served, not to the one that just failed.
+        self._before: tuple[str, str] | None = None
 
     # ------------------------------------------------------------------ commands
     def deploy(self, revision: str) -> Result:
@@ -166,6 +172,8 @@ class Engine:
         count = state.sides[old].desired if copy and old is not None else self.settings.count
         self._decide("cutover", f"{new} takes {_short(revision)}" + (f" from {old}" if old else " (first deploy)"))
         if revision is not None and is_colour(new):
+            before = state.sides[new].revision
+            self._before = (new, before) if before is not None and before != revision else None
             self.fleet.start(new, revision, count)
             self._emit(Started(self.now(), new, revision, count))
         failed = self._wait_ready(new, revision)
@@ -272,6 +280,9 @@ class Engine:
         if is_colour(colour):
             self.fleet.scale(colour, 0)
             self._emit(Stopped(self.now(), colour, reason))
+            if self._before is not None and self._before[0] == colour:
+                self.fleet.park(colour, self._before[1])
+                self._emit(Parked(self.now(), colour, self._before[1]))
         return Result(status, reason, self._weights(), diagnosis)
 
     def _retire(self, side: str) -> bool:

@@ -127,7 +127,16 @@ class Stopped:
     reason: str
 
 
-Event = Decided | Started | Ready | Shifted | Mismatch | GateFailed | Baked | Reverted | Held | Drained | Retired | Stopped
+@dataclass(frozen=True)
+class Parked:
+    """A colour whose new revision did not take the traffic was pointed back at the revision it held before (0 tasks)."""
+
+    at: float
+    colour: str
+    revision: str
+
+
+Event = Decided | Started | Ready | Shifted | Mismatch | GateFailed | Baked | Reverted | Held | Drained | Retired | Stopped | Parked
 
 Status = Literal["succeeded", "rolled-back", "failed", "held"]
 

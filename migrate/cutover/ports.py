@@ -124,6 +124,11 @@ class Fleet(Protocol):
         """Run ``count`` tasks of the colour's revision (0: stop it, keeping the revision for a rollback)."""
         ...
 
+    def park(self, colour: str, revision: str) -> None:
+        """Point the colour, which runs nothing, at ``revision`` again, with no task started: the revision a
+        rollback goes back to (after a new revision failed on it)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -19,6 +19,7 @@ from migrate.cutover.events import (
     GateFailed,
     Held,
     Mismatch,
+    Parked,
     Ready,
     Result,
     Retired,
@@ -66,6 +67,8 @@ def describe(event: Event) -> str:
             return f"{side}: retired"
         case Stopped(colour=colour, reason=reason):
             return f"{colour}: stopped ({reason})"
+        case Parked(colour=colour, revision=revision):
+            return f"{colour}: back on {short(revision)} (not running), what a rollback returns to"
     raise TypeError(f"not a cutover event: {event!r}")  # pragma: no cover - Event is a closed union
 
 

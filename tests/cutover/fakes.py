@@ -170,6 +170,16 @@ class FakeFleet:
 
         self.trip.call(apply)
 
+    def park(self, colour: str, revision: str) -> None:
+        c = self.colours[colour]
+        assert c.desired == 0, f"parked {colour} while it ran {c.desired} tasks"
+
+        def apply() -> None:
+            c.revision = revision
+            self.log.append((self.clock.now(), "park", colour, 0))
+
+        self.trip.call(apply)
+
     def run(self, colour: str, revision: str, count: int, started: float = -100.0) -> None:
         """Set up: ``colour`` has run ``revision`` at ``count`` since long before the test."""
         self.colours[colour] = Colour(revision, count, started, started - 1000)

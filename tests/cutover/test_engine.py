@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from migrate.cutover.engine import DRAIN_MARGIN, CutoverError, Settings
-from migrate.cutover.events import Baked, GateFailed, Held, Mismatch, Ready, Reverted, Shifted
+from migrate.cutover.events import Baked, GateFailed, Held, Mismatch, Parked, Ready, Reverted, Shifted
 from migrate.cutover.gates import AlarmGate, ErrorRate, Latency
 from migrate.cutover.ports import BLUE, GREEN, Failure, to_percent, to_raw
 
@@ -268,3 +268,31 @@ def test_a_metric_breach_with_the_old_side_unhealthy_holds_rather_than_going_bac
     result = w.engine(ErrorRate(FakeMetrics(w, errors_from=(33.0, 0.5)), 0.01), **CANARY).deploy("rev-2")
     assert result.status == "held" and "5xx rate" in result.reason
     assert w.router.shares() == [{BLUE: 90, GREEN: 10}]
+
+
+@pytest.mark.parametrize("failure", ["never ready", "gate at the canary step"])
+def test_a_colour_whose_new_revision_failed_goes_back_to_the_revision_a_rollback_wants(failure: str) -> None:
+    """blue serves rev-2; green holds rev-1, the revision before. rev-3 fails on green: green is parked on
+    rev-1 again, so `rollback` goes to rev-1 (what served last), not to the rev-3 that just failed."""
+    w = World()
+    w.live(BLUE, "rev-2")
+    w.fleet.run(GREEN, "rev-1", 0)
+    if failure == "never ready":
+        w.fleet.scripts["rev-3"] = Script(failure=Failure("exited with code 1"))
+    else:
+        w.fleet.scripts["rev-3"] = Script(sick_at=40)
+    result = w.engine(**CANARY).deploy("rev-3")
+    assert not result.succeeded
+    assert w.fleet.status(GREEN).revision == "rev-1" and w.fleet.status(GREEN).desired == 0
+    assert w.of(Parked) == [Parked(w.clock.t, GREEN, "rev-1")]
+    assert [verb for _, verb, colour, _ in w.fleet.log if colour == GREEN][-2:] == ["scale", "park"]  # stopped first
+    result = w.engine().rollback()
+    assert result.succeeded and w.fleet.status(GREEN).revision == "rev-1" and w.router.percent[GREEN] == 100
+
+
+def test_a_colour_that_held_nothing_before_is_not_parked() -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+    w.fleet.scripts["rev-2"] = Script(failure=Failure("exited with code 1"))
+    w.engine().deploy("rev-2")
+    assert w.of(Parked) == [] and "park" not in [verb for _, verb, _, _ in w.fleet.log]
