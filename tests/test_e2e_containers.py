@@ -451,6 +451,8 @@ _DEVELOPER_CHECKS = {
     "node-express-redis": ("node -e \"require('express'); require('ioredis'); console.log('modules ok')\"", "modules ok"),
     # pip installs the dev requirements into the image's virtualenv, which must follow the remap.
     "python-flask-postgres": ("python -m pytest -q -p no:cacheprovider", "3 passed"),
+    # go build writes the build cache (GOCACHE) and go vet the module cache: both must follow the remap.
+    "go-nethttp": ("go build -o /tmp/notes . && go vet ./... && echo built", "built"),
 }
 
 

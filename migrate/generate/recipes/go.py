@@ -54,7 +54,9 @@ def plan(app: AppProfile) -> ContainerPlan:
         "workdir": workdir,
         "build_command": build,
         "cgo": cgo,
-        "dev_build": _dev_build(app, binary),
+        # The image's warm-up compiles into the build cache and keeps no binary: one left in /tmp would belong
+        # to the image's user, and the dev container's (the developer's uid) could not replace it.
+        "dev_build": _dev_build(app, "/dev/null"),
     }
     result = base_plan(
         app,
@@ -114,10 +116,12 @@ def _manifest_copies(app: AppProfile, app_dir: str) -> list[list[str]]:
     return [[*files, "./" if folder == "." else f"{folder}/"] for folder, files in by_folder.items()]
 
 
-def _dev_build(app: AppProfile, binary: str) -> str:
-    """The dev target's build of the main package: the production flags are not needed for a quick rebuild."""
+def _dev_build(app: AppProfile, output: str) -> str:
+    """The dev target's build of the main package into ``output`` (a binary name goes in /tmp): the
+    production flags are not needed for a quick rebuild."""
     package = app.detail("main_package") or "."
-    return f"go build -o {shlex.quote('/tmp/' + binary)} {shlex.quote(package)}"
+    target = output if output.startswith("/") else "/tmp/" + output
+    return f"go build -o {shlex.quote(target)} {shlex.quote(package)}"
 
 
 def _notes(app: AppProfile, cgo: bool) -> tuple[str, ...]:
