@@ -346,4 +346,6 @@ def _idle(pos: Position) -> str:
 
 
 def _short(revision: str | None) -> str:
-    return (revision or "the external side").rsplit("/", 1)[-1]
+    """A task definition's ``family:7``, an image id's first 12 hex digits."""
+    tail = (revision or "the external side").rsplit("/", 1)[-1]
+    return tail[7:19] if tail.startswith("sha256:") else tail
