@@ -160,7 +160,7 @@ def config(**kw: object) -> HaproxyConfig:
 
 def test_config_checks_each_server_over_http_on_the_health_path() -> None:
     text = render_config(config(health_path="/healthz", admin_port=9999, listen_port=8080))
-    assert "    option httpchk GET /healthz\n" in text
+    assert "    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host localhost\n" in text
     assert "    http-check expect status 200-399\n" in text
     assert "    stats socket ipv4@0.0.0.0:9999 level admin\n" in text
     assert "    bind 0.0.0.0:8080\n" in text

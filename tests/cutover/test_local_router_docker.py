@@ -26,12 +26,17 @@ pytestmark = pytest.mark.docker
 LABELS = {"cutlocal": "1"}
 BACKEND = "python:3.12-slim"
 SLOW = 3.0
-# A backend: GET /healthz 200, GET /slow answers after SLOW seconds, anything else its colour.
+# A backend: GET /healthz 200 when it names Host localhost (400 otherwise, as Django with
+# ALLOWED_HOSTS = ["localhost"] answers), GET /slow answers after SLOW seconds, anything else its colour.
 APP = f"""
 import os, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path == "/healthz" and self.headers.get("Host") != "localhost":
+            self.send_response(400)
+            self.end_headers()
+            return
         if self.path == "/slow":
             time.sleep({SLOW})
         body = os.environ["COLOUR"].encode()
