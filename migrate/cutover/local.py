@@ -228,6 +228,11 @@ class LocalRouter:
         """HAProxy's drain state: no new request for ``side``, open ones run to their end."""
         self._run([f"set server {self.backend}/{side} state drain"])
 
+    def force_down(self, side: str) -> None:
+        """Count ``side`` down until its health check passes ``rise`` times again (its container was just
+        replaced: a check passed by the one before must not vouch for the new one)."""
+        self._run([f"set server {self.backend}/{side} health down"])
+
     def _run(self, commands: Sequence[str]) -> None:
         """Send a batch of ``set`` commands; they answer nothing when they succeed."""
         answer = self.api.send(commands).strip()
