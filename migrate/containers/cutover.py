@@ -89,7 +89,7 @@ def open_local(client: Any, *, project: str, app: str, port: int, health_path: s
     router = LocalRouter(found.api())
     wait_ready(router, now=now, sleep=sleep)
     run = RunSpec(environment, memory_mb=memory_mb, stop_timeout=stop_timeout)
-    fleet = LocalFleet(client, names, label(container.labels, "network") or names.network, router, run, clock)
+    fleet = LocalFleet(client, names, label(container.labels, "network") or names.network, router, run, clock, sleep)
     return LocalTarget(client, names, router, fleet, found.url, str(container.attrs.get("Image")), tuple(gates), clock)
 
 

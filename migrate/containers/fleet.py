@@ -96,7 +96,8 @@ class LocalFleet:
 
     ``run`` is what each colour runs with beyond its image (the image's own CMD and USER otherwise):
     the environment, a memory limit. ``clock`` is the wall clock stamped on a start (a float, compared
-    between colours only).
+    between colours only) and, with ``sleep``, the clock of the short wait for the router to resolve a
+    new container.
     """
 
     client: Any
@@ -105,6 +106,9 @@ class LocalFleet:
     router: ServerHealth
     run: RunSpec = field(default_factory=RunSpec)
     clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    #: How long a start waits for the router to resolve the colour's name to its new container.
+    resolve_timeout: float = 10.0
     #: colour -> a revision asked of it whose image is not on this engine (nothing was changed for it).
     _missing: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
@@ -203,18 +207,39 @@ class LocalFleet:
             raise FleetError(f"cannot create {name} from {revision}: {_first_line(exc)}") from None
 
     def _launch(self, container: Any) -> None:
-        """Start a created container, its server counted down first: only the new container's checks count.
+        """Start a created container so that only checks of *this* container count for its server.
 
+        The server is counted down before the start, and again once HAProxy resolves the colour's name
+        to the new container's address: leaving resolution maintenance, HAProxy counts a server UP
+        before any check, and a check passed by the container before must not vouch for this one.
         A start the engine refuses (an entrypoint not in the image) leaves the container created with
         ``State.Error``, which :meth:`status` reports as the colour's failure.
         """
         from docker.errors import APIError
 
-        self.router.force_down(label(container.labels, "colour") or "")
+        colour = label(container.labels, "colour") or ""
+        self.router.force_down(colour)
         try:
             container.start()
         except APIError:
-            pass  # the reason is in the container's State.Error, read by status()
+            return  # the reason is in the container's State.Error, read by status()
+        if self._await_resolution(colour, container):
+            self.router.force_down(colour)
+
+    def _await_resolution(self, colour: str, container: Any) -> bool:
+        """Wait (at most ``resolve_timeout``) until the router's server addresses the running container."""
+        end = self.clock() + self.resolve_timeout
+        while self.clock() < end:
+            container.reload()
+            if container.status != "running":
+                return False  # it stopped: status() reports why
+            networks = (container.attrs.get("NetworkSettings") or {}).get("Networks") or {}
+            address = (networks.get(self.network) or {}).get("IPAddress")
+            server = next((s for s in self.router.servers() if s.name == colour), None)
+            if server is not None and server.is_resolved and address and server.address == address:
+                return True
+            self.sleep(0.1)
+        return False
 
     def _remove(self, container: Any) -> None:
         """Stop gracefully (SIGTERM, then the container's stop timeout), then remove."""

@@ -46,9 +46,16 @@ class FakeContainer:
     log: str = ""
     calls: list[str] = field(default_factory=list)
 
+    ip: str = field(default_factory=lambda: f"172.18.0.{next(_ids)}")
+
     @property
     def attrs(self) -> dict[str, Any]:
-        return {"Image": self.image, "State": dict(self.state, Status=self.status)}
+        running = self.status == "running"
+        networks = {self.options["network"]: {"IPAddress": self.ip if running else ""}} if "network" in self.options else {}
+        return {"Image": self.image, "State": dict(self.state, Status=self.status), "NetworkSettings": {"Networks": networks}}
+
+    def reload(self) -> None:
+        pass
 
     def start(self) -> None:
         self.calls.append("start")
@@ -120,13 +127,28 @@ class _Client:
 
 @dataclass
 class FakeServers:
-    """The router's servers: each side up or not; ``force_down`` counts one down, as HAProxy does."""
+    """The router's servers, as HAProxy keeps them: a colour's name resolves to its running container's
+    address only from the ``resolve_after``-th read on, and resolving counts it UP before any check
+    ("UP/READY (resolves again)"); ``force_down`` counts one down until a check passes (tests set ``up``)."""
 
+    engine: FakeEngine
     up: dict[str, bool] = field(default_factory=lambda: {BLUE: False, GREEN: False, "legacy": True})
     forced: list[str] = field(default_factory=list)
+    resolve_after: int = 0
+    resolved: dict[str, str] = field(default_factory=dict)
+    reads: int = 0
 
     def servers(self) -> tuple[ServerState, ...]:
-        return tuple(ServerState(name, "172.18.0.2", 2 if up else 0, 0, 0) for name, up in self.up.items())
+        self.reads += 1
+        for side in (BLUE, GREEN):
+            container = self.engine.containers.get(f"shop-web-{side}")
+            address = container.ip if container is not None and container.status == "running" else "-"
+            if address != self.resolved.get(side, "-") and self.reads > self.resolve_after:
+                self.resolved[side] = address
+                self.up[side] = address != "-"
+        return tuple(ServerState(name, self.resolved.get(name, "172.17.0.1"),
+                                 2 if up else 0, 0 if name == "legacy" or self.resolved.get(name, "-") != "-" else 0x20, 0)
+                     for name, up in self.up.items())
 
     def force_down(self, side: str) -> None:
         self.forced.append(side)
@@ -141,10 +163,15 @@ class Setup:
     clock: list[float]
 
 
-def setup() -> Setup:
-    engine, servers, clock = FakeEngine(), FakeServers(), [1000.0]
+def setup(resolve_after: int = 0) -> Setup:
+    engine, clock = FakeEngine(), [1000.0]
+    servers = FakeServers(engine, resolve_after=resolve_after)
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
     fleet = LocalFleet(engine.client, AppNames("shop", "web"), "shop-web-cutover", servers,
-                       RunSpec({"GREETING": "hi"}, memory_mb=256), clock=lambda: clock[0])
+                       RunSpec({"GREETING": "hi"}, memory_mb=256), clock=lambda: clock[0], sleep=sleep)
     return Setup(engine, servers, fleet, clock)
 
 
@@ -225,7 +252,7 @@ def test_start_keeps_a_container_already_running_the_revision() -> None:
     s.clock[0] = 2000.0
     s.fleet.start(BLUE, "sha256:v1", 1)
     assert s.engine.containers["shop-web-blue"] is first and first.calls == ["start"]
-    assert s.servers.forced == [BLUE] and s.fleet.status(BLUE).is_ready  # not counted down again
+    assert s.servers.forced == [BLUE, BLUE] and s.fleet.status(BLUE).is_ready  # not counted down again
 
 
 def test_start_replaces_another_revision_gracefully_and_counts_its_server_down_first() -> None:
@@ -242,6 +269,21 @@ def test_start_replaces_another_revision_gracefully_and_counts_its_server_down_f
     assert (status.desired, status.healthy, status.started) == (1, 0, 2000.0)  # one container; the old check no longer counts
 
 
+def test_a_server_counted_up_when_its_new_container_resolves_is_counted_down_again() -> None:
+    s = setup(resolve_after=5)  # HAProxy picks the new address up a few reads later
+    s.fleet.start(BLUE, "sha256:v1", 1)
+    assert s.servers.resolved[BLUE] == s.engine.containers["shop-web-blue"].ip
+    assert s.fleet.status(BLUE).healthy == 0  # no check of this container has passed yet
+    assert s.clock[0] < 1001
+
+
+def test_a_name_that_never_resolves_ends_the_wait_bounded() -> None:
+    s = setup(resolve_after=10**6)
+    s.fleet.start(GREEN, "sha256:v1", 1)
+    assert s.clock[0] >= 1000 + s.fleet.resolve_timeout and s.servers.forced == [GREEN]
+    assert s.fleet.status(GREEN).healthy == 0
+
+
 def test_scale_to_0_keeps_the_revision_and_scale_to_1_runs_it_again() -> None:
     s = setup()
     s.fleet.start(BLUE, "sha256:v1", 2)
@@ -254,7 +296,7 @@ def test_scale_to_0_keeps_the_revision_and_scale_to_1_runs_it_again() -> None:
     assert s.engine.containers["shop-web-blue"] is parked  # already stopped: nothing done
     s.clock[0] = 3000.0
     s.fleet.scale(BLUE, 1)
-    assert parked.status == "running" and s.servers.forced == [BLUE, BLUE]
+    assert parked.status == "running" and s.servers.forced == [BLUE] * 4
     assert s.fleet.status(BLUE).started == 1000.0  # scaling is not a start: the order of the colours holds
 
 

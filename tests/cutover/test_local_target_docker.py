@@ -7,8 +7,10 @@ answers 500 from the start (never healthy), another exits at once. Requests go t
 
 from __future__ import annotations
 
+import http.server
 import io
 import tarfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -178,3 +180,41 @@ def test_a_second_lock_is_refused_naming_the_holder_and_a_stale_one_can_be_broke
                     pass
     with other.lock("bob"):  # released on the way out, however the block ended
         pass
+
+
+class _Quiet(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # HAProxy's health check closes its connection once it has the status line
+
+
+class _Legacy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "6")
+        self.end_headers()
+        self.wfile.write(b"legacy")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_migration_moves_the_traffic_from_the_app_on_this_machine_to_the_containers(
+        client: Any, images: dict[str, str], project: str) -> None:
+    # The app run the old way, on the host: it must listen where containers reach it (not 127.0.0.1 only).
+    server = _Quiet(("0.0.0.0", 0), _Legacy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        target = open_local(client, project=project, app="web", port=8000, health_path="/health", environment={},
+                            external=[f"127.0.0.1:{server.server_address[1]}"], create=True, check_interval_ms=300)
+        assert target is not None and target.url is not None
+        end = time.monotonic() + 10
+        while not target.fleet.status("legacy").is_ready and time.monotonic() < end:
+            time.sleep(0.2)
+        assert _answers(target.url) == {"legacy"}  # the router serves the old app from the start
+        assert target.router.weights() == {BLUE: 0, GREEN: 0, "legacy": 256}
+        result = _engine(target, []).deploy(images["v1"])
+        assert result.succeeded, result.reason
+        assert _answers(target.url) == {"v1"} and target.router.weights() == {BLUE: 256, GREEN: 0}  # legacy retired
+    finally:
+        server.shutdown()
+        server.server_close()
