@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrate.containers.fleet import AppNames, FleetError, LocalFleet, label
 from migrate.containers.router import router_of, start_router
 from migrate.containers.run import RunSpec
 from migrate.cutover.local import MAX_WEIGHT, HaproxyConfig, LocalRouter, RouterError, Server, wait_ready
-from migrate.cutover.ports import COLOURS, Gate, LockedError
+from migrate.cutover.ports import COLOURS, Fleet, Gate, LockedError, Target
 from migrate.errors import UserError
 
 #: The router's name for the external side of a migration (the deployment being left).
@@ -65,14 +65,16 @@ class LocalTarget:
 
 def open_local(client: Any, *, project: str, app: str, port: int, health_path: str, environment: Mapping[str, str],
                external: Sequence[str] = (), create: bool, network: str | None = None, gates: Sequence[Gate] = (),
-               memory_mb: int | None = None, stop_timeout: int | None = None, check_interval_ms: int = 1000,
+               memory_mb: int | None = None, stop_timeout: int | None = None, init: bool = False,
+               check_interval_ms: int = 1000,
                clock: Callable[[], float] = time.time, now: Callable[[], float] = time.monotonic,
                sleep: Callable[[float], None] = time.sleep) -> LocalTarget | None:
     """The app's local target, or None when nothing of it exists and ``create`` is False.
 
     ``create`` makes the network (``network``, else the app's own) and the router when they do not
     exist yet; ``external`` (the ``--from`` address, one) is a side only of a router created now.
-    ``environment`` and ``memory_mb`` are what the colours started by this command run with;
+    ``environment``, ``memory_mb``, ``stop_timeout`` and ``init`` (Docker's ``--init``, only for an image
+    whose PID 1 ignores SIGTERM) are what the colours started by this command run with;
     ``clock`` stamps starts and the lock, ``now`` and ``sleep`` wait for the router to answer.
     """
     names = AppNames(project, app)
@@ -88,9 +90,14 @@ def open_local(client: Any, *, project: str, app: str, port: int, health_path: s
     found = router_of(container, _DEFAULTS.listen_port, _DEFAULTS.admin_port)
     router = LocalRouter(found.api())
     wait_ready(router, now=now, sleep=sleep)
-    run = RunSpec(environment, memory_mb=memory_mb, stop_timeout=stop_timeout)
+    run = RunSpec(environment, memory_mb=memory_mb, init=init, stop_timeout=stop_timeout)
     fleet = LocalFleet(client, names, label(container.labels, "network") or names.network, router, run, clock, sleep)
     return LocalTarget(client, names, router, fleet, found.url, str(container.attrs.get("Image")), tuple(gates), clock)
+
+
+if TYPE_CHECKING:  # mypy proves the local target and fleet are what the engine and the commands drive
+    _TARGET: type[Target] = LocalTarget
+    _FLEET: type[Fleet] = LocalFleet
 
 
 def destroy_local(client: Any, project: str, app: str) -> tuple[str, ...]:
@@ -180,7 +187,13 @@ def _ensure_network(client: Any, names: AppNames, net: str, *, ours: bool) -> No
         return
     if not ours:
         raise UserError(f"network {net} does not exist", hint=f"create it (`docker network create {net}`) or name none")
-    client.networks.create(net, driver="bridge", labels=names.labels("network"), check_duplicate=True)
+    from docker.errors import APIError
+
+    try:
+        client.networks.create(net, driver="bridge", labels=names.labels("network"), check_duplicate=True)
+    except APIError as exc:
+        if exc.status_code != 409:  # 409: another command created it a moment ago
+            raise UserError(f"cannot create the network {net}: {str(exc).splitlines()[0]}") from None
 
 
 def _start(container: Any) -> None:

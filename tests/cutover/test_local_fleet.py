@@ -17,7 +17,7 @@ import pytest
 import requests
 from docker.errors import APIError, ImageNotFound, NotFound
 
-from migrate.containers.cutover import router_address
+from migrate.containers.cutover import destroy_local, open_local, router_address
 from migrate.containers.fleet import PREFIX, AppNames, FleetError, LocalFleet
 from migrate.containers.run import RunSpec
 from migrate.cutover.local import ServerState
@@ -86,6 +86,11 @@ class FakeContainers:
             raise NotFound(f"No such container: {name}")
         return self.engine.containers[name]
 
+    def list(self, all: bool = False, filters: dict[str, list[str]] | None = None) -> list[FakeContainer]:
+        wanted = (filters or {}).get("label", [])
+        return [c for c in self.engine.containers.values()
+                if (all or c.status == "running") and not [w for w in wanted if not _has(c.labels, w)]]
+
     def create(self, image: str, *, name: str, labels: Mapping[str, str], **options: Any) -> FakeContainer:
         if image not in self.engine.images:
             raise ImageNotFound(f"No such image: {image}")
@@ -113,16 +118,43 @@ class FakeEngine:
     unstartable: set[str] = field(default_factory=lambda: {"sha256:broken"})
     containers: dict[str, FakeContainer] = field(default_factory=dict)
     created: list[FakeContainer] = field(default_factory=list)
+    networks: list[FakeNetwork] = field(default_factory=list)
 
     @property
     def client(self) -> Any:
-        return _Client(FakeContainers(self), FakeImages(self))
+        return _Client(FakeContainers(self), FakeImages(self), FakeNetworks(self))
 
 
 @dataclass(frozen=True)
 class _Client:
     containers: FakeContainers
     images: FakeImages
+    networks: FakeNetworks
+
+
+@dataclass
+class FakeNetworks:
+    engine: FakeEngine
+
+    def list(self, names: list[str] | None = None, filters: dict[str, list[str]] | None = None) -> list[FakeNetwork]:
+        wanted = (filters or {}).get("label", [])
+        return [n for n in self.engine.networks
+                if (names is None or n.name in names) and not [w for w in wanted if not _has(n.labels, w)]]
+
+
+@dataclass
+class FakeNetwork:
+    engine: FakeEngine
+    name: str
+    labels: dict[str, str]
+
+    def remove(self) -> None:
+        self.engine.networks.remove(self)
+
+
+def _has(labels: Mapping[str, str], want: str) -> bool:
+    key, _, value = want.partition("=")
+    return labels.get(key) == value
 
 
 @dataclass
@@ -348,3 +380,44 @@ def test_a_run_spec_sets_only_what_it_is_given() -> None:
     assert RunSpec({"A": "1"}, ("gunicorn", "app:app"), 10001, 512, 256, init=True, stop_timeout=30).options() == {
         "environment": {"A": "1"}, "command": ["gunicorn", "app:app"], "user": "10001", "mem_limit": "512m",
         "nano_cpus": 250_000_000, "init": True, "stop_timeout": 30}
+
+
+# ------------------------------------------------------------------ opening and destroying the target
+def test_open_without_create_finds_nothing_and_makes_nothing() -> None:
+    engine = FakeEngine()
+    assert open_local(engine.client, project="shop", app="web", port=8000, health_path="/health", environment={},
+                      create=False) is None
+    assert engine.containers == {} and engine.created == []
+
+
+def test_the_local_target_leaves_one_external_side_so_several_from_addresses_are_refused() -> None:
+    engine = FakeEngine()
+    with pytest.raises(UserError, match="takes one --from address, got 2"):
+        open_local(engine.client, project="shop", app="web", port=8000, health_path="/health", environment={},
+                   external=["127.0.0.1:8001", "127.0.0.1:8002"], create=True)
+    assert engine.created == []
+
+
+def test_a_router_made_for_another_port_is_not_reused_silently() -> None:
+    engine = FakeEngine()
+    names = AppNames("shop", "web")
+    engine.containers["shop-web-router"] = FakeContainer(
+        engine, "shop-web-router", "sha256:v1", names.labels("router", port="8000", network="shop-web-cutover",
+                                                               external="", **{"health-path": "/health"}), {})
+    with pytest.raises(UserError, match="created with port '8000', this deploy asks for '3000'") as caught:
+        open_local(engine.client, project="shop", app="web", port=3000, health_path="/health", environment={},
+                   create=True)
+    assert caught.value.hint is not None and "migrate destroy" in caught.value.hint
+
+
+def test_destroy_removes_only_what_carries_the_apps_labels() -> None:
+    engine = FakeEngine()
+    shop, other = AppNames("shop", "web"), AppNames("shop", "api")
+    for name, labels in (("shop-web-blue", shop.labels("colour")), ("shop-web-cutover-lock", shop.labels("lock")),
+                         ("shop-api-blue", other.labels("colour")), ("shop-web-blue-mine", {})):
+        engine.containers[name] = FakeContainer(engine, name, "sha256:v1", labels, {})
+    engine.networks = [FakeNetwork(engine, "shop-web-cutover", shop.labels("network")),
+                       FakeNetwork(engine, "shop-api-cutover", other.labels("network"))]
+    assert destroy_local(engine.client, "shop", "web") == ("shop-web-blue", "shop-web-cutover-lock", "shop-web-cutover")
+    assert sorted(engine.containers) == ["shop-api-blue", "shop-web-blue-mine"]
+    assert [n.name for n in engine.networks] == ["shop-api-cutover"]
