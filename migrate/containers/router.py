@@ -59,8 +59,13 @@ def start_router(client: Any, config: HaproxyConfig, name: str, *, labels: Mappi
     except DockerException as exc:
         remove_router(client, name)  # nothing half-made is left behind
         raise RouterError(f"router: cannot start the HAProxy container {name}: {exc}") from None
-    ports = container.attrs["NetworkSettings"]["Ports"]
-    return RouterContainer(container.id, _host_port(ports, config.listen_port), _host_port(ports, config.admin_port))
+    return router_of(container, config.listen_port, config.admin_port)
+
+
+def router_of(container: Any, listen_port: int, admin_port: int) -> RouterContainer:
+    """A running router container (docker-py's, attributes fresh) as its host ports."""
+    ports = container.attrs["NetworkSettings"]["Ports"] or {}
+    return RouterContainer(container.id, _host_port(ports, listen_port), _host_port(ports, admin_port))
 
 
 def remove_router(client: Any, name: str) -> None:

@@ -30,9 +30,11 @@ MAX_WEIGHT = 256
 #: Where the official haproxy image reads its configuration (``CMD ["haproxy", "-f", ...]``).
 CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg"
 
-# srv_admin_state bits (HAProxy's SRV_ADMF_*): forced maintenance, and forced drain.
+# srv_admin_state bits (HAProxy's SRV_ADMF_*): forced maintenance, forced drain, and resolution
+# maintenance (its name does not resolve: leaving it, HAProxy counts the server UP before any check).
 _FMAINT = 0x01
 _FDRAIN = 0x08
+_RMAINT = 0x20
 _SRV_RUNNING = 2  # srv_op_state: SRV_ST_RUNNING
 
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
@@ -114,6 +116,11 @@ class ServerState:
     def is_draining(self) -> bool:
         """In HAProxy's drain state: no new request, open ones finish."""
         return bool(self.admin_state & _FDRAIN)
+
+    @property
+    def is_resolved(self) -> bool:
+        """Its name resolves to ``address`` (not in resolution maintenance)."""
+        return not self.admin_state & _RMAINT and self.address != "-"
 
     @property
     def is_up(self) -> bool:
@@ -227,6 +234,11 @@ class LocalRouter:
     def drain(self, side: str) -> None:
         """HAProxy's drain state: no new request for ``side``, open ones run to their end."""
         self._run([f"set server {self.backend}/{side} state drain"])
+
+    def force_down(self, side: str) -> None:
+        """Count ``side`` down until its health check passes ``rise`` times again (its container was just
+        replaced: a check passed by the one before must not vouch for the new one)."""
+        self._run([f"set server {self.backend}/{side} health down"])
 
     def _run(self, commands: Sequence[str]) -> None:
         """Send a batch of ``set`` commands; they answer nothing when they succeed."""

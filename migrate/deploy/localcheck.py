@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from migrate.containers.run import RunSpec, log_tail
 from migrate.deploy.errors import DeployError
 from migrate.deploy.preflight import Finding
 from migrate.deploy.spec import ServiceSpec
@@ -103,11 +104,9 @@ def run(client: Any, tag: str, spec: ServiceSpec, clock: Callable[[], float], sl
 
     assert spec.port is not None
     try:
-        container = client.containers.run(
-            tag, command=list(spec.command) if spec.command else None, environment=dict(spec.environment),
-            user=str(spec.user) if spec.user is not None else None, detach=True, labels={LABEL: spec.app},
-            mem_limit=f"{spec.memory}m", nano_cpus=spec.cpu * 10**9 // 1024,
-            ports={f"{spec.port}/tcp": ("127.0.0.1", None)})
+        run_spec = RunSpec(spec.environment, spec.command or None, spec.user, spec.memory, spec.cpu)
+        container = client.containers.run(tag, **run_spec.options(), detach=True, labels={LABEL: spec.app},
+                                          ports={f"{spec.port}/tcp": ("127.0.0.1", None)})
     except DockerException as exc:
         raise DeployError(f"local check: the engine could not run {tag} for {spec.app}: {str(exc).splitlines()[0]}",
                           hint="nothing was changed; fix the engine, or skip this check with --no-local-check") from exc
@@ -125,7 +124,7 @@ def _watch(container: Any, spec: ServiceSpec, clock: Callable[[], float], sleep:
         seconds = clock() - start
         if container.status in ("exited", "dead"):
             code = int(container.attrs["State"]["ExitCode"])
-            return Answer(seconds=seconds, exit_code=code, logs=_logs(container))
+            return Answer(seconds=seconds, exit_code=code, logs=log_tail(container, _LOG_LINES))
         address = _address(container, spec.port)
         if address is not None:
             published, host = address
@@ -133,9 +132,9 @@ def _watch(container: Any, spec: ServiceSpec, clock: Callable[[], float], sleep:
             if status is not None:
                 probe_exit, output = _probe(container, spec)
                 return Answer(status, seconds, host, probe_exit=probe_exit, probe_output=output,
-                              logs=_logs(container) if status >= 500 else ())
+                              logs=log_tail(container, _LOG_LINES) if status >= 500 else ())
         if seconds >= spec.grace_period:
-            return Answer(seconds=seconds, logs=_logs(container))
+            return Answer(seconds=seconds, logs=log_tail(container, _LOG_LINES))
         sleep(POLL_SECONDS)
 
 
@@ -169,8 +168,3 @@ def _probe(container: Any, spec: ServiceSpec) -> tuple[int | None, str]:
     result = container.exec_run(list(spec.probe.command), user=str(spec.user) if spec.user is not None else "")
     output = (result.output or b"").decode("utf-8", "replace").strip().splitlines()
     return int(result.exit_code), " ".join(output[-3:])
-
-
-def _logs(container: Any) -> tuple[str, ...]:
-    text = container.logs(tail=_LOG_LINES).decode("utf-8", "replace")
-    return tuple(line for line in text.splitlines() if line.strip())
