@@ -30,6 +30,23 @@ def test_init_writes_a_starter_config_that_deploy_reads_back(tmp_path: Path) -> 
     assert '# DATABASE_URL = "/shop/orders/DATABASE_URL"' in (root / CONFIG_FILE).read_text()
 
 
+def test_the_deploy_table_suggested_by_init_reads_back_when_uncommented(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    shutil.copytree(EXAMPLES / "python-flask-postgres", root)
+    apply_init(plan_init(root, outputs=("config",)))
+    lines = (root / CONFIG_FILE).read_text().splitlines()
+    start = lines.index("# [deploy]                        # how a new version takes the traffic")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("# "):
+            break
+        block.append(line[2:])
+    (root / CONFIG_FILE).write_text("\n".join(block) + "\n")
+    deploy = load_config(root).deploy
+    assert (deploy.target, deploy.strategy, deploy.canary_steps) == ("ecs", "blue-green", (10, 50, 100))
+    assert (deploy.bake, deploy.final_bake, deploy.drain, deploy.ready_timeout) == (60, 120, 30, 600)
+
+
 def test_the_release_step_is_suggested_and_can_be_replaced_or_turned_off(tmp_path: Path) -> None:
     from migrate.deploy.workflow import load_project
 

@@ -19,13 +19,16 @@ from migrate import __version__
 from migrate.environment import Environment
 from migrate.errors import ExitStatus, UserError
 
-#: Sub-command name -> (module, one-line help shown by ``migrate --help``).
+#: Sub-command name -> (``module`` or ``module:attribute``, the command there; one-line help shown by ``migrate --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("migrate.cli.inspect_cmd", "Describe every app in a source tree, with evidence."),
     "init": ("migrate.cli.init_cmd", "Generate Dockerfile, compose, dev container and docs, safely."),
     "build": ("migrate.cli.build_cmd", "Build each app's image with the local Docker engine."),
     "dev": ("migrate.cli.dev_cmd", "Start (or --down: stop) the compose dev environment."),
     "deploy": ("migrate.cli.deploy_cmd", "Deploy to AWS ECS (Fargate): plan, confirm, apply, wait for the rollout."),
+    "status": ("migrate.cli.cutover_cmd:status", "Where each web app stands: revision per colour, weights, health, URL."),
+    "rollback": ("migrate.cli.cutover_cmd:rollback", "Back to the previous revision, with the same weighted shift."),
+    "abort": ("migrate.cli.cutover_cmd:abort", "Stop a cutover in progress: traffic back on the old side, the new one stopped."),
     "destroy": ("migrate.cli.destroy_cmd", "Delete everything migrate created on AWS for the project, after confirmation."),
 }
 
@@ -41,8 +44,8 @@ class LazyGroup(click.Group):
         """Import and return the sub-command ``cmd_name``."""
         if cmd_name not in COMMANDS:
             return None
-        module = importlib.import_module(COMMANDS[cmd_name][0])
-        command: click.Command = module.command
+        module_name, _, attribute = COMMANDS[cmd_name][0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute or "command")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

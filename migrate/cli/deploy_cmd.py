@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from migrate.cli import pass_env
+from migrate.cli.cutover_cmd import target_option
 from migrate.environment import Environment
 from migrate.errors import UserError
 
@@ -25,15 +26,44 @@ from migrate.errors import UserError
 @click.option("--no-local-check", is_flag=True, help="Do not run the built web images here (as their services will run, "
               "asked what the load balancer will ask) before deploying them.")
 @click.option("--wait-timeout", type=click.IntRange(1, 7200), default=900, show_default=True, help="Seconds to wait for the rollout.")
+@target_option
+@click.option("--strategy", type=click.Choice(["blue-green", "canary", "rolling"]),
+              help="How the new version takes the traffic (default: migrate.toml's [deploy] strategy; "
+                   "local: blue-green; ecs: rolling).")
+@click.option("--steps", metavar="10,50,100", help="Canary steps: the new version's share after each (ends at 100).")
+@click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds each canary step is watched before the next.")
+@click.option("--drain", type=click.FloatRange(0, 3600), help="Seconds the old version finishes open requests before it stops.")
+@click.option("--from", "from_", metavar="HOST:PORT[,HOST:PORT...]",
+              help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps.")
+@click.option("--app", "apps", multiple=True, metavar="NAME", help="With --target local: only this app (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="With --target local: the cutover's events as JSON lines on standard output.")
 @pass_env
 def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
-            provision: str | None, break_lock: bool, no_local_check: bool, wait_timeout: int) -> None:
-    """Deploy the apps at PATH to AWS ECS (Fargate), creating or updating what they need.
+            provision: str | None, break_lock: bool, no_local_check: bool, wait_timeout: int, target_kind: str | None,
+            strategy: str | None, steps: str | None, bake: float | None, drain: float | None, from_: str | None,
+            apps: tuple[str, ...], as_json: bool) -> None:
+    """Deploy the apps at PATH to AWS ECS (Fargate), or rehearse it here (--target local), creating or updating what they need.
 
     Settings come from PATH/migrate.toml (written by `migrate init`); flags override it.
     Success means every changed service runs its new revision with every target healthy;
     a rollback or a stopped task is a failure, shown with its diagnosis.
+
+    With --target local each web app runs as containers on this machine's Docker behind HAProxy
+    (http://127.0.0.1:PORT): a new version starts beside the old one and takes the traffic by weight
+    (blue-green, or canary steps), watched by its health check; a failing one is rolled back.
     """
+    from migrate.cli.targets import target_kind as kind_of
+
+    external = tuple(a.strip() for a in (from_ or "").split(",") if a.strip())
+    if kind_of(path, target_kind) == "local":
+        if plan_only or images or provision:
+            raise UserError("--plan, --image and --provision are for --target ecs", hint="drop them with --target local")
+        _deploy_local(env, path, apps=apps, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain,
+                      external=external, as_json=as_json, break_lock=break_lock)
+        return
+    if strategy in ("blue-green", "canary") or steps or external or apps or as_json:
+        raise UserError("the weighted cutover on ECS (--strategy blue-green/canary, --steps, --from, --app, --json) "
+                        "is not available yet", hint="rehearse it here with --target local; on ECS deploy with the rolling update")
     from migrate.deploy import workflow
     from migrate.deploy.aws import connect
     from migrate.deploy.plan import render
@@ -70,6 +100,49 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         failed = next(name for name, outcome in result.rollouts if not outcome.succeeded)
         raise UserError(f"the deploy of {failed} failed (see above)", hint="fix the cause, then run `migrate deploy` again")
     say(f"deployed {project.name} in {aws.region}" + (f": {result.url}" if result.url else ""))
+
+
+def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strategy: str | None, steps: tuple[int, ...] | None,
+                  bake: float | None, drain: float | None, external: tuple[str, ...], as_json: bool, break_lock: bool) -> None:
+    """Build each web app's production image, then cut over to it on this machine: one router and two colours per app."""
+    from migrate.cli.cutover_cmd import run_cutover
+    from migrate.cli.targets import open_local_target, settings_for, web_specs
+    from migrate.containers import engine
+    from migrate.deploy import publish
+    from migrate.deploy.workflow import load_project
+
+    settings = settings_for("local", path, strategy=strategy, steps=steps, bake=bake, drain=drain)
+    project = load_project(path)
+    specs = web_specs(project, apps)
+    plans = [next(p for p in project.plans if p.image == spec.app) for spec in specs]
+    built = publish.local_images(project.name, project.root, plans)
+    publish.check_buildable(built, plans)
+    client = engine.connect()
+    say = _say(env)
+    publish.build(built, client, say)
+    failed = []
+    for spec, image in zip(specs, built, strict=True):
+        revision = client.images.get(image.local).id
+        target = open_local_target(project, spec, create=True, external=external)
+        assert target is not None  # created
+        if run_cutover(env, target, spec.app, "deploy", revision, settings, as_json, break_lock):
+            if target.url and not as_json:
+                env.stdout.write(f"url: {target.url}\n" if len(specs) == 1 else f"{spec.app} url: {target.url}\n")
+        else:
+            failed.append(spec.app)
+    if failed:
+        raise UserError(f"the cutover of {', '.join(failed)} did not succeed: the traffic stayed on (or went back to) "
+                        "the version that was live", hint="`migrate status PATH --target local` shows where each side stands")
+
+
+def _steps(flag: str | None) -> tuple[int, ...] | None:
+    """``--steps 10,50,100`` as numbers (the engine checks they rise to 100)."""
+    if flag is None:
+        return None
+    try:
+        return tuple(int(part) for part in flag.split(",") if part.strip())
+    except ValueError:
+        raise UserError(f"--steps {flag}: give whole percentages, e.g. 10,50,100") from None
 
 
 def _provision(flag: str | None, configured: tuple[str, ...]) -> tuple[str, ...]:

@@ -120,3 +120,23 @@ def _json_rows(text: str) -> list[dict[str, Any]]:
         data = json.loads(text)
         return [r for r in data if isinstance(r, dict)]
     return [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
+
+
+@dataclass(frozen=True)
+class ServiceRuntime:
+    """What a service of the compose file runs with: its environment, interpolated and with its
+    ``env_file`` merged in as compose resolves them, and the project's default network."""
+
+    environment: dict[str, str]
+    network: str
+
+
+def service_runtime(command: list[str], root: Path, service: str) -> ServiceRuntime | None:
+    """``service``'s environment and network as ``compose config`` resolves them; None when the file has no such service."""
+    model = json.loads(run(command, root, ["config", "--format", "json"]) or "{}")
+    found = (model.get("services") or {}).get(service)
+    if not isinstance(found, dict):
+        return None
+    environment = found.get("environment") or {}
+    values = {str(k): str(v) for k, v in environment.items() if v is not None}
+    return ServiceRuntime(values, f"{model.get('name') or root.name}_default")

@@ -86,10 +86,10 @@ def as_json(event: Event, app: str) -> dict[str, Any]:
     return fields
 
 
-def result_json(result: Result, app: str) -> dict[str, Any]:
-    """How the command ended, as the last JSON line."""
+def result_json(result: Result, app: str, url: str | None = None) -> dict[str, Any]:
+    """How the command ended, as the last JSON line (with where the app answers, when given)."""
     return {"app": app, "event": "result", "status": result.status, "reason": result.reason,
-            "weights": dict(result.weights), "diagnosis": list(result.diagnosis)}
+            "weights": dict(result.weights), "diagnosis": list(result.diagnosis), "url": url}
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,18 @@ def source_images(project_name: str, root: Path, plans: Sequence[ContainerPlan],
     return tuple(images)
 
 
+def local_images(project_name: str, root: Path, plans: Sequence[ContainerPlan]) -> tuple[SourceImage, ...]:
+    """The image of each app for the local target: no registry, the tag ``PROJECT-APP:TAG`` after its source."""
+    images = []
+    for plan in plans:
+        context = root / build_context(plan.app)
+        tag = image_tag(context)
+        local = f"{project_name}-{plan.image}:{tag.value}"
+        dockerfile = posixpath.relpath(plan.dockerfile, build_context(plan.app))
+        images.append(SourceImage(plan.image, context, dockerfile, local, f"{project_name}-{plan.image}", tag.value, local, tag.why))
+    return tuple(images)
+
+
 def check_buildable(images: Sequence[SourceImage], plans: Sequence[ContainerPlan]) -> None:
     """Refuse, before anything runs, an app with no Dockerfile or whose Dockerfile has no start command."""
     from migrate.containers.targets import last_stage, refuse_placeholder_cmd

@@ -172,7 +172,7 @@ def test_every_event_has_a_line_and_a_json_object() -> None:
 def test_the_result_is_the_last_json_line() -> None:
     line = result_json(Result("held", "not healthy", ((BLUE, 50), (GREEN, 50)), ("x",)), "web")
     assert line == {"app": "web", "event": "result", "status": "held", "reason": "not healthy",
-                    "weights": {BLUE: 50, GREEN: 50}, "diagnosis": ["x"]}
+                    "weights": {BLUE: 50, GREEN: 50}, "diagnosis": ["x"], "url": None}
 
 
 @pytest.mark.parametrize(("revision", "shown"), [

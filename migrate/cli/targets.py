@@ -1,0 +1,123 @@
+"""Opening each web app's cutover target for a command, and the cutover settings for it.
+
+The glue between the project (inspect, plans, migrate.toml) and a target's gateway: ``local``
+(:mod:`migrate.containers.cutover`, Docker) or ``ecs`` (:mod:`migrate.deploy.cutover`, AWS). Each
+gateway finds what exists from the target itself (names, labels, tags); this module only says which
+apps, with which port, health path and environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from migrate.config import DeploySettings, load_config
+from migrate.cutover.engine import Settings
+from migrate.cutover.ports import Target
+from migrate.errors import UserError
+
+#: A rehearsal on a laptop: nobody's traffic is at stake, so the waits are short (each can be set in
+#: migrate.toml's [deploy] or by flags). On ECS the engine's own defaults hold (bake 60 s, final bake
+#: 120 s, drain 30 s), sized for real traffic and the ALB's health checks.
+LOCAL_DEFAULTS = Settings(bake=5.0, final_bake=5.0, drain=3.0, ready_timeout=180.0, poll=1.0)
+#: The Host names a local app must answer (Django's ALLOWED_HOSTS): the router's health check names
+#: ``localhost``, a browser or hey ``127.0.0.1``.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def target_kind(path: Path, flag: str | None) -> str:
+    """``--target``, else migrate.toml's [deploy] target, else ``ecs``."""
+    return flag or _deploy_settings(path).target or "ecs"
+
+
+def settings_for(kind: str, path: Path, *, strategy: str | None = None, steps: Sequence[int] | None = None,
+                 bake: float | None = None, drain: float | None = None) -> Settings:
+    """The cutover's settings: flags over migrate.toml's [deploy] over the target's defaults."""
+    base = LOCAL_DEFAULTS if kind == "local" else Settings()
+    configured = _deploy_settings(path)
+    chosen: dict[str, Any] = {
+        "strategy": strategy or configured.strategy,
+        "canary_steps": tuple(steps) if steps else configured.canary_steps,
+        "bake": bake if bake is not None else configured.bake,
+        "final_bake": configured.final_bake,
+        "drain": drain if drain is not None else configured.drain,
+        "ready_timeout": configured.ready_timeout,
+    }
+    if chosen["strategy"] == "rolling":
+        if kind == "local":
+            raise UserError("the rolling strategy is ECS's own update: locally a new version takes the traffic by weight",
+                            hint="use --strategy blue-green or canary with --target local")
+        chosen["strategy"] = None  # not the engine's: the caller runs ECS's own rolling update instead
+    return dataclasses.replace(base, **{k: v for k, v in chosen.items() if v is not None})
+
+
+def open_targets(path: Path, kind: str | None, apps: Sequence[str], *, region: str | None, create: bool,
+                 external: Sequence[str] = ()) -> list[tuple[str, Target | None]]:
+    """Each selected web app and its target (None: nothing of it on that target, and ``create`` is off)."""
+    from migrate.deploy.workflow import load_project
+
+    kind = target_kind(path, kind)
+    project = load_project(path)
+    specs = web_specs(project, apps)
+    if kind == "local":
+        return [(spec.app, open_local_target(project, spec, create=create, external=external)) for spec in specs]
+    raise UserError(f"--target {kind}: the weighted cutover on ECS is not available yet",
+                    hint="use --target local to rehearse it here, or `migrate deploy --strategy rolling` on ECS")
+
+
+def web_specs(project: Any, apps: Sequence[str]) -> list[Any]:
+    """The web service of each selected app (workers take no traffic: they have no cutover)."""
+    from migrate.deploy.specs import specs_from_plans
+
+    known = [p.image for p in project.plans]
+    unknown = [a for a in apps if a not in known]
+    if unknown:
+        raise UserError(f"--app {unknown[0]}: no such app here (apps: {', '.join(known)})")
+    specs = specs_from_plans(project.plans, project.config, {p: p for p in known}, lambda value: value)
+    chosen = [s for s in specs if s.port is not None and (not apps or s.app in apps)]
+    if not chosen:
+        raise UserError(f"{project.root}: no web app to cut over" + (f" among {', '.join(apps)}" if apps else ""),
+                        hint="a cutover moves HTTP traffic: only apps with a port have one")
+    return chosen
+
+
+def local_environment(project: Any, spec: Any) -> tuple[dict[str, str], str | None]:
+    """What a colour runs with locally: the compose file's environment for the app (its backing
+    services' addresses, ``.env``), migrate.toml's over it; and the compose project's network, so
+    those services resolve while ``migrate dev`` runs them."""
+    from migrate.containers import compose
+
+    environment: dict[str, str] = {}
+    network = None
+    plan = next(p for p in project.plans if p.image == spec.app)
+    if (project.root / "compose.yaml").is_file():
+        runtime = compose.service_runtime(compose.find_compose(), project.root, plan.service)
+        if runtime is not None:
+            environment, network = dict(runtime.environment), runtime.network
+    environment.update(spec.environment)
+    if spec.hosts_variable and spec.hosts_variable not in environment:
+        environment[spec.hosts_variable] = spec.hosts_separator.join(LOCAL_HOSTS)
+    return environment, network
+
+
+def open_local_target(project: Any, spec: Any, *, create: bool, external: Sequence[str]) -> Target | None:
+    from migrate.containers import engine
+    from migrate.containers.cutover import open_local
+
+    client = engine.connect()
+    environment, network = local_environment(project, spec) if create else ({}, None)
+    if network is not None and not _network_exists(client, network):
+        network = None
+    return open_local(client, project=project.name, app=spec.app, port=spec.port, health_path=spec.health_path or "/",
+                      environment=environment, external=tuple(external), create=create, network=network)
+
+
+def _network_exists(client: Any, name: str) -> bool:
+    return bool(client.networks.list(names=[name]))
+
+
+def _deploy_settings(path: Path) -> DeploySettings:
+    root = path.resolve()
+    return load_config(root if root.is_dir() else root.parent).deploy

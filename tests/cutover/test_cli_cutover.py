@@ -1,0 +1,189 @@
+"""``migrate deploy --target local``, ``status``, ``rollback`` and ``abort`` as a user runs them, over the fakes.
+
+The Docker side (build, the router and colour containers) is replaced at its seams, named here:
+``open_local_target`` (the gateway opening an app's target) returns a :class:`FakeTarget` over one
+World that outlives each command, the engine connection returns a client whose only use is the
+built image's id, and the build itself does nothing. Everything between (flags, migrate.toml,
+settings, lock, engine, events, exit codes) is the real code. The real gateway runs in the docker tests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.cli import main
+from migrate.cutover.ports import BLUE, GREEN, Failure
+from migrate.environment import Environment
+
+from .fakes import Script, World
+from .test_command import FakeTarget
+
+APP = {
+    "app.py": "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/health')\ndef health():\n    return 'ok'\n",
+    "requirements.txt": "flask==3.0.3\ngunicorn==22.0.0\n",
+    "Procfile": "web: gunicorn app:app --bind 0.0.0.0:$PORT\n",
+    "Dockerfile": "FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\"]\n",
+}
+
+
+@dataclass
+class Seams:
+    world: World = field(default_factory=World)
+    images: list[str] = field(default_factory=lambda: ["sha256:" + "1" * 64])
+    built: list[str] = field(default_factory=list)
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    target: FakeTarget | None = None
+
+
+@pytest.fixture
+def seams(monkeypatch: pytest.MonkeyPatch) -> Seams:
+    s = Seams()
+    s.target = FakeTarget(s.world)
+
+    class Images:
+        def get(self, tag: str) -> Any:
+            return type("Image", (), {"id": s.images[0]})()
+
+    class Client:
+        images = Images()
+
+    def open_local_target(project: Any, spec: Any, *, create: bool, external: Any) -> FakeTarget | None:
+        s.opened.append({"app": spec.app, "create": create, "external": tuple(external), "port": spec.port,
+                         "health": spec.health_path})
+        if not create and not s.world.router.raw:
+            return None
+        return s.target
+
+    monkeypatch.setattr("migrate.cli.targets.open_local_target", open_local_target)
+    monkeypatch.setattr("migrate.containers.engine.connect", lambda *a, **k: Client())
+    monkeypatch.setattr("migrate.deploy.publish.build", lambda images, client, say: s.built.extend(i.local for i in images))
+    return s
+
+
+@dataclass
+class Ran:
+    status: int
+    stdout: str
+    stderr: str
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stdout.splitlines()]
+
+
+def cli(seams: Seams, *args: str) -> Ran:
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(stdout=out, stderr=err, stdin=io.StringIO(), width=100, no_color=True,
+                      clock=seams.world.clock.now, sleep=seams.world.clock.sleep)
+    status = main(list(args), env)
+    return Ran(status, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def project(make_tree: Any) -> Path:
+    root: Path = make_tree(APP)
+    return root
+
+
+def test_a_first_local_deploy_builds_cuts_over_and_prints_the_url(seams: Seams, project: Path) -> None:
+    ran = cli(seams, "deploy", str(project), "--target", "local")
+    assert ran.status == 0, ran.stderr
+    assert ran.stdout == "tree: succeeded: blue takes all the traffic (first deploy)\nurl: http://127.0.0.1:8080\n"
+    assert len(seams.built) == 1 and seams.built[0].startswith(f"{project.name}-")
+    assert seams.opened == [{"app": "tree", "create": True, "external": (), "port": 8000, "health": "/health"}]
+    assert seams.world.router.percent == {BLUE: 100}
+    assert "traffic: blue 100 %" in ran.stderr and "first deploy" in ran.stderr
+
+
+def test_a_second_deploy_is_a_blue_green_cutover_with_the_short_local_waits(seams: Seams, project: Path) -> None:
+    cli(seams, "deploy", str(project), "--target", "local")
+    seams.images[0] = "sha256:" + "2" * 64
+    began = seams.world.clock.t
+    ran = cli(seams, "deploy", str(project), "--target", "local")
+    assert ran.status == 0, ran.stderr
+    assert seams.world.router.percent == {BLUE: 0, GREEN: 100}
+    assert seams.world.fleet.status(GREEN).revision == "sha256:" + "2" * 64
+    # boot 20 s (the fake's), then 5 s final bake, 3 s drain and its margin: the rehearsal's defaults
+    assert seams.world.clock.t - began < 40
+
+
+def test_canary_steps_and_waits_come_from_migrate_toml_and_flags_win(seams: Seams, project: Path) -> None:
+    (project / "migrate.toml").write_text("[deploy]\ntarget = \"local\"\nstrategy = \"canary\"\ncanary_steps = [20, 100]\nbake = 7\n")
+    cli(seams, "deploy", str(project))
+    seams.images[0] = "sha256:" + "2" * 64
+    ran = cli(seams, "deploy", str(project), "--json")
+    assert ran.status == 0, ran.stderr
+    lines = ran.json_lines()
+    assert [e["weights"] for e in lines if e["event"] == "shifted"] == [{BLUE: 80, GREEN: 20}, {BLUE: 0, GREEN: 100}]
+    assert [e["seconds"] for e in lines if e["event"] == "baked"] == [7, 5]
+    assert lines[-1]["event"] == "result" and lines[-1]["status"] == "succeeded" and lines[-1]["url"] == "http://127.0.0.1:8080"
+    seams.images[0] = "sha256:" + "3" * 64
+    ran = cli(seams, "deploy", str(project), "--json", "--steps", "50,100", "--bake", "1")
+    assert [e["weights"] for e in ran.json_lines() if e["event"] == "shifted"] == [{BLUE: 50, GREEN: 50}, {BLUE: 100, GREEN: 0}]
+
+
+def test_a_version_that_never_gets_healthy_moves_no_traffic_and_exits_non_zero(seams: Seams, project: Path) -> None:
+    cli(seams, "deploy", str(project), "--target", "local")
+    bad = "sha256:" + "9" * 64
+    seams.images[0] = bad
+    seams.world.fleet.scripts[bad] = Script(failure=Failure("exited with code 3", ("Traceback: ImportError",)))
+    ran = cli(seams, "deploy", str(project), "--target", "local")
+    assert ran.status == 1
+    assert "tree: failed: green failed: exited with code 3" in ran.stderr
+    assert "  Traceback: ImportError" in ran.stderr and "did not succeed" in ran.stderr
+    assert seams.world.router.percent == {BLUE: 100}
+    assert "url:" not in ran.stdout
+
+
+def test_status_rollback_and_abort(seams: Seams, project: Path) -> None:
+    ran = cli(seams, "status", str(project), "--target", "local")
+    assert ran.status == 0 and ran.stdout.endswith(": not deployed on this target\n")
+    cli(seams, "deploy", str(project), "--target", "local")
+    seams.images[0] = "sha256:" + "2" * 64
+    cli(seams, "deploy", str(project), "--target", "local")
+    ran = cli(seams, "status", str(project), "--target", "local", "--json")
+    state = ran.json_lines()[0]
+    assert (state["stage"], state["weights"], state["url"]) == ("steady", {BLUE: 0, GREEN: 100}, "http://127.0.0.1:8080")
+    ran = cli(seams, "rollback", str(project), "--target", "local")
+    assert ran.status == 0, ran.stderr
+    assert seams.world.router.percent == {BLUE: 100, GREEN: 0}
+    assert seams.world.fleet.status(BLUE).revision == "sha256:" + "1" * 64
+    ran = cli(seams, "abort", str(project), "--target", "local")
+    assert ran.status == 0 and "nothing to abort" in ran.stdout
+
+
+def test_a_held_lock_is_one_line_naming_the_holder(seams: Seams, project: Path) -> None:
+    from datetime import UTC, datetime
+
+    cli(seams, "deploy", str(project), "--target", "local")
+    assert seams.target is not None
+    seams.target.holder = ("ana@laptop (pid 4)", datetime(2026, 11, 28, 10, 0, tzinfo=UTC))
+    ran = cli(seams, "rollback", str(project), "--target", "local")
+    assert ran.status == 1
+    assert ran.stderr.splitlines()[0] == ("migrate: error: another cutover of web is in progress: ana@laptop (pid 4) "
+                                          "holds the lock since 2026-11-28T10:00:00+00:00")
+    ran = cli(seams, "rollback", str(project), "--target", "local", "--break-lock")
+    assert "nothing to roll back to" in ran.stderr and ran.status == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--strategy", "rolling"), "the rolling strategy is ECS's own update"),
+    (("--steps", "10,x"), "--steps 10,x: give whole percentages"),
+    (("--steps", "50,20,100"), "canary steps must rise from above 0 to 100"),
+    (("--plan",), "--plan, --image and --provision are for --target ecs"),
+    (("--app", "nope"), "--app nope: no such app here"),
+])
+def test_bad_flags_are_one_line_errors(seams: Seams, project: Path, args: tuple[str, ...], message: str) -> None:
+    ran = cli(seams, "deploy", str(project), "--target", "local", "--strategy", "canary", *args)
+    assert ran.status != 0 and message in ran.stderr and "Traceback" not in ran.stderr
+    assert seams.world.router.history == []
+
+
+def test_from_addresses_reach_the_gateway(seams: Seams, project: Path) -> None:
+    cli(seams, "deploy", str(project), "--target", "local", "--from", "127.0.0.1:9000, 127.0.0.1:9001")
+    assert seams.opened[0]["external"] == ("127.0.0.1:9000", "127.0.0.1:9001")
