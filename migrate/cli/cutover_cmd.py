@@ -116,8 +116,8 @@ def run_cutover(env: Environment, target: Any, app: str, action: Any, revision: 
                 break_lock: bool) -> bool:
     """Run one command on one app's target, printing each event as it comes; True when it succeeded."""
     from migrate.cutover.command import run
+    from migrate.cutover.holder import whoami
     from migrate.cutover.report import result_json
-    from migrate.deploy.lock import whoami
 
     on_event = event_printer(env, app, as_json)
     result = run(target, action, revision=revision, settings=settings, now=env.clock, sleep=env.sleep,

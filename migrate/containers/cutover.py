@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from migrate.containers.fleet import AppNames, FleetError, LocalFleet, label
 from migrate.containers.router import router_of, start_router
 from migrate.containers.run import RunSpec
+from migrate.cutover.holder import is_gone
 from migrate.cutover.local import MAX_WEIGHT, HaproxyConfig, LocalRouter, RouterError, Server, wait_ready
 from migrate.cutover.ports import COLOURS, Fleet, Gate, LockedError, Target
 from migrate.errors import UserError
@@ -216,8 +217,19 @@ def _hold_lock(target: LocalTarget, who: str, break_stale: bool) -> Iterator[Non
         _remove_lock(target)
     since = datetime.fromtimestamp(target.clock(), UTC)
     labels = names.labels("lock", who=who, since=since.isoformat(timespec="seconds"))
+    def create() -> Any:
+        return target.client.containers.create(target.lock_image, name=name, labels=labels, network_mode="none")
+
     try:
-        lock = target.client.containers.create(target.lock_image, name=name, labels=labels, network_mode="none")
+        try:
+            lock = create()
+        except APIError as exc:
+            held = _locked(target) if exc.status_code == 409 else None
+            if held is None or not is_gone(held.holder):
+                raise
+            # Left by a command of this machine that died (killed, Ctrl-C twice): its process is gone.
+            _remove_lock(target)
+            lock = create()
     except APIError as exc:
         if exc.status_code != 409:
             raise FleetError(f"cannot take the cutover lock {name}: {str(exc).splitlines()[0]}") from None

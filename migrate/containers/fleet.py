@@ -167,6 +167,21 @@ class LocalFleet:
             current = self._create(colour, _revision_of(current), requested=count, started=_started_of(current))
         self._launch(current)
 
+    def park(self, colour: str, revision: str) -> None:
+        """Point the colour, which runs nothing, back at ``revision``: a never-started container of it, so that
+        a rollback starts the revision that last served (its image is still here: it ran before)."""
+        _check_colour(colour)
+        current = self._container(colour)
+        if current is not None and label(current.labels, "revision") == revision and is_parked(current):
+            return
+        if current is not None and current.status == "running":
+            raise FleetError(f"{self.names.container(colour)} is running: stop it before pointing it at another revision")
+        started = _started_of(current) if current is not None else None
+        if current is not None:
+            self._remove(current)
+        self._missing.pop(colour, None)
+        self._create(colour, revision, requested=0, started=started)
+
     # ------------------------------------------------------------------ docker
     def _container(self, colour: str) -> Any:
         """The colour's container, or None; one by that name that migrate did not make is an error."""

@@ -9,14 +9,12 @@ A lock left by a deploy that died is broken explicitly (``--break-lock``), never
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
-import os
-import socket
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from migrate.cutover.holder import whoami
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 
@@ -44,11 +42,6 @@ class Holder:
             return cls(str(data["who"]), datetime.fromisoformat(str(data["since"])))
         except (ValueError, KeyError, TypeError):
             return cls(f"unknown ({text[:60]!r})", datetime.fromtimestamp(0, UTC))
-
-
-def whoami() -> str:
-    """``user@host (pid N)``: enough to find the deploy that holds a lock."""
-    return f"{getpass.getuser()}@{socket.gethostname()} (pid {os.getpid()})"
 
 
 def lock_name(project: str, app: str) -> str:

@@ -332,6 +332,26 @@ def test_scale_to_0_keeps_the_revision_and_scale_to_1_runs_it_again() -> None:
     assert s.fleet.status(BLUE).started == 1000.0  # scaling is not a start: the order of the colours holds
 
 
+def test_park_points_a_stopped_colour_back_at_the_revision_that_served_without_starting_it() -> None:
+    s = setup()
+    s.fleet.start(BLUE, "sha256:v1", 1)
+    s.fleet.scale(BLUE, 0)
+    s.fleet.start(BLUE, "sha256:v2", 1)  # a new revision that then failed: stopped by the engine
+    s.fleet.scale(BLUE, 0)
+    s.fleet.park(BLUE, "sha256:v1")
+    parked = s.engine.containers["shop-web-blue"]
+    assert (parked.image, parked.status) == ("sha256:v1", "created")
+    status = s.fleet.status(BLUE)
+    assert (status.revision, status.desired, status.is_warm) == ("sha256:v1", 0, False)
+    created = len(s.engine.created)
+    s.fleet.park(BLUE, "sha256:v1")
+    assert len(s.engine.created) == created  # already there: nothing done
+    s.fleet.scale(BLUE, 1)
+    assert s.engine.containers["shop-web-blue"].status == "running"
+    with pytest.raises(FleetError, match="is running"):
+        s.fleet.park(BLUE, "sha256:v2")
+
+
 def test_scale_up_of_a_colour_that_crashed_runs_a_fresh_container_of_its_revision() -> None:
     s = setup()
     s.fleet.start(BLUE, "sha256:v1", 1)

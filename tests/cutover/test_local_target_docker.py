@@ -7,8 +7,12 @@ answers 500 from the start (never healthy), another exits at once. Requests go t
 
 from __future__ import annotations
 
+import getpass
 import http.server
 import io
+import socket
+import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -180,6 +184,12 @@ def test_a_second_lock_is_refused_naming_the_holder_and_a_stale_one_can_be_broke
                     pass
     with other.lock("bob"):  # released on the way out, however the block ended
         pass
+    # A command of this machine that died holding it (its process is gone): the next one takes it over.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with target.lock(f"{getpass.getuser()}@{socket.gethostname()} (pid {dead.pid})"):
+        with other.lock("dave"):
+            pass
 
 
 class _Quiet(http.server.ThreadingHTTPServer):
