@@ -106,7 +106,7 @@ def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strate
                   bake: float | None, drain: float | None, external: tuple[str, ...], as_json: bool, break_lock: bool) -> None:
     """Build each web app's production image, then cut over to it on this machine: one router and two colours per app."""
     from migrate.cli.cutover_cmd import run_cutover
-    from migrate.cli.targets import open_local_target, settings_for, web_specs
+    from migrate.cli.targets import check_external_reachable, open_local_target, settings_for, web_specs
     from migrate.containers import engine
     from migrate.deploy import publish
     from migrate.deploy.workflow import load_project
@@ -125,6 +125,8 @@ def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strate
         revision = client.images.get(image.local).id
         target = open_local_target(project, spec, create=True, external=external)
         assert target is not None  # created
+        if external:
+            check_external_reachable(target, external, spec.health_path or "/", now=env.clock, sleep=env.sleep)
         if run_cutover(env, target, spec.app, "deploy", revision, settings, as_json, break_lock):
             if target.url and not as_json:
                 env.stdout.write(f"url: {target.url}\n" if len(specs) == 1 else f"{spec.app} url: {target.url}\n")

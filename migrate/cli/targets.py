@@ -114,6 +114,29 @@ def open_local_target(project: Any, spec: Any, *, create: bool, external: Sequen
                       environment=environment, external=tuple(external), create=create, network=network)
 
 
+def check_external_reachable(target: Target, external: Sequence[str], health_path: str, *, now: Any, sleep: Any,
+                             timeout: float = 20.0) -> None:
+    """Before a migration moves anything: the router must reach the app where it runs today (``--from``).
+
+    From the router's container, ``127.0.0.1`` is the container itself: the app is reached through the
+    host's address on Docker's network, which an app listening on 127.0.0.1 only does not answer.
+    """
+    from migrate.cutover.ports import is_colour
+
+    sides = [side for side in target.router.weights() if not is_colour(side)]
+    end = now() + timeout
+    while True:
+        down = [side for side in sides if not target.fleet.status(side).is_ready]
+        if not down:
+            return
+        if now() >= end:
+            raise UserError(f"the router cannot reach the app at {', '.join(external)}: its health path {health_path} "
+                            f"answers no 2xx or 3xx from a container after {timeout:.0f} s",
+                            hint="make the app listen on 0.0.0.0 (not only 127.0.0.1), so that containers reach it "
+                                 "through the host's address, then run the deploy again")
+        sleep(1.0)
+
+
 def _network_exists(client: Any, name: str) -> bool:
     return bool(client.networks.list(names=[name]))
 

@@ -101,6 +101,13 @@ if TYPE_CHECKING:  # mypy proves the local target and fleet are what the engine 
     _FLEET: type[Fleet] = LocalFleet
 
 
+def local_resources(client: Any, project: str, app: str) -> tuple[str, ...]:
+    """The names of what :func:`destroy_local` would remove (containers, then the network), without removing it."""
+    names = AppNames(project, app)
+    containers = [str(c.name) for c in client.containers.list(all=True, filters={"label": names.selector()})]
+    return (*containers, *(str(n.name) for n in client.networks.list(filters={"label": names.selector()})))
+
+
 def destroy_local(client: Any, project: str, app: str) -> tuple[str, ...]:
     """Remove everything of the app on the local engine that carries our labels (colours, router, lock,
     the app's own network); the names removed. The app's images stay."""

@@ -21,7 +21,7 @@ from migrate.cli import main
 from migrate.cutover.ports import BLUE, GREEN, Failure
 from migrate.environment import Environment
 
-from .fakes import Script, World
+from .fakes import External, Script, World
 from .test_command import FakeTarget
 
 APP = {
@@ -187,3 +187,26 @@ def test_bad_flags_are_one_line_errors(seams: Seams, project: Path, args: tuple[
 def test_from_addresses_reach_the_gateway(seams: Seams, project: Path) -> None:
     cli(seams, "deploy", str(project), "--target", "local", "--from", "127.0.0.1:9000, 127.0.0.1:9001")
     assert seams.opened[0]["external"] == ("127.0.0.1:9000", "127.0.0.1:9001")
+
+
+def _legacy(seams: Seams, sick_at: float | None = None) -> None:
+    """The router as the gateway makes it for --from: the app where it runs today holds all the traffic."""
+    seams.world.fleet.externals["legacy"] = External(addresses=1, sick_at=sick_at)
+    seams.world.router.raw = {BLUE: 0, GREEN: 0, "legacy": 256}
+
+
+def test_a_migration_moves_the_traffic_from_the_app_where_it_runs_today(seams: Seams, project: Path) -> None:
+    _legacy(seams)
+    ran = cli(seams, "deploy", str(project), "--target", "local", "--from", "127.0.0.1:9000", "--strategy", "canary")
+    assert ran.status == 0, ran.stderr
+    assert seams.world.router.shares() == [{"legacy": 90, BLUE: 10}, {"legacy": 50, BLUE: 50}, {BLUE: 100}, {BLUE: 100}]
+    assert "legacy: retired" in ran.stderr
+
+
+def test_a_migration_from_an_app_the_router_cannot_reach_moves_nothing(seams: Seams, project: Path) -> None:
+    _legacy(seams, sick_at=0.0)  # e.g. it listens on 127.0.0.1 only: no container reaches it
+    ran = cli(seams, "deploy", str(project), "--target", "local", "--from", "127.0.0.1:9000")
+    assert ran.status == 1
+    assert "the router cannot reach the app at 127.0.0.1:9000: its health path /health answers no 2xx" in ran.stderr
+    assert "listen on 0.0.0.0" in ran.stderr
+    assert seams.world.router.history == [] and seams.world.fleet.log == []
