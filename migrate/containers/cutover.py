@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from migrate.containers.fleet import AppNames, FleetError, LocalFleet, label
-from migrate.containers.router import router_of, start_router
+from migrate.containers.router import router_of, save_state, start_router
 from migrate.containers.run import RunSpec
 from migrate.cutover.holder import is_gone
 from migrate.cutover.local import MAX_WEIGHT, HaproxyConfig, LocalRouter, RouterError, Server, wait_ready
@@ -87,9 +87,9 @@ def open_local(client: Any, *, project: str, app: str, port: int, health_path: s
     else:
         _check_same(names, container, port, health_path, external, network)
         if container.status != "running":
-            _start(container)  # the engine restarted: the router comes back (with the weights of its config)
+            _start(container)  # the engine restarted: the router comes back with the weights it kept
     found = router_of(container, _DEFAULTS.listen_port, _DEFAULTS.admin_port)
-    router = LocalRouter(found.api())
+    router = LocalRouter(found.api(), keep=lambda state: save_state(container, state))
     wait_ready(router, now=now, sleep=sleep)
     run = RunSpec(environment, memory_mb=memory_mb, init=init, stop_timeout=stop_timeout)
     fleet = LocalFleet(client, names, label(container.labels, "network") or names.network, router, run, clock, sleep)

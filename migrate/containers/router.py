@@ -7,6 +7,7 @@ is :mod:`migrate.cutover.local`, free of Docker; this gateway takes an injected 
 from __future__ import annotations
 
 import io
+import socket
 import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from migrate.cutover.local import HaproxyConfig, RouterError, SocketRuntimeApi, 
 
 #: The official image (the offline stand-in, from Debian's package, where no registry answers).
 IMAGE = "haproxy:2.6"
+#: Where the official image reads its configuration, and the file the servers' state is kept in there.
+CONFIG_DIR = "/usr/local/etc/haproxy"
+STATE_FILE = "server-state"
 
 
 @dataclass(frozen=True)
@@ -45,15 +49,18 @@ def start_router(client: Any, config: HaproxyConfig, name: str, *, labels: Mappi
     from docker.errors import DockerException
 
     archive = _tar_one("haproxy.cfg", render_config(config))  # a bad configuration creates nothing
+    # Host ports chosen here, not left to the engine: an engine-chosen port changes when the container
+    # restarts (the engine restarted, the machine rebooted), and with it the app's URL.
+    url_port, admin_port = _free_port(), _free_port()
     try:
         container = client.containers.create(
             image, name=name, labels=dict(labels), network=network, detach=True,
-            ports={f"{config.listen_port}/tcp": ("127.0.0.1", None), f"{config.admin_port}/tcp": ("127.0.0.1", None)},
+            ports={f"{config.listen_port}/tcp": ("127.0.0.1", url_port), f"{config.admin_port}/tcp": ("127.0.0.1", admin_port)},
             extra_hosts={"host.docker.internal": "host-gateway"})
     except DockerException as exc:
         raise RouterError(f"router: cannot create the HAProxy container {name}: {exc}") from None
     try:
-        container.put_archive("/usr/local/etc/haproxy", archive)
+        container.put_archive(CONFIG_DIR, archive)
         container.start()
         container.reload()
     except DockerException as exc:
@@ -66,6 +73,17 @@ def router_of(container: Any, listen_port: int, admin_port: int) -> RouterContai
     """A running router container (docker-py's, attributes fresh) as its host ports."""
     ports = container.attrs["NetworkSettings"]["Ports"] or {}
     return RouterContainer(container.id, _host_port(ports, listen_port), _host_port(ports, admin_port))
+
+
+def save_state(container: Any, state: str) -> None:
+    """Keep HAProxy's ``show servers state`` answer in the container, where a restarted HAProxy loads it
+    (``server-state-file``): the weights and the drained or retired sides survive a restart."""
+    from docker.errors import DockerException
+
+    try:
+        container.put_archive(CONFIG_DIR, _tar_one(STATE_FILE, state))
+    except DockerException as exc:
+        raise RouterError(f"router: cannot keep the weights in {container.name}: {str(exc).splitlines()[0]}") from None
 
 
 def remove_router(client: Any, name: str) -> None:
@@ -83,6 +101,13 @@ def _host_port(ports: Mapping[str, Any], port: int) -> int:
     if not bindings:
         raise RouterError(f"router: container port {port} is not published")
     return int(bindings[0]["HostPort"])
+
+
+def _free_port() -> int:
+    """A TCP port nothing listens on at 127.0.0.1 now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _tar_one(name: str, text: str) -> bytes:

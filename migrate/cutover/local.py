@@ -194,6 +194,9 @@ class LocalRouter:
 
     api: RuntimeApi
     backend: str = "app"
+    #: Given HAProxy's whole ``show servers state`` after each weight change and drain, to keep where a
+    #: restarted HAProxy loads it (``server-state-file``); None: kept nowhere.
+    keep: Callable[[str], None] | None = None
 
     @property
     def max_weight(self) -> int:
@@ -230,10 +233,16 @@ class LocalRouter:
             else:
                 commands += [f"set server {target} weight 0", f"set server {target} state maint"]
         self._run(commands)
+        self._keep()
 
     def drain(self, side: str) -> None:
         """HAProxy's drain state: no new request for ``side``, open ones run to their end."""
         self._run([f"set server {self.backend}/{side} state drain"])
+        self._keep()
+
+    def _keep(self) -> None:
+        if self.keep is not None:
+            self.keep(self.api.send(["show servers state"]))
 
     def force_down(self, side: str) -> None:
         """Count ``side`` down until its health check passes ``rise`` times again (its container was just

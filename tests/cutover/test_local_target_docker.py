@@ -142,6 +142,16 @@ def test_blue_green_rollback_and_versions_that_never_become_healthy(client: Any,
     assert (kept.revision, kept.desired, kept.running) == (images["v1"], 0, 0)  # stopped, its revision kept
     assert client.containers.get(f"{project}-web-blue").status == "created"
 
+    # The engine (or the machine) restarts the router: it comes back with the weights it kept, at the same URL.
+    before = {s.name: (s.weight, s.is_held, s.is_draining) for s in target.router.servers()}
+    assert before["green"] == (256, True, False) and before["blue"][0] == 0  # the configuration starts green at 0
+    router = client.containers.get(f"{project}-web-router")
+    router.restart(timeout=2)
+    again = _open(client, project, create=False)
+    assert again is not None and again.url == target.url
+    assert {s.name: (s.weight, s.is_held, s.is_draining) for s in again.router.servers()} == before
+    assert _serves(target.url, "v2")()
+
     back = _engine(target, events).rollback()
     assert back.succeeded, back.reason
     assert _serves(target.url, "v1")()
