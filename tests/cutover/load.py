@@ -60,12 +60,16 @@ class LoadReport:
         """Every request answered 2xx: the zero-downtime promise."""
         return self.requests > 0 and self.non2xx == 0 and self.error_count == 0
 
-    def line(self) -> str:
-        """``requests=N non2xx=n errors=n p50_ms=t p99_ms=t wall_s=t``, for messages and the bench."""
+    def counts(self) -> str:
+        """``requests=N non2xx=n errors=n p50_ms=t p99_ms=t``, the bench's figures from hey."""
         def ms(value: float | None) -> str:
             return "n/a" if value is None else f"{value:.1f}"
         return (f"requests={self.requests} non2xx={self.non2xx} errors={self.error_count} "
-                f"p50_ms={ms(self.p50_ms)} p99_ms={ms(self.p99_ms)} wall_s={self.wall_s:.1f}")
+                f"p50_ms={ms(self.p50_ms)} p99_ms={ms(self.p99_ms)}")
+
+    def line(self) -> str:
+        """:meth:`counts` and hey's own ``wall_s=t``, for messages."""
+        return f"{self.counts()} wall_s={self.wall_s:.1f}"
 
 
 def parse_hey(text: str) -> LoadReport:
