@@ -31,7 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from cutover.load import Background, Load, LoadReport  # noqa: E402
-from cutover.stage import Shift, base_images, failing_canary, lower_bound, shift_under_load, stage  # noqa: E402
+from cutover.stage import (  # noqa: E402
+    Shift,
+    bad_canary,
+    base_images,
+    lower_bound,
+    shift_under_load,
+    stage,
+)
 from docker_images import ensure_base_images  # noqa: E402
 
 from migrate.containers import engine  # noqa: E402
@@ -74,8 +81,16 @@ def _shift(name: str, shift: Shift) -> Callable[[Any, str], Line]:
 def canary_failing(client: Any, hey: str) -> Line:
     """Green at 50 % starts answering 500: the 5xx gate trips and the weights go back to blue."""
     with stage(client, NAME) as ready:
-        breach = failing_canary(ready, hey=hey)
+        breach = bad_canary(ready, "fail", hey=hey)
     return Line("canary-failing", breach.load, breach.restore_s, 0.0,
+                (("detect_s", breach.detect_s), ("restore_s", breach.restore_s)))
+
+
+def canary_slow(client: Any, hey: str) -> Line:
+    """Green at 50 % starts taking 200 ms more: the latency gate trips and the weights go back to blue."""
+    with stage(client, NAME) as ready:
+        breach = bad_canary(ready, "slow", hey=hey)
+    return Line("canary-slow", breach.load, breach.restore_s, 0.0,
                 (("detect_s", breach.detect_s), ("restore_s", breach.restore_s)))
 
 
@@ -85,6 +100,7 @@ SCENARIOS: dict[str, Callable[[Any, str], Line]] = {
     "canary": _shift("canary", Shift(steps=(10, 50, 100), bake=2.0, drain=1.0, slow=0)),
     "drain": _shift("drain", Shift(steps=(100,), bake=1.0, drain=1.0, slow=5)),
     "canary-failing": canary_failing,
+    "canary-slow": canary_slow,
 }
 
 

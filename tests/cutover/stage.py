@@ -2,7 +2,8 @@
 
 Each backend answers its colour on ``/``, after N seconds on ``/slow/N``, 200 on ``/healthz``;
 once ``/tmp/fail`` exists in its container it answers 500 to everything but the health path (a bad
-version whose health check still passes: only the 5xx gate sees it). On SIGTERM it stops accepting,
+version whose health check still passes: only the 5xx gate sees it), once ``/tmp/slow`` exists 200 ms
+late (only the latency gate sees it). On SIGTERM it stops accepting,
 finishes the requests it holds, and exits. Shared by the docker tests and ``bench/cutover.py``.
 """
 
@@ -16,12 +17,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from migrate.containers.router import IMAGE, RouterContainer, remove_router, start_router
 from migrate.cutover.haproxy_gates import open_gates
 from migrate.cutover.local import HaproxyConfig, LocalRouter, Server, wait_ready
-from migrate.cutover.ports import Verdict, to_raw
+from migrate.cutover.ports import Gate, Verdict, to_raw
 
 from .load import Background, Load, LoadReport
 
@@ -33,6 +34,8 @@ class H(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path.startswith("/slow/"):  # /slow/SECONDS
             time.sleep(float(self.path[6:]))
+        if self.path != "/healthz" and os.path.exists("/tmp/slow"):
+            time.sleep(0.2)
         failing = self.path != "/healthz" and os.path.exists("/tmp/fail")
         body = os.environ["COLOUR"].encode()
         self.send_response(500 if failing else 200)
@@ -88,6 +91,10 @@ class Stage:
     def fail(self, colour: str) -> None:
         """Make ``colour`` answer 500 to everything but its health check."""
         self.client.containers.get(self.backends[colour]).exec_run(["touch", "/tmp/fail"])
+
+    def slow_down(self, colour: str) -> None:
+        """Make ``colour`` take 200 ms more over everything but its health check."""
+        self.client.containers.get(self.backends[colour]).exec_run(["touch", "/tmp/slow"])
 
     def stop(self, colour: str, timeout: int = 30) -> None:
         """SIGTERM ``colour``'s container and wait for it to exit (SIGKILL only after ``timeout``)."""
@@ -203,27 +210,32 @@ class Breach:
     after: Counter[str]
 
 
-def failing_canary(ready: Stage, *, percent: int = 50, poll: float = 0.5, rate: int = 60,
-                   hey: str | None = None) -> Breach:
-    """Shift ``percent`` to green under load, judge it healthy with the 5xx gate, make it answer 500,
-    and put every weight back on blue as soon as the gate fails (as the engine does on a breach)."""
-    error_rate, _ = open_gates(ready.router.api)
+def bad_canary(ready: Stage, fault: Literal["fail", "slow"], *, percent: int = 50, poll: float = 0.5, rate: int = 60,
+               hey: str | None = None) -> Breach:
+    """Shift ``percent`` to green under load, judge it twice healthy with the gate for ``fault`` (``fail``:
+    the 5xx gate, ``slow``: the latency gate), bring the fault on, and put every weight back on blue as
+    soon as the gate fails (as the engine does on a breach)."""
+    error_rate, latency = open_gates(ready.router.api)
+    gate: Gate = error_rate if fault == "fail" else latency
     with Background(Load(ready.url, 12, rate=rate, workers=6), hey) as load:
         ready.shift(percent)
         healthy: list[Verdict] = []
         while len(healthy) < 2:  # two judged windows, not "too few to judge"
             time.sleep(poll)
-            verdict = error_rate.check("green")
+            verdict = gate.check("green")
             assert verdict.passed, verdict
             if "too few" not in verdict.detail:
                 healthy.append(verdict)
-        ready.fail("green")
-        failing_since = time.monotonic()
-        while (verdict := error_rate.check("green")).passed:
-            assert time.monotonic() - failing_since < 30, "the 5xx gate never tripped"
+        if fault == "fail":
+            ready.fail("green")
+        else:
+            ready.slow_down("green")
+        since = time.monotonic()
+        while (verdict := gate.check("green")).passed:
+            assert time.monotonic() - since < 30, f"the gate never tripped: {verdict}"
             time.sleep(poll)
         detected = time.monotonic()
         ready.shift(0)
         restored = time.monotonic()
         report = load.report()
-    return Breach(report, tuple(healthy), verdict, detected - failing_since, restored - failing_since, ready.colours(20))
+    return Breach(report, tuple(healthy), verdict, detected - since, restored - since, ready.colours(20))

@@ -13,7 +13,7 @@ import pytest
 from conftest import require_tool, unavailable
 from docker_images import ensure_base_images
 
-from .stage import Shift, Stage, base_images, failing_canary, shift_under_load, stage
+from .stage import Shift, Stage, bad_canary, base_images, shift_under_load, stage
 
 pytestmark = pytest.mark.docker
 
@@ -43,9 +43,17 @@ def test_a_canary_shift_and_a_drain_under_load_drop_nothing(ready: Stage, hey: s
 
 
 def test_a_side_that_starts_failing_trips_the_5xx_gate_within_seconds(ready: Stage, hey: str) -> None:
-    breach = failing_canary(ready, hey=hey)
+    breach = bad_canary(ready, "fail", hey=hey)
     assert all(v.passed and "0 of" in v.detail for v in breach.healthy)  # a healthy side passes, judged
     assert not breach.failed.passed and "5xx" in breach.failed.detail
     assert breach.detect_s < 5
     assert breach.load.error_count == 0 and set(breach.load.by_status) == {200, 500}
     assert breach.after == {"blue": 20}
+
+
+def test_a_side_that_slows_down_trips_the_latency_gate(ready: Stage, hey: str) -> None:
+    breach = bad_canary(ready, "slow", hey=hey)
+    assert all(v.passed and "limit 50 ms" in v.detail for v in breach.healthy)  # a few ms, judged
+    assert not breach.failed.passed and "limit 50 ms" in breach.failed.detail, breach.failed
+    assert breach.detect_s < 10
+    assert breach.load.is_clean and breach.after == {"blue": 20}
