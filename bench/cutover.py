@@ -8,8 +8,9 @@ and prints one line::
 
 ``requests`` to ``p99_ms`` are hey's own counts; ``wall_s`` runs from the first weight change to the
 old side's container exited; ``lower_bound_s`` is the least such a cutover can take as configured
-(health-check interval x rise + bakes + drain). The failing canary adds ``detect_s`` (the backend
-starts answering 500 -> the 5xx gate fails) and ``restore_s`` (-> weights back on the old side).
+(health-check interval x rise + bakes + drain). The failing and slow canaries add ``detect_s`` (the
+backend starts answering 500, or late -> the 5xx or latency gate fails) and ``restore_s`` (-> weights
+back on the old side); their ``wall_s`` is ``restore_s``.
 Figures are printed, never asserted. Scenarios that drive the whole engine over the local fleet go in
 ``SCENARIOS`` the same way: a function from the Docker client and hey's path to one :class:`Line`.
 
