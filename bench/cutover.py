@@ -1,0 +1,127 @@
+"""Cutover benchmarks (issue 13): what a cutover costs the traffic going through it, measured by hey.
+
+Each scenario runs on a fresh stage (``tests/cutover/stage.py``: HAProxy in front of two stdlib-Python
+backends on the local engine) with Debian's ``hey`` sending requests to the router's port on 127.0.0.1,
+and prints one line::
+
+    scenario=<name> requests=<N> non2xx=<n> errors=<n> p50_ms=<t> p99_ms=<t> wall_s=<t> lower_bound_s=<t>
+
+``requests`` to ``p99_ms`` are hey's own counts; ``wall_s`` runs from the first weight change to the
+old side's container exited; ``lower_bound_s`` is the least such a cutover can take as configured
+(health-check interval x rise + bakes + drain). The failing and slow canaries add ``detect_s`` (the
+backend starts answering 500, or late -> the 5xx or latency gate fails) and ``restore_s`` (-> weights
+back on the old side); their ``wall_s`` is ``restore_s``.
+Figures are printed, never asserted. Scenarios that drive the whole engine over the local fleet go in
+``SCENARIOS`` the same way: a function from the Docker client and hey's path to one :class:`Line`.
+
+Usage::
+
+    python bench/cutover.py [SCENARIO ...]
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from cutover.load import Background, Load, LoadReport  # noqa: E402
+from cutover.stage import (  # noqa: E402
+    Shift,
+    bad_canary,
+    base_images,
+    lower_bound,
+    shift_under_load,
+    stage,
+)
+from docker_images import ensure_base_images  # noqa: E402
+
+from migrate.containers import engine  # noqa: E402
+
+NAME = "bench-cutover"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One scenario's figures."""
+
+    scenario: str
+    load: LoadReport
+    wall_s: float
+    lower_bound_s: float
+    extra: tuple[tuple[str, float], ...] = ()
+
+    def __str__(self) -> str:
+        extra = "".join(f" {key}={value:.1f}" for key, value in self.extra)
+        return (f"scenario={self.scenario} {self.load.counts()} wall_s={self.wall_s:.1f}"
+                f" lower_bound_s={self.lower_bound_s:.1f}{extra}")
+
+
+def steady(client: Any, hey: str) -> Line:
+    """No cutover: the latency to compare the others' with (target: their p99 within 2x this one)."""
+    with stage(client, NAME) as ready, Background(Load(ready.url, 8, rate=60, workers=6), hey) as load:
+        report = load.report()
+    return Line("steady", report, 0.0, 0.0)
+
+
+def _shift(name: str, shift: Shift) -> Callable[[Any, str], Line]:
+    def run(client: Any, hey: str) -> Line:
+        with stage(client, NAME) as ready:
+            outcome = shift_under_load(ready, shift, hey)
+            return Line(name, outcome.load, outcome.wall_s, lower_bound(ready, shift))
+    run.__doc__ = f"{name}: steps {shift.steps}, bake {shift.bake} s each, drain {shift.drain} s, {shift.slow} slow requests."
+    return run
+
+
+def canary_failing(client: Any, hey: str) -> Line:
+    """Green at 50 % starts answering 500: the 5xx gate trips and the weights go back to blue."""
+    with stage(client, NAME) as ready:
+        breach = bad_canary(ready, "fail", hey=hey)
+    return Line("canary-failing", breach.load, breach.restore_s, 0.0,
+                (("detect_s", breach.detect_s), ("restore_s", breach.restore_s)))
+
+
+def canary_slow(client: Any, hey: str) -> Line:
+    """Green at 50 % starts taking 200 ms more: the latency gate trips and the weights go back to blue."""
+    with stage(client, NAME) as ready:
+        breach = bad_canary(ready, "slow", hey=hey)
+    return Line("canary-slow", breach.load, breach.restore_s, 0.0,
+                (("detect_s", breach.detect_s), ("restore_s", breach.restore_s)))
+
+
+SCENARIOS: dict[str, Callable[[Any, str], Line]] = {
+    "steady": steady,
+    "blue-green": _shift("blue-green", Shift(steps=(100,), bake=3.0, drain=1.0, slow=0)),
+    "canary": _shift("canary", Shift(steps=(10, 50, 100), bake=2.0, drain=1.0, slow=0)),
+    "drain": _shift("drain", Shift(steps=(100,), bake=1.0, drain=1.0, slow=5)),
+    "canary-failing": canary_failing,
+    "canary-slow": canary_slow,
+}
+
+
+def main(names: list[str]) -> int:
+    """Run the named scenarios (all by default), one line each."""
+    unknown = sorted(set(names) - set(SCENARIOS))
+    hey = shutil.which("hey")
+    if unknown or hey is None:
+        print(f"unknown scenario: {', '.join(unknown)} (known: {', '.join(SCENARIOS)})" if unknown
+              else "hey is not installed (apt-get install hey)", file=sys.stderr)
+        return 2
+    missing = ensure_base_images(list(base_images()))
+    if missing:
+        print(f"base images missing: {', '.join(missing)} (bash .ci/base-images.sh)", file=sys.stderr)
+        return 2
+    client = engine.connect()
+    for name in names or SCENARIOS:
+        print(SCENARIOS[name](client, hey), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
