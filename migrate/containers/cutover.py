@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from migrate.containers.fleet import AppNames, FleetError, LocalFleet, label
 from migrate.containers.router import router_of, save_state, start_router
 from migrate.containers.run import RunSpec
+from migrate.cutover.haproxy_gates import open_gates
 from migrate.cutover.holder import is_gone
 from migrate.cutover.local import MAX_WEIGHT, HaproxyConfig, LocalRouter, RouterError, Server, wait_ready
 from migrate.cutover.ports import COLOURS, Fleet, Gate, LockedError, Target
@@ -65,7 +66,7 @@ class LocalTarget:
 
 
 def open_local(client: Any, *, project: str, app: str, port: int, health_path: str, environment: Mapping[str, str],
-               external: Sequence[str] = (), create: bool, network: str | None = None, gates: Sequence[Gate] = (),
+               external: Sequence[str] = (), create: bool, network: str | None = None, gates: Sequence[Gate] | None = None,
                memory_mb: int | None = None, stop_timeout: int | None = None, init: bool = False,
                check_interval_ms: int = 1000,
                clock: Callable[[], float] = time.time, now: Callable[[], float] = time.monotonic,
@@ -77,6 +78,8 @@ def open_local(client: Any, *, project: str, app: str, port: int, health_path: s
     ``environment``, ``memory_mb``, ``stop_timeout`` and ``init`` (Docker's ``--init``, only for an image
     whose PID 1 ignores SIGTERM) are what the colours started by this command run with;
     ``clock`` stamps starts and the lock, ``now`` and ``sleep`` wait for the router to answer.
+    ``gates`` beyond target health: by default the incoming side's 5xx share and latency, read from
+    HAProxy's own counters (:func:`~migrate.cutover.haproxy_gates.open_gates`).
     """
     names = AppNames(project, app)
     container = _router_container(client, names)
@@ -93,6 +96,8 @@ def open_local(client: Any, *, project: str, app: str, port: int, health_path: s
     wait_ready(router, now=now, sleep=sleep)
     run = RunSpec(environment, memory_mb=memory_mb, init=init, stop_timeout=stop_timeout)
     fleet = LocalFleet(client, names, label(container.labels, "network") or names.network, router, run, clock, sleep)
+    if gates is None:  # the incoming side's 5xx share and latency, from HAProxy's own counters
+        gates = open_gates(found.api())
     return LocalTarget(client, names, router, fleet, found.url, str(container.attrs.get("Image")), tuple(gates), clock)
 
 
