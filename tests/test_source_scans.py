@@ -319,3 +319,34 @@ def test_the_go_port_gate_is_held_by_every_match_it_guards() -> None:
                 seen += 1
                 assert gate.search(match.group(0)) is not None, (pattern.pattern, match.group(0))
     assert seen >= 3
+
+
+def test_a_cover_holds_a_string_of_every_needle() -> None:
+    """A text without any string of the cover holds none of the needles it covers."""
+    from migrate.inspect.prefilter import cover
+
+    assert cover((".env", "cleanEnv", "createEnv", "env-var", "env-schema", "@fastify/env")) == ("env", "Env")
+    assert cover(("os.Getenv(", "os.LookupEnv(", "getEnv", "envOr")) == ("nv",)
+    assert cover(("aXYb", "cXYd", "eXYf")) == ("XY",)  # one short pass rather than three
+    for needles_ in [("BaseSettings", "Env(", "env", "config"), ("ab",), ("${", "System.getenv(")]:
+        assert all(any(part in n for part in cover(needles_)) for n in needles_)
+
+
+def test_a_file_the_env_screen_rules_out_has_no_env_read(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """envvars hands a file to its scanners only when it holds a string of its group's cover, and loses nothing."""
+    texts = [*_variants(_SNIPPETS), *_corpus(), "const s = cleanEnv(x, {})", "class S(BaseSettings):\n    a: str\n"]
+    for group, (suffixes, idioms) in enumerate(envvars._BY_SUFFIX):
+        for text in texts:
+            if any(n in text for n in envvars._NEEDED[group]):
+                continue
+            found = Findings()
+            app = AppDir(SourceTree(root=REPO), ".")
+            envvars._scan_file(app, "x" + suffixes[0], text, idioms, envvars._SCANS[group], found)
+            assert not found.env_reads and not found.details, (suffixes[0], text[:80])
+    # ...and a file without them is not scanned at all (not even for the idioms' own needles).
+    root = make_tree({"package.json": '{"name": "a", "scripts": {"start": "node a.js"}}', "a.js": "const x = 1;\n", "b.js": "process.env.A\n"})
+    scanned: list[str] = []
+    original = envvars._scan_file
+    monkeypatch.setattr(envvars, "_scan_file", lambda app, path, *rest: (scanned.append(path), original(app, path, *rest))[1])
+    inspect_tree(root)
+    assert scanned == ["b.js"]

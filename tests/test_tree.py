@@ -269,6 +269,39 @@ def test_the_gitignore_screen_never_rules_out_what_pathspec_matches(line: str) -
                 assert screen.match(sub) is not None, (line, sub)
 
 
+@pytest.mark.parametrize("line", _IGNORE_LINES)
+def test_the_folder_screen_finds_every_folder_holding_a_path_pathspec_decides(line: str) -> None:
+    """A folder's names are searched at once, one per line: a folder none of whose paths it finds has none pathspec decides."""
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines([line])
+    screen = tree_module._screen(spec)
+    for base in (".", "lead"):
+        ignore = tree_module._Ignore(base=base, spec=spec, screen=screen, folder_screen=tree_module._folder_screen(screen))
+        folders: dict[str, list[str]] = {}
+        for path in _IGNORE_PATHS:
+            folder, _, name = path.rpartition("/")
+            folders.setdefault(folder or ".", []).append(name)
+        for folder, names in folders.items():
+            rel = folder if base == "." else (base if folder == "." else f"{base}/{folder}")
+            for tail in ("", "/"):
+                if any(spec.check_file(f"{folder}/{n}{tail}" if folder != "." else n + tail).include is not None for n in names):
+                    assert tree_module._may_ignore((ignore,), rel, names, tail), (line, rel, names, tail)
+
+
+def test_a_folder_without_an_ignored_name_is_not_checked_path_by_path(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One search of the folder's names, not a regex match per path: only the folder holding a candidate is checked."""
+    files: dict[str, str | bytes] = {".gitignore": "*.log\nbuild/\n", "logs/a.log": "x", "logs/b.txt": "x"}
+    files.update({f"src/m{i}.py": "x" for i in range(20)})
+    root = make_tree(files)
+    checked: list[str] = []
+    original = tree_module._is_ignored
+    monkeypatch.setattr(tree_module, "_is_ignored", lambda ignores, rel, is_dir: (checked.append(rel), original(ignores, rel, is_dir))[1])
+    tree = SourceTree.scan(root)
+    assert sorted(checked) == ["logs/a.log", "logs/b.txt"]
+    assert tree.list_files("logs") == ["b.txt"] and len(tree.list_files("src")) == 20
+
+
 def test_a_malformed_gitignore_line_is_skipped_with_a_warning(make_tree: MakeTree) -> None:
     root = make_tree({".gitignore": "!\nhidden/\n", "hidden/a.py": "", "shown/b.py": ""})
     tree = SourceTree.scan(root)

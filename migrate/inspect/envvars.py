@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from migrate.inspect import envschemas, js_env_schemas
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
-from migrate.inspect.prefilter import Scan, search
+from migrate.inspect.prefilter import Scan, cover, search
 from migrate.profile import EnvVar, Evidence
 
 _NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
@@ -162,15 +162,26 @@ _TEST_NAME = re.compile(r"test_[^/]*\.py|tests\.py|[^/]*_test\.(py|go)|[^/]*\.(t
 def scan(app: AppDir, found: Findings) -> None:
     """Add every environment read in ``app`` to ``found.env_reads``."""
     by_group = _sources_by_group(app)
+    read_text = app.tree.read_text
     for group, (_suffixes, idioms) in enumerate(_BY_SUFFIX):
+        needed = _NEEDED[group]
         for path in by_group[group]:
-            _scan_file(app, path, idioms, _SCANS[group], found)
+            text = read_text(path)
+            if not text:
+                continue
+            # One screen for every test _scan_file makes: most files hold none of its few strings.
+            for needle in needed:
+                if needle in text:
+                    _scan_file(app, path, text, idioms, _SCANS[group], found)
+                    break
     for path in app.source_files((".prisma",)):
         found.env_reads.extend(envschemas.prisma_schema(path, app.tree.read_text(path) or ""))
     _go_option_tables(app, by_group[_GROUP_OF_SUFFIX[".go"]], found)
     for path in by_group[len(_BY_SUFFIX)]:
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
-            _scan_file(app, path, _YAML_IDIOMS, _SCANS[-1], found)
+            text = app.tree.read_text(path)
+            if text:
+                _scan_file(app, path, text, _YAML_IDIOMS, _SCANS[-1], found)
     for name in EXAMPLE_ENV_FILES:
         if app.has(name):
             _scan_example(app, name, found)
@@ -179,6 +190,18 @@ def scan(app: AppDir, found: Findings) -> None:
 _YAML_IDIOMS = _RB + _SPRING
 #: For each group of _BY_SUFFIX, then the YAML configs: its idioms, searched together (their shared needles found once).
 _SCANS = tuple(Scan(tuple(i.pattern for i in idioms)) for _, idioms in _BY_SUFFIX) + (Scan(tuple(i.pattern for i in _YAML_IDIOMS)),)
+#: The strings _scan_file looks for beyond its group's idioms, by a suffix of the group: settings schemas
+#: (pydantic ``BaseSettings``, django-environ ``Env(``, clap's ``env``) and the Node schema libraries.
+_EXTRA_NEEDLES = {".py": ("BaseSettings", "Env("), ".rs": ("env",), ".js": js_env_schemas.NEEDLES}
+#: For each group of _BY_SUFFIX: strings one of which a file holds if _scan_file can find anything in it (a
+#: :func:`cover` of the idioms' shared needles, or their gate, and the extras). ``.env`` and the schema
+#: libraries' names give ``env`` and ``Env``: two passes over a JavaScript file that holds neither, not six.
+_NEEDED = tuple(
+    cover(((scan.gate,) if scan.gate is not None else scan.keys) + _EXTRA_NEEDLES.get(suffixes[0], ()))
+    if scan.keys
+    else ("",)  # idioms without shared needles: every file is scanned ("" is in every text)
+    for (suffixes, _), scan in zip(_BY_SUFFIX, _SCANS[: len(_BY_SUFFIX)], strict=True)
+)
 #: File suffix -> its group: an index of _BY_SUFFIX, or len(_BY_SUFFIX) for the YAML configs.
 _GROUP_OF_SUFFIX = {suffix: i for i, (suffixes, _) in enumerate(_BY_SUFFIX) for suffix in suffixes} | {
     suffix: len(_BY_SUFFIX) for suffix in _YAML_CONFIGS
@@ -231,10 +254,7 @@ def _go_option_tables(app: AppDir, sources: list[str], found: Findings) -> None:
             found.env_reads.extend(envschemas.go_option_table(path, text))
 
 
-def _scan_file(app: AppDir, path: str, idioms: tuple[_Idiom, ...], scan: Scan, found: Findings) -> None:
-    text = app.tree.read_text(path)
-    if not text:
-        return
+def _scan_file(app: AppDir, path: str, text: str, idioms: tuple[_Idiom, ...], scan: Scan, found: Findings) -> None:
     # Settings schemas declare variables that no read names: pydantic-settings fields, clap's #[arg(env)].
     if path.endswith(".py") and "BaseSettings" in text:
         found.env_reads.extend(envschemas.pydantic_settings(path, text))

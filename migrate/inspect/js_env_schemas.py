@@ -49,13 +49,18 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REGEX_AFTER = frozenset("(,=:[!&|?{};+-*%<>~^")
 
 
+#: The libraries' names :func:`needs_scan` looks for first; a file with none of them (nor ``process.env``) has no schema.
+NEEDLES = ("cleanEnv", "createEnv", "env-var", "env-schema", "@fastify/env")
+
+
 def needs_scan(text: str, may_name_process_env: bool = True) -> bool:
     """Cheap test: whether ``text`` may hold a schema this module reads.
 
     ``may_name_process_env`` False says the caller knows ``text`` has no ``process.env`` (it has no ``.env``).
     """
-    if "cleanEnv" in text or "createEnv" in text or "env-var" in text or "env-schema" in text or "@fastify/env" in text:
-        return True
+    for needle in NEEDLES:
+        if needle in text:
+            return True
     # An object schema given process.env: the file imports zod or joi (``.object`` alone is PropTypes.object too).
     return may_name_process_env and "process.env" in text and ".object" in text and ("zod" in text or "joi" in text or "Joi" in text)
 

@@ -327,10 +327,36 @@ def screen(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
     return (common,) if common is not None and len(kept) > 1 else tuple(kept)
 
 
-def _common_substring(strings: list[str]) -> str | None:
-    """The longest string of at least 3 characters that every one of ``strings`` contains, or None."""
+def cover(found: tuple[str, ...]) -> tuple[str, ...]:
+    """Few strings, one of which each of ``found`` contains: a text without any of them holds none of ``found``.
+
+    For a screen in front of several tests, each with its own needles: one pass per
+    string of the cover instead of one per needle (``.env``, ``env-var`` and ``cleanEnv``
+    -> ``env``, ``eEnv``). Greedy: the substring (3 characters or more) that the most
+    needles still uncovered contain, longer first; or, when that takes more than two, the
+    longest string (2 or more) that all of them contain. Shortest first: the likeliest to be
+    found, ending the test early.
+    """
+    left = list(dict.fromkeys(found))
+    chosen: list[str] = []
+    while left:
+        parts = {n[i:j] for n in left for i in range(len(n)) for j in range(i + 3, len(n) + 1)}
+        best = max(parts, key=lambda part: (sum(part in n for n in left), len(part), part), default=None)
+        if best is None:  # a needle shorter than 3 characters covers itself
+            best = left[0]
+        chosen.append(best)
+        left = [n for n in left if best not in n]
+    if len(chosen) > 2:
+        shared = _common_substring(list(dict.fromkeys(found)), 2)
+        if shared is not None:
+            return (shared,)
+    return tuple(sorted(chosen, key=len))
+
+
+def _common_substring(strings: list[str], shortest_part: int = 3) -> str | None:
+    """The longest string of at least ``shortest_part`` characters that every one of ``strings`` contains, or None."""
     shortest = min(strings, key=len)
-    for size in range(len(shortest), 2, -1):
+    for size in range(len(shortest), shortest_part - 1, -1):
         for start in range(len(shortest) - size + 1):
             part = shortest[start : start + size]
             if all(part in s for s in strings):

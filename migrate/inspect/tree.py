@@ -110,8 +110,8 @@ class SourceTree:
             if ".gitignore" in files:
                 ignores = ignores + self._gitignore(rel)
             if ignores:
-                files = [n for n in files if not _is_ignored(ignores, _join(rel, n), False)]
-                dirs = [n for n in dirs if not _is_ignored(ignores, _join(rel, n), True)]
+                files = _kept(ignores, rel, files, False)
+                dirs = _kept(ignores, rel, dirs, True)
             self.files[rel] = files
             self.subdirs[rel] = dirs
             count += len(files)
@@ -184,7 +184,8 @@ class SourceTree:
             bad = next(ln for ln in lines if ln not in good) if len(good) < len(lines) else "?"
             self.warn(f"{path}: skipped the malformed pattern {bad.strip()!r}")
             spec = pathspec.GitIgnoreSpec.from_lines(good)
-        return (_Ignore(base=rel, spec=spec, screen=_screen(spec)),)
+        screen = _screen(spec)
+        return (_Ignore(base=rel, spec=spec, screen=screen, folder_screen=_folder_screen(screen)),)
 
     # ------------------------------------------------------------------ queries
     def warn(self, message: str) -> None:
@@ -381,6 +382,8 @@ class _Ignore:
     spec: Any  # pathspec.GitIgnoreSpec, imported lazily
     #: One regex matching whatever any pattern of ``spec`` matches: a cheap first test.
     screen: re.Pattern[str] | None = None
+    #: ``screen`` searched over all the names of a folder at once, one per line (see :func:`_kept`).
+    folder_screen: re.Pattern[str] | None = None
 
 
 #: How pathspec begins a pattern that may match in any folder (``*.log``, ``node_modules/``).
@@ -413,6 +416,54 @@ def _screen(spec: Any) -> re.Pattern[str] | None:
         return re.compile(combined)
     except re.error:
         return None
+
+
+def _folder_screen(screen: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    """``screen`` for a folder's paths joined by newlines, or None where a joined search could miss one.
+
+    With MULTILINE, ``^`` and ``$`` match at each path's start and end as they did at the
+    string's; a character class may run across a newline, which only finds more (every
+    such find sends the folder to the per-path check). ``\\Z``, ``\\A`` and look-behinds
+    see the neighbouring lines, so a screen holding one is not used this way.
+    """
+    if screen is None or any(token in screen.pattern for token in ("\\Z", "\\A", "(?<")):
+        return None
+    try:
+        return re.compile(screen.pattern, screen.flags | re.MULTILINE)
+    except re.error:
+        return None
+
+
+def _kept(ignores: tuple[_Ignore, ...], rel: str, names: list[str], is_dir: bool) -> list[str]:
+    """``names`` of folder ``rel`` less those the ``.gitignore`` files ignore.
+
+    Most folders hold no ignored name: one search of each screen over the folder's
+    paths joined by newlines (built in C by ``str.join``) settles those, where a
+    call per path matched each path on its own; a folder with a candidate, or a
+    name holding a newline, is checked path by path as before.
+    """
+    if names and not _may_ignore(ignores, rel, names, "/" if is_dir else ""):
+        return names
+    return [n for n in names if not _is_ignored(ignores, _join(rel, n), is_dir)]
+
+
+def _may_ignore(ignores: tuple[_Ignore, ...], rel: str, names: list[str], tail: str) -> bool:
+    """Whether any screen of ``ignores`` matches a path of ``names`` in ``rel`` (False: none is ignored)."""
+    for ignore in ignores:
+        if ignore.base == ".":
+            prefix = "" if rel == "." else rel + "/"
+        elif rel == ignore.base:
+            prefix = ""
+        elif rel.startswith(ignore.base + "/"):
+            prefix = rel[len(ignore.base) + 1 :] + "/"
+        else:
+            continue  # not under this .gitignore's folder
+        if ignore.folder_screen is None:
+            return True  # no screen to search with: pathspec decides each path
+        joined = prefix + (tail + "\n" + prefix).join(names) + tail
+        if joined.count("\n") != len(names) - 1 or ignore.folder_screen.search(joined) is not None:
+            return True
+    return False
 
 
 def _is_ignored(ignores: tuple[_Ignore, ...], rel: str, is_dir: bool) -> bool:
