@@ -95,6 +95,55 @@ def canary_slow(client: Any, hey: str) -> Line:
                 (("detect_s", breach.detect_s), ("restore_s", breach.restore_s)))
 
 
+# ---------------------------------------------------------------- the whole product, as a user runs it
+#: The local target's health check: every second, two passes to count a side up (migrate's HAProxy config).
+CHECK_S, RISE = 1.0, 2
+#: Short waits, as the load tests use them (migrate.toml [deploy]).
+BAKE, FINAL_BAKE, DRAIN = 4.0, 4.0, 3.0
+
+
+def _deployed(tmp: Path) -> Any:
+    """node-express-graceful copied, initialised and deployed once on the local target (release r1)."""
+    from cutover.test_scenarios_docker import KINDS, _copy
+
+    app = _copy(KINDS["node"], tmp, f"bake = {BAKE:g}\nfinal_bake = {FINAL_BAKE:g}\ndrain = {DRAIN:g}\nready_timeout = 60\n")
+    app.release("r1")
+    first = app.deploy()
+    if first.status != 0:
+        raise SystemExit(f"the first deploy failed: {first.stderr[-2000:]}")
+    return app
+
+
+def _engine_scenario(name: str, flags: tuple[str, ...], bakes: float, *, sick_after: float | None = None
+                     ) -> Callable[[Any, str], Line]:
+    """``migrate deploy --target local FLAGS`` of release r2 under hey; wall time from the new colour's start to
+    the old one retired (or, for a failing canary, to the weights restored)."""
+    def run(client: Any, hey: str) -> Line:
+        import tempfile
+
+        from cutover.test_scenarios_docker import _destroy
+
+        with tempfile.TemporaryDirectory(prefix="bench-cutover-") as tmp:
+            app = _deployed(Path(tmp))
+            try:
+                app.release("r2", mode="later" if sick_after is not None else "ok", sick_after=sick_after or 0)
+                seconds = int(bakes + FINAL_BAKE + DRAIN + 45)  # the build, the boot and the wait for health too
+                with Background(Load(app.url + app.kind.path, seconds, rate=60, workers=6), hey) as load:
+                    ran = app.deploy(*flags)
+                    report = load.report()
+            finally:
+                _destroy(client, app)
+        at = {event["event"]: event["at"] for event in reversed(ran.lines) if "at" in event}
+        lower = CHECK_S * RISE + bakes + FINAL_BAKE + DRAIN
+        if sick_after is None:
+            return Line(name, report, at["retired"] - at["started"], lower)
+        sick_at = at["started"] + sick_after
+        return Line(name, report, at["reverted"] - at["started"], 0.0,
+                    (("detect_s", at["gate-failed"] - sick_at), ("restore_s", at["reverted"] - at["gate-failed"])))
+    run.__doc__ = f"{name}: migrate deploy --target local {' '.join(flags)} of node-express-graceful under hey."
+    return run
+
+
 SCENARIOS: dict[str, Callable[[Any, str], Line]] = {
     "steady": steady,
     "blue-green": _shift("blue-green", Shift(steps=(100,), bake=3.0, drain=1.0, slow=0)),
@@ -102,6 +151,10 @@ SCENARIOS: dict[str, Callable[[Any, str], Line]] = {
     "drain": _shift("drain", Shift(steps=(100,), bake=1.0, drain=1.0, slow=5)),
     "canary-failing": canary_failing,
     "canary-slow": canary_slow,
+    "deploy-blue-green": _engine_scenario("deploy-blue-green", ("--strategy", "blue-green"), 0.0),
+    "deploy-canary": _engine_scenario("deploy-canary", ("--strategy", "canary", "--steps", "20,50,100"), 2 * BAKE),
+    "deploy-canary-failing": _engine_scenario("deploy-canary-failing", ("--strategy", "canary", "--steps", "20,100",
+                                                                        "--bake", "20"), 20.0, sick_after=8.0),
 }
 
 
