@@ -25,7 +25,9 @@ from migrate.deploy.service import default_network
 from migrate.deploy.stack import stack
 from tests.cutover.fakes import FakeClock
 
+from .conftest import REGION
 from .scheduler import ColourScheduler, deployments_on_update, scheduler_health  # noqa: F401 (a fixture)
+from .test_over_http import endpoint  # noqa: F401 (a fixture)
 from .test_rollout import TRACEBACK
 from .test_service import WEB
 
@@ -216,3 +218,35 @@ def test_aws_calls_per_deploy_are_counted(cut: Cutover) -> None:
         counts.append(len(calls))
     # Reads: each poll reads the rule and both colours; bounded, so that a change that multiplies them shows.
     assert all(0 < n < 150 for n in counts), counts
+
+
+def test_blue_green_over_moto_server(endpoint: str, scheduler_health: dict[str, tuple[str, str, str]],  # noqa: F811
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same cutover through AWS_ENDPOINT_URL (moto's server in a thread): the calls go over HTTP,
+    the scheduler plays ECS on the server's backend."""
+    import urllib.request
+
+    try:
+        _blue_green_over(endpoint, scheduler_health, monkeypatch)
+    finally:  # the server's backends outlive the test (mock_aws's do not): reset them for the next test
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+
+
+def _blue_green_over(url: str, health: dict[str, tuple[str, str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    from migrate.deploy.aws import connect
+
+    aws = connect(REGION)
+    assert aws.client("ecs").meta.endpoint_url == url
+    deployments_on_update(monkeypatch, aws)
+    apply(make_plan(stack(aws, "shop", (WEB,), default_network(aws))))
+    scheduler = ColourScheduler(aws, "shop", health)
+    scheduler.tick()
+    target = open_ecs(aws, "shop", "api", create=True)
+    assert target is not None
+    cut = Cutover(aws, target, scheduler)
+    rev1, rev2 = cut.revision("v1"), cut.revision("v2")
+    deployed(cut, rev1)
+    calls = count_calls(aws)
+    deployed(cut, rev2)
+    assert cut.forward() == {BLUE: 0, GREEN: 999}
+    assert calls.count("elbv2.ModifyListener") == 1 and calls.count("ecs.CreateService") == 1
