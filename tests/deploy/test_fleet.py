@@ -16,7 +16,7 @@ import pytest
 
 from migrate.cutover.engine import Engine, Settings
 from migrate.cutover.events import Event, Result, Shifted
-from migrate.cutover.ports import BLUE, GREEN, LockedError
+from migrate.cutover.ports import BLUE, GREEN, LockedError, SideStatus
 from migrate.deploy.aws import count_calls
 from migrate.deploy.cutover import ROLLING, EcsTarget, open_ecs
 from migrate.deploy.fleet import STARTED_TAG
@@ -182,6 +182,17 @@ def test_rollback_shifts_back_onto_the_previous_revision(cut: Cutover) -> None:
     assert cut.forward() == {BLUE: 999, GREEN: 0}
     assert (cut.service(BLUE)["taskDefinition"], cut.service(BLUE)["desiredCount"]) == (rev1, 2)
     assert cut.service(GREEN)["desiredCount"] == 0
+
+
+def test_an_external_side_reports_its_registered_and_healthy_targets(cut: Cutover) -> None:
+    elbv2 = cut.aws.client("elbv2")
+    vpc = elbv2.describe_target_groups(Names=["shop-api"])["TargetGroups"][0]["VpcId"]
+    legacy = elbv2.create_target_group(Name="shop-api-legacy", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    cut.ecs.health["10.1.0.7"] = ("unhealthy", "Target.Timeout", "Request timed out")
+    elbv2.register_targets(TargetGroupArn=legacy, Targets=[{"Id": "10.1.0.6", "Port": 80}, {"Id": "10.1.0.7", "Port": 80}])
+    target = open_ecs(cut.aws, "shop", "api", external={"legacy": legacy})
+    assert target is not None
+    assert target.fleet.status("legacy") == SideStatus(None, 2, 2, 1)
 
 
 def test_a_second_cutover_is_refused_naming_the_holder(cut: Cutover) -> None:
