@@ -66,3 +66,22 @@ def connect(region: str | None = None, profile: str | None = None) -> Aws:
     if not resolved:
         raise DeployError("no AWS region is set", hint="pass --region, or set AWS_REGION (or a profile's region)")
     return Aws(session, resolved)
+
+
+def count_calls(aws: Aws) -> list[str]:
+    """A list that fills with every AWS operation ``aws``'s clients send from now on (``ecs.UpdateService``).
+
+    A botocore event hook, not a hand count: the benchmark's AWS calls per deploy, and the tests'
+    proof of which calls a command makes. Registered on the session (for clients made later; each
+    client copies the session's hooks when it is made) and on every client made already.
+    """
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(f"{model.service_model.service_name}.{model.name}")
+
+    # Fired once per API call, before its request is built (botocore's retries of a call are not counted).
+    aws.session.events.register("before-parameter-build.*.*", record)
+    for client in aws._clients.values():
+        client.meta.events.register("before-parameter-build.*.*", record)
+    return calls

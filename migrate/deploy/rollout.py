@@ -12,7 +12,7 @@ poll every 15 s and know nothing of rollbacks), so tests of long waits run in mi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,16 +84,21 @@ class Snapshot:
 class ServiceWatch:
     """Reads one service's deployment, its stopped tasks, its targets and their logs (read-only calls)."""
 
-    def __init__(self, aws: Aws, cluster: str, service: str, target_group_arn: str | None, log_group: str) -> None:
-        """Watch ``service`` in ``cluster``; ``target_group_arn`` None for a worker."""
+    def __init__(self, aws: Aws, cluster: str, service: str, target_group_arn: str | None, log_group: str,
+                 stream_prefix: str | None = None) -> None:
+        """Watch ``service`` in ``cluster``; ``target_group_arn`` None for a worker. ``stream_prefix``: the
+        container's ``awslogs-stream-prefix`` where it is not the service's name (a cutover's ``APP-blue``
+        runs the app's task definition, whose prefix is the app's)."""
         self.aws, self.cluster, self.service = aws, cluster, service
         self.target_group_arn, self.log_group = target_group_arn, log_group
+        self.stream_prefix = stream_prefix or service
 
-    def snapshot(self, revision: str) -> Snapshot:
-        """The service now, judged against ``revision``."""
-        ecs = self.aws.client("ecs")
-        with aws_call("ecs:DescribeServices", f"service {self.service}"):
-            service = ecs.describe_services(cluster=self.cluster, services=[self.service])["services"][0]
+    def snapshot(self, revision: str, service: Mapping[str, Any] | None = None) -> Snapshot:
+        """The service now, judged against ``revision``; ``service``: as DescribeServices just returned it
+        (a caller that read it already saves the call)."""
+        if service is None:
+            with aws_call("ecs:DescribeServices", f"service {self.service}"):
+                service = self.aws.client("ecs").describe_services(cluster=self.cluster, services=[self.service])["services"][0]
         deployments = service.get("deployments", [])
         primary: dict[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
         ours: dict[str, Any] = next((d for d in deployments if d.get("taskDefinition") == revision), {})
@@ -135,7 +140,7 @@ class ServiceWatch:
     def log_tail(self, container: str, task_id: str, lines: int = 20) -> list[str]:
         """The last ``lines`` lines the task's container wrote (awslogs stream ``PREFIX/CONTAINER/TASK``)."""
         logs = self.aws.client("logs")
-        stream = f"{self.service}/{container}/{task_id}"
+        stream = f"{self.stream_prefix}/{container}/{task_id}"
         with aws_call("logs:GetLogEvents", f"log stream {stream}"):
             try:
                 events = logs.get_log_events(logGroupName=self.log_group, logStreamName=stream, limit=lines, startFromHead=False)["events"]

@@ -232,6 +232,9 @@ class TaskDefinition:
 # --------------------------------------------------------------------------------------- service
 #: A service's ``tasks`` field: it runs tasks, or it was left at zero (desired count 0) after a failed first deploy.
 RUNNING = "running"
+#: How every service of an app rolls: the circuit breaker on, with rollback, never below the desired count.
+DEPLOYMENT_CONFIGURATION: Mapping[str, Any] = {"deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                                               "minimumHealthyPercent": 100, "maximumPercent": 200}
 STOPPED = "stopped (desired count 0)"
 
 
@@ -331,8 +334,7 @@ class EcsService:
                 clientToken=str(uuid.uuid4()),  # ECS: at most 36 characters, a UUID's length
                 cluster=self.cluster, serviceName=self.name, taskDefinition=self.task_definition.arn_after_apply,
                 desiredCount=self.spec.desired_count, launchType="FARGATE", networkConfiguration=self._network_configuration(),
-                deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                                         "minimumHealthyPercent": 100, "maximumPercent": 200},
+                deploymentConfiguration=DEPLOYMENT_CONFIGURATION,
                 propagateTags="SERVICE", enableECSManagedTags=True, tags=as_list(owner_tags(self.spec.app), "key", "value"),
                 **self._balancer_arguments(),
             )
@@ -349,8 +351,7 @@ class EcsService:
             self.ecs.update_service(
                 cluster=self.cluster, service=self.name, taskDefinition=self.task_definition.arn_after_apply,
                 networkConfiguration=self._network_configuration(),
-                deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                                         "minimumHealthyPercent": 100, "maximumPercent": 200},
+                deploymentConfiguration=DEPLOYMENT_CONFIGURATION,
                 **count, **self._balancer_arguments(),
             )
 

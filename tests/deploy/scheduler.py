@@ -10,6 +10,7 @@ else the tests see (the service, its tasks as ``describe_tasks`` returns them, t
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -87,8 +88,10 @@ class FakeScheduler:
         container = task["containers"][0]["name"]
         if log:
             logs = self.aws.client("logs")
-            group = ecs.describe_task_definition(taskDefinition=revision)["taskDefinition"]["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"]
-            stream = f"{self.service}/{container}/{task_id}"
+            options = ecs.describe_task_definition(taskDefinition=revision)["taskDefinition"]["containerDefinitions"][0]["logConfiguration"]["options"]
+            group = options["awslogs-group"]
+            # awslogs names the stream after the task definition's prefix (the app's), whatever the service's name.
+            stream = f"{options['awslogs-stream-prefix']}/{container}/{task_id}"
             logs.create_log_stream(logGroupName=group, logStreamName=stream)
             logs.put_log_events(logGroupName=group, logStreamName=stream,
                                 # Now: CloudWatch (and moto) reject events older than 14 days or than the retention.
@@ -213,3 +216,74 @@ class OneOffTasks:
 
         failure = {"reason": reason, **({"detail": detail} if detail else {})}
         monkeypatch.setattr(EC2ContainerServiceResponse, "run_task", lambda self: ActionResult({"tasks": [], "failures": [failure]}))
+
+
+# ------------------------------------------------------------------------ a cutover's colour services
+@dataclass
+class ColourScheduler:
+    """ECS running the services of a cutover's colours, one :meth:`tick` at a time (call it from the clock's sleep).
+
+    moto keeps each service's desired count and task definition, and does nothing with them: no task
+    starts, no target registers, no deployment progresses. At each tick, for every service of the
+    cluster behind a load balancer: its PRIMARY deployment runs the desired count of the service's
+    revision (a new deployment first when the revision changed), and its target group holds one
+    target per task, in the health :attr:`health_of` scripts for that revision (``healthy`` unless
+    said otherwise), through :func:`scheduler_health`'s table. A service at 0 tasks leaves its target
+    group. Nothing else is faked: the services, their tags and the target groups are moto's.
+    """
+
+    aws: Any
+    cluster: str
+    health: dict[str, tuple[str, str, str]]  # scheduler_health's table
+    health_of: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # revision -> (state, reason, description)
+    #: revision -> (stoppedReason, exit code, log lines): its tasks start, write the lines and stop, once per tick.
+    crashes: dict[str, tuple[str, int, tuple[str, ...]]] = field(default_factory=dict)
+    _ips: dict[str, list[str]] = field(default_factory=dict)  # service -> its tasks' IPs
+    _revisions: dict[str, str] = field(default_factory=dict)  # IP -> the revision its task runs
+    _next_ip: int = 1
+
+    def tick(self) -> None:
+        """Bring every service of the cluster to its desired count (see the class docstring)."""
+        from moto.ecs.models import ecs_backends
+
+        backend = ecs_backends[ACCOUNT][self.aws.region]
+        for key, service in list(backend.services.items()):
+            if key.startswith(f"{self.cluster}:") and service.status == "ACTIVE" and service.load_balancers:
+                self._converge(service)
+
+    def _converge(self, service: Any) -> None:
+        primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)
+        if primary is None or primary["taskDefinition"] != service.task_definition:
+            FakeScheduler(self.aws, self.cluster, service.name).start_deployment(service.task_definition)
+            primary = service.deployments[0]
+        if service.task_definition in self.crashes and service.desired_count:
+            reason, code, log = self.crashes[service.task_definition]
+            FakeScheduler(self.aws, self.cluster, service.name).stop_task(service.task_definition, reason, code, log)
+            return
+        primary.update(desiredCount=service.desired_count, runningCount=service.desired_count, pendingCount=0,
+                       rolloutState="COMPLETED", rolloutStateReason="ECS deployment completed.")
+        service.deployments[:] = [primary]  # the old tasks were replaced
+        group = service.load_balancers[0]["targetGroupArn"]
+        elbv2 = self._elbv2
+        ips = self._ips.setdefault(service.name, [])
+        if ips and (len(ips) != service.desired_count or self._revision_of(ips[0]) != service.task_definition):
+            elbv2.deregister_targets(TargetGroupArn=group, Targets=[{"Id": ip, "Port": 8000} for ip in ips])
+            ips.clear()
+        if not ips and service.desired_count:
+            for _ in range(service.desired_count):
+                ip = f"10.0.9.{self._next_ip}"
+                self._next_ip += 1
+                self.health[ip] = self.health_of.get(service.task_definition, ("healthy", "", ""))
+                self._revisions[ip] = service.task_definition
+                ips.append(ip)
+            elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": ip, "Port": 8000} for ip in ips])
+
+    @functools.cached_property
+    def _elbv2(self) -> Any:
+        """A client of its own: ECS's registrations are not calls of the code under test (which counts its own)."""
+        import boto3
+
+        return boto3.client("elbv2", region_name=self.aws.region)
+
+    def _revision_of(self, ip: str) -> str:
+        return self._revisions[ip]

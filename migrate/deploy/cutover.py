@@ -1,0 +1,151 @@
+"""The ECS target of a cutover: an app's ALB routing, its two colour services, and the deploy lock.
+
+:func:`open_ecs` finds everything on AWS from the project's and the app's names, as the deploy stage
+named them (the balancer ``PROJECT``, the app's target group ``PROJECT-APP``, the cluster ``PROJECT``):
+no state is kept anywhere else. The colours' target groups are the app's under the names
+``PROJECT-APP-blue`` and ``-green`` (:func:`~migrate.deploy.router.side_target_group`: same port,
+health check and deregistration delay); ``create`` makes the missing ones. The app's own target
+group, where a rolling deploy left the traffic, is the side :data:`ROLLING`: an external side to the
+engine, which moves the traffic off it onto a colour as it would off the old servers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from migrate.cutover.ports import COLOURS, Gate
+from migrate.cutover.ports import LockedError as CutoverLockedError
+from migrate.deploy.aws import Aws
+from migrate.deploy.errors import aws_call
+from migrate.deploy.fleet import ColourSettings, EcsFleet, colour_service
+from migrate.deploy.foundation import Names
+from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, TargetGroup, _paths, elb_name
+from migrate.deploy.lock import LockedError as DeployLockedError
+from migrate.deploy.lock import break_lock, current_holder, deploy_lock
+from migrate.deploy.router import AlbRouter, _forward_groups, side_target_group
+
+#: The side of the app's own target group (what a rolling deploy routes to).
+ROLLING = "rolling"
+
+
+@dataclass(frozen=True)
+class EcsTarget:
+    """One app's cutover target on ECS (:class:`migrate.cutover.ports.Target`)."""
+
+    aws: Aws
+    project: str
+    app: str
+    router: AlbRouter
+    fleet: EcsFleet
+    url: str | None
+    gates: Sequence[Gate] = ()
+    name: str = field(default="ecs", init=False)
+
+    @contextlib.contextmanager
+    def lock(self, who: str, *, break_stale: bool = False) -> Iterator[None]:
+        """The app's deploy lock (an SSM parameter, shared with rolling deploys); the cutover's
+        :class:`~migrate.cutover.ports.LockedError` naming the holder when another holds it."""
+        if break_stale:
+            break_lock(self.aws, self.project, self.app)
+        held = contextlib.ExitStack()
+        try:
+            held.enter_context(deploy_lock(self.aws, self.project, self.app, who=who))
+        except DeployLockedError as error:
+            holder = current_holder(self.aws, self.project, self.app)
+            if holder is None:  # released between the refusal and the read: say what the refusal said
+                raise CutoverLockedError(self.app, str(error), datetime.now(UTC)) from None
+            raise CutoverLockedError(self.app, holder.who, holder.since) from None
+        with held:
+            yield
+
+
+def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, external: Mapping[str, str] | None = None,
+             gates: Sequence[Gate] = (), now: Callable[[], float] = time.time) -> EcsTarget | None:
+    """The app's ECS target, or None when the app has no balancer, target group or (without ``create``) colours.
+
+    ``create``: make the colours' target groups that are missing (their services are created by the
+    fleet's first start). ``external``: more sides, name -> ``ip`` target group ARN (``--from``).
+    ``now``: the wall clock of the colours' started tags.
+    """
+    elbv2 = aws.client("elbv2")
+    balancer = _balancer(aws, elb_name(project))
+    base = _app_group(aws, project, app)
+    if balancer is None or base is None:
+        return None
+    colours = {c: side_target_group(base, c) for c in COLOURS}
+    for group in colours.values():
+        if group.observe() is None:
+            if not create:
+                return None
+            group.create()
+    with aws_call("elasticloadbalancing:DescribeListeners", f"load balancer {elb_name(project)}"):
+        listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    listener = _serving(listeners)
+    sides = {ROLLING: str(base.arn), **{c: str(g.arn) for c, g in colours.items()}, **(external or {})}
+    paths = _app_paths(aws, str(listener["ListenerArn"]), set(sides.values()))
+    cluster = Names(project, app).cluster
+    fleet = EcsFleet(aws, cluster, app, sides, _settings(aws, cluster, app), now)
+    router = AlbRouter(aws, str(listener["ListenerArn"]), sides, paths)
+    return EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", gates)
+
+
+def _balancer(aws: Aws, name: str) -> dict[str, Any] | None:
+    elbv2 = aws.client("elbv2")
+    with aws_call("elasticloadbalancing:DescribeLoadBalancers", f"load balancer {name}"):
+        try:
+            return dict(elbv2.describe_load_balancers(Names=[name])["LoadBalancers"][0])
+        except elbv2.exceptions.LoadBalancerNotFoundException:
+            return None
+
+
+def _app_group(aws: Aws, project: str, app: str) -> TargetGroup | None:
+    """The app's target group as the deploy stage made it (health check and delay read back), or None."""
+    elbv2, name = aws.client("elbv2"), elb_name(project, app)
+    with aws_call("elasticloadbalancing:DescribeTargetGroups", f"target group {name}"):
+        try:
+            tg = elbv2.describe_target_groups(Names=[name])["TargetGroups"][0]
+        except elbv2.exceptions.TargetGroupNotFoundException:
+            return None
+    with aws_call("elasticloadbalancing:DescribeTargetGroupAttributes", f"target group {name}"):
+        attributes = {a["Key"]: a["Value"] for a in elbv2.describe_target_group_attributes(TargetGroupArn=tg["TargetGroupArn"])["Attributes"]}
+    health = HealthCheck(str(tg.get("HealthCheckPath", "/")), int(tg.get("HealthCheckIntervalSeconds", 10)),
+                         int(tg.get("HealthCheckTimeoutSeconds", 5)), int(tg.get("HealthyThresholdCount", 2)),
+                         int(tg.get("UnhealthyThresholdCount", 3)), str(tg.get("Matcher", {}).get("HttpCode", "200-399")))
+    group = TargetGroup(aws, app, name, str(tg["VpcId"]), int(tg["Port"]), health,
+                        int(attributes.get("deregistration_delay.timeout_seconds", 30)))
+    group.arn = str(tg["TargetGroupArn"])
+    return group
+
+
+def _serving(listeners: list[dict[str, Any]]) -> dict[str, Any]:
+    """The listener that forwards requests (HTTPS when there is one; HTTP then only redirects to it)."""
+    return sorted(listeners, key=lambda lst: (lst.get("Port") != HTTPS_PORT, lst.get("Port", 0)))[0]
+
+
+def _app_paths(aws: Aws, listener_arn: str, groups: set[str]) -> tuple[str, ...]:
+    """The path patterns of the listener rule forwarding to one of the app's target groups; none: the default action."""
+    with aws_call("elasticloadbalancing:DescribeRules", f"listener {listener_arn}"):
+        rules = aws.client("elbv2").describe_rules(ListenerArn=listener_arn)["Rules"]
+    for rule in rules:
+        if not rule.get("IsDefault") and any(arn in groups for arn, _ in _forward_groups(list(rule.get("Actions", [])))):
+            return tuple(_paths(rule))
+    return ()
+
+
+def _settings(aws: Aws, cluster: str, app: str) -> ColourSettings | None:
+    """How to create a colour: from the app's rolling service, else from a colour's (None: neither exists)."""
+    ecs = aws.client("ecs")
+    names = [app, *(colour_service(app, c) for c in COLOURS)]
+    with aws_call("ecs:DescribeServices", f"services of {app} in cluster {cluster}"):
+        try:
+            found = ecs.describe_services(cluster=cluster, services=names)["services"]
+        except ecs.exceptions.ClusterNotFoundException:
+            return None
+    active = {s["serviceName"]: s for s in found if s.get("status") == "ACTIVE" and s.get("loadBalancers")}
+    service = next((active[n] for n in names if n in active), None)
+    return ColourSettings.of_service(service) if service is not None else None
