@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from migrate.cutover.ports import COLOURS, Gate
+from migrate.cutover.ports import COLOURS, Fleet, Gate, Target
 from migrate.cutover.ports import LockedError as CutoverLockedError
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import aws_call
@@ -149,3 +149,8 @@ def _settings(aws: Aws, cluster: str, app: str) -> ColourSettings | None:
     active = {s["serviceName"]: s for s in found if s.get("status") == "ACTIVE" and s.get("loadBalancers")}
     service = next((active[n] for n in names if n in active), None)
     return ColourSettings.of_service(service) if service is not None else None
+
+
+if TYPE_CHECKING:  # mypy proves the ECS target and fleet are what the engine and the commands drive
+    _TARGET: type[Target] = EcsTarget
+    _FLEET: type[Fleet] = EcsFleet

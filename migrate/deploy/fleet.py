@@ -107,6 +107,18 @@ class EcsFleet:
             with aws_call("ecs:UpdateService", f"service {service['serviceName']}"):
                 self.ecs.update_service(cluster=self.cluster, service=service["serviceName"], desiredCount=count)
 
+    def park(self, colour: str, revision: str) -> None:
+        """Point the colour's service, at 0 tasks, back at ``revision`` (the one a rollback goes to): its task
+        definition changes, nothing starts."""
+        service = self._describe(colour)
+        if service is None or service.get("taskDefinition") == revision:
+            return
+        if service.get("desiredCount"):
+            raise DeployError(f"{service['serviceName']} runs {service['desiredCount']} tasks: scale it to 0 first")
+        with aws_call("ecs:UpdateService", f"service {service['serviceName']}"):
+            self.ecs.update_service(cluster=self.cluster, service=service["serviceName"], taskDefinition=revision,
+                                    desiredCount=0)
+
     def status(self, side: str) -> SideStatus:
         """The side now: a colour from its service, its PRIMARY deployment and its targets; an external side from its targets."""
         if not is_colour(side):

@@ -163,6 +163,21 @@ def test_a_revision_that_never_gets_healthy_moves_no_weight_and_is_stopped(cut: 
     assert (green["taskDefinition"], green["desiredCount"]) == (bad, 0)
 
 
+def test_a_colour_whose_new_revision_failed_is_parked_back_on_the_revision_that_served(cut: Cutover) -> None:
+    rev1, rev2, bad = cut.revision("v1"), cut.revision("v2"), cut.revision("bad")
+    deployed(cut, rev1)
+    deployed(cut, rev2)  # green serves rev2, blue holds rev1 at 0 tasks
+    cut.ecs.health_of[bad] = ("unhealthy", "Target.FailedHealthChecks", "Health checks failed with these codes: [500]")
+    assert cut.engine().deploy(bad).status == "failed"
+    blue = cut.service(BLUE)
+    assert (blue["taskDefinition"], blue["desiredCount"]) == (rev1, 0)  # not the bad revision
+    cut.ecs.tick()  # ECS stops the failed tasks and deregisters their targets before anyone rolls back
+    assert cut.aws.client("elbv2").describe_target_health(TargetGroupArn=cut.target.router.sides[BLUE])["TargetHealthDescriptions"] == []
+    result = cut.engine().rollback()
+    assert result.status == "succeeded", result
+    assert cut.forward() == {BLUE: 999, GREEN: 0} and cut.service(BLUE)["taskDefinition"] == rev1
+
+
 def test_a_crashing_revision_is_diagnosed_with_its_log_tail_and_stopped(cut: Cutover) -> None:
     rev1, crash = cut.revision("v1"), cut.revision("crash")
     deployed(cut, rev1)
