@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("migrate.cli.build_cmd", "Build each app's image with the local Docker engine."),
     "dev": ("migrate.cli.dev_cmd", "Start (or --down: stop) the compose dev environment."),
     "deploy": ("migrate.cli.deploy_cmd", "Deploy to AWS ECS (Fargate): plan, confirm, apply, wait for the rollout."),
+    "wizard": ("migrate.cli.wizard_cmd", "Walk from source tree to generated files, asking what matters (the default on a terminal)."),
     "destroy": ("migrate.cli.destroy_cmd", "Delete everything migrate created on AWS for the project, after confirmation."),
 }
 
@@ -65,8 +66,12 @@ def cli(ctx: click.Context) -> None:
     Start with `migrate inspect PATH` to see what migrate finds in your code.
     """
     ctx.ensure_object(Environment)
-    if ctx.invoked_subcommand is None:  # plain `migrate`: the overview (the wizard will start here)
-        click.echo(ctx.get_help())
+    if ctx.invoked_subcommand is None:  # plain `migrate`: the wizard on a terminal, else the overview
+        wizard = cli.get_command(ctx, "wizard")
+        if ctx.obj.stdin_isatty and wizard is not None:
+            ctx.invoke(wizard)
+        else:
+            click.echo(ctx.get_help())
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:
