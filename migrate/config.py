@@ -37,6 +37,7 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     secrets = { DATABASE_URL = "/shop/api/DATABASE_URL" }  # variable -> secret ARN or SSM parameter name
     secrets_file = ".env.production"  # a dotenv file (keep it out of git): each value stored by migrate, encrypted
     release = "python manage.py migrate"  # the release step; "" for none (default: the one inspect found)
+    start = "gunicorn app:app"     # overrides the start command inspect found (the Dockerfile's CMD)
 
 The network is the project's, not an app's: the apps share one load balancer, which lives in one VPC.
 """
@@ -96,6 +97,8 @@ class AppSettings:
     secrets_file: str | None = None
     #: The release step as a shell command line; "" for none; None: the one inspect found.
     release: str | None = None
+    #: The start command (the image's CMD) as a shell command line; None: the one inspect found.
+    start: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,11 @@ def load_config(root: Path) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.__class__.__name__})") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """``text`` read as migrate.toml (``path`` names it in messages), every key checked."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -246,6 +254,7 @@ _APP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "secrets": lambda v: None,
     "secrets_file": _relative_path,
     "release": lambda v: None if isinstance(v, str) else f"must be a command line, or \"\" for none (got {v!r})",
+    "start": _text(re.compile(r"[^\n]*\S[^\n]*"), "one command line"),
 }
 
 
@@ -297,7 +306,7 @@ class _Reader:
             health_path=values.get("health_path"),
             environment=self.variables(values.get("environment", {}), f"{key}.environment", scalars=True),
             secrets=self.variables(values.get("secrets", {}), f"{key}.secrets", scalars=False),
-            secrets_file=values.get("secrets_file"), release=values.get("release"),
+            secrets_file=values.get("secrets_file"), release=values.get("release"), start=values.get("start"),
         )
 
     def variables(self, data: Any, key: str, *, scalars: bool) -> dict[str, str]:

@@ -57,13 +57,16 @@ def select_apps(inspection: Inspection, apps: Sequence[str]) -> Inspection:
 
 
 def plan_init(path: Path, *, outputs: Sequence[str] = OUTPUTS, apps: Sequence[str] = (), force: bool = False,
-              pin_digests: bool = False) -> InitPlan:
-    """What ``migrate init`` would write for the apps at ``path``; reads the tree and the disk, writes nothing."""
+              pin_digests: bool = False, config: Config | None = None) -> InitPlan:
+    """What ``migrate init`` would write for the apps at ``path``; reads the tree and the disk, writes nothing.
+
+    ``config`` corrects the apps' facts (None: migrate.toml's, as it is on disk).
+    """
     from migrate.generate import generate
     from migrate.generate.writer import plan
     from migrate.inspect import inspect_tree
 
-    inspection = select_apps(inspect_tree(path), apps)
+    inspection = with_config(select_apps(inspect_tree(path), apps), config)
     files = list(generate(inspection, [o for o in outputs if o != "config"]))  # type: ignore[misc]
     if pin_digests:
         files = list(_pinned(files))
@@ -75,6 +78,29 @@ def plan_init(path: Path, *, outputs: Sequence[str] = OUTPUTS, apps: Sequence[st
         keep.add(CONFIG_FILE)  # the user's settings: written once, never replaced (not even with --force)
     alternatives = {f.path: f.alternatives for f in files if f.alternatives}
     return InitPlan(root, plan(root, pairs, force=force, keep=keep, alternatives=alternatives))
+
+
+def with_config(inspection: Inspection, config: Config | None) -> Inspection:
+    """``inspection`` with the corrections ``config`` makes per app (None: migrate.toml's on disk)."""
+    from migrate.config import load_config
+    from migrate.generate.plan import image_name
+    from migrate.profile import Evidence, Fact
+
+    config = config if config is not None else load_config(Path(inspection.root))
+    if not config.apps:
+        return inspection
+    source = CONFIG_FILE
+    fixed = []
+    for app in inspection.apps:
+        settings = config.app(image_name(app))  # [apps.NAME] is keyed by the image name, as deploy reads it
+        if settings.start is not None:
+            app = replace(app, start_command=Fact(settings.start, (Evidence(source, None, "start in migrate.toml"),)))
+        if settings.port is not None:
+            app = replace(app, port=Fact(settings.port, (Evidence(source, None, "port in migrate.toml"),)))
+        if settings.health_path is not None:
+            app = replace(app, health_path=Fact(settings.health_path, (Evidence(source, None, "health_path in migrate.toml"),)))
+        fixed.append(app)
+    return replace(inspection, apps=tuple(fixed))
 
 
 def apply_init(planned: InitPlan) -> list[Path]:

@@ -89,14 +89,14 @@ def test_help_and_version_in_a_real_process(args: list[str]) -> None:
 
 
 def test_help_does_not_import_heavy_libraries() -> None:
-    """``migrate --help`` stays fast: boto3, docker, jinja2 and rich load only in the commands using them."""
+    """``migrate --help`` stays fast: boto3, docker, jinja2, rich and questionary load only in the commands using them."""
     code = (
         "import io, json, sys\n"
         "from migrate.cli import main\n"
         "from migrate.environment import Environment\n"
         "env = Environment(stdout=io.StringIO(), stderr=io.StringIO())\n"
         "status = main(['--help'], env)\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'boto3', 'botocore', 'docker', 'jinja2', 'rich', 'yaml', 'pathspec'})\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'boto3', 'botocore', 'docker', 'jinja2', 'rich', 'yaml', 'pathspec', 'questionary', 'prompt_toolkit', 'tomlkit'})\n"
         "print(json.dumps({'status': status, 'heavy': heavy, 'help': env.stdout.getvalue()}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO, check=True)

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("migrate.cli.cutover_cmd:status", "Where each web app stands: revision per colour, weights, health, URL."),
     "rollback": ("migrate.cli.cutover_cmd:rollback", "Back to the previous revision, with the same weighted shift."),
     "abort": ("migrate.cli.cutover_cmd:abort", "Stop a cutover in progress: traffic back on the old side, the new one stopped."),
+    "wizard": ("migrate.cli.wizard_cmd", "Walk from source tree to generated files, asking what matters (the default on a terminal)."),
     "destroy": ("migrate.cli.destroy_cmd", "Delete everything migrate created on AWS for the project, after confirmation."),
 }
 
@@ -68,8 +69,12 @@ def cli(ctx: click.Context) -> None:
     Start with `migrate inspect PATH` to see what migrate finds in your code.
     """
     ctx.ensure_object(Environment)
-    if ctx.invoked_subcommand is None:  # plain `migrate`: the overview (the wizard will start here)
-        click.echo(ctx.get_help())
+    if ctx.invoked_subcommand is None:  # plain `migrate`: the wizard on a terminal, else the overview
+        wizard = cli.get_command(ctx, "wizard")
+        if ctx.obj.stdin_isatty and wizard is not None:
+            ctx.invoke(wizard)
+        else:
+            click.echo(ctx.get_help())
 
 
 def main(argv: list[str] | None = None, env: Environment | None = None) -> int:

@@ -1,0 +1,42 @@
+"""``migrate wizard PATH``: the interactive front door; every question also has a flag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from migrate.cli import pass_env
+from migrate.cli.init_cmd import _parse_only
+from migrate.environment import Environment
+
+
+def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
+    """``APP=VALUE`` (or a bare VALUE for the only app, keyed ``*``) as question names -> answers."""
+    answers: dict[str, str] = {}
+    for value in values:
+        app, sep, rest = value.partition("=")
+        if not sep or not app or " " in app or "/" in app:
+            app, rest = "*", value
+        answers[f"{app}.{key}"] = rest
+    return answers
+
+
+@click.command("wizard")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--start", multiple=True, metavar="[APP=]COMMAND", help="An app's start command (repeatable).")
+@click.option("--port", multiple=True, metavar="[APP=]PORT", help="The port an app listens on (repeatable).")
+@click.option("--health-path", multiple=True, metavar="[APP=]PATH", help="An app's health check path (repeatable).")
+@click.option("--only", callback=_parse_only, default=None, metavar="LIST", help="Comma-separated outputs to write.")
+@click.option("--force", is_flag=True, help="Overwrite files that differ (a backup of each is kept).")
+@click.option("-y", "--yes", is_flag=True, help="Take every default; ask nothing.")
+@pass_env
+def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
+            only: tuple[str, ...], force: bool, yes: bool) -> None:
+    """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH."""
+    from migrate.wizard.flow import WizardOptions, run_wizard
+
+    answers: dict[str, object] = {**_per_app("start", start), **_per_app("port", port), **_per_app("health_path", health_path)}
+    if click.get_current_context().get_parameter_source("only") is click.core.ParameterSource.COMMANDLINE:
+        answers["outputs"] = only
+    run_wizard(env, WizardOptions(path, answers, yes=yes, force=force))

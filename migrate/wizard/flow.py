@@ -1,0 +1,173 @@
+"""The wizard's flow: where, what was found, corrections, outputs, preview, write.
+
+Each answer resolves flag -> migrate.toml -> detected value -> prompt. The prompt is skipped with
+``--yes`` and when stdin is not a terminal; then a question without any answer fails with one line
+naming its flag. Nothing is written before the last question is answered, so Ctrl-C leaves no file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from migrate.config import CONFIG_FILE, Config, parse_config
+from migrate.environment import Environment
+from migrate.errors import UserError
+from migrate.generate.writer import Action, PlannedFile
+from migrate.profile import AppProfile, Inspection
+from migrate.wizard.prompt import Asker
+from migrate.wizard.questions import OUTPUTS_QUESTION, Question, app_questions, write_question
+
+
+@dataclass(frozen=True)
+class WizardOptions:
+    """What the command line answered: ``answers`` maps a question's name (``api.port``) to its flag's value."""
+
+    path: Path
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    yes: bool = False
+    force: bool = False
+
+
+@dataclass
+class _Resolver:
+    options: WizardOptions
+    is_interactive: bool
+    asker: Asker
+
+    def answer(self, question: Question) -> Any:
+        if question.name in self.options.answers:
+            return self.options.answers[question.name]
+        if self.is_interactive:
+            return self.asker.ask(question)
+        missing = question.default in (None, "") or (question.validate is not None and question.validate(str(question.default)))
+        if missing:
+            raise UserError(f"no answer for {question.message} (stdin is not a terminal); pass {question.flag}")
+        return question.default
+
+
+def run_wizard(env: Environment, options: WizardOptions, asker: Asker | None = None) -> None:
+    """Ask, preview and write; every file is written only after the last answer (with consent)."""
+    from migrate.cli.report import print_inspection
+    from migrate.init import select_apps
+    from migrate.inspect import inspect_tree
+
+    inspection = select_apps(inspect_tree(options.path), ())
+    print_inspection(env, inspection)
+    options = replace(options, answers=_named(options.answers, list(_by_image(inspection))))
+    resolver = _Resolver(options, env.stdin_isatty and not options.yes, asker or Asker())
+    root = Path(inspection.root)
+    text, saved = _saved(root, inspection)
+    answers = {image: _correct(resolver, app, saved) for image, app in _by_image(inspection).items()}
+    outputs = tuple(o for o in resolver.answer(OUTPUTS_QUESTION) if o != "config")
+    new_text = _merge(text, {k: v for k, v in answers.items() if v})
+    config = parse_config(new_text, root / CONFIG_FILE)  # the strict reader checks every answer before any write
+    files = _plan(root, outputs, config, new_text, force=options.force)
+    _preview(env, files)
+    if any(f.action is Action.CONFLICT for f in files):
+        overwrite = Question("force", f"Overwrite {sum(f.action is Action.CONFLICT for f in files)} file(s) that differ "
+                             "(a backup of each is kept)?", "your files are kept as NAME.migrate-backup", "confirm", "--force", False)
+        if not resolver.answer(overwrite):
+            raise UserError("existing files differ; nothing was written", hint="pass --force to overwrite them (backups are kept)")
+        files = _plan(root, outputs, config, new_text, force=True)
+    writes = [f for f in files if f.action in (Action.CREATE, Action.OVERWRITE)]
+    if not writes:
+        env.stderr.write("everything is up to date\n")
+        return
+    if not resolver.answer(write_question(len(writes), str(root))):
+        env.stderr.write("nothing was written\n")
+        return
+    _write(env, root, files)
+
+
+def _named(answers: Mapping[str, Any], images: list[str]) -> dict[str, Any]:
+    """Flag answers keyed by app: ``*.port`` (a bare ``--port 8000``) is the only app's; an unknown app is an error."""
+    named: dict[str, Any] = {}
+    for key, value in answers.items():
+        app, dot, fact = key.partition(".")
+        if dot and app == "*":
+            if len(images) != 1:
+                raise UserError(f"{len(images)} apps here: name one, as --{fact.replace('_', '-')} APP={value}",
+                                hint=f"apps: {', '.join(images)}")
+            app = images[0]
+        elif dot and app not in images:
+            raise UserError(f"no app named {app}; apps here: {', '.join(images)}")
+        named[f"{app}{dot}{fact}"] = value
+    return named
+
+
+def _by_image(inspection: Inspection) -> dict[str, AppProfile]:
+    from migrate.generate.plan import image_name
+
+    return {image_name(app): app for app in inspection.apps}
+
+
+def _saved(root: Path, inspection: Inspection) -> tuple[str, Config]:
+    """migrate.toml's text and settings; the commented starter when there is none yet."""
+    from migrate.config import load_config
+    from migrate.init import starter_config
+
+    path = root / CONFIG_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8"), load_config(root)
+    text = starter_config(root, inspection)
+    return text, parse_config(text, path)
+
+
+def _correct(resolver: _Resolver, app: AppProfile, saved: Config) -> dict[str, Any]:
+    """The app's confirmed or corrected facts, as migrate.toml keys."""
+    from migrate.generate.plan import image_name
+    from migrate.generate.probes import speaks_http
+    from migrate.generate.recipes import plan_for
+
+    image = image_name(app)
+    settings = saved.app(image)
+    port = settings.port if settings.port is not None else app.port.value
+    questions = app_questions(image, settings.start or app.start_command.value, port,
+                              settings.health_path or app.health_path.value)
+    start, port_q, health = questions
+    result: dict[str, Any] = {}
+    # An app whose image starts without a command of its own (a static site behind nginx) is not asked;
+    # one whose image would only say "no start command is known" must be answered (a flag off a terminal).
+    if start.default or start.name in resolver.options.answers or not plan_for(app).start_known:
+        result["start"] = str(resolver.answer(start))
+    if port is not None or speaks_http(app) or port_q.name in resolver.options.answers:
+        result["port"] = int(resolver.answer(port_q))
+        result["health_path"] = str(resolver.answer(health))
+    return result
+
+
+def _merge(text: str, answers: Mapping[str, Mapping[str, Any]]) -> str:
+    from migrate.wizard.answers import updated_config
+
+    return updated_config(text, answers)
+
+
+def _plan(root: Path, outputs: tuple[str, ...], config: Config, config_text: str, *, force: bool) -> tuple[PlannedFile, ...]:
+    """The generated files (corrected by ``config``), then migrate.toml itself (the answers, always the user's to keep)."""
+    from migrate.generate.writer import plan
+    from migrate.init import plan_init
+
+    generated = plan_init(root, outputs=outputs, config=config, force=force).files if outputs else ()
+    return generated + tuple(plan(root, [(CONFIG_FILE, config_text)], force=True))
+
+
+def _preview(env: Environment, files: tuple[PlannedFile, ...]) -> None:
+    """Each file's action, and the diff of each one that would change (init's own diff)."""
+    console = env.console()
+    for item in files:
+        console.print(f"{item.action.value:>9}  {item.path}", markup=False, highlight=False)
+        if item.action in (Action.CONFLICT, Action.OVERWRITE):
+            console.print(item.diff(), markup=False, highlight=False, end="")
+
+
+def _write(env: Environment, root: Path, files: tuple[PlannedFile, ...]) -> None:
+    from migrate.generate.writer import apply
+
+    backups = apply(root, files, backup_suffix=".migrate-backup")
+    for backup in backups:
+        env.stderr.write(f"kept a backup: {backup.relative_to(root)}\n")
+    count = sum(f.action in (Action.CREATE, Action.OVERWRITE) for f in files)
+    env.stderr.write(f"wrote {count} file(s); answers saved in {CONFIG_FILE}; next: `migrate build {root}` or `migrate dev {root}`\n")

@@ -1,0 +1,59 @@
+"""Every question the wizard asks, declared once: name, help, kind, default, choices, validator, flag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from migrate.init import OUTPUTS
+
+Kind = Literal["text", "confirm", "checkbox"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question; ``flag`` is the command-line option that answers it without asking."""
+
+    name: str
+    message: str
+    help: str
+    kind: Kind
+    flag: str
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    #: Returns a problem to show (the answer is asked again), or None when the answer is good.
+    validate: Callable[[str], str | None] | None = None
+
+
+def _port(value: str) -> str | None:
+    return None if value.isdigit() and 1 <= int(value) <= 65535 else "a port is a whole number from 1 to 65535"
+
+
+def _path(value: str) -> str | None:
+    return None if value.startswith("/") and not any(c.isspace() for c in value) else "a path starts with / and has no spaces"
+
+
+def _command(value: str) -> str | None:
+    return None if value.strip() and "\n" not in value else "one command line, not empty"
+
+
+def app_questions(app: str, start: str | None, port: int | None, health: str | None) -> tuple[Question, ...]:
+    """The facts of app ``app`` that matter, each defaulting to what was detected (or saved)."""
+    return (
+        Question(f"{app}.start", f"{app}: start command", "the command the container runs (its CMD)", "text",
+                 f"--start {app}=COMMAND", start or "", validate=_command),
+        Question(f"{app}.port", f"{app}: port it listens on", "the port the app serves HTTP on", "text",
+                 f"--port {app}=PORT", "" if port is None else str(port), validate=_port),
+        Question(f"{app}.health_path", f"{app}: health check path", "a path that answers 200 when the app is up", "text",
+                 f"--health-path {app}=PATH", health or "/", validate=_path),
+    )
+
+
+OUTPUTS_QUESTION = Question("outputs", "Which files should migrate write?", "the outputs `migrate init` knows", "checkbox",
+                            "--only", OUTPUTS, choices=OUTPUTS)
+
+
+def write_question(count: int, root: str) -> Question:
+    """The consent to write (and, with conflicts, overwrite) the planned files."""
+    return Question("write", f"Write {count} file(s) under {root}?", "nothing is written without it", "confirm", "--yes", True)

@@ -1,0 +1,149 @@
+"""Whole wizard flows through prompt_toolkit's pipe input: keystrokes in, files out (no Docker)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from migrate.cli import run
+from migrate.config import load_config
+from migrate.environment import Environment
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ENTER, CLEAR, CTRL_C = "\r", "\x15", "\x03"  # Ctrl-U clears the prefilled default
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _copy(tmp_path: Path, example: str) -> Path:
+    root = tmp_path / example
+    shutil.copytree(EXAMPLES / example, root)
+    return root
+
+
+def _wizard(argv: list[str], keys: str, *, tty: bool = True) -> tuple[int, str, str]:
+    """Run `migrate ARGV` with ``keys`` typed at the prompts; returns (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(stdout=out, stderr=err, stdin=_Terminal() if tty else io.StringIO(), width=100, no_color=True)
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text(keys)
+        status = run(argv, env)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def flask(tmp_path: Path) -> Iterator[Path]:
+    yield _copy(tmp_path, "python-flask-postgres")
+
+
+def test_python_app_with_postgres_takes_the_detected_answers(flask: Path) -> None:
+    # start, port, health path: Enter keeps each; outputs: Enter keeps all; write: Enter (yes)
+    status, out, err = _wizard(["wizard", str(flask)], ENTER * 5 + "y")
+    assert status == 0, err
+    assert "DATABASE_URL" in out and "requirements.txt:3" in out  # the facts, with their evidence
+    assert {"Dockerfile", "compose.yaml", ".devcontainer/devcontainer.json", "migrate.toml"} <= _files(flask)
+    assert "postgres:16" in (flask / "compose.yaml").read_text()
+    toml = (flask / "migrate.toml").read_text()
+    assert "port = 8000" in toml and 'health_path = "/health"' in toml
+
+
+def test_a_corrected_start_command_and_port_reach_the_dockerfile(flask: Path) -> None:
+    keys = CLEAR + "waitress-serve --port=5001 notes:app" + ENTER + CLEAR + "5001" + ENTER + ENTER + ENTER + "y"
+    status, _, err = _wizard(["wizard", str(flask)], keys)
+    assert status == 0, err
+    dockerfile = (flask / "Dockerfile").read_text()
+    assert 'CMD ["waitress-serve", "--port=5001", "notes:app"]' in dockerfile
+    assert "EXPOSE 5001" in dockerfile and "EXPOSE 8000" not in dockerfile
+    assert "5001" in (flask / "compose.yaml").read_text()
+
+
+def test_a_second_run_starts_from_the_saved_answers_and_keeps_the_users_comments(flask: Path) -> None:
+    assert _wizard(["wizard", str(flask)], CLEAR + "waitress-serve notes:app" + ENTER + CLEAR + "5001" + ENTER * 3 + "y")[0] == 0
+    config = flask / "migrate.toml"
+    config.write_text("# my own note\n" + config.read_text().replace("cpu = 256", "cpu = 512  # we need more"))
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 5)  # every default: the saved answers; nothing changes
+    assert status == 0, err
+    assert "everything is up to date" in err
+    text = config.read_text()
+    assert text.startswith("# my own note\n") and "cpu = 512  # we need more" in text
+    assert "EXPOSE 5001" in (flask / "Dockerfile").read_text()
+
+
+def test_an_existing_file_is_overwritten_only_with_consent(flask: Path) -> None:
+    (flask / "Dockerfile").write_text("FROM scratch\n")
+    status, out, err = _wizard(["wizard", str(flask)], ENTER * 4 + "n")  # refuse the overwrite
+    assert status != 0 and "nothing was written" in err
+    assert (flask / "Dockerfile").read_text() == "FROM scratch\n" and not (flask / "compose.yaml").exists()
+    assert "-FROM scratch" in out  # the preview is init's diff
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 4 + "y" + "y")
+    assert status == 0, err
+    assert (flask / "Dockerfile.migrate-backup").read_text() == "FROM scratch\n"
+
+
+def test_ctrl_c_midway_writes_nothing(flask: Path) -> None:
+    before = _files(flask)
+    status, _, err = _wizard(["wizard", str(flask)], ENTER + CTRL_C)
+    assert status == 130 and "interrupted" in err
+    assert _files(flask) == before
+
+
+def test_a_node_app(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "node-express-redis")
+    status, _, err = _wizard(["wizard", str(root)], ENTER * 5 + "y")
+    assert status == 0, err
+    assert "FROM node:" in (root / "Dockerfile").read_text() and "redis:7" in (root / "compose.yaml").read_text()
+
+
+def test_a_monorepo_asks_per_app_and_saves_each(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "microservices-shop")
+    status, _, err = _wizard(["wizard", str(root), "--yes"], "")
+    assert status != 0 and "pass --force" in err  # --yes takes defaults; it does not overwrite their docker-compose.yml
+    assert not (root / "migrate.toml").exists()
+    status, _, err = _wizard(["wizard", str(root), "--yes", "--force", "--port", "gateway=8081"], "")
+    assert status == 0, err
+    config = load_config(root)
+    assert set(config.apps) == {"catalog", "gateway", "orders"}
+    assert config.app("gateway").port == 8081 and all(s.start and s.port for s in config.apps.values())
+    assert "EXPOSE 8081" in (root / "services/gateway/Dockerfile").read_text()
+    assert (root / "docker-compose.yml.migrate-backup").exists()
+
+
+def test_without_a_terminal_flags_and_defaults_answer(flask: Path) -> None:
+    status, _, err = _wizard(["wizard", str(flask), "--port", "5002", "--only", "dockerfile"], "", tty=False)
+    assert status == 0, err
+    assert "EXPOSE 5002" in (flask / "Dockerfile").read_text()
+    assert not (flask / "compose.yaml").exists()
+
+
+def test_without_a_terminal_a_missing_answer_names_its_flag(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "node-no-start")
+    before = _files(root)
+    status, _, err = _wizard(["wizard", str(root)], "", tty=False)
+    assert status != 0
+    last = err.strip().splitlines()[-1]
+    assert last == "migrate: error: no answer for link-shortener: start command (stdin is not a terminal); " \
+        "pass --start link-shortener=COMMAND", err
+    assert "Traceback" not in err
+    assert _files(root) == before
+
+
+def test_plain_migrate_on_a_terminal_starts_the_wizard(flask: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(flask)
+    status, _, err = _wizard([], ENTER * 5 + "y")
+    assert status == 0, err
+    assert (flask / "Dockerfile").exists()
+    assert _wizard([], "", tty=False)[1].startswith("Usage:")
