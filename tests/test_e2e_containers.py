@@ -52,6 +52,7 @@ RUNNABLE = (
     "python-uv-workspace",
     "node-express-redis",
     "node-express-host",
+    "node-express-graceful",
     "node-vite-react",
     "node-nextjs",
     "python-django-celery",
