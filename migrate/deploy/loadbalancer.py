@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from migrate.cutover.ports import COLOURS
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.network import SecurityGroup
@@ -274,14 +275,13 @@ class Listener:
         listener = next((li for li in found if li["Port"] == self.port), None)
         if listener is None:
             return None
-        names = self._names_by_arn()
         with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
             rules = [r for r in self.elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r.get("IsDefault")]
-        lines = [f"{r['Priority']}: {' '.join(_paths(r))} -> {names.get(_forward_arn(r['Actions']) or '', '?')}"
+        lines = [f"{r['Priority']}: {' '.join(_paths(r))} -> {self._routed_to(r['Actions']) or '?'}"
                  for r in sorted(rules, key=lambda r: int(r["Priority"]))]
-        default_arn = _forward_arn(listener["DefaultActions"])
+        default_to = self._routed_to(listener["DefaultActions"])
         redirects = any(a.get("Type") == "redirect" for a in listener["DefaultActions"])
-        default = _REDIRECT if redirects else f"forward to {names.get(default_arn, '?')}" if default_arn else "404"
+        default = _REDIRECT if redirects else f"forward to {default_to or '?'}" if _forwards(listener["DefaultActions"]) else "404"
         fields = {"protocol": str(listener.get("Protocol", "HTTP")), "default": default, "rules": "\n".join(lines) or "(none)"}
         certificates = [c["CertificateArn"] for c in listener.get("Certificates", [])]
         if certificates:
@@ -289,15 +289,40 @@ class Listener:
         # A listener carries its balancer's ownership: it cannot exist without it.
         return Observed(fields, _tags(self.elbv2, self.load_balancer.arn, self.name))
 
-    def _names_by_arn(self) -> dict[str, str]:
-        return {str(r.target.arn): r.target.name for r in self.routes if r.target.arn}
+    def _routed_to(self, actions: list[dict[str, Any]]) -> str | None:
+        """The name of the route's target group that ``actions`` forward to, or None.
 
-    def _default_actions(self) -> list[dict[str, Any]]:
+        A cutover (:mod:`migrate.deploy.router`) splits an app's traffic by weight between its target
+        group's sides (``PROJECT-APP-blue``, ``-green``): that is still the app's route, and a deploy
+        must neither show it as a change nor put it back to the plain forward (the traffic would go to
+        a target group whose service the cutover scaled to zero).
+        """
+        groups = {_group_name(arn) for arn in _forward_arns(actions)}
+        if not groups:
+            return None
+        return next((r.target.name for r in self.routes if groups <= _family(r.target.name)), None)
+
+    def _actions_for(self, route: Route, current: Sequence[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """The forward to ``route``'s target group; or, when a cutover routes it by weight now, those same actions."""
+        for actions in current:
+            if self._routed_to(actions) == route.target.name:
+                return [dict(a) for a in actions]
+        return [{"Type": "forward", "TargetGroupArn": route.target.arn}]
+
+    def _current_actions(self, listener_arn: str) -> list[list[dict[str, Any]]]:
+        """The actions of the listener's default and of each of its rules, as AWS has them."""
+        with aws_call("elasticloadbalancing:DescribeListeners", f"listener {self.name}"):
+            found = self.elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"]
+        with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
+            rules = self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"]
+        return [list(found[0]["DefaultActions"]), *(list(r["Actions"]) for r in rules if not r.get("IsDefault"))]
+
+    def _default_actions(self, current: Sequence[list[dict[str, Any]]] = ()) -> list[dict[str, Any]]:
         if self.redirect_to_https:
             return [{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": str(HTTPS_PORT), "StatusCode": "HTTP_301"}}]
         default = self._default()
         if default:
-            return [{"Type": "forward", "TargetGroupArn": default.target.arn}]
+            return self._actions_for(default, current)
         return [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}]
 
     def create(self) -> None:
@@ -317,8 +342,9 @@ class Listener:
         listener_arn = self._arn()
         tls = self._protocol_arguments() if {"protocol", "certificate"} & set(fields) else {}
         if "default" in fields or tls:
+            current = self._current_actions(listener_arn)
             with aws_call("elasticloadbalancing:ModifyListener", f"listener {self.name}"):
-                self.elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=self._default_actions(), **tls)
+                self.elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=self._default_actions(current), **tls)
         if "rules" in fields:
             self._put_rules(replace=True)
 
@@ -341,13 +367,16 @@ class Listener:
         the new ones are moved to their priorities in one atomic call (SetRulePriorities).
         """
         listener_arn = self._arn()
-        existing: dict[int, tuple[str, tuple[str, ...], str | None]] = {}
+        existing: dict[int, tuple[str, tuple[str, ...], list[dict[str, Any]]]] = {}
+        current: list[list[dict[str, Any]]] = []
         if replace:
+            current = self._current_actions(listener_arn)
             with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
-                existing = {int(r["Priority"]): (str(r["RuleArn"]), tuple(_paths(r)), _forward_arn(r["Actions"]))
+                existing = {int(r["Priority"]): (str(r["RuleArn"]), tuple(_paths(r)), list(r["Actions"]))
                             for r in self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"] if not r.get("IsDefault")}
         wanted = {10 * i: route for i, route in enumerate((r for r in self.routes if r.paths and not self.redirect_to_https), 1)}
-        kept = {p for p, route in wanted.items() if p in existing and existing[p][1:] == (route.paths, route.target.arn)}
+        kept = {p for p, route in wanted.items()
+                if p in existing and existing[p][1] == route.paths and self._routed_to(existing[p][2]) == route.target.name}
         free = max(existing, default=0)
         moves: list[dict[str, Any]] = []
         for priority, route in wanted.items():
@@ -360,7 +389,7 @@ class Listener:
                 created = self.elbv2.create_rule(
                     ListenerArn=listener_arn, Priority=at,
                     Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": list(route.paths)}}],
-                    Actions=[{"Type": "forward", "TargetGroupArn": route.target.arn}])["Rules"][0]
+                    Actions=self._actions_for(route, current))["Rules"][0]
             if int(created["Priority"]) != priority:
                 moves.append({"RuleArn": created["RuleArn"], "Priority": priority})
         for priority, (rule_arn, _, _) in sorted(existing.items()):
@@ -370,6 +399,32 @@ class Listener:
         if moves:
             with aws_call("elasticloadbalancing:SetRulePriorities", f"listener {self.name}"):
                 self.elbv2.set_rule_priorities(RulePriorities=moves)
+
+
+def _forwards(actions: list[dict[str, Any]]) -> bool:
+    return any(action.get("Type") == "forward" for action in actions)
+
+
+def _forward_arns(actions: list[dict[str, Any]]) -> list[str]:
+    """Every target group a forward action names (one, or each of a weighted forward's)."""
+    arns: list[str] = []
+    for action in actions:
+        if action.get("Type") == "forward":
+            if action.get("TargetGroupArn"):
+                arns.append(str(action["TargetGroupArn"]))
+            arns.extend(str(g["TargetGroupArn"]) for g in action.get("ForwardConfig", {}).get("TargetGroups", []))
+    return list(dict.fromkeys(arns))
+
+
+def _group_name(arn: str) -> str:
+    """``shop-api`` of ``arn:aws:elasticloadbalancing:...:targetgroup/shop-api/0123abcd``."""
+    parts = arn.split(":")[-1].split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == "targetgroup" else arn
+
+
+def _family(name: str) -> set[str]:
+    """An app's target group and its cutover colours' target groups (:func:`migrate.deploy.router.side_target_group`), by name."""
+    return {name, *(elb_name(name, colour) for colour in COLOURS)}
 
 
 def _forward_arn(actions: list[dict[str, Any]]) -> str | None:

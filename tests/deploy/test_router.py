@@ -280,3 +280,38 @@ def test_a_side_group_is_the_apps_under_its_own_name(aws: Any) -> None:
     assert observed is not None and dict(observed.fields) == dict(alb.app.desired)
     tg = aws.client("elbv2").describe_target_groups(Names=[green.name])["TargetGroups"][0]
     assert (tg["TargetType"], tg["Port"], tg["HealthCheckPath"]) == ("ip", 8000, "/health")
+
+
+# ------------------------------------------------------------------ the deploy stage's listener beside a cutover
+def _listener(alb: Alb, paths: tuple[str, ...]) -> Listener:
+    """The listener as the next deploy plans it: the app's route (by ``paths``, or the default) and, with paths, the other app's."""
+    elbv2 = alb.aws.client("elbv2")
+    balancer_arn = elbv2.describe_listeners(ListenerArns=[alb.listener_arn])["Listeners"][0]["LoadBalancerArn"]
+    balancer = LoadBalancer(alb.aws, "shop", "shop", (), None)  # type: ignore[arg-type]  # only its ARN is read
+    balancer.arn = balancer_arn
+    app = dataclasses.replace(alb.app)
+    routes = (Route(app, paths),) if paths else (Route(app),)
+    if alb.paths:
+        other = TargetGroup(alb.aws, "api", "shop-api", alb.app.vpc_id, 8000, HealthCheck("/health"), 20)
+        other.observe()
+        routes = (*routes, Route(other))
+    return Listener(alb.aws, "shop", balancer, routes)
+
+
+def test_a_deploy_keeps_the_weights_a_cutover_set_on_the_apps_route(alb: Alb) -> None:
+    from migrate.deploy.plan import apply, make_plan
+
+    alb.router().set_weights({BLUE: 100, GREEN: 899})
+    weighted = _forward(alb)
+    plan = make_plan([_listener(alb, alb.paths)])
+    assert [s.action for s in plan.steps] == ["unchanged"]  # the weighted forward is the app's route
+    if not alb.paths:
+        return
+    # The app's paths change: its new rule carries the cutover's weights, not a plain forward to its group.
+    plan = make_plan([_listener(alb, ("/shop/*", "/store/*"))])
+    assert [s.action for s in plan.steps] == ["update"]
+    apply(plan)
+    rules = [r for r in alb.aws.client("elbv2").describe_rules(ListenerArn=alb.listener_arn)["Rules"] if not r["IsDefault"]]
+    assert len(rules) == 1 and sorted(rules[0]["Conditions"][0]["PathPatternConfig"]["Values"]) == ["/shop/*", "/store/*"]
+    assert rules[0]["Actions"][0]["ForwardConfig"] == weighted["ForwardConfig"]
+    assert dataclasses.replace(alb.router(), paths=("/shop/*", "/store/*")).weights() == {BLUE: 100, GREEN: 899}
