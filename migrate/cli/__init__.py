@@ -25,12 +25,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("migrate.cli.init_cmd", "Generate Dockerfile, compose, dev container and docs, safely."),
     "build": ("migrate.cli.build_cmd", "Build each app's image with the local Docker engine."),
     "dev": ("migrate.cli.dev_cmd", "Start (or --down: stop) the compose dev environment."),
-    "deploy": ("migrate.cli.deploy_cmd", "Deploy to AWS ECS (Fargate): plan, confirm, apply, wait for the rollout."),
+    "deploy": ("migrate.cli.deploy_cmd", "Deploy to AWS ECS (Fargate), or rehearse here (--target local): plan, apply, move the traffic by weight."),
     "status": ("migrate.cli.cutover_cmd:status", "Where each web app stands: revision per colour, weights, health, URL."),
     "rollback": ("migrate.cli.cutover_cmd:rollback", "Back to the previous revision, with the same weighted shift."),
     "abort": ("migrate.cli.cutover_cmd:abort", "Stop a cutover in progress: traffic back on the old side, the new one stopped."),
     "wizard": ("migrate.cli.wizard_cmd", "Walk from source tree to generated files, asking what matters (the default on a terminal)."),
-    "destroy": ("migrate.cli.destroy_cmd", "Delete everything migrate created on AWS for the project, after confirmation."),
+    "destroy": ("migrate.cli.destroy_cmd", "Delete everything migrate created for the project on the target (AWS, or local), after confirmation."),
 }
 
 

@@ -113,15 +113,16 @@ def _act(env: Environment, action: Any, path: Path, target_kind: str | None, app
 
 
 def run_cutover(env: Environment, target: Any, app: str, action: Any, revision: str | None, settings: Any, as_json: bool,
-                break_lock: bool) -> bool:
-    """Run one command on one app's target, printing each event as it comes; True when it succeeded."""
+                break_lock: bool, locked: bool = False) -> bool:
+    """Run one command on one app's target, printing each event as it comes; True when it succeeded.
+    ``locked``: the caller holds the app's lock (see :func:`migrate.cutover.command.run`)."""
     from migrate.cutover.command import run
     from migrate.cutover.holder import whoami
     from migrate.cutover.report import result_json
 
     on_event = event_printer(env, app, as_json)
     result = run(target, action, revision=revision, settings=settings, now=env.clock, sleep=env.sleep,
-                 on_event=on_event, who=whoami(), break_stale=break_lock)
+                 on_event=on_event, who=whoami(), break_stale=break_lock, locked=locked)
     if as_json:
         _json_line(env, result_json(result, app, target.url if result.succeeded else None))
     else:

@@ -28,15 +28,15 @@ from migrate.errors import UserError
 @click.option("--wait-timeout", type=click.IntRange(1, 7200), default=900, show_default=True, help="Seconds to wait for the rollout.")
 @target_option
 @click.option("--strategy", type=click.Choice(["blue-green", "canary", "rolling"]),
-              help="How the new version takes the traffic (default: migrate.toml's [deploy] strategy; "
-                   "local: blue-green; ecs: rolling).")
+              help="How a web app's new version takes the traffic (default: migrate.toml's [deploy] strategy, else "
+                   "blue-green); rolling: ECS's own update. Workers, and an app's first deploy on ECS, always roll.")
 @click.option("--steps", metavar="10,50,100", help="Canary steps: the new version's share after each (ends at 100).")
 @click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds each canary step is watched before the next.")
 @click.option("--drain", type=click.FloatRange(0, 3600), help="Seconds the old version finishes open requests before it stops.")
 @click.option("--from", "from_", metavar="HOST:PORT[,HOST:PORT...]",
               help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps.")
 @click.option("--app", "apps", multiple=True, metavar="NAME", help="With --target local: only this app (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="With --target local: the cutover's events as JSON lines on standard output.")
+@click.option("--json", "as_json", is_flag=True, help="With --strategy blue-green or canary: the cutover's events as JSON lines on standard output.")
 @pass_env
 def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
             provision: str | None, break_lock: bool, no_local_check: bool, wait_timeout: int, target_kind: str | None,
@@ -61,16 +61,21 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         _deploy_local(env, path, apps=apps, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain,
                       external=external, as_json=as_json, break_lock=break_lock)
         return
-    if strategy in ("blue-green", "canary") or steps or external or apps or as_json:
-        raise UserError("the weighted cutover on ECS (--strategy blue-green/canary, --steps, --from, --app, --json) "
-                        "is not available yet", hint="rehearse it here with --target local; on ECS deploy with the rolling update")
+    if external or apps:
+        raise UserError("--from and --app are not available with --target ecs yet",
+                        hint="rehearse a migration here with --target local; on ECS every app of the project is deployed")
+    from migrate.cli.targets import settings_for
     from migrate.deploy import workflow
     from migrate.deploy.aws import connect
     from migrate.deploy.plan import render
 
+    settings = settings_for("ecs", path, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain)
+    if as_json and settings.strategy is None:
+        raise UserError("--json follows a weighted cutover: pass --strategy blue-green or canary")
     project = workflow.load_project(path)
     say = _say(env)
     aws = connect(region or project.config.region)
+    weighted = _weighted(env, project, aws, settings, as_json) if settings.strategy is not None else None
     publishing = None
     if images:
         chosen = workflow.images_from_flags(project, images)
@@ -85,7 +90,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
     result = workflow.deploy(project, aws, services, network, confirm=_confirm(env, yes, "deploy", render), say=say,
-                             plan_only=plan_only, clock=clock, break_stale_lock=break_lock, publishing=publishing)
+                             plan_only=plan_only, clock=clock, break_stale_lock=break_lock, publishing=publishing, weighted=weighted)
     if plan_only or not result.applied:
         env.stdout.write(render(result.plan))
         if plan_only or (not result.plan.changes_anything and not result.rollouts):
@@ -97,9 +102,49 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         for line in outcome.diagnosis:
             env.stderr.write(f"  {line}\n")
     if not result.succeeded:
-        failed = next(name for name, outcome in result.rollouts if not outcome.succeeded)
+        failed = next((name for name, outcome in result.rollouts if not outcome.succeeded), None)
+        if failed is None:
+            cut = next(name for name, ok in result.cutovers if not ok)
+            raise UserError(f"the cutover of {cut} did not succeed: the traffic stayed on (or went back to) the version that was live",
+                            hint="`migrate status PATH` shows where each side stands")
         raise UserError(f"the deploy of {failed} failed (see above)", hint="fix the cause, then run `migrate deploy` again")
     say(f"deployed {project.name} in {aws.region}" + (f": {result.url}" if result.url else ""))
+
+
+def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: bool) -> Any:
+    """The web apps' cutover on ECS, run by the deploy once everything else is applied (it holds their deploy locks)."""
+    import dataclasses
+    import time
+
+    from migrate.cli.cutover_cmd import run_cutover
+    from migrate.cli.targets import web_specs
+    from migrate.deploy.cutover import open_ecs
+    from migrate.deploy.weighted import live_revision
+    from migrate.deploy.workflow import Weighted
+
+    opened: dict[str, Any] = {}
+
+    def target(app: str) -> Any:
+        if app not in opened:
+            found = open_ecs(aws, project.name, app, create=True, now=time.time)
+            if found is None:
+                raise UserError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
+            opened[app] = found
+        return opened[app]
+
+    def run(app: str, revision: str, count: int) -> bool:
+        chosen = dataclasses.replace(settings, count=count)
+        return run_cutover(env, target(app), app, "deploy", revision, chosen, as_json, break_lock=False, locked=True)
+
+    def live(app: str) -> str | None:
+        found = open_ecs(aws, project.name, app, now=time.time)
+        return None if found is None else live_revision(found.router, found.fleet)
+
+    try:
+        apps = frozenset(spec.app for spec in web_specs(project, ()))
+    except UserError:  # no web app: workers take no traffic, ECS's rolling update moves them
+        return None
+    return Weighted(apps, run, lambda app: target(app).router, live)
 
 
 def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strategy: str | None, steps: tuple[int, ...] | None,

@@ -63,8 +63,13 @@ def open_targets(path: Path, kind: str | None, apps: Sequence[str], *, region: s
     specs = web_specs(project, apps)
     if kind == "local":
         return [(spec.app, open_local_target(project, spec, create=create, external=external)) for spec in specs]
-    raise UserError(f"--target {kind}: the weighted cutover on ECS is not available yet",
-                    hint="use --target local to rehearse it here, or `migrate deploy --strategy rolling` on ECS")
+    if external:
+        raise UserError("--from is not available with --target ecs yet", hint="rehearse a migration here with --target local")
+    from migrate.deploy.aws import connect
+    from migrate.deploy.cutover import open_ecs
+
+    aws = connect(region or project.config.region)
+    return [(spec.app, open_ecs(aws, project.name, spec.app, create=create)) for spec in specs]
 
 
 def web_specs(project: Any, apps: Sequence[str]) -> list[Any]:

@@ -7,6 +7,7 @@ answers while a cutover runs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Literal
 
@@ -21,11 +22,15 @@ Action = Literal["deploy", "rollback", "abort"]
 
 def run(target: Target, action: Action, *, revision: str | None = None, settings: Settings,
         now: Callable[[], float], sleep: Callable[[float], None], on_event: Callable[[Event], None],
-        who: str, break_stale: bool = False) -> Result:
-    """Run ``action`` on ``target`` while holding its lock (:class:`~migrate.cutover.ports.LockedError` when another does)."""
+        who: str, break_stale: bool = False, locked: bool = False) -> Result:
+    """Run ``action`` on ``target`` while holding its lock (:class:`~migrate.cutover.ports.LockedError` when another does).
+
+    ``locked``: the caller holds the lock already (a deploy on ECS holds every app's deploy lock, which is
+    the ECS target's), so it is not taken again.
+    """
     if action == "deploy" and revision is None:
         raise ValueError("a deploy needs the revision to deploy")
-    with target.lock(who, break_stale=break_stale):
+    with contextlib.nullcontext() if locked else target.lock(who, break_stale=break_stale):
         engine = Engine(target.router, target.fleet, now=now, sleep=sleep, on_event=on_event,
                         gates=tuple(target.gates), settings=settings)
         if action == "deploy":

@@ -22,8 +22,9 @@ from migrate.cutover.ports import COLOURS, Fleet, Gate, Target
 from migrate.cutover.ports import LockedError as CutoverLockedError
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import aws_call
-from migrate.deploy.fleet import ColourSettings, EcsFleet, colour_service
+from migrate.deploy.fleet import ColourSettings, EcsFleet, app_services
 from migrate.deploy.foundation import Names
+from migrate.deploy.gates import cloudwatch_gates
 from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, TargetGroup, _paths, elb_name
 from migrate.deploy.lock import LockedError as DeployLockedError
 from migrate.deploy.lock import break_lock, current_holder, deploy_lock
@@ -65,12 +66,13 @@ class EcsTarget:
 
 
 def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, external: Mapping[str, str] | None = None,
-             gates: Sequence[Gate] = (), now: Callable[[], float] = time.time) -> EcsTarget | None:
+             gates: Sequence[Gate] | None = None, now: Callable[[], float] = time.time) -> EcsTarget | None:
     """The app's ECS target, or None when the app has no balancer, target group or (without ``create``) colours.
 
     ``create``: make the colours' target groups that are missing (their services are created by the
     fleet's first start). ``external``: more sides, name -> ``ip`` target group ARN (``--from``).
-    ``now``: the wall clock of the colours' started tags.
+    ``gates``: None, the incoming side's 5xx rate and latency from the ALB's CloudWatch metrics
+    (:mod:`migrate.deploy.gates`). ``now``: the wall clock of the colours' started tags.
     """
     elbv2 = aws.client("elbv2")
     balancer = _balancer(aws, elb_name(project))
@@ -91,6 +93,8 @@ def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, external
     cluster = Names(project, app).cluster
     fleet = EcsFleet(aws, cluster, app, sides, _settings(aws, cluster, app), now)
     router = AlbRouter(aws, str(listener["ListenerArn"]), sides, paths)
+    if gates is None:
+        gates = cloudwatch_gates(aws, str(balancer["LoadBalancerArn"]), sides, fleet.started_at, now)
     return EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", gates)
 
 
@@ -139,15 +143,7 @@ def _app_paths(aws: Aws, listener_arn: str, groups: set[str]) -> tuple[str, ...]
 
 def _settings(aws: Aws, cluster: str, app: str) -> ColourSettings | None:
     """How to create a colour: from the app's rolling service, else from a colour's (None: neither exists)."""
-    ecs = aws.client("ecs")
-    names = [app, *(colour_service(app, c) for c in COLOURS)]
-    with aws_call("ecs:DescribeServices", f"services of {app} in cluster {cluster}"):
-        try:
-            found = ecs.describe_services(cluster=cluster, services=names)["services"]
-        except ecs.exceptions.ClusterNotFoundException:
-            return None
-    active = {s["serviceName"]: s for s in found if s.get("status") == "ACTIVE" and s.get("loadBalancers")}
-    service = next((active[n] for n in names if n in active), None)
+    service = next((s for s in app_services(aws, cluster, app).values() if s.get("loadBalancers")), None)
     return ColourSettings.of_service(service) if service is not None else None
 
 

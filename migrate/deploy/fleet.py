@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.cutover.ports import Failure, SideStatus, is_colour
+from migrate.cutover.ports import COLOURS, Failure, SideStatus, is_colour
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.ownership import as_list, from_list, owner_tags
@@ -34,6 +34,18 @@ STARTED_TAG = "migrate:started"
 def colour_service(app: str, colour: str) -> str:
     """The ECS service of ``colour``: ``web-blue``."""
     return f"{app}-{colour}"
+
+
+def app_services(aws: Aws, cluster: str, app: str) -> dict[str, dict[str, Any]]:
+    """The app's ACTIVE services, its rolling one (``APP``) first, then its colours', by name (none: no cluster yet)."""
+    ecs = aws.client("ecs")
+    names = [app, *(colour_service(app, c) for c in COLOURS)]
+    with aws_call("ecs:DescribeServices", f"services of {app} in cluster {cluster}"):
+        try:
+            found = {str(s["serviceName"]): dict(s) for s in ecs.describe_services(cluster=cluster, services=names)["services"]}
+        except ecs.exceptions.ClusterNotFoundException:
+            return {}
+    return {n: found[n] for n in names if n in found and found[n].get("status") == "ACTIVE"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,12 @@ class EcsFleet:
         if desired > 0 and snap.failed:  # a colour at 0 runs nothing that could be failing now
             failure = Failure(*diagnose(self._watch(name, *self._logs_of(revision)), snap))
         return SideStatus(revision, desired, running, healthy, float(started) if started else None, failure)
+
+    def started_at(self, side: str) -> float | None:
+        """When the colour was last started (its tag; one read), None for an external side or one never started."""
+        service = self._describe(side) if is_colour(side) else None
+        started = from_list(service.get("tags"), "key", "value").get(STARTED_TAG) if service else None
+        return float(started) if started else None
 
     # ------------------------------------------------------------------ AWS
     def _describe(self, colour: str) -> dict[str, Any] | None:

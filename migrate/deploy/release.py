@@ -188,11 +188,17 @@ def release_before_service(aws: Aws, commands: Mapping[str, Sequence[str]], say:
             return
         if step.action == "update" and "task_definition" not in {c.name for c in step.changes}:
             return  # same revision: nothing new to release
-        task = ReleaseTask.for_service(service, commands[service.app])
-        say(f"release step of {service.app}: {' '.join(task.command)}, as a one-off task of {_short(task.revision)}")
-        outcome = run_release(aws, task, **wait)
-        if not outcome.succeeded:
-            raise ReleaseFailed(outcome)
-        say(f"release step of {service.app}: {outcome.reason}")
+        run_release_of(aws, service, commands[service.app], say, **wait)
 
     return on_step
+
+
+def run_release_of(aws: Aws, service: EcsService, command: Sequence[str], say: Callable[[str], None] = lambda line: None,
+                   **wait: Any) -> None:
+    """Run ``command`` as a one-off task of ``service``'s new revision; :class:`ReleaseFailed` unless it succeeded."""
+    task = ReleaseTask.for_service(service, command)
+    say(f"release step of {service.app}: {' '.join(task.command)}, as a one-off task of {_short(task.revision)}")
+    outcome = run_release(aws, task, **wait)
+    if not outcome.succeeded:
+        raise ReleaseFailed(outcome)
+    say(f"release step of {service.app}: {outcome.reason}")

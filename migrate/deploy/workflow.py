@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from migrate.config import CONFIG_FILE, Config, ConfigError, load_config, project_name
 from migrate.deploy.autoscaling import ServiceScaling
@@ -40,13 +41,14 @@ from migrate.deploy.loadbalancer import HTTPS_PORT, IDLE_TIMEOUT, Listener, Load
 from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
 from migrate.deploy.preflight import Finding, preflight
-from migrate.deploy.release import release_before_service
+from migrate.deploy.release import release_before_service, run_release_of
 from migrate.deploy.rollout import Outcome, ServiceWatch, wait_for_rollout
 from migrate.deploy.secrets import SsmSecret, parameter_name, read_secrets_file, stored_parameters
 from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
+from migrate.deploy.weighted import Moving, rolling_count, settle, split
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
 from migrate.generate.services import redis_settings, service_settings
@@ -91,11 +93,27 @@ class DeployResult:
     rollouts: tuple[tuple[str, Outcome], ...] = field(default=())
     #: Where the web apps answer (the load balancer's address), once it exists.
     url: str | None = None
+    #: Each app whose traffic moved by weight, and whether its cutover succeeded.
+    cutovers: tuple[tuple[str, bool], ...] = field(default=())
 
     @property
     def succeeded(self) -> bool:
-        """Every service that changed runs its new revision, complete and healthy."""
-        return all(outcome.succeeded for _, outcome in self.rollouts)
+        """Every service that changed runs its new revision, complete and healthy; every cutover succeeded."""
+        return all(outcome.succeeded for _, outcome in self.rollouts) and all(ok for _, ok in self.cutovers)
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """A deploy whose web apps (``apps``) take the new revision by weight: ``run(app, revision, count)`` runs
+    the cutover (the app's deploy lock is held by the deploy; ``count``: the tasks to start when no colour
+    is live to copy the count from) and says whether it succeeded; ``router(app)``
+    is the app's router once it ran (read to settle autoscaling and the rolling service); ``live(app)``
+    the revision that takes all of the app's traffic now (None: none does, or the traffic is split)."""
+
+    apps: frozenset[str]
+    run: Callable[[str, str, int], bool]
+    router: Callable[[str], Any]
+    live: Callable[[str], str | None]
 
 
 def load_project(path: Path) -> Project:
@@ -394,27 +412,51 @@ def host_warnings(project: Project) -> list[str]:
 def deploy(
     project: Project, aws: Aws, services: Services, network: Network, *,
     confirm: Confirm, say: Say, plan_only: bool = False, clock: Clock = Clock(),
-    publishing: Publishing | None = None, break_stale_lock: bool = False,
+    publishing: Publishing | None = None, break_stale_lock: bool = False, weighted: Weighted | None = None,
 ) -> DeployResult:
     """Pre-flight and plan the project's resources; unless ``plan_only``, build, confirm, lock, apply and wait.
 
     Without ``publishing`` every image must already be in its registry (``--image``). Secret
     parameters whose variable left its secrets file are deleted once every service runs without them.
+    With ``weighted``, the services of its apps that already run are left out of the plan and moved by
+    the cutover instead, after everything else is applied (:mod:`migrate.deploy.weighted`).
     """
     specs = services.specs
+    moving: dict[str, Moving] = {}
 
     def planned() -> list[Resource]:
-        return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                     clock.now, clock.sleep, services.cache_apps)
+        nonlocal moving
+        resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
+                          clock.now, clock.sleep, services.cache_apps)
+        if weighted is None:
+            return resources
+        resources, moving = split(aws, resources, sorted(weighted.apps))
+        return resources
+
+    def still_moving(plan: Plan) -> dict[str, Moving]:
+        """The moving apps whose revision is new, or not yet the one that takes all their traffic (a cutover
+        killed midway, or rolled back, is taken up again); the others have nothing to move."""
+        unchanged = {id(s.resource) for s in plan.steps if s.action == "unchanged"}
+        assert weighted is not None
+        return {app: move for app, move in moving.items()
+                if id(move.definition) not in unchanged or (move.rolling_only or weighted.live(app)) != move.definition.arn_after_apply}
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project), *host_warnings(project), *client_warnings(services.cache_apps or {})]:
         say(f"warning: {warning}")
     plan = _with_retired(aws, project, services, make_plan(resources))
+    if weighted is not None:
+        waiting = set(moving)
+        moving = still_moving(plan)
+        for app in sorted(weighted.apps):
+            if app in moving:
+                say(f"{app}: its new revision takes the traffic by weight once the plan is applied")
+            elif app not in waiting:
+                say(f"{app}: first deploy: its service is created (no traffic to move yet); the next deploy moves by weight")
     if plan_only:
         return DeployResult(plan, url=_url(project, plan))
-    if not plan.changes_anything:
+    if not plan.changes_anything and not moving:
         # A lock left by a deploy that died must not outlive the next deploy unseen; a rollout it started, neither.
         report_held_locks(aws, project.name, sorted({s.app for s in specs}), break_them=break_stale_lock, say=say)
         return DeployResult(plan, rollouts=_wait(project, aws, plan, say, clock), url=_url(project, plan))
@@ -432,16 +474,39 @@ def deploy(
                 say(f"broke the deploy lock of {app} held by {holder.who}")
             locks.enter_context(deploy_lock(aws, project.name, app))
         again = _with_retired(aws, project, services, make_plan(planned()))
+        if weighted is not None:
+            moving = still_moving(again)
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
         releases = release_commands(project, specs)
         _apply_in_two_phases(again, say, publishing.push if publishing else None,
                              release_before_service(aws, releases, say, clock=clock.now, sleep=clock.sleep, poll=clock.poll))
         rollouts = _wait(project, aws, again, say, clock)
+        cutovers: list[tuple[str, bool]] = []
+        if weighted is not None and all(outcome.succeeded for _, outcome in rollouts):
+            cutovers = _cut_over(aws, releases, moving, weighted, say, clock)
         stale = [s for s in again.steps if s.action == "delete"]
-        if stale and all(outcome.succeeded for _, outcome in rollouts):
+        if stale and all(outcome.succeeded for _, outcome in rollouts) and all(ok for _, ok in cutovers):
             apply(Plan(tuple(stale)), lambda step: say(f"deleting {step.title} ({_why_retired(step.resource)})"))
-    return DeployResult(again, applied=True, rollouts=rollouts, url=_url(project, again))
+    return DeployResult(again, applied=True, rollouts=rollouts, url=_url(project, again), cutovers=tuple(cutovers))
+
+
+def _cut_over(aws: Aws, releases: Mapping[str, Sequence[str]], moving: Mapping[str, Moving], weighted: Weighted, say: Say,
+              clock: Clock) -> list[tuple[str, bool]]:
+    """Each moving app's release step (when it has one), then its cutover onto the revision registered; the
+    first failure ends the deploy (the next apps keep their version), as a failed rollout does."""
+    results: list[tuple[str, bool]] = []
+    for app in sorted(moving):
+        move = moving[app]
+        revision = move.definition.arn_after_apply
+        if move.service.app in releases and move.definition.registered:  # a new revision: its release first
+            run_release_of(aws, move.service, releases[move.service.app], say, clock=clock.now, sleep=clock.sleep, poll=clock.poll)
+        ok = weighted.run(app, revision, rolling_count(aws, move) or move.service.spec.desired_count)
+        settle(aws, move, weighted.router(app), say)
+        results.append((app, ok))
+        if not ok:
+            break
+    return results
 
 
 def _url(project: Project, plan: Plan) -> str | None:

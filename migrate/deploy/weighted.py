@@ -1,0 +1,155 @@
+"""A deploy whose web apps take their new revision by weight (blue-green, canary) rather than by ECS's rolling update.
+
+The deploy stage plans and applies everything as usual (roles, registry, task definitions, balancer,
+listener, target groups): only the *services* of the apps that move by weight are taken out of its
+plan (:func:`split`) and handed to the cutover engine (:mod:`migrate.deploy.cutover`), with the
+revision the deploy registered. Which apps move by weight:
+
+- an app already under a cutover (a colour service ``APP-blue``/``-green`` exists), or whose rolling
+  service (``APP``) runs: there is traffic to move, and the engine moves it;
+- an app with no service yet is created by the deploy stage as usual (nothing to move traffic from):
+  the next deploy moves by weight.
+
+After the engine has finished, :func:`settle` makes the rest follow the live side: the autoscaling
+of the app moves to the live colour's service (a colour at zero keeps none, or Application Auto
+Scaling would start it again), and once the traffic has left the rolling service, that service is
+held at zero tasks (its revision kept, as a colour's is).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from migrate.cutover.ports import COLOURS, Fleet, Router, is_colour
+from migrate.deploy.autoscaling import ServiceScaling
+from migrate.deploy.aws import Aws
+from migrate.deploy.errors import aws_call
+from migrate.deploy.fleet import app_services, colour_service
+from migrate.deploy.plan import Resource, apply, make_plan
+from migrate.deploy.router import side_target_group
+from migrate.deploy.service import EcsService, TaskDefinition
+
+#: The strategies the cutover engine runs (``rolling`` is ECS's own update, planned by the deploy stage).
+WEIGHTED = ("blue-green", "canary")
+
+
+@dataclass(frozen=True)
+class Moving:
+    """One app whose service the cutover moves: the service as the deploy planned it (its revision is
+    registered in the deploy's first phase) and its planned autoscaling."""
+
+    service: EcsService
+    scaling: ServiceScaling | None
+    #: The app's services that exist now (``api``, ``api-blue``...), each with its task definition and desired count.
+    running: Mapping[str, tuple[str, int]]
+
+    @property
+    def app(self) -> str:
+        """The service's name (``api``), which is also its app's within the project."""
+        return self.service.name
+
+    @property
+    def definition(self) -> TaskDefinition:
+        """The task definition the deploy registers."""
+        return self.service.task_definition
+
+    @property
+    def rolling_only(self) -> str | None:
+        """The rolling service's revision when no colour exists yet (it takes all the traffic), else None."""
+        return self.running[self.app][0] if set(self.running) == {self.app} else None
+
+
+def services_running(aws: Aws, cluster: str, app: str) -> dict[str, tuple[str, int]]:
+    """Which of the app's services exist (ACTIVE): ``APP`` (rolling) and its colours, each with its task definition
+    and desired count."""
+    return {name: (str(s["taskDefinition"]), int(s.get("desiredCount", 0))) for name, s in app_services(aws, cluster, app).items()}
+
+
+def split(aws: Aws, resources: Sequence[Resource], apps: Sequence[str]) -> tuple[list[Resource], dict[str, Moving]]:
+    """The resources the deploy stage applies, and the apps among ``apps`` whose service the cutover moves.
+
+    An app none of whose services exists yet stays in the deploy's plan (its first deploy creates it), and so
+    does one whose only service is the rolling one at zero tasks (a failed first deploy, which the plan starts
+    again): neither has traffic to move.
+    """
+    services = {r.name: r for r in resources if isinstance(r, EcsService) and r.name in apps and r.target_group is not None}
+    moving: dict[str, Moving] = {}
+    for name, service in services.items():
+        running = services_running(aws, service.cluster, name)
+        if set(running) - {name} or running.get(name, ("", 0))[1] > 0:
+            scaling = next((r for r in resources if isinstance(r, ServiceScaling) and r.service == name), None)
+            moving[name] = Moving(service, scaling, running)
+    kept = [r for r in resources
+            if not (isinstance(r, EcsService) and r.name in moving) and not (isinstance(r, ServiceScaling) and r.service in moving)]
+    return kept, moving
+
+
+def live_revision(router: Router, fleet: Fleet) -> str | None:
+    """The revision that takes all the traffic (None: the traffic is split, or goes to no colour)."""
+    weights = router.weights()
+    taking = [side for side, weight in weights.items() if weight > 0]
+    if len(taking) != 1 or not is_colour(taking[0]):
+        return None
+    return fleet.status(taking[0]).revision
+
+
+def live_colour(router: Router) -> str | None:
+    """The colour that takes the most traffic now (None: no colour takes any)."""
+    weights = {side: weight for side, weight in router.weights().items() if is_colour(side) and weight > 0}
+    return max(weights, key=lambda side: weights[side]) if weights else None
+
+
+def settle(aws: Aws, moving: Moving, router: Router, say: Callable[[str], None]) -> None:
+    """After the engine: the autoscaling on the live colour only, and the rolling service at zero once no traffic goes to it."""
+    live = live_colour(router)
+    weights: Mapping[str, int] = router.weights()
+    if moving.scaling is not None and live is not None:
+        _scaling_follows(moving, live, say)
+    rolling_out = all(side != "rolling" or weight == 0 for side, weight in weights.items())
+    if live is not None and rolling_out:
+        _hold_rolling_at_zero(aws, moving, say)
+
+
+def _scaling_follows(moving: Moving, live: str, say: Callable[[str], None]) -> None:
+    """Autoscaling on the live colour's service (its target group's request count); removed from every other service of the app."""
+    assert moving.scaling is not None
+    base = moving.scaling
+    group = None
+    if base.target_group is not None:
+        group = side_target_group(base.target_group, live)
+        group.observe()  # its ARN: the resource label of the request-count policy
+    wanted = dataclasses.replace(base, service=colour_service(moving.app, live), target_group=group)
+    plan = make_plan([wanted])
+    if plan.changes_anything:
+        apply(plan)
+        say(f"autoscaling of {moving.app} now follows {wanted.service}")
+    for other in [moving.app, *(colour_service(moving.app, c) for c in COLOURS if c != live)]:
+        stale = dataclasses.replace(base, service=other)
+        if stale.observe() is not None:
+            stale.delete()
+
+
+def rolling_count(aws: Aws, moving: Moving) -> int:
+    """The tasks the rolling service runs now (0: none, or no such service): the first colour starts at as many
+    (autoscaling may have raised them above the configured count)."""
+    service = _rolling(aws, moving)
+    return int(service.get("desiredCount", 0)) if service is not None else 0
+
+
+def _rolling(aws: Aws, moving: Moving) -> dict[str, Any] | None:
+    return app_services(aws, moving.service.cluster, moving.app).get(moving.app)
+
+
+def _hold_rolling_at_zero(aws: Aws, moving: Moving, say: Callable[[str], None]) -> None:
+    """The rolling service, once the cutover took its traffic: no task (its revision kept)."""
+    ecs = aws.client("ecs")
+    cluster, name = moving.service.cluster, moving.app
+    service = _rolling(aws, moving)
+    if service is None or not service.get("desiredCount"):
+        return
+    with aws_call("ecs:UpdateService", f"service {name} in cluster {cluster}"):
+        ecs.update_service(cluster=cluster, service=name, desiredCount=0)
+    say(f"{name} (the service of the rolling deploys) scaled to 0: its traffic went to {name}-blue/-green")

@@ -1,0 +1,167 @@
+"""`migrate deploy --strategy blue-green|canary` on ECS (moto), the CLI end to end, and status/rollback on ECS.
+
+moto stores the services, target groups and listener rules; it runs no task, no deployment and no
+health check. ECS's part is played by :class:`~tests.deploy.scheduler.ColourScheduler` (every service
+behind a balancer runs its desired count of its revision, with targets in the scripted health) at
+each of the command's sleeps, on its fake clock: the cutover's bakes and drains take no real time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from migrate.deploy.aws import connect
+from migrate.deploy.loadbalancer import elb_name
+
+from .conftest import REGION, put_image
+from .scheduler import ColourScheduler, OneOffTasks, deployments_on_update, scheduler_health  # noqa: F401 (a fixture)
+from .test_cli_deploy import FLASK_CONFIG, IMAGE, Cli, copy_example, published
+
+IMAGE2 = IMAGE.rsplit(":", 1)[0] + ":4b7d0e2"
+APP = "python-flask-postgres"
+FAMILY = f"notes-{APP}"
+BLUE, GREEN = elb_name(FAMILY, "blue"), elb_name(FAMILY, "green")  # the colours' target groups (green's is hashed: 33 characters)
+
+
+class WeightedCli(Cli):
+    """:class:`Cli` whose sleeps also let ECS run the colours' services and register their targets."""
+
+    def __init__(self, health: dict[str, tuple[str, str, str]]) -> None:
+        super().__init__(health)
+        self.ecs = ColourScheduler(connect(REGION), "notes", health)
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.ecs.tick()
+
+
+@pytest.fixture
+def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]], monkeypatch: pytest.MonkeyPatch) -> WeightedCli:  # noqa: F811
+    aws = connect(REGION)
+    published(aws)
+    put_image(aws, IMAGE2.split("/", 1)[1].split(":")[0], IMAGE2.rsplit(":", 1)[1])
+    OneOffTasks(aws, "").hold_new_tasks(monkeypatch)
+    deployments_on_update(monkeypatch, aws)
+    return WeightedCli(scheduler_health)
+
+
+def forward(aws: Any) -> dict[str, int]:
+    """The listener's default action: target group name -> weight."""
+    elbv2 = aws.client("elbv2")
+    balancer = elbv2.describe_load_balancers(Names=["notes"])["LoadBalancers"][0]["LoadBalancerArn"]
+    listener = elbv2.describe_listeners(LoadBalancerArn=balancer)["Listeners"][0]
+    action = listener["DefaultActions"][0]
+    groups = action.get("ForwardConfig", {}).get("TargetGroups") or [{"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}]
+    return {g["TargetGroupArn"].split("/")[1]: g["Weight"] for g in groups}
+
+
+def service(aws: Any, name: str) -> dict[str, Any]:
+    return dict(aws.client("ecs").describe_services(cluster="notes", services=[name])["services"][0])
+
+
+def scaled(aws: Any) -> dict[str, tuple[int, int]]:
+    """Each scalable target of the cluster: service -> (min, max)."""
+    targets = aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
+    return {t["ResourceId"].rsplit("/", 1)[1]: (t["MinCapacity"], t["MaxCapacity"]) for t in targets}
+
+
+def deploy(cli: WeightedCli, root: Path, image: str, *flags: str) -> tuple[int, str, str]:
+    return cli("deploy", str(root), "--image", image, "--yes", "--strategy", "blue-green", *flags)
+
+
+def test_blue_green_on_ecs_moves_the_traffic_by_weight_and_the_plan_keeps_the_weighted_rule(cli: WeightedCli, tmp_path: Path) -> None:
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    status, _, err = deploy(cli, root, IMAGE)
+    assert status == 0, err
+    assert "first deploy: its service is created" in err
+    assert forward(aws) == {FAMILY: 1}  # the rolling service takes the traffic, as a rolling deploy leaves it
+
+    status, out, err = deploy(cli, root, IMAGE2)
+    assert status == 0, err
+    assert "takes the traffic by weight" in err and "blue takes all the traffic" in out + err
+    assert forward(aws) == {BLUE: 999}
+    blue = service(aws, f"{APP}-blue")
+    assert blue["taskDefinition"].endswith(f"{FAMILY}:2") and blue["desiredCount"] == 2
+    assert service(aws, APP)["desiredCount"] == 0  # the rolling service keeps its revision, runs nothing
+    assert scaled(aws) == {f"{APP}-blue": (2, 4)}  # autoscaling follows the live colour
+
+    # The weighted rule is the app's route: a deploy with nothing new changes nothing (before this, the
+    # plan put the plain forward back, onto the rolling service's empty target group).
+    cli.calls.clear()
+    status, out, err = deploy(cli, root, IMAGE2)
+    assert status == 0, err
+    assert "notes is up to date: nothing to change" in err
+    assert cli.calls.mutating == []
+
+    status, out, err = deploy(cli, root, IMAGE)
+    assert status == 0, err
+    assert forward(aws) == {BLUE: 0, GREEN: 999}
+    assert service(aws, f"{APP}-blue")["desiredCount"] == 0
+    assert service(aws, f"{APP}-green")["taskDefinition"].endswith(f"{FAMILY}:3")
+    assert scaled(aws) == {f"{APP}-green": (2, 4)}
+
+    status, out, err = cli("status", str(root), "--target", "ecs")
+    assert status == 0, err
+    assert "green" in out and f"{FAMILY}:3" in out
+
+    status, out, err = cli("rollback", str(root), "--target", "ecs")
+    assert status == 0, err
+    assert forward(aws) == {BLUE: 999, GREEN: 0}
+    assert service(aws, f"{APP}-blue")["taskDefinition"].endswith(f"{FAMILY}:2")
+
+
+def test_a_canary_whose_targets_never_get_healthy_moves_no_weight_and_exits_non_zero(cli: WeightedCli, tmp_path: Path) -> None:
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    assert deploy(cli, root, IMAGE)[0] == 0
+    revision = aws.arn("ecs", f"task-definition/{FAMILY}:2")
+    cli.ecs.health_of[revision] = ("unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes: [500]")
+    status, out, err = cli("deploy", str(root), "--image", IMAGE2, "--yes", "--strategy", "canary", "--steps", "10,100", "--json")
+    assert status == 1
+    assert "the cutover of python-flask-postgres did not succeed" in err
+    assert '"event": "result"' in out and '"status": "failed"' in out
+    assert forward(aws) == {FAMILY: 1}  # the rolling service never lost its traffic
+    assert service(aws, APP)["desiredCount"] == 2
+    assert service(aws, f"{APP}-blue")["desiredCount"] == 0
+    assert scaled(aws) == {APP: (2, 4)}  # and kept its autoscaling
+
+
+def test_a_canary_answering_5xx_in_cloudwatch_is_rolled_back_by_the_gate(cli: WeightedCli, tmp_path: Path) -> None:
+    """The ALB's metrics say the new side answers 3 requests in 10 with a 5xx: the first canary step is put back.
+
+    moto runs no balancer: the metrics are put into its CloudWatch as the ALB would publish them,
+    each time ECS (the scheduler) has blue running. Only the sums are put: moto cannot compute the
+    latency gate's percentile (see tests/deploy/test_gates.py), which then has no data and passes.
+    """
+    from datetime import UTC, datetime
+
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    assert deploy(cli, root, IMAGE)[0] == 0
+    elbv2 = aws.client("elbv2")
+    tick = cli.ecs.tick
+
+    def tick_and_publish() -> None:
+        tick()
+        blue = aws.client("ecs").describe_services(cluster="notes", services=[f"{APP}-blue"])["services"]
+        if not blue or not blue[0].get("desiredCount"):
+            return
+        balancer = elbv2.describe_load_balancers(Names=["notes"])["LoadBalancers"][0]["LoadBalancerArn"]
+        group = elbv2.describe_target_groups(Names=[BLUE])["TargetGroups"][0]["TargetGroupArn"]
+        dims = [{"Name": "LoadBalancer", "Value": balancer.split(":", 5)[-1].removeprefix("loadbalancer/")},
+                {"Name": "TargetGroup", "Value": group.split(":", 5)[-1]}]
+        now = datetime.now(UTC)
+        aws.client("cloudwatch").put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+            {"MetricName": "RequestCount", "Dimensions": dims, "Timestamp": now, "Value": 10.0, "Unit": "Count"},
+            {"MetricName": "HTTPCode_Target_5XX_Count", "Dimensions": dims, "Timestamp": now, "Value": 3.0, "Unit": "Count"}])
+
+    cli.ecs.tick = tick_and_publish  # type: ignore[method-assign]
+    status, _, err = cli("deploy", str(root), "--image", IMAGE2, "--yes", "--strategy", "canary", "--steps", "10,50,100")
+    assert status == 1, err
+    assert "5xx rate" in err and "(30.0%, limit 1.0%)" in err
+    assert forward(aws) in ({FAMILY: 999, BLUE: 0}, {FAMILY: 1})  # every request back on the rolling service
+    assert service(aws, APP)["desiredCount"] == 2 and service(aws, f"{APP}-blue")["desiredCount"] == 0
