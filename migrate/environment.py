@@ -37,6 +37,11 @@ class Environment:
         return _isatty(self.stdout)
 
     @property
+    def stderr_isatty(self) -> bool:
+        """Whether standard error is an interactive terminal (progress may be redrawn in place)."""
+        return _isatty(self.stderr)
+
+    @property
     def stdin_isatty(self) -> bool:
         """Whether standard input is an interactive terminal (prompts are allowed)."""
         return self.stdin is not None and _isatty(self.stdin)

@@ -8,8 +8,9 @@ app's cutover lock, ``status`` does not (it answers while a cutover runs). The w
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,9 +121,9 @@ def run_cutover(env: Environment, target: Any, app: str, action: Any, revision: 
     from migrate.cutover.holder import whoami
     from migrate.cutover.report import result_json
 
-    on_event = event_printer(env, app, as_json)
-    result = run(target, action, revision=revision, settings=settings, now=env.clock, sleep=env.sleep,
-                 on_event=on_event, who=whoami(), break_stale=break_lock, locked=locked)
+    with progress(env, app, as_json) as on_event:
+        result = run(target, action, revision=revision, settings=settings, now=env.clock, sleep=env.sleep,
+                     on_event=on_event, who=whoami(), break_stale=break_lock, locked=locked)
     if as_json:
         _json_line(env, result_json(result, app, target.url if result.succeeded else None))
     else:
@@ -131,6 +132,28 @@ def run_cutover(env: Environment, target: Any, app: str, action: Any, revision: 
         for line in result.diagnosis:
             env.stderr.write(f"  {line}\n")
     return result.succeeded
+
+
+@contextlib.contextmanager
+def progress(env: Environment, app: str, as_json: bool) -> Iterator[Callable[[Any], None]]:
+    """Where a cutover's events go: on a terminal, a live table (:class:`~migrate.cutover.board.Board`, redrawn
+    in place) with the event lines scrolling above it; else :func:`event_printer`'s lines or JSON lines."""
+    if as_json or not env.stderr_isatty:
+        yield event_printer(env, app, as_json)
+        return
+    from rich.live import Live
+
+    from migrate.cutover.board import Board
+    from migrate.cutover.report import describe
+
+    board = Board(app, env.clock())
+    with Live(board.table(), console=env.console(stderr=True), auto_refresh=False, transient=False) as live:
+        def show(event: Any) -> None:
+            board.add(event)
+            live.console.print(f"{event.at - board.began:7.1f}s  {app}  {describe(event)}", markup=False)
+            live.update(board.table(), refresh=True)
+
+        yield show
 
 
 def event_printer(env: Environment, app: str, as_json: bool) -> Callable[[Any], None]:
