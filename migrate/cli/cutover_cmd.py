@@ -96,9 +96,10 @@ def abort(env: Environment, path: Path, target_kind: str | None, apps: tuple[str
 
 def _act(env: Environment, action: Any, path: Path, target_kind: str | None, apps: tuple[str, ...], as_json: bool,
          region: str | None, break_lock: bool) -> None:
-    from migrate.cli.targets import open_targets, settings_for
+    from migrate.cli.targets import deploy_settings, open_targets, settings_for
 
     opened = open_targets(path, target_kind, apps, region=region, create=False)
+    configured = deploy_settings(path)
     failed = []
     for app, target in opened:
         if target is None:
@@ -106,7 +107,7 @@ def _act(env: Environment, action: Any, path: Path, target_kind: str | None, app
                   f"{app}: not deployed on this target: nothing to {action}")
             failed.append(app)
             continue
-        ok = run_cutover(env, target, app, action, None, settings_for(target.name, path), as_json, break_lock)
+        ok = run_cutover(env, target, app, action, None, settings_for(target.name, configured), as_json, break_lock)
         if not ok:
             failed.append(app)
     if failed:

@@ -69,10 +69,10 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     from migrate.deploy.aws import connect
     from migrate.deploy.plan import render
 
-    settings = settings_for("ecs", path, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain)
+    project = workflow.load_project(path)
+    settings = settings_for("ecs", project.config.deploy, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain)
     if as_json and settings.strategy is None:
         raise UserError("--json follows a weighted cutover: pass --strategy blue-green or canary")
-    project = workflow.load_project(path)
     say = _say(env)
     aws = connect(region or project.config.region)
     weighted = _weighted(env, project, aws, settings, as_json) if settings.strategy is not None else None
@@ -156,8 +156,8 @@ def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strate
     from migrate.deploy import publish
     from migrate.deploy.workflow import load_project
 
-    settings = settings_for("local", path, strategy=strategy, steps=steps, bake=bake, drain=drain)
     project = load_project(path)
+    settings = settings_for("local", project.config.deploy, strategy=strategy, steps=steps, bake=bake, drain=drain)
     specs = web_specs(project, apps)
     plans = [next(p for p in project.plans if p.image == spec.app) for spec in specs]
     built = publish.local_images(project.name, project.root, plans)
@@ -238,8 +238,8 @@ def _say(env: Environment) -> Any:
     return say
 
 
-def _confirm(env: Environment, yes: bool, verb: str, render: Any) -> Any:
-    """Show the plan, then ask on a terminal; refuse without ``--yes`` when there is none to ask on."""
+def _confirm(env: Environment, yes: bool, verb: str, render: Any, question: str | None = None) -> Any:
+    """Show the plan (``render(plan)``), then ask on a terminal; refuse without ``--yes`` when there is none to ask on."""
     def confirm(plan: Any) -> bool:
         env.stdout.write(render(plan))
         env.stdout.flush()
@@ -247,5 +247,5 @@ def _confirm(env: Environment, yes: bool, verb: str, render: Any) -> Any:
             return True
         if not env.stdin_isatty:
             raise UserError(f"stdin is not a terminal, so migrate cannot ask before it {verb}s: pass --yes to {verb} without asking")
-        return bool(click.confirm(f"Apply this plan ({verb})?", default=False))
+        return bool(click.confirm(question or f"Apply this plan ({verb})?", default=False))
     return confirm

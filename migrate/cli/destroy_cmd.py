@@ -55,13 +55,9 @@ def _destroy_local(env: Environment, path: Path, yes: bool) -> None:
     if not found:
         _say(env)(f"nothing of {project.name} runs on the local target")
         return
-    for app, names in found.items():
-        env.stdout.write(f"{app}: delete {', '.join(names)}\n")
-    if not yes:
-        if not env.stdin_isatty:
-            raise UserError("stdin is not a terminal, so migrate cannot ask before it destroys: pass --yes to destroy without asking")
-        if not click.confirm("Delete these (the images stay)?", default=False):
-            raise UserError("nothing deleted")
+    listing = "".join(f"{app}: delete {', '.join(names)}\n" for app, names in found.items())
+    if not _confirm(env, yes, "destroy", lambda _: listing, "Delete these (the images stay)?")(found):
+        raise UserError("nothing deleted")
     for app in found:
         destroy_local(client, project.name, app)
     _say(env)(f"destroyed the local cutover of {', '.join(found)}")

@@ -32,11 +32,10 @@ def target_kind(path: Path, flag: str | None) -> str:
     return flag or _deploy_settings(path).target or "ecs"
 
 
-def settings_for(kind: str, path: Path, *, strategy: str | None = None, steps: Sequence[int] | None = None,
+def settings_for(kind: str, configured: DeploySettings, *, strategy: str | None = None, steps: Sequence[int] | None = None,
                  bake: float | None = None, drain: float | None = None) -> Settings:
-    """The cutover's settings: flags over migrate.toml's [deploy] over the target's defaults."""
+    """The cutover's settings: flags over migrate.toml's [deploy] (``configured``) over the target's defaults."""
     base = LOCAL_DEFAULTS if kind == "local" else Settings()
-    configured = _deploy_settings(path)
     chosen: dict[str, Any] = {
         "strategy": strategy or configured.strategy,
         "canary_steps": tuple(steps) if steps else configured.canary_steps,
@@ -144,6 +143,11 @@ def check_external_reachable(target: Target, external: Sequence[str], health_pat
 
 def _network_exists(client: Any, name: str) -> bool:
     return bool(client.networks.list(names=[name]))
+
+
+def deploy_settings(path: Path) -> DeploySettings:
+    """migrate.toml's [deploy] of the project at ``path`` (a folder, or a file in it)."""
+    return _deploy_settings(path)
 
 
 def _deploy_settings(path: Path) -> DeploySettings:

@@ -210,3 +210,26 @@ def test_a_migration_from_an_app_the_router_cannot_reach_moves_nothing(seams: Se
     assert "the router cannot reach the app at 127.0.0.1:9000: its health path /health answers no 2xx" in ran.stderr
     assert "listen on 0.0.0.0" in ran.stderr
     assert seams.world.router.history == [] and seams.world.fleet.log == []
+
+
+def test_destroy_local_lists_what_it_deletes_and_asks_unless_yes(seams: Seams, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Docker side of `destroy --target local` is two seams: what exists (local_resources) and its removal."""
+    left = {"router", "blue", "green"}
+    destroyed: list[str] = []
+
+    def resources(client: Any, name: str, app: str) -> list[str]:
+        return [f"{name}-{app}-{part}" for part in sorted(left)]
+
+    def destroy(client: Any, name: str, app: str) -> None:
+        destroyed.append(app)
+        left.clear()
+
+    monkeypatch.setattr("migrate.containers.cutover.local_resources", resources)
+    monkeypatch.setattr("migrate.containers.cutover.destroy_local", destroy)
+    refused = cli(seams, "destroy", str(project), "--target", "local")
+    assert refused.status == 1 and destroyed == []
+    assert f"{project.name}: delete " in refused.stdout and "-router" in refused.stdout
+    assert refused.stderr.strip().endswith("pass --yes to destroy without asking")
+    done = cli(seams, "destroy", str(project), "--target", "local", "--yes")
+    assert done.status == 0 and destroyed == [project.name]
+    assert cli(seams, "destroy", str(project), "--target", "local", "--yes").stderr.strip() == f"nothing of {project.name} runs on the local target"
