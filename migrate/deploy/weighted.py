@@ -26,9 +26,11 @@ from typing import Any
 from migrate.cutover.ports import COLOURS, Fleet, Router, is_colour
 from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
-from migrate.deploy.errors import aws_call
+from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.fleet import app_services, colour_service
-from migrate.deploy.plan import Resource, apply, make_plan
+from migrate.deploy.loadbalancer import TargetGroup
+from migrate.deploy.ownership import from_list
+from migrate.deploy.plan import Observed, Resource, apply, make_plan
 from migrate.deploy.router import side_target_group
 from migrate.deploy.service import EcsService, TaskDefinition
 
@@ -153,3 +155,69 @@ def _hold_rolling_at_zero(aws: Aws, moving: Moving, say: Callable[[str], None]) 
     with aws_call("ecs:UpdateService", f"service {name} in cluster {cluster}"):
         ecs.update_service(cluster=cluster, service=name, desiredCount=0)
     say(f"{name} (the service of the rolling deploys) scaled to 0: its traffic went to {name}-blue/-green")
+
+
+@dataclass
+class ColourService:
+    """A colour's service (``api-blue``) as a resource ``migrate destroy`` deletes: the deploy stage's plan does
+    not list it (the cutover creates it), yet the cluster cannot go while it exists."""
+
+    aws: Aws
+    cluster: str
+    app: str
+    colour: str
+    kind: str = dataclasses.field(default="ECS service", init=False)
+
+    @property
+    def name(self) -> str:
+        """``api-blue``."""
+        return colour_service(self.app, self.colour)
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """Nothing: a colour is the cutover's to shape, never planned."""
+        return {}
+
+    def observe(self) -> Observed | None:
+        """The colour's service (its revision and whether it runs), with its tags; None when it does not exist."""
+        service = app_services(self.aws, self.cluster, self.app).get(self.name)
+        if service is None:
+            return None
+        with aws_call("ecs:ListTagsForResource", f"service {self.name}"):
+            tags = self.aws.client("ecs").list_tags_for_resource(resourceArn=service["serviceArn"]).get("tags", [])
+        fields = {"task_definition": str(service["taskDefinition"]).rsplit("/", 1)[-1],
+                  "tasks": str(service.get("desiredCount", 0))}
+        return Observed(fields, from_list(tags, "key", "value"))
+
+    def create(self) -> None:
+        """Never planned (the cutover's fleet creates colours)."""
+        raise DeployError(f"{self.name} is created by a cutover, not by a plan")
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Never planned (the cutover's fleet moves colours)."""
+        raise DeployError(f"{self.name} is moved by a cutover, not by a plan")
+
+    def delete(self) -> None:
+        """Scale to zero, then delete the service (force: ECS drains its tasks)."""
+        ecs = self.aws.client("ecs")
+        with aws_call("ecs:UpdateService", f"service {self.name} in cluster {self.cluster}"):
+            ecs.update_service(cluster=self.cluster, service=self.name, desiredCount=0)
+        with aws_call("ecs:DeleteService", f"service {self.name} in cluster {self.cluster}"):
+            ecs.delete_service(cluster=self.cluster, service=self.name, force=True)
+
+
+def with_colours(aws: Aws, resources: Sequence[Resource]) -> list[Resource]:
+    """``resources`` and, beside each web app's service, target group and autoscaling, its colours' (for
+    ``migrate destroy``, which deletes in the reverse order: a colour's service before its target group,
+    the listener before both)."""
+    out: list[Resource] = []
+    for resource in resources:
+        out.append(resource)
+        if isinstance(resource, EcsService) and resource.target_group is not None:
+            out.extend(ColourService(aws, resource.cluster, resource.name, c) for c in COLOURS)
+        elif isinstance(resource, TargetGroup):
+            out.extend(side_target_group(resource, c) for c in COLOURS)
+        elif isinstance(resource, ServiceScaling) and resource.target_group is not None:
+            out.extend(dataclasses.replace(resource, service=colour_service(resource.service, c),
+                                           target_group=side_target_group(resource.target_group, c)) for c in COLOURS)
+    return out

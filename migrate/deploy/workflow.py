@@ -48,7 +48,7 @@ from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
-from migrate.deploy.weighted import Moving, rolling_count, settle, split
+from migrate.deploy.weighted import Moving, rolling_count, settle, split, with_colours
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
 from migrate.generate.services import redis_settings, service_settings
@@ -624,7 +624,8 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
                    for image, app in apps.items() for variable in _PROVISIONED[kind].settings(app)}
     stored = [p for p in stored if p.name not in connections]  # the database's and the cache's own resources list them
     served = {kind: apps for kind, apps in found.items() if kind in ENGINES}
-    plan = destroy_plan(stack(aws, project.name, specs, network, stored, project.config.certificate, served, cache_apps=found.get("redis")))
+    plan = destroy_plan(with_colours(aws, stack(aws, project.name, specs, network, stored, project.config.certificate, served,
+                                               cache_apps=found.get("redis"))))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

@@ -165,3 +165,19 @@ def test_a_canary_answering_5xx_in_cloudwatch_is_rolled_back_by_the_gate(cli: We
     assert "5xx rate" in err and "(30.0%, limit 1.0%)" in err
     assert forward(aws) in ({FAMILY: 999, BLUE: 0}, {FAMILY: 1})  # every request back on the rolling service
     assert service(aws, APP)["desiredCount"] == 2 and service(aws, f"{APP}-blue")["desiredCount"] == 0
+
+
+def test_destroy_deletes_the_colours_services_target_groups_and_autoscaling_too(cli: WeightedCli, tmp_path: Path) -> None:
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    for image in (IMAGE, IMAGE2, IMAGE):  # rolling, then blue, then green: both colours exist
+        assert deploy(cli, root, image)[0] == 0
+    assert {service(aws, f"{APP}-{c}")["status"] for c in ("blue", "green")} == {"ACTIVE"}
+    status, out, err = cli("destroy", str(root), "--yes")
+    assert status == 0, err
+    assert f"- ECS service {APP}-blue" in out and f"- target group {GREEN}" in out
+    services = aws.client("ecs").describe_services(cluster="notes", services=[APP, f"{APP}-blue", f"{APP}-green"])["services"]
+    assert all(s["status"] != "ACTIVE" for s in services)
+    assert aws.client("elbv2").describe_target_groups()["TargetGroups"] == []
+    assert aws.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    assert scaled(aws) == {}
