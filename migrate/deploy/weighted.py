@@ -2,11 +2,11 @@
 
 The deploy stage plans and applies everything as usual (roles, registry, task definitions, balancer,
 listener, target groups): only the *services* of the apps that move by weight are taken out of its
-plan (:func:`split`) and handed to the cutover engine (:mod:`migrate.deploy.cutover`), with the
-revision the deploy registered. Which apps move by weight:
+plan (:func:`take_over`) and handed to the cutover engine (:mod:`migrate.deploy.cutover`), with the
+revision the deploy registered. Which apps move by weight (:func:`candidates`):
 
 - an app already under a cutover (a colour service ``APP-blue``/``-green`` exists), or whose rolling
-  service (``APP``) runs: there is traffic to move, and the engine moves it;
+  service (``APP``) runs and gets a new revision: there is traffic to move, and the engine moves it;
 - an app with no service yet is created by the deploy stage as usual (nothing to move traffic from):
   the next deploy moves by weight.
 
@@ -30,7 +30,7 @@ from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.fleet import app_services, colour_service
 from migrate.deploy.loadbalancer import TargetGroup
 from migrate.deploy.ownership import from_list
-from migrate.deploy.plan import Observed, Resource, apply, make_plan
+from migrate.deploy.plan import Observed, Plan, Resource, apply, make_plan
 from migrate.deploy.router import side_target_group
 from migrate.deploy.service import EcsService, TaskDefinition
 
@@ -70,23 +70,51 @@ def services_running(aws: Aws, cluster: str, app: str) -> dict[str, tuple[str, i
     return {name: (str(s["taskDefinition"]), int(s.get("desiredCount", 0))) for name, s in app_services(aws, cluster, app).items()}
 
 
-def split(aws: Aws, resources: Sequence[Resource], apps: Sequence[str]) -> tuple[list[Resource], dict[str, Moving]]:
-    """The resources the deploy stage applies, and the apps among ``apps`` whose service the cutover moves.
+def candidates(aws: Aws, resources: Sequence[Resource], apps: Sequence[str]) -> dict[str, Moving]:
+    """The apps among ``apps`` whose traffic a cutover could move: a service of theirs runs tasks, or a colour exists.
 
-    An app none of whose services exists yet stays in the deploy's plan (its first deploy creates it), and so
-    does one whose only service is the rolling one at zero tasks (a failed first deploy, which the plan starts
-    again): neither has traffic to move.
+    An app none of whose services exists yet is not one (its first deploy creates its service), nor one
+    whose only service is the rolling one at zero tasks (a failed first deploy, which the plan starts again).
     """
-    services = {r.name: r for r in resources if isinstance(r, EcsService) and r.name in apps and r.target_group is not None}
+    found: dict[str, Moving] = {}
+    for service in resources:
+        if not isinstance(service, EcsService) or service.name not in apps or service.target_group is None:
+            continue
+        running = services_running(aws, service.cluster, service.name)
+        if set(running) - {service.name} or running.get(service.name, ("", 0))[1] > 0:
+            scaling = next((r for r in resources if isinstance(r, ServiceScaling) and r.service == service.name), None)
+            found[service.name] = Moving(service, scaling, running)
+    return found
+
+
+def take_over(plan: Plan, candidates: Mapping[str, Moving], live: Callable[[str], str | None]) -> tuple[Plan, dict[str, Moving]]:
+    """``plan`` without the services (and their autoscaling) the cutover owns, and the apps it moves now.
+
+    Once an app has colours, they own its traffic: its rolling service and autoscaling leave the plan
+    (else the plan would start the rolling service again). While only the rolling service runs, it
+    stays in the plan unless its revision changes: then the cutover moves its traffic onto a colour;
+    else the plan keeps it (an unfinished rollout of it is still waited for). An app moves when its
+    revision is new, or is not yet the one that takes all its traffic (a cutover killed midway, or
+    rolled back, is taken up again).
+    """
+    unchanged = {id(s.resource) for s in plan.steps if s.action == "unchanged"}
     moving: dict[str, Moving] = {}
-    for name, service in services.items():
-        running = services_running(aws, service.cluster, name)
-        if set(running) - {name} or running.get(name, ("", 0))[1] > 0:
-            scaling = next((r for r in resources if isinstance(r, ServiceScaling) and r.service == name), None)
-            moving[name] = Moving(service, scaling, running)
-    kept = [r for r in resources
-            if not (isinstance(r, EcsService) and r.name in moving) and not (isinstance(r, ServiceScaling) and r.service in moving)]
-    return kept, moving
+    owned: set[str] = set()
+    for app, move in candidates.items():
+        new = id(move.definition) not in unchanged
+        if move.rolling_only is not None:
+            if new or move.rolling_only != move.definition.arn_after_apply:
+                moving[app] = move
+                owned.add(app)
+        else:
+            owned.add(app)
+            if new or live(app) != move.definition.arn_after_apply:
+                moving[app] = move
+
+    def owned_by_cutover(resource: Resource) -> bool:
+        return (isinstance(resource, EcsService) and resource.name in owned) or (isinstance(resource, ServiceScaling) and resource.service in owned)
+
+    return Plan(tuple(s for s in plan.steps if not owned_by_cutover(s.resource))), moving
 
 
 def live_revision(router: Router, fleet: Fleet) -> str | None:

@@ -48,7 +48,7 @@ from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
-from migrate.deploy.weighted import Moving, rolling_count, settle, split, with_colours
+from migrate.deploy.weighted import Moving, candidates, rolling_count, settle, take_over, with_colours
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
 from migrate.generate.services import redis_settings, service_settings
@@ -422,37 +422,28 @@ def deploy(
     the cutover instead, after everything else is applied (:mod:`migrate.deploy.weighted`).
     """
     specs = services.specs
-    moving: dict[str, Moving] = {}
 
     def planned() -> list[Resource]:
-        nonlocal moving
-        resources = stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                          clock.now, clock.sleep, services.cache_apps)
-        if weighted is None:
-            return resources
-        resources, moving = split(aws, resources, sorted(weighted.apps))
-        return resources
+        return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
+                     clock.now, clock.sleep, services.cache_apps)
 
-    def still_moving(plan: Plan) -> dict[str, Moving]:
-        """The moving apps whose revision is new, or not yet the one that takes all their traffic (a cutover
-        killed midway, or rolled back, is taken up again); the others have nothing to move."""
-        unchanged = {id(s.resource) for s in plan.steps if s.action == "unchanged"}
-        assert weighted is not None
-        return {app: move for app, move in moving.items()
-                if id(move.definition) not in unchanged or (move.rolling_only or weighted.live(app)) != move.definition.arn_after_apply}
+    def plan_of(resources: list[Resource]) -> tuple[Plan, dict[str, Moving]]:
+        """The plan, and (with ``weighted``) the apps the cutover moves, whose services leave the plan."""
+        plan = _with_retired(aws, project, services, make_plan(resources))
+        if weighted is None:
+            return plan, {}
+        return take_over(plan, candidates(aws, resources, sorted(weighted.apps)), weighted.live)
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project), *host_warnings(project), *client_warnings(services.cache_apps or {})]:
         say(f"warning: {warning}")
-    plan = _with_retired(aws, project, services, make_plan(resources))
+    plan, moving = plan_of(resources)
     if weighted is not None:
-        waiting = set(moving)
-        moving = still_moving(plan)
         for app in sorted(weighted.apps):
             if app in moving:
                 say(f"{app}: its new revision takes the traffic by weight once the plan is applied")
-            elif app not in waiting:
+            elif any(s.action == "create" and isinstance(s.resource, EcsService) and s.resource.name == app for s in plan.steps):
                 say(f"{app}: first deploy: its service is created (no traffic to move yet); the next deploy moves by weight")
     if plan_only:
         return DeployResult(plan, url=_url(project, plan))
@@ -473,9 +464,7 @@ def deploy(
             if break_stale_lock and (holder := break_lock(aws, project.name, app)) is not None:
                 say(f"broke the deploy lock of {app} held by {holder.who}")
             locks.enter_context(deploy_lock(aws, project.name, app))
-        again = _with_retired(aws, project, services, make_plan(planned()))
-        if weighted is not None:
-            moving = still_moving(again)
+        again, moving = plan_of(planned())
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
         releases = release_commands(project, specs)

@@ -238,6 +238,8 @@ class ColourScheduler:
     health_of: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # revision -> (state, reason, description)
     #: revision -> (stoppedReason, exit code, log lines): its tasks start, write the lines and stop, once per tick.
     crashes: dict[str, tuple[str, int, tuple[str, ...]]] = field(default_factory=dict)
+    #: Only the colours' services (``*-blue``, ``*-green``): beside a scheduler that plays the other services.
+    colours_only: bool = False
     _ips: dict[str, list[str]] = field(default_factory=dict)  # service -> its tasks' IPs
     _revisions: dict[str, str] = field(default_factory=dict)  # IP -> the revision its task runs
     _next_ip: int = 1
@@ -249,7 +251,8 @@ class ColourScheduler:
         backend = ecs_backends[ACCOUNT][self.aws.region]
         for key, service in list(backend.services.items()):
             if key.startswith(f"{self.cluster}:") and service.status == "ACTIVE" and service.load_balancers:
-                self._converge(service)
+                if not self.colours_only or service.name.endswith(("-blue", "-green")):
+                    self._converge(service)
 
     def _converge(self, service: Any) -> None:
         primary = next((d for d in service.deployments if d["status"] == "PRIMARY"), None)

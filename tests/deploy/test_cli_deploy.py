@@ -21,7 +21,7 @@ from migrate.deploy.release import STARTED_BY
 from migrate.environment import Environment
 
 from .conftest import REGION, CallLog, put_image
-from .scheduler import FakeScheduler, OneOffTasks, deployments_on_update, scheduler_health  # noqa: F401 (a fixture)
+from .scheduler import ColourScheduler, FakeScheduler, OneOffTasks, deployments_on_update, scheduler_health  # noqa: F401 (a fixture)
 from .test_destroy import tagged_by_migrate
 from .test_registry import registry  # noqa: F401 (a fixture: a registry standing in for ECR)
 
@@ -37,12 +37,24 @@ class Cli:
         self.calls = CallLog()
         #: How a release step's one-off task ends: its exit code and the log lines it wrote.
         self.release_exit: tuple[int, tuple[str, ...]] = (0, ())
+        #: ECS running a cutover's colour services (their targets registered), per cluster.
+        self.colours: dict[str, ColourScheduler] = {}
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
         if self.ecs_works:
             finish_release_tasks(*self.release_exit)
             roll_out_everything(self.health)
+            self.run_colours()
+
+    def run_colours(self) -> None:
+        """ECS at work on the colours' services of every cluster (a deploy that moves by weight starts them)."""
+        from moto.ecs.models import ecs_backends
+
+        for cluster in list(ecs_backends["123456789012"][REGION].clusters):
+            if cluster not in self.colours:
+                self.colours[cluster] = ColourScheduler(connect(REGION), cluster, self.health, colours_only=True)
+            self.colours[cluster].tick()
 
     def __call__(self, *args: str, stdin: io.StringIO | None = None) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()

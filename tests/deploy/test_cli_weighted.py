@@ -27,15 +27,12 @@ BLUE, GREEN = elb_name(FAMILY, "blue"), elb_name(FAMILY, "green")  # the colours
 
 
 class WeightedCli(Cli):
-    """:class:`Cli` whose sleeps also let ECS run the colours' services and register their targets."""
+    """:class:`Cli` whose scheduler (:attr:`ecs`) plays every service of the cluster behind the balancer,
+    the rolling one too (its targets registered, so that the colours' and its own are counted alike)."""
 
     def __init__(self, health: dict[str, tuple[str, str, str]]) -> None:
         super().__init__(health)
-        self.ecs = ColourScheduler(connect(REGION), "notes", health)
-
-    def sleep(self, seconds: float) -> None:
-        super().sleep(seconds)
-        self.ecs.tick()
+        self.ecs = self.colours["notes"] = ColourScheduler(connect(REGION), "notes", health)
 
 
 @pytest.fixture

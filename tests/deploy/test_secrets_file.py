@@ -38,8 +38,11 @@ def parameter(name: str) -> str:
 
 
 def container(aws: Any) -> dict[str, Any]:
+    """The container of the revision that serves: the app's service's, or after a cutover its live colour's."""
     ecs = aws.client("ecs")
-    definition = ecs.describe_services(cluster="notes", services=[APP])["services"][0]["taskDefinition"]
+    services = ecs.describe_services(cluster="notes", services=[APP, f"{APP}-blue", f"{APP}-green"])["services"]
+    serving = max((s for s in services if s["status"] == "ACTIVE"), key=lambda s: s["desiredCount"])
+    definition = serving["taskDefinition"]
     result: dict[str, Any] = ecs.describe_task_definition(taskDefinition=definition)["taskDefinition"]["containerDefinitions"][0]
     return result
 
@@ -85,7 +88,8 @@ def test_a_secrets_file_is_stored_encrypted_read_by_arn_rolled_on_change_and_cle
     (root / ".env.production").write_text(SECRETS.splitlines()[1] + "\n")
     out, err = deploy(cli, root)
     assert f"- secret parameter {parameter('SECRET_KEY')}" in out
-    assert err.index("waiting for python-flask-postgres to run") < err.index(f"deleting secret parameter {parameter('SECRET_KEY')} (no longer in its secrets file)")
+    # (The new revision took the traffic by weight: the old side is retired before the parameter goes.)
+    assert err.index("blue: retired") < err.index(f"deleting secret parameter {parameter('SECRET_KEY')} (no longer in its secrets file)")
     assert [s["name"] for s in container(aws)["secrets"]] == ["DATABASE_URL"]
     assert [p["Name"] for p in ssm.describe_parameters()["Parameters"] if "/SECRET_KEY" in p["Name"]] == []
 
