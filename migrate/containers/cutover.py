@@ -18,6 +18,9 @@ exactly one gets it; the other is refused naming the holder.
 from __future__ import annotations
 
 import contextlib
+import io
+import json
+import tarfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -57,12 +60,59 @@ class LocalTarget:
     clock: Callable[[], float] = time.time
     name: str = "local"
 
+    @property
+    def journal(self) -> RouterJournal:
+        """The app's cutover journal, a file in its router container."""
+        return RouterJournal(self.client, self.names.container("router"))
+
     def lock(self, who: str, *, break_stale: bool = False) -> AbstractContextManager[None]:
         """Hold the app's cutover lock for the block; :class:`LockedError` naming the holder when another has it.
 
         ``break_stale`` removes a lock left by a cutover that died, first.
         """
         return _hold_lock(self, who, break_stale)
+
+
+@dataclass(frozen=True)
+class RouterJournal:
+    """The last lines of an app's cutovers, as a JSON list in a file of its router container
+    (:data:`JOURNAL`): it lives and goes with the router, as the weights do. Best effort: a router that
+    cannot be reached keeps nothing, and the cutover goes on."""
+
+    client: Any
+    container: str
+
+    def read(self) -> tuple[str, ...]:
+        """The lines kept, oldest first."""
+        from docker.errors import DockerException
+
+        try:
+            stream, _ = self.client.containers.get(self.container).get_archive(JOURNAL)
+            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+                member = archive.extractfile(archive.getmembers()[0])
+                lines = json.loads(member.read()) if member is not None else []
+        except (DockerException, tarfile.TarError, IndexError, ValueError):
+            return ()
+        return tuple(str(line) for line in lines) if isinstance(lines, list) else ()
+
+    def write(self, lines: Sequence[str]) -> None:
+        """Keep ``lines``, written in one archive (a reader sees the old file or the new one)."""
+        from docker.errors import DockerException
+
+        data = json.dumps(list(lines)).encode()
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            info = tarfile.TarInfo(JOURNAL.rsplit("/", 1)[1])
+            info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
+            archive.addfile(info, io.BytesIO(data))
+        try:
+            self.client.containers.get(self.container).put_archive(JOURNAL.rsplit("/", 1)[0], buffer.getvalue())
+        except DockerException:
+            return  # best effort (see the class docstring)
+
+
+#: Where a router container keeps its app's cutover journal.
+JOURNAL = "/tmp/migrate-cutover-events.json"
 
 
 def open_local(client: Any, *, project: str, app: str, port: int, health_path: str, environment: Mapping[str, str],

@@ -157,6 +157,18 @@ class LockedError(UserError):
         self.holder, self.since = holder, since
 
 
+class Journal(Protocol):
+    """The last lines a cutover told, kept on the target (``migrate status`` shows them from any machine)."""
+
+    def read(self) -> tuple[str, ...]:
+        """The lines kept, oldest first (none: nothing kept, or it cannot be read)."""
+        ...
+
+    def write(self, lines: Sequence[str]) -> None:
+        """Keep ``lines`` in place of what was kept (best effort: a journal never stops a cutover)."""
+        ...
+
+
 class Target(Protocol):
     """One app's cutover target (``local``: HAProxy and containers; ``ecs``: an ALB rule and two services),
     opened by a command: what the engine drives, and what the user is told.
@@ -188,6 +200,11 @@ class Target(Protocol):
     @property
     def url(self) -> str | None:
         """Where the app answers through the router (``http://127.0.0.1:PORT`` locally, the ALB's address)."""
+        ...
+
+    @property
+    def journal(self) -> Journal:
+        """Where the last events are kept."""
         ...
 
     def lock(self, who: str, *, break_stale: bool = False) -> AbstractContextManager[None]:

@@ -33,6 +33,9 @@ from migrate.cutover.events import (
 from migrate.cutover.ports import COLOURS, SideStatus
 from migrate.cutover.state import Position, State, position
 
+#: How many of the kept lines ``status`` shows (``--json`` gives them all).
+SHOWN = 8
+
 
 def kind(event: Event) -> str:
     """The event's name in lines and JSON: ``shifted``, ``gate-failed``..."""
@@ -104,12 +107,14 @@ class AppStatus:
     percent: Mapping[str, int]
     sides: Mapping[str, SideStatus]
     url: str | None
+    #: The last lines the app's cutovers told (the target's journal), oldest first.
+    events: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, app: str, target: str, state: State, url: str | None) -> AppStatus:
+    def of(cls, app: str, target: str, state: State, url: str | None, events: tuple[str, ...] = ()) -> AppStatus:
         """The status of ``state`` as :func:`~migrate.cutover.state.position` reads it."""
         pos: Position = position(state)
-        return cls(app, target, pos.stage, pos.incoming, pos.outgoing, state.percent, state.sides, url)
+        return cls(app, target, pos.stage, pos.incoming, pos.outgoing, state.percent, state.sides, url, events)
 
     def lines(self) -> list[str]:
         """For people: a headline, then one line per side."""
@@ -125,6 +130,9 @@ class AppStatus:
             failure = f"  {status.failure.reason}" if status.failure else ""
             lines.append(f"  {side:<10} {self.percent.get(side, 0):>3} %  {revision:<28} "
                          f"{status.healthy}/{status.desired} healthy, {status.running} running{failure}")
+        if self.events:
+            lines.append("  last events:")
+            lines.extend(f"    {line}" for line in self.events[-SHOWN:])
         return lines
 
     def as_json(self) -> dict[str, Any]:
@@ -132,7 +140,8 @@ class AppStatus:
         return {"app": self.app, "target": self.target, "stage": self.stage, "incoming": self.incoming,
                 "outgoing": self.outgoing, "weights": dict(self.percent), "url": self.url,
                 "sides": {side: {"revision": s.revision, "desired": s.desired, "running": s.running, "healthy": s.healthy,
-                                 "failure": s.failure.reason if s.failure else None} for side, s in self.sides.items()}}
+                                 "failure": s.failure.reason if s.failure else None} for side, s in self.sides.items()},
+                "events": list(self.events)}
 
 
 def short(revision: str | None) -> str:

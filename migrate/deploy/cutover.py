@@ -12,11 +12,14 @@ engine, which moves the traffic off it onto a colour as it would off the old ser
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from migrate.cutover.ports import COLOURS, Fleet, Gate, Target
 from migrate.cutover.ports import LockedError as CutoverLockedError
@@ -28,10 +31,95 @@ from migrate.deploy.gates import cloudwatch_gates
 from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, TargetGroup, _paths, elb_name
 from migrate.deploy.lock import LockedError as DeployLockedError
 from migrate.deploy.lock import break_lock, current_holder, deploy_lock
+from migrate.deploy.ownership import as_list, from_list, owner_tags
+from migrate.deploy.plan import Observed
 from migrate.deploy.router import AlbRouter, _forward_groups, side_target_group
 
 #: The side of the app's own target group (what a rolling deploy routes to).
 ROLLING = "rolling"
+
+
+#: SSM's largest value of a standard String parameter.
+SSM_STANDARD_MAX = 4096
+
+
+@dataclass
+class SsmJournal:
+    """The last lines of an app's cutovers, as a JSON list in the String parameter
+    ``/migrate/PROJECT/APP/cutover-events`` (not a variable's name: never taken for a stored secret).
+
+    Best effort: a journal that cannot be read or written (a role without ``ssm:PutParameter`` on it)
+    keeps nothing, and the cutover goes on. ``migrate destroy`` deletes it (it is a resource too).
+    """
+
+    aws: Aws
+    project: str
+    app: str
+    kind: str = field(default="SSM parameter", init=False)
+    _exists: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        """``/migrate/shop/api/cutover-events``."""
+        return f"/migrate/{self.project}/{self.app}/cutover-events"
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """Nothing to plan: the cutovers write it."""
+        return {}
+
+    def read(self) -> tuple[str, ...]:
+        """The lines kept, oldest first."""
+        ssm = self.aws.client("ssm")
+        try:
+            value = ssm.get_parameter(Name=self.name)["Parameter"]["Value"]
+            lines = json.loads(value)
+        except (ClientError, ValueError):  # not written yet, not readable, or not ours to parse
+            return ()
+        self._exists = True
+        return tuple(str(line) for line in lines) if isinstance(lines, list) else ()
+
+    def write(self, lines: Sequence[str]) -> None:
+        """Keep ``lines`` (the oldest dropped until they fit a standard parameter)."""
+        kept = list(lines)
+        value = json.dumps(kept)
+        while len(value) > SSM_STANDARD_MAX and kept:
+            kept.pop(0)
+            value = json.dumps(kept)
+        ssm = self.aws.client("ssm")
+        try:
+            if self._exists:
+                ssm.put_parameter(Name=self.name, Value=value, Type="String", Overwrite=True)
+            else:
+                try:
+                    ssm.put_parameter(Name=self.name, Value=value, Type="String", Tags=as_list(owner_tags(self.app)))
+                except ssm.exceptions.ParameterAlreadyExists:
+                    ssm.put_parameter(Name=self.name, Value=value, Type="String", Overwrite=True)
+            self._exists = True
+        except ClientError:
+            return  # best effort (see the class docstring)
+
+    def observe(self) -> Observed | None:
+        """The parameter with its tags, or None (for ``migrate destroy``)."""
+        ssm = self.aws.client("ssm")
+        with aws_call("ssm:DescribeParameters", self.name):
+            found = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [self.name]}])["Parameters"]
+        if not found:
+            return None
+        with aws_call("ssm:ListTagsForResource", self.name):
+            tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=self.name).get("TagList", [])
+        return Observed({}, from_list(tags))
+
+    def create(self) -> None:
+        """Never planned: the first cutover writes it."""
+
+    def update(self, fields: Sequence[str]) -> None:
+        """Never planned."""
+
+    def delete(self) -> None:
+        """Delete the parameter."""
+        with aws_call("ssm:DeleteParameter", self.name):
+            self.aws.client("ssm").delete_parameter(Name=self.name)
 
 
 @dataclass(frozen=True)
@@ -46,6 +134,11 @@ class EcsTarget:
     url: str | None
     gates: Sequence[Gate] = ()
     name: str = field(default="ecs", init=False)
+
+    journal: SsmJournal = field(init=False)  # the app's cutover journal (an SSM parameter)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "journal", SsmJournal(self.aws, self.project, self.app))
 
     @contextlib.contextmanager
     def lock(self, who: str, *, break_stale: bool = False) -> Iterator[None]:

@@ -26,6 +26,7 @@ from typing import Any
 from migrate.cutover.ports import COLOURS, Fleet, Router, is_colour
 from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
+from migrate.deploy.cutover import SsmJournal
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.fleet import app_services, colour_service
 from migrate.deploy.loadbalancer import TargetGroup
@@ -235,7 +236,8 @@ class ColourService:
 
 
 def with_colours(aws: Aws, resources: Sequence[Resource]) -> list[Resource]:
-    """``resources`` and, beside each web app's service, target group and autoscaling, its colours' (for
+    """``resources`` and, beside each web app's service, target group and autoscaling, its colours' and its
+    cutover journal (for
     ``migrate destroy``, which deletes in the reverse order: a colour's service before its target group,
     the listener before both)."""
     out: list[Resource] = []
@@ -243,6 +245,7 @@ def with_colours(aws: Aws, resources: Sequence[Resource]) -> list[Resource]:
         out.append(resource)
         if isinstance(resource, EcsService) and resource.target_group is not None:
             out.extend(ColourService(aws, resource.cluster, resource.name, c) for c in COLOURS)
+            out.append(SsmJournal(aws, resource.cluster, resource.name))  # the cluster is named after the project
         elif isinstance(resource, TargetGroup):
             out.extend(side_target_group(resource, c) for c in COLOURS)
         elif isinstance(resource, ServiceScaling) and resource.target_group is not None:

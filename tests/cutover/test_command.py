@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,19 @@ from .fakes import External, FakeFleet, Script, World
 
 
 @dataclass
+class ListJournal:
+    """A journal kept in a list (the real ones: an SSM parameter, a file in the router container)."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def read(self) -> tuple[str, ...]:
+        return tuple(self.lines)
+
+    def write(self, lines: Sequence[str]) -> None:
+        self.lines = list(lines)
+
+
+@dataclass
 class FakeTarget:
     """The Target protocol over a World, with a lock that is a plain attribute (held or not)."""
 
@@ -30,6 +44,7 @@ class FakeTarget:
     lock_log: list[str] = field(default_factory=list)
     name: str = "local"
     url: str | None = "http://127.0.0.1:8080"
+    journal: ListJournal = field(default_factory=lambda: ListJournal())
 
     @property
     def router(self) -> Router:
@@ -182,3 +197,23 @@ def test_the_result_is_the_last_json_line() -> None:
 ])
 def test_revisions_read_short(revision: str | None, shown: str) -> None:
     assert short(revision) == shown
+
+
+def test_each_command_keeps_its_lines_in_the_targets_journal_and_status_shows_the_last() -> None:
+    target = FakeTarget(World())
+    result, events = run(target, "deploy", "arn:aws:ecs:eu-west-1:1:task-definition/shop-web:7")
+    assert result.status == "succeeded"
+    kept = target.journal.lines
+    assert len(kept) == len(events) + 1  # every event, then how it ended
+    assert kept[0].endswith(f"  deploy  {describe(events[0])}") and kept[-1].endswith(f"  deploy  succeeded: {result.reason}")
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  ", kept[0])  # UTC wall time: read from another machine
+    for n in (8, 9, 10):  # more lines than the journal keeps: the oldest go
+        run(target, "deploy", f"arn:aws:ecs:eu-west-1:1:task-definition/shop-web:{n}")
+    run(target, "rollback")
+    assert len(target.journal.lines) == command.KEPT and "  rollback  succeeded" in target.journal.lines[-1]
+    status = command.status(target, "web")
+    assert status.events == tuple(target.journal.lines)
+    lines = status.lines()
+    assert "  last events:" in lines and lines[-1] == f"    {target.journal.lines[-1]}"
+    assert len(lines[lines.index("  last events:") + 1:]) == 8  # the last few; --json has them all
+    assert status.as_json()["events"] == target.journal.lines

@@ -130,6 +130,11 @@ def test_blue_green_rollback_and_versions_that_never_become_healthy(client: Any,
     first = _engine(target, events).deploy(images["v1"])
     assert first.succeeded, first.reason
     assert _serves(target.url, "v1")()
+    # The journal is a file in the router container: what one command keeps, the next one (a new target) reads.
+    assert target.journal.read() == ()
+    target.journal.write(["line one", "line \"two\""])
+    reopened = _open(client, project, create=False)
+    assert reopened is not None and reopened.journal.read() == ("line one", 'line "two"')
     blue = target.fleet.status(BLUE)
     assert (blue.revision, blue.desired, blue.running, blue.healthy) == (images["v1"], 1, 1, 1)
     running = client.containers.get(f"{project}-web-blue")

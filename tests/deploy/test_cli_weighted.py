@@ -104,6 +104,8 @@ def test_blue_green_on_ecs_moves_the_traffic_by_weight_and_the_plan_keeps_the_we
     status, out, err = cli("status", str(root), "--target", "ecs")
     assert status == 0, err
     assert "green" in out and f"{FAMILY}:3" in out
+    # The last events, kept in AWS (an SSM parameter), whichever machine asks.
+    assert "  last events:" in out and "  deploy  succeeded: green takes all the traffic; blue is retired" in out
 
     status, out, err = cli("rollback", str(root), "--target", "ecs")
     assert status == 0, err
@@ -178,3 +180,4 @@ def test_destroy_deletes_the_colours_services_target_groups_and_autoscaling_too(
     assert aws.client("elbv2").describe_target_groups()["TargetGroups"] == []
     assert aws.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     assert scaled(aws) == {}
+    assert [p["Name"] for p in aws.client("ssm").describe_parameters()["Parameters"] if "cutover-events" in p["Name"]] == []
