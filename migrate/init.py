@@ -88,7 +88,7 @@ def plan_init(path: Path, *, outputs: Sequence[str] = DEFAULT_OUTPUTS, apps: Seq
     pairs = [(f.path, f.content) for f in files]
     keep = {f.path for f in files if f.keep_existing}
     if "config" in outputs:
-        pairs.append((CONFIG_FILE, starter_config(root, inspection)))
+        pairs.append((CONFIG_FILE, starter_config(root, inspection, settings)))
         keep.add(CONFIG_FILE)  # the user's settings: written once, never replaced (not even with --force)
     alternatives = {f.path: f.alternatives for f in files if f.alternatives}
     return InitPlan(root, plan(root, pairs, force=force, keep=keep, alternatives=alternatives))
@@ -151,8 +151,8 @@ def apply_init(planned: InitPlan) -> list[Path]:
     return apply(planned.root, planned.files, backup_suffix=".migrate-backup")
 
 
-def starter_config(root: Path, inspection: Inspection) -> str:
-    """A commented migrate.toml with each app's defaults, for the user to edit."""
+def starter_config(root: Path, inspection: Inspection, ci: Any = None) -> str:
+    """A commented migrate.toml with each app's defaults, for the user to edit; with ``ci`` (CiSettings), its [ci] table."""
     from migrate import __version__
     from migrate.deploy.specs import default_size
     from migrate.generate.probes import speaks_http
@@ -163,7 +163,7 @@ def starter_config(root: Path, inspection: Inspection) -> str:
     web = [p for p in plans if p.port is not None]
     return render("migrate.toml.j2", project=project_name(root, Config()), plans=plans, sizes={p.image: default_size(p) for p in plans},
                   shared_balancer=len(web) > 1, needs_port={p.image for p in plans if p.port is None and speaks_http(p.app)},
-                  version=__version__)
+                  ci=ci, version=__version__)
 
 
 def _pinned(files: Any) -> Any:

@@ -245,3 +245,15 @@ def test_migrate_toml_remembers_the_workflow_and_checks_its_answers(tmp_path: Pa
         parse_config('[ci]\naws_account = "1234"\n', root / "migrate.toml")
     with pytest.raises(ConfigError, match=r"ci\.provider"):
         parse_config('[ci]\nprovider = "gitlab"\n', root / "migrate.toml")
+
+
+def test_init_with_ci_github_records_the_answers_in_a_new_migrate_toml(tmp_path: Path) -> None:
+    from migrate.config import load_config
+
+    root = _copy(tmp_path, "node-express-redis")
+    out, err = io.StringIO(), io.StringIO()
+    status = run(["init", str(root), "--ci", "github", "--github-repo", "acme/orders", "--aws-account", ACCOUNT, "--yes"],
+                 Environment(stdout=out, stderr=err, stdin=io.StringIO(), width=100, no_color=True))
+    assert status == 0, err.getvalue()
+    saved = load_config(root).ci
+    assert (saved.provider, saved.repository, saved.branch, saved.aws_account) == ("github", "acme/orders", "main", ACCOUNT)
