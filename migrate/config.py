@@ -19,6 +19,12 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     drain = 30                     # seconds the old version finishes open requests before it stops
     ready_timeout = 600            # seconds the new version may take to become healthy
 
+    [ci]                           # optional: the CI/CD workflow (`migrate init --ci github`, the wizard) and its deploy role
+    provider = "github"            # init writes .github/workflows/migrate.yml again on each run
+    repository = "acme/shop"       # the repository the role trusts (default: the origin remote)
+    branch = "main"                # the branch that deploys
+    aws_account = "123456789012"   # the account the role lives in
+
     [network]                      # optional: else the region's default VPC and subnets
     vpc = "vpc-0abc"
     subnets = ["subnet-1", "subnet-2"]
@@ -115,6 +121,16 @@ class DeploySettings:
 
 
 @dataclass(frozen=True)
+class CiConfig:
+    """``[ci]``: the CI/CD workflow `migrate init --ci` (or the wizard) wrote, remembered for the next run."""
+
+    provider: str | None = None
+    repository: str | None = None
+    branch: str | None = None
+    aws_account: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole file (the defaults when there is none)."""
 
@@ -127,6 +143,7 @@ class Config:
     network: NetworkSettings = NetworkSettings()
     deploy: DeploySettings = DeploySettings()
     apps: Mapping[str, AppSettings] = field(default_factory=dict)
+    ci: CiConfig = CiConfig()
     #: The file it was read from, for messages; None when there was none.
     source: Path | None = None
 
@@ -241,6 +258,12 @@ _DEPLOY_KEYS: dict[str, Callable[[Any], str | None]] = {
     "drain": _seconds(3600),
     "ready_timeout": _seconds(7200),
 }
+_CI_KEYS: dict[str, Callable[[Any], str | None]] = {
+    "provider": _one_of(("github",)),
+    "repository": _text(re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}"), "OWNER/REPO"),
+    "branch": _text(re.compile(r"[A-Za-z0-9._/-]+"), "a branch name"),
+    "aws_account": _text(re.compile(r"\d{12}"), "an AWS account id (12 digits, as a string)"),
+}
 _APP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "cpu": _integer(256, 16384),
     "memory": _integer(512, 122880),
@@ -280,9 +303,10 @@ class _Reader:
         return data
 
     def config(self, data: dict[str, Any]) -> Config:
-        unknown = sorted(set(data) - {"project", "deploy", "network", "apps"})
+        unknown = sorted(set(data) - {"project", "deploy", "network", "apps", "ci"})
         if unknown:
-            raise self.fail(unknown[0], "is not a table migrate knows (known: [project], [deploy], [network], [apps.NAME])")
+            raise self.fail(unknown[0], "is not a table migrate knows (known: [project], [deploy], [network], [ci], [apps.NAME])")
+        ci = self.table(data.get("ci", {}), "ci", _CI_KEYS)
         project = self.table(data.get("project", {}), "project", _PROJECT_KEYS)
         deploy = self.table(data.get("deploy", {}), "deploy", _DEPLOY_KEYS)
         network = self.table(data.get("network", {}), "network", _NETWORK_KEYS)
@@ -295,6 +319,7 @@ class _Reader:
                                   tuple(deploy["canary_steps"]) if "canary_steps" in deploy else None,
                                   *(deploy.get(k) for k in ("bake", "final_bake", "drain", "ready_timeout"))),
             apps={name: self.app(name, value) for name, value in apps.items()}, source=self.path,
+            ci=CiConfig(*(ci.get(k) for k in ("provider", "repository", "branch", "aws_account"))),
         )
 
     def app(self, name: str, data: Any) -> AppSettings:

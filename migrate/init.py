@@ -18,8 +18,20 @@ from migrate.errors import UserError
 from migrate.generate.writer import Action, PlannedFile
 from migrate.profile import Inspection
 
-#: What init can write; ``config`` is migrate.toml.
-OUTPUTS = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs", "config")
+#: What init can write; ``config`` is migrate.toml; ``ci`` the GitHub Actions workflow and its deploy role.
+OUTPUTS = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs", "config", "ci")
+#: What init writes when no output is named: the CI workflow is opt-in (``--ci github``), since it
+#: needs the GitHub repository and the AWS account, and touches the repository's automation.
+DEFAULT_OUTPUTS = tuple(o for o in OUTPUTS if o != "ci")
+
+
+@dataclass(frozen=True)
+class CiOptions:
+    """What the ``ci`` output is told (None: found from the git remote; the account has no default)."""
+
+    account: str | None = None
+    repository: str | None = None
+    branch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,25 +68,27 @@ def select_apps(inspection: Inspection, apps: Sequence[str]) -> Inspection:
     return replace(inspection, apps=tuple(a for a in inspection.apps if a.name in apps))
 
 
-def plan_init(path: Path, *, outputs: Sequence[str] = OUTPUTS, apps: Sequence[str] = (), force: bool = False,
-              pin_digests: bool = False, config: Config | None = None) -> InitPlan:
+def plan_init(path: Path, *, outputs: Sequence[str] = DEFAULT_OUTPUTS, apps: Sequence[str] = (), force: bool = False,
+              pin_digests: bool = False, config: Config | None = None, ci: CiOptions | None = None) -> InitPlan:
     """What ``migrate init`` would write for the apps at ``path``; reads the tree and the disk, writes nothing.
 
-    ``config`` corrects the apps' facts (None: migrate.toml's, as it is on disk).
+    ``config`` corrects the apps' facts (None: migrate.toml's, as it is on disk); ``ci`` answers
+    what the ``ci`` output needs (the workflow is written for every app, whichever ``apps`` are chosen).
     """
     from migrate.generate import generate
     from migrate.generate.writer import plan
     from migrate.inspect import inspect_tree
 
     inspection = with_config(select_apps(inspect_tree(path), apps), config)
-    files = list(generate(inspection, [o for o in outputs if o != "config"]))  # type: ignore[misc]
+    settings = _ci_settings(inspection, config, ci, outputs) if "ci" in outputs else None
+    files = list(generate(inspection, [o for o in outputs if o != "config"], ci=settings))  # type: ignore[misc]
     if pin_digests:
         files = list(_pinned(files))
     root = Path(inspection.root)
     pairs = [(f.path, f.content) for f in files]
     keep = {f.path for f in files if f.keep_existing}
     if "config" in outputs:
-        pairs.append((CONFIG_FILE, starter_config(root, inspection)))
+        pairs.append((CONFIG_FILE, starter_config(root, inspection, settings)))
         keep.add(CONFIG_FILE)  # the user's settings: written once, never replaced (not even with --force)
     alternatives = {f.path: f.alternatives for f in files if f.alternatives}
     return InitPlan(root, plan(root, pairs, force=force, keep=keep, alternatives=alternatives))
@@ -103,6 +117,21 @@ def with_config(inspection: Inspection, config: Config | None) -> Inspection:
     return replace(inspection, apps=tuple(fixed))
 
 
+def _ci_settings(inspection: Inspection, config: Config | None, ci: CiOptions | None, outputs: Sequence[str]) -> Any:
+    from migrate.config import load_config
+    from migrate.generate.ci import ci_settings
+
+    root = Path(inspection.root)
+    if not (root / "compose.yaml").is_file() and "compose" not in outputs:
+        raise UserError("the workflow runs each app's tests in compose.yaml's services, and there is none",
+                        hint="write it too: --only ...,compose,ci (or drop --only)")
+    options = ci or CiOptions()
+    config = config if config is not None else load_config(root)
+    saved = config.ci  # migrate.toml's [ci]: what an earlier run (the wizard) answered
+    return ci_settings(root, inspection, config, account=options.account or saved.aws_account,
+                       repository=options.repository or saved.repository, branch=options.branch or saved.branch)
+
+
 def apply_init(planned: InitPlan) -> list[Path]:
     """Write what ``planned`` says; refuse (writing nothing) while a file differs. Returns the backups kept."""
     from migrate.generate.writer import apply
@@ -122,8 +151,8 @@ def apply_init(planned: InitPlan) -> list[Path]:
     return apply(planned.root, planned.files, backup_suffix=".migrate-backup")
 
 
-def starter_config(root: Path, inspection: Inspection) -> str:
-    """A commented migrate.toml with each app's defaults, for the user to edit."""
+def starter_config(root: Path, inspection: Inspection, ci: Any = None) -> str:
+    """A commented migrate.toml with each app's defaults, for the user to edit; with ``ci`` (CiSettings), its [ci] table."""
     from migrate import __version__
     from migrate.deploy.specs import default_size
     from migrate.generate.probes import speaks_http
@@ -134,7 +163,7 @@ def starter_config(root: Path, inspection: Inspection) -> str:
     web = [p for p in plans if p.port is not None]
     return render("migrate.toml.j2", project=project_name(root, Config()), plans=plans, sizes={p.image: default_size(p) for p in plans},
                   shared_balancer=len(web) > 1, needs_port={p.image for p in plans if p.port is None and speaks_http(p.app)},
-                  version=__version__)
+                  ci=ci, version=__version__)
 
 
 def _pinned(files: Any) -> Any:

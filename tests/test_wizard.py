@@ -147,3 +147,39 @@ def test_plain_migrate_on_a_terminal_starts_the_wizard(flask: Path, monkeypatch:
     assert status == 0, err
     assert (flask / "Dockerfile").exists()
     assert _wizard([], "", tty=False)[1].startswith("Usage:")
+
+
+DOWN, SPACE = "\x1b[B", " "
+
+
+def test_choosing_the_ci_output_asks_what_the_role_needs_writes_the_workflow_and_remembers_it(flask: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-C", str(flask), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(flask), "remote", "add", "origin", "git@github.com:acme/notes.git"], check=True)
+    # start, port, health: Enter; outputs: down to "ci" (the 8th), Space, Enter; repository (from the
+    # remote) and branch: Enter; account: typed; write: y
+    keys = ENTER * 3 + DOWN * 7 + SPACE + ENTER + ENTER * 2 + "123456789012" + ENTER + "y"
+    status, _, err = _wizard(["wizard", str(flask)], keys)
+    assert status == 0, err
+    workflow = (flask / ".github/workflows/migrate.yml").read_text()
+    assert "role-to-assume" in workflow and "docker compose run --rm --build python-flask-postgres" in workflow
+    trust = (flask / ".github/migrate/deploy-role.trust.json").read_text()
+    assert "repo:acme/notes:ref:refs/heads/main" in trust and "arn:aws:iam::123456789012:oidc-provider" in trust
+    saved = load_config(flask).ci
+    assert (saved.provider, saved.repository, saved.branch, saved.aws_account) == ("github", "acme/notes", "main", "123456789012")
+    # A second run starts from migrate.toml: ci is checked, the answers are the saved ones; Enter through it all.
+    (flask / ".github/workflows/migrate.yml").unlink()
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 4 + ENTER * 3 + "y")
+    assert status == 0, err
+    assert (flask / ".github/workflows/migrate.yml").read_text() == workflow
+
+
+def test_the_ci_output_off_a_terminal_names_the_account_flag(flask: Path) -> None:
+    status, _, err = _wizard(["wizard", str(flask), "--only", "dockerfile,compose,ci", "--github-repo", "acme/notes"], "", tty=False)
+    assert status != 0 and "--aws-account" in err and "Traceback" not in err
+    assert not (flask / ".github").exists()
+    status, _, err = _wizard(["wizard", str(flask), "--only", "dockerfile,compose,ci", "--github-repo", "acme/notes",
+                              "--aws-account", "123456789012"], "", tty=False)
+    assert status == 0, err
+    assert (flask / ".github/migrate/deploy-role.permissions.json").is_file()

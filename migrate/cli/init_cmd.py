@@ -8,12 +8,13 @@ import click
 
 from migrate.cli import pass_env
 from migrate.environment import Environment
+from migrate.init import DEFAULT_OUTPUTS as _DEFAULT_OUTPUTS
 from migrate.init import OUTPUTS as _OUTPUT_NAMES
 
 
 def _parse_only(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...]:
     if not value:
-        return _OUTPUT_NAMES
+        return _DEFAULT_OUTPUTS
     chosen = tuple(v.strip() for v in value.split(",") if v.strip())
     unknown = [v for v in chosen if v not in _OUTPUT_NAMES]
     if unknown:
@@ -29,6 +30,11 @@ def _parse_only(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.option("--only", callback=_parse_only, metavar="LIST", help=f"Comma-separated outputs: {','.join(_OUTPUT_NAMES)}.")
 @click.option("--app", "apps", multiple=True, metavar="NAME", help="Only this app (repeatable); default: every app.")
 @click.option("--pin-digests", is_flag=True, help="Pin every base and service image by digest (asks the registry).")
+@click.option("--ci", "ci_provider", type=click.Choice(["github"]), help="Also write a CI/CD workflow (GitHub Actions) and its "
+              "deploy role's policies (the `ci` output).")
+@click.option("--github-repo", metavar="OWNER/REPO", help="With --ci: the repository the role trusts (default: the origin remote).")
+@click.option("--branch", metavar="NAME", help="With --ci: the branch that deploys (default: the remote's default branch, else main).")
+@click.option("--aws-account", metavar="ID", help="With --ci: the AWS account (12 digits) the deploy role lives in.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation before writing.")
 @pass_env
 def command(
@@ -40,6 +46,10 @@ def command(
     only: tuple[str, ...],
     apps: tuple[str, ...],
     pin_digests: bool,
+    ci_provider: str | None,
+    github_repo: str | None,
+    branch: str | None,
+    aws_account: str | None,
     yes: bool,
 ) -> None:
     """Generate Dockerfile, .dockerignore, compose.yaml, dev container and docs for the apps at PATH.
@@ -47,10 +57,16 @@ def command(
     Existing files are never overwritten unless --force is given; then the old
     file is kept next to the new one as NAME.migrate-backup.
     """
+    from migrate.config import load_config
     from migrate.generate.writer import Action
-    from migrate.init import apply_init, plan_init
+    from migrate.init import CiOptions, apply_init, plan_init
 
-    planned = plan_init(path, outputs=only, apps=apps, force=force, pin_digests=pin_digests)
+    remembered = load_config(path).ci.provider is not None and click.get_current_context().get_parameter_source("only") \
+        is not click.core.ParameterSource.COMMANDLINE  # migrate.toml's [ci] keeps the workflow among the defaults
+    if (ci_provider or remembered) and "ci" not in only:
+        only = (*only, "ci")
+    ci = CiOptions(aws_account, github_repo, branch) if "ci" in only else None
+    planned = plan_init(path, outputs=only, apps=apps, force=force, pin_digests=pin_digests, ci=ci)
     console = env.console()
     for item in planned.files:
         beside = f" (replaces {item.replaces})" if item.replaces else ""

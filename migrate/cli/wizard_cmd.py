@@ -28,15 +28,20 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--port", multiple=True, metavar="[APP=]PORT", help="The port an app listens on (repeatable).")
 @click.option("--health-path", multiple=True, metavar="[APP=]PATH", help="An app's health check path (repeatable).")
 @click.option("--only", callback=_parse_only, default=None, metavar="LIST", help="Comma-separated outputs to write.")
+@click.option("--github-repo", metavar="OWNER/REPO", help="With the ci output: the repository the deploy role trusts.")
+@click.option("--branch", metavar="NAME", help="With the ci output: the branch that deploys.")
+@click.option("--aws-account", metavar="ID", help="With the ci output: the AWS account (12 digits) of the deploy role.")
 @click.option("--force", is_flag=True, help="Overwrite files that differ (a backup of each is kept).")
 @click.option("-y", "--yes", is_flag=True, help="Take every default; ask nothing.")
 @pass_env
 def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
-            only: tuple[str, ...], force: bool, yes: bool) -> None:
+            only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, force: bool, yes: bool) -> None:
     """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH."""
     from migrate.wizard.flow import WizardOptions, run_wizard
 
     answers: dict[str, object] = {**_per_app("start", start), **_per_app("port", port), **_per_app("health_path", health_path)}
+    flags = {"ci.repository": github_repo, "ci.branch": branch, "ci.aws_account": aws_account}
+    answers.update({name: value for name, value in flags.items() if value is not None})
     if click.get_current_context().get_parameter_source("only") is click.core.ParameterSource.COMMANDLINE:
         answers["outputs"] = only
     run_wizard(env, WizardOptions(path, answers, yes=yes, force=force))

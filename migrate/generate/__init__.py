@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from migrate import __version__
 from migrate.generate.checks import installs_before_source
@@ -24,7 +24,10 @@ from migrate.generate.render import render, slug
 from migrate.generate.services import Peer, ServiceSpec, service_image, services_for, wiring
 from migrate.profile import EnvVar, Inspection
 
-Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs"]
+if TYPE_CHECKING:
+    from migrate.generate.ci import CiSettings
+
+Output = Literal["dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs", "ci"]
 #: Every output, in the order files are listed.
 OUTPUTS: tuple[Output, ...] = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs")
 
@@ -78,8 +81,8 @@ class _ComposeApp:
         return next((t for t in self.tasks if t.role == "release"), None)
 
 
-def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tuple[GeneratedFile, ...]:
-    """Render every requested output for every app of ``inspection``."""
+def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS, ci: CiSettings | None = None) -> tuple[GeneratedFile, ...]:
+    """Render every requested output for every app of ``inspection``; ``ci`` (the ``ci`` output, opt-in) says where the workflow deploys."""
     wanted = set(outputs)
     plans = [plan_for(app) for app in inspection.apps]
     project = slug(PurePosixPath(inspection.root).name)
@@ -107,7 +110,20 @@ def generate(inspection: Inspection, outputs: Iterable[Output] = OUTPUTS) -> tup
             moved_ports=_moved_ports(compose_apps, services), version=__version__,
         )
         files.append(GeneratedFile("CONTAINERS.md", content, "docs"))
+    if "ci" in wanted and plans:
+        files.extend(_ci(compose_apps, ci))
     return _dedupe(files)
+
+
+def _ci(apps: list[_ComposeApp], settings: CiSettings | None) -> list[GeneratedFile]:
+    """The workflow and its deploy role (see :mod:`migrate.generate.ci`)."""
+    from migrate.generate.ci import CiApp, render_ci
+
+    if settings is None:
+        raise ValueError("the ci output needs CiSettings")  # a caller's bug: init always passes them
+    jobs = [CiApp(a.name, f"test-{slug(a.service)}", a.service, posixpath.normpath(a.context), a.plan.dockerfile,
+                  settings.tests.get(a.path), a.post_create) for a in apps]
+    return [GeneratedFile(path, text, "ci") for path, text in render_ci(jobs, settings, __version__)]
 
 
 def _compose_apps(plans: list[ContainerPlan], dockerfiles: list[str]) -> list[_ComposeApp]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]]) -> str:
+def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapping[str, str] | None = None) -> str:
     """``text`` (migrate.toml, possibly empty) with each app's answered keys set; every other line kept as it was.
 
     tomlkit edits the document in place, so the user's comments, key order and other keys survive
@@ -26,4 +26,11 @@ def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]]) -> str:
             apps[name] = table
         for key, value in values.items():
             table[key] = value
+    if ci:
+        section = document.get("ci")
+        if section is None:
+            section = tomlkit.table()
+            document["ci"] = section
+        for key, value in ci.items():
+            section[key] = value
     return tomlkit.dumps(document)

@@ -61,8 +61,9 @@ def run_wizard(env: Environment, options: WizardOptions, asker: Asker | None = N
     root = Path(inspection.root)
     text, saved = _saved(root, inspection)
     answers = {image: _correct(resolver, app, saved) for image, app in _by_image(inspection).items()}
-    outputs = tuple(o for o in resolver.answer(OUTPUTS_QUESTION) if o != "config")
-    new_text = _merge(text, {k: v for k, v in answers.items() if v})
+    outputs = tuple(o for o in resolver.answer(_outputs_question(saved)) if o != "config")
+    ci = _ci(resolver, root, saved) if "ci" in outputs else None
+    new_text = _merge(text, {k: v for k, v in answers.items() if v}, ci)
     config = parse_config(new_text, root / CONFIG_FILE)  # the strict reader checks every answer before any write
     files = _plan(root, outputs, config, new_text, force=options.force)
     _preview(env, files)
@@ -82,11 +83,38 @@ def run_wizard(env: Environment, options: WizardOptions, asker: Asker | None = N
     _write(env, root, files)
 
 
+def _outputs_question(saved: Config) -> Question:
+    """The outputs, with the CI workflow checked when migrate.toml's [ci] says an earlier run chose it."""
+    if saved.ci.provider is None:
+        return OUTPUTS_QUESTION
+    return replace(OUTPUTS_QUESTION, default=(*OUTPUTS_QUESTION.default, "ci"))
+
+
+def _ci(resolver: _Resolver, root: Path, saved: Config) -> dict[str, str]:
+    """The CI workflow's answers, as migrate.toml's [ci] keys: saved ones, else the git remote's, else asked."""
+    from migrate.generate.ci import default_branch, github_repository
+    from migrate.wizard.questions import ci_questions
+
+    repository = saved.ci.repository
+    if repository is None:
+        try:
+            repository = github_repository(root)
+        except UserError:
+            repository = None  # asked (or named by --github-repo)
+    questions = ci_questions(repository, saved.ci.branch or default_branch(root), saved.ci.aws_account)
+    result = {"provider": "github"}
+    result.update({q.name.partition(".")[2]: str(resolver.answer(q)) for q in questions})
+    return result
+
+
 def _named(answers: Mapping[str, Any], images: list[str]) -> dict[str, Any]:
     """Flag answers keyed by app: ``*.port`` (a bare ``--port 8000``) is the only app's; an unknown app is an error."""
     named: dict[str, Any] = {}
     for key, value in answers.items():
         app, dot, fact = key.partition(".")
+        if app == "ci":  # the CI workflow's answers (--github-repo, --branch, --aws-account): the project's, no app's
+            named[key] = value
+            continue
         if dot and app == "*":
             if len(images) != 1:
                 raise UserError(f"{len(images)} apps here: name one, as --{fact.replace('_', '-')} APP={value}",
@@ -139,18 +167,19 @@ def _correct(resolver: _Resolver, app: AppProfile, saved: Config) -> dict[str, A
     return result
 
 
-def _merge(text: str, answers: Mapping[str, Mapping[str, Any]]) -> str:
+def _merge(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapping[str, str] | None) -> str:
     from migrate.wizard.answers import updated_config
 
-    return updated_config(text, answers)
+    return updated_config(text, answers, ci)
 
 
 def _plan(root: Path, outputs: tuple[str, ...], config: Config, config_text: str, *, force: bool) -> tuple[PlannedFile, ...]:
     """The generated files (corrected by ``config``), then migrate.toml itself (the answers, always the user's to keep)."""
     from migrate.generate.writer import plan
-    from migrate.init import plan_init
+    from migrate.init import CiOptions, plan_init
 
-    generated = plan_init(root, outputs=outputs, config=config, force=force).files if outputs else ()
+    ci = CiOptions(config.ci.aws_account, config.ci.repository, config.ci.branch) if "ci" in outputs else None
+    generated = plan_init(root, outputs=outputs, config=config, force=force, ci=ci).files if outputs else ()
     return generated + tuple(plan(root, [(CONFIG_FILE, config_text)], force=True))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from migrate.init import OUTPUTS
+from migrate.init import DEFAULT_OUTPUTS, OUTPUTS
 
 Kind = Literal["text", "confirm", "checkbox"]
 
@@ -50,8 +51,26 @@ def app_questions(app: str, start: str | None, port: int | None, health: str | N
     )
 
 
-OUTPUTS_QUESTION = Question("outputs", "Which files should migrate write?", "the outputs `migrate init` knows", "checkbox",
-                            "--only", OUTPUTS, choices=OUTPUTS)
+OUTPUTS_QUESTION = Question("outputs", "Which files should migrate write?",
+                            "the outputs `migrate init` knows (ci: the GitHub Actions workflow and its deploy role)", "checkbox",
+                            "--only", DEFAULT_OUTPUTS, choices=OUTPUTS)
+
+
+def _matching(pattern: str, what: str) -> Callable[[str], str | None]:
+    return lambda value: None if re.fullmatch(pattern, value) else what
+
+
+def ci_questions(repository: str | None, branch: str, account: str | None) -> tuple[Question, ...]:
+    """What the CI workflow needs: the GitHub repository and branch the deploy role trusts, and the AWS account."""
+    return (
+        Question("ci.repository", "GitHub repository the deploy role trusts (OWNER/REPO)", "from the origin remote when it is GitHub",
+                 "text", "--github-repo", repository or "",
+                 validate=_matching(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}", "OWNER/REPO, e.g. acme/shop")),
+        Question("ci.branch", "Branch that deploys", "pushes to it deploy; pull requests only test and build", "text", "--branch",
+                 branch, validate=_matching(r"[A-Za-z0-9._/-]+", "a branch name")),
+        Question("ci.aws_account", "AWS account id the deploy role lives in", "12 digits", "text", "--aws-account", account or "",
+                 validate=_matching(r"\d{12}", "an AWS account id is 12 digits")),
+    )
 
 
 def write_question(count: int, root: str) -> Question:
