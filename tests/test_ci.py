@@ -159,6 +159,16 @@ def test_the_permission_policy_is_iam_grammar_and_scoped_by_the_project_prefix(t
     assert by_sid["EcrRepositories"]["Resource"] == f"arn:aws:ecr:*:{ACCOUNT}:repository/python-flask-postgre/*"
     assert by_sid["PassTaskRolesToEcs"]["Condition"] == {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
     assert "iam:*" not in str(policy) and '"*:' not in json.dumps(policy)
+    # The parameters migrate writes (a stored secret, the deploy lock, the cutover journal) are inside its scope.
+    from fnmatch import fnmatchcase
+
+    from migrate.deploy.lock import lock_name
+    from migrate.deploy.secrets import parameter_name
+
+    scope = by_sid["SsmParameters"]["Resource"]
+    for name in (parameter_name("python-flask-postgre", "web", "SECRET_KEY"), lock_name("python-flask-postgre", "web"),
+                 "/migrate/python-flask-postgre/web/cutover-events"):
+        assert fnmatchcase(f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter{name}", scope), (name, scope)
 
 
 def test_the_permission_policy_grants_every_call_migrate_deploy_makes() -> None:

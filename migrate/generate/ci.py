@@ -197,7 +197,7 @@ _ECR_REPOSITORY = ("ecr:CreateRepository", "ecr:DeleteRepository", "ecr:Describe
                    "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
                    "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 _ECS_CLUSTER = ("ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters", "ecs:UpdateClusterSettings")
-_ECS_SERVICE = ("ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:UpdateService")
+_ECS_SERVICE = ("ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:UpdateService")
 _IAM_ROLE = ("iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
              "iam:ListRolePolicies", "iam:ListRoleTags", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:TagRole")
 _LOG_GROUP = ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:GetLogEvents", "logs:ListTagsForResource",
@@ -205,6 +205,7 @@ _LOG_GROUP = ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:GetLogEvents",
 _SSM_PARAMETER = ("ssm:DeleteParameter", "ssm:GetParameter", "ssm:ListTagsForResource", "ssm:PutParameter", "ssm:AddTagsToResource")
 _ANY_RESOURCE = (
     "acm:DescribeCertificate",
+    "cloudwatch:GetMetricData",  # the cutover's gates (no resource-level permission exists for it)
     "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
     "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
     "application-autoscaling:PutScalingPolicy", "application-autoscaling:RegisterScalableTarget",
@@ -250,7 +251,8 @@ def permission_policy(settings: CiSettings) -> dict[str, Any]:
         _statement("EcsServices", _ECS_SERVICE, arn.format("ecs", f"service/{project}/*")),
         _statement("TaskAndExecutionRoles", _IAM_ROLE, f"arn:aws:iam::{settings.account}:role/{project}-*"),
         _statement("LogGroups", _LOG_GROUP, arn.format("logs", f"log-group:/ecs/{project}/*")),
-        _statement("SsmParameters", _SSM_PARAMETER, arn.format("ssm", f"parameter/{project}/*")),
+        # Where migrate keeps its parameters: /migrate/PROJECT/APP/... (secrets, the deploy lock, the cutover journal).
+        _statement("SsmParameters", _SSM_PARAMETER, arn.format("ssm", f"parameter/migrate/{project}/*")),
         _statement("DescribeAndUnnamedResources", _ANY_RESOURCE, "*"),
         {   # the task definitions name the roles migrate made; only ECS tasks may be handed them
             "Sid": "PassTaskRolesToEcs",
