@@ -32,11 +32,14 @@ def _copy(tmp_path: Path, example: str) -> Path:
 
 
 def _wizard(argv: list[str], keys: str, *, tty: bool = True) -> tuple[int, str, str]:
-    """Run `migrate ARGV` with ``keys`` typed at the prompts; returns (status, stdout, stderr)."""
+    """Run `migrate ARGV` with ``keys`` typed at the prompts; returns (status, stdout, stderr).
+
+    One more Enter follows ``keys``: it answers the last question, "What next?", with its default (nothing).
+    """
     out, err = io.StringIO(), io.StringIO()
     env = Environment(stdout=out, stderr=err, stdin=_Terminal() if tty else io.StringIO(), width=100, no_color=True)
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        pipe.send_text(keys)
+        pipe.send_text(keys + (ENTER if keys else ""))
         status = run(argv, env)
     return status, out.getvalue(), err.getvalue()
 
@@ -183,3 +186,51 @@ def test_the_ci_output_off_a_terminal_names_the_account_flag(flask: Path) -> Non
                               "--aws-account", "123456789012"], "", tty=False)
     assert status == 0, err
     assert (flask / ".github/migrate/deploy-role.permissions.json").is_file()
+
+
+DOWN = "\x1b[B"
+
+
+@pytest.fixture
+def steps(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The commands the wizard's next step runs (each as `migrate ARGV` would), recorded instead of run."""
+    ran: list[list[str]] = []
+
+    def record(argv: list[str], env: Environment) -> int:
+        ran.append(argv)
+        return 3 if "--strategy" in argv and "canary" in argv else 0
+
+    monkeypatch.setattr("migrate.cli.run", record)
+    return ran
+
+
+def test_after_writing_the_rehearsal_is_offered_and_run_as_its_command(flask: Path, steps: list[list[str]]) -> None:
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 5 + DOWN * 3)  # ...write: yes; next: the 4th, rehearse
+    assert status == 0, err
+    assert steps == [["deploy", str(flask), "--target", "local"]]
+    assert f"running: migrate deploy {flask} --target local" in err
+
+
+def test_the_deploy_step_saves_region_and_strategy_and_exits_with_the_deploys_status(
+        flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")  # the user's AWS configuration: the default region
+    # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 5 + DOWN * 4 + ENTER + ENTER + DOWN)
+    assert status == 3, (steps, err)  # the deploy's own status
+    assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-central-1", "--strategy", "canary"]]
+    config = load_config(flask)
+    assert (config.region, config.deploy.strategy) == ("eu-central-1", "canary")
+    assert "[project], [deploy]" in err
+
+
+def test_off_a_terminal_the_deploy_step_needs_its_flags_and_yes_reaches_the_deploy(
+        flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    status, _, err = _wizard(["wizard", str(flask), "--then", "deploy"], "", tty=False)
+    assert status == 1 and err.strip().splitlines()[-1] == "migrate: error: no answer for AWS region (stdin is not a terminal); pass --region"
+    assert steps == []
+    status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--region", "us-east-2", "--strategy", "blue-green"], "")
+    assert status == 0, err
+    assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "us-east-2", "--strategy", "blue-green", "--yes"]]

@@ -37,6 +37,8 @@ def test_the_wizard_on_a_terminal_writes_the_files_and_the_workflow_chosen(tmp_p
         child.expect(r"Write \d+ file\(s\)")
         child.send("y")
         child.expect("wrote \\d+ file")
+        child.expect("What next")
+        child.send("\r")  # nothing
         child.expect(pexpect.EOF)
     finally:
         child.close()

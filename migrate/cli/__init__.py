@@ -90,7 +90,10 @@ def run(argv: list[str] | None, env: Environment) -> int:
     """Invoke the click group with ``env`` and map errors to exit codes."""
     try:
         with _streams(env):
-            cli.main(args=argv, prog_name="migrate", standalone_mode=False, obj=env)
+            # Without standalone mode click hands a command's ``Exit(status)`` back as the return value.
+            status = cli.main(args=argv, prog_name="migrate", standalone_mode=False, obj=env)
+        if type(status) is int and status:
+            return status
     except UserError as exc:
         env.stderr.write(f"migrate: error: {exc.message}\n")
         if exc.hint:

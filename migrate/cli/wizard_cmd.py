@@ -31,17 +31,27 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--github-repo", metavar="OWNER/REPO", help="With the ci output: the repository the deploy role trusts.")
 @click.option("--branch", metavar="NAME", help="With the ci output: the branch that deploys.")
 @click.option("--aws-account", metavar="ID", help="With the ci output: the AWS account (12 digits) of the deploy role.")
+@click.option("--then", "then", type=click.Choice(["nothing", "build", "dev", "rehearse", "deploy"]),
+              help="What to run once the files are written (default: ask; off a terminal, nothing).")
+@click.option("--region", metavar="REGION", help="With --then deploy: the AWS region (saved in migrate.toml).")
+@click.option("--strategy", type=click.Choice(["blue-green", "canary", "rolling"]),
+              help="With --then deploy: how a new version takes the traffic (saved in migrate.toml).")
 @click.option("--force", is_flag=True, help="Overwrite files that differ (a backup of each is kept).")
 @click.option("-y", "--yes", is_flag=True, help="Take every default; ask nothing.")
 @pass_env
 def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
-            only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, force: bool, yes: bool) -> None:
-    """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH."""
+            only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
+            region: str | None, strategy: str | None, force: bool, yes: bool) -> None:
+    """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH, then offer the
+    next step: build, the dev environment, the cutover rehearsed here, or the deploy to AWS ECS."""
     from migrate.wizard.flow import WizardOptions, run_wizard
 
     answers: dict[str, object] = {**_per_app("start", start), **_per_app("port", port), **_per_app("health_path", health_path)}
-    flags = {"ci.repository": github_repo, "ci.branch": branch, "ci.aws_account": aws_account}
+    flags = {"ci.repository": github_repo, "ci.branch": branch, "ci.aws_account": aws_account, "next": then,
+             "deploy.region": region, "deploy.strategy": strategy}
     answers.update({name: value for name, value in flags.items() if value is not None})
     if click.get_current_context().get_parameter_source("only") is click.core.ParameterSource.COMMANDLINE:
         answers["outputs"] = only
-    run_wizard(env, WizardOptions(path, answers, yes=yes, force=force))
+    status = run_wizard(env, WizardOptions(path, answers, yes=yes, force=force))
+    if status:
+        raise click.exceptions.Exit(status)  # the next step said why (its own one-line error)

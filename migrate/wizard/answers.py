@@ -1,4 +1,5 @@
-"""The wizard's answers, written into migrate.toml's ``[apps.NAME]`` tables without losing the user's comments."""
+"""The wizard's answers, written into migrate.toml's tables (``[apps.NAME]``, ``[ci]``, ``[project]``, ``[deploy]``)
+without losing the user's comments."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapping[str, str] | None = None) -> str:
+def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapping[str, str] | None = None,
+                   sections: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """``text`` (migrate.toml, possibly empty) with each app's answered keys set; every other line kept as it was.
 
     tomlkit edits the document in place, so the user's comments, key order and other keys survive
@@ -26,11 +28,11 @@ def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapp
             apps[name] = table
         for key, value in values.items():
             table[key] = value
-    if ci:
-        section = document.get("ci")
+    for name, values in {**({"ci": ci} if ci else {}), **(sections or {})}.items():
+        section = document.get(name)
         if section is None:
             section = tomlkit.table()
-            document["ci"] = section
-        for key, value in ci.items():
+            document[name] = section
+        for key, value in values.items():
             section[key] = value
     return tomlkit.dumps(document)

@@ -48,8 +48,9 @@ class _Resolver:
         return question.default
 
 
-def run_wizard(env: Environment, options: WizardOptions, asker: Asker | None = None) -> None:
-    """Ask, preview and write; every file is written only after the last answer (with consent)."""
+def run_wizard(env: Environment, options: WizardOptions, asker: Asker | None = None) -> int:
+    """Ask, preview and write (every file only after the last answer, with consent), then offer the next step;
+    the exit status (the next step's, when one ran)."""
     from migrate.cli.report import print_inspection
     from migrate.init import select_apps
     from migrate.inspect import inspect_tree
@@ -76,11 +77,55 @@ def run_wizard(env: Environment, options: WizardOptions, asker: Asker | None = N
     writes = [f for f in files if f.action in (Action.CREATE, Action.OVERWRITE)]
     if not writes:
         env.stderr.write("everything is up to date\n")
-        return
-    if not resolver.answer(write_question(len(writes), str(root))):
+    elif not resolver.answer(write_question(len(writes), str(root))):
         env.stderr.write("nothing was written\n")
-        return
-    _write(env, root, files)
+        return 0
+    else:
+        _write(env, root, files)
+    return _next(env, resolver, root)
+
+
+def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
+    """Offer what comes after the files (build, dev, the local rehearsal, the deploy) and run it as its own
+    command would, in this process; its exit status. A deploy's region and strategy are saved first."""
+    from migrate.config import load_config
+    from migrate.wizard.questions import NEXT_QUESTION, deploy_questions
+
+    step = resolver.answer(NEXT_QUESTION)
+    if step == "nothing":
+        return 0
+    argv = {"build": ["build", str(root)], "dev": ["dev", str(root)],
+            "rehearse": ["deploy", str(root), "--target", "local"]}.get(step)
+    if argv is None:  # deploy
+        saved = load_config(root)
+        region_q, strategy_q = deploy_questions(saved.region or _aws_region(), saved.deploy.strategy or "blue-green")
+        region, strategy = str(resolver.answer(region_q)), str(resolver.answer(strategy_q))
+        _save(env, root, {"project": {"region": region}, "deploy": {"strategy": strategy}})
+        argv = ["deploy", str(root), "--target", "ecs", "--region", region, "--strategy", strategy]
+        if resolver.options.yes:
+            argv.append("--yes")  # else deploy shows its plan and asks before it changes anything
+    env.stderr.write(f"running: migrate {' '.join(argv)}\n")
+    from migrate.cli import run
+
+    return run(argv, env)
+
+
+def _aws_region() -> str | None:
+    """The region of the user's AWS configuration (profile, environment), if any."""
+    import boto3
+
+    return boto3.Session().region_name
+
+
+def _save(env: Environment, root: Path, sections: Mapping[str, Mapping[str, Any]]) -> None:
+    """``sections``' keys set in migrate.toml, comments kept, written atomically."""
+    from migrate.generate.writer import apply, plan
+
+    path = root / CONFIG_FILE
+    text = _merge(path.read_text(encoding="utf-8") if path.exists() else "", {}, None, sections)
+    parse_config(text, path)  # the strict reader checks the answers before the write
+    apply(root, plan(root, [(CONFIG_FILE, text)], force=True), backup_suffix=".migrate-backup")
+    env.stderr.write(f"saved {', '.join(f'[{name}]' for name in sections)} in {CONFIG_FILE}\n")
 
 
 def _outputs_question(saved: Config) -> Question:
@@ -112,7 +157,7 @@ def _named(answers: Mapping[str, Any], images: list[str]) -> dict[str, Any]:
     named: dict[str, Any] = {}
     for key, value in answers.items():
         app, dot, fact = key.partition(".")
-        if app == "ci":  # the CI workflow's answers (--github-repo, --branch, --aws-account): the project's, no app's
+        if app in ("ci", "deploy"):  # the project's answers (--github-repo, --branch, --aws-account, --region, --strategy)
             named[key] = value
             continue
         if dot and app == "*":
@@ -167,10 +212,11 @@ def _correct(resolver: _Resolver, app: AppProfile, saved: Config) -> dict[str, A
     return result
 
 
-def _merge(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapping[str, str] | None) -> str:
+def _merge(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapping[str, str] | None,
+           sections: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     from migrate.wizard.answers import updated_config
 
-    return updated_config(text, answers, ci)
+    return updated_config(text, answers, ci, sections)
 
 
 def _plan(root: Path, outputs: tuple[str, ...], config: Config, config_text: str, *, force: bool) -> tuple[PlannedFile, ...]:

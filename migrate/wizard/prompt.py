@@ -21,6 +21,9 @@ class Asker:
         io = {"input": self.input, "output": self.output}
         if question.kind == "confirm":
             prompt = questionary.confirm(question.message, default=bool(question.default), **io)
+        elif question.kind == "select":
+            prompt = questionary.select(question.message, choices=list(question.choices), default=question.default,
+                                        instruction=question.help, **io)
         elif question.kind == "checkbox":
             choices = [questionary.Choice(c, checked=c in question.default) for c in question.choices]
             prompt = questionary.checkbox(question.message, choices=choices, instruction=question.help, **io)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from migrate.init import DEFAULT_OUTPUTS, OUTPUTS
 
-Kind = Literal["text", "confirm", "checkbox"]
+Kind = Literal["text", "confirm", "checkbox", "select"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,26 @@ def ci_questions(repository: str | None, branch: str, account: str | None) -> tu
 def write_question(count: int, root: str) -> Question:
     """The consent to write (and, with conflicts, overwrite) the planned files."""
     return Question("write", f"Write {count} file(s) under {root}?", "nothing is written without it", "confirm", "--yes", True)
+
+
+#: What the wizard offers once the files are written, in the order a person takes them.
+NEXT_STEPS = ("nothing", "build", "dev", "rehearse", "deploy")
+
+NEXT_QUESTION = Question(
+    "next", "What next?",
+    "build: the images here; dev: the compose dev environment; rehearse: the zero-downtime cutover on this machine "
+    "(--target local, behind HAProxy); deploy: to AWS ECS (the plan first, then your go)",
+    "select", "--then", "nothing", choices=NEXT_STEPS)
+
+
+def deploy_questions(region: str | None, strategy: str) -> tuple[Question, ...]:
+    """Where and how to deploy: the AWS region, and how a new version takes the traffic."""
+    from migrate.config import STRATEGIES
+
+    return (
+        Question("deploy.region", "AWS region", "from migrate.toml, else your AWS configuration", "text", "--region", region or "",
+                 validate=_matching(r"[a-z]{2}(-[a-z]+)+-\d", "an AWS region, e.g. eu-west-1")),
+        Question("deploy.strategy", "How a new version takes the traffic",
+                 "blue-green: all at once after its health check; canary: in steps; rolling: ECS's own update", "select",
+                 "--strategy", strategy, choices=STRATEGIES),
+    )
