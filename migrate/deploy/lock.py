@@ -3,7 +3,8 @@
 The lock is an SSM parameter, ``/migrate/PROJECT/APP/deploy-lock``, created with ``Overwrite=False``:
 SSM creates a parameter at most once, so of two deploys starting together exactly one gets it. Its
 value says who holds it (user, host, process) and since when; the other deploy is refused with that.
-A lock left by a deploy that died is broken explicitly (``--break-lock``), never silently.
+A lock left by a deploy that died on another machine is broken explicitly (``--break-lock``), never
+silently; one left by a process of this machine that has ended is taken over, and the deploy says so.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from migrate.cutover.holder import whoami
+from migrate.cutover.holder import is_gone, whoami
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 
@@ -51,29 +53,50 @@ def lock_name(project: str, app: str) -> str:
 
 @contextlib.contextmanager
 def deploy_lock(aws: Aws, project: str, app: str, *, who: str | None = None,
-                now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Iterator[Holder]:
-    """Hold the app's deploy lock for the ``with`` block; :class:`LockedError` when someone else holds it."""
+                now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                took_over: Callable[[Holder], None] = lambda holder: None) -> Iterator[Holder]:
+    """Hold the app's deploy lock for the ``with`` block; :class:`LockedError` when someone else holds it.
+
+    A lock whose holder was a process of this machine that has ended (killed, a power cut) is taken
+    over, and ``took_over`` hears whose it was; one of another machine, or of a live process, never is
+    (migrate cannot tell a dead deploy elsewhere from a slow one: ``--break-lock`` is the user's call).
+    """
     ssm = aws.client("ssm")
     name = lock_name(project, app)
     holder = Holder(who or whoami(), now())
     with aws_call("ssm:PutParameter", f"parameter {name}"):
         try:
-            ssm.put_parameter(Name=name, Value=holder.to_json(), Type="String", Overwrite=False,
-                              Description="held while migrate deploys this app")
+            _take(ssm, name, holder)
         except ssm.exceptions.ParameterAlreadyExists:
             current = current_holder(aws, project, app)
-            since = current.since.strftime("%Y-%m-%d %H:%M:%S UTC") if current else "?"
-            minutes = int((now() - current.since).total_seconds() // 60) if current else 0
+            if current is not None and is_gone(current.who) and break_lock(aws, project, app) is not None:
+                try:
+                    _take(ssm, name, holder)  # another deploy may have taken it between the two: then it is refused
+                    took_over(current)
+                    current = None
+                except ssm.exceptions.ParameterAlreadyExists:
+                    current = current_holder(aws, project, app)
+        else:
+            current = None
+        if current is not None:
+            since = current.since.strftime("%Y-%m-%d %H:%M:%S UTC")
+            minutes = int((now() - current.since).total_seconds() // 60)
             raise LockedError(
-                f"another deploy of {app} is running: {current.who if current else 'unknown'}, since {since} ({minutes} min ago)",
+                f"another deploy of {app} is running: {current.who}, since {since} ({minutes} min ago)",
                 hint="wait for it to finish; if it died, run again with --break-lock",
-            ) from None
+            )
     try:
         yield holder
     finally:
         with aws_call("ssm:DeleteParameter", f"parameter {name}"):
             with contextlib.suppress(ssm.exceptions.ParameterNotFound):
                 ssm.delete_parameter(Name=name)
+
+
+def _take(ssm: Any, name: str, holder: Holder) -> None:
+    """Create the lock (SSM creates a parameter at most once: ParameterAlreadyExists when it is held)."""
+    ssm.put_parameter(Name=name, Value=holder.to_json(), Type="String", Overwrite=False,
+                      Description="held while migrate deploys this app")
 
 
 def current_holder(aws: Aws, project: str, app: str) -> Holder | None:

@@ -463,7 +463,7 @@ def deploy(
         for app in apps:
             if break_stale_lock and (holder := break_lock(aws, project.name, app)) is not None:
                 say(f"broke the deploy lock of {app} held by {holder.who}")
-            locks.enter_context(deploy_lock(aws, project.name, app))
+            locks.enter_context(deploy_lock(aws, project.name, app, took_over=functools.partial(_took_over, say, app)))
         again, moving = plan_of(planned())
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
@@ -478,6 +478,10 @@ def deploy(
         if stale and all(outcome.succeeded for _, outcome in rollouts) and all(ok for _, ok in cutovers):
             apply(Plan(tuple(stale)), lambda step: say(f"deleting {step.title} ({_why_retired(step.resource)})"))
     return DeployResult(again, applied=True, rollouts=rollouts, url=_url(project, again), cutovers=tuple(cutovers))
+
+
+def _took_over(say: Say, app: str, holder: Any) -> None:
+    say(f"took over the deploy lock of {app} left by {holder.who} (that process of this machine has ended)")
 
 
 def _cut_over(aws: Aws, releases: Mapping[str, Sequence[str]], moving: Mapping[str, Moving], weighted: Weighted, say: Say,

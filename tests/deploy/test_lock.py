@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,3 +42,34 @@ def test_a_stale_lock_is_broken_only_explicitly(aws: Any) -> None:
     with deploy_lock(aws, "shop", "api", who="ana"):
         pass
     assert break_lock(aws, "shop", "api") is None
+
+
+def _ended_pid() -> int:
+    """The pid of a process of this machine that has ended."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_lock_left_by_an_ended_process_of_this_machine_is_taken_over_and_said(aws: Any) -> None:
+    import os
+    import socket
+
+    host = socket.gethostname()
+    dead = f"ci@{host} (pid {_ended_pid()})"
+    left = [deploy_lock(aws, "shop", "api", who=dead, now=lambda: T0)]  # kept: a collected one would release the lock
+    left[0].__enter__()  # killed without releasing it
+    heard = []
+    with deploy_lock(aws, "shop", "api", who="ana", took_over=heard.append) as holder:
+        assert holder.who == "ana" and current_holder(aws, "shop", "api") == holder
+    assert [h.who for h in heard] == [dead]
+    # Never one of a live process of this machine, nor one of another machine (which migrate cannot see).
+    for who in (f"ci@{host} (pid {os.getppid()})", f"ci@another-{host} (pid {_ended_pid()})"):
+        left.append(deploy_lock(aws, "shop", "api", who=who, now=lambda: T0))
+        left[-1].__enter__()
+        with pytest.raises(LockedError, match=f"another deploy of api is running: {re.escape(who)}"), deploy_lock(aws, "shop", "api", who="ana"):
+            pass
+        assert break_lock(aws, "shop", "api") is not None
