@@ -16,6 +16,7 @@ within ECS's grace period is reported as a warning, with its exit code and last 
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ class Answer:
     probe_exit: int | None = None  # the task's own health check command, run in the container once the app answered
     probe_output: str = ""
     logs: tuple[str, ...] = ()
+    #: After it answered: seconds from SIGTERM (``docker stop``) to its exit, and whether it had to be killed.
+    stopped_in: float | None = None
+    killed: bool = False
 
 
 def judge(spec: ServiceSpec, answer: Answer) -> Finding:
@@ -91,11 +95,30 @@ def judge(spec: ServiceSpec, answer: Answer) -> Finding:
                            f"(ECS allows {grace} s)")
 
 
+def judge_stop(spec: ServiceSpec, answer: Answer) -> Finding | None:
+    """A warning when the app, once it answered, did not exit on SIGTERM and had to be killed."""
+    if not answer.killed or answer.stopped_in is None:
+        return None
+    return Finding("warning", f"{spec.app}: run here, the app did not exit within {answer.stopped_in:.0f} s of SIGTERM and was "
+                              f"killed: on ECS every task it replaces runs out its stop timeout ({spec.stop_timeout} s) and is "
+                              "killed mid-request. Its PID 1 ignores SIGTERM (a shell form CMD, or a server without a "
+                              "handler): start the server with exec, or put an init (tini) in front of it")
+
+
 def check_images(client: Any, local_tags: Mapping[str, str], specs: Sequence[ServiceSpec],
                  clock: Callable[[], float], sleep: Callable[[float], None]) -> list[Finding]:
-    """Run each web service of ``specs`` from its local build (``local_tags``: task image URI -> local tag) and judge it."""
-    return [judge(spec, run(client, local_tags[spec.image], spec, clock, sleep))
-            for spec in specs if spec.port is not None and spec.image in local_tags]
+    """Run each web service of ``specs`` from its local build (``local_tags``: task image URI -> local tag) and judge
+    it: its answer, then how it stops on SIGTERM."""
+    findings = []
+    for spec in specs:
+        if spec.port is None or spec.image not in local_tags:
+            continue
+        answer = run(client, local_tags[spec.image], spec, clock, sleep)
+        findings.append(judge(spec, answer))
+        stop = judge_stop(spec, answer)
+        if stop is not None:
+            findings.append(stop)
+    return findings
 
 
 def run(client: Any, tag: str, spec: ServiceSpec, clock: Callable[[], float], sleep: Callable[[float], None]) -> Answer:
@@ -111,9 +134,27 @@ def run(client: Any, tag: str, spec: ServiceSpec, clock: Callable[[], float], sl
         raise DeployError(f"local check: the engine could not run {tag} for {spec.app}: {str(exc).splitlines()[0]}",
                           hint="nothing was changed; fix the engine, or skip this check with --no-local-check") from exc
     try:
-        return _watch(container, spec, clock, sleep)
+        answer = _watch(container, spec, clock, sleep)
+        if answer.status is not None:  # it runs: how does it stop?
+            stopped_in, killed = _stop(container, min(spec.stop_timeout, STOP_CHECK_SECONDS), clock)
+            answer = dataclasses.replace(answer, stopped_in=stopped_in, killed=killed)
+        return answer
     finally:
         container.remove(force=True)
+
+
+#: The longest the check waits for an app to exit on SIGTERM (ECS waits the task's stop timeout, 30 s by default).
+STOP_CHECK_SECONDS = 10
+
+
+def _stop(container: Any, timeout: int, clock: Callable[[], float]) -> tuple[float, bool]:
+    """``docker stop`` (SIGTERM, then SIGKILL after ``timeout``): the seconds it took, and whether it was killed."""
+    began = clock()
+    container.stop(timeout=timeout)
+    container.reload()
+    seconds = clock() - began
+    # SIGKILL: exit code 137. An app that exits on SIGTERM by the default disposition reports 143, or its own code.
+    return seconds, int(container.attrs["State"]["ExitCode"]) == 137 and seconds >= timeout - 0.5
 
 
 def _watch(container: Any, spec: ServiceSpec, clock: Callable[[], float], sleep: Callable[[float], None]) -> Answer:

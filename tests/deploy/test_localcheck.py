@@ -80,12 +80,14 @@ def test_an_engine_that_cannot_run_the_image_is_one_clear_error() -> None:
 
 
 # A server that, like Django with ALLOWED_HOSTS = ["localhost"], refuses any other Host with 400;
-# `exit` makes it stop at once, as an app missing a secret does.
+# `exit` makes it stop at once, as an app missing a secret does; `ignore-term` leaves SIGTERM to PID 1's default.
 _SERVER = """\
-import http.server, os, sys
+import http.server, os, signal, sys
 if os.environ.get("MODE") == "exit":
     print("KeyError: 'SECRET_KEY'", flush=True)
     sys.exit(3)
+if os.environ.get("MODE") != "ignore-term":  # PID 1 without a handler ignores SIGTERM (the kernel's rule for init)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         host = self.headers["Host"].rsplit(":", 1)[0]
@@ -122,10 +124,21 @@ def _check(client: Any, tag: str, probe: Probe | None = None, mode: str = "", **
     """What the local check says of the test server run as a web service on 8000 (health path /health, uid 1000)."""
     spec = ServiceSpec(app="api", image="repo/api:1", port=8000, probe=probe, health_path="/health",
                        environment={"MODE": mode, **spec_fields.pop("environment", {})}, user=1000, **spec_fields)
-    (finding,) = check_images(client, {spec.image: tag}, [spec], time.monotonic, time.sleep)
+    findings = check_images(client, {spec.image: tag}, [spec], time.monotonic, time.sleep)
     leftover = client.containers.list(all=True, filters={"label": "migrate.local-check"})
     assert leftover == []  # every run is removed, whatever it showed
-    return finding
+    return findings[0] if len(findings) == 1 else findings
+
+
+@pytest.mark.docker
+def test_an_app_whose_pid_1_ignores_sigterm_is_warned_about_and_one_that_exits_is_not(client: Any, server_image: str) -> None:
+    began = time.monotonic()
+    answered, stop = _check(client, server_image, mode="ignore-term", stop_timeout=3)
+    assert answered.severity == "note" and time.monotonic() - began >= 3  # it answered; then ran out the stop timeout
+    assert stop.severity == "warning" and "did not exit within 3 s of SIGTERM and was killed" in stop.message
+    assert "stop timeout (3 s)" in stop.message
+    finding = _check(client, server_image, stop_timeout=3)  # with a handler: stops at once, nothing to say
+    assert finding.severity == "note"
 
 
 @pytest.mark.docker
