@@ -145,22 +145,27 @@ def progress(env: Environment, app: str, as_json: bool) -> Iterator[Callable[[An
     from rich.live import Live
 
     from migrate.cutover.board import Board
-    from migrate.cutover.report import describe
 
     board = Board(app, env.clock())
     with Live(board.table(), console=env.console(stderr=True), auto_refresh=False, transient=False) as live:
         def show(event: Any) -> None:
             board.add(event)
-            live.console.print(f"{event.at - board.began:7.1f}s  {app}  {describe(event)}", markup=False)
+            live.console.print(event_line(event.at - board.began, app, event), markup=False)
             live.update(board.table(), refresh=True)
 
         yield show
 
 
+def event_line(seconds: float, app: str, event: Any) -> str:
+    """One event as the timed line both the live table and the plain output print."""
+    from migrate.cutover.report import describe
+
+    return f"{seconds:7.1f}s  {app}  {describe(event)}"
+
+
 def event_printer(env: Environment, app: str, as_json: bool) -> Callable[[Any], None]:
     """Each event as a JSON line on stdout (``--json``), else as a timed line on stderr."""
     from migrate.cutover.report import as_json as event_json
-    from migrate.cutover.report import describe
 
     began = env.clock()
 
@@ -168,7 +173,7 @@ def event_printer(env: Environment, app: str, as_json: bool) -> Callable[[Any], 
         if as_json:
             _json_line(env, event_json(event, app))
         else:
-            env.stderr.write(f"{env.clock() - began:7.1f}s  {app}  {describe(event)}\n")
+            env.stderr.write(event_line(env.clock() - began, app, event) + "\n")
             env.stderr.flush()
 
     return show

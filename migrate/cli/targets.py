@@ -29,7 +29,7 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 def target_kind(path: Path, flag: str | None) -> str:
     """``--target``, else migrate.toml's [deploy] target, else ``ecs``."""
-    return flag or _deploy_settings(path).target or "ecs"
+    return flag or deploy_settings(path).target or "ecs"
 
 
 def settings_for(kind: str, configured: DeploySettings, *, strategy: str | None = None, steps: Sequence[int] | None = None,
@@ -147,9 +147,5 @@ def _network_exists(client: Any, name: str) -> bool:
 
 def deploy_settings(path: Path) -> DeploySettings:
     """migrate.toml's [deploy] of the project at ``path`` (a folder, or a file in it)."""
-    return _deploy_settings(path)
-
-
-def _deploy_settings(path: Path) -> DeploySettings:
     root = path.resolve()
     return load_config(root if root.is_dir() else root.parent).deploy

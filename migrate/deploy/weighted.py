@@ -127,16 +127,16 @@ def live_revision(router: Router, fleet: Fleet) -> str | None:
     return fleet.status(taking[0]).revision
 
 
-def live_colour(router: Router) -> str | None:
-    """The colour that takes the most traffic now (None: no colour takes any)."""
-    weights = {side: weight for side, weight in router.weights().items() if is_colour(side) and weight > 0}
-    return max(weights, key=lambda side: weights[side]) if weights else None
+def live_colour(weights: Mapping[str, int]) -> str | None:
+    """The colour that takes the most of ``weights`` (None: no colour takes any)."""
+    colours = {side: weight for side, weight in weights.items() if is_colour(side) and weight > 0}
+    return max(colours, key=lambda side: colours[side]) if colours else None
 
 
 def settle(aws: Aws, moving: Moving, router: Router, say: Callable[[str], None]) -> None:
     """After the engine: the autoscaling on the live colour only, and the rolling service at zero once no traffic goes to it."""
-    live = live_colour(router)
-    weights: Mapping[str, int] = router.weights()
+    weights = router.weights()  # one read of the rule: the live colour and the rolling side's share both come from it
+    live = live_colour(weights)
     if moving.scaling is not None and live is not None:
         _scaling_follows(moving, live, say)
     rolling_out = all(side != "rolling" or weight == 0 for side, weight in weights.items())
