@@ -89,10 +89,12 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     services = workflow.services_of(project, aws, chosen, _provision(provision, project.config.provision))
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
-    result = workflow.deploy(project, aws, services, network, confirm=_confirm(env, yes, "deploy", render), say=say,
+    # With --json, standard output carries only JSON lines: the plan, for the person watching, goes to standard error.
+    plan_out = env.stderr if as_json else env.stdout
+    result = workflow.deploy(project, aws, services, network, confirm=_confirm(env, yes, "deploy", render, out=plan_out), say=say,
                              plan_only=plan_only, clock=clock, break_stale_lock=break_lock, publishing=publishing, weighted=weighted)
     if plan_only or not result.applied:
-        env.stdout.write(render(result.plan))
+        plan_out.write(render(result.plan))
         if plan_only or (not result.plan.changes_anything and not result.rollouts):
             if not result.plan.changes_anything:
                 say(f"{project.name} is up to date: nothing to change" + (f" ({result.url})" if result.url else ""))
@@ -137,8 +139,11 @@ def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: 
         return run_cutover(env, target(app), app, "deploy", revision, chosen, as_json, break_lock=False, locked=True)
 
     def live(app: str) -> str | None:
-        found = open_ecs(aws, project.name, app, now=time.time)
-        return None if found is None else live_revision(found.router, found.fleet)
+        found = opened.get(app) or open_ecs(aws, project.name, app, now=time.time)
+        if found is None:  # no colours yet: nothing is live by weight (and nothing is created while planning)
+            return None
+        opened[app] = found  # every colour's target group exists: the same target ``target`` would open
+        return live_revision(found.router, found.fleet)
 
     try:
         apps = frozenset(spec.app for spec in web_specs(project, ()))
@@ -238,11 +243,14 @@ def _say(env: Environment) -> Any:
     return say
 
 
-def _confirm(env: Environment, yes: bool, verb: str, render: Any, question: str | None = None) -> Any:
-    """Show the plan (``render(plan)``), then ask on a terminal; refuse without ``--yes`` when there is none to ask on."""
+def _confirm(env: Environment, yes: bool, verb: str, render: Any, question: str | None = None, *, out: Any = None) -> Any:
+    """Show the plan (``render(plan)``, on ``out``: standard output unless given), then ask on a terminal;
+    refuse without ``--yes`` when there is none to ask on."""
+    shown = env.stdout if out is None else out
+
     def confirm(plan: Any) -> bool:
-        env.stdout.write(render(plan))
-        env.stdout.flush()
+        shown.write(render(plan))
+        shown.flush()
         if yes:
             return True
         if not env.stdin_isatty:

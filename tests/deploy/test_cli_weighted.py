@@ -8,6 +8,7 @@ each of the command's sleeps, on its fake clock: the cutover's bakes and drains 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,9 @@ def test_a_canary_whose_targets_never_get_healthy_moves_no_weight_and_exits_non_
     assert status == 1
     assert "the cutover of python-flask-postgres did not succeed" in err
     assert '"event": "result"' in out and '"status": "failed"' in out
+    # Standard output is JSON lines only, for CI to parse; the plan went to standard error.
+    assert all(json.loads(line) for line in out.splitlines()), out
+    assert "task definition" in err.lower() or "service" in err.lower()
     assert forward(aws) == {FAMILY: 1}  # the rolling service never lost its traffic
     assert service(aws, APP)["desiredCount"] == 2
     assert service(aws, f"{APP}-blue")["desiredCount"] == 0
