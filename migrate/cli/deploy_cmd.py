@@ -34,14 +34,19 @@ from migrate.errors import UserError
 @click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds each canary step is watched before the next.")
 @click.option("--drain", type=click.FloatRange(0, 3600), help="Seconds the old version finishes open requests before it stops.")
 @click.option("--from", "from_", metavar="HOST:PORT[,HOST:PORT...]",
-              help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps.")
-@click.option("--app", "apps", multiple=True, metavar="NAME", help="With --target local: only this app (repeatable).")
+              help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps. "
+                   "On ECS, on the app's first deploy: its old servers' IP addresses, put behind the load balancer first.")
+@click.option("--hold", is_flag=True,
+              help="With --from on ECS: put the old servers behind the load balancer and stop there, so the app's name can "
+                   "be pointed at it before the traffic moves (the same deploy without --hold moves it).")
+@click.option("--app", "apps", multiple=True, metavar="NAME",
+              help="With --target local: only this app (repeatable). With --from on ECS: the app the old servers run.")
 @click.option("--json", "as_json", is_flag=True, help="With --strategy blue-green or canary: the cutover's events as JSON lines on standard output.")
 @pass_env
 def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
             provision: str | None, break_lock: bool, no_local_check: bool, wait_timeout: int, target_kind: str | None,
             strategy: str | None, steps: str | None, bake: float | None, drain: float | None, from_: str | None,
-            apps: tuple[str, ...], as_json: bool) -> None:
+            hold: bool, apps: tuple[str, ...], as_json: bool) -> None:
     """Deploy the apps at PATH to AWS ECS (Fargate), or rehearse it here (--target local), creating or updating what they need.
 
     Settings come from PATH/migrate.toml (written by `migrate init`); flags override it.
@@ -61,21 +66,27 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         _deploy_local(env, path, apps=apps, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain,
                       external=external, as_json=as_json, break_lock=break_lock)
         return
-    if external or apps:
-        raise UserError("--from and --app are not available with --target ecs yet",
-                        hint="rehearse a migration here with --target local; on ECS every app of the project is deployed")
-    from migrate.cli.targets import settings_for
+    if hold and not external:
+        raise UserError("--hold stops a migration (--from) before its traffic moves: it needs --from")
+    if apps and not external:
+        raise UserError("--app names the app --from moves off its old servers; on ECS every app of the project is deployed",
+                        hint="drop --app, or add --from with the old servers' addresses")
+    from migrate.cli.targets import rolls, settings_for
     from migrate.deploy import workflow
     from migrate.deploy.aws import connect
     from migrate.deploy.plan import render
 
     project = workflow.load_project(path)
     settings = settings_for("ecs", project.config.deploy, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain)
-    if as_json and settings.strategy is None:
+    rolling = rolls(project.config.deploy, strategy)
+    if as_json and rolling:
         raise UserError("--json follows a weighted cutover: pass --strategy blue-green or canary")
     say = _say(env)
     aws = connect(region or project.config.region)
-    weighted = _weighted(env, project, aws, settings, as_json) if settings.strategy is not None else None
+    if external and rolling:
+        raise UserError("--from moves the traffic by weight: it takes --strategy blue-green or canary, not rolling")
+    migration = _migration(project, aws, external, apps) if external else None
+    weighted = None if rolling else _weighted(env, project, aws, settings, as_json, migration, hold)
     publishing = None
     if images:
         chosen = workflow.images_from_flags(project, images)
@@ -113,43 +124,68 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     say(f"deployed {project.name} in {aws.region}" + (f": {result.url}" if result.url else ""))
 
 
-def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: bool) -> Any:
-    """The web apps' cutover on ECS, run by the deploy once everything else is applied (it holds their deploy locks)."""
+def _migration(project: Any, aws: Any, external: tuple[str, ...], apps: tuple[str, ...]) -> tuple[str, Any]:
+    """``--from`` on ECS: the app that moves off its old servers and their addresses, checked before anything is planned."""
+    from migrate.cli.targets import web_specs
+    from migrate.deploy.cutover import check_migration
+    from migrate.deploy.legacy import parse_servers
+
+    specs = web_specs(project, apps)
+    if len(specs) > 1:
+        raise UserError(f"--from: name the app the old servers run with --app (web apps here: {', '.join(s.app for s in specs)})")
+    servers = parse_servers(external, specs[0].port)
+    check_migration(aws, project.name, specs[0].app)
+    return specs[0].app, servers
+
+
+def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: bool, migration: tuple[str, Any] | None,
+              hold: bool = False) -> Any:
+    """The web apps' cutover on ECS, run by the deploy once everything else is applied (it holds their deploy locks);
+    ``migration``: the app moving off its old servers (``--from``) and their addresses; ``hold``: stop that migration
+    once the old servers are behind the load balancer."""
     import dataclasses
     import time
 
     from migrate.cli.cutover_cmd import run_cutover
     from migrate.cli.targets import web_specs
-    from migrate.deploy.cutover import open_ecs
+    from migrate.deploy.cutover import open_ecs, open_migration
     from migrate.deploy.weighted import live_revision
     from migrate.deploy.workflow import Weighted
 
     opened: dict[str, Any] = {}
 
-    def target(app: str) -> Any:
+    def target(app: str, colours: Any = None) -> Any:
         if app not in opened:
-            found = open_ecs(aws, project.name, app, create=True, now=time.time)
+            if migration is not None and app == migration[0]:
+                opened[app] = open_migration(aws, project.name, app, migration[1], colours, _say(env), now=time.time)
+                return opened[app]
+            found = open_ecs(aws, project.name, app, create=True, settings=colours, now=time.time)
             if found is None:
                 raise UserError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
             opened[app] = found
         return opened[app]
 
-    def run(app: str, revision: str, count: int) -> bool:
+    def run(app: str, revision: str, count: int, colours: Any) -> bool:
+        if hold and migration is not None and app == migration[0]:
+            _say(env)(f"{app}: held before its traffic moves: the old servers take all of it through {target(app, colours).url}. "
+                      "Point the app's name there, then run this deploy again without --hold")
+            return True
         chosen = dataclasses.replace(settings, count=count)
-        return run_cutover(env, target(app), app, "deploy", revision, chosen, as_json, break_lock=False, locked=True)
+        return run_cutover(env, target(app, colours), app, "deploy", revision, chosen, as_json, break_lock=False, locked=True)
 
     def live(app: str) -> str | None:
         found = opened.get(app) or open_ecs(aws, project.name, app, now=time.time)
         if found is None:  # no colours yet: nothing is live by weight (and nothing is created while planning)
             return None
-        opened[app] = found  # every colour's target group exists: the same target ``target`` would open
+        if migration is None or app != migration[0]:  # a migration's target is opened once its old servers are behind the route
+            opened[app] = found  # every colour's target group exists: the same target ``target`` would open
         return live_revision(found.router, found.fleet)
 
     try:
         apps = frozenset(spec.app for spec in web_specs(project, ()))
     except UserError:  # no web app: workers take no traffic, ECS's rolling update moves them
         return None
-    return Weighted(apps, run, lambda app: target(app).router, live)
+    return Weighted(apps, run, lambda app: target(app).router, live, frozenset([migration[0]]) if migration else frozenset())
 
 
 def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strategy: str | None, steps: tuple[int, ...] | None,

@@ -48,8 +48,13 @@ def settings_for(kind: str, configured: DeploySettings, *, strategy: str | None 
         if kind == "local":
             raise UserError("the rolling strategy is ECS's own update: locally a new version takes the traffic by weight",
                             hint="use --strategy blue-green or canary with --target local")
-        chosen["strategy"] = None  # not the engine's: the caller runs ECS's own rolling update instead
+        del chosen["strategy"]  # not the engine's: the caller runs ECS's own rolling update instead (see :func:`rolls`)
     return dataclasses.replace(base, **{k: v for k, v in chosen.items() if v is not None})
+
+
+def rolls(configured: DeploySettings, strategy: str | None) -> bool:
+    """Whether the deploy on ECS moves its apps by ECS's own rolling update (``--strategy rolling``, else migrate.toml's)."""
+    return (strategy or configured.strategy) == "rolling"
 
 
 def open_targets(path: Path, kind: str | None, apps: Sequence[str], *, region: str | None, create: bool,

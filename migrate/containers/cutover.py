@@ -34,11 +34,9 @@ from migrate.containers.run import RunSpec
 from migrate.cutover.haproxy_gates import open_gates
 from migrate.cutover.holder import is_gone
 from migrate.cutover.local import MAX_WEIGHT, HaproxyConfig, LocalRouter, RouterError, Server, wait_ready
-from migrate.cutover.ports import COLOURS, Fleet, Gate, LockedError, Target
+from migrate.cutover.ports import COLOURS, LEGACY, Fleet, Gate, LockedError, Target
 from migrate.errors import UserError
 
-#: The router's name for the external side of a migration (the deployment being left).
-LEGACY = "legacy"
 #: Host names meaning "this machine", which a container reaches as host.docker.internal.
 _THIS_MACHINE = {"127.0.0.1", "localhost", "0.0.0.0", "[::1]", "::1", "[::]"}
 #: Networks without Docker's DNS by container name, or without a network at all.

@@ -22,6 +22,8 @@ from migrate.errors import UserError
 BLUE = "blue"
 GREEN = "green"
 COLOURS = (BLUE, GREEN)
+#: The external side of a migration (``--from``): the deployment being left, on every target.
+LEGACY = "legacy"
 
 
 def other(colour: str) -> str:

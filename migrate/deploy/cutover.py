@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from migrate.cutover.ports import COLOURS, Fleet, Gate, Target
+from migrate.cutover.ports import COLOURS, LEGACY, Fleet, Gate, Target
 from migrate.cutover.ports import LockedError as CutoverLockedError
+from migrate.deploy import legacy
 from migrate.deploy.aws import Aws
-from migrate.deploy.errors import aws_call
+from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.fleet import ColourSettings, EcsFleet, app_services
 from migrate.deploy.foundation import Names
 from migrate.deploy.gates import cloudwatch_gates
@@ -158,13 +159,14 @@ class EcsTarget:
             yield
 
 
-def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, external: Mapping[str, str] | None = None,
+def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, settings: ColourSettings | None = None,
              gates: Sequence[Gate] | None = None, now: Callable[[], float] = time.time) -> EcsTarget | None:
     """The app's ECS target, or None when the app has no balancer, target group or (without ``create``) colours.
 
     ``create``: make the colours' target groups that are missing (their services are created by the
-    fleet's first start). ``external``: more sides, name -> ``ip`` target group ARN (``--from``).
-    ``gates``: None, the incoming side's 5xx rate and latency from the ALB's CloudWatch metrics
+    fleet's first start, from an existing service of the app, else from ``settings``). The old servers' target group of a migration (``--from``, :mod:`migrate.deploy.legacy`),
+    while it exists, is the side :data:`~migrate.cutover.ports.LEGACY`, so that every command sees the
+    migration where it stands. ``gates``: None, the incoming side's 5xx rate and latency from the ALB's CloudWatch metrics
     (:mod:`migrate.deploy.gates`). ``now``: the wall clock of the colours' started tags.
     """
     elbv2 = aws.client("elbv2")
@@ -181,14 +183,40 @@ def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, external
     with aws_call("elasticloadbalancing:DescribeListeners", f"load balancer {elb_name(project)}"):
         listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
     listener = _serving(listeners)
-    sides = {ROLLING: str(base.arn), **{c: str(g.arn) for c, g in colours.items()}, **(external or {})}
+    legacy = side_target_group(base, LEGACY)
+    external = {LEGACY: str(legacy.arn)} if legacy.observe() is not None else {}
+    sides = {ROLLING: str(base.arn), **{c: str(g.arn) for c, g in colours.items()}, **external}
     paths = _app_paths(aws, str(listener["ListenerArn"]), set(sides.values()))
     cluster = Names(project, app).cluster
-    fleet = EcsFleet(aws, cluster, app, sides, _settings(aws, cluster, app), now)
+    fleet = EcsFleet(aws, cluster, app, sides, _settings(aws, cluster, app) or settings, now)
     router = AlbRouter(aws, str(listener["ListenerArn"]), sides, paths)
     if gates is None:
         gates = cloudwatch_gates(aws, str(balancer["LoadBalancerArn"]), sides, fleet.started_at, now)
     return EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", gates)
+
+
+def check_migration(aws: Aws, project: str, app: str) -> None:
+    """Before a deploy with ``--from``: refuse it when the app already runs on ECS (nothing is applied then);
+    a migration under way is taken up (:func:`migrate.deploy.legacy.check_first_deploy`)."""
+    target = open_ecs(aws, project, app)  # None: no colours yet, so no cutover has run
+    weights = target.router.weights() if target is not None else {}
+    running = {name: int(s.get("desiredCount", 0)) for name, s in app_services(aws, Names(project, app).cluster, app).items()}
+    legacy.check_first_deploy(app, weights, running)
+
+
+def open_migration(aws: Aws, project: str, app: str, servers: Sequence[legacy.OldServer], settings: ColourSettings,
+                   say: Callable[[str], None], *, now: Callable[[], float] = time.time) -> EcsTarget:
+    """The app's target for its migration off ``servers`` (``--from``): the old servers put behind its route first
+    (:func:`migrate.deploy.legacy.prepare`), so the engine moves the traffic from them. ``settings``: how to create
+    its first colour (no service of the app exists to copy them from)."""
+    target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now), _app_group(aws, project, app)
+    if target is None or base is None:
+        raise DeployError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
+    running = {name: int(s.get("desiredCount", 0)) for name, s in app_services(aws, Names(project, app).cluster, app).items()}
+    legacy.prepare(aws, app, base, servers, target.router, running, say)
+    found = open_ecs(aws, project, app, settings=settings, now=now)
+    assert found is not None  # every colour's group exists: just made
+    return found
 
 
 def _balancer(aws: Aws, name: str) -> dict[str, Any] | None:

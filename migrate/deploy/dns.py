@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.cutover.ports import COLOURS
+from migrate.cutover.ports import COLOURS, LEGACY
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.router import AlbRouter
@@ -36,7 +36,6 @@ from migrate.deploy.router import AlbRouter
 ROUTE53_MAX_WEIGHT = 255
 #: The weighted records' TTL in seconds: how long a resolver may keep sending clients to a side after its weight went to 0.
 TTL = 60
-LEGACY = "legacy"
 _IDS = {LEGACY: "migrate-legacy", "ecs": "migrate-ecs"}
 
 

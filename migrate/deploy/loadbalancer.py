@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrate.cutover.ports import COLOURS
+from migrate.cutover.ports import COLOURS, LEGACY
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.network import SecurityGroup
@@ -423,8 +423,9 @@ def _group_name(arn: str) -> str:
 
 
 def _family(name: str) -> set[str]:
-    """An app's target group and its cutover colours' target groups (:func:`migrate.deploy.router.side_target_group`), by name."""
-    return {name, *(elb_name(name, colour) for colour in COLOURS)}
+    """An app's target group and its cutover sides' (:func:`migrate.deploy.router.side_target_group`: the colours', and
+    the old servers' of a migration), by name."""
+    return {name, *(elb_name(name, side) for side in (*COLOURS, LEGACY))}
 
 
 def _forward_arn(actions: list[dict[str, Any]]) -> str | None:

@@ -51,7 +51,7 @@ class ReleaseTask:
     def for_service(cls, service: EcsService, command: Sequence[str]) -> ReleaseTask:
         """The release of ``service``'s new revision, on its network: call once its task definition and security groups are applied."""
         definition = service.task_definition
-        network = service._network_configuration()  # the service's own: the release reaches what its tasks reach
+        network = service.network_configuration()  # the service's own: the release reaches what its tasks reach
         return cls(service.cluster, definition.arn_after_apply, service.spec.app, tuple(command), network, definition.log_group)
 
     def client_token(self, attempt: int) -> str:

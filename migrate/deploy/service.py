@@ -266,7 +266,8 @@ class EcsService:
         """The ECS client."""
         return self.aws.client("ecs")
 
-    def _network_configuration(self) -> dict[str, Any]:
+    def network_configuration(self) -> dict[str, Any]:
+        """The tasks' subnets, security groups and public IP, as CreateService takes them."""
         # A group planned for creation has no id yet: the plan shows its name, apply uses its id.
         groups = sorted(g.group_id or f"(new: {g.name})" for g in self.security_groups)
         return {"awsvpcConfiguration": {"subnets": list(self.network.subnet_ids), "securityGroups": groups,
@@ -281,7 +282,7 @@ class EcsService:
             revision = f"{td.family}:{latest['revision']}"
         else:
             revision = f"{td.family}:{(latest or {}).get('revision', 0) + 1}"
-        fields = {"task_definition": revision, "network": _canonical(self._network_configuration()), "tasks": RUNNING}
+        fields = {"task_definition": revision, "network": _canonical(self.network_configuration()), "tasks": RUNNING}
         if self.target_group is not None:
             fields["load_balancer"] = f"{self.target_group.name} -> {self.spec.app}:{self.spec.port}"
             fields["health_check_grace_period"] = f"{self.spec.grace_period}s"
@@ -333,7 +334,7 @@ class EcsService:
             self.ecs.create_service(
                 clientToken=str(uuid.uuid4()),  # ECS: at most 36 characters, a UUID's length
                 cluster=self.cluster, serviceName=self.name, taskDefinition=self.task_definition.arn_after_apply,
-                desiredCount=self.spec.desired_count, launchType="FARGATE", networkConfiguration=self._network_configuration(),
+                desiredCount=self.spec.desired_count, launchType="FARGATE", networkConfiguration=self.network_configuration(),
                 deploymentConfiguration=DEPLOYMENT_CONFIGURATION,
                 propagateTags="SERVICE", enableECSManagedTags=True, tags=as_list(owner_tags(self.spec.app), "key", "value"),
                 **self._balancer_arguments(),
@@ -350,7 +351,7 @@ class EcsService:
         with aws_call("ecs:UpdateService", f"service {self.name} in cluster {self.cluster}"):
             self.ecs.update_service(
                 cluster=self.cluster, service=self.name, taskDefinition=self.task_definition.arn_after_apply,
-                networkConfiguration=self._network_configuration(),
+                networkConfiguration=self.network_configuration(),
                 deploymentConfiguration=DEPLOYMENT_CONFIGURATION,
                 **count, **self._balancer_arguments(),
             )

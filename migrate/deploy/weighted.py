@@ -28,7 +28,8 @@ from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.cutover import SsmJournal
 from migrate.deploy.errors import DeployError, aws_call
-from migrate.deploy.fleet import app_services, colour_service
+from migrate.deploy.fleet import ColourSettings, app_services, colour_service
+from migrate.deploy.legacy import forget_if_retired, legacy_group
 from migrate.deploy.loadbalancer import TargetGroup
 from migrate.deploy.ownership import from_list
 from migrate.deploy.plan import Observed, Plan, Resource, apply, make_plan
@@ -65,16 +66,24 @@ class Moving:
         return self.running[self.app][0] if set(self.running) == {self.app} else None
 
 
+def colour_settings(service: EcsService) -> ColourSettings:
+    """How the app's colours are created, from its service as planned (applied: its security groups have ids)."""
+    if service.spec.port is None:
+        raise DeployError(f"{service.name} has no port: it takes no traffic to cut over")
+    return ColourSettings(service.network_configuration(), service.spec.app, service.spec.port, service.spec.grace_period)
+
+
 def services_running(aws: Aws, cluster: str, app: str) -> dict[str, tuple[str, int]]:
     """Which of the app's services exist (ACTIVE): ``APP`` (rolling) and its colours, each with its task definition
     and desired count."""
     return {name: (str(s["taskDefinition"]), int(s.get("desiredCount", 0))) for name, s in app_services(aws, cluster, app).items()}
 
 
-def candidates(aws: Aws, resources: Sequence[Resource], apps: Sequence[str]) -> dict[str, Moving]:
-    """The apps among ``apps`` whose traffic a cutover could move: a service of theirs runs tasks, or a colour exists.
+def candidates(aws: Aws, resources: Sequence[Resource], apps: Sequence[str], migrating: Sequence[str] = ()) -> dict[str, Moving]:
+    """The apps among ``apps`` whose traffic a cutover could move: a service of theirs runs tasks, or a colour exists,
+    or the app moves off its old servers (``migrating``, ``--from``: its first deploy is a cutover from them).
 
-    An app none of whose services exists yet is not one (its first deploy creates its service), nor one
+    Otherwise, an app none of whose services exists yet is not one (its first deploy creates its service), nor one
     whose only service is the rolling one at zero tasks (a failed first deploy, which the plan starts again).
     """
     found: dict[str, Moving] = {}
@@ -82,7 +91,7 @@ def candidates(aws: Aws, resources: Sequence[Resource], apps: Sequence[str]) -> 
         if not isinstance(service, EcsService) or service.name not in apps or service.target_group is None:
             continue
         running = services_running(aws, service.cluster, service.name)
-        if set(running) - {service.name} or running.get(service.name, ("", 0))[1] > 0:
+        if service.name in migrating or set(running) - {service.name} or running.get(service.name, ("", 0))[1] > 0:
             scaling = next((r for r in resources if isinstance(r, ServiceScaling) and r.service == service.name), None)
             found[service.name] = Moving(service, scaling, running)
     return found
@@ -134,7 +143,8 @@ def live_colour(weights: Mapping[str, int]) -> str | None:
 
 
 def settle(aws: Aws, moving: Moving, router: Router, say: Callable[[str], None]) -> None:
-    """After the engine: the autoscaling on the live colour only, and the rolling service at zero once no traffic goes to it."""
+    """After the engine: the autoscaling on the live colour only, the rolling service at zero once no traffic goes to it,
+    and the old servers' target group of a migration deleted once it left the route."""
     weights = router.weights()  # one read of the rule: the live colour and the rolling side's share both come from it
     live = live_colour(weights)
     if moving.scaling is not None and live is not None:
@@ -142,6 +152,8 @@ def settle(aws: Aws, moving: Moving, router: Router, say: Callable[[str], None])
     rolling_out = all(side != "rolling" or weight == 0 for side, weight in weights.items())
     if live is not None and rolling_out:
         _hold_rolling_at_zero(aws, moving, say)
+    if live is not None and moving.service.target_group is not None:
+        forget_if_retired(legacy_group(moving.service.target_group), weights, say)
 
 
 def _scaling_follows(moving: Moving, live: str, say: Callable[[str], None]) -> None:
@@ -236,8 +248,8 @@ class ColourService:
 
 
 def with_colours(aws: Aws, resources: Sequence[Resource]) -> list[Resource]:
-    """``resources`` and, beside each web app's service, target group and autoscaling, its colours' and its
-    cutover journal (for
+    """``resources`` and, beside each web app's service, target group and autoscaling, its colours', its
+    cutover journal and its old servers' target group of a migration (for
     ``migrate destroy``, which deletes in the reverse order: a colour's service before its target group,
     the listener before both)."""
     out: list[Resource] = []
@@ -247,7 +259,7 @@ def with_colours(aws: Aws, resources: Sequence[Resource]) -> list[Resource]:
             out.extend(ColourService(aws, resource.cluster, resource.name, c) for c in COLOURS)
             out.append(SsmJournal(aws, resource.cluster, resource.name))  # the cluster is named after the project
         elif isinstance(resource, TargetGroup):
-            out.extend(side_target_group(resource, c) for c in COLOURS)
+            out.extend([*(side_target_group(resource, c) for c in COLOURS), legacy_group(resource)])
         elif isinstance(resource, ServiceScaling) and resource.target_group is not None:
             out.extend(dataclasses.replace(resource, service=colour_service(resource.service, c),
                                            target_group=side_target_group(resource.target_group, c)) for c in COLOURS)

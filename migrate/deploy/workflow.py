@@ -36,6 +36,7 @@ from migrate.deploy.aws import Aws
 from migrate.deploy.cache import client_warnings
 from migrate.deploy.database import ENGINES
 from migrate.deploy.errors import DeployError
+from migrate.deploy.fleet import ColourSettings
 from migrate.deploy.foundation import Names
 from migrate.deploy.loadbalancer import HTTPS_PORT, IDLE_TIMEOUT, Listener, LoadBalancer
 from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
@@ -48,7 +49,7 @@ from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
-from migrate.deploy.weighted import Moving, candidates, rolling_count, settle, take_over, with_colours
+from migrate.deploy.weighted import Moving, candidates, colour_settings, rolling_count, settle, take_over, with_colours
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
 from migrate.generate.services import redis_settings, service_settings
@@ -104,16 +105,19 @@ class DeployResult:
 
 @dataclass(frozen=True)
 class Weighted:
-    """A deploy whose web apps (``apps``) take the new revision by weight: ``run(app, revision, count)`` runs
+    """A deploy whose web apps (``apps``) take the new revision by weight: ``run(app, revision, count, settings)`` runs
     the cutover (the app's deploy lock is held by the deploy; ``count``: the tasks to start when no colour
-    is live to copy the count from) and says whether it succeeded; ``router(app)``
+    is live to copy the count from; ``settings``: how to create a colour when no service of the app exists
+    to copy them from) and says whether it succeeded; ``router(app)``
     is the app's router once it ran (read to settle autoscaling and the rolling service); ``live(app)``
     the revision that takes all of the app's traffic now (None: none does, or the traffic is split)."""
 
     apps: frozenset[str]
-    run: Callable[[str, str, int], bool]
+    run: Callable[[str, str, int, ColourSettings], bool]
     router: Callable[[str], Any]
     live: Callable[[str], str | None]
+    #: The apps whose first deploy moves them off their old servers (``--from``): a cutover from those, not a new service.
+    migrating: frozenset[str] = frozenset()
 
 
 def load_project(path: Path) -> Project:
@@ -432,7 +436,7 @@ def deploy(
         plan = _with_retired(aws, project, services, make_plan(resources))
         if weighted is None:
             return plan, {}
-        return take_over(plan, candidates(aws, resources, sorted(weighted.apps)), weighted.live)
+        return take_over(plan, candidates(aws, resources, sorted(weighted.apps), sorted(weighted.migrating)), weighted.live)
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
@@ -441,7 +445,9 @@ def deploy(
     plan, moving = plan_of(resources)
     if weighted is not None:
         for app in sorted(weighted.apps):
-            if app in moving:
+            if app in moving and app in weighted.migrating:
+                say(f"{app}: once the plan is applied, its containers take the traffic of its old servers by weight")
+            elif app in moving:
                 say(f"{app}: its new revision takes the traffic by weight once the plan is applied")
             elif any(s.action == "create" and isinstance(s.resource, EcsService) and s.resource.name == app for s in plan.steps):
                 say(f"{app}: first deploy: its service is created (no traffic to move yet); the next deploy moves by weight")
@@ -494,7 +500,7 @@ def _cut_over(aws: Aws, releases: Mapping[str, Sequence[str]], moving: Mapping[s
         revision = move.definition.arn_after_apply
         if move.service.app in releases and move.definition.registered:  # a new revision: its release first
             run_release_of(aws, move.service, releases[move.service.app], say, clock=clock.now, sleep=clock.sleep, poll=clock.poll)
-        ok = weighted.run(app, revision, rolling_count(aws, move) or move.service.spec.desired_count)
+        ok = weighted.run(app, revision, rolling_count(aws, move) or move.service.spec.desired_count, colour_settings(move.service))
         settle(aws, move, weighted.router(app), say)
         results.append((app, ok))
         if not ok:

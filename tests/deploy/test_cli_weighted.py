@@ -185,3 +185,102 @@ def test_destroy_deletes_the_colours_services_target_groups_and_autoscaling_too(
     assert aws.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     assert scaled(aws) == {}
     assert [p["Name"] for p in aws.client("ssm").describe_parameters()["Parameters"] if "cutover-events" in p["Name"]] == []
+
+
+LEGACY_GROUP = elb_name(FAMILY, "legacy")
+
+
+def targets_of(aws: Any, name: str) -> dict[str, str | None]:
+    """The target group's targets: ``ip:port`` -> the availability zone it was registered in (moto: always None)."""
+    elbv2 = aws.client("elbv2")
+    arn = elbv2.describe_target_groups(Names=[name])["TargetGroups"][0]["TargetGroupArn"]
+    found = elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+    return {f"{t['Target']['Id']}:{t['Target']['Port']}": t["Target"].get("AvailabilityZone") for t in found}
+
+
+def group_names(aws: Any) -> set[str]:
+    return {g["TargetGroupName"] for g in aws.client("elbv2").describe_target_groups()["TargetGroups"]}
+
+
+def test_a_migration_moves_the_old_servers_traffic_to_the_containers_and_a_failure_keeps_it_on_them(
+        cli: WeightedCli, tmp_path: Path) -> None:
+    """``--from`` on the first deploy: the old servers go behind the app's route, then a canary moves their traffic.
+
+    A first attempt whose containers never get healthy leaves every request on the old servers; the
+    same command again (the containers fixed) takes the migration up and ends it; after that, ``--from``
+    is refused (the app runs on ECS), before anything is applied.
+    """
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    migrate = ("deploy", str(root), "--image", IMAGE, "--yes", "--strategy", "canary", "--steps", "50,100",
+               "--from", "10.0.7.5:8000,203.0.113.7")
+    cli.ecs.health_of[aws.arn("ecs", f"task-definition/{FAMILY}:1")] = (
+        "unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes: [500]")
+    status, _, err = cli(*migrate)
+    assert status == 1, err
+    assert "its containers take the traffic of its old servers by weight" in err
+    assert "the load balancer sends all its traffic to the old servers (10.0.7.5:8000, 203.0.113.7:8000)" in err
+    assert forward(aws) == {LEGACY_GROUP: 999}  # the weights never moved off the old servers
+    # moto keeps no target's zone: the one outside the VPC registered in zone "all" is checked in test_legacy.py.
+    assert set(targets_of(aws, LEGACY_GROUP)) == {"10.0.7.5:8000", "203.0.113.7:8000"}
+    assert service(aws, f"{APP}-blue")["desiredCount"] == 0
+    services = aws.client("ecs").describe_services(cluster="notes", services=[APP])["services"]
+    assert [s for s in services if s["status"] == "ACTIVE"] == []  # no rolling service: the colours take the traffic
+
+    del cli.ecs.health_of[aws.arn("ecs", f"task-definition/{FAMILY}:1")]
+    cli.ecs.tick()  # between the two commands, ECS stops blue's failed tasks: their targets leave its group
+    status, _, err = cli(*migrate)
+    assert status == 0, err
+    assert forward(aws) == {BLUE: 999}
+    assert LEGACY_GROUP not in group_names(aws)  # retired with the migration
+    assert service(aws, f"{APP}-blue")["desiredCount"] == 2
+    assert scaled(aws) == {f"{APP}-blue": (2, 4)}
+
+    cli.calls.clear()
+    status, _, err = cli(*migrate)
+    assert status == 1
+    assert "--from moves an app's first deploy off its old servers, and python-flask-postgres already runs on ECS" in err
+    assert cli.calls.mutating == []
+
+
+def test_a_held_migration_puts_the_old_servers_behind_the_load_balancer_and_the_next_deploy_moves_their_traffic(
+        cli: WeightedCli, tmp_path: Path) -> None:
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    migrate = ("deploy", str(root), "--image", IMAGE, "--yes", "--from", "10.0.7.5:8000")
+    status, _, err = cli(*migrate, "--hold")
+    assert status == 0, err
+    assert "held before its traffic moves: the old servers take all of it through http://" in err
+    assert forward(aws) == {LEGACY_GROUP: 999}
+    colours = aws.client("ecs").describe_services(cluster="notes", services=[APP, f"{APP}-blue"])["services"]
+    assert [s for s in colours if s["status"] == "ACTIVE"] == []  # nothing of the app runs on ECS yet
+
+    status, _, err = cli(*migrate)
+    assert status == 0, err
+    assert forward(aws) == {BLUE: 999} and LEGACY_GROUP not in group_names(aws)
+
+
+def test_from_on_ecs_takes_addresses_and_a_weighted_strategy(cli: WeightedCli, tmp_path: Path) -> None:
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--from", "old.example.com:8000")
+    assert status == 1 and "--from old.example.com:8000: on ECS, give the old servers' IP addresses" in err
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--strategy", "rolling", "--from", "10.0.7.5")
+    assert status == 1 and "--from moves the traffic by weight" in err
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--app", APP)
+    assert status == 1 and "--app names the app --from moves" in err
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--hold")
+    assert status == 1 and "--hold stops a migration (--from) before its traffic moves: it needs --from" in err
+    assert "Traceback" not in err
+
+
+def test_strategy_rolling_updates_the_apps_service_in_place_with_no_colour(cli: WeightedCli, tmp_path: Path) -> None:
+    """``--strategy rolling`` is ECS's own update (before this, it fell back to the engine's blue-green default)."""
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    assert deploy(cli, root, IMAGE)[0] == 0
+    status, _, err = cli("deploy", str(root), "--image", IMAGE2, "--yes", "--strategy", "rolling")
+    assert status == 0, err
+    assert service(aws, APP)["taskDefinition"].endswith(f"{FAMILY}:2")
+    assert forward(aws) == {FAMILY: 1}
+    colours = aws.client("ecs").describe_services(cluster="notes", services=[f"{APP}-blue"])["services"]
+    assert [s for s in colours if s["status"] == "ACTIVE"] == []

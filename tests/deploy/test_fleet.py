@@ -205,7 +205,7 @@ def test_an_external_side_reports_its_registered_and_healthy_targets(cut: Cutove
     legacy = elbv2.create_target_group(Name="shop-api-legacy", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
     cut.ecs.health["10.1.0.7"] = ("unhealthy", "Target.Timeout", "Request timed out")
     elbv2.register_targets(TargetGroupArn=legacy, Targets=[{"Id": "10.1.0.6", "Port": 80}, {"Id": "10.1.0.7", "Port": 80}])
-    target = open_ecs(cut.aws, "shop", "api", external={"legacy": legacy})
+    target = open_ecs(cut.aws, "shop", "api")  # the old servers' group, named after the app's, is found
     assert target is not None
     assert target.fleet.status("legacy") == SideStatus(None, 2, 2, 1)
 
