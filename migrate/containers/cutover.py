@@ -63,12 +63,14 @@ class LocalTarget:
         """The app's cutover journal, a file in its router container."""
         return RouterJournal(self.client, self.names.container("router"))
 
-    def lock(self, who: str, *, break_stale: bool = False) -> AbstractContextManager[None]:
+    def lock(self, who: str, *, break_stale: bool = False,
+             took_over: Callable[[str], None] = lambda holder: None) -> AbstractContextManager[None]:
         """Hold the app's cutover lock for the block; :class:`LockedError` naming the holder when another has it.
 
-        ``break_stale`` removes a lock left by a cutover that died, first.
+        ``break_stale`` removes a lock left by a cutover that died, first. One left by a command of this
+        machine whose process has ended is taken over, and ``took_over`` hears its holder.
         """
-        return _hold_lock(self, who, break_stale)
+        return _hold_lock(self, who, break_stale, took_over)
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ def _start(container: Any) -> None:
 
 # ---------------------------------------------------------------------- the lock
 @contextlib.contextmanager
-def _hold_lock(target: LocalTarget, who: str, break_stale: bool) -> Iterator[None]:
+def _hold_lock(target: LocalTarget, who: str, break_stale: bool, took_over: Callable[[str], None]) -> Iterator[None]:
     from docker.errors import APIError, NotFound
 
     names, name = target.names, target.names.container("cutover-lock")
@@ -290,6 +292,7 @@ def _hold_lock(target: LocalTarget, who: str, break_stale: bool) -> Iterator[Non
             # Left by a command of this machine that died (killed, Ctrl-C twice): its process is gone.
             _remove_lock(target)
             lock = create()
+            took_over(held.holder)
     except APIError as exc:
         if exc.status_code != 409:
             raise FleetError(f"cannot take the cutover lock {name}: {str(exc).splitlines()[0]}") from None

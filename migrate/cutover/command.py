@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from migrate.cutover.engine import Engine, Settings
-from migrate.cutover.events import Event, Result
+from migrate.cutover.events import Event, LockTakenOver, Result
 from migrate.cutover.ports import Target
 from migrate.cutover.report import AppStatus, describe
 from migrate.cutover.state import read_state
@@ -35,7 +35,8 @@ def run(target: Target, action: Action, *, revision: str | None = None, settings
     """
     if action == "deploy" and revision is None:
         raise ValueError("a deploy needs the revision to deploy")
-    with contextlib.nullcontext() if locked else target.lock(who, break_stale=break_stale):
+    taken: list[str] = []  # the holder of a lock left by an ended process of this machine, which the target took over
+    with contextlib.nullcontext() if locked else target.lock(who, break_stale=break_stale, took_over=taken.append):
         kept = list(target.journal.read())
 
         def keep(line: str) -> None:
@@ -47,6 +48,8 @@ def run(target: Target, action: Action, *, revision: str | None = None, settings
             on_event(event)
             keep(describe(event))
 
+        for holder in taken:
+            told(LockTakenOver(now(), holder))
         engine = Engine(target.router, target.fleet, now=now, sleep=sleep, on_event=told,
                         gates=tuple(target.gates), settings=settings)
         if action == "deploy":

@@ -136,7 +136,16 @@ class Parked:
     revision: str
 
 
-Event = Decided | Started | Ready | Shifted | Mismatch | GateFailed | Baked | Reverted | Held | Drained | Retired | Stopped | Parked
+@dataclass(frozen=True)
+class LockTakenOver:
+    """The app's lock was held by a command of this machine whose process has ended (killed, a power cut): taken over."""
+
+    at: float
+    holder: str
+
+
+Event = (Decided | Started | Ready | Shifted | Mismatch | GateFailed | Baked | Reverted | Held | Drained | Retired | Stopped | Parked
+         | LockTakenOver)
 
 Status = Literal["succeeded", "rolled-back", "failed", "held"]
 

@@ -11,7 +11,7 @@ which takes weight and reports health but is never started or scaled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -209,8 +209,13 @@ class Target(Protocol):
         """Where the last events are kept."""
         ...
 
-    def lock(self, who: str, *, break_stale: bool = False) -> AbstractContextManager[None]:
-        """Hold the app's cutover lock for the block, kept on the target; :class:`LockedError` when another holds it."""
+    def lock(self, who: str, *, break_stale: bool = False,
+             took_over: Callable[[str], None] = lambda holder: None) -> AbstractContextManager[None]:
+        """Hold the app's cutover lock for the block, kept on the target; :class:`LockedError` when another holds it.
+
+        A lock left by a command of this machine whose process has ended is taken over, and ``took_over``
+        hears its holder; ``break_stale`` removes any lock first, whoever held it.
+        """
         ...
 
 

@@ -18,6 +18,7 @@ from migrate.cutover.events import (
     Event,
     GateFailed,
     Held,
+    LockTakenOver,
     Mismatch,
     Parked,
     Ready,
@@ -72,6 +73,8 @@ def describe(event: Event) -> str:
             return f"{colour}: stopped ({reason})"
         case Parked(colour=colour, revision=revision):
             return f"{colour}: back on {short(revision)} (not running), what a rollback returns to"
+        case LockTakenOver(holder=holder):
+            return f"took over the lock left by {holder} (that process of this machine has ended)"
     raise TypeError(f"not a cutover event: {event!r}")  # pragma: no cover - Event is a closed union
 
 

@@ -142,14 +142,17 @@ class EcsTarget:
         object.__setattr__(self, "journal", SsmJournal(self.aws, self.project, self.app))
 
     @contextlib.contextmanager
-    def lock(self, who: str, *, break_stale: bool = False) -> Iterator[None]:
+    def lock(self, who: str, *, break_stale: bool = False,
+             took_over: Callable[[str], None] = lambda holder: None) -> Iterator[None]:
         """The app's deploy lock (an SSM parameter, shared with rolling deploys); the cutover's
-        :class:`~migrate.cutover.ports.LockedError` naming the holder when another holds it."""
+        :class:`~migrate.cutover.ports.LockedError` naming the holder when another holds it. One left by an
+        ended process of this machine is taken over (:func:`~migrate.deploy.lock.deploy_lock`), and ``took_over`` hears whose."""
         if break_stale:
             break_lock(self.aws, self.project, self.app)
         held = contextlib.ExitStack()
         try:
-            held.enter_context(deploy_lock(self.aws, self.project, self.app, who=who))
+            held.enter_context(deploy_lock(self.aws, self.project, self.app, who=who,
+                                           took_over=lambda holder: took_over(holder.who)))
         except DeployLockedError as error:
             holder = current_holder(self.aws, self.project, self.app)
             if holder is None:  # released between the refusal and the read: say what the refusal said

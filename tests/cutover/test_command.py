@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -40,6 +40,8 @@ class FakeTarget:
 
     world: World
     holder: tuple[str, datetime] | None = None
+    #: The holder's process has ended on this machine (as the real targets tell, from the pid): taken over.
+    holder_gone: bool = False
     gate_list: tuple[Gate, ...] = ()
     lock_log: list[str] = field(default_factory=list)
     name: str = "local"
@@ -59,8 +61,10 @@ class FakeTarget:
         return self.gate_list
 
     @contextlib.contextmanager
-    def lock(self, who: str, *, break_stale: bool = False) -> Iterator[None]:
-        if self.holder is not None and not break_stale:
+    def lock(self, who: str, *, break_stale: bool = False, took_over: Callable[[str], None] = lambda holder: None) -> Iterator[None]:
+        if self.holder is not None and self.holder_gone and not break_stale:
+            took_over(self.holder[0])
+        elif self.holder is not None and not break_stale:
             raise LockedError("web", *self.holder)
         self.holder = (who, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
         self.lock_log.append(f"take {who}")
@@ -167,6 +171,16 @@ def test_status_shows_an_external_side_and_a_failure() -> None:
     text = "\n".join(status.lines())
     assert "starting blue (traffic on legacy)" in text
     assert "legacy" in text and "external" in text and "abababababab" in text and "exited with code 1" in text
+
+
+def test_a_lock_left_by_an_ended_process_is_taken_over_and_the_command_says_so() -> None:
+    target = FakeTarget(World(), holder=("ana@laptop (pid 12)", datetime(2026, 11, 28, 9, 30, tzinfo=UTC)), holder_gone=True)
+    target.world.live(BLUE, "rev-1")
+    result, events = run(target, "deploy", "rev-2")
+    assert result.succeeded
+    assert describe(events[0]) == "took over the lock left by ana@laptop (pid 12) (that process of this machine has ended)"
+    assert as_json(events[0], "web")["holder"] == "ana@laptop (pid 12)"
+    assert "took over the lock left by ana@laptop (pid 12)" in target.journal.lines[0]  # status shows it too
 
 
 def test_every_event_has_a_line_and_a_json_object() -> None:

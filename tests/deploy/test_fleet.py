@@ -220,6 +220,22 @@ def test_a_second_cutover_is_refused_naming_the_holder(cut: Cutover) -> None:
         pass
 
 
+def test_the_ecs_targets_lock_takes_over_one_left_by_an_ended_process_of_this_machine_and_says_whose(cut: Cutover) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    dead = f"ci@{socket.gethostname()} (pid {child.pid})"
+    held = cut.target.lock(dead)
+    held.__enter__()  # killed holding it
+    heard: list[str] = []
+    with cut.target.lock("bob", took_over=heard.append):
+        pass
+    assert heard == [dead]
+
+
 def test_a_stale_lock_is_broken_only_when_asked(cut: Cutover) -> None:
     held = cut.target.lock("dead@runner (pid 9)")
     held.__enter__()  # a cutover that died holding it
