@@ -73,6 +73,36 @@ def colour_settings(service: EcsService) -> ColourSettings:
     return ColourSettings(service.network_configuration(), service.spec.app, service.spec.port, service.spec.grace_period)
 
 
+def rollback_reads(aws: Aws, cluster: str, app: str, *, moving: bool) -> dict[str, str]:
+    """The parameters (by name) the revisions of the app's colours read, each with the first colour service that reads it.
+
+    A rollback starts the idle colour's revision again, reading its secrets when its tasks start: a
+    parameter a deploy retired from the secrets file must outlive every colour revision that reads it.
+    ``moving``: this deploy's cutover gives the idle colour (at 0 tasks) the new revision, so only the
+    revisions that run now count (the live one becomes the rollback's); a failed cutover parks the idle
+    colour back on its revision, but then nothing is deleted.
+    """
+    ecs = aws.client("ecs")
+    reads: dict[str, str] = {}
+    for name, service in app_services(aws, cluster, app).items():
+        if name == app:  # the rolling service's revision is no rollback's
+            continue
+        if moving and not service.get("desiredCount"):
+            continue
+        definition = str(service["taskDefinition"])
+        with aws_call("ecs:DescribeTaskDefinition", f"task definition {definition}"):
+            containers = ecs.describe_task_definition(taskDefinition=definition)["taskDefinition"].get("containerDefinitions", [])
+        for container in containers:
+            for secret in container.get("secrets", []):
+                reads.setdefault(_parameter_name(str(secret["valueFrom"])), name)
+    return reads
+
+
+def _parameter_name(value_from: str) -> str:
+    """An SSM parameter's name from a secret's ``valueFrom`` (its ARN, or its name)."""
+    return value_from.split(":parameter", 1)[1] if value_from.startswith("arn:") and ":parameter" in value_from else value_from
+
+
 def services_running(aws: Aws, cluster: str, app: str) -> dict[str, tuple[str, int]]:
     """Which of the app's services exist (ACTIVE): ``APP`` (rolling) and its colours, each with its task definition
     and desired count."""

@@ -49,7 +49,16 @@ from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
-from migrate.deploy.weighted import Moving, candidates, colour_settings, rolling_count, settle, take_over, with_colours
+from migrate.deploy.weighted import (
+    Moving,
+    candidates,
+    colour_settings,
+    rollback_reads,
+    rolling_count,
+    settle,
+    take_over,
+    with_colours,
+)
 from migrate.errors import UserError
 from migrate.generate.plan import ContainerPlan, image_name
 from migrate.generate.services import redis_settings, service_settings
@@ -431,18 +440,22 @@ def deploy(
         return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
                      clock.now, clock.sleep, services.cache_apps)
 
-    def plan_of(resources: list[Resource]) -> tuple[Plan, dict[str, Moving]]:
+    def plan_of(resources: list[Resource], kept: dict[str, str] | None = None) -> tuple[Plan, dict[str, Moving]]:
         """The plan, and (with ``weighted``) the apps the cutover moves, whose services leave the plan."""
-        plan = _with_retired(aws, project, services, make_plan(resources))
-        if weighted is None:
-            return plan, {}
-        return take_over(plan, candidates(aws, resources, sorted(weighted.apps), sorted(weighted.migrating)), weighted.live)
+        moving: dict[str, Moving] = {}
+        plan = make_plan(resources)
+        if weighted is not None:
+            plan, moving = take_over(plan, candidates(aws, resources, sorted(weighted.apps), sorted(weighted.migrating)), weighted.live)
+        return _with_retired(aws, project, services, plan, frozenset(moving), kept), moving
 
     resources = planned()
     check_before_deploy(aws, project, specs, resources, say, publishing.uris if publishing else ())
     for warning in [*unset_required(project, specs), *keep_alive_warnings(project), *host_warnings(project), *client_warnings(services.cache_apps or {})]:
         say(f"warning: {warning}")
-    plan, moving = plan_of(resources)
+    kept: dict[str, str] = {}
+    plan, moving = plan_of(resources, kept)
+    for name, colour in sorted(kept.items()):
+        say(f"{name} stays, though no longer in its secrets file: the revision of {colour} reads it, and a rollback starts that revision")
     if weighted is not None:
         for app in sorted(weighted.apps):
             if app in moving and app in weighted.migrating:
@@ -516,16 +529,28 @@ def _url(project: Project, plan: Plan) -> str | None:
     return f"{'https' if project.config.certificate else 'http'}://{balancer.dns_name}/"
 
 
-def _with_retired(aws: Aws, project: Project, services: Services, plan: Plan) -> Plan:
+def _with_retired(aws: Aws, project: Project, services: Services, plan: Plan, moving: frozenset[str] = frozenset(),
+                  kept: dict[str, str] | None = None) -> Plan:
     """``plan`` and the deletion of what an earlier deploy made that this one no longer wants: each stored
     secret whose variable is no longer in its app's secrets file (nor set by a provisioned database), and
     the HTTPS listener once migrate.toml names no certificate.
 
-    They go only after the services run without them (see :func:`deploy`).
+    They go only after the services run without them (see :func:`deploy`). A secret that a colour's revision
+    still reads stays, since a rollback would start that revision again (:func:`~migrate.deploy.weighted.rollback_reads`;
+    ``moving``: the apps this deploy's cutover moves): it is put in ``kept`` (parameter -> the colour service), and goes
+    with a later deploy.
     """
     wanted = {s.resource.name for s in plan.steps if isinstance(s.resource, SsmSecret)}
-    retired: list[Resource] = [p for app in sorted({s.image_app for s in services.specs})
-                               for p in stored_parameters(aws, project.name, app) if p.name not in wanted]
+    stored = [p for app in sorted({s.image_app for s in services.specs})
+              for p in stored_parameters(aws, project.name, app) if p.name not in wanted]
+    reads: dict[str, str] = {}
+    if stored:  # only then: reading the colours' revisions costs calls
+        for spec in services.specs:
+            found = rollback_reads(aws, Names(project.name, spec.app).cluster, spec.app, moving=spec.app in moving)
+            reads |= {k: v for k, v in found.items() if k not in reads}
+    retired: list[Resource] = [p for p in stored if p.name not in reads]
+    if kept is not None:
+        kept.update({p.name: reads[p.name] for p in stored if p.name in reads})
     balancer = next((s.resource for s in plan.steps if isinstance(s.resource, LoadBalancer)), None)
     if balancer is not None and not project.config.certificate:
         retired.append(Listener(aws, project.name, balancer, (), HTTPS_PORT))

@@ -3,7 +3,8 @@
 Each NAME=value line of the user's dotenv file becomes an encrypted SSM parameter migrate owns; the
 task definition references it by ARN, the execution role may read exactly those ARNs, and no value
 is ever printed. A changed value rolls the service (its version labels the container); a removed
-variable's parameter is deleted once the service runs without it; destroy removes what is left
+variable's parameter is deleted once no revision runs with it, nor the one a rollback would start
+again (a colour's, parked at 0 tasks); destroy removes what is left
 even when the file is gone.
 """
 
@@ -84,12 +85,29 @@ def test_a_secrets_file_is_stored_encrypted_read_by_arn_rolled_on_change_and_cle
     assert container(aws)["dockerLabels"] == {"migrate.secret-versions": "DATABASE_URL=1,SECRET_KEY=2"}
     assert ssm.get_parameter(Name=parameter("SECRET_KEY"), WithDecryption=True)["Parameter"]["Value"] == "n3w-k3y"
 
-    # A variable removed from the file: the service moves off it first, then its parameter goes.
+    # A variable removed from the file: the service moves off it (onto green, by weight), but its parameter
+    # stays while blue, parked on the revision that reads it, is what a rollback starts again.
     (root / ".env.production").write_text(SECRETS.splitlines()[1] + "\n")
     out, err = deploy(cli, root)
+    assert f"- secret parameter {parameter('SECRET_KEY')}" not in out
+    assert (f"{parameter('SECRET_KEY')} stays, though no longer in its secrets file: the revision of {APP}-blue reads it, "
+            "and a rollback starts that revision") in err
+    assert [s["name"] for s in container(aws)["secrets"]] == ["DATABASE_URL"]
+    assert ssm.get_parameter(Name=parameter("SECRET_KEY"), WithDecryption=True)["Parameter"]["Value"] == "n3w-k3y"
+    status, _, err = cli("rollback", str(root), "--target", "ecs")
+    assert status == 0, err
+    assert [s["name"] for s in container(aws)["secrets"]] == ["DATABASE_URL", "SECRET_KEY"]  # it can start: its secret is there
+
+    # Rolled back, blue serves that revision: the next one goes onto green, and blue, parked, still reads it.
+    (root / ".env.production").write_text(SECRETS.splitlines()[1].replace("db.internal", "db2.internal") + "\n")
+    out, err = deploy(cli, root)
+    assert f"- secret parameter {parameter('SECRET_KEY')}" not in out and f"{parameter('SECRET_KEY')} stays" in err
+    # Once no colour's revision reads it (the next one on blue, green parked on one without it), it goes,
+    # after the outgoing side is retired.
+    (root / ".env.production").write_text(SECRETS.splitlines()[1].replace("db.internal", "db3.internal") + "\n")
+    out, err = deploy(cli, root)
     assert f"- secret parameter {parameter('SECRET_KEY')}" in out
-    # (The new revision took the traffic by weight: the old side is retired before the parameter goes.)
-    assert err.index("blue: retired") < err.index(f"deleting secret parameter {parameter('SECRET_KEY')} (no longer in its secrets file)")
+    assert err.index(": retired") < err.index(f"deleting secret parameter {parameter('SECRET_KEY')} (no longer in its secrets file)")
     assert [s["name"] for s in container(aws)["secrets"]] == ["DATABASE_URL"]
     assert [p["Name"] for p in ssm.describe_parameters()["Parameters"] if "/SECRET_KEY" in p["Name"]] == []
 
