@@ -105,6 +105,12 @@ class AppSettings:
     release: str | None = None
     #: The start command (the image's CMD) as a shell command line; None: the one inspect found.
     start: str | None = None
+    #: The runtime's version (``3.12``, ``20``): the base images' tag; None: the one inspect found.
+    runtime_version: str | None = None
+    #: The backing services the dev environment runs (``postgres``, ``redis``...); None: the ones inspect found.
+    services: tuple[str, ...] | None = None
+    #: The environment variables that are secrets (never given a value in generated files); None: inspect's guess.
+    secret_vars: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -278,7 +284,21 @@ _APP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "secrets_file": _relative_path,
     "release": lambda v: None if isinstance(v, str) else f"must be a command line, or \"\" for none (got {v!r})",
     "start": _text(re.compile(r"[^\n]*\S[^\n]*"), "one command line"),
+    "runtime_version": _text(re.compile(r"\d+(\.\d+){0,2}"), "a version such as 3.12 or 20"),
+    "services": lambda v: _list_of(_service_kind)(v) or _unique(v),
+    "secret_vars": lambda v: _list_of(_text(re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "an environment variable's name"))(v) or _unique(v),
 }
+
+
+def _service_kind(value: Any) -> str | None:
+    from migrate.generate.services import SERVICES  # the generator's own table: what compose can run
+
+    return None if value in SERVICES else f"must be one of {', '.join(sorted(SERVICES))} (got {value!r})"
+
+
+def _unique(values: list[Any]) -> str | None:
+    repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+    return None if repeated is None else f"names {repeated!r} twice"
 
 
 @dataclass(frozen=True)
@@ -332,6 +352,9 @@ class _Reader:
             environment=self.variables(values.get("environment", {}), f"{key}.environment", scalars=True),
             secrets=self.variables(values.get("secrets", {}), f"{key}.secrets", scalars=False),
             secrets_file=values.get("secrets_file"), release=values.get("release"), start=values.get("start"),
+            runtime_version=values.get("runtime_version"),
+            services=tuple(values["services"]) if "services" in values else None,
+            secret_vars=tuple(values["secret_vars"]) if "secret_vars" in values else None,
         )
 
     def variables(self, data: Any, key: str, *, scalars: bool) -> dict[str, str]:

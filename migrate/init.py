@@ -16,7 +16,7 @@ from typing import Any
 from migrate.config import CONFIG_FILE, Config, project_name
 from migrate.errors import UserError
 from migrate.generate.writer import Action, PlannedFile
-from migrate.profile import Inspection
+from migrate.profile import AppProfile, Evidence, Inspection
 
 #: What init can write; ``config`` is migrate.toml; ``ci`` the GitHub Actions workflow and its deploy role.
 OUTPUTS = ("dockerfile", "dockerignore", "compose", "devcontainer", "env", "docs", "config", "ci")
@@ -98,7 +98,7 @@ def with_config(inspection: Inspection, config: Config | None) -> Inspection:
     """``inspection`` with the corrections ``config`` makes per app (None: migrate.toml's on disk)."""
     from migrate.config import load_config
     from migrate.generate.plan import image_name
-    from migrate.profile import Evidence, Fact
+    from migrate.profile import Fact
 
     config = config if config is not None else load_config(Path(inspection.root))
     if not config.apps:
@@ -113,8 +113,35 @@ def with_config(inspection: Inspection, config: Config | None) -> Inspection:
             app = replace(app, port=Fact(settings.port, (Evidence(source, None, "port in migrate.toml"),)))
         if settings.health_path is not None:
             app = replace(app, health_path=Fact(settings.health_path, (Evidence(source, None, "health_path in migrate.toml"),)))
+        if settings.runtime_version is not None:
+            app = replace(app, runtime_version=Fact(settings.runtime_version, (Evidence(source, None, "runtime_version in migrate.toml"),)))
+        if settings.services is not None:
+            app = _chosen_services(app, settings.services, Evidence(source, None, "services in migrate.toml"))
+        if settings.secret_vars is not None:
+            app = _chosen_secrets(app, settings.secret_vars, Evidence(source, None, "secret_vars in migrate.toml"))
         fixed.append(app)
     return replace(inspection, apps=tuple(fixed))
+
+
+def _chosen_services(app: AppProfile, kinds: Sequence[str], why: Evidence) -> AppProfile:
+    """``app`` running exactly ``kinds`` as backing services: the detected ones keep their evidence (an
+    optional one chosen becomes a default), one inspect did not find is migrate.toml's."""
+    from migrate.profile import BackingService
+
+    found = {s.kind: s for s in (*app.optional_services, *app.backing_services)}
+    chosen = tuple(replace(found[k], status="default") if k in found else BackingService(k, (why,)) for k in kinds)
+    return replace(app, backing_services=chosen, optional_services=tuple(s for s in app.optional_services if s.kind not in kinds))
+
+
+def _chosen_secrets(app: AppProfile, names: Sequence[str], why: Evidence) -> AppProfile:
+    """``app`` whose secrets are exactly ``names``: each detected variable marked or unmarked, and a named one
+    inspect did not find added as a required secret."""
+    from migrate.profile import EnvVar
+
+    known = {var.name for var in app.env}
+    env = tuple(replace(var, secret=var.name in names) for var in app.env)
+    added = tuple(EnvVar(name, secret=True, required=True, evidence=(why,)) for name in names if name not in known)
+    return replace(app, env=env + added)
 
 
 def _ci_settings(inspection: Inspection, config: Config | None, ci: CiOptions | None, outputs: Sequence[str]) -> Any:

@@ -106,6 +106,12 @@ def test_environment_values_may_be_numbers_and_booleans(tmp_path: Path) -> None:
     ("[deploy]\nbake = \"1m\"\n", "deploy.bake must be a number of seconds"),
     ("[deploy]\ndrain = -1\n", "deploy.drain must be between 0 and 3600 seconds"),
     ("[deploy]\nspeed = 3\n", "deploy.speed is not a setting migrate knows"),
+    ("[apps.web]\nruntime_version = \"latest\"\n", "apps.web.runtime_version must be a version such as 3.12 or 20"),
+    ("[apps.web]\nruntime_version = 3.12\n", "apps.web.runtime_version must be a non-empty string"),
+    ("[apps.web]\nservices = [\"mongo\"]\n", "apps.web.services item 1 must be one of elasticsearch, kafka, mongodb"),
+    ("[apps.web]\nservices = [\"redis\", \"redis\"]\n", "apps.web.services names 'redis' twice"),
+    ("[apps.web]\nsecret_vars = [\"API KEY\"]\n", "apps.web.secret_vars item 1 must be an environment variable's name"),
+    ("[apps.web]\nsecret_vars = \"API_KEY\"\n", "apps.web.secret_vars must be a list"),
 ])
 def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / CONFIG_FILE).write_text(text)
@@ -113,6 +119,13 @@ def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message
         load_config(tmp_path)
     assert str(caught.value).startswith(f"{tmp_path / CONFIG_FILE}: ") and message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_corrections_of_inspects_facts_are_read(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text("[apps.web]\nruntime_version = \"3.11\"\nservices = []\nsecret_vars = [\"API_KEY\"]\n")
+    web = load_config(tmp_path).app("web")
+    assert (web.runtime_version, web.services, web.secret_vars) == ("3.11", (), ("API_KEY",))
+    assert load_config(tmp_path).app("other").services is None  # not set: inspect's
 
 
 def test_the_deploy_table_is_read(tmp_path: Path) -> None:

@@ -62,6 +62,19 @@ def test_init_writes_then_is_idempotent(run_cli: RunCli, flask_copy: Path) -> No
     assert _snapshot(flask_copy) == written
 
 
+def test_init_honours_the_corrections_in_migrate_toml(run_cli: RunCli, flask_copy: Path) -> None:
+    """What the wizard saves (or a person writes) in [apps.NAME] is what plain `migrate init` generates from."""
+    (flask_copy / "migrate.toml").write_text('[apps.app]\nruntime_version = "3.13"\nservices = ["redis"]\nsecret_vars = ["API_TOKEN"]\n')
+    result = run_cli("init", str(flask_copy), "--yes", "--only", "dockerfile,compose,docs")
+    assert result.status == 0, result.stderr
+    assert "FROM python:3.13-slim" in (flask_copy / "Dockerfile").read_text()
+    compose = (flask_copy / "compose.yaml").read_text()
+    assert "redis:7" in compose and "postgres" not in compose
+    # DATABASE_URL is a setting now; API_TOKEN, which inspect did not find, a secret the app needs.
+    assert "Secrets this app reads (pass them at run time, never bake them into the image):\n`API_TOKEN`." in (
+        flask_copy / "CONTAINERS.md").read_text()
+
+
 def test_existing_files_are_never_overwritten_without_force(run_cli: RunCli, flask_copy: Path) -> None:
     (flask_copy / "Dockerfile").write_text("FROM mine\n")
     (flask_copy / "compose.yaml").write_text("services: {}\n")

@@ -18,6 +18,7 @@ from migrate.environment import Environment
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ENTER, CLEAR, CTRL_C = "\r", "\x15", "\x03"  # Ctrl-U clears the prefilled default
+DOWN, SPACE = "\x1b[B", " "
 
 
 class _Terminal(io.StringIO):
@@ -54,8 +55,9 @@ def flask(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_python_app_with_postgres_takes_the_detected_answers(flask: Path) -> None:
-    # start, port, health path: Enter keeps each; outputs: Enter keeps all; write: Enter (yes)
-    status, out, err = _wizard(["wizard", str(flask)], ENTER * 5 + "y")
+    # start, port, health path, python version, secrets, services: Enter keeps each; outputs: Enter keeps all;
+    # write: Enter (yes)
+    status, out, err = _wizard(["wizard", str(flask)], ENTER * 8 + "y")
     assert status == 0, err
     assert "DATABASE_URL" in out and "requirements.txt:3" in out  # the facts, with their evidence
     assert {"Dockerfile", "compose.yaml", ".devcontainer/devcontainer.json", "migrate.toml"} <= _files(flask)
@@ -65,7 +67,7 @@ def test_python_app_with_postgres_takes_the_detected_answers(flask: Path) -> Non
 
 
 def test_a_corrected_start_command_and_port_reach_the_dockerfile(flask: Path) -> None:
-    keys = CLEAR + "waitress-serve --port=5001 notes:app" + ENTER + CLEAR + "5001" + ENTER + ENTER + ENTER + "y"
+    keys = CLEAR + "waitress-serve --port=5001 notes:app" + ENTER + CLEAR + "5001" + ENTER + ENTER + ENTER * 3 + ENTER + "y"
     status, _, err = _wizard(["wizard", str(flask)], keys)
     assert status == 0, err
     dockerfile = (flask / "Dockerfile").read_text()
@@ -75,10 +77,10 @@ def test_a_corrected_start_command_and_port_reach_the_dockerfile(flask: Path) ->
 
 
 def test_a_second_run_starts_from_the_saved_answers_and_keeps_the_users_comments(flask: Path) -> None:
-    assert _wizard(["wizard", str(flask)], CLEAR + "waitress-serve notes:app" + ENTER + CLEAR + "5001" + ENTER * 3 + "y")[0] == 0
+    assert _wizard(["wizard", str(flask)], CLEAR + "waitress-serve notes:app" + ENTER + CLEAR + "5001" + ENTER * 6 + "y")[0] == 0
     config = flask / "migrate.toml"
     config.write_text("# my own note\n" + config.read_text().replace("cpu = 256", "cpu = 512  # we need more"))
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 5)  # every default: the saved answers; nothing changes
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8)  # every default: the saved answers; nothing changes
     assert status == 0, err
     assert "everything is up to date" in err
     text = config.read_text()
@@ -86,13 +88,52 @@ def test_a_second_run_starts_from_the_saved_answers_and_keeps_the_users_comments
     assert "EXPOSE 5001" in (flask / "Dockerfile").read_text()
 
 
+def test_corrected_runtime_version_secrets_and_services_reach_the_files_and_a_second_run_starts_from_them(flask: Path) -> None:
+    # start, port, health: Enter; python version: 3.11; secrets: Space unchecks DATABASE_URL (SECRET_KEY stays); services (elasticsearch,
+    # kafka, mongodb, mysql, postgres, rabbitmq, redis): postgres unchecked, redis checked; outputs: Enter; write: y
+    keys = ENTER * 3 + CLEAR + "3.11" + ENTER + SPACE + ENTER + DOWN * 4 + SPACE + DOWN * 2 + SPACE + ENTER + ENTER + "y"
+    status, _, err = _wizard(["wizard", str(flask)], keys)
+    assert status == 0, err
+    assert "FROM python:3.11-slim" in (flask / "Dockerfile").read_text()
+    compose = (flask / "compose.yaml").read_text()
+    assert "redis:7" in compose and "postgres:16" not in compose
+    assert "Secrets this app reads (pass them at run time, never bake them into the image):\n`SECRET_KEY`." in (flask / "CONTAINERS.md").read_text()
+    settings = load_config(flask).app("python-flask-postgres")
+    assert (settings.runtime_version, settings.secret_vars, settings.services) == ("3.11", ("SECRET_KEY",), ("redis",))
+
+    # A second run offers the saved answers: Enter through it all changes nothing.
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8)
+    assert status == 0, err
+    assert "everything is up to date" in err
+    # Answering what inspect found again removes the correction from migrate.toml.
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 3 + CLEAR + "3.12" + ENTER + SPACE + ENTER + DOWN * 4 + SPACE
+                             + DOWN * 2 + SPACE + ENTER + ENTER + "y" + "y")
+    assert status == 0, err
+    settings = load_config(flask).app("python-flask-postgres")
+    # (inspect now also finds redis, in the compose.yaml the first run wrote: postgres alone is a correction)
+    assert (settings.runtime_version, settings.secret_vars, settings.services) == (None, None, ("postgres",))
+    compose = (flask / "compose.yaml").read_text()
+    assert "postgres:16" in compose and "redis:7" not in compose
+
+
+def test_the_new_facts_have_flags_off_a_terminal(flask: Path) -> None:
+    status, _, err = _wizard(["wizard", str(flask), "--runtime-version", "3.13", "--secret-vars", "",
+                              "--services", "postgres,redis", "--only", "dockerfile,compose"], "", tty=False)
+    assert status == 0, err
+    assert "FROM python:3.13-slim" in (flask / "Dockerfile").read_text()
+    compose = (flask / "compose.yaml").read_text()
+    assert "redis:7" in compose and "postgres:16" in compose
+    status, _, err = _wizard(["wizard", str(flask), "--services", "mongo"], "", tty=False)
+    assert status != 0 and "services item 1 must be one of elasticsearch, kafka, mongodb" in err and "Traceback" not in err
+
+
 def test_an_existing_file_is_overwritten_only_with_consent(flask: Path) -> None:
     (flask / "Dockerfile").write_text("FROM scratch\n")
-    status, out, err = _wizard(["wizard", str(flask)], ENTER * 4 + "n")  # refuse the overwrite
+    status, out, err = _wizard(["wizard", str(flask)], ENTER * 7 + "n")  # refuse the overwrite
     assert status != 0 and "nothing was written" in err
     assert (flask / "Dockerfile").read_text() == "FROM scratch\n" and not (flask / "compose.yaml").exists()
     assert "-FROM scratch" in out  # the preview is init's diff
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 4 + "y" + "y")
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 7 + "y" + "y")
     assert status == 0, err
     assert (flask / "Dockerfile.migrate-backup").read_text() == "FROM scratch\n"
 
@@ -106,7 +147,7 @@ def test_ctrl_c_midway_writes_nothing(flask: Path) -> None:
 
 def test_a_node_app(tmp_path: Path) -> None:
     root = _copy(tmp_path, "node-express-redis")
-    status, _, err = _wizard(["wizard", str(root)], ENTER * 5 + "y")
+    status, _, err = _wizard(["wizard", str(root)], ENTER * 8 + "y")
     assert status == 0, err
     assert "FROM node:" in (root / "Dockerfile").read_text() and "redis:7" in (root / "compose.yaml").read_text()
 
@@ -146,13 +187,10 @@ def test_without_a_terminal_a_missing_answer_names_its_flag(tmp_path: Path) -> N
 
 def test_plain_migrate_on_a_terminal_starts_the_wizard(flask: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(flask)
-    status, _, err = _wizard([], ENTER * 5 + "y")
+    status, _, err = _wizard([], ENTER * 8 + "y")
     assert status == 0, err
     assert (flask / "Dockerfile").exists()
     assert _wizard([], "", tty=False)[1].startswith("Usage:")
-
-
-DOWN, SPACE = "\x1b[B", " "
 
 
 def test_choosing_the_ci_output_asks_what_the_role_needs_writes_the_workflow_and_remembers_it(flask: Path) -> None:
@@ -160,9 +198,9 @@ def test_choosing_the_ci_output_asks_what_the_role_needs_writes_the_workflow_and
 
     subprocess.run(["git", "-C", str(flask), "init", "-q"], check=True)
     subprocess.run(["git", "-C", str(flask), "remote", "add", "origin", "git@github.com:acme/notes.git"], check=True)
-    # start, port, health: Enter; outputs: down to "ci" (the 8th), Space, Enter; repository (from the
-    # remote) and branch: Enter; account: typed; write: y
-    keys = ENTER * 3 + DOWN * 7 + SPACE + ENTER + ENTER * 2 + "123456789012" + ENTER + "y"
+    # start, port, health, version, secrets, services: Enter; outputs: down to "ci" (the 8th), Space, Enter;
+    # repository (from the remote) and branch: Enter; account: typed; write: y
+    keys = ENTER * 6 + DOWN * 7 + SPACE + ENTER + ENTER * 2 + "123456789012" + ENTER + "y"
     status, _, err = _wizard(["wizard", str(flask)], keys)
     assert status == 0, err
     workflow = (flask / ".github/workflows/migrate.yml").read_text()
@@ -173,7 +211,7 @@ def test_choosing_the_ci_output_asks_what_the_role_needs_writes_the_workflow_and
     assert (saved.provider, saved.repository, saved.branch, saved.aws_account) == ("github", "acme/notes", "main", "123456789012")
     # A second run starts from migrate.toml: ci is checked, the answers are the saved ones; Enter through it all.
     (flask / ".github/workflows/migrate.yml").unlink()
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 4 + ENTER * 3 + "y")
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 7 + ENTER * 3 + "y")
     assert status == 0, err
     assert (flask / ".github/workflows/migrate.yml").read_text() == workflow
 
@@ -188,7 +226,6 @@ def test_the_ci_output_off_a_terminal_names_the_account_flag(flask: Path) -> Non
     assert (flask / ".github/migrate/deploy-role.permissions.json").is_file()
 
 
-DOWN = "\x1b[B"
 
 
 @pytest.fixture
@@ -205,7 +242,7 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
 
 def test_after_writing_the_rehearsal_is_offered_and_run_as_its_command(flask: Path, steps: list[list[str]]) -> None:
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 5 + DOWN * 3)  # ...write: yes; next: the 4th, rehearse
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + DOWN * 3)  # ...write: yes; next: the 4th, rehearse
     assert status == 0, err
     assert steps == [["deploy", str(flask), "--target", "local"]]
     assert f"running: migrate deploy {flask} --target local" in err
@@ -215,7 +252,7 @@ def test_the_deploy_step_saves_region_and_strategy_and_exits_with_the_deploys_st
         flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")  # the user's AWS configuration: the default region
     # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 5 + DOWN * 4 + ENTER + ENTER + DOWN)
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + DOWN * 4 + ENTER + ENTER + DOWN)
     assert status == 3, (steps, err)  # the deploy's own status
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-central-1", "--strategy", "canary"]]
     config = load_config(flask)

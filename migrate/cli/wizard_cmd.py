@@ -27,6 +27,11 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--start", multiple=True, metavar="[APP=]COMMAND", help="An app's start command (repeatable).")
 @click.option("--port", multiple=True, metavar="[APP=]PORT", help="The port an app listens on (repeatable).")
 @click.option("--health-path", multiple=True, metavar="[APP=]PATH", help="An app's health check path (repeatable).")
+@click.option("--runtime-version", multiple=True, metavar="[APP=]VERSION", help="An app's runtime version, e.g. 3.12 (repeatable).")
+@click.option("--secret-vars", multiple=True, metavar="[APP=]NAME,NAME",
+              help="The environment variables of an app that are secrets (repeatable; APP= for none).")
+@click.option("--services", multiple=True, metavar="[APP=]KIND,KIND",
+              help="The backing services the dev environment runs for an app, e.g. postgres,redis (repeatable; APP= for none).")
 @click.option("--only", callback=_parse_only, default=None, metavar="LIST", help="Comma-separated outputs to write.")
 @click.option("--github-repo", metavar="OWNER/REPO", help="With the ci output: the repository the deploy role trusts.")
 @click.option("--branch", metavar="NAME", help="With the ci output: the branch that deploys.")
@@ -40,13 +45,17 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("-y", "--yes", is_flag=True, help="Take every default; ask nothing.")
 @pass_env
 def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
-            only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
+            runtime_version: tuple[str, ...], secret_vars: tuple[str, ...], services: tuple[str, ...], only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
             region: str | None, strategy: str | None, force: bool, yes: bool) -> None:
     """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH, then offer the
     next step: build, the dev environment, the cutover rehearsed here, or the deploy to AWS ECS."""
     from migrate.wizard.flow import WizardOptions, run_wizard
 
-    answers: dict[str, object] = {**_per_app("start", start), **_per_app("port", port), **_per_app("health_path", health_path)}
+    answers: dict[str, object] = {**_per_app("start", start), **_per_app("port", port), **_per_app("health_path", health_path),
+                                  **_per_app("runtime_version", runtime_version)}
+    for key, values in (("secret_vars", secret_vars), ("services", services)):
+        answers.update({name: tuple(part.strip() for part in value.split(",") if part.strip())
+                        for name, value in _per_app(key, values).items()})
     flags = {"ci.repository": github_repo, "ci.branch": branch, "ci.aws_account": aws_account, "next": then,
              "deploy.region": region, "deploy.strategy": strategy}
     answers.update({name: value for name, value in flags.items() if value is not None})

@@ -9,7 +9,8 @@ from typing import Any
 
 def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapping[str, str] | None = None,
                    sections: Mapping[str, Mapping[str, Any]] | None = None) -> str:
-    """``text`` (migrate.toml, possibly empty) with each app's answered keys set; every other line kept as it was.
+    """``text`` (migrate.toml, possibly empty) with each app's answered keys set (a key answered None is removed:
+    the correction it held is no longer wanted); every other line kept as it was.
 
     tomlkit edits the document in place, so the user's comments, key order and other keys survive
     a second run (tomllib only reads; a dump of a plain dict would drop every comment).
@@ -24,10 +25,15 @@ def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapp
     for name, values in answers.items():
         table = apps.get(name)
         if table is None:
+            if all(value is None for value in values.values()):
+                continue
             table = tomlkit.table()
             apps[name] = table
         for key, value in values.items():
-            table[key] = value
+            if value is not None:
+                table[key] = value
+            elif key in table:
+                del table[key]
     for name, values in {**({"ci": ci} if ci else {}), **(sections or {})}.items():
         section = document.get(name)
         if section is None:

@@ -209,6 +209,33 @@ def _correct(resolver: _Resolver, app: AppProfile, saved: Config) -> dict[str, A
     if port is not None or speaks_http(app) or port_q.name in resolver.options.answers:
         result["port"] = int(resolver.answer(port_q))
         result["health_path"] = str(resolver.answer(health))
+    result.update(_corrected_facts(resolver, image, app, settings))
+    return result
+
+
+def _corrected_facts(resolver: _Resolver, image: str, app: AppProfile, settings: Any) -> dict[str, Any]:
+    """The runtime version, the secrets and the backing services: each saved only when it differs from what
+    inspect found (None removes an earlier correction), so migrate.toml does not pin what the code already says."""
+    from migrate.generate.services import SERVICES
+    from migrate.wizard.questions import VERSION, runtime_question, secrets_question, services_question
+
+    result: dict[str, Any] = {}
+    detected = app.runtime_version.value
+    version = settings.runtime_version or detected
+    asked = runtime_question(image, app.language.value or "runtime", version or "")
+    if (version and VERSION.fullmatch(version)) or asked.name in resolver.options.answers:
+        answer = str(resolver.answer(asked))
+        result["runtime_version"] = None if answer == detected else answer
+    names = tuple(var.name for var in app.env)
+    found_secrets = tuple(var.name for var in app.env if var.secret)
+    if names:
+        chosen = tuple(resolver.answer(secrets_question(image, names, settings.secret_vars or found_secrets)))
+        result["secret_vars"] = None if set(chosen) == set(found_secrets) else [n for n in names if n in chosen]
+    found_services = tuple(s.kind for s in app.backing_services)
+    kinds = tuple(sorted(SERVICES))
+    services = tuple(resolver.answer(services_question(image, kinds, settings.services if settings.services is not None
+                                                                            else found_services)))
+    result["services"] = None if set(services) == set(found_services) else sorted(services)
     return result
 
 

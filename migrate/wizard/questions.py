@@ -51,6 +51,31 @@ def app_questions(app: str, start: str | None, port: int | None, health: str | N
     )
 
 
+#: A runtime version the wizard offers to correct (the base image's tag): ``3.12``, ``20``, ``1.22.5``.
+VERSION = re.compile(r"\d+(\.\d+){0,2}")
+
+
+def runtime_question(app: str, language: str, version: str) -> Question:
+    """The runtime's version, defaulting to the detected (or saved) one."""
+    return Question(f"{app}.runtime_version", f"{app}: {language} version", "the base images' tag, e.g. 3.12 or 20", "text",
+                    f"--runtime-version {app}=VERSION", version,
+                    validate=lambda v: None if VERSION.fullmatch(v) else "a version such as 3.12 or 20")
+
+
+def secrets_question(app: str, names: tuple[str, ...], secret: tuple[str, ...]) -> Question:
+    """Which of the app's environment variables are secrets (never given a value in generated files)."""
+    return Question(f"{app}.secret_vars", f"{app}: which variables are secrets?",
+                    "space toggles; a secret gets no value in .env or compose, and is stored encrypted on deploy", "checkbox",
+                    f"--secret-vars {app}=NAME,NAME", secret, choices=names)
+
+
+def services_question(app: str, kinds: tuple[str, ...], chosen: tuple[str, ...]) -> Question:
+    """The backing services the dev environment runs beside the app."""
+    return Question(f"{app}.services", f"{app}: backing services to run locally",
+                    "space toggles; compose runs each one beside the app, wired through its environment", "checkbox",
+                    f"--services {app}=KIND,KIND", chosen, choices=kinds)
+
+
 OUTPUTS_QUESTION = Question("outputs", "Which files should migrate write?",
                             "the outputs `migrate init` knows (ci: the GitHub Actions workflow and its deploy role)", "checkbox",
                             "--only", DEFAULT_OUTPUTS, choices=OUTPUTS)
