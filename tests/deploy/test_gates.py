@@ -50,7 +50,7 @@ def answer(**series: list[tuple[int, float]]) -> dict[str, Any]:
                                   for key, values in series.items()]}
 
 
-def expect(stub: Stubber, response: dict[str, Any], sides: int = 1, start: float = STARTED["blue"]) -> None:
+def expect(stub: Stubber, response: dict[str, Any], start: float = STARTED["blue"]) -> None:
     stub.add_response("get_metric_data", response, {
         "MetricDataQueries": ANY, "ScanBy": "TimestampAscending",
         "StartTime": datetime.fromtimestamp(start - start % 60, UTC), "EndTime": datetime.fromtimestamp(NOW, UTC)})
@@ -100,11 +100,11 @@ def test_latency_is_judged_against_the_other_side(cloudwatch: tuple[Aws, Stubber
     gate = cloudwatch_gates(aws, BALANCER, GROUPS, STARTED.get, now=lambda: NOW)[1]
     # Green has served for an hour: the window goes back 10 minutes for it (the query starts at the earliest).
     expect(stub, answer(requ0=[(1, 100.0)], http0=[], targ0=[(1, 0.250), (0, 0.900)],
-                        requ1=[(5, 300.0)], http1=[], targ1=[(5, 0.120), (2, 0.200)]), sides=2, start=NOW - 600)
+                        requ1=[(5, 300.0)], http1=[], targ1=[(5, 0.120), (2, 0.200)]), start=NOW - 600)
     verdict = gate.check("blue")
     assert not verdict.passed and verdict.detail == "blue: p99 900 ms (limit 400 ms, 2x green's 200 ms)"
     expect(stub, answer(requ0=[(1, 100.0)], http0=[], targ0=[(1, 0.250)], requ1=[(5, 300.0)], http1=[], targ1=[(2, 0.200)]),
-           sides=2, start=NOW - 600)
+           start=NOW - 600)
     assert gate.check("blue").passed
 
 
