@@ -14,9 +14,13 @@ back on the old side); their ``wall_s`` is ``restore_s``.
 Figures are printed, never asserted. Scenarios that drive the whole engine over the local fleet go in
 ``SCENARIOS`` the same way: a function from the Docker client and hey's path to one :class:`Line`.
 
+``aws-calls`` (bench/cutover_aws.py) needs neither Docker nor hey: the AWS requests of each kind of
+``migrate deploy`` on ECS, against moto's HTTP server. With no scenario named it runs first; the
+Docker scenarios are then skipped with a one-line note where Docker or hey is missing.
+
 Usage::
 
-    python bench/cutover.py [SCENARIO ...]
+    python bench/cutover.py [aws-calls] [SCENARIO ...]
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ from docker_images import ensure_base_images  # noqa: E402
 from migrate.containers import engine  # noqa: E402
 
 NAME = "bench-cutover"
+#: The scenario that needs no Docker: the AWS requests per deploy on ECS (bench/cutover_aws.py).
+AWS_CALLS = "aws-calls"
 
 
 @dataclass(frozen=True)
@@ -158,14 +164,34 @@ SCENARIOS: dict[str, Callable[[Any, str], Line]] = {
 }
 
 
+def _docker_missing() -> str | None:
+    """Why the Docker scenarios cannot run here, or None."""
+    if shutil.which("hey") is None:
+        return "hey is not installed (apt-get install hey)"
+    if shutil.which("docker") is None:
+        return "docker is not installed"
+    return None
+
+
 def main(names: list[str]) -> int:
-    """Run the named scenarios (all by default), one line each."""
-    unknown = sorted(set(names) - set(SCENARIOS))
-    hey = shutil.which("hey")
-    if unknown or hey is None:
-        print(f"unknown scenario: {', '.join(unknown)} (known: {', '.join(SCENARIOS)})" if unknown
-              else "hey is not installed (apt-get install hey)", file=sys.stderr)
+    """Run the named scenarios (all by default, aws-calls first), one line each."""
+    unknown = sorted(set(names) - set(SCENARIOS) - {AWS_CALLS})
+    if unknown:
+        print(f"unknown scenario: {', '.join(unknown)} (known: {AWS_CALLS}, {', '.join(SCENARIOS)})", file=sys.stderr)
         return 2
+    if not names or AWS_CALLS in names:
+        from cutover_aws import run_all
+
+        run_all()
+        if names == [AWS_CALLS]:
+            return 0
+        names = [name for name in names if name != AWS_CALLS]
+    missing_tool = _docker_missing()
+    if missing_tool is not None:
+        print(f"docker scenarios skipped: {missing_tool}", file=sys.stderr)
+        return 0 if not names else 2
+    hey = shutil.which("hey")
+    assert hey is not None  # checked above
     missing = ensure_base_images(list(base_images()))
     if missing:
         print(f"base images missing: {', '.join(missing)} (bash .ci/base-images.sh)", file=sys.stderr)
