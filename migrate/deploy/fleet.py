@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.cutover.ports import COLOURS, Failure, SideStatus, is_colour
@@ -85,6 +85,9 @@ class EcsFleet:
     target_groups: Mapping[str, str]
     settings: ColourSettings | None = None
     now: Callable[[], float] = time.time
+    #: Each colour's started stamp as last read or written. Only this fleet starts a colour while the cutover
+    #: holds the app's lock, so the gates' lookups (every check) reuse it rather than describe the service again.
+    _started: dict[str, float | None] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def ecs(self) -> Any:
@@ -105,8 +108,10 @@ class EcsFleet:
                 self.ecs.update_service(cluster=self.cluster, service=service["serviceName"], taskDefinition=revision,
                                         desiredCount=count, forceNewDeployment=service.get("desiredCount", 0) == 0,
                                         deploymentConfiguration=DEPLOYMENT_CONFIGURATION)
+        stamp = self._stamp()
         with aws_call("ecs:TagResource", f"service {service['serviceName']}"):
-            self.ecs.tag_resource(resourceArn=service["serviceArn"], tags=as_list(self._started(), "key", "value"))
+            self.ecs.tag_resource(resourceArn=service["serviceArn"], tags=as_list(stamp, "key", "value"))
+        self._started[colour] = float(stamp[STARTED_TAG])
 
     def scale(self, colour: str, count: int) -> None:
         """Set the colour's desired count, keeping its task definition (a colour at 0 is the rollback target)."""
@@ -146,16 +151,22 @@ class EcsFleet:
         running = snap.running if snap.primary_revision == revision else 0
         healthy = sum(1 for t in snap.targets if t.state == "healthy")
         started = from_list(service.get("tags"), "key", "value").get(STARTED_TAG)
+        self._started[side] = float(started) if started else None
         failure = None
         if desired > 0 and snap.failed:  # a colour at 0 runs nothing that could be failing now
             failure = Failure(*diagnose(self._watch(name, *self._logs_of(revision)), snap))
         return SideStatus(revision, desired, running, healthy, float(started) if started else None, failure)
 
     def started_at(self, side: str) -> float | None:
-        """When the colour was last started (its tag; one read), None for an external side or one never started."""
-        service = self._describe(side) if is_colour(side) else None
-        started = from_list(service.get("tags"), "key", "value").get(STARTED_TAG) if service else None
-        return float(started) if started else None
+        """When the colour was last started (its tag, read once; then as :meth:`status` or :meth:`start` last saw it),
+        None for an external side or one never started."""
+        if not is_colour(side):
+            return None
+        if side not in self._started:
+            service = self._describe(side)
+            started = from_list(service.get("tags"), "key", "value").get(STARTED_TAG) if service else None
+            self._started[side] = float(started) if started else None
+        return self._started[side]
 
     # ------------------------------------------------------------------ AWS
     def _describe(self, colour: str) -> dict[str, Any] | None:
@@ -174,7 +185,7 @@ class EcsFleet:
         if self.settings is None:
             raise DeployError(f"{name} does not exist and nothing says how to make it",
                               hint="run `migrate deploy` first: it creates the app's service and its settings")
-        s = self.settings
+        s, stamp = self.settings, self._stamp()
         with aws_call("ecs:CreateService", f"service {name} in cluster {self.cluster}"):
             self.ecs.create_service(
                 clientToken=str(uuid.uuid4()),  # see EcsService.create: a retried create returns the first one
@@ -182,10 +193,11 @@ class EcsFleet:
                 networkConfiguration=dict(s.network_configuration), deploymentConfiguration=DEPLOYMENT_CONFIGURATION,
                 loadBalancers=[{"targetGroupArn": self.target_groups[colour], "containerName": s.container, "containerPort": s.port}],
                 healthCheckGracePeriodSeconds=s.grace_period, propagateTags="SERVICE", enableECSManagedTags=True,
-                tags=as_list({**owner_tags(self.app), **self._started()}, "key", "value"),
+                tags=as_list({**owner_tags(self.app), **stamp}, "key", "value"),
             )
+        self._started[colour] = float(stamp[STARTED_TAG])
 
-    def _started(self) -> dict[str, str]:
+    def _stamp(self) -> dict[str, str]:
         return {STARTED_TAG: f"{self.now():.3f}"}
 
     def _targets(self, side: str) -> list[dict[str, Any]]:

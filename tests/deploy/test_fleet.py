@@ -262,6 +262,28 @@ def test_aws_calls_per_deploy_are_counted(cut: Cutover) -> None:
     assert all(0 < n < 150 for n in counts), counts
 
 
+def test_the_gates_reuse_the_started_stamp_the_fleet_read_or_wrote(cut: Cutover) -> None:
+    """Each gate check asks when the incoming colour started: from what status read, or start wrote, not a new DescribeServices."""
+    rev1 = cut.revision("v1")
+    deployed(cut, rev1)
+    fleet = cut.target.fleet
+    calls = count_calls(cut.aws)
+    blue = fleet.status(BLUE)
+    described = calls.count("ecs.DescribeServices")
+    assert fleet.started_at(BLUE) == blue.started is not None and calls.count("ecs.DescribeServices") == described
+    fleet.start(GREEN, rev1, 1)
+    described = calls.count("ecs.DescribeServices")
+    tags = cut.aws.client("ecs").describe_services(cluster="shop", services=["api-green"], include=["TAGS"])["services"][0]["tags"]
+    written = float(next(t["value"] for t in tags if t["key"] == STARTED_TAG))
+    assert fleet.started_at(GREEN) == written and calls.count("ecs.DescribeServices") == described + 1  # +1: the read just above
+    # A fleet that has read nothing yet describes once, then remembers.
+    fresh = open_ecs(cut.aws, "shop", "api")
+    assert fresh is not None
+    calls = count_calls(cut.aws)
+    assert fresh.fleet.started_at(GREEN) == written == fresh.fleet.started_at(GREEN)
+    assert calls.count("ecs.DescribeServices") == 1
+
+
 def test_blue_green_over_moto_server(endpoint: str, scheduler_health: dict[str, tuple[str, str, str]],  # noqa: F811
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The same cutover through AWS_ENDPOINT_URL (moto's server in a thread): the calls go over HTTP,
