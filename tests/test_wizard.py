@@ -127,6 +127,15 @@ def test_the_new_facts_have_flags_off_a_terminal(flask: Path) -> None:
     assert status != 0 and "services item 1 must be one of elasticsearch, kafka, mongodb" in err and "Traceback" not in err
 
 
+def test_no_secret_at_all_is_an_answer_a_second_run_keeps(flask: Path) -> None:
+    status, _, err = _wizard(["wizard", str(flask), "--secret-vars", "", "--only", "docs"], "", tty=False)
+    assert status == 0, err
+    assert load_config(flask).app("python-flask-postgres").secret_vars == ()
+    status, _, err = _wizard(["wizard", str(flask), "--only", "docs"], ENTER * 7)  # Enter keeps every saved answer
+    assert status == 0, err
+    assert "everything is up to date" in err and load_config(flask).app("python-flask-postgres").secret_vars == ()
+
+
 def test_an_existing_file_is_overwritten_only_with_consent(flask: Path) -> None:
     (flask / "Dockerfile").write_text("FROM scratch\n")
     status, out, err = _wizard(["wizard", str(flask)], ENTER * 7 + "n")  # refuse the overwrite

@@ -229,7 +229,8 @@ def _corrected_facts(resolver: _Resolver, image: str, app: AppProfile, settings:
     names = tuple(var.name for var in app.env)
     found_secrets = tuple(var.name for var in app.env if var.secret)
     if names:
-        chosen = tuple(resolver.answer(secrets_question(image, names, settings.secret_vars or found_secrets)))
+        saved = settings.secret_vars if settings.secret_vars is not None else found_secrets  # () is an answer: none
+        chosen = tuple(resolver.answer(secrets_question(image, names, saved)))
         result["secret_vars"] = None if set(chosen) == set(found_secrets) else [n for n in names if n in chosen]
     found_services = tuple(s.kind for s in app.backing_services)
     kinds = tuple(sorted(SERVICES))
