@@ -117,12 +117,14 @@ def test_corrected_runtime_version_secrets_and_services_reach_the_files_and_a_se
 
 
 def test_the_new_facts_have_flags_off_a_terminal(flask: Path) -> None:
-    status, _, err = _wizard(["wizard", str(flask), "--runtime-version", "3.13", "--secret-vars", "",
+    status, _, err = _wizard(["wizard", str(flask), "--runtime-version", "3.13", "--secret-vars", "SECRET_KEY,API_TOKEN",
                               "--services", "postgres,redis", "--only", "dockerfile,compose"], "", tty=False)
     assert status == 0, err
     assert "FROM python:3.13-slim" in (flask / "Dockerfile").read_text()
     compose = (flask / "compose.yaml").read_text()
     assert "redis:7" in compose and "postgres:16" in compose
+    # API_TOKEN, which inspect did not find, is kept (init adds it as a secret the app needs).
+    assert load_config(flask).app("python-flask-postgres").secret_vars == ("SECRET_KEY", "API_TOKEN")
     status, _, err = _wizard(["wizard", str(flask), "--services", "mongo"], "", tty=False)
     assert status != 0 and "services item 1 must be one of elasticsearch, kafka, mongodb" in err and "Traceback" not in err
 

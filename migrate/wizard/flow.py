@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from migrate.config import CONFIG_FILE, Config, parse_config
+from migrate.config import CONFIG_FILE, AppSettings, Config, parse_config
 from migrate.environment import Environment
 from migrate.errors import UserError
 from migrate.generate.writer import Action, PlannedFile
@@ -213,7 +213,7 @@ def _correct(resolver: _Resolver, app: AppProfile, saved: Config) -> dict[str, A
     return result
 
 
-def _corrected_facts(resolver: _Resolver, image: str, app: AppProfile, settings: Any) -> dict[str, Any]:
+def _corrected_facts(resolver: _Resolver, image: str, app: AppProfile, settings: AppSettings) -> dict[str, Any]:
     """The runtime version, the secrets and the backing services: each saved only when it differs from what
     inspect found (None removes an earlier correction), so migrate.toml does not pin what the code already says."""
     from migrate.generate.services import SERVICES
@@ -231,7 +231,9 @@ def _corrected_facts(resolver: _Resolver, image: str, app: AppProfile, settings:
     if names:
         saved = settings.secret_vars if settings.secret_vars is not None else found_secrets  # () is an answer: none
         chosen = tuple(resolver.answer(secrets_question(image, names, saved)))
-        result["secret_vars"] = None if set(chosen) == set(found_secrets) else [n for n in names if n in chosen]
+        # In the code's order; a name inspect did not find (typed in a flag) is kept: init adds it as a secret.
+        ordered = [n for n in names if n in chosen] + [n for n in chosen if n not in names]
+        result["secret_vars"] = None if set(chosen) == set(found_secrets) else ordered
     found_services = tuple(s.kind for s in app.backing_services)
     kinds = tuple(sorted(SERVICES))
     services = tuple(resolver.answer(services_question(image, kinds, settings.services if settings.services is not None
