@@ -203,7 +203,7 @@ def check_migration(aws: Aws, project: str, app: str) -> None:
     a migration under way is taken up (:func:`migrate.deploy.legacy.check_first_deploy`)."""
     target = open_ecs(aws, project, app)  # None: no colours yet, so no cutover has run
     weights = target.router.weights() if target is not None else {}
-    running = {name: int(s.get("desiredCount", 0)) for name, s in app_services(aws, Names(project, app).cluster, app).items()}
+    running = _desired_counts(aws, project, app)
     legacy.check_first_deploy(app, weights, running)
 
 
@@ -215,11 +215,16 @@ def open_migration(aws: Aws, project: str, app: str, servers: Sequence[legacy.Ol
     target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now), _app_group(aws, project, app)
     if target is None or base is None:
         raise DeployError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
-    running = {name: int(s.get("desiredCount", 0)) for name, s in app_services(aws, Names(project, app).cluster, app).items()}
+    running = _desired_counts(aws, project, app)
     legacy.prepare(aws, app, base, servers, target.router, running, say)
     found = open_ecs(aws, project, app, settings=settings, now=now)
     assert found is not None  # every colour's group exists: just made
     return found
+
+
+def _desired_counts(aws: Aws, project: str, app: str) -> dict[str, int]:
+    """The desired count of each of the app's ECS services that exist (``api``, ``api-blue``...)."""
+    return {name: int(s.get("desiredCount", 0)) for name, s in app_services(aws, Names(project, app).cluster, app).items()}
 
 
 def _balancer(aws: Aws, name: str) -> dict[str, Any] | None:
