@@ -194,7 +194,7 @@ def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, settings
     fleet = EcsFleet(aws, cluster, app, sides, _settings(aws, cluster, app) or settings, now)
     router = AlbRouter(aws, str(listener["ListenerArn"]), sides, paths)
     if gates is None:
-        gates = cloudwatch_gates(aws, str(balancer["LoadBalancerArn"]), sides, fleet.started_at, now)
+        gates = (cloudwatch_gates(aws, str(balancer["LoadBalancerArn"]), sides, fleet.started_at, now),)
     return EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", gates)
 
 

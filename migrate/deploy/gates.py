@@ -5,7 +5,8 @@ The ALB publishes, per target group and minute, ``RequestCount``, ``HTTPCode_Tar
 ``TargetGroup``). A gate reads the minutes since the side was last started (a colour's target group
 served earlier revisions too: those minutes are not this one's), at most :attr:`Window.seconds` back,
 in one ``GetMetricData`` call. Until ``min_requests`` have been answered the gate passes and says so:
-a handful of requests proves nothing, and target health judges a silent side.
+a handful of requests proves nothing, and target health judges a silent side. The two gates are
+judged together (:class:`MetricGates`), from one read of every side per check.
 
 CloudWatch's ALB metrics arrive a minute or more late: with a bake shorter than that a gate judges
 nothing (it says so in its verdict); the engine's default bakes on ECS (60 s per step, 120 s at 100%)
@@ -14,11 +15,12 @@ leave it a few minutes of data at each judgement.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from migrate.cutover.ports import Verdict
 from migrate.deploy.aws import Aws
@@ -41,6 +43,14 @@ class Traffic:
 def dimension(arn: str) -> str:
     """CloudWatch's dimension value of a balancer or target group ARN: ``app/shop/50dc...``, ``targetgroup/shop-api/73e2...``."""
     return arn.split(":", 5)[-1].removeprefix("loadbalancer/")
+
+
+class Reads(Protocol):
+    """Where a gate reads each side's traffic."""
+
+    def traffic(self, sides: Sequence[str]) -> dict[str, Traffic]:
+        """Each of ``sides``' traffic since it was started."""
+        ...
 
 
 @dataclass
@@ -97,7 +107,7 @@ class Window:
 class ErrorRateGate:
     """The incoming side's share of 5xx answers stays at or under ``max_share`` once it has answered ``min_requests``."""
 
-    window: Window
+    window: Reads
     max_share: float = 0.01
     min_requests: int = 20
 
@@ -117,7 +127,7 @@ class LatencyGate:
     """The incoming side's p99 stays under ``factor`` times the other sides' (never below ``floor_ms``), or
     under ``limit_ms`` when given, once it has answered ``min_requests``."""
 
-    window: Window
+    window: Reads
     limit_ms: float | None = None
     factor: float = 2.0
     floor_ms: float = 50.0
@@ -143,8 +153,36 @@ class LatencyGate:
         return Verdict("latency", p99 <= bound, f"{side}: p99 {p99:.0f} ms (limit {bound:.0f} ms, {against})")
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One answer of a :class:`Window`, read again by each gate."""
+
+    found: Mapping[str, Traffic]
+
+    def traffic(self, sides: Sequence[str]) -> dict[str, Traffic]:
+        return {side: self.found[side] for side in sides}
+
+
+@dataclass
+class MetricGates:
+    """The 5xx-rate and latency gates, judged from one read of every side: one ``GetMetricData`` call per
+    check, where each gate would make its own (the engine checks every gate at every poll)."""
+
+    window: Window
+    error_rate: ErrorRateGate
+    latency: LatencyGate
+
+    def check(self, side: str) -> Verdict:
+        """The first gate that fails, else one passed verdict saying what each found."""
+        read = _Read(self.window.traffic([side, *(s for s in self.window.target_groups if s != side)]))
+        verdicts = [dataclasses.replace(self.error_rate, window=read).check(side),
+                    dataclasses.replace(self.latency, window=read).check(side)]
+        failed = next((v for v in verdicts if not v.passed), None)
+        return failed or Verdict("5xx rate and latency", True, "; ".join(v.detail for v in verdicts))
+
+
 def cloudwatch_gates(aws: Aws, load_balancer_arn: str, target_groups: Mapping[str, str],
-                     started: Callable[[str], float | None], now: Callable[[], float] = time.time) -> tuple[ErrorRateGate, LatencyGate]:
-    """The 5xx-rate and latency gates of one app's sides, with their defaults."""
+                     started: Callable[[str], float | None], now: Callable[[], float] = time.time) -> MetricGates:
+    """The 5xx-rate and latency gates of one app's sides, with their defaults, judged together."""
     window = Window(aws, load_balancer_arn, target_groups, started, now)
-    return ErrorRateGate(window), LatencyGate(window, others=lambda side: [s for s in target_groups if s != side])
+    return MetricGates(window, ErrorRateGate(window), LatencyGate(window, others=lambda side: [s for s in target_groups if s != side]))

@@ -97,7 +97,7 @@ def test_too_few_requests_are_not_judged(cloudwatch: tuple[Aws, Stubber]) -> Non
 
 def test_latency_is_judged_against_the_other_side(cloudwatch: tuple[Aws, Stubber]) -> None:
     aws, stub = cloudwatch
-    gate = cloudwatch_gates(aws, BALANCER, GROUPS, STARTED.get, now=lambda: NOW)[1]
+    gate = cloudwatch_gates(aws, BALANCER, GROUPS, STARTED.get, now=lambda: NOW)
     # Green has served for an hour: the window goes back 10 minutes for it (the query starts at the earliest).
     expect(stub, answer(requ0=[(1, 100.0)], http0=[], targ0=[(1, 0.250), (0, 0.900)],
                         requ1=[(5, 300.0)], http1=[], targ1=[(5, 0.120), (2, 0.200)]), start=NOW - 600)
@@ -113,3 +113,18 @@ def test_a_set_latency_limit_needs_no_other_side(cloudwatch: tuple[Aws, Stubber]
     expect(stub, answer(requ0=[(1, 100.0)], http0=[], targ0=[(1, 0.030)]))
     verdict = LatencyGate(window(aws), limit_ms=25).check("blue")
     assert not verdict.passed and verdict.detail == "blue: p99 30 ms (limit 25 ms, as set)"
+
+
+def test_both_gates_are_judged_from_one_request_per_check(cloudwatch: tuple[Aws, Stubber]) -> None:
+    # The Stubber holds one answer per check: a second request in a check would fail the test.
+    aws, stub = cloudwatch
+    gates = cloudwatch_gates(aws, BALANCER, GROUPS, STARTED.get, now=lambda: NOW)
+    expect(stub, answer(requ0=[(1, 100.0)], http0=[], targ0=[(1, 0.100)], requ1=[(5, 300.0)], http1=[], targ1=[(2, 0.200)]),
+           start=NOW - 600)
+    verdict = gates.check("blue")
+    assert verdict.passed and verdict.detail == ("blue: 0 of 100 answers 5xx (0.0%, limit 1.0%); "
+                                                 "blue: p99 100 ms (limit 400 ms, 2x green's 200 ms)")
+    expect(stub, answer(requ0=[(1, 100.0)], http0=[(1, 9.0)], targ0=[(1, 0.900)], requ1=[(5, 300.0)], http1=[], targ1=[]),
+           start=NOW - 600)
+    verdict = gates.check("blue")  # both fail: the first is the one told
+    assert not verdict.passed and verdict.gate == "5xx rate" and verdict.detail == "blue: 9 of 100 answers 5xx (9.0%, limit 1.0%)"
