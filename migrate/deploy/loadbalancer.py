@@ -9,7 +9,7 @@ characters with a stable hash suffix, so a long project name still finds its res
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,11 @@ from migrate.deploy.plan import Observed
 ELB_NAME_MAX = 32
 #: The ALB's idle timeout (AWS's default); app keep-alive must be longer (see the pre-flight).
 IDLE_TIMEOUT = 60
+
+
+#: The name part of an app's alternate target group (``PROJECT-APP-alt``), the one ECS's own strategies
+#: (``--strategy ecs-*``, :mod:`migrate.deploy.native`) start a new revision behind.
+ALTERNATE = "alt"
 
 
 def elb_name(*parts: str) -> str:
@@ -330,7 +335,7 @@ class Listener:
         with aws_call("elasticloadbalancing:CreateListener", f"listener {self.name}"):
             self.elbv2.create_listener(LoadBalancerArn=self.load_balancer.arn, Port=self.port, **self._protocol_arguments(),
                                        DefaultActions=self._default_actions(), Tags=as_list(owner_tags(self.app)))
-        self._put_rules()
+        self._put_rules()()
 
     def _protocol_arguments(self) -> dict[str, Any]:
         if not self.certificate:
@@ -338,15 +343,21 @@ class Listener:
         return {"Protocol": "HTTPS", "Certificates": [{"CertificateArn": self.certificate}], "SslPolicy": SSL_POLICY}
 
     def update(self, fields: Sequence[str]) -> None:
-        """Set the protocol, certificate and default action; replace the path rules when they differ."""
+        """Set the protocol, certificate and default action; replace the path rules when they differ.
+
+        The new rules are created before the default action changes, and the old ones deleted after: a
+        route moving between the default and a rule (an app that takes every request gets a ``/*`` rule
+        for ECS's own strategies, and loses it after) is never left to the 404 between two calls.
+        """
         listener_arn = self._arn()
         tls = self._protocol_arguments() if {"protocol", "certificate"} & set(fields) else {}
+        finish = self._put_rules(replace=True) if "rules" in fields else None
         if "default" in fields or tls:
             current = self._current_actions(listener_arn)
             with aws_call("elasticloadbalancing:ModifyListener", f"listener {self.name}"):
                 self.elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=self._default_actions(current), **tls)
-        if "rules" in fields:
-            self._put_rules(replace=True)
+        if finish is not None:
+            finish()
 
     def delete(self) -> None:
         """Delete the listener and its rules."""
@@ -358,13 +369,14 @@ class Listener:
             found = self.elbv2.describe_listeners(LoadBalancerArn=self.load_balancer.arn)["Listeners"]
         return str(next(li["ListenerArn"] for li in found if li["Port"] == self.port))
 
-    def _put_rules(self, replace: bool = False) -> None:
+    def _put_rules(self, replace: bool = False) -> Callable[[], None]:
         """Make the path rules the wanted ones, a request for a path that stays routed never left without a rule.
 
         Deleting the old rules and then creating the new ones would leave such requests, between the two,
         to the default action (404, or another app). So a rule already as wanted stays; each other wanted
-        rule is created first, above every existing one; then the rules no longer wanted are deleted, and
-        the new ones are moved to their priorities in one atomic call (SetRulePriorities).
+        rule is created first, above every existing one; then (the step returned, for the caller to run
+        once the default action is set) the rules no longer wanted are deleted, and the new ones are moved
+        to their priorities in one atomic call (SetRulePriorities).
         """
         listener_arn = self._arn()
         existing: dict[int, tuple[str, tuple[str, ...], list[dict[str, Any]]]] = {}
@@ -392,13 +404,16 @@ class Listener:
                     Actions=self._actions_for(route, current))["Rules"][0]
             if int(created["Priority"]) != priority:
                 moves.append({"RuleArn": created["RuleArn"], "Priority": priority})
-        for priority, (rule_arn, _, _) in sorted(existing.items()):
-            if priority not in kept:
-                with aws_call("elasticloadbalancing:DeleteRule", f"listener {self.name}"):
-                    self.elbv2.delete_rule(RuleArn=rule_arn)
-        if moves:
-            with aws_call("elasticloadbalancing:SetRulePriorities", f"listener {self.name}"):
-                self.elbv2.set_rule_priorities(RulePriorities=moves)
+
+        def finish() -> None:
+            for priority, (rule_arn, _, _) in sorted(existing.items()):
+                if priority not in kept:
+                    with aws_call("elasticloadbalancing:DeleteRule", f"listener {self.name}"):
+                        self.elbv2.delete_rule(RuleArn=rule_arn)
+            if moves:
+                with aws_call("elasticloadbalancing:SetRulePriorities", f"listener {self.name}"):
+                    self.elbv2.set_rule_priorities(RulePriorities=moves)
+        return finish
 
 
 def _forwards(actions: list[dict[str, Any]]) -> bool:
@@ -424,8 +439,8 @@ def _group_name(arn: str) -> str:
 
 def _family(name: str) -> set[str]:
     """An app's target group and its cutover sides' (:func:`migrate.deploy.router.side_target_group`: the colours', and
-    the old servers' of a migration), by name."""
-    return {name, *(elb_name(name, side) for side in (*COLOURS, LEGACY))}
+    the old servers' of a migration), and its alternate one (ECS's own strategies), by name."""
+    return {name, *(elb_name(name, side) for side in (*COLOURS, LEGACY, ALTERNATE))}
 
 
 def _forward_arn(actions: list[dict[str, Any]]) -> str | None:

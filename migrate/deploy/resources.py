@@ -180,13 +180,16 @@ def ecs_tasks_trust() -> dict[str, Any]:
 
 @dataclass
 class IamRole:
-    """A role ECS tasks assume, with exactly the inline policies given (none: a role with no permissions)."""
+    """A role with exactly the inline policies given (none: a role with no permissions) and the AWS managed
+    policies named in ``managed``; assumed by ECS tasks unless ``trust`` says who else."""
 
     aws: Aws
     app: str
     name: str
     description: str
     policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    trust: Mapping[str, Any] = field(default_factory=ecs_tasks_trust)
+    managed: tuple[str, ...] = ()
     kind: str = field(default="IAM role", init=False)
 
     @property
@@ -201,11 +204,13 @@ class IamRole:
 
     @property
     def desired(self) -> Mapping[str, str]:
-        """The trust policy and one field per inline policy."""
-        return {"trust_policy": canonical(ecs_tasks_trust()), **{f"policy {n}": canonical(d) for n, d in sorted(self.policies.items())}}
+        """The trust policy, one field per inline policy, and the managed policies when it has any."""
+        managed = {"managed_policies": "\n".join(sorted(self.managed))} if self.managed else {}
+        return {"trust_policy": canonical(self.trust), **{f"policy {n}": canonical(d) for n, d in sorted(self.policies.items())},
+                **managed}
 
     def observe(self) -> Observed | None:
-        """The role's trust policy, inline policies and tags, or None."""
+        """The role's trust policy, inline (and, where it should have some, managed) policies and tags, or None."""
         with aws_call("iam:GetRole", f"role {self.name}"):
             try:
                 role = self.iam.get_role(RoleName=self.name)["Role"]
@@ -217,38 +222,54 @@ class IamRole:
         for policy in names:
             with aws_call("iam:GetRolePolicy", f"role {self.name}"):
                 fields[f"policy {policy}"] = canonical(self.iam.get_role_policy(RoleName=self.name, PolicyName=policy)["PolicyDocument"])
+        if self.managed:
+            fields["managed_policies"] = "\n".join(sorted(self._attached())) or "(none)"
         with aws_call("iam:ListRoleTags", f"role {self.name}"):
             tags = from_list(self.iam.list_role_tags(RoleName=self.name)["Tags"])
         return Observed(fields, tags)
 
+    def _attached(self) -> list[str]:
+        with aws_call("iam:ListAttachedRolePolicies", f"role {self.name}"):
+            return [p["PolicyArn"] for page in self.iam.get_paginator("list_attached_role_policies").paginate(RoleName=self.name)
+                    for p in page["AttachedPolicies"]]
+
     def create(self) -> None:
-        """Create the role, tagged, then put its inline policies."""
+        """Create the role, tagged, then put its inline policies and attach its managed ones."""
         with aws_call("iam:CreateRole", f"role {self.name}"):
             self.iam.create_role(
-                RoleName=self.name, AssumeRolePolicyDocument=json.dumps(ecs_tasks_trust()),
+                RoleName=self.name, AssumeRolePolicyDocument=json.dumps(self.trust),
                 Description=self.description, Tags=as_list(owner_tags(self.app)),
             )
-        self.update([f"policy {n}" for n in self.policies])
+        self.update([f"policy {n}" for n in self.policies] + (["managed_policies"] if self.managed else []))
 
     def update(self, fields: Sequence[str]) -> None:
-        """Put the trust policy and each inline policy that differs."""
+        """Put the trust policy and each inline policy that differs; attach the managed policies it lacks, detach others."""
         if "trust_policy" in fields:
             with aws_call("iam:UpdateAssumeRolePolicy", f"role {self.name}"):
-                self.iam.update_assume_role_policy(RoleName=self.name, PolicyDocument=json.dumps(ecs_tasks_trust()))
+                self.iam.update_assume_role_policy(RoleName=self.name, PolicyDocument=json.dumps(self.trust))
         for policy, document in sorted(self.policies.items()):
             if f"policy {policy}" in fields:
                 with aws_call("iam:PutRolePolicy", f"role {self.name}"):
                     self.iam.put_role_policy(RoleName=self.name, PolicyName=policy, PolicyDocument=json.dumps(document))
-
-
+        if "managed_policies" in fields:
+            attached = set(self._attached())
+            for arn in sorted(set(self.managed) - attached):
+                with aws_call("iam:AttachRolePolicy", f"role {self.name}"):
+                    self.iam.attach_role_policy(RoleName=self.name, PolicyArn=arn)
+            for arn in sorted(attached - set(self.managed)):
+                with aws_call("iam:DetachRolePolicy", f"role {self.name}"):
+                    self.iam.detach_role_policy(RoleName=self.name, PolicyArn=arn)
 
     def delete(self) -> None:
-        """Delete the inline policies, then the role (IAM refuses a role that still has policies)."""
+        """Delete the inline policies, detach the managed ones, then delete the role (IAM refuses a role that has either)."""
         with aws_call("iam:ListRolePolicies", f"role {self.name}"):
             names = [n for page in self.iam.get_paginator("list_role_policies").paginate(RoleName=self.name) for n in page["PolicyNames"]]
         for policy in names:
             with aws_call("iam:DeleteRolePolicy", f"role {self.name}"):
                 self.iam.delete_role_policy(RoleName=self.name, PolicyName=policy)
+        for arn in self._attached() if self.managed else ():
+            with aws_call("iam:DetachRolePolicy", f"role {self.name}"):
+                self.iam.detach_role_policy(RoleName=self.name, PolicyArn=arn)
         with aws_call("iam:DeleteRole", f"role {self.name}"):
             self.iam.delete_role(RoleName=self.name)
 
