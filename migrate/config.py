@@ -12,7 +12,8 @@ one line naming the key and the file, never a traceback or a silently ignored ty
 
     [deploy]                       # optional: how a new version takes the traffic
     target = "ecs"                 # or "local": the same cutover on this machine's Docker, behind HAProxy
-    strategy = "blue-green"        # or "canary" (weighted steps), "rolling" (ECS's own rolling update)
+    strategy = "blue-green"        # or "canary" (weighted steps), "rolling" (ECS's own rolling update),
+                                   # "ecs-blue-green", "ecs-canary", "ecs-linear" (ECS's own traffic shifting)
     canary_steps = [10, 50, 100]   # the new version's share after each step
     bake = 60                      # seconds each canary step is watched before the next
     final_bake = 120               # seconds at 100 % with the old version still warm (rollback is a weight flip)
@@ -64,7 +65,7 @@ CONFIG_FILE = "migrate.toml"
 PROVISIONABLE = ("postgres", "mysql", "redis")
 #: Where ``migrate deploy`` runs the apps, and how a new version takes the traffic.
 TARGETS = ("ecs", "local")
-STRATEGIES = ("blue-green", "canary", "rolling")
+STRATEGIES = ("blue-green", "canary", "rolling", "ecs-blue-green", "ecs-canary", "ecs-linear")
 
 #: Project names prefix load balancer and target group names, which AWS limits to 32 characters.
 _PROJECT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")

@@ -51,8 +51,16 @@ def status(env: Environment, path: Path, target_kind: str | None, apps: tuple[st
     """Where each web app at PATH stands: revision per colour, weights, healthy/desired, and its URL."""
     from migrate.cli.targets import open_targets
     from migrate.cutover.command import status as read
+    from migrate.deploy.native import state
 
+    native = _native_apps(path, target_kind, apps, region, state)
     for app, target in open_targets(path, target_kind, apps, region=region, create=False):
+        if app in native:
+            if as_json:
+                _json_line(env, native[app].as_json())
+            else:
+                env.stdout.write("\n".join(native[app].lines()) + "\n")
+            continue
         if target is None:
             if as_json:
                 _json_line(env, {"app": app, "stage": "empty", "deployed": False})
@@ -98,10 +106,13 @@ def _act(env: Environment, action: Any, path: Path, target_kind: str | None, app
          region: str | None, break_lock: bool) -> None:
     from migrate.cli.targets import deploy_settings, open_targets, settings_for
 
+    handled, native_failed = _native_act(env, action, path, target_kind, apps, as_json, region)
     opened = open_targets(path, target_kind, apps, region=region, create=False)
     configured = deploy_settings(path)
-    failed = []
+    failed = sorted(native_failed)
     for app, target in opened:
+        if app in handled:
+            continue
         if target is None:
             _tell(env, as_json, {"app": app, "event": "result", "status": "failed", "reason": "not deployed on this target"},
                   f"{app}: not deployed on this target: nothing to {action}")
@@ -112,6 +123,53 @@ def _act(env: Environment, action: Any, path: Path, target_kind: str | None, app
             failed.append(app)
     if failed:
         raise UserError(f"the {action} of {', '.join(failed)} did not end with the traffic where it should be (see above)")
+
+
+def _native_apps(path: Path, target_kind: str | None, apps: tuple[str, ...], region: str | None,
+                 act: Callable[..., Any]) -> dict[str, Any]:
+    """On ECS, each web app one of ECS's own strategies moves (``--strategy ecs-*``), with what ``act`` (:func:`~migrate.
+    deploy.native.state` or :func:`~migrate.deploy.native.abort`) returned for it; the others are migrate's engine's."""
+    from migrate.cli.targets import target_kind as kind_of
+    from migrate.cli.targets import web_specs
+    from migrate.deploy.aws import connect
+    from migrate.deploy.foundation import Names
+    from migrate.deploy.workflow import load_project
+
+    if kind_of(path, target_kind) != "ecs":
+        return {}
+    project = load_project(path)
+    ecs = connect(region or project.config.region).client("ecs")
+    found = {spec.app: act(ecs, cluster=Names(project.name, spec.app).cluster, service=spec.app) for spec in web_specs(project, apps)}
+    return {app: state for app, state in found.items() if state is not None}
+
+
+def _native_act(env: Environment, action: str, path: Path, target_kind: str | None, apps: tuple[str, ...], as_json: bool,
+                region: str | None) -> tuple[set[str], set[str]]:
+    """``abort`` and ``rollback`` of the apps ECS's own strategies move: the apps handled, and those of them that failed.
+
+    An abort stops ECS's deployment under way with a rollback; a rollback is not migrate's to run there (ECS
+    keeps no idle colour): it says how to go back.
+    """
+    from migrate.deploy.native import abort, state
+
+    if action not in ("abort", "rollback"):
+        return set(), set()
+    found = _native_apps(path, target_kind, apps, region, abort if action == "abort" else state)
+    failed = set()
+    for app, now in found.items():
+        if action == "rollback":
+            _tell(env, as_json, {"app": app, "event": "result", "status": "failed", "reason": "moved by ECS's own strategy"},
+                  f"{app}: moved by ECS's own strategy ({now.name}), which keeps no idle version to go back to: deploy the "
+                  "previous image (`migrate deploy PATH --image URI`); while ECS deploys, `migrate abort` stops it with a rollback")
+            failed.add(app)
+        elif now.deployment is None:
+            _tell(env, as_json, {"app": app, "event": "result", "status": "steady", "reason": "no ECS deployment under way"},
+                  f"{app}: moved by ECS's own strategy ({now.name}), no deployment under way: nothing to abort")
+        else:
+            _tell(env, as_json, {"app": app, "event": "result", "status": "aborted", "deployment": now.deployment},
+                  f"{app}: ECS's deployment {now.deployment.rsplit('/', 1)[-1]} stopped with a rollback: ECS puts the "
+                  "traffic back on the revision that served before it")
+    return set(found), failed
 
 
 def run_cutover(env: Environment, target: Any, app: str, action: Any, revision: str | None, settings: Any, as_json: bool,

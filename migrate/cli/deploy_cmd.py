@@ -27,11 +27,14 @@ from migrate.errors import UserError
               "asked what the load balancer will ask) before deploying them.")
 @click.option("--wait-timeout", type=click.IntRange(1, 7200), default=900, show_default=True, help="Seconds to wait for the rollout.")
 @target_option
-@click.option("--strategy", type=click.Choice(["blue-green", "canary", "rolling"]),
+@click.option("--strategy", type=click.Choice(["blue-green", "canary", "rolling", "ecs-blue-green", "ecs-canary", "ecs-linear"]),
               help="How a web app's new version takes the traffic (default: migrate.toml's [deploy] strategy, else "
-                   "blue-green); rolling: ECS's own update. Workers, and an app's first deploy on ECS, always roll.")
-@click.option("--steps", metavar="10,50,100", help="Canary steps: the new version's share after each (ends at 100).")
-@click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds each canary step is watched before the next.")
+                   "blue-green); rolling: ECS's own update; ecs-*: ECS's own traffic shifting, followed by migrate. "
+                   "Workers, and an app's first deploy on ECS, always roll.")
+@click.option("--steps", metavar="10,50,100", help="Canary steps: the new version's share after each (ends at 100); "
+              "with ecs-canary the first is the canary's share, with ecs-linear each step's.")
+@click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds each canary step is watched before the next "
+              "(ECS's strategies take whole minutes: rounded up).")
 @click.option("--drain", type=click.FloatRange(0, 3600), help="Seconds the old version finishes open requests before it stops.")
 @click.option("--from", "from_", metavar="HOST:PORT[,HOST:PORT...]",
               help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps. "
@@ -71,20 +74,24 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     if apps and not external:
         raise UserError("--app names the app --from moves off its old servers; on ECS every app of the project is deployed",
                         hint="drop --app, or add --from with the old servers' addresses")
-    from migrate.cli.targets import rolls, settings_for
+    from migrate.cli.targets import native_settings, rolls, settings_for
     from migrate.deploy import workflow
     from migrate.deploy.aws import connect
     from migrate.deploy.plan import render
 
     project = workflow.load_project(path)
     settings = settings_for("ecs", project.config.deploy, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain)
-    rolling = rolls(project.config.deploy, strategy)
+    native = native_settings(project.config.deploy, strategy, _steps(steps), bake)
+    rolling = rolls(project.config.deploy, strategy) or native is not None  # ECS moves the services, not migrate's engine
     if as_json and rolling:
         raise UserError("--json follows a weighted cutover: pass --strategy blue-green or canary")
     say = _say(env)
     aws = connect(region or project.config.region)
     if external and rolling:
-        raise UserError("--from moves the traffic by weight: it takes --strategy blue-green or canary, not rolling")
+        raise UserError("--from moves the traffic by weight: it takes --strategy blue-green or canary, "
+                        f"not {strategy or project.config.deploy.strategy}")
+    if native is None:
+        _check_not_moved_by_ecs(project, aws, strategy or project.config.deploy.strategy or "blue-green")
     migration = _migration(project, aws, external, apps) if external else None
     weighted = None if rolling else _weighted(env, project, aws, settings, as_json, migration, hold)
     publishing = None
@@ -97,7 +104,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         publish.check_buildable(built, project.plans)
         chosen = {image.app: image.uri for image in built}
         publishing = _publishing(built, aws, say, check=not no_local_check)
-    services = workflow.services_of(project, aws, chosen, _provision(provision, project.config.provision))
+    services = workflow.services_of(project, aws, chosen, _provision(provision, project.config.provision), native)
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
     # With --json, standard output carries only JSON lines: the plan, for the person watching, goes to standard error.
@@ -122,6 +129,27 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
                             hint="`migrate status PATH` shows where each side stands")
         raise UserError(f"the deploy of {failed} failed (see above)", hint="fix the cause, then run `migrate deploy` again")
     say(f"deployed {project.name} in {aws.region}" + (f": {result.url}" if result.url else ""))
+
+
+def _check_not_moved_by_ecs(project: Any, aws: Any, strategy: str) -> None:
+    """A web app ECS's own strategy moves (``--strategy ecs-*`` before) is not switched to another strategy: after
+    an ECS deployment its traffic may be on the alternate target group, which neither the rolling update nor
+    migrate's colours route to."""
+    from migrate.cli.targets import web_specs
+    from migrate.deploy.foundation import Names
+    from migrate.deploy.native import state
+
+    try:
+        specs = web_specs(project, ())
+    except UserError:
+        return  # no web app
+    ecs = aws.client("ecs")
+    for spec in specs:
+        found = state(ecs, cluster=Names(project.name, spec.app).cluster, service=spec.app)
+        if found is not None:
+            raise UserError(f"{spec.app} is moved by ECS's own strategy ({found.name}): switching it to {strategy} is not supported",
+                            hint=f"deploy with --strategy {found.name} (or another ecs-* strategy), or `migrate destroy` "
+                                 "and deploy anew with the strategy you want")
 
 
 def _migration(project: Any, aws: Any, external: tuple[str, ...], apps: tuple[str, ...]) -> tuple[str, Any]:

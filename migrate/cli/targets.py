@@ -9,6 +9,7 @@ apps, with which port, health path and environment.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from migrate.config import DeploySettings, load_config
 from migrate.cutover.engine import Settings
 from migrate.cutover.ports import Target
+from migrate.deploy.native import NATIVE_STRATEGIES, NativeError, NativeSettings
 from migrate.errors import UserError
 
 #: A rehearsal on a laptop: nobody's traffic is at stake, so the waits are short (each can be set in
@@ -44,17 +46,47 @@ def settings_for(kind: str, configured: DeploySettings, *, strategy: str | None 
         "drain": drain if drain is not None else configured.drain,
         "ready_timeout": configured.ready_timeout,
     }
-    if chosen["strategy"] == "rolling":
+    if chosen["strategy"] == "rolling" or chosen["strategy"] in NATIVE_STRATEGIES:
         if kind == "local":
-            raise UserError("the rolling strategy is ECS's own update: locally a new version takes the traffic by weight",
+            raise UserError(f"the {chosen['strategy']} strategy is ECS's own: locally a new version takes the traffic by weight",
                             hint="use --strategy blue-green or canary with --target local")
-        del chosen["strategy"]  # not the engine's: the caller runs ECS's own rolling update instead (see :func:`rolls`)
+        if chosen["strategy"] in NATIVE_STRATEGIES:
+            del chosen["canary_steps"]  # ECS's units (a canary's share, a linear step), read by :func:`native_settings`
+        del chosen["strategy"]  # not the engine's: ECS's own update or strategy moves the services (see :func:`rolls`)
     return dataclasses.replace(base, **{k: v for k, v in chosen.items() if v is not None})
 
 
 def rolls(configured: DeploySettings, strategy: str | None) -> bool:
     """Whether the deploy on ECS moves its apps by ECS's own rolling update (``--strategy rolling``, else migrate.toml's)."""
     return (strategy or configured.strategy) == "rolling"
+
+
+def native_settings(configured: DeploySettings, strategy: str | None, steps: Sequence[int] | None = None,
+                    bake: float | None = None) -> NativeSettings | None:
+    """One of ECS's own strategies (``--strategy ecs-*``, else migrate.toml's), in ECS's units; None for migrate's own.
+
+    ``steps``' first share is the canary's (ecs-canary) or each step's (ecs-linear); ``bake`` (seconds, else
+    [deploy] bake) each step's hold and [deploy] final_bake the last one, in whole minutes, rounded up.
+    """
+    chosen = strategy or configured.strategy
+    if chosen not in NATIVE_STRATEGIES:
+        return None
+    if steps and chosen == "ecs-blue-green":
+        raise UserError("--steps are for canary strategies: ecs-blue-green moves all the traffic at once",
+                        hint="drop --steps, or use --strategy ecs-canary or ecs-linear")
+    chosen_steps = steps or configured.canary_steps
+    step_bake = bake if bake is not None else configured.bake
+    values: dict[str, Any] = {}
+    if chosen_steps and chosen != "ecs-blue-green":
+        values["step_percent"] = float(chosen_steps[0])
+    if step_bake is not None:
+        values["step_bake_minutes"] = math.ceil(step_bake / 60)
+    if configured.final_bake is not None:
+        values["bake_minutes"] = math.ceil(configured.final_bake / 60)
+    try:
+        return NativeSettings(chosen, **values)
+    except NativeError as exc:
+        raise UserError(f"--strategy {chosen}: {exc}") from None
 
 
 def open_targets(path: Path, kind: str | None, apps: Sequence[str], *, region: str | None, create: bool,

@@ -11,20 +11,31 @@ circuit breaker or an alarm) or a stop is a failure with ECS's reasons; and ``ab
 The same promise as migrate's own engine, kept by ECS; what migrate's engine adds (gates it reads
 itself, the migration from servers outside ECS, the local rehearsal) is not available here.
 
+Wired behind ``migrate deploy --strategy ecs-*``: the stack gives each web app an alternate target
+group, a listener rule ECS can move (``/*`` for an app that takes every request) and the project a
+role for ECS (:func:`infrastructure_role`); the service is created and updated with the strategy
+(:class:`NativeDeployment`); the deploy follows ECS's deployment (:func:`follow`); ``migrate status``
+and ``migrate abort`` read and stop it (:func:`state`, :func:`abort`).
+
 moto implements none of these calls: the request shapes are checked with botocore's Stubber against
 the real API model, and the following logic against recorded response sequences
-(tests/deploy/test_native.py).
+(tests/deploy/test_native.py); the command runs on moto with ECS's service deployments played by a
+fake of those calls only (tests/deploy/ecs_deployments.py, tests/deploy/test_cli_native.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from migrate.deploy.errors import DeployError, aws_call
+from migrate.deploy.loadbalancer import ALTERNATE, Listener, TargetGroup, _forward_arns, elb_name
+from migrate.deploy.resources import IamRole
 
 NativeStrategy = Literal["ecs-blue-green", "ecs-canary", "ecs-linear"]
 NATIVE_STRATEGIES: tuple[NativeStrategy, ...] = ("ecs-blue-green", "ecs-canary", "ecs-linear")
@@ -35,6 +46,9 @@ INFRASTRUCTURE_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePoli
 #: Who may assume the infrastructure role: ECS itself.
 INFRASTRUCTURE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+#: The path pattern of the rule ECS moves for an app that takes every request: ECS shifts a listener *rule*
+#: (an ALB listener's default action is not one), so such an app gets a rule matching every path.
+EVERY_PATH = "/*"
 
 #: Statuses after which a service deployment changes no more.
 _DONE = {"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
@@ -76,6 +90,79 @@ class NativeSettings:
         if self.strategy != "ecs-blue-green" and (not low <= self.step_percent <= 100 or abs(tenths - self.step_percent * 10) > 1e-6):
             problems.append(f"step {self.step_percent} % must be a multiple of 0.1 from {low} to 100 for {self.strategy}")
         return problems
+
+    @classmethod
+    def of_api(cls, config: Mapping[str, Any]) -> NativeSettings | None:
+        """The settings a service's ``deploymentConfiguration`` holds (DescribeServices), None for a rolling one."""
+        strategy = next((ours for ours in NATIVE_STRATEGIES if _API_STRATEGY[ours] == config.get("strategy")), None)
+        if strategy is None:
+            return None
+        step = config.get("canaryConfiguration") or {}
+        percent, minutes = step.get("canaryPercent"), step.get("canaryBakeTimeInMinutes")
+        if strategy == "ecs-linear":
+            step = config.get("linearConfiguration") or {}
+            percent, minutes = step.get("stepPercent"), step.get("stepBakeTimeInMinutes")
+        alarms = tuple(sorted((config.get("alarms") or {}).get("alarmNames", [])))
+        defaults = cls(strategy)
+        return dataclasses.replace(defaults, bake_minutes=int(config.get("bakeTimeInMinutes", defaults.bake_minutes)),
+                                   step_percent=float(percent if percent is not None else defaults.step_percent),
+                                   step_bake_minutes=int(minutes if minutes is not None else defaults.step_bake_minutes),
+                                   alarms=alarms)
+
+    @property
+    def minutes(self) -> int:
+        """The minutes ECS holds the deployment by design (its steps' bakes, then the final bake), waits for tasks aside."""
+        steps = {"ecs-blue-green": 0, "ecs-canary": 1, "ecs-linear": max(0, math.ceil(100 / self.step_percent) - 1)}[self.strategy]
+        return steps * self.step_bake_minutes + self.bake_minutes
+
+    def describe(self) -> str:
+        """For the plan: ``ecs-canary: 10 % for 5 min, then all; bake 5 min``."""
+        steps = {"ecs-blue-green": "all at once",
+                 "ecs-canary": f"{self.step_percent:g} % for {self.step_bake_minutes} min, then all",
+                 "ecs-linear": f"{self.step_percent:g} % more every {self.step_bake_minutes} min"}[self.strategy]
+        alarms = f"; rolled back by {', '.join(self.alarms)}" if self.alarms else ""
+        return f"{self.strategy}: {steps}; bake {self.bake_minutes} min{alarms}"
+
+
+def infrastructure_role_name(project: str) -> str:
+    """The name of the project's role for ECS's strategies."""
+    return f"{project}-ecs-infrastructure"[:64]
+
+
+def infrastructure_role(aws: Any, project: str) -> IamRole:
+    """The role ECS assumes to move the app's listener rule between its two target groups (one per project)."""
+    return IamRole(aws, project, infrastructure_role_name(project),
+                   "ECS moves the listener rules of the project's apps (ECS blue/green, canary and linear deployments)",
+                   trust=json.loads(INFRASTRUCTURE_TRUST), managed=(INFRASTRUCTURE_POLICY,))
+
+
+def alternate_group(target: TargetGroup) -> TargetGroup:
+    """The app's alternate target group: the app's own settings (port, health check, delay) under a name of its own."""
+    return dataclasses.replace(target, name=elb_name(target.name, ALTERNATE))
+
+
+@dataclass(frozen=True)
+class NativeDeployment:
+    """What a service moved by one of ECS's strategies needs: the settings, the alternate target group, the
+    role ECS assumes, and the listener holding the app's rule (its ARN is read when the service is applied)."""
+
+    settings: NativeSettings
+    alternate: TargetGroup
+    role: IamRole
+    listener: Listener
+
+    def production_rule(self, target: TargetGroup) -> str:
+        """The ARN of the listener rule that forwards to ``target`` (or, mid-deployment, to it and the alternate)."""
+        elbv2 = self.listener.elbv2
+        listener = self.listener._arn()
+        with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.listener.name}"):
+            rules = elbv2.describe_rules(ListenerArn=listener)["Rules"]
+        ours = {str(target.arn), str(self.alternate.arn)}
+        found = next((r for r in rules if not r.get("IsDefault") and set(_forward_arns(r["Actions"])) & ours), None)
+        if found is None:
+            raise DeployError(f"no rule of listener {self.listener.name} forwards to {target.name}: ECS has no rule to move",
+                              hint="run `migrate deploy --plan` to see what the listener's rules should be")
+        return str(found["RuleArn"])
 
 
 def deployment_configuration(settings: NativeSettings) -> dict[str, Any]:
@@ -185,6 +272,70 @@ def in_progress(ecs: Any, *, cluster: str, service: str) -> str | None:
             "PENDING", "IN_PROGRESS", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "STOP_REQUESTED"])
     briefs = sorted(found.get("serviceDeployments", []), key=lambda b: b.get("createdAt") or datetime.min)
     return str(briefs[-1]["serviceDeploymentArn"]) if briefs else None
+
+
+@dataclass(frozen=True)
+class NativeState:
+    """A service one of ECS's strategies moves, now: its strategy, revision and tasks, and ECS's deployment under way."""
+
+    service: str
+    strategy: str  # ECS's name: BLUE_GREEN, CANARY, LINEAR
+    revision: str
+    running: int
+    desired: int
+    deployment: str | None = None
+    progress: Progress | None = None
+
+    @property
+    def name(self) -> str:
+        """``ecs-canary``: the strategy as ``--strategy`` names it."""
+        return next(ours for ours, api in _API_STRATEGY.items() if api == self.strategy)
+
+    def lines(self) -> list[str]:
+        """For people: what ``migrate status`` prints."""
+        head = (f"{self.service}: moved by ECS's own strategy ({self.name}); runs {_tail(self.revision)}, "
+                f"{self.running}/{self.desired} tasks running")
+        if self.deployment is None or self.progress is None:
+            return [head, "  no ECS deployment under way"]
+        return [head, f"  ECS deployment {_tail(self.deployment)}: {self.progress.line()}"]
+
+    def as_json(self) -> dict[str, Any]:
+        """For scripts."""
+        return {"app": self.service, "strategy": self.name, "revision": self.revision, "running": self.running,
+                "desired": self.desired, "deployment": self.deployment,
+                "deployment_status": self.progress.status if self.progress else None,
+                "weights": dict(self.progress.weights) if self.progress else {}}
+
+
+def state(ecs: Any, *, cluster: str, service: str) -> NativeState | None:
+    """The service as one of ECS's strategies moves it, or None when none does (or it does not exist)."""
+    with aws_call("ecs:DescribeServices", f"service {service} in cluster {cluster}"):
+        try:
+            found = ecs.describe_services(cluster=cluster, services=[service])["services"]
+        except ecs.exceptions.ClusterNotFoundException:
+            return None
+    active = next((s for s in found if s.get("status") == "ACTIVE"), None)
+    strategy = str((active or {}).get("deploymentConfiguration", {}).get("strategy", "ROLLING"))
+    if active is None or strategy not in _API_STRATEGY.values():
+        return None
+    now = NativeState(service, strategy, str(active["taskDefinition"]), int(active.get("runningCount", 0)),
+                      int(active.get("desiredCount", 0)))
+    deployment = in_progress(ecs, cluster=cluster, service=service)
+    if deployment is None:
+        return now
+    described = _describe(ecs, deployment)
+    progress = Progress(described["status"], described.get("lifecycleStage"), _weights(described))
+    return dataclasses.replace(now, deployment=deployment, progress=progress)
+
+
+def abort(ecs: Any, *, cluster: str, service: str) -> NativeState | None:
+    """``migrate abort`` on a service one of ECS's strategies moves: its deployment under way (``deployment`` of
+    the state returned; None: nothing was) stopped with a rollback, ECS putting the traffic back on the revision
+    that served before. None when no ECS strategy moves the service."""
+    found = state(ecs, cluster=cluster, service=service)
+    if found is not None and found.deployment is not None:
+        stop(ecs, found.deployment)
+    return found
 
 
 def _find(ecs: Any, cluster: str, service: str, task_definition: str, since: datetime) -> str | None:

@@ -19,6 +19,7 @@ from migrate.deploy.database import ENGINES, database
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
 from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
+from migrate.deploy.native import EVERY_PATH, NativeDeployment, NativeSettings, alternate_group, infrastructure_role
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.plan import Resource
 from migrate.deploy.resources import IamRole, LogGroup
@@ -46,7 +47,7 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
 def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = (),
           certificate: str | None = None, database_apps: Mapping[str, Mapping[str, AppProfile]] | None = None,
           clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-          cache_apps: Mapping[str, AppProfile] | None = None) -> list[Resource]:
+          cache_apps: Mapping[str, AppProfile] | None = None, native: NativeSettings | None = None) -> list[Resource]:
     """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
     for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do.
 
@@ -54,6 +55,8 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
     apps each serves (:mod:`migrate.deploy.database`, waited for on ``clock``); each comes after
     their tasks' security groups, which it admits, and before the task definitions, which read its
     connection settings. ``cache_apps``: the same for a Redis on ElastiCache (:mod:`migrate.deploy.cache`).
+    ``native``: the web services are moved by that one of ECS's own strategies (:mod:`migrate.deploy.native`):
+    each gets an alternate target group and its route a listener rule, and ECS a role to move them.
     """
     web = [s for s in specs if s.port is not None]
     if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
@@ -69,6 +72,18 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         resources.append(balancer_group)
     balancer = LoadBalancer(aws, project, elb_name(project), network.subnet_ids, balancer_group) if balancer_group else None
     targets = {s.app: _target_group(aws, Names(project, s.app), s, network.vpc_id) for s in web}
+    alternates = {app: alternate_group(target) for app, target in targets.items()} if native else {}
+    role = infrastructure_role(aws, project) if native and web else None
+    if role is not None:
+        resources.append(role)
+    listeners: list[Listener] = []
+    if balancer:
+        # ECS's strategies move a listener rule: an app that takes every request gets one matching every
+        # path, last, below the other apps' rules.
+        routes = tuple(sorted((Route(targets[s.app], s.paths or ((EVERY_PATH,) if native else ())) for s in web),
+                              key=lambda route: route.paths == (EVERY_PATH,)))
+        listeners = ([Listener(aws, project, balancer, routes, HTTPS_PORT, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
+                     if certificate else [Listener(aws, project, balancer, routes)])
     services: list[Resource] = []
     shared: dict[str, tuple[LogGroup, IamRole, IamRole]] = {}
     tasks_groups = {spec.app: SecurityGroup(aws, spec.app, f"{project}-{spec.app}-tasks", network.vpc_id,
@@ -101,10 +116,8 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
         resources.append(tasks_group)
         target = targets.get(spec.app)
         scaling = ServiceScaling(aws, spec.app, names.cluster, spec.app, Scaling(spec.min_tasks, spec.max_tasks), target, balancer if target else None)
-        services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), target), scaling])
+        moved = NativeDeployment(native, alternates[spec.app], role, listeners[0]) if native and role and target else None
+        services.extend([definition, EcsService(aws, spec, names.cluster, definition, network, (tasks_group,), target, moved), scaling])
     if balancer:
-        routes = tuple(Route(targets[s.app], s.paths) for s in web)
-        listeners = ([Listener(aws, project, balancer, routes, HTTPS_PORT, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
-                     if certificate else [Listener(aws, project, balancer, routes)])
-        resources.extend([balancer, *targets.values(), *listeners])
+        resources.extend([balancer, *targets.values(), *alternates.values(), *listeners])
     return [*resources, *(r for db in dbs for r in db.resources), *(redis.resources if redis else ()), *services]

@@ -27,6 +27,7 @@ import functools
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from migrate.deploy.fleet import ColourSettings
 from migrate.deploy.foundation import Names
 from migrate.deploy.loadbalancer import HTTPS_PORT, IDLE_TIMEOUT, Listener, LoadBalancer
 from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
+from migrate.deploy.native import NativeSettings, follow, in_progress
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
 from migrate.deploy.preflight import Finding, preflight
 from migrate.deploy.release import release_before_service, run_release_of
@@ -203,6 +205,8 @@ class Services:
     database_apps: Mapping[str, Mapping[str, AppProfile]] = field(default_factory=dict)
     #: The apps (image name -> profile) a Redis migrate provisions on ElastiCache serves; None: none is provisioned.
     cache_apps: Mapping[str, AppProfile] | None = None
+    #: One of ECS's own strategies moves the web services (``--strategy ecs-*``); None: they roll, or move by weight.
+    native: NativeSettings | None = None
 
 
 def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
@@ -272,8 +276,11 @@ def _provisioned_arns(project: Project, aws: Aws, served: Mapping[str, AppProfil
             arns.setdefault(image, {})[variable] = aws.arn("ssm", "parameter" + parameter_name(project.name, image, variable))
 
 
-def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision: Collection[str] = ()) -> Services:
+def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision: Collection[str] = (),
+                native: NativeSettings | None = None) -> Services:
     """The project's ECS services and stored secrets, checked before any call that could change something.
+
+    ``native``: the web services are moved by that one of ECS's own strategies (:mod:`migrate.deploy.native`).
 
     ``provision``: the backing services migrate creates (``postgres``, ``mysql``, ``redis``); the apps that use
     one read its connection settings from parameters migrate stores (:mod:`migrate.deploy.database`).
@@ -295,7 +302,7 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision
         problems = spec.problems()
         if problems:
             raise DeployError(f"{spec.app}: {problems[0]}", hint=f"change it in {CONFIG_FILE}, then run again")
-    return Services(specs, stored, served, cached)
+    return Services(specs, stored, served, cached, native)
 
 
 @dataclass(frozen=True)
@@ -438,7 +445,7 @@ def deploy(
 
     def planned() -> list[Resource]:
         return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                     clock.now, clock.sleep, services.cache_apps)
+                     clock.now, clock.sleep, services.cache_apps, services.native)
 
     def plan_of(resources: list[Resource], kept: dict[str, str] | None = None) -> tuple[Plan, dict[str, Moving]]:
         """The plan, and (with ``weighted``) the apps the cutover moves, whose services leave the plan."""
@@ -487,9 +494,12 @@ def deploy(
         if again != plan:  # someone changed AWS between the plan shown and the lock taken
             raise DeployError("AWS changed since the plan was shown; nothing was applied", hint="run the deploy again to see the new plan")
         releases = release_commands(project, specs)
+        # Before any service changes (ECS's own strategies are followed by the deployments created from here on),
+        # a minute early for the difference between this machine's clock and AWS's.
+        applying = datetime.now(UTC) - timedelta(seconds=60)
         _apply_in_two_phases(again, say, publishing.push if publishing else None,
                              release_before_service(aws, releases, say, clock=clock.now, sleep=clock.sleep, poll=clock.poll))
-        rollouts = _wait(project, aws, again, say, clock)
+        rollouts = _wait(project, aws, again, say, clock, applying)
         cutovers: list[tuple[str, bool]] = []
         if weighted is not None and all(outcome.succeeded for _, outcome in rollouts):
             cutovers = _cut_over(aws, releases, moving, weighted, say, clock)
@@ -589,8 +599,12 @@ def _apply_in_two_phases(plan: Plan, say: Say, push: Callable[[], None] | None, 
 _VERBS = {"create": "creating", "update": "updating", "delete": "deleting"}
 
 
-def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock) -> tuple[tuple[str, Outcome], ...]:
+def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock,
+          since: datetime | None = None) -> tuple[tuple[str, Outcome], ...]:
     """Wait for each service this deploy moved, and for each one it left alone whose rollout has not completed.
+
+    A service moved by one of ECS's own strategies is followed through its service deployment, created at or
+    after ``since`` (None: an earlier deploy's, still under way).
 
     A deploy killed after it moved a service (Ctrl-C, a CI runner stopped) left that rollout to go on
     unwatched: the next deploy plans no change to the service, yet its success must not be claimed
@@ -600,6 +614,16 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock) -> tup
     for step in plan.steps:
         service = step.resource
         if not isinstance(service, EcsService) or step.action not in ("create", "update", "unchanged"):
+            continue
+        if service.native is not None:
+            outcome = _follow_native(aws, service, step.action, since, say, clock)
+            if outcome is None:
+                continue
+            results.append((service.name, outcome))
+            if not outcome.succeeded:
+                if step.action == "create" or any(change.name == "tasks" for change in step.changes):
+                    _stop_first_deploy(plan, service, say)
+                break
             continue
         target = service.target_group.arn if service.target_group else None
         watch = ServiceWatch(aws, service.cluster, service.name, target, Names(project.name, service.spec.image_app).log_group)
@@ -625,6 +649,28 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock) -> tup
     return tuple(results)
 
 
+def _follow_native(aws: Aws, service: EcsService, action: str, since: datetime | None, say: Say, clock: Clock) -> Outcome | None:
+    """Follow the service deployment ECS runs for the service's revision (None: nothing under way for a service left alone).
+
+    The wait covers the strategy's own bakes beyond ``clock.timeout``: ECS holds the deployment that long by design.
+    """
+    assert service.native is not None
+    ecs = aws.client("ecs")
+    if action == "unchanged":
+        if in_progress(ecs, cluster=service.cluster, service=service.name) is None:
+            return None
+        say(f"{service.name}: an earlier deploy left its ECS deployment under way")
+        since = datetime.now(UTC) - timedelta(days=1)
+    revision = service.task_definition.arn_after_apply
+    timeout = clock.timeout + 60 * service.native.settings.minutes
+    say(f"{service.name}: ECS moves its traffic to {revision.rsplit('/', 1)[-1]} ({service.native.settings.describe()}); "
+        f"following its deployment (at most {timeout:.0f} s)")
+    ended = follow(ecs, cluster=service.cluster, service=service.name, task_definition=revision,
+                   since=since or datetime.now(UTC) - timedelta(seconds=60), now=clock.now, sleep=clock.sleep,
+                   timeout=timeout, poll=clock.poll, on_progress=lambda progress: say(f"{service.name}: {progress.line()}"))
+    return Outcome(ended.succeeded, ended.reason, ended.diagnosis)
+
+
 def _stop_first_deploy(plan: Plan, service: EcsService, say: Say) -> None:
     """A failed first deploy has nothing for the circuit breaker to roll back to: leave it at zero tasks, not crash-looping."""
     scaling = next((s.resource for s in plan.steps if isinstance(s.resource, ServiceScaling) and s.resource.service == service.name), None)
@@ -648,8 +694,9 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
                    for image, app in apps.items() for variable in _PROVISIONED[kind].settings(app)}
     stored = [p for p in stored if p.name not in connections]  # the database's and the cache's own resources list them
     served = {kind: apps for kind, apps in found.items() if kind in ENGINES}
+    # As an ECS strategy deploys it: its alternate target groups and ECS's role go too, where they exist.
     plan = destroy_plan(with_colours(aws, stack(aws, project.name, specs, network, stored, project.config.certificate, served,
-                                               cache_apps=found.get("redis"))))
+                                               cache_apps=found.get("redis"), native=NativeSettings("ecs-blue-green"))))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

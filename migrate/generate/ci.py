@@ -199,7 +199,8 @@ _ECR_REPOSITORY = ("ecr:CreateRepository", "ecr:DeleteRepository", "ecr:Describe
 _ECS_CLUSTER = ("ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters", "ecs:UpdateClusterSettings")
 _ECS_SERVICE = ("ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:UpdateService")
 _IAM_ROLE = ("iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy",
-             "iam:ListRolePolicies", "iam:ListRoleTags", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:TagRole")
+             "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:PutRolePolicy",
+             "iam:UpdateAssumeRolePolicy", "iam:TagRole")
 _LOG_GROUP = ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:GetLogEvents", "logs:ListTagsForResource",
               "logs:PutRetentionPolicy", "logs:TagResource")
 _SSM_PARAMETER = ("ssm:DeleteParameter", "ssm:GetParameter", "ssm:ListTagsForResource", "ssm:PutParameter", "ssm:AddTagsToResource")
@@ -245,8 +246,11 @@ _ANY_RESOURCE = (
 
 def permission_policy(settings: CiSettings) -> dict[str, Any]:
     """What the deploy role may do: the calls ``migrate deploy`` makes, on the project's resources where AWS scopes them."""
+    from migrate.deploy.native import INFRASTRUCTURE_POLICY, infrastructure_role_name  # what deploy makes, named once
+
     project = settings.project
     arn = f"arn:aws:{{}}:{settings.region or '*'}:{settings.account}:{{}}"
+    infrastructure = f"arn:aws:iam::{settings.account}:role/{infrastructure_role_name(project)}"
     statements = [
         _statement("EcrRepositories", _ECR_REPOSITORY, arn.format("ecr", f"repository/{project}/*")),
         _statement("EcsCluster", _ECS_CLUSTER, arn.format("ecs", f"cluster/{project}")),
@@ -262,6 +266,22 @@ def permission_policy(settings: CiSettings) -> dict[str, Any]:
             "Action": "iam:PassRole",
             "Resource": f"arn:aws:iam::{settings.account}:role/{project}-*",
             "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        # ECS's own strategies (--strategy ecs-*): the role ECS assumes to move the listener rules gets AWS's managed
+        # policy for it, and only that one (attaching any other to a role of the project would escalate).
+        {
+            "Sid": "EcsInfrastructureRolePolicy",
+            "Effect": "Allow",
+            "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            "Resource": infrastructure,
+            "Condition": {"ArnEquals": {"iam:PolicyARN": INFRASTRUCTURE_POLICY}},
+        },
+        {
+            "Sid": "PassInfrastructureRoleToEcs",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": infrastructure,
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}},
         },
     ]
     return {"Version": "2012-10-17", "Statement": statements}

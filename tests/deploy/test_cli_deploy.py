@@ -39,6 +39,8 @@ class Cli:
         self.release_exit: tuple[int, tuple[str, ...]] = (0, ())
         #: ECS running a cutover's colour services (their targets registered), per cluster.
         self.colours: dict[str, ColourScheduler] = {}
+        #: Called with each boto3 session the command makes (after its calls are recorded): fakes of what moto lacks.
+        self.session_hooks: list[Any] = []
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
@@ -67,6 +69,8 @@ class Cli:
         def record(session: Any, *a: Any, **k: Any) -> None:
             original(session, *a, **k)
             self.calls.attach(session)
+            for hook in self.session_hooks:
+                hook(session)
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(boto3.Session, "__init__", record)

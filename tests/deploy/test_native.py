@@ -218,3 +218,20 @@ def test_an_error_from_ecs_is_a_one_line_deploy_error(ecs: tuple[Any, Stubber]) 
     with pytest.raises(DeployError) as caught:
         in_progress(client, cluster="shop", service="shop-web")
     assert "\n" not in str(caught.value) and "ListServiceDeployments" in str(caught.value)
+
+
+@pytest.mark.parametrize("settings", [
+    NativeSettings("ecs-blue-green", bake_minutes=3),
+    NativeSettings("ecs-canary", step_percent=12.5, step_bake_minutes=4, alarms=("shop-5xx", "shop-latency")),
+    NativeSettings("ecs-linear", step_percent=25, step_bake_minutes=2, bake_minutes=0),
+])
+def test_settings_read_back_from_what_ecs_reports_are_the_ones_set(settings: NativeSettings) -> None:
+    # A plan compares the service's deploymentConfiguration (as DescribeServices reports it) with the settings wanted.
+    assert NativeSettings.of_api(deployment_configuration(settings)) == settings
+    assert NativeSettings.of_api({"strategy": "ROLLING", "maximumPercent": 200}) is None
+
+
+def test_how_long_ecs_holds_a_deployment_by_design() -> None:
+    assert NativeSettings("ecs-blue-green", bake_minutes=5).minutes == 5
+    assert NativeSettings("ecs-canary", step_bake_minutes=3, bake_minutes=5).minutes == 8
+    assert NativeSettings("ecs-linear", step_percent=25, step_bake_minutes=2, bake_minutes=5).minutes == 3 * 2 + 5  # 25, 50, 75, then all
