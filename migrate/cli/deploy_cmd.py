@@ -39,6 +39,9 @@ from migrate.errors import UserError
 @click.option("--from", "from_", metavar="HOST:PORT[,HOST:PORT...]",
               help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps. "
                    "On ECS, on the app's first deploy: its old servers' IP addresses, put behind the load balancer first.")
+@click.option("--dns-name", metavar="NAME",
+              help="With --from on ECS: the name clients use today, in a Route 53 zone of this account. Its clients move from "
+                   "the --from endpoint (the host name or IP addresses it points at now) to the load balancer by weighted records.")
 @click.option("--hold", is_flag=True,
               help="With --from on ECS: put the old servers behind the load balancer and stop there, so the app's name can "
                    "be pointed at it before the traffic moves (the same deploy without --hold moves it).")
@@ -49,7 +52,7 @@ from migrate.errors import UserError
 def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
             provision: str | None, break_lock: bool, no_local_check: bool, wait_timeout: int, target_kind: str | None,
             strategy: str | None, steps: str | None, bake: float | None, drain: float | None, from_: str | None,
-            hold: bool, apps: tuple[str, ...], as_json: bool) -> None:
+            dns_name: str | None, hold: bool, apps: tuple[str, ...], as_json: bool) -> None:
     """Deploy the apps at PATH to AWS ECS (Fargate), or rehearse it here (--target local), creating or updating what they need.
 
     Settings come from PATH/migrate.toml (written by `migrate init`); flags override it.
@@ -64,11 +67,17 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
 
     external = tuple(a.strip() for a in (from_ or "").split(",") if a.strip())
     if kind_of(path, target_kind) == "local":
+        if dns_name:
+            raise UserError("--dns-name moves a name in Route 53: it is for --target ecs")
         if plan_only or images or provision:
             raise UserError("--plan, --image and --provision are for --target ecs", hint="drop them with --target local")
         _deploy_local(env, path, apps=apps, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain,
                       external=external, as_json=as_json, break_lock=break_lock)
         return
+    if dns_name and (not external or hold):
+        raise UserError("--dns-name moves a name's clients off the endpoint --from names" if not external else
+                        "--hold puts old servers behind the load balancer first: a migration by --dns-name needs no such step",
+                        hint="give the endpoint the name points at today: --from HOST or --from IP,IP" if not external else "drop --hold")
     if hold and not external:
         raise UserError("--hold stops a migration (--from) before its traffic moves: it needs --from")
     if apps and not external:
@@ -92,7 +101,9 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
                         f"not {strategy or project.config.deploy.strategy}")
     if native is None:
         _check_not_moved_by_ecs(project, aws, strategy or project.config.deploy.strategy or "blue-green")
-    migration = _migration(project, aws, external, apps) if external else None
+    migration = _migration(project, aws, from_ or "", external, apps, dns_name) if external else None
+    if migration is not None and dns_name:
+        settings = _dns_drain(env, settings, drain, project.config.deploy.drain)
     weighted = None if rolling else _weighted(env, project, aws, settings, as_json, migration, hold)
     publishing = None
     if images:
@@ -152,18 +163,39 @@ def _check_not_moved_by_ecs(project: Any, aws: Any, strategy: str) -> None:
                                  "and deploy anew with the strategy you want")
 
 
-def _migration(project: Any, aws: Any, external: tuple[str, ...], apps: tuple[str, ...]) -> tuple[str, Any]:
-    """``--from`` on ECS: the app that moves off its old servers and their addresses, checked before anything is planned."""
+def _migration(project: Any, aws: Any, text: str, external: tuple[str, ...], apps: tuple[str, ...],
+               dns_name: str | None) -> tuple[str, Any]:
+    """``--from`` on ECS: the app that moves off its old servers and their addresses (or, with ``--dns-name``, the
+    name that moves and the endpoint it points at), checked before anything is planned."""
     from migrate.cli.targets import web_specs
     from migrate.deploy.cutover import check_migration
+    from migrate.deploy.dns import DnsMigration, Endpoint, find_zone, fqdn
     from migrate.deploy.legacy import parse_servers
 
     specs = web_specs(project, apps)
     if len(specs) > 1:
         raise UserError(f"--from: name the app the old servers run with --app (web apps here: {', '.join(s.app for s in specs)})")
-    servers = parse_servers(external, specs[0].port)
-    check_migration(aws, project.name, specs[0].app)
-    return specs[0].app, servers
+    if dns_name:
+        name = fqdn(dns_name)
+        moved: Any = DnsMigration(name, find_zone(aws, name), Endpoint.parse(text))
+    else:
+        moved = parse_servers(external, specs[0].port)
+    check_migration(aws, project.name, specs[0].app, moved if dns_name else None)
+    return specs[0].app, moved
+
+
+def _dns_drain(env: Environment, settings: Any, flag: float | None, configured: float | None) -> Any:
+    """A migration by DNS drains past the records' TTL (resolvers keep the old answer that long): by default the TTL
+    and half again; a drain set shorter is refused."""
+    import dataclasses
+
+    from migrate.deploy.dns import TTL, check_drain
+
+    if flag is None and configured is None:
+        settings = dataclasses.replace(settings, drain=TTL * 1.5)
+        _say(env)(f"drain: {settings.drain:g} s, past the DNS records' TTL of {TTL} s (resolvers keep an answer that long)")
+    check_drain(settings.drain)
+    return settings
 
 
 def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: bool, migration: tuple[str, Any] | None,
@@ -176,7 +208,8 @@ def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: 
 
     from migrate.cli.cutover_cmd import run_cutover
     from migrate.cli.targets import web_specs
-    from migrate.deploy.cutover import open_ecs, open_migration
+    from migrate.deploy.cutover import open_dns_migration, open_ecs, open_migration
+    from migrate.deploy.dns import DnsMigration
     from migrate.deploy.weighted import live_revision
     from migrate.deploy.workflow import Weighted
 
@@ -185,7 +218,8 @@ def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: 
     def target(app: str, colours: Any = None) -> Any:
         if app not in opened:
             if migration is not None and app == migration[0]:
-                opened[app] = open_migration(aws, project.name, app, migration[1], colours, _say(env), now=time.time)
+                opening = open_dns_migration if isinstance(migration[1], DnsMigration) else open_migration
+                opened[app] = opening(aws, project.name, app, migration[1], colours, _say(env), now=time.time)
                 return opened[app]
             found = open_ecs(aws, project.name, app, create=True, settings=colours, now=time.time)
             if found is None:

@@ -12,6 +12,7 @@ engine, which moves the traffic off it onto a colour as it would off the old ser
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from migrate.cutover.ports import COLOURS, LEGACY, Fleet, Gate, Target
 from migrate.cutover.ports import LockedError as CutoverLockedError
 from migrate.deploy import legacy
 from migrate.deploy.aws import Aws
+from migrate.deploy.dns import DnsFleet, DnsMigration, DnsRouter, balancer_of
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.fleet import ColourSettings, EcsFleet, app_services
 from migrate.deploy.foundation import Names
@@ -130,8 +132,8 @@ class EcsTarget:
     aws: Aws
     project: str
     app: str
-    router: AlbRouter
-    fleet: EcsFleet
+    router: AlbRouter | DnsRouter  # DnsRouter: while a migration moves the app's own name (--dns-name)
+    fleet: EcsFleet | DnsFleet
     url: str | None
     gates: Sequence[Gate] = ()
     name: str = field(default="ecs", init=False)
@@ -195,12 +197,29 @@ def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, settings
     router = AlbRouter(aws, str(listener["ListenerArn"]), sides, paths)
     if gates is None:
         gates = (cloudwatch_gates(aws, str(balancer["LoadBalancerArn"]), sides, fleet.started_at, now),)
-    return EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", gates)
+    target = EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", gates)
+    migration = DnsMigration.load(aws, project, app)
+    return _by_dns(target, migration, base.health.path) if migration is not None else target
 
 
-def check_migration(aws: Aws, project: str, app: str) -> None:
+def _by_dns(target: EcsTarget, migration: DnsMigration, health_path: str) -> EcsTarget:
+    """``target`` while a migration moves the app's own name: the old endpoint and the ALB weighted in Route 53."""
+    assert isinstance(target.router, AlbRouter) and isinstance(target.fleet, EcsFleet)
+    router = DnsRouter(target.aws, migration.zone_id, migration.name, migration.old,
+                       balancer_of(target.aws, elb_name(target.project)), target.router)
+    return dataclasses.replace(target, router=router, fleet=DnsFleet(target.fleet, migration, health_path),
+                               url=f"http://{migration.name.rstrip('.')}")
+
+
+def check_migration(aws: Aws, project: str, app: str, by_dns: DnsMigration | None = None) -> None:
     """Before a deploy with ``--from``: refuse it when the app already runs on ECS (nothing is applied then);
-    a migration under way is taken up (:func:`migrate.deploy.legacy.check_first_deploy`)."""
+    a migration under way is taken up (:func:`migrate.deploy.legacy.check_first_deploy`), by the same means
+    (``by_dns``: the one this deploy asks for by DNS, None: by the old servers' addresses)."""
+    under_way = DnsMigration.load(aws, project, app)
+    if under_way is not None and (under_way.name, under_way.old) != ((by_dns.name, by_dns.old) if by_dns else (None, None)):
+        raise DeployError(f"a migration of {app} by DNS is under way: {under_way.name.rstrip('.')} from {','.join(under_way.old.values)}",
+                          hint=f"run the deploy with --from {','.join(under_way.old.values)} --dns-name {under_way.name.rstrip('.')} "
+                               "to go on with it")
     target = open_ecs(aws, project, app)  # None: no colours yet, so no cutover has run
     weights = target.router.weights() if target is not None else {}
     running = _desired_counts(aws, project, app)
@@ -215,10 +234,32 @@ def open_migration(aws: Aws, project: str, app: str, servers: Sequence[legacy.Ol
     target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now), _app_group(aws, project, app)
     if target is None or base is None:
         raise DeployError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
+    if isinstance(target.router, DnsRouter):
+        raise DeployError(f"{app} is migrating by DNS ({target.router.name.rstrip('.')}): its old endpoint is not behind the load balancer",
+                          hint=f"run the deploy with --dns-name {target.router.name.rstrip('.')} to go on with it")
     running = _desired_counts(aws, project, app)
     legacy.prepare(aws, app, base, servers, target.router, running, say)
     found = open_ecs(aws, project, app, settings=settings, now=now)
     assert found is not None  # every colour's group exists: just made
+    return found
+
+
+def open_dns_migration(aws: Aws, project: str, app: str, migration: DnsMigration, settings: ColourSettings,
+                       say: Callable[[str], None], *, now: Callable[[], float] = time.time) -> EcsTarget:
+    """The app's target for its migration by DNS (``--from ENDPOINT --dns-name NAME``): the name's plain record
+    replaced by the weighted pair, the old endpoint taking every client (:meth:`DnsRouter.begin`), and the
+    migration kept on AWS, so the engine moves the name's clients from the old endpoint to the ALB."""
+    target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now), _app_group(aws, project, app)
+    if target is None or base is None:
+        raise DeployError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
+    found = target if isinstance(target.router, DnsRouter) else _by_dns(target, migration, base.health.path)
+    assert isinstance(found.router, DnsRouter)
+    legacy.check_first_deploy(app, found.router.weights(), _desired_counts(aws, project, app))
+    if not isinstance(target.router, DnsRouter):
+        found.router.begin()
+        migration.save(aws, project, app)
+        say(f"{app}: {migration.name.rstrip('.')} now resolves by weight: the old endpoint "
+            f"({', '.join(migration.old.values)}) takes every client until the containers take them")
     return found
 
 

@@ -18,18 +18,26 @@ Facts of DNS that shape it:
   cutover's drain must last longer than it (:func:`check_drain`);
 * the switch from the plain record to the weighted pair is one ``ChangeResourceRecordSets`` batch
   (Route 53 applies a batch atomically), so the name never stops resolving.
+
+``migrate deploy PATH --from ENDPOINT --dns-name NAME`` runs it (:func:`migrate.deploy.cutover.open_dns_migration`):
+the name, its zone and the old endpoint are kept in an SSM parameter while the migration lasts
+(:class:`DnsMigration`), so ``status``, ``abort`` and ``rollback`` find it from any machine; the old
+side's health is what a client gets from the old endpoint (:func:`probe`, :class:`DnsFleet`).
 """
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from migrate.cutover.ports import COLOURS, LEGACY
+from migrate.cutover.ports import COLOURS, LEGACY, SideStatus
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
+from migrate.deploy.fleet import EcsFleet
 from migrate.deploy.router import AlbRouter
 
 #: Route 53's largest weight of one record (0-255).
@@ -51,6 +59,9 @@ class Endpoint:
         values = tuple(v.strip().rstrip(".") for v in text.split(",") if v.strip())
         if not values:
             raise DeployError("--from: give the old endpoint's host name or its IP addresses")
+        if any(":" in v for v in values):
+            raise DeployError(f"--from {text}: a DNS record names no port: give the host name or the IP addresses the name "
+                              "points at today (clients keep the port they use)")
         kinds = {_is_ip(v) for v in values}
         if kinds == {False} and len(values) > 1:
             raise DeployError(f"--from {text}: one host name, or IP addresses (a name points at one place)")
@@ -199,3 +210,124 @@ class DnsRouter:
         with aws_call("route53:ChangeResourceRecordSets", f"{self.name} in zone {self.zone_id}"):
             self.route53.change_resource_record_sets(HostedZoneId=self.zone_id, ChangeBatch={
                 "Comment": "migrate: cutover", "Changes": changes})
+
+
+# ------------------------------------------------------------------ a migration under way
+@dataclass(frozen=True)
+class DnsMigration:
+    """What a DNS migration moves: the name (fully qualified, trailing dot), its hosted zone and the old endpoint."""
+
+    name: str
+    zone_id: str
+    old: Endpoint
+
+    @staticmethod
+    def parameter(project: str, app: str) -> str:
+        """Where it is kept while it lasts: ``/migrate/PROJECT/APP/dns-migration``."""
+        return f"/migrate/{project}/{app}/dns-migration"
+
+    def save(self, aws: Aws, project: str, app: str) -> None:
+        """Keep it on AWS (the commands after this one, on any machine, find the migration from it)."""
+        value = json.dumps({"name": self.name, "zone": self.zone_id, "old": list(self.old.values)})
+        with aws_call("ssm:PutParameter", self.parameter(project, app)):
+            aws.client("ssm").put_parameter(Name=self.parameter(project, app), Value=value, Type="String", Overwrite=True,
+                                            Description="migrate: the DNS migration of this app, while it lasts")
+
+    @classmethod
+    def load(cls, aws: Aws, project: str, app: str) -> DnsMigration | None:
+        """The app's DNS migration under way, or None."""
+        ssm = aws.client("ssm")
+        with aws_call("ssm:GetParameter", cls.parameter(project, app)):
+            try:
+                value = json.loads(ssm.get_parameter(Name=cls.parameter(project, app))["Parameter"]["Value"])
+            except ssm.exceptions.ParameterNotFound:
+                return None
+        return cls(str(value["name"]), str(value["zone"]), Endpoint(tuple(value["old"])))
+
+    @classmethod
+    def forget(cls, aws: Aws, project: str, app: str) -> None:
+        """The migration is over: its parameter goes."""
+        ssm = aws.client("ssm")
+        with aws_call("ssm:DeleteParameter", cls.parameter(project, app)):
+            try:
+                ssm.delete_parameter(Name=cls.parameter(project, app))
+            except ssm.exceptions.ParameterNotFound:
+                pass
+
+
+def fqdn(name: str) -> str:
+    """``shop.example.com.``: lower case, with the trailing dot Route 53 answers with."""
+    return name.strip().lower().rstrip(".") + "."
+
+
+def find_zone(aws: Aws, name: str) -> str:
+    """The id of the hosted zone of ``name`` in this account: the one whose domain is its longest suffix."""
+    route53 = aws.client("route53")
+    with aws_call("route53:ListHostedZones", f"the hosted zone of {name}"):
+        zones = [z for page in route53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]]
+    matching = [z for z in zones if name == z["Name"] or name.endswith("." + z["Name"])]
+    public = [z for z in matching if not z.get("Config", {}).get("PrivateZone")] or matching
+    if not public:
+        raise DeployError(f"--dns-name {name.rstrip('.')}: no hosted zone of this AWS account holds it",
+                          hint="migrate moves a name by Route 53 weighted records: the name's zone must be in Route 53")
+    return str(max(public, key=lambda z: len(z["Name"]))["Id"]).rsplit("/", 1)[-1]
+
+
+def balancer_of(aws: Aws, name: str) -> Balancer:
+    """The ALB ``name``'s DNS name and canonical hosted zone (an alias record names both)."""
+    with aws_call("elasticloadbalancing:DescribeLoadBalancers", f"load balancer {name}"):
+        found = aws.client("elbv2").describe_load_balancers(Names=[name])["LoadBalancers"][0]
+    return Balancer(str(found["DNSName"]), str(found["CanonicalHostedZoneId"]))
+
+
+def probe(old: Endpoint, name: str, health_path: str, *, port: int = 80, timeout: float = 5.0) -> int:
+    """How many of the old endpoint's addresses (a host name: its one) answer the health path below 400, asked as a
+    client of ``name`` would ask (its ``Host``), from this machine, over HTTP on ``port`` (an endpoint that only
+    redirects to HTTPS there counts as answering: it is up)."""
+    healthy = 0
+    for value in old.values:
+        connection = http.client.HTTPConnection(value, port, timeout=timeout)
+        try:
+            connection.request("GET", health_path, headers={"Host": name.rstrip("."), "User-Agent": "migrate-health-check"})
+            healthy += connection.getresponse().status < 400
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            connection.close()
+    return healthy
+
+
+@dataclass
+class DnsFleet:
+    """The app's colours (:class:`~migrate.deploy.fleet.EcsFleet`) and the old endpoint, whose health is :func:`probe`'s:
+    nothing of it is on AWS to ask."""
+
+    colours: EcsFleet
+    migration: DnsMigration
+    health_path: str
+    #: How the old endpoint's health is read (None: :func:`probe`, looked up when asked).
+    check: Callable[[Endpoint, str, str], int] | None = field(default=None)
+
+    def status(self, side: str) -> SideStatus:
+        """The old endpoint as its clients find it; a colour as ECS runs it."""
+        if side != LEGACY:
+            return self.colours.status(side)
+        count = len(self.migration.old.values)
+        check = self.check or probe
+        return SideStatus(None, count, count, check(self.migration.old, self.migration.name, self.health_path))
+
+    def start(self, colour: str, revision: str, count: int) -> None:
+        """ECS's."""
+        self.colours.start(colour, revision, count)
+
+    def scale(self, colour: str, count: int) -> None:
+        """ECS's."""
+        self.colours.scale(colour, count)
+
+    def park(self, colour: str, revision: str) -> None:
+        """ECS's."""
+        self.colours.park(colour, revision)
+
+    def started_at(self, side: str) -> float | None:
+        """ECS's (the old endpoint was never started)."""
+        return self.colours.started_at(side)

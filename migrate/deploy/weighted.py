@@ -23,10 +23,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.cutover.ports import COLOURS, Fleet, Router, is_colour
+from migrate.cutover.ports import COLOURS, LEGACY, Fleet, Router, is_colour
 from migrate.deploy.autoscaling import ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.cutover import SsmJournal
+from migrate.deploy.dns import DnsMigration, DnsRouter
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.fleet import ColourSettings, app_services, colour_service
 from migrate.deploy.legacy import forget_if_retired, legacy_group
@@ -184,6 +185,9 @@ def settle(aws: Aws, moving: Moving, router: Router, say: Callable[[str], None])
         _hold_rolling_at_zero(aws, moving, say)
     if live is not None and moving.service.target_group is not None:
         forget_if_retired(legacy_group(moving.service.target_group), weights, say)
+    if live is not None and isinstance(router, DnsRouter) and LEGACY not in weights:
+        DnsMigration.forget(aws, moving.service.cluster, moving.app)  # the cluster is the project's name
+        say(f"{router.name.rstrip('.')} now resolves to the load balancer alone: the migration of {moving.app} is over")
 
 
 def _scaling_follows(moving: Moving, live: str, say: Callable[[str], None]) -> None:

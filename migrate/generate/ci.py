@@ -206,6 +206,7 @@ _LOG_GROUP = ("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:GetLogEvents",
 _SSM_PARAMETER = ("ssm:DeleteParameter", "ssm:GetParameter", "ssm:ListTagsForResource", "ssm:PutParameter", "ssm:AddTagsToResource")
 _ANY_RESOURCE = (
     "acm:DescribeCertificate",
+    "route53:ListHostedZones",  # a migration by DNS (--dns-name) finds its name's zone
     "cloudwatch:GetMetricData",  # the cutover's gates (no resource-level permission exists for it)
     "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
     "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
@@ -275,6 +276,13 @@ def permission_policy(settings: CiSettings) -> dict[str, Any]:
             "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
             "Resource": infrastructure,
             "Condition": {"ArnEquals": {"iam:PolicyARN": INFRASTRUCTURE_POLICY}},
+        },
+        {   # a migration by DNS (--dns-name): the name's A or CNAME records become weighted ones, old endpoint and ALB
+            "Sid": "WeightedRecordsOfAMigrationByDns",
+            "Effect": "Allow",
+            "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+            "Resource": "arn:aws:route53:::hostedzone/*",
+            "Condition": {"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["A", "CNAME"]}},
         },
         {
             "Sid": "PassInfrastructureRoleToEcs",

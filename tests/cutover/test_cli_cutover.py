@@ -172,7 +172,9 @@ def test_a_held_lock_is_one_line_naming_the_holder(seams: Seams, project: Path) 
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--strategy", "rolling"), "the rolling strategy is ECS's own update"),
+    (("--strategy", "rolling"), "the rolling strategy is ECS's own: locally a new version takes the traffic by weight"),
+    (("--strategy", "ecs-canary"), "the ecs-canary strategy is ECS's own: locally a new version takes the traffic by weight"),
+    (("--dns-name", "shop.example.com"), "--dns-name moves a name in Route 53: it is for --target ecs"),
     (("--steps", "10,x"), "--steps 10,x: give whole percentages"),
     (("--steps", "50,20,100"), "canary steps must rise from above 0 to 100"),
     (("--plan",), "--plan, --image and --provision are for --target ecs"),

@@ -284,3 +284,102 @@ def test_strategy_rolling_updates_the_apps_service_in_place_with_no_colour(cli: 
     assert forward(aws) == {FAMILY: 1}
     colours = aws.client("ecs").describe_services(cluster="notes", services=[f"{APP}-blue"])["services"]
     assert [s for s in colours if s["status"] == "ACTIVE"] == []
+
+
+# ------------------------------------------------------------------ a migration by DNS (--dns-name)
+SHOP = "shop.example.com."
+
+
+@pytest.fixture
+def shop_zone(cli: WeightedCli) -> str:
+    """example.com in Route 53, shop.example.com a CNAME to the old servers' load balancer."""
+    route53 = connect(REGION).client("route53")
+    zone = str(route53.create_hosted_zone(Name="example.com.", CallerReference="shop")["HostedZone"]["Id"]).rsplit("/", 1)[-1]
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": SHOP, "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": "old-lb.example.net"}]}}]})
+    return zone
+
+
+def shop_records(zone: str) -> dict[str, Any]:
+    found = connect(REGION).client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    return {r.get("SetIdentifier", "plain"): r for r in found if r["Name"] == SHOP}
+
+
+@pytest.fixture
+def old_endpoint(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The old endpoint's health as this machine reads it: old-lb.example.net is not reachable from a test, so the
+    probe (tested on a real server in test_dns.py) is played: how many of its addresses answer."""
+    healthy = {"count": 1}
+    monkeypatch.setattr("migrate.deploy.dns.probe", lambda old, name, path: healthy["count"])
+    return healthy
+
+
+def test_a_migration_by_dns_moves_the_names_clients_to_the_load_balancer(
+        cli: WeightedCli, tmp_path: Path, shop_zone: str, old_endpoint: dict[str, int]) -> None:
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    migrate = ("deploy", str(root), "--image", IMAGE, "--yes", "--strategy", "canary", "--steps", "50,100",
+               "--from", "old-lb.example.net", "--dns-name", "shop.example.com")
+    # A first attempt whose containers never get healthy: the name stays on the old endpoint.
+    cli.ecs.health_of[aws.arn("ecs", f"task-definition/{FAMILY}:1")] = (
+        "unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes: [500]")
+    status, _, err = cli(*migrate)
+    assert status == 1, err
+    assert "drain: 90 s, past the DNS records' TTL of 60 s" in err
+    assert "shop.example.com now resolves by weight: the old endpoint (old-lb.example.net) takes every client" in err
+    found = shop_records(shop_zone)
+    assert set(found) == {"migrate-legacy", "migrate-ecs"}  # the plain record became the weighted pair, in one batch
+    assert (found["migrate-legacy"]["Weight"], found["migrate-ecs"]["Weight"]) == (255, 0)
+    # From any machine, status finds the migration where it stands.
+    status, out, _ = cli("status", str(root), "--target", "ecs", "--json")
+    assert status == 0 and json.loads(out)["weights"]["legacy"] == 100
+    # Going on with another name or endpoint than the one under way would be a guess: refused, before anything changes.
+    cli.calls.clear()
+    for other in ((*migrate[:-1], "www.example.com"), migrate[:-4] + ("--from", "10.0.7.5:8000")):
+        status, _, err = cli(*other)
+        assert status == 1 and "a migration of python-flask-postgres by DNS is under way: shop.example.com from old-lb.example.net" in err
+    assert cli.calls.mutating == []
+
+    del cli.ecs.health_of[aws.arn("ecs", f"task-definition/{FAMILY}:1")]
+    cli.ecs.tick()
+    status, _, err = cli(*migrate)
+    assert status == 0, err
+    found = shop_records(shop_zone)
+    assert set(found) == {"migrate-ecs"} and found["migrate-ecs"]["Weight"] == 255  # the old endpoint's record went
+    assert found["migrate-ecs"]["ResourceRecords"][0]["Value"].startswith("notes-")  # the ALB's name
+    assert "shop.example.com now resolves to the load balancer alone: the migration of python-flask-postgres is over" in err
+    ssm = aws.client("ssm")
+    assert not ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [f"/migrate/notes/{APP}/dns-migration"]}])["Parameters"]
+    assert forward(aws) == {BLUE: 255}  # all of the ALB's share, on Route 53's scale (the DNS router set it)
+    # The next deploy is an ordinary blue-green behind the load balancer.
+    status, _, err = cli("deploy", str(root), "--image", IMAGE2, "--yes", "--strategy", "blue-green")
+    assert status == 0, err
+    assert forward(aws) == {BLUE: 0, GREEN: 999}
+
+
+def test_status_of_a_migration_by_dns_reads_the_old_endpoint_as_its_clients_find_it(
+        cli: WeightedCli, tmp_path: Path, shop_zone: str, old_endpoint: dict[str, int]) -> None:
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    cli.ecs.health_of[aws.arn("ecs", f"task-definition/{FAMILY}:1")] = (
+        "unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes: [500]")
+    old_endpoint["count"] = 0
+    status, _, _ = cli("deploy", str(root), "--image", IMAGE, "--yes", "--from", "old-lb.example.net", "--dns-name", "shop.example.com")
+    assert status == 1
+    assert shop_records(shop_zone)["migrate-legacy"]["Weight"] == 255  # nothing moved
+    status, out, _ = cli("status", str(root), "--target", "ecs", "--json")
+    line = json.loads(out)
+    assert line["url"] == "http://shop.example.com" and line["weights"] == {"legacy": 100}
+    assert (line["sides"]["legacy"]["desired"], line["sides"]["legacy"]["healthy"]) == (1, 0)  # the old endpoint does not answer
+
+
+def test_dns_migration_flags_are_checked_before_anything_changes(cli: WeightedCli, tmp_path: Path, shop_zone: str) -> None:
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--dns-name", "shop.example.com")
+    assert status == 1 and "--dns-name moves a name's clients off the endpoint --from names" in err
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--from", "old-lb.example.net", "--dns-name", "shop.other.org")
+    assert status == 1 and "--dns-name shop.other.org: no hosted zone of this AWS account holds it" in err
+    status, _, err = cli("deploy", str(root), "--image", IMAGE, "--yes", "--from", "old-lb.example.net", "--dns-name",
+                         "shop.example.com", "--drain", "30")
+    assert status == 1 and "not longer than the records' TTL (60 s)" in err
+    assert cli.calls.mutating == []

@@ -133,6 +133,8 @@ def test_a_drain_within_the_ttl_is_refused() -> None:
     ("", "give the old endpoint"),
     ("a.example.net,b.example.net", "one host name, or IP addresses"),
     ("a.example.net,203.0.113.7", "cannot be mixed"),
+    ("old-lb.example.net:8080", "a DNS record names no port"),
+    ("203.0.113.7:80,203.0.113.8", "a DNS record names no port"),
 ])
 def test_a_bad_old_endpoint_is_one_line(text: str, problem: str) -> None:
     with pytest.raises(DeployError, match=problem):
@@ -161,3 +163,38 @@ def test_the_change_batch_is_one_route53_accepts() -> None:
                                                                          "SubmittedAt": "2026-11-28T00:00:00Z"}})
         dns.begin()
         stub.assert_no_pending_responses()
+
+
+def test_the_old_endpoint_is_probed_as_a_client_of_the_name_would_ask_it() -> None:
+    """A real HTTP server on 127.0.0.1: healthy below 400, asked with the name's Host; a 500 or no answer is not."""
+    import http.server
+    import threading
+
+    from migrate.deploy.dns import probe
+
+    seen: list[str] = []
+    answer = {"status": 200}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(f"{self.headers['Host']} {self.path}")
+            self.send_response(answer["status"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        old = Endpoint.parse("127.0.0.1")
+        assert probe(old, NAME, "/health", port=port) == 1
+        assert seen == ["shop.example.com /health"]
+        answer["status"] = 500
+        assert probe(old, NAME, "/health", port=port) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert probe(old, NAME, "/health", port=port, timeout=1.0) == 0  # nothing listens any more
