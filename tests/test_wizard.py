@@ -262,8 +262,8 @@ def test_after_writing_the_rehearsal_is_offered_and_run_as_its_command(flask: Pa
 def test_the_deploy_step_saves_region_and_strategy_and_exits_with_the_deploys_status(
         flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")  # the user's AWS configuration: the default region
-    # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + DOWN * 4 + ENTER + ENTER + DOWN)
+    # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary; VPC: none (the default VPC)
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + DOWN * 4 + ENTER + ENTER + DOWN + ENTER + ENTER)
     assert status == 3, (steps, err)  # the deploy's own status
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-central-1", "--strategy", "canary"]]
     config = load_config(flask)
@@ -282,3 +282,16 @@ def test_off_a_terminal_the_deploy_step_needs_its_flags_and_yes_reaches_the_depl
     status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--region", "us-east-2", "--strategy", "blue-green"], "")
     assert status == 0, err
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "us-east-2", "--strategy", "blue-green", "--yes"]]
+    assert load_config(flask).network.vpc is None  # no --vpc: the region's default VPC
+
+
+def test_the_deploy_step_can_name_an_existing_vpc_and_its_subnets(flask: Path, steps: list[list[str]]) -> None:
+    argv = ["wizard", str(flask), "--yes", "--then", "deploy", "--region", "us-east-2", "--strategy", "ecs-canary"]
+    status, _, err = _wizard([*argv, "--vpc", "vpc-0abc12", "--subnets", "subnet-1a, subnet-2b"], "")
+    assert status == 0, err
+    config = load_config(flask)
+    assert (config.network.vpc, config.network.subnets, config.deploy.strategy) == ("vpc-0abc12", ("subnet-1a", "subnet-2b"), "ecs-canary")
+    status, _, err = _wizard([*argv, "--vpc", "my-vpc"], "")
+    assert status == 1 and "a VPC id (vpc-...), or nothing for the region's default VPC" in err
+    status, _, err = _wizard([*argv, "--vpc", "vpc-0abc12", "--subnets", "nope"], "")
+    assert status == 1 and "subnet ids (subnet-...), comma-separated" in err

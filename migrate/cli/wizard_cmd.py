@@ -8,6 +8,7 @@ import click
 
 from migrate.cli import pass_env
 from migrate.cli.init_cmd import _parse_only
+from migrate.config import STRATEGIES
 from migrate.environment import Environment
 
 
@@ -39,14 +40,17 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--then", "then", type=click.Choice(["nothing", "build", "dev", "rehearse", "deploy"]),
               help="What to run once the files are written (default: ask; off a terminal, nothing).")
 @click.option("--region", metavar="REGION", help="With --then deploy: the AWS region (saved in migrate.toml).")
-@click.option("--strategy", type=click.Choice(["blue-green", "canary", "rolling"]),
+@click.option("--strategy", type=click.Choice(STRATEGIES),
               help="With --then deploy: how a new version takes the traffic (saved in migrate.toml).")
+@click.option("--vpc", metavar="VPC_ID", help="With --then deploy: an existing VPC to deploy into (default: the region's "
+              "default VPC; saved in migrate.toml).")
+@click.option("--subnets", metavar="SUBNET,SUBNET", help="With --vpc: its subnets (saved in migrate.toml).")
 @click.option("--force", is_flag=True, help="Overwrite files that differ (a backup of each is kept).")
 @click.option("-y", "--yes", is_flag=True, help="Take every default; ask nothing.")
 @pass_env
 def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
             runtime_version: tuple[str, ...], secret_vars: tuple[str, ...], services: tuple[str, ...], only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
-            region: str | None, strategy: str | None, force: bool, yes: bool) -> None:
+            region: str | None, strategy: str | None, vpc: str | None, subnets: str | None, force: bool, yes: bool) -> None:
     """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH, then offer the
     next step: build, the dev environment, the cutover rehearsed here, or the deploy to AWS ECS."""
     from migrate.wizard.flow import WizardOptions, run_wizard
@@ -57,7 +61,7 @@ def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[st
         answers.update({name: tuple(part.strip() for part in value.split(",") if part.strip())
                         for name, value in _per_app(key, values).items()})
     flags = {"ci.repository": github_repo, "ci.branch": branch, "ci.aws_account": aws_account, "next": then,
-             "deploy.region": region, "deploy.strategy": strategy}
+             "deploy.region": region, "deploy.strategy": strategy, "network.vpc": vpc, "network.subnets": subnets}
     answers.update({name: value for name, value in flags.items() if value is not None})
     if click.get_current_context().get_parameter_source("only") is click.core.ParameterSource.COMMANDLINE:
         answers["outputs"] = only

@@ -39,10 +39,17 @@ class _Resolver:
 
     def answer(self, question: Question) -> Any:
         if question.name in self.options.answers:
-            return self.options.answers[question.name]
+            given = self.options.answers[question.name]
+            problem = question.validate(given) if question.validate is not None and isinstance(given, str) else None
+            if problem:  # a flag's answer is held to what a typed one is
+                raise UserError(f"{question.flag} {given}: {problem}")
+            return given
         if self.is_interactive:
             return self.asker.ask(question)
-        missing = question.default in (None, "") or (question.validate is not None and question.validate(str(question.default)))
+        if question.validate is not None:  # an empty default is an answer where the question takes one (a VPC: none)
+            missing = question.default is None or question.validate(str(question.default)) is not None
+        else:
+            missing = question.default in (None, "")
         if missing:
             raise UserError(f"no answer for {question.message} (stdin is not a terminal); pass {question.flag}")
         return question.default
@@ -89,7 +96,7 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
     """Offer what comes after the files (build, dev, the local rehearsal, the deploy) and run it as its own
     command would, in this process; its exit status. A deploy's region and strategy are saved first."""
     from migrate.config import load_config
-    from migrate.wizard.questions import NEXT_QUESTION, deploy_questions
+    from migrate.wizard.questions import NEXT_QUESTION, deploy_questions, network_questions
 
     step = resolver.answer(NEXT_QUESTION)
     if step == "nothing":
@@ -100,7 +107,13 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
         saved = load_config(root)
         region_q, strategy_q = deploy_questions(saved.region or _aws_region(), saved.deploy.strategy or "blue-green")
         region, strategy = str(resolver.answer(region_q)), str(resolver.answer(strategy_q))
-        _save(env, root, {"project": {"region": region}, "deploy": {"strategy": strategy}})
+        vpc_q, subnets_q = network_questions(saved.network.vpc, saved.network.subnets)
+        vpc = str(resolver.answer(vpc_q)).strip()
+        sections: dict[str, dict[str, Any]] = {"project": {"region": region}, "deploy": {"strategy": strategy}}
+        if vpc:  # else the region's default VPC, as deploy takes it when migrate.toml names none
+            subnets = [part.strip() for part in str(resolver.answer(subnets_q)).split(",") if part.strip()]
+            sections["network"] = {"vpc": vpc, "subnets": subnets}
+        _save(env, root, sections)
         argv = ["deploy", str(root), "--target", "ecs", "--region", region, "--strategy", strategy]
         if resolver.options.yes:
             argv.append("--yes")  # else deploy shows its plan and asks before it changes anything
@@ -157,7 +170,7 @@ def _named(answers: Mapping[str, Any], images: list[str]) -> dict[str, Any]:
     named: dict[str, Any] = {}
     for key, value in answers.items():
         app, dot, fact = key.partition(".")
-        if app in ("ci", "deploy"):  # the project's answers (--github-repo, --branch, --aws-account, --region, --strategy)
+        if app in ("ci", "deploy", "network"):  # the project's answers (--github-repo, --branch, --aws-account, --region, --strategy, --vpc, --subnets)
             named[key] = value
             continue
         if dot and app == "*":

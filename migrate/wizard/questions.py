@@ -121,6 +121,27 @@ def deploy_questions(region: str | None, strategy: str) -> tuple[Question, ...]:
         Question("deploy.region", "AWS region", "from migrate.toml, else your AWS configuration", "text", "--region", region or "",
                  validate=_matching(r"[a-z]{2}(-[a-z]+)+-\d", "an AWS region, e.g. eu-west-1")),
         Question("deploy.strategy", "How a new version takes the traffic",
-                 "blue-green: all at once after its health check; canary: in steps; rolling: ECS's own update", "select",
+                 "blue-green: all at once after its health check; canary: in steps; rolling: ECS's own update; "
+                 "ecs-*: ECS's own traffic shifting, followed by migrate", "select",
                  "--strategy", strategy, choices=STRATEGIES),
+    )
+
+
+def _vpc(value: str) -> str | None:
+    return None if not value or re.fullmatch(r"vpc-[0-9a-f]+", value) else "a VPC id (vpc-...), or nothing for the region's default VPC"
+
+
+def _subnets(value: str) -> str | None:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    good = parts and all(re.fullmatch(r"subnet-[0-9a-f]+", part) for part in parts)
+    return None if good else "subnet ids (subnet-...), comma-separated: the VPC's subnets the tasks and the load balancer use"
+
+
+def network_questions(vpc: str | None, subnets: tuple[str, ...]) -> tuple[Question, Question]:
+    """The network the services run in: an existing VPC and its subnets, or (no VPC) the region's default VPC."""
+    return (
+        Question("network.vpc", "VPC to deploy into (empty: the region's default VPC)",
+                 "an existing VPC's id; migrate creates none", "text", "--vpc", vpc or "", validate=_vpc),
+        Question("network.subnets", "Its subnets (comma-separated, in two zones or more)",
+                 "the load balancer and the tasks run in these", "text", "--subnets", ",".join(subnets), validate=_subnets),
     )
