@@ -65,6 +65,9 @@ CONFIG_FILE = "migrate.toml"
 PROVISIONABLE = ("postgres", "mysql", "redis")
 #: Where ``migrate deploy`` runs the apps, and how a new version takes the traffic.
 TARGETS = ("ecs", "local")
+#: What AWS's VPC and subnet ids look like ([network] vpc and subnets, the wizard's --vpc and --subnets).
+VPC_ID = re.compile(r"vpc-[0-9a-f]+")
+SUBNET_ID = re.compile(r"subnet-[0-9a-f]+")
 STRATEGIES = ("blue-green", "canary", "rolling", "ecs-blue-green", "ecs-canary", "ecs-linear")
 
 #: Project names prefix load balancer and target group names, which AWS limits to 32 characters.
@@ -231,8 +234,8 @@ _PROJECT_KEYS: dict[str, Callable[[Any], str | None]] = {
     "certificate": _text(re.compile(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+"), "an ACM certificate ARN"),
 }
 _NETWORK_KEYS: dict[str, Callable[[Any], str | None]] = {
-    "vpc": _text(re.compile(r"vpc-[0-9a-f]+"), "a VPC id (vpc-...)"),
-    "subnets": _list_of(_text(re.compile(r"subnet-[0-9a-f]+"), "a subnet id (subnet-...)")),
+    "vpc": _text(VPC_ID, "a VPC id (vpc-...)"),
+    "subnets": _list_of(_text(SUBNET_ID, "a subnet id (subnet-...)")),
     "assign_public_ip": lambda v: None if isinstance(v, bool) else f"must be true or false (got {v!r})",
 }
 def _seconds(high: int) -> Callable[[Any], str | None]:

@@ -127,20 +127,16 @@ def _act(env: Environment, action: Any, path: Path, target_kind: str | None, app
 
 def _native_apps(path: Path, target_kind: str | None, apps: tuple[str, ...], region: str | None,
                  act: Callable[..., Any]) -> dict[str, Any]:
-    """On ECS, each web app one of ECS's own strategies moves (``--strategy ecs-*``), with what ``act`` (:func:`~migrate.
-    deploy.native.state` or :func:`~migrate.deploy.native.abort`) returned for it; the others are migrate's engine's."""
+    """On ECS, :func:`~migrate.cli.targets.moved_by_ecs` of the project at ``path``; elsewhere none."""
+    from migrate.cli.targets import moved_by_ecs
     from migrate.cli.targets import target_kind as kind_of
-    from migrate.cli.targets import web_specs
     from migrate.deploy.aws import connect
-    from migrate.deploy.foundation import Names
     from migrate.deploy.workflow import load_project
 
     if kind_of(path, target_kind) != "ecs":
         return {}
     project = load_project(path)
-    ecs = connect(region or project.config.region).client("ecs")
-    found = {spec.app: act(ecs, cluster=Names(project.name, spec.app).cluster, service=spec.app) for spec in web_specs(project, apps)}
-    return {app: state for app, state in found.items() if state is not None}
+    return moved_by_ecs(project, connect(region or project.config.region), apps, act)
 
 
 def _native_act(env: Environment, action: str, path: Path, target_kind: str | None, apps: tuple[str, ...], as_json: bool,

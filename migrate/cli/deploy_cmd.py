@@ -146,21 +146,18 @@ def _check_not_moved_by_ecs(project: Any, aws: Any, strategy: str) -> None:
     """A web app ECS's own strategy moves (``--strategy ecs-*`` before) is not switched to another strategy: after
     an ECS deployment its traffic may be on the alternate target group, which neither the rolling update nor
     migrate's colours route to."""
-    from migrate.cli.targets import web_specs
-    from migrate.deploy.foundation import Names
+    from migrate.cli.targets import moved_by_ecs
     from migrate.deploy.native import state
 
     try:
-        specs = web_specs(project, ())
+        moved = moved_by_ecs(project, aws, (), state)
     except UserError:
         return  # no web app
-    ecs = aws.client("ecs")
-    for spec in specs:
-        found = state(ecs, cluster=Names(project.name, spec.app).cluster, service=spec.app)
-        if found is not None:
-            raise UserError(f"{spec.app} is moved by ECS's own strategy ({found.name}): switching it to {strategy} is not supported",
-                            hint=f"deploy with --strategy {found.name} (or another ecs-* strategy), or `migrate destroy` "
-                                 "and deploy anew with the strategy you want")
+    if moved:
+        app, found = next(iter(moved.items()))
+        raise UserError(f"{app} is moved by ECS's own strategy ({found.name}): switching it to {strategy} is not supported",
+                        hint=f"deploy with --strategy {found.name} (or another ecs-* strategy), or `migrate destroy` "
+                             "and deploy anew with the strategy you want")
 
 
 def _migration(project: Any, aws: Any, text: str, external: tuple[str, ...], apps: tuple[str, ...],

@@ -89,6 +89,17 @@ def native_settings(configured: DeploySettings, strategy: str | None, steps: Seq
         raise UserError(f"--strategy {chosen}: {exc}") from None
 
 
+def moved_by_ecs(project: Any, aws: Any, apps: Sequence[str], act: Any) -> dict[str, Any]:
+    """Each selected web app one of ECS's own strategies moves (``--strategy ecs-*``), with what ``act``
+    (:func:`~migrate.deploy.native.state` or :func:`~migrate.deploy.native.abort`) returned for its service;
+    the others are left out (migrate's own engine, or ECS's rolling update, moves them)."""
+    from migrate.deploy.foundation import Names
+
+    ecs = aws.client("ecs")
+    found = {spec.app: act(ecs, cluster=Names(project.name, spec.app).cluster, service=spec.app) for spec in web_specs(project, apps)}
+    return {app: state for app, state in found.items() if state is not None}
+
+
 def open_targets(path: Path, kind: str | None, apps: Sequence[str], *, region: str | None, create: bool,
                  external: Sequence[str] = ()) -> list[tuple[str, Target | None]]:
     """Each selected web app and its target (None: nothing of it on that target, and ``create`` is off)."""

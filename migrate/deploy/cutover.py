@@ -215,12 +215,12 @@ def check_migration(aws: Aws, project: str, app: str, by_dns: DnsMigration | Non
     """Before a deploy with ``--from``: refuse it when the app already runs on ECS (nothing is applied then);
     a migration under way is taken up (:func:`migrate.deploy.legacy.check_first_deploy`), by the same means
     (``by_dns``: the one this deploy asks for by DNS, None: by the old servers' addresses)."""
-    under_way = DnsMigration.load(aws, project, app)
+    target = open_ecs(aws, project, app)  # None: no colours yet, so no cutover has run (nor a DNS migration, which makes them)
+    under_way = target.router if target is not None and isinstance(target.router, DnsRouter) else None
     if under_way is not None and (under_way.name, under_way.old) != ((by_dns.name, by_dns.old) if by_dns else (None, None)):
         raise DeployError(f"a migration of {app} by DNS is under way: {under_way.name.rstrip('.')} from {','.join(under_way.old.values)}",
                           hint=f"run the deploy with --from {','.join(under_way.old.values)} --dns-name {under_way.name.rstrip('.')} "
                                "to go on with it")
-    target = open_ecs(aws, project, app)  # None: no colours yet, so no cutover has run
     weights = target.router.weights() if target is not None else {}
     running = _desired_counts(aws, project, app)
     legacy.check_first_deploy(app, weights, running)

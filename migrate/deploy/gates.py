@@ -174,7 +174,7 @@ class MetricGates:
 
     def check(self, side: str) -> Verdict:
         """The first gate that fails, else one passed verdict saying what each found."""
-        read = _Read(self.window.traffic([side, *(s for s in self.window.target_groups if s != side)]))
+        read = _Read(self.window.traffic([side, *self.latency.others(side)]))  # every side either gate reads
         verdicts = [dataclasses.replace(self.error_rate, window=read).check(side),
                     dataclasses.replace(self.latency, window=read).check(side)]
         failed = next((v for v in verdicts if not v.passed), None)

@@ -39,7 +39,9 @@ from migrate.deploy.resources import IamRole
 
 NativeStrategy = Literal["ecs-blue-green", "ecs-canary", "ecs-linear"]
 NATIVE_STRATEGIES: tuple[NativeStrategy, ...] = ("ecs-blue-green", "ecs-canary", "ecs-linear")
-_API_STRATEGY = {"ecs-blue-green": "BLUE_GREEN", "ecs-canary": "CANARY", "ecs-linear": "LINEAR"}
+_API_STRATEGY: dict[NativeStrategy, str] = {"ecs-blue-green": "BLUE_GREEN", "ecs-canary": "CANARY", "ecs-linear": "LINEAR"}
+#: ECS's name of each strategy -> ours (``CANARY`` -> ``ecs-canary``).
+_OURS = {api: ours for ours, api in _API_STRATEGY.items()}
 
 #: The AWS managed policy ECS needs on the infrastructure role to move listener rules and target groups.
 INFRASTRUCTURE_POLICY = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
@@ -94,7 +96,7 @@ class NativeSettings:
     @classmethod
     def of_api(cls, config: Mapping[str, Any]) -> NativeSettings | None:
         """The settings a service's ``deploymentConfiguration`` holds (DescribeServices), None for a rolling one."""
-        strategy = next((ours for ours in NATIVE_STRATEGIES if _API_STRATEGY[ours] == config.get("strategy")), None)
+        strategy = _OURS.get(str(config.get("strategy")))
         if strategy is None:
             return None
         step = config.get("canaryConfiguration") or {}
@@ -289,7 +291,7 @@ class NativeState:
     @property
     def name(self) -> str:
         """``ecs-canary``: the strategy as ``--strategy`` names it."""
-        return next(ours for ours, api in _API_STRATEGY.items() if api == self.strategy)
+        return _OURS[self.strategy]
 
     def lines(self) -> list[str]:
         """For people: what ``migrate status`` prints."""
@@ -316,7 +318,7 @@ def state(ecs: Any, *, cluster: str, service: str) -> NativeState | None:
             return None
     active = next((s for s in found if s.get("status") == "ACTIVE"), None)
     strategy = str((active or {}).get("deploymentConfiguration", {}).get("strategy", "ROLLING"))
-    if active is None or strategy not in _API_STRATEGY.values():
+    if active is None or strategy not in _OURS:
         return None
     now = NativeState(service, strategy, str(active["taskDefinition"]), int(active.get("runningCount", 0)),
                       int(active.get("desiredCount", 0)))

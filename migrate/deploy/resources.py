@@ -217,9 +217,7 @@ class IamRole:
             except self.iam.exceptions.NoSuchEntityException:
                 return None
         fields = {"trust_policy": canonical(role["AssumeRolePolicyDocument"])}
-        with aws_call("iam:ListRolePolicies", f"role {self.name}"):
-            names = [n for page in self.iam.get_paginator("list_role_policies").paginate(RoleName=self.name) for n in page["PolicyNames"]]
-        for policy in names:
+        for policy in self._inline():
             with aws_call("iam:GetRolePolicy", f"role {self.name}"):
                 fields[f"policy {policy}"] = canonical(self.iam.get_role_policy(RoleName=self.name, PolicyName=policy)["PolicyDocument"])
         if self.managed:
@@ -227,6 +225,10 @@ class IamRole:
         with aws_call("iam:ListRoleTags", f"role {self.name}"):
             tags = from_list(self.iam.list_role_tags(RoleName=self.name)["Tags"])
         return Observed(fields, tags)
+
+    def _inline(self) -> list[str]:
+        with aws_call("iam:ListRolePolicies", f"role {self.name}"):
+            return [n for page in self.iam.get_paginator("list_role_policies").paginate(RoleName=self.name) for n in page["PolicyNames"]]
 
     def _attached(self) -> list[str]:
         with aws_call("iam:ListAttachedRolePolicies", f"role {self.name}"):
@@ -262,9 +264,7 @@ class IamRole:
 
     def delete(self) -> None:
         """Delete the inline policies, detach the managed ones, then delete the role (IAM refuses a role that has either)."""
-        with aws_call("iam:ListRolePolicies", f"role {self.name}"):
-            names = [n for page in self.iam.get_paginator("list_role_policies").paginate(RoleName=self.name) for n in page["PolicyNames"]]
-        for policy in names:
+        for policy in self._inline():
             with aws_call("iam:DeleteRolePolicy", f"role {self.name}"):
                 self.iam.delete_role_policy(RoleName=self.name, PolicyName=policy)
         for arn in self._attached() if self.managed else ():

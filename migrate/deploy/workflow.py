@@ -617,24 +617,10 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock,
             continue
         if service.native is not None:
             outcome = _follow_native(aws, service, step.action, since, say, clock)
-            if outcome is None:
-                continue
-            results.append((service.name, outcome))
-            if not outcome.succeeded:
-                if step.action == "create" or any(change.name == "tasks" for change in step.changes):
-                    _stop_first_deploy(plan, service, say)
-                break
+        else:
+            outcome = _follow_rollout(project, aws, service, step.action, say, clock)
+        if outcome is None:  # left alone, and nothing of it under way
             continue
-        target = service.target_group.arn if service.target_group else None
-        watch = ServiceWatch(aws, service.cluster, service.name, target, Names(project.name, service.spec.image_app).log_group)
-        revision = service.task_definition.arn_after_apply
-        if step.action == "unchanged":
-            snap = watch.snapshot(revision)
-            if snap.completed or snap.primary_revision is None:
-                continue
-            say(f"{service.name}: an earlier deploy left its rollout unfinished ({snap.rollout_state or 'no state'})")
-        say(f"waiting for {service.name} to run {revision.rsplit('/', 1)[-1]} (at most {clock.timeout:.0f} s)")
-        outcome = wait_for_rollout(watch, revision, timeout=clock.timeout, poll=clock.poll, clock=clock.now, sleep=clock.sleep)
         results.append((service.name, outcome))
         if not outcome.succeeded:
             # Nothing to roll back to: a first deploy, or the restart of one left at zero tasks. A wait that
@@ -649,10 +635,25 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock,
     return tuple(results)
 
 
+def _follow_rollout(project: Project, aws: Aws, service: EcsService, action: str, say: Say, clock: Clock) -> Outcome | None:
+    """Wait for ECS's rolling update of the service to its revision (None: left alone, and its rollout complete)."""
+    target = service.target_group.arn if service.target_group else None
+    watch = ServiceWatch(aws, service.cluster, service.name, target, Names(project.name, service.spec.image_app).log_group)
+    revision = service.task_definition.arn_after_apply
+    if action == "unchanged":
+        snap = watch.snapshot(revision)
+        if snap.completed or snap.primary_revision is None:
+            return None
+        say(f"{service.name}: an earlier deploy left its rollout unfinished ({snap.rollout_state or 'no state'})")
+    say(f"waiting for {service.name} to run {revision.rsplit('/', 1)[-1]} (at most {clock.timeout:.0f} s)")
+    return wait_for_rollout(watch, revision, timeout=clock.timeout, poll=clock.poll, clock=clock.now, sleep=clock.sleep)
+
+
 def _follow_native(aws: Aws, service: EcsService, action: str, since: datetime | None, say: Say, clock: Clock) -> Outcome | None:
     """Follow the service deployment ECS runs for the service's revision (None: nothing under way for a service left alone).
 
-    The wait covers the strategy's own bakes beyond ``clock.timeout``: ECS holds the deployment that long by design.
+    The wait covers the strategy's own bakes beyond ``clock.timeout``: ECS holds the deployment that long by design;
+    one still running then is stopped with a rollback (:func:`~migrate.deploy.native.follow`), never left timed out.
     """
     assert service.native is not None
     ecs = aws.client("ecs")

@@ -128,12 +128,16 @@ def deploy_questions(region: str | None, strategy: str) -> tuple[Question, ...]:
 
 
 def _vpc(value: str) -> str | None:
-    return None if not value or re.fullmatch(r"vpc-[0-9a-f]+", value) else "a VPC id (vpc-...), or nothing for the region's default VPC"
+    from migrate.config import VPC_ID
+
+    return None if not value or VPC_ID.fullmatch(value) else "a VPC id (vpc-...), or nothing for the region's default VPC"
 
 
 def _subnets(value: str) -> str | None:
+    from migrate.config import SUBNET_ID
+
     parts = [part.strip() for part in value.split(",") if part.strip()]
-    good = parts and all(re.fullmatch(r"subnet-[0-9a-f]+", part) for part in parts)
+    good = parts and all(SUBNET_ID.fullmatch(part) for part in parts)
     return None if good else "subnet ids (subnet-...), comma-separated: the VPC's subnets the tasks and the load balancer use"
 
 

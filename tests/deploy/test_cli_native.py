@@ -15,13 +15,13 @@ import pytest
 from migrate.deploy.aws import connect
 from migrate.deploy.native import INFRASTRUCTURE_POLICY
 
-from .conftest import REGION, put_image
+from .conftest import REGION
 from .ecs_deployments import ROLLS_BACK, EcsDeployments
-from .scheduler import OneOffTasks, deployments_on_update, scheduler_health  # noqa: F401 (a fixture)
-from .test_cli_deploy import FLASK_CONFIG, IMAGE, Cli, copy_example, published
+from .scheduler import scheduler_health  # noqa: F401 (a fixture)
+from .test_cli_deploy import FLASK_CONFIG, IMAGE, Cli, copy_example
+from .test_cli_weighted import IMAGE2, two_images_published
 
 APP = "python-flask-postgres"
-IMAGE2 = IMAGE.rsplit(":", 1)[0] + ":9b8e7d6"
 ALTERNATE = "notes-python-flask-postgres-alt"
 
 
@@ -51,11 +51,7 @@ class NativeCli(Cli):
 def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]], monkeypatch: pytest.MonkeyPatch) -> NativeCli:  # noqa: F811
     # moto knows AWS's managed policies (the one ECS's role needs among them) but loads them only when asked.
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-    aws = connect(REGION)
-    published(aws)
-    put_image(aws, IMAGE2.split("/", 1)[1].split(":")[0], IMAGE2.rsplit(":", 1)[1])
-    OneOffTasks(aws, "").hold_new_tasks(monkeypatch)
-    deployments_on_update(monkeypatch, aws)
+    two_images_published(monkeypatch)
     return NativeCli(scheduler_health)
 
 

@@ -36,13 +36,19 @@ class WeightedCli(Cli):
         self.ecs = self.colours["notes"] = ColourScheduler(connect(REGION), "notes", health)
 
 
-@pytest.fixture
-def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]], monkeypatch: pytest.MonkeyPatch) -> WeightedCli:  # noqa: F811
+def two_images_published(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a user deploying IMAGE then IMAGE2 has (both pushed, the secret stored), and ECS's one-off tasks and
+    deployments as the scheduler plays them."""
     aws = connect(REGION)
     published(aws)
     put_image(aws, IMAGE2.split("/", 1)[1].split(":")[0], IMAGE2.rsplit(":", 1)[1])
     OneOffTasks(aws, "").hold_new_tasks(monkeypatch)
     deployments_on_update(monkeypatch, aws)
+
+
+@pytest.fixture
+def cli(moto: None, scheduler_health: dict[str, tuple[str, str, str]], monkeypatch: pytest.MonkeyPatch) -> WeightedCli:  # noqa: F811
+    two_images_published(monkeypatch)
     return WeightedCli(scheduler_health)
 
 
