@@ -19,6 +19,8 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     final_bake = 120               # seconds at 100 % with the old version still warm (rollback is a weight flip)
     drain = 30                     # seconds the old version finishes open requests before it stops
     ready_timeout = 600            # seconds the new version may take to become healthy
+    smoke = ["/healthz"]           # optional: paths the new version must answer (2xx or 3xx) through a test
+                                   # route (header X-Migrate-Side) before any traffic moves to it
 
     [ci]                           # optional: the CI/CD workflow (`migrate init --ci github`, the wizard) and its deploy role
     provider = "github"            # init writes .github/workflows/migrate.yml again on each run
@@ -128,6 +130,7 @@ class DeploySettings:
     final_bake: float | None = None
     drain: float | None = None
     ready_timeout: float | None = None
+    smoke: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +270,7 @@ _DEPLOY_KEYS: dict[str, Callable[[Any], str | None]] = {
     "final_bake": _seconds(86400),
     "drain": _seconds(3600),
     "ready_timeout": _seconds(7200),
+    "smoke": lambda v: _list_of(_url_path)(v) or _unique(v),
 }
 _CI_KEYS: dict[str, Callable[[Any], str | None]] = {
     "provider": _one_of(("github",)),
@@ -339,9 +343,9 @@ class _Reader:
             project=project.get("name"), region=project.get("region"), certificate=project.get("certificate"),
             provision=tuple(project.get("provision", ())),
             network=NetworkSettings(network.get("vpc"), tuple(network.get("subnets", ())), network.get("assign_public_ip", True)),
-            deploy=DeploySettings(deploy.get("target"), deploy.get("strategy"),
-                                  tuple(deploy["canary_steps"]) if "canary_steps" in deploy else None,
-                                  *(deploy.get(k) for k in ("bake", "final_bake", "drain", "ready_timeout"))),
+            deploy=DeploySettings(**{k: deploy.get(k) for k in ("target", "strategy", "bake", "final_bake", "drain", "ready_timeout")},
+                                  canary_steps=tuple(deploy["canary_steps"]) if "canary_steps" in deploy else None,
+                                  smoke=tuple(deploy["smoke"]) if "smoke" in deploy else None),
             apps={name: self.app(name, value) for name, value in apps.items()}, source=self.path,
             ci=CiConfig(*(ci.get(k) for k in ("provider", "repository", "branch", "aws_account"))),
         )

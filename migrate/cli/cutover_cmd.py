@@ -77,15 +77,18 @@ def status(env: Environment, path: Path, target_kind: str | None, apps: tuple[st
 @click.command("rollback")
 @common
 @click.option("--break-lock", is_flag=True, help="Break a cutover lock left by a command that died.")
+@click.option("--smoke", "smoke", multiple=True, metavar="PATH",
+              help="Before any traffic moves back, GET PATH from the previous version through a test route; anything but "
+                   "2xx or 3xx stops the rollback (repeatable; default: migrate.toml's [deploy] smoke).")
 @pass_env
 def rollback(env: Environment, path: Path, target_kind: str | None, apps: tuple[str, ...], as_json: bool, region: str | None,
-             break_lock: bool) -> None:
+             break_lock: bool, smoke: tuple[str, ...]) -> None:
     """Back to the previous revision of each web app at PATH, with the same weighted shift as a deploy.
 
     The previous revision is the idle colour's (kept when a deploy retired it); the old colour's
     targets must become healthy before any traffic moves. Exits non-zero unless every app is back.
     """
-    _act(env, "rollback", path, target_kind, apps, as_json, region, break_lock)
+    _act(env, "rollback", path, target_kind, apps, as_json, region, break_lock, smoke)
 
 
 @click.command("abort")
@@ -103,7 +106,7 @@ def abort(env: Environment, path: Path, target_kind: str | None, apps: tuple[str
 
 
 def _act(env: Environment, action: Any, path: Path, target_kind: str | None, apps: tuple[str, ...], as_json: bool,
-         region: str | None, break_lock: bool) -> None:
+         region: str | None, break_lock: bool, smoke: tuple[str, ...] = ()) -> None:
     from migrate.cli.targets import deploy_settings, open_targets, settings_for
 
     handled, native_failed = _native_act(env, action, path, target_kind, apps, as_json, region)
@@ -118,7 +121,7 @@ def _act(env: Environment, action: Any, path: Path, target_kind: str | None, app
                   f"{app}: not deployed on this target: nothing to {action}")
             failed.append(app)
             continue
-        ok = run_cutover(env, target, app, action, None, settings_for(target.name, configured), as_json, break_lock)
+        ok = run_cutover(env, target, app, action, None, settings_for(target.name, configured, smoke=smoke), as_json, break_lock)
         if not ok:
             failed.append(app)
     if failed:

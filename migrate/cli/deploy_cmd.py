@@ -36,6 +36,10 @@ from migrate.errors import UserError
 @click.option("--bake", type=click.FloatRange(0, 86400), help="Seconds each canary step is watched before the next "
               "(ECS's strategies take whole minutes: rounded up).")
 @click.option("--drain", type=click.FloatRange(0, 3600), help="Seconds the old version finishes open requests before it stops.")
+@click.option("--smoke", "smoke", multiple=True, metavar="PATH",
+              help="Before any traffic moves to the new version, GET PATH from it through a test route (requests naming it in "
+                   "the X-Migrate-Side header); anything but 2xx or 3xx stops the deploy (repeatable; default: migrate.toml's "
+                   "[deploy] smoke). With blue-green or canary.")
 @click.option("--from", "from_", metavar="HOST:PORT[,HOST:PORT...]",
               help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps. "
                    "On ECS, on the app's first deploy: its old servers' IP addresses, put behind the load balancer first.")
@@ -51,8 +55,8 @@ from migrate.errors import UserError
 @pass_env
 def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tuple[str, ...], region: str | None,
             provision: str | None, break_lock: bool, no_local_check: bool, wait_timeout: int, target_kind: str | None,
-            strategy: str | None, steps: str | None, bake: float | None, drain: float | None, from_: str | None,
-            dns_name: str | None, hold: bool, apps: tuple[str, ...], as_json: bool) -> None:
+            strategy: str | None, steps: str | None, bake: float | None, drain: float | None, smoke: tuple[str, ...],
+            from_: str | None, dns_name: str | None, hold: bool, apps: tuple[str, ...], as_json: bool) -> None:
     """Deploy the apps at PATH to AWS ECS (Fargate), or rehearse it here (--target local), creating or updating what they need.
 
     Settings come from PATH/migrate.toml (written by `migrate init`); flags override it.
@@ -71,7 +75,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
             raise UserError("--dns-name moves a name in Route 53: it is for --target ecs")
         if plan_only or images or provision:
             raise UserError("--plan, --image and --provision are for --target ecs", hint="drop them with --target local")
-        _deploy_local(env, path, apps=apps, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain,
+        _deploy_local(env, path, apps=apps, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain, smoke=smoke,
                       external=external, as_json=as_json, break_lock=break_lock)
         return
     if dns_name and (not external or hold):
@@ -89,7 +93,8 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     from migrate.deploy.plan import render
 
     project = workflow.load_project(path)
-    settings = settings_for("ecs", project.config.deploy, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain)
+    settings = settings_for("ecs", project.config.deploy, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain,
+                            smoke=smoke)
     native = native_settings(project.config.deploy, strategy, _steps(steps), bake)
     rolling = rolls(project.config.deploy, strategy) or native is not None  # ECS moves the services, not migrate's engine
     if as_json and rolling:
@@ -248,7 +253,8 @@ def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: 
 
 
 def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strategy: str | None, steps: tuple[int, ...] | None,
-                  bake: float | None, drain: float | None, external: tuple[str, ...], as_json: bool, break_lock: bool) -> None:
+                  bake: float | None, drain: float | None, smoke: tuple[str, ...], external: tuple[str, ...], as_json: bool,
+                  break_lock: bool) -> None:
     """Build each web app's production image, then cut over to it on this machine: one router and two colours per app."""
     from migrate.cli.cutover_cmd import run_cutover
     from migrate.cli.targets import check_external_reachable, open_local_target, settings_for, web_specs
@@ -257,7 +263,7 @@ def _deploy_local(env: Environment, path: Path, *, apps: tuple[str, ...], strate
     from migrate.deploy.workflow import load_project
 
     project = load_project(path)
-    settings = settings_for("local", project.config.deploy, strategy=strategy, steps=steps, bake=bake, drain=drain)
+    settings = settings_for("local", project.config.deploy, strategy=strategy, steps=steps, bake=bake, drain=drain, smoke=smoke)
     specs = web_specs(project, apps)
     plans = [next(p for p in project.plans if p.image == spec.app) for spec in specs]
     built = publish.local_images(project.name, project.root, plans)

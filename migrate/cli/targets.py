@@ -35,7 +35,7 @@ def target_kind(path: Path, flag: str | None) -> str:
 
 
 def settings_for(kind: str, configured: DeploySettings, *, strategy: str | None = None, steps: Sequence[int] | None = None,
-                 bake: float | None = None, drain: float | None = None) -> Settings:
+                 bake: float | None = None, drain: float | None = None, smoke: Sequence[str] = ()) -> Settings:
     """The cutover's settings: flags over migrate.toml's [deploy] (``configured``) over the target's defaults."""
     base = LOCAL_DEFAULTS if kind == "local" else Settings()
     chosen: dict[str, Any] = {
@@ -45,8 +45,12 @@ def settings_for(kind: str, configured: DeploySettings, *, strategy: str | None 
         "final_bake": configured.final_bake,
         "drain": drain if drain is not None else configured.drain,
         "ready_timeout": configured.ready_timeout,
+        "smoke": tuple(smoke) or configured.smoke,
     }
     if chosen["strategy"] == "rolling" or chosen["strategy"] in NATIVE_STRATEGIES:
+        if chosen["smoke"]:
+            raise UserError(f"a smoke test (--smoke, [deploy] smoke) runs before migrate's engine moves the traffic by weight; "
+                            f"with {chosen['strategy']} ECS moves it", hint="use --strategy blue-green or canary, or drop the smoke test")
         if kind == "local":
             raise UserError(f"the {chosen['strategy']} strategy is ECS's own: locally a new version takes the traffic by weight",
                             hint="use --strategy blue-green or canary with --target local")

@@ -27,13 +27,22 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from migrate.containers.fleet import AppNames, FleetError, LocalFleet, label
 from migrate.containers.router import router_of, save_state, start_router
 from migrate.containers.run import RunSpec
 from migrate.cutover.haproxy_gates import open_gates
 from migrate.cutover.holder import is_gone
-from migrate.cutover.local import MAX_WEIGHT, HaproxyConfig, LocalRouter, RouterError, Server, wait_ready
+from migrate.cutover.local import (
+    MAX_WEIGHT,
+    HaproxyConfig,
+    LocalRouter,
+    LocalTestRoute,
+    RouterError,
+    Server,
+    wait_ready,
+)
 from migrate.cutover.ports import COLOURS, LEGACY, Fleet, Gate, LockedError, Target
 from migrate.errors import UserError
 
@@ -57,6 +66,14 @@ class LocalTarget:
     gates: tuple[Gate, ...] = ()
     clock: Callable[[], float] = time.time
     name: str = "local"
+
+    @property
+    def test_route(self) -> LocalTestRoute:
+        """The smoke test's route: the router's published port, requests naming a side (HAProxy's ``use-server``)."""
+        if self.url is None:
+            raise UserError(f"the router of {self.names.app} publishes no port: nothing can reach it for a smoke test")
+        where = urlsplit(self.url)
+        return LocalTestRoute(where.hostname or "127.0.0.1", where.port or 80)
 
     @property
     def journal(self) -> RouterJournal:

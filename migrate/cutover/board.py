@@ -22,6 +22,7 @@ from migrate.cutover.events import (
     Retired,
     Reverted,
     Shifted,
+    SmokeTested,
     Started,
     Stopped,
 )
@@ -66,6 +67,8 @@ class Board:
                 row.revision, row.state = short(revision), f"starting {count} task{'s' if count != 1 else ''}"
             case Ready(side=side, waited=waited):
                 self.row(side).state = f"ready after {waited:.0f} s"
+            case SmokeTested(side=side, passed=passed):
+                self.row(side).state = "smoke test passed" if passed else "smoke test FAILED"
             case Shifted(weights=weights) | Reverted(weights=weights) | Held(weights=weights):
                 for side, percent in weights:
                     self.row(side).weight = percent

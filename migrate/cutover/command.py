@@ -51,7 +51,8 @@ def run(target: Target, action: Action, *, revision: str | None = None, settings
         for holder in taken:
             told(LockTakenOver(now(), holder))
         engine = Engine(target.router, target.fleet, now=now, sleep=sleep, on_event=told,
-                        gates=tuple(target.gates), settings=settings)
+                        gates=tuple(target.gates), settings=settings,
+                        test_route=target.test_route if settings.smoke else None)
         if action == "deploy":
             assert revision is not None
             result = engine.deploy(revision)

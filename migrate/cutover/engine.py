@@ -8,6 +8,9 @@ A cutover from the live side to the idle colour:
    fleet's failure diagnosis ends the wait at once. Either way the weights never moved: the colour is
    scaled to 0, pointed back at the revision it held before (so a rollback still goes to the revision
    that last served), and the result is a failure;
+   with ``smoke`` paths, then ``GET`` each through the target's test route (a request naming the colour
+   in :data:`~migrate.cutover.ports.SIDE_HEADER` reaches it whatever the weights): one answering
+   anything but a success or a redirect, or answered by another side, fails it the same way;
 3. shift the weights, all at once (``blue-green``) or in steps (``canary``); after each change read
    them back (a mismatch is an error) and bake, checking the gates every ``poll``: target health
    always, plus the supplied ones. At 100 % the bake is ``final_bake``, the outgoing side still warm;
@@ -57,6 +60,7 @@ from migrate.cutover.events import (
     Retired,
     Reverted,
     Shifted,
+    SmokeTested,
     Started,
     Status,
     Stopped,
@@ -65,7 +69,7 @@ from migrate.cutover.events import (
     weights_of,
 )
 from migrate.cutover.gates import TargetHealth
-from migrate.cutover.ports import BLUE, Fleet, Gate, Router, Verdict, is_colour, other, to_percent, to_raw
+from migrate.cutover.ports import BLUE, Fleet, Gate, Router, TestRoute, Verdict, is_colour, other, to_percent, to_raw
 from migrate.cutover.state import Position, State, position, read_state
 from migrate.errors import UserError
 
@@ -93,6 +97,8 @@ class Settings:
     poll: float = 5.0
     #: Tasks to start when there is no live colour to copy the count from.
     count: int = 1
+    #: Paths the incoming colour must answer (2xx or 3xx) through the test route before any weight moves.
+    smoke: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         steps = self.canary_steps
@@ -101,6 +107,11 @@ class Settings:
                                hint="for example 10,50,100")
         if self.poll <= 0 or self.count < 1 or min(self.bake, self.final_bake, self.drain, self.ready_timeout) < 0:
             raise CutoverError("waits must not be negative, the poll interval and the count must be positive")
+        bad = next((p for p in self.smoke if not p.startswith("/") or any(c.isspace() or c == "#" for c in p)), None)
+        if bad is not None:
+            raise CutoverError(f"smoke test path {bad!r} is not a URL path", hint="for example /healthz or /api/items?limit=1")
+        if len(set(self.smoke)) != len(self.smoke):
+            raise CutoverError(f"smoke test paths repeat: {', '.join(self.smoke)}")
 
     @property
     def steps(self) -> tuple[int, ...]:
@@ -112,9 +123,13 @@ class Engine:
     """Drives one app's router and fleet through deploys, rollbacks and aborts."""
 
     def __init__(self, router: Router, fleet: Fleet, *, now: Callable[[], float], sleep: Callable[[float], None],
-                 on_event: Callable[[Event], None], gates: Sequence[Gate] = (), settings: Settings = Settings()) -> None:
-        """``now`` and ``sleep`` are the clock (injected: tests run hours of waits in milliseconds)."""
-        self.router, self.fleet, self.settings = router, fleet, settings
+                 on_event: Callable[[Event], None], gates: Sequence[Gate] = (), settings: Settings = Settings(),
+                 test_route: TestRoute | None = None) -> None:
+        """``now`` and ``sleep`` are the clock (injected: tests run hours of waits in milliseconds);
+        ``test_route``: how the smoke test reaches the incoming colour (needed with ``settings.smoke``)."""
+        if settings.smoke and test_route is None:
+            raise CutoverError("a smoke test needs a test route, and this target has none")
+        self.router, self.fleet, self.settings, self.test_route = router, fleet, settings, test_route
         self.now, self.sleep, self.on_event = now, sleep, on_event
         self.gates: tuple[Gate, ...] = (TargetHealth(fleet), *gates)
         #: The colour this command's cutover started and the revision it held before: a cutover that
@@ -176,7 +191,7 @@ class Engine:
             self._before = (new, before) if before is not None and before != revision else None
             self.fleet.start(new, revision, count)
             self._emit(Started(self.now(), new, revision, count))
-        failed = self._wait_ready(new, revision)
+        failed = self._wait_ready(new, revision) or self._smoke(new)
         return failed or self._shift(new, old, self.settings.steps if old is not None else (100,))
 
     def _resume_shift(self, state: State, pos: Position, revision: str) -> Result:
@@ -212,6 +227,25 @@ class Engine:
                 return self._stop(side, "failed", f"{side} not ready after {self.settings.ready_timeout:.0f} s "
                                   f"({status.running}/{status.desired} running, {status.healthy} healthy)")
             self.sleep(self.settings.poll)
+
+    def _smoke(self, colour: str) -> Result | None:
+        """None when ``colour`` answers every smoke path through the test route (or there are none); else
+        a failed result, the colour stopped, with no weight moved. The route is taken away either way."""
+        paths, route = self.settings.smoke, self.test_route
+        if not paths or route is None or not is_colour(colour):
+            return None
+        route.open(colour)
+        try:
+            answers = [(path, route.get(colour, path)) for path in paths]
+        finally:
+            route.close(colour)
+        passed = all(answer.passed for _, answer in answers)
+        self._emit(SmokeTested(self.now(), colour, tuple((path, answer.show()) for path, answer in answers), passed))
+        if passed:
+            return None
+        failed = "; ".join(f"{path}: {answer.show()}" for path, answer in answers if not answer.passed)
+        return self._stop(colour, "failed", f"{colour} failed its smoke test through the test route ({failed}): "
+                          "no traffic went to it")
 
     def _shift(self, new: str, old: str | None, steps: tuple[int, ...]) -> Result:
         """Each step: set the weights, read them back, bake with the gates; then finish."""

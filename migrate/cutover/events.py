@@ -68,6 +68,16 @@ class Mismatch:
 
 
 @dataclass(frozen=True)
+class SmokeTested:
+    """The incoming side answered (or not) the smoke test's requests through the test route, before any weight moved."""
+
+    at: float
+    side: str
+    answers: tuple[tuple[str, str], ...]  # (path, status or error), in the order asked
+    passed: bool
+
+
+@dataclass(frozen=True)
 class GateFailed:
     """A gate failed while the incoming side took traffic."""
 
@@ -144,7 +154,7 @@ class LockTakenOver:
     holder: str
 
 
-Event = (Decided | Started | Ready | Shifted | Mismatch | GateFailed | Baked | Reverted | Held | Drained | Retired | Stopped | Parked
+Event = (Decided | Started | Ready | SmokeTested | Shifted | Mismatch | GateFailed | Baked | Reverted | Held | Drained | Retired | Stopped | Parked
          | LockTakenOver)
 
 Status = Literal["succeeded", "rolled-back", "failed", "held"]

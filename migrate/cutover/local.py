@@ -21,8 +21,11 @@ import re
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Protocol
 
+from migrate.cutover import http
+from migrate.cutover.ports import SIDE_HEADER, Answer
 from migrate.errors import UserError
 
 #: HAProxy's largest server weight (``set server ... weight`` refuses more).
@@ -254,6 +257,40 @@ class LocalRouter:
         answer = self.api.send(commands).strip()
         if answer:
             raise RouterError(f"router: HAProxy refused `{'; '.join(commands)}`: {answer.splitlines()[0]}")
+
+
+@dataclass(frozen=True)
+class LocalTestRoute:
+    """The smoke test's route through the local router (:class:`~migrate.cutover.ports.TestRoute`).
+
+    It is in the configuration (``use-server`` on :data:`~migrate.cutover.ports.SIDE_HEADER`), so opening
+    and closing it change nothing. HAProxy sends a request naming a server that is down to another one:
+    the answer is the side's only when HAProxy's ``X-Migrate-Side`` answer header names that side.
+    """
+
+    host: str
+    port: int
+    timeout: float = 10.0
+
+    def open(self, side: str) -> None:
+        """Nothing to do: the route is always there."""
+
+    def close(self, side: str) -> None:
+        """Nothing to do: the route is always there."""
+
+    def get(self, side: str, path: str) -> Answer:
+        """``GET path`` through the router, naming ``side``."""
+        try:
+            reply = http.get(self.host, self.port, path, {"Host": "localhost", SIDE_HEADER: side}, timeout=self.timeout)
+        except (OSError, HTTPException) as exc:
+            return Answer(None, f"no answer from the router at {self.host}:{self.port} ({exc})")
+        served = reply.headers.get(SIDE_HEADER.lower())
+        if served is None:
+            return Answer(None, "the router does not say which side answered: it was made before migrate's smoke "
+                          "tests (`migrate destroy --target local` and a new deploy make a new one)")
+        if served != side:
+            return Answer(None, f"answered by {served}: {side} is not up in the router")
+        return Answer(reply.status)
 
 
 def wait_ready(router: LocalRouter, *, now: Callable[[], float], sleep: Callable[[float], None],

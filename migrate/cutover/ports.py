@@ -149,6 +149,45 @@ class Gate(Protocol):
         ...
 
 
+#: The request header that names the side a smoke test reaches through a :class:`TestRoute`, whatever the weights.
+SIDE_HEADER = "X-Migrate-Side"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one smoke request through a test route got: the HTTP status, or None and why there was none
+    (no answer, or one that did not come from the side asked for)."""
+
+    status: int | None
+    error: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """A success or a redirect, from the side asked for."""
+        return self.status is not None and 200 <= self.status < 400
+
+    def show(self) -> str:
+        """``200``, or the error."""
+        return str(self.status) if self.status is not None else self.error or "no answer"
+
+
+class TestRoute(Protocol):
+    """Requests carrying :data:`SIDE_HEADER` reach that side whatever the weights (Argo Rollouts' preview,
+    ECS's test listener rule): how a side is smoke-tested before any client's request goes to it."""
+
+    def open(self, side: str) -> None:
+        """Route requests naming ``side`` to it, and only to it (idempotent: one left by a crash is replaced)."""
+        ...
+
+    def get(self, side: str, path: str) -> Answer:
+        """``GET path`` through the route to ``side``; an answer that did not come from ``side`` is no pass."""
+        ...
+
+    def close(self, side: str) -> None:
+        """Take the route away again, leaving nothing of it on the router."""
+        ...
+
+
 class LockedError(UserError):
     """Another cutover of the same app holds the lock: the message names the holder and since when."""
 
@@ -197,6 +236,11 @@ class Target(Protocol):
     @property
     def gates(self) -> Sequence[Gate]:
         """The gates beyond target health (the incoming side's 5xx rate and latency, user alarms)."""
+        ...
+
+    @property
+    def test_route(self) -> TestRoute:
+        """How a smoke test reaches one side before it takes traffic."""
         ...
 
     @property

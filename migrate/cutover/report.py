@@ -26,6 +26,7 @@ from migrate.cutover.events import (
     Retired,
     Reverted,
     Shifted,
+    SmokeTested,
     Started,
     Stopped,
     Weights,
@@ -53,6 +54,9 @@ def describe(event: Event) -> str:
             return f"{colour}: starting {short(revision)} ({count} task{'s' if count != 1 else ''})"
         case Ready(side=side, waited=waited):
             return f"{side}: ready (every target healthy) after {waited:.0f} s"
+        case SmokeTested(side=side, answers=answers, passed=passed):
+            told = ", ".join(f"{path} {answer}" for path, answer in answers)
+            return f"{side}: smoke test {'passed' if passed else 'FAILED'} through the test route ({told})"
         case Shifted(weights=weights):
             return f"traffic: {show(weights)}"
         case Reverted(weights=weights):
@@ -83,7 +87,7 @@ def as_json(event: Event, app: str) -> dict[str, Any]:
     fields: dict[str, Any] = {"app": app, "event": kind(event)}
     for field in dataclasses.fields(event):
         value = getattr(event, field.name)
-        if field.name in ("weights", "planned", "read"):
+        if field.name in ("weights", "planned", "read", "answers"):
             value = dict(value)
         elif field.name == "verdict":
             value = dataclasses.asdict(value)

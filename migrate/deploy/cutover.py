@@ -31,12 +31,13 @@ from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.fleet import ColourSettings, EcsFleet, app_services
 from migrate.deploy.foundation import Names
 from migrate.deploy.gates import cloudwatch_gates
-from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, TargetGroup, _paths, elb_name
+from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, TargetGroup, _paths, app_rules, elb_name
 from migrate.deploy.lock import LockedError as DeployLockedError
 from migrate.deploy.lock import break_lock, current_holder, deploy_lock
 from migrate.deploy.ownership import as_list, from_list, owner_tags
 from migrate.deploy.plan import Observed
 from migrate.deploy.router import AlbRouter, _forward_groups, side_target_group
+from migrate.deploy.testroute import AlbTestRoute
 
 #: The side of the app's own target group (what a rolling deploy routes to).
 ROLLING = "rolling"
@@ -135,6 +136,7 @@ class EcsTarget:
     router: AlbRouter | DnsRouter  # DnsRouter: while a migration moves the app's own name (--dns-name)
     fleet: EcsFleet | DnsFleet
     url: str | None
+    test_route: AlbTestRoute  # the smoke test's: a rule on the app's listener while it lasts
     gates: Sequence[Gate] = ()
     name: str = field(default="ecs", init=False)
 
@@ -197,7 +199,9 @@ def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, settings
     router = AlbRouter(aws, str(listener["ListenerArn"]), sides, paths)
     if gates is None:
         gates = (cloudwatch_gates(aws, str(balancer["LoadBalancerArn"]), sides, fleet.started_at, now),)
-    target = EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", gates)
+    test_route = AlbTestRoute(aws, str(listener["ListenerArn"]), sides, paths, str(balancer["DNSName"]),
+                              int(listener.get("Port", 80)), listener.get("Protocol") == "HTTPS")
+    target = EcsTarget(aws, project, app, router, fleet, f"http://{balancer['DNSName']}", test_route, gates)
     migration = DnsMigration.load(aws, project, app)
     return _by_dns(target, migration, base.health.path) if migration is not None else target
 
@@ -305,8 +309,8 @@ def _app_paths(aws: Aws, listener_arn: str, groups: set[str]) -> tuple[str, ...]
     """The path patterns of the listener rule forwarding to one of the app's target groups; none: the default action."""
     with aws_call("elasticloadbalancing:DescribeRules", f"listener {listener_arn}"):
         rules = aws.client("elbv2").describe_rules(ListenerArn=listener_arn)["Rules"]
-    for rule in rules:
-        if not rule.get("IsDefault") and any(arn in groups for arn, _ in _forward_groups(list(rule.get("Actions", [])))):
+    for rule in app_rules(rules):
+        if any(arn in groups for arn, _ in _forward_groups(list(rule.get("Actions", [])))):
             return tuple(_paths(rule))
     return ()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from migrate.cutover.ports import COLOURS, LEGACY
+from migrate.cutover.ports import COLOURS, LEGACY, SIDE_HEADER
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.network import SecurityGroup
@@ -281,7 +281,7 @@ class Listener:
         if listener is None:
             return None
         with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
-            rules = [r for r in self.elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r.get("IsDefault")]
+            rules = app_rules(self.elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"])
         lines = [f"{r['Priority']}: {' '.join(_paths(r))} -> {self._routed_to(r['Actions']) or '?'}"
                  for r in sorted(rules, key=lambda r: int(r["Priority"]))]
         default_to = self._routed_to(listener["DefaultActions"])
@@ -320,7 +320,7 @@ class Listener:
             found = self.elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"]
         with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
             rules = self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"]
-        return [list(found[0]["DefaultActions"]), *(list(r["Actions"]) for r in rules if not r.get("IsDefault"))]
+        return [list(found[0]["DefaultActions"]), *(list(r["Actions"]) for r in app_rules(rules))]
 
     def _default_actions(self, current: Sequence[list[dict[str, Any]]] = ()) -> list[dict[str, Any]]:
         if self.redirect_to_https:
@@ -385,7 +385,7 @@ class Listener:
             current = self._current_actions(listener_arn)
             with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
                 existing = {int(r["Priority"]): (str(r["RuleArn"]), tuple(_paths(r)), list(r["Actions"]))
-                            for r in self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"] if not r.get("IsDefault")}
+                            for r in app_rules(self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"])}
         wanted = {10 * i: route for i, route in enumerate((r for r in self.routes if r.paths and not self.redirect_to_https), 1)}
         kept = {p for p, route in wanted.items()
                 if p in existing and existing[p][1] == route.paths and self._routed_to(existing[p][2]) == route.target.name}
@@ -414,6 +414,18 @@ class Listener:
                 with aws_call("elasticloadbalancing:SetRulePriorities", f"listener {self.name}"):
                     self.elbv2.set_rule_priorities(RulePriorities=moves)
         return finish
+
+
+def app_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The listener rules that route apps: neither the default one nor a smoke test's (:func:`is_test_rule`)."""
+    return [r for r in rules if not r.get("IsDefault") and not is_test_rule(r)]
+
+
+def is_test_rule(rule: Mapping[str, Any]) -> bool:
+    """A rule a smoke test made (:mod:`migrate.deploy.testroute`): it matches the ``X-Migrate-Side`` header, which the
+    stack's rules never do. It is the cutover's while it lasts: a plan neither shows nor deletes it."""
+    return any(c.get("Field") == "http-header" and str(c.get("HttpHeaderConfig", {}).get("HttpHeaderName", "")).lower()
+               == SIDE_HEADER.lower() for c in rule.get("Conditions", []))
 
 
 def _forwards(actions: list[dict[str, Any]]) -> bool:

@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from migrate.deploy.errors import DeployError, aws_call
-from migrate.deploy.loadbalancer import ALTERNATE, Listener, TargetGroup, _forward_arns, elb_name
+from migrate.deploy.loadbalancer import ALTERNATE, Listener, TargetGroup, _forward_arns, app_rules, elb_name
 from migrate.deploy.resources import IamRole
 
 NativeStrategy = Literal["ecs-blue-green", "ecs-canary", "ecs-linear"]
@@ -160,7 +160,7 @@ class NativeDeployment:
         with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.listener.name}"):
             rules = elbv2.describe_rules(ListenerArn=listener)["Rules"]
         ours = {str(target.arn), str(self.alternate.arn)}
-        found = next((r for r in rules if not r.get("IsDefault") and set(_forward_arns(r["Actions"])) & ours), None)
+        found = next((r for r in app_rules(rules) if set(_forward_arns(r["Actions"])) & ours), None)
         if found is None:
             raise DeployError(f"no rule of listener {self.listener.name} forwards to {target.name}: ECS has no rule to move",
                               hint="run `migrate deploy --plan` to see what the listener's rules should be")

@@ -18,7 +18,7 @@ from typing import Any
 
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
-from migrate.deploy.loadbalancer import TargetGroup, _paths, elb_name
+from migrate.deploy.loadbalancer import TargetGroup, _paths, app_rules, elb_name
 
 #: ALB's largest weight of one target group in a forward action (0-999).
 ALB_MAX_WEIGHT = 999
@@ -114,7 +114,7 @@ class AlbRouter:
             return None, list(listener.get("DefaultActions", []))
         with aws_call("elasticloadbalancing:DescribeRules", self.what):
             rules = self.elbv2.describe_rules(ListenerArn=self.listener_arn)["Rules"]
-        rule = next((r for r in rules if not r.get("IsDefault") and set(_paths(r)) == set(self.paths)), None)
+        rule = next((r for r in app_rules(rules) if set(_paths(r)) == set(self.paths)), None)
         if rule is None:
             raise DeployError(f"the listener has no rule for {' '.join(self.paths)}",
                               hint="run `migrate deploy` first: it creates the app's rule")

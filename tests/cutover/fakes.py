@@ -10,6 +10,9 @@
   fail ``Script.fail_after`` seconds after they started with the script's diagnosis. External sides
   are address groups: always running, healthy until their ``sick_at``; starting or scaling one is
   refused, as no real fleet can do it.
+* :class:`FakeTestRoute`: a request naming a colour reaches it while the route is open and the colour
+  is ready, and answers its revision's ``Script.smoke`` status for the path (200 when not scripted);
+  otherwise, as HAProxy's ``use-server`` falls through to another server, it was not the colour that answered.
 * :class:`Tripwire`: a crash (Ctrl-C, a runner killed) just before or just after the Nth mutating
   call of either fake.
 """
@@ -22,7 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from migrate.cutover.engine import Engine, Settings
 from migrate.cutover.events import Event
-from migrate.cutover.ports import BLUE, COLOURS, GREEN, Failure, Gate, SideStatus, to_percent
+from migrate.cutover.ports import BLUE, COLOURS, GREEN, Answer, Failure, Gate, SideStatus, to_percent
 
 E = TypeVar("E")
 
@@ -107,6 +110,7 @@ class Script:
     sick_at: float | None = None  # targets fail their health check from this time on
     failure: Failure | None = None  # tasks crash...
     fail_after: float = 10.0  # ...this long after they started
+    smoke: Mapping[str, int] = field(default_factory=dict)  # path -> the status it answers (else 200)
 
 
 @dataclass
@@ -189,6 +193,29 @@ class FakeFleet:
 
 
 @dataclass
+class FakeTestRoute:
+    fleet: FakeFleet
+    open_for: set[str] = field(default_factory=set)
+    log: list[tuple[float, str, str]] = field(default_factory=list)  # (time, open|get PATH|close, side)
+
+    def open(self, side: str) -> None:
+        self.open_for.add(side)
+        self.log.append((self.fleet.clock.now(), "open", side))
+
+    def get(self, side: str, path: str) -> Answer:
+        self.log.append((self.fleet.clock.now(), f"get {path}", side))
+        status = self.fleet.status(side)
+        if side not in self.open_for or not status.is_ready:
+            return Answer(None, f"answered by another side: {side} is not in the route")
+        assert status.revision is not None
+        return Answer(self.fleet.scripts.get(status.revision, Script()).smoke.get(path, 200))
+
+    def close(self, side: str) -> None:
+        self.open_for.discard(side)
+        self.log.append((self.fleet.clock.now(), "close", side))
+
+
+@dataclass
 class World:
     """A router, a fleet and a clock that outlive any one engine (a crash loses only the engine)."""
 
@@ -198,10 +225,12 @@ class World:
     events: list[Event] = field(default_factory=list)
     router: FakeRouter = field(init=False)
     fleet: FakeFleet = field(init=False)
+    test_route: FakeTestRoute = field(init=False)
 
     def __post_init__(self) -> None:
         self.router = FakeRouter(self.clock, self.trip, self.max_weight)
         self.fleet = FakeFleet(self.clock, self.trip)
+        self.test_route = FakeTestRoute(self.fleet)
 
     def live(self, colour: str, revision: str, count: int = 3) -> None:
         """``colour`` runs ``revision`` and takes all the traffic; the other colour is idle."""
@@ -210,7 +239,7 @@ class World:
 
     def engine(self, *gates: Gate, **settings: Any) -> Engine:
         return Engine(self.router, self.fleet, now=self.clock.now, sleep=self.clock.sleep,
-                      on_event=self.events.append, gates=gates, settings=Settings(**settings))
+                      on_event=self.events.append, gates=gates, settings=Settings(**settings), test_route=self.test_route)
 
     def of(self, kind: type[E]) -> list[E]:
         return [e for e in self.events if isinstance(e, kind)]

@@ -140,6 +140,35 @@ def test_a_version_that_never_gets_healthy_moves_no_traffic_and_exits_non_zero(s
     assert "url:" not in ran.stdout
 
 
+def test_smoke_paths_from_flags_or_migrate_toml_go_through_the_test_route_before_any_weight(seams: Seams, project: Path) -> None:
+    cli(seams, "deploy", str(project), "--target", "local")
+    broken = "sha256:" + "2" * 64
+    seams.images[0] = broken
+    seams.world.fleet.scripts[broken] = Script(smoke={"/api/items": 503})
+    ran = cli(seams, "deploy", str(project), "--target", "local", "--smoke", "/health", "--smoke", "/api/items")
+    assert ran.status == 1
+    assert "green: smoke test FAILED through the test route (/health 200, /api/items 503)" in ran.stderr
+    assert "green failed its smoke test through the test route (/api/items: 503): no traffic went to it" in ran.stderr
+    assert seams.world.router.percent == {BLUE: 100} and seams.world.fleet.status(GREEN).desired == 0
+
+    (project / "migrate.toml").write_text("[deploy]\nsmoke = [\"/health\"]\n")
+    seams.images[0] = "sha256:" + "3" * 64
+    ran = cli(seams, "deploy", str(project), "--target", "local", "--json")
+    assert ran.status == 0, ran.stderr
+    smoked = [e for e in ran.json_lines() if e["event"] == "smoke-tested"]
+    assert [(e["side"], e["answers"], e["passed"]) for e in smoked] == [(GREEN, {"/health": "200"}, True)]
+    ran = cli(seams, "rollback", str(project), "--target", "local", "--smoke", "/api/items")
+    assert ran.status == 0, ran.stderr
+    assert [entry[1:] for entry in seams.world.test_route.log[-3:]] == [("open", BLUE), ("get /api/items", BLUE), ("close", BLUE)]
+
+
+@pytest.mark.parametrize("strategy", ["rolling", "ecs-canary"])
+def test_a_smoke_test_is_refused_where_ecs_moves_the_traffic(seams: Seams, project: Path, strategy: str) -> None:
+    ran = cli(seams, "deploy", str(project), "--target", "ecs", "--strategy", strategy, "--smoke", "/health")
+    assert ran.status == 1 and "Traceback" not in ran.stderr
+    assert f"with {strategy} ECS moves it" in ran.stderr.splitlines()[0]
+
+
 def test_status_rollback_and_abort(seams: Seams, project: Path) -> None:
     ran = cli(seams, "status", str(project), "--target", "local")
     assert ran.status == 0 and ran.stdout.endswith(": not deployed on this target\n")
@@ -179,6 +208,7 @@ def test_a_held_lock_is_one_line_naming_the_holder(seams: Seams, project: Path) 
     (("--steps", "50,20,100"), "canary steps must rise from above 0 to 100"),
     (("--plan",), "--plan, --image and --provision are for --target ecs"),
     (("--app", "nope"), "--app nope: no such app here"),
+    (("--smoke", "health"), "smoke test path 'health' is not a URL path"),
 ])
 def test_bad_flags_are_one_line_errors(seams: Seams, project: Path, args: tuple[str, ...], message: str) -> None:
     ran = cli(seams, "deploy", str(project), "--target", "local", "--strategy", "canary", *args)

@@ -18,7 +18,7 @@ from migrate.cutover.ports import BLUE, GREEN, Failure, Gate, LockedError, Route
 from migrate.cutover.report import AppStatus, as_json, describe, kind, result_json, short
 from migrate.cutover.state import read_state
 
-from .fakes import External, FakeFleet, Script, World
+from .fakes import External, FakeFleet, FakeTestRoute, Script, World
 
 
 @dataclass
@@ -59,6 +59,10 @@ class FakeTarget:
     @property
     def gates(self) -> Sequence[Gate]:
         return self.gate_list
+
+    @property
+    def test_route(self) -> FakeTestRoute:
+        return self.world.test_route
 
     @contextlib.contextmanager
     def lock(self, who: str, *, break_stale: bool = False, took_over: Callable[[str], None] = lambda holder: None) -> Iterator[None]:

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from migrate.cutover.engine import DRAIN_MARGIN, CutoverError, Settings
-from migrate.cutover.events import Baked, GateFailed, Held, Mismatch, Parked, Ready, Reverted, Shifted
+from migrate.cutover.engine import DRAIN_MARGIN, CutoverError, Engine, Settings
+from migrate.cutover.events import Baked, GateFailed, Held, Mismatch, Parked, Ready, Reverted, Shifted, SmokeTested
 from migrate.cutover.gates import AlarmGate, ErrorRate, Latency
-from migrate.cutover.ports import BLUE, GREEN, Failure, to_percent, to_raw
+from migrate.cutover.ports import BLUE, GREEN, Answer, Failure, to_percent, to_raw
 
-from .fakes import Script, World
+from .fakes import Crash, Script, World
 
 CANARY: dict[str, Any] = {"strategy": "canary"}
 
@@ -296,3 +296,82 @@ def test_a_colour_that_held_nothing_before_is_not_parked() -> None:
     w.fleet.scripts["rev-2"] = Script(failure=Failure("exited with code 1"))
     w.engine().deploy("rev-2")
     assert w.of(Parked) == [] and "park" not in [verb for _, verb, _, _ in w.fleet.log]
+
+
+SMOKE: dict[str, Any] = {"smoke": ("/healthz", "/api/items")}
+
+
+def test_a_smoke_test_through_the_test_route_passes_before_any_weight_moves() -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+    result = w.engine(**SMOKE).deploy("rev-2")
+    assert result.succeeded
+    assert w.test_route.log == [(20, "open", GREEN), (20, "get /healthz", GREEN), (20, "get /api/items", GREEN),
+                                (20, "close", GREEN)]
+    smoked = w.of(SmokeTested)
+    assert smoked == [SmokeTested(20, GREEN, (("/healthz", "200"), ("/api/items", "200")), True)]
+    story = [type(e).__name__ for e in w.events]
+    assert story.index("Ready") < story.index("SmokeTested") < story.index("Shifted")
+    assert w.router.shares() == [{GREEN: 100}]
+
+
+@pytest.mark.parametrize("answers", [{"/api/items": 500}, {"/healthz": 404}])
+def test_a_failed_smoke_test_moves_no_weight_stops_the_colour_and_closes_the_route(answers: dict[str, int]) -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+    w.fleet.run(GREEN, "rev-0", 0)
+    w.fleet.scripts["rev-2"] = Script(smoke=answers)
+    result = w.engine(**CANARY, **SMOKE).deploy("rev-2")
+    assert result.status == "failed" and "smoke test" in result.reason
+    (path, status), = answers.items()
+    assert f"{path}: {status}" in result.reason and "no traffic went to it" in result.reason
+    assert w.router.history == [] and w.router.percent == {BLUE: 100, GREEN: 0}
+    assert w.fleet.status(GREEN).desired == 0 and w.fleet.status(GREEN).revision == "rev-0"  # parked for a rollback
+    assert w.test_route.open_for == set() and w.test_route.log[-1][1] == "close"
+    assert w.of(SmokeTested)[0].passed is False
+
+
+def test_an_answer_from_another_side_is_no_pass() -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+    w.test_route.open = lambda side: None  # type: ignore[method-assign]  # a route that never took: the live side answers
+    result = w.engine(**SMOKE).deploy("rev-2")
+    assert result.status == "failed" and "answered by another side" in result.reason
+    assert w.router.history == []
+
+
+def test_the_route_is_closed_even_when_the_command_dies_during_the_smoke_test() -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+
+    def die(side: str, path: str) -> Answer:
+        raise Crash
+
+    w.test_route.get = die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        w.engine(**SMOKE).deploy("rev-2")
+    assert w.test_route.log[-1][1:] == ("close", GREEN)
+
+
+def test_a_rollback_is_smoke_tested_and_a_resumed_shift_is_not_again() -> None:
+    w = World()
+    w.live(GREEN, "rev-2")
+    w.fleet.run(BLUE, "rev-1", 0)
+    assert w.engine(**SMOKE).rollback().succeeded
+    assert [entry[1] for entry in w.test_route.log].count("open") == 1 and w.test_route.log[0][2] == BLUE
+    # A canary killed at its first step is resumed from there: the side took traffic already, no smoke test.
+    w2 = World()
+    w2.live(BLUE, "rev-1")
+    w2.fleet.run(GREEN, "rev-2", 3, started=0)
+    w2.router.raw = to_raw({BLUE: 90, GREEN: 10}, w2.max_weight)
+    assert w2.engine(**CANARY, **SMOKE).deploy("rev-2").succeeded
+    assert w2.test_route.log == []
+
+
+def test_a_smoke_test_needs_a_route_and_url_paths() -> None:
+    w = World()
+    with pytest.raises(CutoverError, match="test route"):
+        Engine(w.router, w.fleet, now=w.clock.now, sleep=w.clock.sleep, on_event=w.events.append, settings=Settings(**SMOKE))
+    for bad in (("healthz",), ("/a b",), ("/x", "/x")):
+        with pytest.raises(CutoverError):
+            Settings(smoke=bad)

@@ -130,6 +130,31 @@ def test_slow_requests_open_on_a_drained_side_all_complete(setup: Setup) -> None
     assert answers == [(200, "blue")] * 5
 
 
+def test_the_test_route_reaches_a_side_at_weight_zero_and_never_passes_off_another_side(setup: Setup) -> None:
+    from urllib.parse import urlsplit
+
+    from migrate.cutover import http
+    from migrate.cutover.local import LocalTestRoute
+    from migrate.cutover.ports import SIDE_HEADER, Answer
+
+    where = urlsplit(setup.container.url)
+    assert where.hostname == "127.0.0.1" and where.port is not None
+    route = LocalTestRoute(where.hostname, where.port)
+    setup.router.set_weights({"blue": 256, "green": 0})
+    for _ in range(10):
+        reply = http.get(where.hostname, where.port, "/", {"Host": "localhost", SIDE_HEADER: "green"})
+        assert (reply.status, reply.body, reply.headers[SIDE_HEADER.lower()]) == (200, b"green", "green")
+    assert route.get("green", "/healthz") == Answer(200)
+    assert setup.colours(20) == {"blue": 20}  # clients without the header: the weights, and no header back
+    assert SIDE_HEADER.lower() not in http.get(where.hostname, where.port, "/", {"Host": "localhost"}).headers
+    setup.router.set_weights({"blue": 256})  # green out of the routing: HAProxy balances its request to blue
+    try:
+        answer = route.get("green", "/")
+        assert answer.status is None and "answered by blue" in answer.error
+    finally:
+        setup.router.set_weights({"blue": 256, "green": 0})
+
+
 def test_a_router_that_cannot_start_is_a_user_error_and_leaves_nothing(client: Any) -> None:
     from migrate.cutover.local import RouterError
 

@@ -7,6 +7,7 @@ answers 500 from the start (never healthy), another exits at once. Requests go t
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import http.server
 import io
@@ -20,6 +21,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from conftest import unavailable
@@ -29,7 +31,7 @@ from migrate.containers.cutover import LocalTarget, destroy_local, open_local
 from migrate.containers.fleet import PREFIX
 from migrate.containers.router import IMAGE
 from migrate.cutover.engine import Engine, Settings
-from migrate.cutover.events import Event
+from migrate.cutover.events import Event, Shifted, SmokeTested
 from migrate.cutover.ports import BLUE, GREEN, LockedError, Target
 
 pytestmark = pytest.mark.docker
@@ -45,8 +47,9 @@ if os.environ.get("EXIT"):
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
         sick = self.path == "/health" and os.environ.get("SICK") == "1"
+        broken = self.path == os.environ.get("BROKEN")  # healthy, but this page fails
         body = os.environ["VERSION"].encode()
-        self.send_response(500 if sick else 200)
+        self.send_response(500 if sick or broken else 200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -55,7 +58,8 @@ class H(BaseHTTPRequestHandler):
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))  # PID 1: stop at once on docker stop
 ThreadingHTTPServer(("0.0.0.0", 8000), H).serve_forever()
 """
-VARIANTS = {"v1": "VERSION=v1", "v2": "VERSION=v2", "v3": "VERSION=v3 SICK=1", "v4": "VERSION=v4 EXIT=3"}
+VARIANTS = {"v1": "VERSION=v1", "v2": "VERSION=v2", "v3": "VERSION=v3 SICK=1", "v4": "VERSION=v4 EXIT=3",
+            "v5": "VERSION=v5 BROKEN=/api/items"}
 FAST = Settings(bake=2, final_bake=2, drain=2, poll=0.5, ready_timeout=20)
 
 
@@ -100,7 +104,7 @@ def _open(client: Any, project: str, *, create: bool = True) -> LocalTarget | No
 
 def _engine(target: Target, events: list[Event], settings: Settings = FAST) -> Engine:
     return Engine(target.router, target.fleet, now=time.monotonic, sleep=time.sleep, on_event=events.append,
-                  gates=target.gates, settings=settings)
+                  gates=target.gates, settings=settings, test_route=target.test_route)
 
 
 def _answers(url: str, n: int = 10) -> set[str]:
@@ -180,6 +184,26 @@ def test_blue_green_rollback_and_versions_that_never_become_healthy(client: Any,
     assert set(removed) == {f"{project}-web-blue", f"{project}-web-green", f"{project}-web-router",
                             f"{project}-web-cutover"}
     assert _open(client, project, create=False) is None
+
+
+def test_a_smoke_test_reaches_the_new_colour_through_the_router_before_any_traffic(client: Any, images: dict[str, str],
+                                                                                  project: str) -> None:
+    target = _open(client, project)
+    assert target is not None and target.url is not None
+    events: list[Event] = []
+    assert _engine(target, events).deploy(images["v1"]).succeeded
+    smoke = dataclasses.replace(FAST, smoke=("/", "/api/items"))
+    passed = _engine(target, events, smoke).deploy(images["v2"])
+    assert passed.succeeded, passed.reason
+    assert [e for e in events if isinstance(e, SmokeTested)] == [SmokeTested(ANY, GREEN, (("/", "200"), ("/api/items", "200")), True)]
+    assert _serves(target.url, "v2")()
+
+    events.clear()
+    failed = _engine(target, events, smoke).deploy(images["v5"])  # healthy, but /api/items answers 500
+    assert failed.status == "failed" and "/api/items: 500" in failed.reason, failed.reason
+    assert not any(isinstance(e, Shifted) for e in events)  # no weight ever moved
+    assert target.router.weights() == {BLUE: 0, GREEN: 256} and _answers(target.url) == {"v2"}
+    assert target.fleet.status(BLUE).desired == 0 and target.fleet.status(BLUE).revision == images["v1"]  # parked back
 
 
 def test_a_second_lock_is_refused_naming_the_holder_and_a_stale_one_can_be_broken(client: Any, project: str) -> None:

@@ -389,3 +389,57 @@ def test_dns_migration_flags_are_checked_before_anything_changes(cli: WeightedCl
                          "shop.example.com", "--drain", "30")
     assert status == 1 and "not longer than the records' TTL (60 s)" in err
     assert cli.calls.mutating == []
+
+
+def test_a_smoke_test_through_a_test_rule_decides_before_any_weight_moves(
+        cli: WeightedCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test rule's requests are answered by :class:`~tests.deploy.alb_nodes.AlbNodes` (moto routes none)."""
+    from migrate.deploy import testroute
+    from migrate.deploy.loadbalancer import is_test_rule
+
+    from .alb_nodes import AlbNodes, Node
+
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    assert deploy(cli, root, IMAGE)[0] == 0
+    elbv2 = aws.client("elbv2")
+    balancer = elbv2.describe_load_balancers(Names=["notes"])["LoadBalancers"][0]["LoadBalancerArn"]
+    listener = elbv2.describe_listeners(LoadBalancerArn=balancer)["Listeners"][0]["ListenerArn"]
+    nodes = AlbNodes(aws, listener, {"10.0.1.7": Node(), "10.0.2.9": Node()}, answers={BLUE: 500})
+    monkeypatch.setattr(testroute, "fetch", nodes.fetch)
+    monkeypatch.setattr(testroute, "addresses", nodes.addresses)
+
+    def test_rules() -> list[dict[str, Any]]:
+        return [r for r in elbv2.describe_rules(ListenerArn=listener)["Rules"] if is_test_rule(r)]
+
+    status, out, err = deploy(cli, root, IMAGE2, "--smoke", "/healthz", "--smoke", "/notes")
+    assert status == 1
+    assert "blue failed its smoke test through the test route (/healthz: 500; /notes: 500): no traffic went to it" in out + err
+    assert forward(aws) == {FAMILY: 1} and service(aws, f"{APP}-blue")["desiredCount"] == 0
+    assert {what for _, _, what in nodes.log} >= {BLUE} and FAMILY not in {what for _, _, what in nodes.log[-4:]}
+    assert test_rules() == []  # nothing of the smoke test is left
+
+    nodes.answers = {}
+    config = root / "migrate.toml"
+    config.write_text(config.read_text().replace("[project]", '[deploy]\nsmoke = ["/healthz"]\n\n[project]', 1))
+    status, out, err = deploy(cli, root, IMAGE2)
+    assert status == 0, err
+    assert "blue: smoke test passed through the test route (/healthz 200)" in out + err
+    assert forward(aws) == {BLUE: 999} and test_rules() == []
+
+    # A test rule left by a command that died is the cutover's: a plan neither shows nor touches it.
+    target = _open_ecs(aws)
+    target.test_route.open("green")
+    cli.calls.clear()
+    status, out, err = deploy(cli, root, IMAGE2)
+    assert status == 0, err
+    assert "notes is up to date: nothing to change" in err and cli.calls.mutating == []
+    assert len(test_rules()) == 1
+
+
+def _open_ecs(aws: Any) -> Any:
+    from migrate.deploy.cutover import open_ecs
+
+    target = open_ecs(aws, "notes", APP, gates=())
+    assert target is not None
+    return target
