@@ -220,8 +220,10 @@ def test_every_cutover_under_load_drops_no_request(app: App) -> None:
 
     app.release("r2")
     with app.under_load("blue-green", 25):
-        ran = app.deploy("--strategy", "blue-green")
+        ran = app.deploy("--strategy", "blue-green", "--smoke", app.kind.path)
     assert ran.status == 0, ran.stderr[-3000:]
+    (smoked,) = ran.events("smoke-tested")  # through the router's test route, before the weights moved
+    assert smoked["passed"] and smoked["answers"] == {app.kind.path: "200"} and smoked["at"] <= ran.events("shifted")[0]["at"]
     assert app.answers() == "r2"
 
     app.release("r3")
