@@ -39,7 +39,8 @@ from migrate.errors import UserError
 @click.option("--smoke", "smoke", multiple=True, metavar="PATH",
               help="Before any traffic moves to the new version, GET PATH from it through a test route (requests naming it in "
                    "the X-Migrate-Side header); anything but 2xx or 3xx stops the deploy (repeatable; default: migrate.toml's "
-                   "[deploy] smoke). With blue-green or canary.")
+                   "[deploy] smoke). With blue-green and canary; with ecs-* strategies ECS pauses for it once its test "
+                   "listener rule (X-Migrate-Side: test) reaches the new version.")
 @click.option("--from", "from_", metavar="HOST:PORT[,HOST:PORT...]",
               help="Migration cutover: the app as it runs today (outside containers); traffic moves from it in the same steps. "
                    "On ECS, on the app's first deploy: its old servers' IP addresses, put behind the load balancer first.")
@@ -95,7 +96,7 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
     project = workflow.load_project(path)
     settings = settings_for("ecs", project.config.deploy, strategy=strategy, steps=_steps(steps), bake=bake, drain=drain,
                             smoke=smoke)
-    native = native_settings(project.config.deploy, strategy, _steps(steps), bake)
+    native = native_settings(project.config.deploy, strategy, _steps(steps), bake, smoke)
     rolling = rolls(project.config.deploy, strategy) or native is not None  # ECS moves the services, not migrate's engine
     if as_json and rolling:
         raise UserError("--json follows a weighted cutover: pass --strategy blue-green or canary")
@@ -120,7 +121,8 @@ def command(env: Environment, path: Path, plan_only: bool, yes: bool, images: tu
         publish.check_buildable(built, project.plans)
         chosen = {image.app: image.uri for image in built}
         publishing = _publishing(built, aws, say, check=not no_local_check)
-    services = workflow.services_of(project, aws, chosen, _provision(provision, project.config.provision), native)
+    services = workflow.services_of(project, aws, chosen, _provision(provision, project.config.provision), native,
+                                    settings.smoke if native is not None else ())
     network = workflow.network_of(aws, project.config)
     clock = workflow.Clock(env.clock, env.sleep, timeout=wait_timeout)
     # With --json, standard output carries only JSON lines: the plan, for the person watching, goes to standard error.

@@ -48,9 +48,10 @@ def settings_for(kind: str, configured: DeploySettings, *, strategy: str | None 
         "smoke": tuple(smoke) or configured.smoke,
     }
     if chosen["strategy"] == "rolling" or chosen["strategy"] in NATIVE_STRATEGIES:
-        if chosen["smoke"]:
-            raise UserError(f"a smoke test (--smoke, [deploy] smoke) runs before migrate's engine moves the traffic by weight; "
-                            f"with {chosen['strategy']} ECS moves it", hint="use --strategy blue-green or canary, or drop the smoke test")
+        if chosen["smoke"] and chosen["strategy"] == "rolling":
+            raise UserError("a smoke test (--smoke, [deploy] smoke) runs before the traffic moves to the new version; "
+                            "ECS's rolling update moves it task by task, with no such moment",
+                            hint="use --strategy blue-green, canary or an ecs-* one, or drop the smoke test")
         if kind == "local":
             raise UserError(f"the {chosen['strategy']} strategy is ECS's own: locally a new version takes the traffic by weight",
                             hint="use --strategy blue-green or canary with --target local")
@@ -66,11 +67,12 @@ def rolls(configured: DeploySettings, strategy: str | None) -> bool:
 
 
 def native_settings(configured: DeploySettings, strategy: str | None, steps: Sequence[int] | None = None,
-                    bake: float | None = None) -> NativeSettings | None:
+                    bake: float | None = None, smoke: Sequence[str] = ()) -> NativeSettings | None:
     """One of ECS's own strategies (``--strategy ecs-*``, else migrate.toml's), in ECS's units; None for migrate's own.
 
     ``steps``' first share is the canary's (ecs-canary) or each step's (ecs-linear); ``bake`` (seconds, else
-    [deploy] bake) each step's hold and [deploy] final_bake the last one, in whole minutes, rounded up.
+    [deploy] bake) each step's hold and [deploy] final_bake the last one, in whole minutes, rounded up. With
+    smoke paths (``smoke``, else [deploy] smoke), ECS pauses after its test traffic shift for the smoke test.
     """
     chosen = strategy or configured.strategy
     if chosen not in NATIVE_STRATEGIES:
@@ -80,7 +82,7 @@ def native_settings(configured: DeploySettings, strategy: str | None, steps: Seq
                         hint="drop --steps, or use --strategy ecs-canary or ecs-linear")
     chosen_steps = steps or configured.canary_steps
     step_bake = bake if bake is not None else configured.bake
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"pause": bool(smoke or configured.smoke)}
     if chosen_steps and chosen != "ecs-blue-green":
         values["step_percent"] = float(chosen_steps[0])
     if step_bake is not None:

@@ -213,10 +213,25 @@ class TargetGroup:
 
 @dataclass(frozen=True)
 class Route:
-    """Requests for ``paths`` (ALB path patterns; none: every other request) go to ``target``."""
+    """Requests for ``paths`` (ALB path patterns; none: every other request) go to ``target``; with ``header``
+    (a name and a value), only those requests that carry it (ECS's test listener rule)."""
 
     target: TargetGroup
     paths: tuple[str, ...] = ()
+    header: tuple[str, str] | None = None
+
+    @property
+    def matches(self) -> str:
+        """``/api/*``, or ``/api/* [X-Migrate-Side: test]``."""
+        return " ".join(self.paths) + (f" [{self.header[0]}: {self.header[1]}]" if self.header else "")
+
+    def conditions(self) -> list[dict[str, Any]]:
+        """The rule's conditions."""
+        conditions: list[dict[str, Any]] = [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(self.paths)}}]
+        if self.header:
+            conditions.append({"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": self.header[0],
+                                                                           "Values": [self.header[1]]}})
+        return conditions
 
 
 HTTPS_PORT = 443
@@ -267,7 +282,7 @@ class Listener:
         if self.redirect_to_https:
             return {"protocol": self.protocol, "default": _REDIRECT, "rules": "(none)"}
         default = self._default()
-        rules = [f"{10 * i}: {' '.join(r.paths)} -> {r.target.name}" for i, r in enumerate((r for r in self.routes if r.paths), 1)]
+        rules = [f"{10 * i}: {r.matches} -> {r.target.name}" for i, r in enumerate((r for r in self.routes if r.paths), 1)]
         return {"protocol": self.protocol, **tls, "default": f"forward to {default.target.name}" if default else "404",
                 "rules": "\n".join(rules) or "(none)"}
 
@@ -282,7 +297,7 @@ class Listener:
             return None
         with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
             rules = app_rules(self.elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"])
-        lines = [f"{r['Priority']}: {' '.join(_paths(r))} -> {self._routed_to(r['Actions']) or '?'}"
+        lines = [f"{r['Priority']}: {_matches(r)} -> {self._routed_to(r['Actions']) or '?'}"
                  for r in sorted(rules, key=lambda r: int(r["Priority"]))]
         default_to = self._routed_to(listener["DefaultActions"])
         redirects = any(a.get("Type") == "redirect" for a in listener["DefaultActions"])
@@ -379,16 +394,16 @@ class Listener:
         to their priorities in one atomic call (SetRulePriorities).
         """
         listener_arn = self._arn()
-        existing: dict[int, tuple[str, tuple[str, ...], list[dict[str, Any]]]] = {}
+        existing: dict[int, tuple[str, str, list[dict[str, Any]]]] = {}
         current: list[list[dict[str, Any]]] = []
         if replace:
             current = self._current_actions(listener_arn)
             with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.name}"):
-                existing = {int(r["Priority"]): (str(r["RuleArn"]), tuple(_paths(r)), list(r["Actions"]))
+                existing = {int(r["Priority"]): (str(r["RuleArn"]), _matches(r), list(r["Actions"]))
                             for r in app_rules(self.elbv2.describe_rules(ListenerArn=listener_arn)["Rules"])}
         wanted = {10 * i: route for i, route in enumerate((r for r in self.routes if r.paths and not self.redirect_to_https), 1)}
         kept = {p for p, route in wanted.items()
-                if p in existing and existing[p][1] == route.paths and self._routed_to(existing[p][2]) == route.target.name}
+                if p in existing and existing[p][1] == route.matches and self._routed_to(existing[p][2]) == route.target.name}
         free = max(existing, default=0)
         moves: list[dict[str, Any]] = []
         for priority, route in wanted.items():
@@ -400,7 +415,7 @@ class Listener:
             with aws_call("elasticloadbalancing:CreateRule", f"listener {self.name}"):
                 created = self.elbv2.create_rule(
                     ListenerArn=listener_arn, Priority=at,
-                    Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": list(route.paths)}}],
+                    Conditions=route.conditions(),
                     Actions=self._actions_for(route, current))["Rules"][0]
             if int(created["Priority"]) != priority:
                 moves.append({"RuleArn": created["RuleArn"], "Priority": priority})
@@ -422,10 +437,26 @@ def app_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def is_test_rule(rule: Mapping[str, Any]) -> bool:
-    """A rule a smoke test made (:mod:`migrate.deploy.testroute`): it matches the ``X-Migrate-Side`` header, which the
-    stack's rules never do. It is the cutover's while it lasts: a plan neither shows nor deletes it."""
-    return any(c.get("Field") == "http-header" and str(c.get("HttpHeaderConfig", {}).get("HttpHeaderName", "")).lower()
-               == SIDE_HEADER.lower() for c in rule.get("Conditions", []))
+    """A rule a smoke test made (:mod:`migrate.deploy.testroute`): its ``X-Migrate-Side`` header names a colour, which
+    the stack's rules never do. It is the cutover's while it lasts: a plan neither shows nor deletes it."""
+    header = _header(rule)
+    return header is not None and header[0].lower() == SIDE_HEADER.lower() and header[1] in COLOURS
+
+
+def _header(rule: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The rule's HTTP header condition (its name and first value), or None."""
+    for condition in rule.get("Conditions", []):
+        if condition.get("Field") == "http-header":
+            config = condition.get("HttpHeaderConfig", {})
+            values = config.get("Values") or [""]
+            return str(config.get("HttpHeaderName", "")), str(values[0])
+    return None
+
+
+def _matches(rule: Mapping[str, Any]) -> str:
+    """What a rule matches, as :attr:`Route.matches` says it."""
+    header = _header(rule)
+    return " ".join(_paths(rule)) + (f" [{header[0]}: {header[1]}]" if header else "")
 
 
 def _forwards(actions: list[dict[str, Any]]) -> bool:
@@ -465,7 +496,7 @@ def _forward_arn(actions: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _paths(rule: dict[str, Any]) -> list[str]:
+def _paths(rule: Mapping[str, Any]) -> list[str]:
     paths: list[str] = []
     for condition in rule.get("Conditions", []):
         if condition.get("Field") == "path-pattern":

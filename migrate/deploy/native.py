@@ -12,10 +12,12 @@ The same promise as migrate's own engine, kept by ECS; what migrate's engine add
 itself, the migration from servers outside ECS, the local rehearsal) is not available here.
 
 Wired behind ``migrate deploy --strategy ecs-*``: the stack gives each web app an alternate target
-group, a listener rule ECS can move (``/*`` for an app that takes every request) and the project a
-role for ECS (:func:`infrastructure_role`); the service is created and updated with the strategy
-(:class:`NativeDeployment`); the deploy follows ECS's deployment (:func:`follow`); ``migrate status``
-and ``migrate abort`` read and stop it (:func:`state`, :func:`abort`).
+group, a listener rule ECS can move (``/*`` for an app that takes every request) with its test rule
+just above it (:data:`TEST_TRAFFIC`), and the project a role for ECS (:func:`infrastructure_role`);
+the service is created and updated with the strategy (:class:`NativeDeployment`); the deploy follows
+ECS's deployment (:func:`follow`), smoke-testing the new revision through the test rule where ECS
+pauses for it (``--smoke``: :func:`pause_hook`, then ``ContinueServiceDeployment``); ``migrate
+status`` and ``migrate abort`` read and stop it (:func:`state`, :func:`abort`).
 
 moto implements none of these calls: the request shapes are checked with botocore's Stubber against
 the real API model, and the following logic against recorded response sequences
@@ -33,8 +35,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from migrate.cutover.ports import SIDE_HEADER
 from migrate.deploy.errors import DeployError, aws_call
-from migrate.deploy.loadbalancer import ALTERNATE, Listener, TargetGroup, _forward_arns, app_rules, elb_name
+from migrate.deploy.loadbalancer import ALTERNATE, Listener, TargetGroup, _forward_arns, _header, app_rules, elb_name
 from migrate.deploy.resources import IamRole
 
 NativeStrategy = Literal["ecs-blue-green", "ecs-canary", "ecs-linear"]
@@ -51,6 +54,26 @@ INFRASTRUCTURE_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
 #: The path pattern of the rule ECS moves for an app that takes every request: ECS shifts a listener *rule*
 #: (an ALB listener's default action is not one), so such an app gets a rule matching every path.
 EVERY_PATH = "/*"
+#: The header of ECS's test listener rule: a request carrying it reaches the new revision from ECS's test traffic
+#: shift on (the same header names a colour in migrate's own smoke test, :mod:`migrate.deploy.testroute`).
+TEST_TRAFFIC = (SIDE_HEADER, "test")
+
+#: How long ECS waits, paused for migrate's smoke test, before it rolls the deployment back by itself (a deploy
+#: that died while ECS waited leaves the old revision serving, not a deployment paused for a day).
+PAUSE_MINUTES = 30
+#: The lifecycle stage the smoke test's pause holds: ECS's test listener rule routes to the new revision, no
+#: production traffic does yet.
+PAUSE_STAGE = "POST_TEST_TRAFFIC_SHIFT"
+
+
+def pause_hook() -> dict[str, Any]:
+    """The lifecycle hook that pauses a deployment for the smoke test (ContinueServiceDeployment resumes or rolls it back)."""
+    return {"targetType": "PAUSE", "lifecycleStages": [PAUSE_STAGE],
+            "timeoutConfiguration": {"timeoutInMinutes": PAUSE_MINUTES, "action": "ROLLBACK"}}
+
+
+def _is_pause(hook: Mapping[str, Any]) -> bool:
+    return hook.get("targetType") == "PAUSE" and PAUSE_STAGE in (hook.get("lifecycleStages") or [])
 
 #: Statuses after which a service deployment changes no more.
 _DONE = {"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
@@ -74,6 +97,9 @@ class NativeSettings:
     step_bake_minutes: int = 5
     #: CloudWatch alarms that roll the deployment back when they fire.
     alarms: tuple[str, ...] = ()
+    #: ECS pauses the deployment once the test listener rule points at the new revision (a PAUSE lifecycle hook at
+    #: POST_TEST_TRAFFIC_SHIFT), for migrate's smoke test to continue it or roll it back (:func:`follow`).
+    pause: bool = False
 
     def __post_init__(self) -> None:
         for problem in self.problems():
@@ -109,7 +135,7 @@ class NativeSettings:
         return dataclasses.replace(defaults, bake_minutes=int(config.get("bakeTimeInMinutes", defaults.bake_minutes)),
                                    step_percent=float(percent if percent is not None else defaults.step_percent),
                                    step_bake_minutes=int(minutes if minutes is not None else defaults.step_bake_minutes),
-                                   alarms=alarms)
+                                   alarms=alarms, pause=any(_is_pause(hook) for hook in config.get("lifecycleHooks") or []))
 
     @property
     def minutes(self) -> int:
@@ -123,7 +149,8 @@ class NativeSettings:
                  "ecs-canary": f"{self.step_percent:g} % for {self.step_bake_minutes} min, then all",
                  "ecs-linear": f"{self.step_percent:g} % more every {self.step_bake_minutes} min"}[self.strategy]
         alarms = f"; rolled back by {', '.join(self.alarms)}" if self.alarms else ""
-        return f"{self.strategy}: {steps}; bake {self.bake_minutes} min{alarms}"
+        pause = "; paused after the test traffic shift for a smoke test" if self.pause else ""
+        return f"{self.strategy}: {steps}; bake {self.bake_minutes} min{alarms}{pause}"
 
 
 def infrastructure_role_name(project: str) -> str:
@@ -153,18 +180,21 @@ class NativeDeployment:
     role: IamRole
     listener: Listener
 
-    def production_rule(self, target: TargetGroup) -> str:
-        """The ARN of the listener rule that forwards to ``target`` (or, mid-deployment, to it and the alternate)."""
+    def rules(self, target: TargetGroup) -> tuple[str, str | None]:
+        """The ARNs of the production listener rule that forwards to ``target`` (or, mid-deployment, to it and the
+        alternate) and of its test rule (:data:`TEST_TRAFFIC`; None: the listener has none yet)."""
         elbv2 = self.listener.elbv2
         listener = self.listener._arn()
         with aws_call("elasticloadbalancing:DescribeRules", f"listener {self.listener.name}"):
             rules = elbv2.describe_rules(ListenerArn=listener)["Rules"]
         ours = {str(target.arn), str(self.alternate.arn)}
-        found = next((r for r in app_rules(rules) if set(_forward_arns(r["Actions"])) & ours), None)
-        if found is None:
+        found = [r for r in app_rules(rules) if set(_forward_arns(r["Actions"])) & ours]
+        production = next((r for r in found if _header(r) is None), None)
+        test = next((r for r in found if _header(r) == TEST_TRAFFIC), None)
+        if production is None:
             raise DeployError(f"no rule of listener {self.listener.name} forwards to {target.name}: ECS has no rule to move",
                               hint="run `migrate deploy --plan` to see what the listener's rules should be")
-        return str(found["RuleArn"])
+        return str(production["RuleArn"]), str(test["RuleArn"]) if test is not None else None
 
 
 def deployment_configuration(settings: NativeSettings) -> dict[str, Any]:
@@ -185,6 +215,8 @@ def deployment_configuration(settings: NativeSettings) -> dict[str, Any]:
                                          "stepBakeTimeInMinutes": settings.step_bake_minutes}
     if settings.alarms:
         config["alarms"] = {"alarmNames": list(settings.alarms), "enable": True, "rollback": True}
+    if settings.pause:
+        config["lifecycleHooks"] = [pause_hook()]
     return config
 
 
@@ -192,9 +224,8 @@ def load_balancer(*, target_group: str, alternate_target_group: str, production_
                   container: str, port: int, test_rule: str | None = None) -> dict[str, Any]:
     """One ``loadBalancers`` entry with the ``advancedConfiguration`` ECS's strategies need.
 
-    ``production_rule`` is the listener rule (or, for the listener's default action, the listener)
-    ECS moves; ``test_rule``, when given, routes the new revision's test traffic (a header match)
-    before production moves.
+    ``production_rule`` is the listener rule ECS moves; ``test_rule``, when given, routes the new
+    revision's test traffic (a header match, :data:`TEST_TRAFFIC`) from ECS's test traffic shift on.
     """
     advanced = {"alternateTargetGroupArn": alternate_target_group, "productionListenerRule": production_rule,
                 "roleArn": role}
@@ -231,15 +262,20 @@ class NativeOutcome:
 
 def follow(ecs: Any, *, cluster: str, service: str, task_definition: str, since: datetime,
            now: Callable[[], float], sleep: Callable[[float], None], timeout: float, poll: float = 10.0,
-           on_progress: Callable[[Progress], None] = lambda p: None, stop_on_timeout: bool = True) -> NativeOutcome:
+           on_progress: Callable[[Progress], None] = lambda p: None, stop_on_timeout: bool = True,
+           smoke: Callable[[], str | None] | None = None) -> NativeOutcome:
     """Follow the service deployment ECS started at or after ``since`` for ``task_definition`` until it ends.
 
     A deployment still running at ``timeout`` is stopped with ROLLBACK (``stop_on_timeout``): a
-    deploy that gives up leaves the old revision serving, not a half-shifted rule.
+    deploy that gives up leaves the old revision serving, not a half-shifted rule. Where ECS pauses it
+    for the smoke test (:func:`pause_hook`), ``smoke`` runs (None when it passed, else what failed) and
+    the deployment is continued, or rolled back; without ``smoke`` a pause is left to its timeout.
     """
     began = now()
     arn: str | None = None
     seen: Progress | None = None
+    acted: set[str] = set()
+    failed: str | None = None
     while True:
         if arn is None:
             arn = _find(ecs, cluster, service, task_definition, since)
@@ -250,7 +286,18 @@ def follow(ecs: Any, *, cluster: str, service: str, task_definition: str, since:
                 on_progress(progress)
                 seen = progress
             if deployment["status"] in _DONE:
-                return _outcome(ecs, deployment)
+                ended = _outcome(ecs, deployment)
+                if failed is None:
+                    return ended
+                return dataclasses.replace(ended, reason=f"the smoke test through ECS's test listener rule failed "
+                                           f"({failed}); {ended.reason}")
+            hook = _paused(deployment)
+            if hook is not None and smoke is not None and hook not in acted:
+                acted.add(hook)
+                failed = smoke()
+                with aws_call("ecs:ContinueServiceDeployment", arn):
+                    ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=hook,
+                                                    action="ROLLBACK" if failed else "CONTINUE")
         if now() - began >= timeout:
             if arn is None:
                 return NativeOutcome(False, f"ECS started no deployment of {_tail(task_definition)} within {timeout:.0f} s")
@@ -299,7 +346,8 @@ class NativeState:
                 f"{self.running}/{self.desired} tasks running")
         if self.deployment is None or self.progress is None:
             return [head, "  no ECS deployment under way"]
-        return [head, f"  ECS deployment {_tail(self.deployment)}: {self.progress.line()}"]
+        return [head, f"  ECS deployment {_tail(self.deployment)}: {self.progress.line()}",
+                f"  the new revision answers requests carrying {TEST_TRAFFIC[0]}: {TEST_TRAFFIC[1]} from ECS's test traffic shift on"]
 
     def as_json(self) -> dict[str, Any]:
         """For scripts."""
@@ -363,6 +411,14 @@ def _describe(ecs: Any, arn: str) -> Mapping[str, Any]:
         raise DeployError(f"ECS cannot describe service deployment {arn}: {failures[0].get('reason', 'no answer')}")
     found: Mapping[str, Any] = deployments[0]
     return found
+
+
+def _paused(deployment: Mapping[str, Any]) -> str | None:
+    """The id of the PAUSE hook the deployment waits on now (:func:`pause_hook`), or None."""
+    for hook in deployment.get("lifecycleHookDetails") or []:
+        if hook.get("targetType") == "PAUSE" and hook.get("status") == "AWAITING_ACTION" and hook.get("hookId"):
+            return str(hook["hookId"])
+    return None
 
 
 def _weights(deployment: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:

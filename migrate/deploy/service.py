@@ -303,8 +303,9 @@ class EcsService:
         if self.native is not None:
             assert self.spec.port is not None  # a target group is a web service's
             native = self.native
+            production, test = native.rules(self.target_group)
             return [load_balancer(target_group=str(self.target_group.arn), alternate_target_group=str(native.alternate.arn),
-                                  production_rule=native.production_rule(self.target_group), role=native.role.arn,
+                                  production_rule=production, test_rule=test, role=native.role.arn,
                                   container=self.spec.app, port=self.spec.port)]
         return [{"targetGroupArn": self.target_group.arn, "containerName": self.spec.app, "containerPort": self.spec.port}]
 
@@ -402,9 +403,11 @@ def _observed_strategy(service: Mapping[str, Any], native: NativeDeployment) -> 
         return f"{config.get('strategy')}: {exc}"
     if found is None:
         return "rolling"
-    alternates = {b.get("advancedConfiguration", {}).get("alternateTargetGroupArn") for b in service.get("loadBalancers", [])}
-    if native.alternate.arn is None or str(native.alternate.arn) not in alternates:
+    advanced = [b.get("advancedConfiguration", {}) for b in service.get("loadBalancers", [])]
+    if native.alternate.arn is None or str(native.alternate.arn) not in {a.get("alternateTargetGroupArn") for a in advanced}:
         return f"{found.describe()} (over another alternate target group)"
+    if not any(a.get("testListenerRule") for a in advanced):
+        return f"{found.describe()} (no test listener rule)"
     return found.describe()
 
 

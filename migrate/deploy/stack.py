@@ -19,7 +19,14 @@ from migrate.deploy.database import ENGINES, database
 from migrate.deploy.errors import DeployError
 from migrate.deploy.foundation import Names, foundation
 from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
-from migrate.deploy.native import EVERY_PATH, NativeDeployment, NativeSettings, alternate_group, infrastructure_role
+from migrate.deploy.native import (
+    EVERY_PATH,
+    TEST_TRAFFIC,
+    NativeDeployment,
+    NativeSettings,
+    alternate_group,
+    infrastructure_role,
+)
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.plan import Resource
 from migrate.deploy.resources import IamRole, LogGroup
@@ -80,8 +87,11 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
     if balancer:
         # ECS's strategies move a listener rule: an app that takes every request gets one matching every
         # path, last, below the other apps' rules.
-        routes = tuple(sorted((Route(targets[s.app], s.paths or ((EVERY_PATH,) if native else ())) for s in web),
-                              key=lambda route: route.paths == (EVERY_PATH,)))
+        # ... and, just above that rule, ECS's test listener rule: requests carrying X-Migrate-Side: test, which ECS
+        # points at the new revision from its test traffic shift on (a lifecycle hook's smoke test, a person's look).
+        routes = tuple(sorted((route for s in web for route in (
+            (Route(targets[s.app], s.paths or (EVERY_PATH,), TEST_TRAFFIC), Route(targets[s.app], s.paths or (EVERY_PATH,)))
+            if native else (Route(targets[s.app], s.paths),))), key=lambda route: route.paths == (EVERY_PATH,)))
         listeners = ([Listener(aws, project, balancer, routes, HTTPS_PORT, certificate), Listener(aws, project, balancer, routes, 80, redirect_to_https=True)]
                      if certificate else [Listener(aws, project, balancer, routes)])
     services: list[Resource] = []

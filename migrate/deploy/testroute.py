@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from typing import Any
@@ -47,6 +47,38 @@ def addresses(name: str, port: int) -> list[str]:
         raise DeployError(f"the load balancer's name {name} does not resolve from this machine ({exc})",
                           hint="a smoke test asks the load balancer from where migrate runs: check its DNS") from None
     return list(dict.fromkeys(str(info[4][0]) for info in found))
+
+
+#: Seconds the smoke test of ECS's own strategies waits once ECS pauses the deployment: ECS pointed its test listener
+#: rule at the new revision just before, and ALB applies a rule change on each node within seconds, telling no one
+#: which rule routed an answer. migrate's own test rule is shown live on every node first (the marker, above); a rule
+#: ECS owns cannot be, so this wait is the one assumption of that smoke test.
+PROPAGATION = 15.0
+
+
+def smoke_test_rule(dns_name: str, port: int, tls: bool, header: tuple[str, str], paths: Sequence[str], *,
+                    sleep: Callable[[float], None] = time.sleep, settle: float = PROPAGATION) -> tuple[list[str], list[str]]:
+    """``GET`` each path from each of the balancer's nodes with ``header`` (ECS's test listener rule's), after ``settle``
+    seconds: what answered (``/healthz 200 from 2 nodes``) and what failed (anything but a 2xx or 3xx, or no answer)."""
+    sleep(settle)
+    try:
+        nodes = addresses(dns_name, port)
+    except DeployError as exc:
+        return [], [str(exc)]
+    answered, failed = [], []
+    for path in paths:
+        statuses = []
+        for node in nodes:
+            try:
+                answer = Answer(fetch(node, port, path, {"Host": dns_name, header[0]: header[1]}, tls=tls,
+                                      server_name=dns_name).status)
+            except (OSError, HTTPException) as exc:
+                answer = Answer(None, f"no answer ({exc})")
+            statuses.append(answer.show())
+            if not answer.passed:
+                failed.append(f"{path}: {answer.show()} from {node}")
+        answered.append(f"{path} {', '.join(sorted(set(statuses)))} from {len(nodes)} node{'s' if len(nodes) != 1 else ''}")
+    return answered, failed
 
 
 def fetch(address: str, port: int, path: str, headers: Mapping[str, str], *, tls: bool, server_name: str) -> http.Reply:

@@ -41,7 +41,7 @@ from migrate.deploy.fleet import ColourSettings
 from migrate.deploy.foundation import Names
 from migrate.deploy.loadbalancer import HTTPS_PORT, IDLE_TIMEOUT, Listener, LoadBalancer
 from migrate.deploy.lock import break_lock, deploy_lock, report_held_locks
-from migrate.deploy.native import NativeSettings, follow, in_progress
+from migrate.deploy.native import TEST_TRAFFIC, NativeSettings, follow, in_progress
 from migrate.deploy.plan import Plan, Resource, Step, apply, destroy_plan, make_plan
 from migrate.deploy.preflight import Finding, preflight
 from migrate.deploy.release import release_before_service, run_release_of
@@ -51,6 +51,7 @@ from migrate.deploy.service import EcsService, Network, default_network
 from migrate.deploy.spec import ServiceSpec
 from migrate.deploy.specs import specs_from_plans, with_settings
 from migrate.deploy.stack import stack
+from migrate.deploy.testroute import smoke_test_rule
 from migrate.deploy.weighted import (
     Moving,
     candidates,
@@ -207,6 +208,8 @@ class Services:
     cache_apps: Mapping[str, AppProfile] | None = None
     #: One of ECS's own strategies moves the web services (``--strategy ecs-*``); None: they roll, or move by weight.
     native: NativeSettings | None = None
+    #: With ``native``: the paths the smoke test asks through ECS's test listener rule while ECS pauses for it.
+    smoke: tuple[str, ...] = ()
 
 
 def stored_secrets(project: Project, aws: Aws) -> tuple[SsmSecret, ...]:
@@ -277,10 +280,11 @@ def _provisioned_arns(project: Project, aws: Aws, served: Mapping[str, AppProfil
 
 
 def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision: Collection[str] = (),
-                native: NativeSettings | None = None) -> Services:
+                native: NativeSettings | None = None, smoke: Sequence[str] = ()) -> Services:
     """The project's ECS services and stored secrets, checked before any call that could change something.
 
-    ``native``: the web services are moved by that one of ECS's own strategies (:mod:`migrate.deploy.native`).
+    ``native``: the web services are moved by that one of ECS's own strategies (:mod:`migrate.deploy.native`),
+    paused after ECS's test traffic shift for a smoke test of ``smoke`` (paths) when there are some.
 
     ``provision``: the backing services migrate creates (``postgres``, ``mysql``, ``redis``); the apps that use
     one read its connection settings from parameters migrate stores (:mod:`migrate.deploy.database`).
@@ -302,7 +306,9 @@ def services_of(project: Project, aws: Aws, images: Mapping[str, str], provision
         problems = spec.problems()
         if problems:
             raise DeployError(f"{spec.app}: {problems[0]}", hint=f"change it in {CONFIG_FILE}, then run again")
-    return Services(specs, stored, served, cached, native)
+    if native is not None and native.pause != bool(smoke):
+        raise ValueError("a smoke test of ECS's strategies needs its pause, and a pause its smoke test")
+    return Services(specs, stored, served, cached, native, tuple(smoke))
 
 
 @dataclass(frozen=True)
@@ -476,7 +482,7 @@ def deploy(
     if not plan.changes_anything and not moving:
         # A lock left by a deploy that died must not outlive the next deploy unseen; a rollout it started, neither.
         report_held_locks(aws, project.name, sorted({s.app for s in specs}), break_them=break_stale_lock, say=say)
-        return DeployResult(plan, rollouts=_wait(project, aws, plan, say, clock), url=_url(project, plan))
+        return DeployResult(plan, rollouts=_wait(project, aws, plan, say, clock, smoke=services.smoke), url=_url(project, plan))
     if publishing is not None:
         publishing.build()
         if publishing.check is not None:
@@ -499,7 +505,7 @@ def deploy(
         applying = datetime.now(UTC) - timedelta(seconds=60)
         _apply_in_two_phases(again, say, publishing.push if publishing else None,
                              release_before_service(aws, releases, say, clock=clock.now, sleep=clock.sleep, poll=clock.poll))
-        rollouts = _wait(project, aws, again, say, clock, applying)
+        rollouts = _wait(project, aws, again, say, clock, applying, smoke=services.smoke)
         cutovers: list[tuple[str, bool]] = []
         if weighted is not None and all(outcome.succeeded for _, outcome in rollouts):
             cutovers = _cut_over(aws, releases, moving, weighted, say, clock)
@@ -600,11 +606,11 @@ _VERBS = {"create": "creating", "update": "updating", "delete": "deleting"}
 
 
 def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock,
-          since: datetime | None = None) -> tuple[tuple[str, Outcome], ...]:
+          since: datetime | None = None, smoke: Sequence[str] = ()) -> tuple[tuple[str, Outcome], ...]:
     """Wait for each service this deploy moved, and for each one it left alone whose rollout has not completed.
 
     A service moved by one of ECS's own strategies is followed through its service deployment, created at or
-    after ``since`` (None: an earlier deploy's, still under way).
+    after ``since`` (None: an earlier deploy's, still under way), and ``smoke`` (paths) tested where ECS pauses it.
 
     A deploy killed after it moved a service (Ctrl-C, a CI runner stopped) left that rollout to go on
     unwatched: the next deploy plans no change to the service, yet its success must not be claimed
@@ -616,7 +622,7 @@ def _wait(project: Project, aws: Aws, plan: Plan, say: Say, clock: Clock,
         if not isinstance(service, EcsService) or step.action not in ("create", "update", "unchanged"):
             continue
         if service.native is not None:
-            outcome = _follow_native(aws, service, step.action, since, say, clock)
+            outcome = _follow_native(aws, service, step.action, since, say, clock, smoke)
         else:
             outcome = _follow_rollout(project, aws, service, step.action, say, clock)
         if outcome is None:  # left alone, and nothing of it under way
@@ -649,7 +655,8 @@ def _follow_rollout(project: Project, aws: Aws, service: EcsService, action: str
     return wait_for_rollout(watch, revision, timeout=clock.timeout, poll=clock.poll, clock=clock.now, sleep=clock.sleep)
 
 
-def _follow_native(aws: Aws, service: EcsService, action: str, since: datetime | None, say: Say, clock: Clock) -> Outcome | None:
+def _follow_native(aws: Aws, service: EcsService, action: str, since: datetime | None, say: Say, clock: Clock,
+                   smoke: Sequence[str] = ()) -> Outcome | None:
     """Follow the service deployment ECS runs for the service's revision (None: nothing under way for a service left alone).
 
     The wait covers the strategy's own bakes beyond ``clock.timeout``: ECS holds the deployment that long by design;
@@ -668,8 +675,28 @@ def _follow_native(aws: Aws, service: EcsService, action: str, since: datetime |
         f"following its deployment (at most {timeout:.0f} s)")
     ended = follow(ecs, cluster=service.cluster, service=service.name, task_definition=revision,
                    since=since or datetime.now(UTC) - timedelta(seconds=60), now=clock.now, sleep=clock.sleep,
-                   timeout=timeout, poll=clock.poll, on_progress=lambda progress: say(f"{service.name}: {progress.line()}"))
+                   timeout=timeout, poll=clock.poll, on_progress=lambda progress: say(f"{service.name}: {progress.line()}"),
+                   smoke=_native_smoke(service, smoke, say, clock) if smoke else None)
     return Outcome(ended.succeeded, ended.reason, ended.diagnosis)
+
+
+def _native_smoke(service: EcsService, paths: Sequence[str], say: Say, clock: Clock) -> Callable[[], str | None]:
+    """The smoke test of a deployment ECS paused for it: ``paths`` through ECS's test listener rule (None: it passed)."""
+    assert service.native is not None
+    listener = service.native.listener
+    dns_name = listener.load_balancer.dns_name
+    if dns_name is None:
+        raise DeployError(f"{service.name}: the load balancer's address is not known: no smoke test can reach it")
+
+    def run() -> str | None:
+        say(f"{service.name}: ECS paused the deployment for the smoke test; asking the new revision through its test "
+            f"listener rule ({TEST_TRAFFIC[0]}: {TEST_TRAFFIC[1]})")
+        answered, failed = smoke_test_rule(dns_name, listener.port, listener.certificate is not None, TEST_TRAFFIC, paths,
+                                           sleep=clock.sleep)
+        say(f"{service.name}: smoke test {'FAILED' if failed else 'passed'} ({'; '.join(answered or failed)}): "
+            + ("ECS rolls the deployment back" if failed else "ECS goes on"))
+        return "; ".join(failed) or None
+    return run
 
 
 def _stop_first_deploy(plan: Plan, service: EcsService, say: Say) -> None:

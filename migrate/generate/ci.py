@@ -214,7 +214,7 @@ _ANY_RESOURCE = (
     "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:DeleteSecurityGroup",
     "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:RevokeSecurityGroupIngress",
     "ecr:GetAuthorizationToken",
-    "ecs:DeleteTaskDefinitions", "ecs:DeregisterTaskDefinition", "ecs:DescribeServiceDeployments",
+    "ecs:ContinueServiceDeployment", "ecs:DeleteTaskDefinitions", "ecs:DeregisterTaskDefinition", "ecs:DescribeServiceDeployments",
     "ecs:DescribeServiceRevisions", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListServiceDeployments",
     "ecs:ListTaskDefinitions", "ecs:ListTasks", "ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:StopServiceDeployment",
     "ecs:StopTask", "ecs:TagResource",

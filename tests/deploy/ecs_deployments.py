@@ -7,7 +7,10 @@ implemented (nor ``StopServiceDeployment``), and it drops a service's ``deployme
 (botocore's ``before-call`` hook, the one Stubber uses): each ``CreateService``/``UpdateService`` whose
 strategy is not ``ROLLING`` starts a deployment of the revision it names, which then walks through
 ``script`` one state per ``DescribeServiceDeployments``; and ``DescribeServices`` answers with the
-``deploymentConfiguration`` the last of those requests set, as ECS does. Every answer played is
+``deploymentConfiguration`` the last of those requests set, as ECS does. A deployment whose request set
+a PAUSE lifecycle hook at ``POST_TEST_TRAFFIC_SHIFT`` stops there, its hook awaiting action, until
+``ContinueServiceDeployment`` continues it or rolls it back (ECS moving the test listener rule is not
+played: the rule keeps forwarding where it does). Every answer played is
 validated against ECS's API model before it is returned. Everything else (the service itself, the
 balancer, IAM) is moto's.
 """
@@ -22,6 +25,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.validate import validate_parameters
 
 ACCOUNT = "123456789012"
+PAUSE_STAGE = "POST_TEST_TRAFFIC_SHIFT"
 
 #: A deployment ECS carries to its end: a canary through its stages (traffic weights of the new revision).
 SUCCEEDS: tuple[tuple[str, str | None, float | None], ...] = (
@@ -43,6 +47,8 @@ class _Deployment:
     created: datetime
     script: tuple[tuple[str, str | None, float | None], ...]
     step: int = 0
+    hook: str | None = None  # the PAUSE hook's id, while it awaits action
+    rollback_reason: str = "alarm notes-5xx fired"
 
 
 @dataclass
@@ -65,6 +71,7 @@ class EcsDeployments:
         session.events.register("before-call.ecs.DescribeServiceDeployments", self._answer(self._describe))
         session.events.register("before-call.ecs.DescribeServiceRevisions", self._answer(self._revisions))
         session.events.register("before-call.ecs.StopServiceDeployment", self._answer(self._stop))
+        session.events.register("before-call.ecs.ContinueServiceDeployment", self._answer(self._continue))
         session.events.register("after-call.ecs.DescribeServices", self._with_configuration)
 
     # ------------------------------------------------------------------ requests
@@ -81,12 +88,18 @@ class EcsDeployments:
         if not task_definition.startswith("arn:"):
             task_definition = f"arn:aws:ecs:{self.region}:{ACCOUNT}:task-definition/{task_definition}"
         self.strategies.append(str(strategy))
+        hooks = params["deploymentConfiguration"].get("lifecycleHooks") or []
+        pauses = any(h.get("targetType") == "PAUSE" and PAUSE_STAGE in h.get("lifecycleStages", []) for h in hooks)
+        script = self.script
+        if pauses:  # the test traffic shift, then the pause, before the production traffic moves
+            at = next((i for i, (_, stage, _) in enumerate(script) if stage == "PRODUCTION_TRAFFIC_SHIFT"), len(script) - 1)
+            script = (*script[:at], ("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", 0.0), ("IN_PROGRESS", PAUSE_STAGE, 0.0), *script[at:])
         self.deployments.append(_Deployment(
             f"arn:aws:ecs:{self.region}:{ACCOUNT}:service-deployment/{cluster}/{service}/d{n}",
             f"arn:aws:ecs:{self.region}:{ACCOUNT}:service/{cluster}/{service}",
             f"arn:aws:ecs:{self.region}:{ACCOUNT}:cluster/{cluster}",
             f"arn:aws:ecs:{self.region}:{ACCOUNT}:service-revision/{cluster}/{service}/r{n}",
-            task_definition, datetime.now(UTC), self.script))
+            task_definition, datetime.now(UTC), script, hook=f"hook-{n}" if pauses else None))
 
     def _with_configuration(self, parsed: dict[str, Any], **_: Any) -> None:
         for service in parsed.get("services", []):
@@ -117,7 +130,9 @@ class EcsDeployments:
             if d.arn not in request["serviceDeploymentArns"]:
                 continue
             status, stage, weight = self.state(d)
-            d.step = min(d.step + 1, len(d.script) - 1)  # ECS moves on between two looks
+            waiting = stage == PAUSE_STAGE and d.hook is not None
+            if not waiting:
+                d.step = min(d.step + 1, len(d.script) - 1)  # ECS moves on between two looks
             target: dict[str, Any] = {"arn": d.revision_arn, "requestedTaskCount": 2, "runningTaskCount": 2}
             if weight is not None:
                 target["requestedProductionTrafficWeight"] = weight
@@ -125,9 +140,13 @@ class EcsDeployments:
                                       "status": status, "targetServiceRevision": target}
             if stage:
                 answer["lifecycleStage"] = stage
+            if waiting:
+                answer["lifecycleHookDetails"] = [{"hookId": d.hook, "targetType": "PAUSE", "status": "AWAITING_ACTION",
+                                                   "timeoutAction": "ROLLBACK"}]
             if status.startswith("ROLLBACK"):
-                answer["rollback"] = {"reason": "alarm notes-5xx fired", "startedAt": d.created}
-                answer["alarms"] = {"status": "TRIGGERED", "triggeredAlarmNames": ["notes-5xx"]}
+                answer["rollback"] = {"reason": d.rollback_reason, "startedAt": d.created}
+                if "alarm" in d.rollback_reason:
+                    answer["alarms"] = {"status": "TRIGGERED", "triggeredAlarmNames": ["notes-5xx"]}
             answers.append(answer)
         return {"serviceDeployments": answers, "failures": []}
 
@@ -140,6 +159,18 @@ class EcsDeployments:
         for d in self.deployments:
             if d.arn == request["serviceDeploymentArn"]:
                 d.script, d.step = (("STOPPED", None, 0.0),), 0
+        return {"serviceDeploymentArn": request["serviceDeploymentArn"]}
+
+    def _continue(self, request: dict[str, Any]) -> dict[str, Any]:
+        for d in self.deployments:
+            if d.arn == request["serviceDeploymentArn"]:
+                assert d.hook is not None and request["hookId"] == d.hook, f"no hook {request['hookId']} awaits action on {d.arn}"
+                d.hook = None
+                if request.get("action", "CONTINUE") == "CONTINUE":
+                    d.step += 1
+                else:
+                    d.script, d.step = (("ROLLBACK_IN_PROGRESS", None, 0.0), ("ROLLBACK_SUCCESSFUL", None, 0.0)), 0
+                    d.rollback_reason = "rolled back at the lifecycle hook"
         return {"serviceDeploymentArn": request["serviceDeploymentArn"]}
 
     @staticmethod

@@ -147,12 +147,22 @@ def test_an_app_switched_to_an_ecs_strategy_keeps_a_route_at_every_moment(cli: N
     cli.calls.clear()
     status, _out, err = deploy(cli, root, IMAGE2)
     assert status == 0, err
-    # ECS moves a rule: the app's `/*` rule is created before the default action turns to 404, never after.
+    # ECS moves a rule: the app's `/*` rules (its test rule, then the production one) are created before the default
+    # action turns to 404, never after.
     elbv2 = [c for c in cli.calls.calls if c in ("elbv2.CreateRule", "elbv2.ModifyListener", "elbv2.DeleteRule")]
-    assert elbv2 == ["elbv2.CreateRule", "elbv2.ModifyListener"], elbv2
+    assert elbv2 == ["elbv2.CreateRule", "elbv2.CreateRule", "elbv2.ModifyListener"], elbv2
     assert cli.calls.request("elbv2.ModifyListener")["DefaultActions"][0]["Type"] == "fixed-response"
     update = cli.calls.request("ecs.UpdateService")
     assert update["deploymentConfiguration"]["strategy"] == "CANARY" and cli.deployments.strategies == ["CANARY"]
+    # ECS's test listener rule: X-Migrate-Side: test on the same paths, just above the production rule.
+    advanced = update["loadBalancers"][0]["advancedConfiguration"]
+    rules = {r["RuleArn"]: r for r in connect(REGION).client("elbv2").describe_rules(
+        ListenerArn=advanced["productionListenerRule"].replace(":listener-rule/", ":listener/").rsplit("/", 1)[0])["Rules"]}
+    production, test = rules[advanced["productionListenerRule"]], rules[advanced["testListenerRule"]]
+    assert int(test["Priority"]) < int(production["Priority"])
+    assert [c["Field"] for c in production["Conditions"]] == ["path-pattern"]
+    assert {c["Field"]: c for c in test["Conditions"]}["http-header"]["HttpHeaderConfig"] == {
+        "HttpHeaderName": "X-Migrate-Side", "Values": ["test"]}
     assert "ECS shifted all the traffic" in err
 
 
@@ -210,3 +220,47 @@ def test_an_app_ecs_moves_is_not_switched_to_another_strategy(cli: NativeCli, tm
     assert "strategy: ecs-canary: 10 % for 2 min, then all; bake 5 min -> ecs-linear: 25 % more every 5 min; bake 5 min" in out
     assert cli.calls.request("ecs.UpdateService")["deploymentConfiguration"][
         "linearConfiguration"]["stepPercent"] == 25.0
+
+
+def test_a_smoke_test_through_ecs_test_rule_continues_or_rolls_back_the_paused_deployment(
+        cli: NativeCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ECS's pause and ContinueServiceDeployment are played by EcsDeployments; ECS pointing its test listener rule at the
+    alternate target group (its test traffic shift) is done here by hand; the balancer's nodes answering are AlbNodes."""
+    from migrate.deploy import testroute
+
+    from .alb_nodes import AlbNodes, Node
+
+    aws = connect(REGION)
+    root = copy_example(APP, tmp_path, FLASK_CONFIG)
+    assert deploy(cli, root, IMAGE)[0] == 0
+    advanced = cli.calls.request("ecs.CreateService")["loadBalancers"][0]["advancedConfiguration"]
+    elbv2 = aws.client("elbv2")
+    elbv2.modify_rule(RuleArn=advanced["testListenerRule"], Actions=[
+        {"Type": "forward", "TargetGroupArn": advanced["alternateTargetGroupArn"]}])
+    listener = advanced["testListenerRule"].replace(":listener-rule/", ":listener/").rsplit("/", 1)[0]
+    nodes = AlbNodes(aws, listener, {"10.0.1.7": Node(), "10.0.2.9": Node()}, answers={ALTERNATE: 503})
+    monkeypatch.setattr(testroute, "fetch", nodes.fetch)
+    monkeypatch.setattr(testroute, "addresses", nodes.addresses)
+
+    status, out, err = deploy(cli, root, IMAGE2, "--smoke", "/healthz")
+    assert status != 0
+    assert "paused after the test traffic shift for a smoke test" in out  # the plan says ECS will pause
+    hooks = cli.calls.request("ecs.UpdateService")["deploymentConfiguration"]["lifecycleHooks"]
+    assert hooks == [{"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                      "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "ROLLBACK"}}]
+    assert "ECS paused the deployment for the smoke test" in err
+    assert "smoke test FAILED (/healthz 503 from 2 nodes): ECS rolls the deployment back" in err
+    assert ("the smoke test through ECS's test listener rule failed (/healthz: 503 from 10.0.1.7; /healthz: 503 from 10.0.2.9); "
+            "ECS rolled the deployment back: the old revision serves") in err and "Traceback" not in err
+    assert cli.calls.request("ecs.ContinueServiceDeployment")["action"] == "ROLLBACK"
+    assert {what for _, path, what in nodes.log} == {ALTERNATE}  # every request reached the test rule's side only
+
+    nodes.answers = {}
+    config = root / "migrate.toml"
+    config.write_text(config.read_text().replace("[project]", '[deploy]\nsmoke = ["/healthz"]\n\n[project]', 1))
+    # (moto keeps the service on the revision ECS rolled back from: the first image is the one a deploy changes now)
+    status, out, err = deploy(cli, root, IMAGE)
+    assert status == 0, err
+    assert "smoke test passed (/healthz 200 from 2 nodes): ECS goes on" in err
+    assert cli.calls.request("ecs.ContinueServiceDeployment")["action"] == "CONTINUE"
+    assert "ECS shifted all the traffic" in err

@@ -102,11 +102,14 @@ def run_follow(client: Any, clock: FakeClock, timeout: float = 3600, **kw: Any) 
 ])
 def test_each_strategy_is_a_service_update_ecs_accepts(ecs: tuple[Any, Stubber], strategy: Any, extra: dict[str, Any]) -> None:
     client, stub = ecs
-    settings = NativeSettings(strategy, alarms=("shop-web-5xx",))
+    settings = NativeSettings(strategy, alarms=("shop-web-5xx",), pause=True)
     config = deployment_configuration(settings)
     assert {k: v for k, v in config.items() if k in extra} == extra
     assert config["strategy"] == {"ecs-blue-green": "BLUE_GREEN", "ecs-canary": "CANARY", "ecs-linear": "LINEAR"}[strategy]
     assert config["alarms"] == {"alarmNames": ["shop-web-5xx"], "enable": True, "rollback": True}
+    # The smoke test's pause: once the test rule reaches the new revision, rolled back by ECS itself if nobody answers.
+    assert config["lifecycleHooks"] == [{"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                                         "timeoutConfiguration": {"timeoutInMinutes": 30, "action": "ROLLBACK"}}]
     balancer = load_balancer(target_group=TG, alternate_target_group=ALT, production_rule=RULE, role=ROLE,
                              container="web", port=8000, test_rule=RULE.replace("/3", "/4"))
     params = {"cluster": "shop", "service": "shop-web", "taskDefinition": OURS, "deploymentConfiguration": config,
@@ -220,8 +223,52 @@ def test_an_error_from_ecs_is_a_one_line_deploy_error(ecs: tuple[Any, Stubber]) 
     assert "\n" not in str(caught.value) and "ListServiceDeployments" in str(caught.value)
 
 
+def paused(hook_status: str = "AWAITING_ACTION") -> dict[str, Any]:
+    return deployment("IN_PROGRESS", "POST_TEST_TRAFFIC_SHIFT", 0.0, lifecycleHookDetails=[
+        {"hookId": "hook-1", "targetType": "PAUSE", "status": hook_status, "timeoutAction": "ROLLBACK"}])
+
+
+@pytest.mark.parametrize("passes", [True, False], ids=["passes", "fails"])
+def test_a_deployment_paused_for_the_smoke_test_is_continued_or_rolled_back_by_it(ecs: tuple[Any, Stubber], passes: bool) -> None:
+    client, stub = ecs
+    expect_find(stub)
+    expect_describe(stub, deployment("IN_PROGRESS", "TEST_TRAFFIC_SHIFT", 0.0))
+    expect_describe(stub, paused())
+    stub.add_response("continue_service_deployment", {"serviceDeploymentArn": DEPLOYMENT},
+                      {"serviceDeploymentArn": DEPLOYMENT, "hookId": "hook-1", "action": "CONTINUE" if passes else "ROLLBACK"})
+    expect_describe(stub, paused())  # ECS has not moved on yet: the hook is acted on once, not twice
+    if passes:
+        expect_describe(stub, deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 100.0))
+        expect_describe(stub, deployment("SUCCESSFUL", "CLEAN_UP", 100.0))
+    else:
+        expect_describe(stub, deployment("ROLLBACK_SUCCESSFUL", new=0.0, rollback={"reason": "lifecycle hook rollback"}))
+    asked: list[str] = []
+
+    def smoke() -> str | None:
+        asked.append("smoke")
+        return None if passes else "/healthz: 503 from 10.0.1.7"
+
+    outcome, seen = run_follow(client, FakeClock(), smoke=smoke)
+    stub.assert_no_pending_responses()
+    assert asked == ["smoke"] and "in progress, post test traffic shift (111 100 %, 222 0 %)" in [p.line() for p in seen]
+    assert outcome.succeeded is passes
+    if not passes:
+        assert outcome.reason == ("the smoke test through ECS's test listener rule failed (/healthz: 503 from 10.0.1.7); "
+                                  "ECS rolled the deployment back: the old revision serves (lifecycle hook rollback)")
+
+
+def test_a_pause_nobody_smoke_tests_is_left_to_ecs(ecs: tuple[Any, Stubber]) -> None:
+    client, stub = ecs
+    expect_find(stub)
+    expect_describe(stub, paused())
+    expect_describe(stub, deployment("ROLLBACK_SUCCESSFUL", new=0.0, rollback={"reason": "lifecycle hook timed out"}))
+    outcome, _ = run_follow(client, FakeClock())
+    stub.assert_no_pending_responses()  # no ContinueServiceDeployment: another deploy's pause is not ours to decide
+    assert not outcome.succeeded and "lifecycle hook timed out" in outcome.reason
+
+
 @pytest.mark.parametrize("settings", [
-    NativeSettings("ecs-blue-green", bake_minutes=3),
+    NativeSettings("ecs-blue-green", bake_minutes=3, pause=True),
     NativeSettings("ecs-canary", step_percent=12.5, step_bake_minutes=4, alarms=("shop-5xx", "shop-latency")),
     NativeSettings("ecs-linear", step_percent=25, step_bake_minutes=2, bake_minutes=0),
 ])

@@ -117,3 +117,21 @@ def test_names_that_do_not_resolve_are_an_answer_not_a_crash(alb: Alb, monkeypat
     answer = route.get(GREEN, "/")
     assert answer.status is None and "does not resolve" in answer.error
     route.close(GREEN)
+
+
+def test_ecs_test_rule_smoke_test_waits_for_the_rule_then_asks_every_node(alb: Alb, monkeypatch: pytest.MonkeyPatch) -> None:
+    nodes = _nodes(alb, monkeypatch)
+    nodes.answers = {"shop-web": 502}
+    clock = FakeClock()
+    answered, failed = testroute.smoke_test_rule("shop-1.elb.amazonaws.com", 80, False, ("X-Migrate-Side", "test"),
+                                                 [_path(alb), "/missing" if not alb.paths else "/shop/missing"], sleep=clock.sleep)
+    assert clock.t == testroute.PROPAGATION  # ALB applies ECS's rule change node by node: waited before asking
+    assert answered == [f"{_path(alb)} 502 from 2 nodes", f"{'/shop' if alb.paths else ''}/missing 502 from 2 nodes"]
+    assert failed[0] == f"{_path(alb)}: 502 from {NODES[0]}" and len(failed) == 4
+
+    def unresolved(name: str, port: int) -> list[str]:
+        raise testroute.DeployError(f"the load balancer's name {name} does not resolve")
+
+    monkeypatch.setattr(testroute, "addresses", unresolved)
+    assert testroute.smoke_test_rule("shop-1", 80, False, ("X-Migrate-Side", "test"), ["/"], sleep=clock.sleep) == (
+        [], ["the load balancer's name shop-1 does not resolve"])
