@@ -47,6 +47,7 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     secrets_file = ".env.production"  # a dotenv file (keep it out of git): each value stored by migrate, encrypted
     release = "python manage.py migrate"  # the release step; "" for none (default: the one inspect found)
     start = "gunicorn app:app"     # overrides the start command inspect found (the Dockerfile's CMD)
+    framework = "flask"            # overrides the framework inspect found ("none": the app uses none)
 
 The network is the project's, not an app's: the apps share one load balancer, which lives in one VPC.
 """
@@ -113,6 +114,8 @@ class AppSettings:
     start: str | None = None
     #: The runtime's version (``3.12``, ``20``): the base images' tag; None: the one inspect found.
     runtime_version: str | None = None
+    #: The web framework (``django``, ``nextjs``...; ``none``: no framework); None: the one inspect found.
+    framework: str | None = None
     #: The backing services the dev environment runs (``postgres``, ``redis``...); None: the ones inspect found.
     services: tuple[str, ...] | None = None
     #: The environment variables that are secrets (never given a value in generated files); None: inspect's guess.
@@ -293,9 +296,17 @@ _APP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "release": lambda v: None if isinstance(v, str) else f"must be a command line, or \"\" for none (got {v!r})",
     "start": _text(re.compile(r"[^\n]*\S[^\n]*"), "one command line"),
     "runtime_version": _text(re.compile(r"\d+(\.\d+){0,2}"), "a version such as 3.12 or 20"),
+    "framework": lambda v: _framework(v),
     "services": lambda v: _list_of(_service_kind)(v) or _unique(v),
     "secret_vars": lambda v: _list_of(_text(re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "an environment variable's name"))(v) or _unique(v),
 }
+
+
+def _framework(value: Any) -> str | None:
+    from migrate.inspect.detectors import NO_FRAMEWORK, frameworks_of  # inspect's own table: what it can detect
+
+    known = (*frameworks_of(), NO_FRAMEWORK)
+    return None if value in known else f"must be one of {', '.join(known)} (got {value!r})"
 
 
 def _service_kind(value: Any) -> str | None:
@@ -361,6 +372,7 @@ class _Reader:
             secrets=self.variables(values.get("secrets", {}), f"{key}.secrets", scalars=False),
             secrets_file=values.get("secrets_file"), release=values.get("release"), start=values.get("start"),
             runtime_version=values.get("runtime_version"),
+            framework=values.get("framework"),
             services=tuple(values["services"]) if "services" in values else None,
             secret_vars=tuple(values["secret_vars"]) if "secret_vars" in values else None,
         )

@@ -115,12 +115,35 @@ def with_config(inspection: Inspection, config: Config | None) -> Inspection:
             app = replace(app, health_path=Fact(settings.health_path, (Evidence(source, None, "health_path in migrate.toml"),)))
         if settings.runtime_version is not None:
             app = replace(app, runtime_version=Fact(settings.runtime_version, (Evidence(source, None, "runtime_version in migrate.toml"),)))
+        if settings.framework is not None:
+            app = _chosen_framework(app, image_name(app), settings.framework, Evidence(source, None, "framework in migrate.toml"))
         if settings.services is not None:
             app = _chosen_services(app, settings.services, Evidence(source, None, "services in migrate.toml"))
         if settings.secret_vars is not None:
             app = _chosen_secrets(app, settings.secret_vars, Evidence(source, None, "secret_vars in migrate.toml"))
         fixed.append(app)
     return replace(inspection, apps=tuple(fixed))
+
+
+def _chosen_framework(app: AppProfile, key: str, framework: str, why: Evidence) -> AppProfile:
+    """``app`` built as ``framework`` apps are (``none``: as an app of no framework)."""
+    from migrate.inspect.detectors import NO_FRAMEWORK
+    from migrate.profile import Fact
+
+    check_framework(key, app.language.value, framework)
+    return replace(app, framework=Fact(None if framework == NO_FRAMEWORK else framework, (why,)))
+
+
+def check_framework(key: str, language: str | None, framework: str) -> None:
+    """Refuse ``[apps.KEY] framework`` when it is not one of the app's language's (``none`` aside): another
+    language's recipe would not fit the app's runtime."""
+    from migrate.config import ConfigError
+    from migrate.inspect.detectors import NO_FRAMEWORK, frameworks_of
+
+    known = (*frameworks_of(language), NO_FRAMEWORK) if language else (NO_FRAMEWORK,)
+    if framework not in known:
+        raise ConfigError(f"{CONFIG_FILE}: apps.{key}.framework {framework!r} is not a {language or 'known'} framework "
+                          f"(known: {', '.join(known)})")
 
 
 def _chosen_services(app: AppProfile, kinds: Sequence[str], why: Evidence) -> AppProfile:

@@ -112,6 +112,9 @@ def test_environment_values_may_be_numbers_and_booleans(tmp_path: Path) -> None:
     ("[apps.web]\nservices = [\"redis\", \"redis\"]\n", "apps.web.services names 'redis' twice"),
     ("[apps.web]\nsecret_vars = [\"API KEY\"]\n", "apps.web.secret_vars item 1 must be an environment variable's name"),
     ("[apps.web]\nsecret_vars = \"API_KEY\"\n", "apps.web.secret_vars must be a list"),
+    ("[apps.web]\nframework = \"Django\"\n", "apps.web.framework must be one of django, fastapi"),
+    ("[deploy]\nsmoke = [\"healthz\"]\n", "deploy.smoke item 1 must be a path starting with /"),
+    ("[deploy]\nsmoke = [\"/a\", \"/a\"]\n", "deploy.smoke names '/a' twice"),
 ])
 def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / CONFIG_FILE).write_text(text)
@@ -122,9 +125,10 @@ def test_bad_values_name_the_key_and_the_file(tmp_path: Path, text: str, message
 
 
 def test_the_corrections_of_inspects_facts_are_read(tmp_path: Path) -> None:
-    (tmp_path / CONFIG_FILE).write_text("[apps.web]\nruntime_version = \"3.11\"\nservices = []\nsecret_vars = [\"API_KEY\"]\n")
+    (tmp_path / CONFIG_FILE).write_text("[apps.web]\nruntime_version = \"3.11\"\nservices = []\nsecret_vars = [\"API_KEY\"]\n"
+                                        "framework = \"none\"\n")
     web = load_config(tmp_path).app("web")
-    assert (web.runtime_version, web.services, web.secret_vars) == ("3.11", (), ("API_KEY",))
+    assert (web.runtime_version, web.services, web.secret_vars, web.framework) == ("3.11", (), ("API_KEY",), "none")
     assert load_config(tmp_path).app("other").services is None  # not set: inspect's
 
 

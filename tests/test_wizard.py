@@ -55,9 +55,9 @@ def flask(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_python_app_with_postgres_takes_the_detected_answers(flask: Path) -> None:
-    # start, port, health path, python version, secrets, services: Enter keeps each; outputs: Enter keeps all;
+    # start, port, health path, python version, framework, secrets, services: Enter keeps each; outputs: Enter keeps all;
     # write: Enter (yes)
-    status, out, err = _wizard(["wizard", str(flask)], ENTER * 8 + "y")
+    status, out, err = _wizard(["wizard", str(flask)], ENTER * 9 + "y")
     assert status == 0, err
     assert "DATABASE_URL" in out and "requirements.txt:3" in out  # the facts, with their evidence
     assert {"Dockerfile", "compose.yaml", ".devcontainer/devcontainer.json", "migrate.toml"} <= _files(flask)
@@ -67,7 +67,7 @@ def test_python_app_with_postgres_takes_the_detected_answers(flask: Path) -> Non
 
 
 def test_a_corrected_start_command_and_port_reach_the_dockerfile(flask: Path) -> None:
-    keys = CLEAR + "waitress-serve --port=5001 notes:app" + ENTER + CLEAR + "5001" + ENTER + ENTER + ENTER * 3 + ENTER + "y"
+    keys = CLEAR + "waitress-serve --port=5001 notes:app" + ENTER + CLEAR + "5001" + ENTER + ENTER + ENTER * 4 + ENTER + "y"
     status, _, err = _wizard(["wizard", str(flask)], keys)
     assert status == 0, err
     dockerfile = (flask / "Dockerfile").read_text()
@@ -77,10 +77,10 @@ def test_a_corrected_start_command_and_port_reach_the_dockerfile(flask: Path) ->
 
 
 def test_a_second_run_starts_from_the_saved_answers_and_keeps_the_users_comments(flask: Path) -> None:
-    assert _wizard(["wizard", str(flask)], CLEAR + "waitress-serve notes:app" + ENTER + CLEAR + "5001" + ENTER * 6 + "y")[0] == 0
+    assert _wizard(["wizard", str(flask)], CLEAR + "waitress-serve notes:app" + ENTER + CLEAR + "5001" + ENTER * 7 + "y")[0] == 0
     config = flask / "migrate.toml"
     config.write_text("# my own note\n" + config.read_text().replace("cpu = 256", "cpu = 512  # we need more"))
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8)  # every default: the saved answers; nothing changes
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9)  # every default: the saved answers; nothing changes
     assert status == 0, err
     assert "everything is up to date" in err
     text = config.read_text()
@@ -91,7 +91,7 @@ def test_a_second_run_starts_from_the_saved_answers_and_keeps_the_users_comments
 def test_corrected_runtime_version_secrets_and_services_reach_the_files_and_a_second_run_starts_from_them(flask: Path) -> None:
     # start, port, health: Enter; python version: 3.11; secrets: Space unchecks DATABASE_URL (SECRET_KEY stays); services (elasticsearch,
     # kafka, mongodb, mysql, postgres, rabbitmq, redis): postgres unchecked, redis checked; outputs: Enter; write: y
-    keys = ENTER * 3 + CLEAR + "3.11" + ENTER + SPACE + ENTER + DOWN * 4 + SPACE + DOWN * 2 + SPACE + ENTER + ENTER + "y"
+    keys = ENTER * 3 + CLEAR + "3.11" + ENTER + ENTER + SPACE + ENTER + DOWN * 4 + SPACE + DOWN * 2 + SPACE + ENTER + ENTER + "y"
     status, _, err = _wizard(["wizard", str(flask)], keys)
     assert status == 0, err
     assert "FROM python:3.11-slim" in (flask / "Dockerfile").read_text()
@@ -102,11 +102,11 @@ def test_corrected_runtime_version_secrets_and_services_reach_the_files_and_a_se
     assert (settings.runtime_version, settings.secret_vars, settings.services) == ("3.11", ("SECRET_KEY",), ("redis",))
 
     # A second run offers the saved answers: Enter through it all changes nothing.
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8)
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9)
     assert status == 0, err
     assert "everything is up to date" in err
     # Answering what inspect found again removes the correction from migrate.toml.
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 3 + CLEAR + "3.12" + ENTER + SPACE + ENTER + DOWN * 4 + SPACE
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 3 + CLEAR + "3.12" + ENTER + ENTER + SPACE + ENTER + DOWN * 4 + SPACE
                              + DOWN * 2 + SPACE + ENTER + ENTER + "y" + "y")
     assert status == 0, err
     settings = load_config(flask).app("python-flask-postgres")
@@ -140,11 +140,11 @@ def test_no_secret_at_all_is_an_answer_a_second_run_keeps(flask: Path) -> None:
 
 def test_an_existing_file_is_overwritten_only_with_consent(flask: Path) -> None:
     (flask / "Dockerfile").write_text("FROM scratch\n")
-    status, out, err = _wizard(["wizard", str(flask)], ENTER * 7 + "n")  # refuse the overwrite
+    status, out, err = _wizard(["wizard", str(flask)], ENTER * 8 + "n")  # refuse the overwrite
     assert status != 0 and "nothing was written" in err
     assert (flask / "Dockerfile").read_text() == "FROM scratch\n" and not (flask / "compose.yaml").exists()
     assert "-FROM scratch" in out  # the preview is init's diff
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 7 + "y" + "y")
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + "y" + "y")
     assert status == 0, err
     assert (flask / "Dockerfile.migrate-backup").read_text() == "FROM scratch\n"
 
@@ -158,7 +158,7 @@ def test_ctrl_c_midway_writes_nothing(flask: Path) -> None:
 
 def test_a_node_app(tmp_path: Path) -> None:
     root = _copy(tmp_path, "node-express-redis")
-    status, _, err = _wizard(["wizard", str(root)], ENTER * 8 + "y")
+    status, _, err = _wizard(["wizard", str(root)], ENTER * 9 + "y")
     assert status == 0, err
     assert "FROM node:" in (root / "Dockerfile").read_text() and "redis:7" in (root / "compose.yaml").read_text()
 
@@ -198,7 +198,7 @@ def test_without_a_terminal_a_missing_answer_names_its_flag(tmp_path: Path) -> N
 
 def test_plain_migrate_on_a_terminal_starts_the_wizard(flask: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(flask)
-    status, _, err = _wizard([], ENTER * 8 + "y")
+    status, _, err = _wizard([], ENTER * 9 + "y")
     assert status == 0, err
     assert (flask / "Dockerfile").exists()
     assert _wizard([], "", tty=False)[1].startswith("Usage:")
@@ -209,9 +209,9 @@ def test_choosing_the_ci_output_asks_what_the_role_needs_writes_the_workflow_and
 
     subprocess.run(["git", "-C", str(flask), "init", "-q"], check=True)
     subprocess.run(["git", "-C", str(flask), "remote", "add", "origin", "git@github.com:acme/notes.git"], check=True)
-    # start, port, health, version, secrets, services: Enter; outputs: down to "ci" (the 8th), Space, Enter;
+    # start, port, health, version, framework, secrets, services: Enter; outputs: down to "ci" (the 8th), Space, Enter;
     # repository (from the remote) and branch: Enter; account: typed; write: y
-    keys = ENTER * 6 + DOWN * 7 + SPACE + ENTER + ENTER * 2 + "123456789012" + ENTER + "y"
+    keys = ENTER * 7 + DOWN * 7 + SPACE + ENTER + ENTER * 2 + "123456789012" + ENTER + "y"
     status, _, err = _wizard(["wizard", str(flask)], keys)
     assert status == 0, err
     workflow = (flask / ".github/workflows/migrate.yml").read_text()
@@ -222,7 +222,7 @@ def test_choosing_the_ci_output_asks_what_the_role_needs_writes_the_workflow_and
     assert (saved.provider, saved.repository, saved.branch, saved.aws_account) == ("github", "acme/notes", "main", "123456789012")
     # A second run starts from migrate.toml: ci is checked, the answers are the saved ones; Enter through it all.
     (flask / ".github/workflows/migrate.yml").unlink()
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 7 + ENTER * 3 + "y")
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + ENTER * 3 + "y")
     assert status == 0, err
     assert (flask / ".github/workflows/migrate.yml").read_text() == workflow
 
@@ -253,7 +253,7 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
 
 def test_after_writing_the_rehearsal_is_offered_and_run_as_its_command(flask: Path, steps: list[list[str]]) -> None:
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + DOWN * 3)  # ...write: yes; next: the 4th, rehearse
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 3)  # ...write: yes; next: the 4th, rehearse
     assert status == 0, err
     assert steps == [["deploy", str(flask), "--target", "local"]]
     assert f"running: migrate deploy {flask} --target local" in err
@@ -263,7 +263,7 @@ def test_the_deploy_step_saves_region_and_strategy_and_exits_with_the_deploys_st
         flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")  # the user's AWS configuration: the default region
     # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary; VPC: none (the default VPC)
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 8 + DOWN * 4 + ENTER + ENTER + DOWN + ENTER + ENTER)
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + ENTER + DOWN + ENTER + ENTER)
     assert status == 3, (steps, err)  # the deploy's own status
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-central-1", "--strategy", "canary"]]
     config = load_config(flask)
@@ -295,3 +295,37 @@ def test_the_deploy_step_can_name_an_existing_vpc_and_its_subnets(flask: Path, s
     assert status == 1 and "a VPC id (vpc-...), or nothing for the region's default VPC" in err
     status, _, err = _wizard([*argv, "--vpc", "vpc-0abc12", "--subnets", "nope"], "")
     assert status == 1 and "subnet ids (subnet-...), comma-separated" in err
+
+
+UP = "\x1b[A"
+
+
+def test_a_corrected_framework_reaches_the_files_and_a_second_run_starts_from_it(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "node-express-redis")
+    # start, port, health, node version: Enter; framework: from express (9th of node's) up to nextjs (1st); the rest: Enter
+    status, _, err = _wizard(["wizard", str(root)], ENTER * 4 + UP * 8 + ENTER + ENTER * 4 + "y")
+    assert status == 0, err
+    dockerfile = (root / "Dockerfile").read_text()
+    assert "RUN next build" in dockerfile and 'CMD ["next", "dev", "--hostname", "0.0.0.0", "--port", "3000"]' in dockerfile
+    assert load_config(root).app("orders-api").framework == "nextjs"
+    status, _, err = _wizard(["wizard", str(root)], ENTER * 9)  # the saved answer is the default now
+    assert status == 0 and "everything is up to date" in err, err
+    # Answering what inspect found again removes the correction, and the files follow.
+    status, _, err = _wizard(["wizard", str(root)], ENTER * 4 + DOWN * 8 + ENTER + ENTER * 3 + "y" + "y")
+    assert status == 0, err
+    assert load_config(root).app("orders-api").framework is None
+    assert "next build" not in (root / "Dockerfile").read_text()
+
+
+def test_the_framework_has_a_flag_held_to_the_apps_language(flask: Path) -> None:
+    status, _, err = _wizard(["wizard", str(flask), "--framework", "fastapi", "--only", "dockerfile"], "", tty=False)
+    assert status == 0, err
+    assert load_config(flask).app("python-flask-postgres").framework == "fastapi"
+    status, _, err = _wizard(["wizard", str(flask), "--framework", "rails"], "", tty=False)
+    assert status == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("migrate: error: --framework python-flask-postgres=NAME rails: one of django, fastapi")
+    # Written by hand in migrate.toml, another language's framework is refused before anything is written.
+    config = flask / "migrate.toml"
+    config.write_text(config.read_text().replace('framework = "fastapi"', 'framework = "nextjs"'))
+    status, _, err = _wizard(["wizard", str(flask), "--yes", "--force"], "")
+    assert status == 1 and "apps.python-flask-postgres.framework 'nextjs' is not a python framework" in err, err

@@ -27,7 +27,8 @@ def test_the_wizard_on_a_terminal_writes_the_files_and_the_workflow_chosen(tmp_p
                           timeout=60, dimensions=(40, 100))
     try:
         child.expect("gunicorn")  # the inspect table, with the detected start command
-        for prompt in ("start command", "port it listens on", "health check path", "python version", "which variables are secrets",
+        for prompt in ("start command", "port it listens on", "health check path", "python version", "framework",
+                       "which variables are secrets",
                        "backing services to run locally"):
             child.expect(prompt)
             child.send("\r")  # keep the detected value

@@ -29,6 +29,8 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--port", multiple=True, metavar="[APP=]PORT", help="The port an app listens on (repeatable).")
 @click.option("--health-path", multiple=True, metavar="[APP=]PATH", help="An app's health check path (repeatable).")
 @click.option("--runtime-version", multiple=True, metavar="[APP=]VERSION", help="An app's runtime version, e.g. 3.12 (repeatable).")
+@click.option("--framework", multiple=True, metavar="[APP=]NAME", help="An app's framework, e.g. django, nextjs or none "
+              "(repeatable; one inspect knows for its language).")
 @click.option("--secret-vars", multiple=True, metavar="[APP=]NAME,NAME",
               help="The environment variables of an app that are secrets (repeatable; APP= for none).")
 @click.option("--services", multiple=True, metavar="[APP=]KIND,KIND",
@@ -49,14 +51,14 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("-y", "--yes", is_flag=True, help="Take every default; ask nothing.")
 @pass_env
 def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
-            runtime_version: tuple[str, ...], secret_vars: tuple[str, ...], services: tuple[str, ...], only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
+            runtime_version: tuple[str, ...], framework: tuple[str, ...], secret_vars: tuple[str, ...], services: tuple[str, ...], only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
             region: str | None, strategy: str | None, vpc: str | None, subnets: str | None, force: bool, yes: bool) -> None:
     """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH, then offer the
     next step: build, the dev environment, the cutover rehearsed here, or the deploy to AWS ECS."""
     from migrate.wizard.flow import WizardOptions, run_wizard
 
     answers: dict[str, object] = {**_per_app("start", start), **_per_app("port", port), **_per_app("health_path", health_path),
-                                  **_per_app("runtime_version", runtime_version)}
+                                  **_per_app("runtime_version", runtime_version), **_per_app("framework", framework)}
     for key, values in (("secret_vars", secret_vars), ("services", services)):
         answers.update({name: tuple(part.strip() for part in value.split(",") if part.strip())
                         for name, value in _per_app(key, values).items()})

@@ -227,10 +227,18 @@ def _correct(resolver: _Resolver, app: AppProfile, saved: Config) -> dict[str, A
 
 
 def _corrected_facts(resolver: _Resolver, image: str, app: AppProfile, settings: AppSettings) -> dict[str, Any]:
-    """The runtime version, the secrets and the backing services: each saved only when it differs from what
-    inspect found (None removes an earlier correction), so migrate.toml does not pin what the code already says."""
+    """The runtime version, the framework, the secrets and the backing services: each saved only when it differs
+    from what inspect found (None removes an earlier correction), so migrate.toml does not pin what the code already says."""
     from migrate.generate.services import SERVICES
-    from migrate.wizard.questions import VERSION, runtime_question, secrets_question, services_question
+    from migrate.init import check_framework
+    from migrate.inspect.detectors import NO_FRAMEWORK, frameworks_of
+    from migrate.wizard.questions import (
+        VERSION,
+        framework_question,
+        runtime_question,
+        secrets_question,
+        services_question,
+    )
 
     result: dict[str, Any] = {}
     detected = app.runtime_version.value
@@ -239,6 +247,13 @@ def _corrected_facts(resolver: _Resolver, image: str, app: AppProfile, settings:
     if (version and VERSION.fullmatch(version)) or asked.name in resolver.options.answers:
         answer = str(resolver.answer(asked))
         result["runtime_version"] = None if answer == detected else answer
+    frameworks = frameworks_of(app.language.value) if app.language.value else ()
+    if settings.framework is not None:
+        check_framework(image, app.language.value, settings.framework)  # a hand-written one, before it is offered
+    if frameworks:
+        found = app.framework.value or NO_FRAMEWORK
+        framework = str(resolver.answer(framework_question(image, frameworks, settings.framework or found)))
+        result["framework"] = None if framework == found else framework
     names = tuple(var.name for var in app.env)
     found_secrets = tuple(var.name for var in app.env if var.secret)
     if names:

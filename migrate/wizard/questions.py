@@ -62,6 +62,15 @@ def runtime_question(app: str, language: str, version: str) -> Question:
                     validate=lambda v: None if VERSION.fullmatch(v) else "a version such as 3.12 or 20")
 
 
+def framework_question(app: str, frameworks: tuple[str, ...], current: str) -> Question:
+    """The app's framework among those inspect knows for its language (``none``: it uses none): what the files assume
+    (how it builds, its dev server, its health check)."""
+    choices = (*frameworks, "none")
+    return Question(f"{app}.framework", f"{app}: framework", "what the generated files assume: its build, dev server and "
+                    "health check", "select", f"--framework {app}=NAME", current, choices=choices,
+                    validate=lambda v: None if v in choices else f"one of {', '.join(choices)}")
+
+
 def secrets_question(app: str, names: tuple[str, ...], secret: tuple[str, ...]) -> Question:
     """Which of the app's environment variables are secrets (never given a value in generated files)."""
     return Question(f"{app}.secret_vars", f"{app}: which variables are secrets?",

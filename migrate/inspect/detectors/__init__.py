@@ -32,3 +32,12 @@ ECOSYSTEM_MODULES: tuple[str, ...] = (
 def ecosystems() -> tuple[Ecosystem, ...]:
     """Every ecosystem detector, in priority order."""
     return tuple(import_module(f"{__name__}.{m}").ECOSYSTEM for m in ECOSYSTEM_MODULES)
+
+
+#: What a framework correction says when the app has none of them (``[apps.NAME] framework = "none"``).
+NO_FRAMEWORK = "none"
+
+
+def frameworks_of(language: str | None = None) -> tuple[str, ...]:
+    """The frameworks inspect knows for ``language`` (None: for every language), in its detection order."""
+    return tuple(dict.fromkeys(f.name for e in ecosystems() if language in (None, e.language) for f in e.frameworks))
