@@ -240,12 +240,18 @@ def test_the_ci_output_off_a_terminal_names_the_account_flag(flask: Path) -> Non
 
 
 @pytest.fixture
-def steps(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The commands the wizard's next step runs (each as `migrate ARGV` would), recorded instead of run."""
+def steps(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[list[str]]:
+    """The commands the wizard's next step runs (each as `migrate ARGV` would), recorded instead of run, with the AWS
+    profile each ran with (``AWS_PROFILE=NAME`` appended when set). No AWS files of this machine's are read."""
     ran: list[list[str]] = []
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
     def record(argv: list[str], env: Environment) -> int:
-        ran.append(argv)
+        import os
+
+        ran.append([*argv, *([f"AWS_PROFILE={os.environ['AWS_PROFILE']}"] if "AWS_PROFILE" in os.environ else [])])
         return 3 if "--strategy" in argv and "canary" in argv else 0
 
     monkeypatch.setattr("migrate.cli.run", record)
@@ -329,3 +335,22 @@ def test_the_framework_has_a_flag_held_to_the_apps_language(flask: Path) -> None
     config.write_text(config.read_text().replace('framework = "fastapi"', 'framework = "nextjs"'))
     status, _, err = _wizard(["wizard", str(flask), "--yes", "--force"], "")
     assert status == 1 and "apps.python-flask-postgres.framework 'nextjs' is not a python framework" in err, err
+
+
+def test_the_deploy_step_asks_which_of_this_machines_aws_profiles_and_does_not_save_it(
+        flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nregion = us-east-1\n\n[profile staging]\nregion = eu-north-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    # next: deploy (the 5th); profile: default -> staging (Down); region: staging's, kept; strategy: kept; VPC: none
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + DOWN + ENTER + ENTER + ENTER + ENTER)
+    assert status == 0, (steps, err)
+    assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-north-1", "--strategy", "blue-green",
+                      "AWS_PROFILE=staging"]]
+    assert "(AWS profile staging)" in err and "AWS_PROFILE" not in os.environ  # only for the deploy it ran
+    assert "staging" not in (flask / "migrate.toml").read_text()  # this machine's: CI assumes its own role
+    status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--profile", "prod", "--strategy", "canary"], "")
+    assert status == 1 and "--profile prod: one of this machine's profiles: default, staging" in err

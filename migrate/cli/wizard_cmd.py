@@ -41,6 +41,8 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--aws-account", metavar="ID", help="With the ci output: the AWS account (12 digits) of the deploy role.")
 @click.option("--then", "then", type=click.Choice(["nothing", "build", "dev", "rehearse", "deploy"]),
               help="What to run once the files are written (default: ask; off a terminal, nothing).")
+@click.option("--profile", metavar="NAME", help="With --then deploy: the AWS profile of this machine the deploy runs with "
+              "(not saved: it is this machine's).")
 @click.option("--region", metavar="REGION", help="With --then deploy: the AWS region (saved in migrate.toml).")
 @click.option("--strategy", type=click.Choice(STRATEGIES),
               help="With --then deploy: how a new version takes the traffic (saved in migrate.toml).")
@@ -52,7 +54,7 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @pass_env
 def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
             runtime_version: tuple[str, ...], framework: tuple[str, ...], secret_vars: tuple[str, ...], services: tuple[str, ...], only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
-            region: str | None, strategy: str | None, vpc: str | None, subnets: str | None, force: bool, yes: bool) -> None:
+            profile: str | None, region: str | None, strategy: str | None, vpc: str | None, subnets: str | None, force: bool, yes: bool) -> None:
     """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH, then offer the
     next step: build, the dev environment, the cutover rehearsed here, or the deploy to AWS ECS."""
     from migrate.wizard.flow import WizardOptions, run_wizard
@@ -63,7 +65,7 @@ def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[st
         answers.update({name: tuple(part.strip() for part in value.split(",") if part.strip())
                         for name, value in _per_app(key, values).items()})
     flags = {"ci.repository": github_repo, "ci.branch": branch, "ci.aws_account": aws_account, "next": then,
-             "deploy.region": region, "deploy.strategy": strategy, "network.vpc": vpc, "network.subnets": subnets}
+             "deploy.profile": profile, "deploy.region": region, "deploy.strategy": strategy, "network.vpc": vpc, "network.subnets": subnets}
     answers.update({name: value for name, value in flags.items() if value is not None})
     if click.get_current_context().get_parameter_source("only") is click.core.ParameterSource.COMMANDLINE:
         answers["outputs"] = only

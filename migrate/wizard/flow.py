@@ -7,7 +7,9 @@ naming its flag. Nothing is written before the last question is answered, so Ctr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -96,16 +98,22 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
     """Offer what comes after the files (build, dev, the local rehearsal, the deploy) and run it as its own
     command would, in this process; its exit status. A deploy's region and strategy are saved first."""
     from migrate.config import load_config
-    from migrate.wizard.questions import NEXT_QUESTION, deploy_questions, network_questions
+    from migrate.wizard.questions import NEXT_QUESTION, deploy_questions, network_questions, profile_question
 
     step = resolver.answer(NEXT_QUESTION)
     if step == "nothing":
         return 0
     argv = {"build": ["build", str(root)], "dev": ["dev", str(root)],
             "rehearse": ["deploy", str(root), "--target", "local"]}.get(step)
+    profile: str | None = None
     if argv is None:  # deploy
         saved = load_config(root)
-        region_q, strategy_q = deploy_questions(saved.region or _aws_region(), saved.deploy.strategy or "blue-green")
+        profiles = _aws_profiles()
+        if profiles or "deploy.profile" in resolver.options.answers:
+            current = os.environ.get("AWS_PROFILE", "")
+            default = current if current in profiles else "default" if "default" in profiles else profiles[0] if profiles else ""
+            profile = str(resolver.answer(profile_question(profiles, default)))
+        region_q, strategy_q = deploy_questions(saved.region or _aws_region(profile), saved.deploy.strategy or "blue-green")
         region, strategy = str(resolver.answer(region_q)), str(resolver.answer(strategy_q))
         vpc_q, subnets_q = network_questions(saved.network.vpc, saved.network.subnets)
         vpc = str(resolver.answer(vpc_q)).strip()
@@ -117,17 +125,42 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
         argv = ["deploy", str(root), "--target", "ecs", "--region", region, "--strategy", strategy]
         if resolver.options.yes:
             argv.append("--yes")  # else deploy shows its plan and asks before it changes anything
-    env.stderr.write(f"running: migrate {' '.join(argv)}\n")
+    env.stderr.write(f"running: migrate {' '.join(argv)}" + (f" (AWS profile {profile})" if profile else "") + "\n")
     from migrate.cli import run
 
-    return run(argv, env)
+    with _aws_profile(profile):
+        return run(argv, env)
 
 
-def _aws_region() -> str | None:
-    """The region of the user's AWS configuration (profile, environment), if any."""
+def _aws_profiles() -> tuple[str, ...]:
+    """The profiles of this machine's AWS config and credentials files (none: the environment's credentials only)."""
     import boto3
 
-    return boto3.Session().region_name
+    return tuple(sorted(boto3.Session().available_profiles))
+
+
+def _aws_region(profile: str | None = None) -> str | None:
+    """The region of the user's AWS configuration (the profile, else the environment's), if any."""
+    import boto3
+
+    return boto3.Session(profile_name=profile).region_name
+
+
+@contextlib.contextmanager
+def _aws_profile(profile: str | None) -> Iterator[None]:
+    """``AWS_PROFILE`` set to ``profile`` while the command runs (the standard chain's own variable), then as it was."""
+    if profile is None:
+        yield
+        return
+    before = os.environ.get("AWS_PROFILE")
+    os.environ["AWS_PROFILE"] = profile
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["AWS_PROFILE"]
+        else:
+            os.environ["AWS_PROFILE"] = before
 
 
 def _save(env: Environment, root: Path, sections: Mapping[str, Mapping[str, Any]]) -> None:

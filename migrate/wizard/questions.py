@@ -122,6 +122,13 @@ NEXT_QUESTION = Question(
     "select", "--then", "nothing", choices=NEXT_STEPS)
 
 
+def profile_question(profiles: tuple[str, ...], current: str) -> Question:
+    """The AWS profile the deploy runs with, among this machine's (its AWS config and credentials files)."""
+    return Question("deploy.profile", "AWS profile", "this machine's credentials for the deploy (not saved: CI assumes "
+                    "its own role)", "select", "--profile", current, choices=profiles,
+                    validate=lambda v: None if v in profiles else f"one of this machine's profiles: {', '.join(profiles)}")
+
+
 def deploy_questions(region: str | None, strategy: str) -> tuple[Question, ...]:
     """Where and how to deploy: the AWS region, and how a new version takes the traffic."""
     from migrate.config import STRATEGIES
