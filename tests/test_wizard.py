@@ -268,12 +268,12 @@ def test_after_writing_the_rehearsal_is_offered_and_run_as_its_command(flask: Pa
 def test_the_deploy_step_saves_region_and_strategy_and_exits_with_the_deploys_status(
         flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")  # the user's AWS configuration: the default region
-    # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary; VPC: none (the default VPC)
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + ENTER + DOWN + ENTER + ENTER)
+    # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary; smoke test: two paths; VPC: none
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + ENTER + DOWN + ENTER + CLEAR + "/health,/notes" + ENTER + ENTER)
     assert status == 3, (steps, err)  # the deploy's own status
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-central-1", "--strategy", "canary"]]
     config = load_config(flask)
-    assert (config.region, config.deploy.strategy) == ("eu-central-1", "canary")
+    assert (config.region, config.deploy.strategy, config.deploy.smoke) == ("eu-central-1", "canary", ("/health", "/notes"))
     assert "[project], [deploy]" in err
 
 
@@ -289,6 +289,13 @@ def test_off_a_terminal_the_deploy_step_needs_its_flags_and_yes_reaches_the_depl
     assert status == 0, err
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "us-east-2", "--strategy", "blue-green", "--yes"]]
     assert load_config(flask).network.vpc is None  # no --vpc: the region's default VPC
+    assert load_config(flask).deploy.smoke is None  # no --smoke: no smoke test, and nothing written
+    status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--region", "us-east-2", "--smoke", "/health"], "")
+    assert status == 0 and load_config(flask).deploy.smoke == ("/health",), err
+    status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--region", "us-east-2", "--smoke", ""], "")
+    assert status == 0 and load_config(flask).deploy.smoke == (), err  # emptied: the earlier answer is cleared
+    status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--region", "us-east-2", "--smoke", "health"], "")
+    assert status == 1 and "--smoke health: URL paths starting with /" in err
 
 
 def test_the_deploy_step_can_name_an_existing_vpc_and_its_subnets(flask: Path, steps: list[list[str]]) -> None:
@@ -345,8 +352,9 @@ def test_the_deploy_step_asks_which_of_this_machines_aws_profiles_and_does_not_s
     config.write_text("[default]\nregion = us-east-1\n\n[profile staging]\nregion = eu-north-1\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    # next: deploy (the 5th); profile: default -> staging (Down); region: staging's, kept; strategy: kept; VPC: none
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + DOWN + ENTER + ENTER + ENTER + ENTER)
+    # next: deploy (the 5th); profile: default -> staging (Down); region: staging's, kept; strategy: kept; smoke: none;
+    # VPC: none
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + DOWN + ENTER + ENTER + ENTER + ENTER + ENTER)
     assert status == 0, (steps, err)
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-north-1", "--strategy", "blue-green",
                       "AWS_PROFILE=staging"]]

@@ -98,7 +98,13 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
     """Offer what comes after the files (build, dev, the local rehearsal, the deploy) and run it as its own
     command would, in this process; its exit status. A deploy's region and strategy are saved first."""
     from migrate.config import load_config
-    from migrate.wizard.questions import NEXT_QUESTION, deploy_questions, network_questions, profile_question
+    from migrate.wizard.questions import (
+        NEXT_QUESTION,
+        deploy_questions,
+        network_questions,
+        profile_question,
+        smoke_question,
+    )
 
     step = resolver.answer(NEXT_QUESTION)
     if step == "nothing":
@@ -115,9 +121,14 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
             profile = str(resolver.answer(profile_question(profiles, default)))
         region_q, strategy_q = deploy_questions(saved.region or _aws_region(profile), saved.deploy.strategy or "blue-green")
         region, strategy = str(resolver.answer(region_q)), str(resolver.answer(strategy_q))
+        smoke_answer = str(resolver.answer(smoke_question(saved.deploy.smoke or ())))
+        smoke = [part.strip() for part in smoke_answer.split(",") if part.strip()]
         vpc_q, subnets_q = network_questions(saved.network.vpc, saved.network.subnets)
         vpc = str(resolver.answer(vpc_q)).strip()
-        sections: dict[str, dict[str, Any]] = {"project": {"region": region}, "deploy": {"strategy": strategy}}
+        deploy: dict[str, Any] = {"strategy": strategy}
+        if smoke or saved.deploy.smoke:  # an empty answer clears an earlier one; none at all writes nothing
+            deploy["smoke"] = smoke
+        sections: dict[str, dict[str, Any]] = {"project": {"region": region}, "deploy": deploy}
         if vpc:  # else the region's default VPC, as deploy takes it when migrate.toml names none
             subnets = [part.strip() for part in str(resolver.answer(subnets_q)).split(",") if part.strip()]
             sections["network"] = {"vpc": vpc, "subnets": subnets}

@@ -143,6 +143,20 @@ def deploy_questions(region: str | None, strategy: str) -> tuple[Question, ...]:
     )
 
 
+def _smoke(value: str) -> str | None:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if any(not part.startswith("/") or any(c.isspace() for c in part) for part in parts):
+        return "URL paths starting with /, comma-separated (or nothing for no smoke test)"
+    return None if len(set(parts)) == len(parts) else "each path once"
+
+
+def smoke_question(paths: tuple[str, ...]) -> Question:
+    """The paths a new version must answer through a test route before any traffic moves to it (none: no smoke test)."""
+    return Question("deploy.smoke", "Smoke test paths (comma-separated; empty: none)",
+                    "each must answer 2xx or 3xx from the new version, reached through a test route, before any traffic "
+                    "moves to it", "text", "--smoke", ",".join(paths), validate=_smoke)
+
+
 def _vpc(value: str) -> str | None:
     from migrate.config import VPC_ID
 
