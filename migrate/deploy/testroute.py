@@ -3,8 +3,9 @@
 A request carrying ``X-Migrate-Side: green`` (:data:`~migrate.cutover.ports.SIDE_HEADER`) on the app's
 paths reaches green's target group whatever the weights: a rule with the app's path patterns and that
 header, just above the app's own rule (an app that takes every request: below every other rule), made
-when the smoke test begins and deleted when it ends. Only the smoke test knows the header's value
-while it lasts, and nothing of it is left in the listener after.
+when the smoke test begins and deleted when it ends. While it exists (seconds), anyone sending the
+header reaches the colour, which serves the same app: it opens nothing else, and nothing of it is
+left in the listener after.
 
 A new or changed rule reaches each of the load balancer's nodes on its own time, and ALB says
 nothing of which rule routed a request: a request sent too early is answered by the live side, which
