@@ -362,3 +362,8 @@ def test_the_deploy_step_asks_which_of_this_machines_aws_profiles_and_does_not_s
     assert "staging" not in (flask / "migrate.toml").read_text()  # this machine's: CI assumes its own role
     status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--profile", "prod", "--strategy", "canary"], "")
     assert status == 1 and "--profile prod: one of this machine's profiles: default, staging" in err
+    # AWS_PROFILE naming a profile this machine lacks: the question defaults to one it has, no traceback.
+    monkeypatch.setenv("AWS_PROFILE", "gone")
+    status, _, err = _wizard(["wizard", str(flask), "--yes", "--then", "deploy", "--strategy", "blue-green"], "")
+    assert status == 0 and "Traceback" not in err, err
+    assert steps[-1][-1] == "AWS_PROFILE=default"

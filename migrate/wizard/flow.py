@@ -144,17 +144,23 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
 
 
 def _aws_profiles() -> tuple[str, ...]:
-    """The profiles of this machine's AWS config and credentials files (none: the environment's credentials only)."""
-    import boto3
+    """The profiles of this machine's AWS config and credentials files (none: the environment's credentials only).
+    botocore's session lists them without resolving one (an ``AWS_PROFILE`` naming none of them is not an error here)."""
+    import botocore.session
 
-    return tuple(sorted(boto3.Session().available_profiles))
+    return tuple(sorted(botocore.session.Session().available_profiles))
 
 
 def _aws_region(profile: str | None = None) -> str | None:
-    """The region of the user's AWS configuration (the profile, else the environment's), if any."""
+    """The region of the user's AWS configuration (the profile, else the environment's), if any; None also when
+    ``AWS_PROFILE`` names a profile this machine does not have (the region is then asked with no default)."""
     import boto3
+    from botocore.exceptions import ProfileNotFound
 
-    return boto3.Session(profile_name=profile).region_name
+    try:
+        return boto3.Session(profile_name=profile).region_name
+    except ProfileNotFound:
+        return None
 
 
 @contextlib.contextmanager
