@@ -27,13 +27,14 @@ side's health is what a client gets from the old endpoint (:func:`probe`, :class
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from typing import Any
 
+from migrate.cutover import http
 from migrate.cutover.ports import COLOURS, LEGACY, SideStatus
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
@@ -286,14 +287,12 @@ def probe(old: Endpoint, name: str, health_path: str, *, port: int = 80, timeout
     redirects to HTTPS there counts as answering: it is up)."""
     healthy = 0
     for value in old.values:
-        connection = http.client.HTTPConnection(value, port, timeout=timeout)
         try:
-            connection.request("GET", health_path, headers={"Host": name.rstrip("."), "User-Agent": "migrate-health-check"})
-            healthy += connection.getresponse().status < 400
-        except (OSError, http.client.HTTPException):
-            pass
-        finally:
-            connection.close()
+            reply = http.get(value, port, health_path, {"Host": name.rstrip("."), "User-Agent": "migrate-health-check"},
+                             timeout=timeout)
+        except (OSError, HTTPException):
+            continue
+        healthy += reply.status < 400
     return healthy
 
 

@@ -223,15 +223,24 @@ class Route:
     @property
     def matches(self) -> str:
         """``/api/*``, or ``/api/* [X-Migrate-Side: test]``."""
-        return " ".join(self.paths) + (f" [{self.header[0]}: {self.header[1]}]" if self.header else "")
+        return _described(self.paths, self.header)
 
     def conditions(self) -> list[dict[str, Any]]:
         """The rule's conditions."""
-        conditions: list[dict[str, Any]] = [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(self.paths)}}]
-        if self.header:
-            conditions.append({"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": self.header[0],
-                                                                           "Values": [self.header[1]]}})
-        return conditions
+        return rule_conditions(self.paths, self.header)
+
+
+def rule_conditions(paths: Sequence[str], header: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """A listener rule's conditions: the path patterns (none: every path), then the header (a name and a value)."""
+    conditions: list[dict[str, Any]] = [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(paths)}}] if paths else []
+    if header:
+        conditions.append({"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": header[0], "Values": [header[1]]}})
+    return conditions
+
+
+def _described(paths: Sequence[str], header: tuple[str, str] | None) -> str:
+    """What a rule matches, for plans: ``/api/*``, or ``/api/* [X-Migrate-Side: test]``."""
+    return " ".join(paths) + (f" [{header[0]}: {header[1]}]" if header else "")
 
 
 HTTPS_PORT = 443
@@ -455,8 +464,7 @@ def _header(rule: Mapping[str, Any]) -> tuple[str, str] | None:
 
 def _matches(rule: Mapping[str, Any]) -> str:
     """What a rule matches, as :attr:`Route.matches` says it."""
-    header = _header(rule)
-    return " ".join(_paths(rule)) + (f" [{header[0]}: {header[1]}]" if header else "")
+    return _described(_paths(rule), _header(rule))
 
 
 def _forwards(actions: list[dict[str, Any]]) -> bool:

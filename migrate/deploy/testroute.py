@@ -30,7 +30,7 @@ from migrate.cutover import http
 from migrate.cutover.ports import SIDE_HEADER, Answer
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
-from migrate.deploy.loadbalancer import _paths, is_test_rule
+from migrate.deploy.loadbalancer import _paths, is_test_rule, rule_conditions
 
 #: The status of the marker response (ALB's fixed responses take 2XX, 4XX and 5XX).
 MARKER_STATUS = 418
@@ -70,16 +70,21 @@ def smoke_test_rule(dns_name: str, port: int, tls: bool, header: tuple[str, str]
     for path in paths:
         statuses = []
         for node in nodes:
-            try:
-                answer = Answer(fetch(node, port, path, {"Host": dns_name, header[0]: header[1]}, tls=tls,
-                                      server_name=dns_name).status)
-            except (OSError, HTTPException) as exc:
-                answer = Answer(None, f"no answer ({exc})")
+            reply, error = _ask(node, port, path, {"Host": dns_name, header[0]: header[1]}, tls, dns_name)
+            answer = Answer(reply.status) if reply is not None else Answer(None, error)
             statuses.append(answer.show())
             if not answer.passed:
                 failed.append(f"{path}: {answer.show()} from {node}")
         answered.append(f"{path} {', '.join(sorted(set(statuses)))} from {len(nodes)} node{'s' if len(nodes) != 1 else ''}")
     return answered, failed
+
+
+def _ask(node: str, port: int, path: str, headers: Mapping[str, str], tls: bool, dns_name: str) -> tuple[http.Reply | None, str]:
+    """One request to one node: the reply, or None and why nothing answered."""
+    try:
+        return fetch(node, port, path, headers, tls=tls, server_name=dns_name), ""
+    except (OSError, HTTPException) as exc:
+        return None, f"no answer ({exc})"
 
 
 def fetch(address: str, port: int, path: str, headers: Mapping[str, str], *, tls: bool, server_name: str) -> http.Reply:
@@ -122,12 +127,9 @@ class AlbTestRoute:
             raise DeployError(f"no target group for {side} on listener {self.listener_arn}")
         rules = self._delete_ours(self._rules())
         self._marker = f"migrate test route {secrets.token_hex(8)}".encode()
-        conditions = [{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": SIDE_HEADER, "Values": [side]}}]
-        if self.paths:
-            conditions.insert(0, {"Field": "path-pattern", "PathPatternConfig": {"Values": list(self.paths)}})
         with aws_call("elasticloadbalancing:CreateRule", self.what):
             created = self.elbv2.create_rule(
-                ListenerArn=self.listener_arn, Priority=self._priority(rules), Conditions=conditions,
+                ListenerArn=self.listener_arn, Priority=self._priority(rules), Conditions=rule_conditions(self.paths, (SIDE_HEADER, side)),
                 Actions=[{"Type": "fixed-response", "FixedResponseConfig": {
                     "StatusCode": str(MARKER_STATUS), "ContentType": "text/plain", "MessageBody": self._marker.decode()}}])
         self._rule, self._armed = str(created["Rules"][0]["RuleArn"]), False
@@ -168,10 +170,9 @@ class AlbTestRoute:
         end, last = self.now() + self.timeout, "no answer"
         headers = {"Host": self.dns_name, SIDE_HEADER: side}
         while True:
-            try:
-                reply: http.Reply | None = fetch(node, self.port, path, headers, tls=self.tls, server_name=self.dns_name)
-            except (OSError, HTTPException) as exc:
-                reply, last = None, f"no answer ({exc})"
+            reply, error = _ask(node, self.port, path, headers, self.tls, self.dns_name)
+            if reply is None:
+                last = error
             if done(reply):
                 return Answer(reply.status) if judge and reply is not None else None
             if reply is not None:
