@@ -252,8 +252,8 @@ def _fields(index: int) -> dict[str, object]:
     }
 
 
-def _node_app(root: Path, app: str, port: int) -> None:
-    folder = root / "apps" / app
+def _node_app(root: Path, app: str, port: int, files: int = NODE_APP_FILES, folder: Path | None = None) -> None:
+    folder = folder or root / "apps" / app
     manifest = {
         "name": f"@shop/{app}",
         "version": "2.3.0",
@@ -279,7 +279,7 @@ def _node_app(root: Path, app: str, port: int) -> None:
     _write(folder / "src" / "main.ts", main)
     written = 1
     index = 0
-    while written < NODE_APP_FILES:
+    while written < files:
         module = f"m{index // len(_NODE_KINDS) % 97}"
         fields = _fields(index)
         kind_name, template = _NODE_KINDS[index % len(_NODE_KINDS)]
@@ -328,6 +328,20 @@ def generate_node_monorepo(root: Path) -> None:
     _write(root / "README.md", "# shop\n\nThree services in one npm workspace.\n")
     for number, app in enumerate(NODE_APPS):
         _node_app(root, app, 3000 + number)
+    _node_modules(root)
+    git_folder(root)
+    for i in range(200):
+        _write(root / "coverage" / f"lcov-{i}.html", "<html></html>\n")
+
+
+def generate_node_monolith(root: Path) -> None:
+    """One Node app of 30,000 source files at the root (about 100,000 files in all): the same sources as
+    the monorepo's three apps, in one app, so inspect cannot profile apps side by side."""
+    root.mkdir(parents=True)
+    _node_app(root, "shop", 3000, files=len(NODE_APPS) * NODE_APP_FILES, folder=root)
+    _write(root / "package-lock.json", json.dumps({"name": "@shop/shop", "lockfileVersion": 3, "packages": {}}) + "\n")
+    _write(root / ".gitignore", _ROOT_GITIGNORE)
+    _write(root / "README.md", "# shop\n\nOne service.\n")
     _node_modules(root)
     git_folder(root)
     for i in range(200):

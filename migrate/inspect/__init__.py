@@ -10,6 +10,7 @@ from pathlib import Path
 
 from migrate.inspect.detectors import ecosystems
 from migrate.inspect.discover import discover
+from migrate.inspect.parallel import profile_all
 from migrate.inspect.profiler import profile
 from migrate.inspect.tree import SourceTree
 from migrate.profile import AppProfile, Inspection
@@ -20,14 +21,17 @@ __all__ = ["NO_APP", "inspect_tree"]
 NO_APP = "no app found"
 
 
-def inspect_tree(path: Path | str) -> Inspection:
-    """Inspect the tree at ``path``; raise ``SourceTreeError`` if it cannot be read."""
+def inspect_tree(path: Path | str, *, jobs: int | None = None) -> Inspection:
+    """Inspect the tree at ``path``; raise ``SourceTreeError`` if it cannot be read.
+
+    ``jobs``: the most processes that profile apps side by side (default: this process's cores;
+    only a large tree of several apps uses more than one, see :mod:`migrate.inspect.parallel`).
+    """
     tree = SourceTree.scan(path)
     found = discover(tree, ecosystems())
     apps: list[AppProfile] = []
     warnings: list[str] = []
-    for candidate in found.candidates:
-        app, app_warnings, runnable = profile(candidate)
+    for candidate, (app, app_warnings, runnable) in zip(found.candidates, profile_all(found.candidates, profile, jobs=jobs), strict=True):
         if not runnable and candidate.app.workspace_root is not None:
             warnings.append(f"{app.path}: a library of the workspace at {candidate.app.workspace_root}, not an app")
             continue
