@@ -8,6 +8,8 @@ one line naming the key and the file, never a traceback or a silently ignored ty
     name = "shop"                  # prefix of every AWS resource's name
     region = "eu-west-1"           # optional: else the AWS chain's region
     certificate = "arn:aws:acm:eu-west-1:123456789012:certificate/..."  # optional: HTTPS on 443, port 80 redirects
+    cluster = "platform"           # optional: an existing ECS cluster to run the services in (used as is: never
+                                   # created, changed or deleted by migrate); else the project's own, named after it
     provision = ["postgres", "redis"]  # optional: create the databases (RDS: "postgres", "mysql") and Redis (ElastiCache) the apps use, wired to them
 
     [deploy]                       # optional: how a new version takes the traffic
@@ -71,6 +73,8 @@ TARGETS = ("ecs", "local")
 #: What AWS's VPC and subnet ids look like ([network] vpc and subnets, the wizard's --vpc and --subnets).
 VPC_ID = re.compile(r"vpc-[0-9a-f]+")
 SUBNET_ID = re.compile(r"subnet-[0-9a-f]+")
+#: What ECS accepts as a cluster's name ([project] cluster, the wizard's --cluster).
+CLUSTER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 STRATEGIES = ("blue-green", "canary", "rolling", "ecs-blue-green", "ecs-canary", "ecs-linear")
 
 #: Project names prefix load balancer and target group names, which AWS limits to 32 characters.
@@ -154,6 +158,8 @@ class Config:
     region: str | None = None
     #: An ACM certificate ARN: the load balancer serves HTTPS with it, and HTTP redirects there.
     certificate: str | None = None
+    #: An existing ECS cluster the services run in (None: the project's own, which migrate creates).
+    cluster: str | None = None
     #: Backing services migrate creates in the cloud for the apps that use them (``postgres``, ``mysql``).
     provision: tuple[str, ...] = ()
     network: NetworkSettings = NetworkSettings()
@@ -238,6 +244,7 @@ _PROJECT_KEYS: dict[str, Callable[[Any], str | None]] = {
     "region": _text(re.compile(r"[a-z]{2}(-[a-z]+)+-\d+"), "an AWS region such as eu-west-1"),
     "provision": _list_of(lambda v: None if v in PROVISIONABLE else f"must be one of {', '.join(PROVISIONABLE)} (got {v!r})"),
     "certificate": _text(re.compile(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+"), "an ACM certificate ARN"),
+    "cluster": _text(CLUSTER_NAME, "an ECS cluster's name (letters, digits, - and _, at most 255)"),
 }
 _NETWORK_KEYS: dict[str, Callable[[Any], str | None]] = {
     "vpc": _text(VPC_ID, "a VPC id (vpc-...)"),
@@ -352,6 +359,7 @@ class _Reader:
         apps = self.table(data.get("apps", {}), "apps", None)
         return Config(
             project=project.get("name"), region=project.get("region"), certificate=project.get("certificate"),
+            cluster=project.get("cluster"),
             provision=tuple(project.get("provision", ())),
             network=NetworkSettings(network.get("vpc"), tuple(network.get("subnets", ())), network.get("assign_public_ip", True)),
             deploy=DeploySettings(**{k: deploy.get(k) for k in ("target", "strategy", "bake", "final_bake", "drain", "ready_timeout")},

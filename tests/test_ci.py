@@ -27,6 +27,7 @@ from migrate.generate.ci import (
     CiSettings,
     github_repository,
     granted_actions,
+    permission_policy,
 )
 from migrate.init import CiOptions, plan_init
 from migrate.inspect.testcmd import TestCommand
@@ -206,6 +207,29 @@ def test_the_permission_policy_grants_every_call_migrate_deploy_makes() -> None:
     assert len(called) > 50
     settings = CiSettings("acme/shop", "main", ACCOUNT, None, "shop", {})
     assert sorted(called - granted_actions(settings)) == []
+
+
+def test_in_an_existing_cluster_the_role_only_reads_it_and_changes_only_services_migrate_tagged() -> None:
+    """[project] cluster: someone else's cluster, with their services in it."""
+    from migrate.deploy.ownership import MANAGED_BY
+
+    settings = CiSettings("acme/shop", "main", ACCOUNT, "eu-west-1", "shop", {}, cluster="platform")
+    by_sid = {s["Sid"]: s for s in permission_policy(settings)["Statement"]}
+    assert "EcsCluster" not in by_sid and "EcsServices" not in by_sid
+    services = f"arn:aws:ecs:eu-west-1:{ACCOUNT}:service/platform/*"
+    assert by_sid["ExistingEcsCluster"] == {"Sid": "ExistingEcsCluster", "Effect": "Allow", "Action": ["ecs:DescribeClusters"],
+                                            "Resource": f"arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/platform"}
+    # deploy reads the project's own cluster too: services of the project left there stop a move
+    assert by_sid["ReadServices"]["Resource"] == [services, f"arn:aws:ecs:eu-west-1:{ACCOUNT}:service/shop/*"]
+    assert by_sid["CreateServicesTaggedAsMigrates"]["Condition"] == {"StringEquals": {f"aws:RequestTag/{MANAGED_BY}": "migrate"}}
+    assert by_sid["ChangeOnlyMigratesServices"]["Condition"] == {"StringEquals": {f"aws:ResourceTag/{MANAGED_BY}": "migrate"}}
+    assert by_sid["ChangeOnlyMigratesServices"]["Resource"] == services
+    # Everything deploy calls is granted but what it never calls on someone else's cluster.
+    own = granted_actions(CiSettings("acme/shop", "main", ACCOUNT, None, "shop", {}))
+    assert sorted(own - granted_actions(settings)) == ["ecs:CreateCluster", "ecs:DeleteCluster", "ecs:UpdateClusterSettings"]
+    # A cluster named after the project is the project's own.
+    same = CiSettings("acme/shop", "main", ACCOUNT, None, "shop", {}, cluster="shop")
+    assert permission_policy(same) == permission_policy(CiSettings("acme/shop", "main", ACCOUNT, None, "shop", {}))
 
 
 def test_a_github_expression_from_the_tree_is_refused() -> None:

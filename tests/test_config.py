@@ -97,6 +97,7 @@ def test_environment_values_may_be_numbers_and_booleans(tmp_path: Path) -> None:
     ("[apps.web]\nsecrets_file = \"/etc/app.env\"\n", "apps.web.secrets_file must be a path inside the project"),
     ("[apps.web]\nrelease = [\"migrate\"]\n", "apps.web.release must be a command line"),
     ("[project]\ncertificate = \"notes.example.com\"\n", "project.certificate must be an ACM certificate ARN"),
+    ("[project]\ncluster = \"arn:aws:ecs:eu-west-1:123456789012:cluster/platform\"\n", "project.cluster must be an ECS cluster's name"),
     ("[project]\nprovision = [\"mongodb\"]\n", "project.provision item 1 must be one of postgres"),
     ("[deploy]\ntarget = \"k8s\"\n", "deploy.target must be one of ecs, local"),
     ("[deploy]\nstrategy = \"big-bang\"\n", "deploy.strategy must be one of blue-green, canary, rolling"),
@@ -144,3 +145,9 @@ def test_the_deploy_table_is_read(tmp_path: Path) -> None:
 def test_no_file_is_the_defaults(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     assert (config.project, config.region, dict(config.apps), config.source) == (None, None, {}, None)
+
+
+def test_an_existing_cluster_is_read(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text("[project]\nname = \"shop\"\ncluster = \"platform_eu-1\"\n")
+    assert load_config(tmp_path).cluster == "platform_eu-1"
+    assert load_config(tmp_path / "nowhere").cluster is None

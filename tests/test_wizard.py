@@ -268,13 +268,28 @@ def test_after_writing_the_rehearsal_is_offered_and_run_as_its_command(flask: Pa
 def test_the_deploy_step_saves_region_and_strategy_and_exits_with_the_deploys_status(
         flask: Path, steps: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")  # the user's AWS configuration: the default region
-    # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary; smoke test: two paths; VPC: none
-    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + ENTER + DOWN + ENTER + CLEAR + "/health,/notes" + ENTER + ENTER)
+    # next: deploy (the 5th); region: keep eu-central-1; strategy: the 2nd, canary; smoke test: two paths; cluster: the
+    # project's own; VPC: none
+    status, _, err = _wizard(["wizard", str(flask)], ENTER * 9 + DOWN * 4 + ENTER + ENTER + DOWN + ENTER + CLEAR + "/health,/notes" + ENTER * 3)
     assert status == 3, (steps, err)  # the deploy's own status
     assert steps == [["deploy", str(flask), "--target", "ecs", "--region", "eu-central-1", "--strategy", "canary"]]
     config = load_config(flask)
     assert (config.region, config.deploy.strategy, config.deploy.smoke) == ("eu-central-1", "canary", ("/health", "/notes"))
+    assert config.cluster is None
     assert "[project], [deploy]" in err
+
+
+def test_the_deploy_step_can_name_an_existing_cluster_and_take_it_back(flask: Path, steps: list[list[str]]) -> None:
+    argv = ["wizard", str(flask), "--yes", "--then", "deploy", "--region", "us-east-2"]
+    status, _, err = _wizard([*argv, "--cluster", "platform"], "")
+    assert status == 0 and load_config(flask).cluster == "platform", err
+    status, _, err = _wizard([*argv], "")  # the saved answer is the default
+    assert status == 0 and load_config(flask).cluster == "platform", err
+    status, _, err = _wizard([*argv, "--cluster", ""], "")  # emptied: the project's own cluster again
+    assert status == 0 and load_config(flask).cluster is None, err
+    assert not [line for line in (flask / "migrate.toml").read_text().splitlines() if line.startswith("cluster")]
+    status, _, err = _wizard([*argv, "--cluster", "arn:aws:ecs:us-east-2:123456789012:cluster/platform"], "")
+    assert status == 1 and "an ECS cluster's name (letters, digits, - and _)" in err
 
 
 def test_off_a_terminal_the_deploy_step_needs_its_flags_and_yes_reaches_the_deploy(

@@ -184,7 +184,7 @@ def _migration(project: Any, aws: Any, text: str, external: tuple[str, ...], app
         moved: Any = DnsMigration(name, find_zone(aws, name), Endpoint.parse(text))
     else:
         moved = parse_servers(external, specs[0].port)
-    check_migration(aws, project.name, specs[0].app, moved if dns_name else None)
+    check_migration(aws, project.name, specs[0].app, moved if dns_name else None, cluster=project.config.cluster)
     return specs[0].app, moved
 
 
@@ -223,9 +223,9 @@ def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: 
         if app not in opened:
             if migration is not None and app == migration[0]:
                 opening = open_dns_migration if isinstance(migration[1], DnsMigration) else open_migration
-                opened[app] = opening(aws, project.name, app, migration[1], colours, _say(env), now=time.time)
+                opened[app] = opening(aws, project.name, app, migration[1], colours, _say(env), now=time.time, cluster=project.config.cluster)
                 return opened[app]
-            found = open_ecs(aws, project.name, app, create=True, settings=colours, now=time.time)
+            found = open_ecs(aws, project.name, app, create=True, settings=colours, now=time.time, cluster=project.config.cluster)
             if found is None:
                 raise UserError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
             opened[app] = found
@@ -240,7 +240,7 @@ def _weighted(env: Environment, project: Any, aws: Any, settings: Any, as_json: 
         return run_cutover(env, target(app, colours), app, "deploy", revision, chosen, as_json, break_lock=False, locked=True)
 
     def live(app: str) -> str | None:
-        found = opened.get(app) or open_ecs(aws, project.name, app, now=time.time)
+        found = opened.get(app) or open_ecs(aws, project.name, app, now=time.time, cluster=project.config.cluster)
         if found is None:  # no colours yet: nothing is live by weight (and nothing is created while planning)
             return None
         if migration is None or app != migration[0]:  # a migration's target is opened once its old servers are behind the route

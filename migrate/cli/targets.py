@@ -102,7 +102,7 @@ def moved_by_ecs(project: Any, aws: Any, apps: Sequence[str], act: Any) -> dict[
     from migrate.deploy.foundation import Names
 
     ecs = aws.client("ecs")
-    found = {spec.app: act(ecs, cluster=Names(project.name, spec.app).cluster, service=spec.app) for spec in web_specs(project, apps)}
+    found = {spec.app: act(ecs, cluster=Names(project.name, spec.app, project.config.cluster).cluster, service=spec.app) for spec in web_specs(project, apps)}
     return {app: state for app, state in found.items() if state is not None}
 
 
@@ -122,7 +122,7 @@ def open_targets(path: Path, kind: str | None, apps: Sequence[str], *, region: s
     from migrate.deploy.cutover import open_ecs
 
     aws = connect(region or project.config.region)
-    return [(spec.app, open_ecs(aws, project.name, spec.app, create=create)) for spec in specs]
+    return [(spec.app, open_ecs(aws, project.name, spec.app, create=create, cluster=project.config.cluster)) for spec in specs]
 
 
 def web_specs(project: Any, apps: Sequence[str]) -> list[Any]:

@@ -48,6 +48,8 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
               help="With --then deploy: how a new version takes the traffic (saved in migrate.toml).")
 @click.option("--smoke", metavar="PATH,PATH", help="With --then deploy: paths the new version must answer through a test "
               "route before any traffic moves to it (saved in migrate.toml; empty: none).")
+@click.option("--cluster", metavar="NAME", help="With --then deploy: an existing ECS cluster to run the services in, used "
+              "as it is (default: the project's own, which migrate creates; saved in migrate.toml; empty: the project's own).")
 @click.option("--vpc", metavar="VPC_ID", help="With --then deploy: an existing VPC to deploy into (default: the region's "
               "default VPC; saved in migrate.toml).")
 @click.option("--subnets", metavar="SUBNET,SUBNET", help="With --vpc: its subnets (saved in migrate.toml).")
@@ -56,7 +58,7 @@ def _per_app(key: str, values: tuple[str, ...]) -> dict[str, str]:
 @pass_env
 def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[str, ...], health_path: tuple[str, ...],
             runtime_version: tuple[str, ...], framework: tuple[str, ...], secret_vars: tuple[str, ...], services: tuple[str, ...], only: tuple[str, ...], github_repo: str | None, branch: str | None, aws_account: str | None, then: str | None,
-            profile: str | None, region: str | None, strategy: str | None, smoke: str | None, vpc: str | None, subnets: str | None, force: bool, yes: bool) -> None:
+            profile: str | None, region: str | None, strategy: str | None, smoke: str | None, cluster: str | None, vpc: str | None, subnets: str | None, force: bool, yes: bool) -> None:
     """Walk through inspect -> corrections -> outputs -> preview -> write for the apps at PATH, then offer the
     next step: build, the dev environment, the cutover rehearsed here, or the deploy to AWS ECS."""
     from migrate.wizard.flow import WizardOptions, run_wizard
@@ -67,7 +69,7 @@ def command(env: Environment, path: Path, start: tuple[str, ...], port: tuple[st
         answers.update({name: tuple(part.strip() for part in value.split(",") if part.strip())
                         for name, value in _per_app(key, values).items()})
     flags = {"ci.repository": github_repo, "ci.branch": branch, "ci.aws_account": aws_account, "next": then,
-             "deploy.profile": profile, "deploy.region": region, "deploy.strategy": strategy, "deploy.smoke": smoke, "network.vpc": vpc, "network.subnets": subnets}
+             "deploy.profile": profile, "deploy.region": region, "deploy.strategy": strategy, "deploy.smoke": smoke, "deploy.cluster": cluster, "network.vpc": vpc, "network.subnets": subnets}
     answers.update({name: value for name, value in flags.items() if value is not None})
     if click.get_current_context().get_parameter_source("only") is click.core.ParameterSource.COMMANDLINE:
         answers["outputs"] = only

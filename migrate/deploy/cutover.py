@@ -167,14 +167,15 @@ class EcsTarget:
 
 
 def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, settings: ColourSettings | None = None,
-             gates: Sequence[Gate] | None = None, now: Callable[[], float] = time.time) -> EcsTarget | None:
+             gates: Sequence[Gate] | None = None, now: Callable[[], float] = time.time, cluster: str | None = None) -> EcsTarget | None:
     """The app's ECS target, or None when the app has no balancer, target group or (without ``create``) colours.
 
     ``create``: make the colours' target groups that are missing (their services are created by the
     fleet's first start, from an existing service of the app, else from ``settings``). The old servers' target group of a migration (``--from``, :mod:`migrate.deploy.legacy`),
     while it exists, is the side :data:`~migrate.cutover.ports.LEGACY`, so that every command sees the
     migration where it stands. ``gates``: None, the incoming side's 5xx rate and latency from the ALB's CloudWatch metrics
-    (:mod:`migrate.deploy.gates`). ``now``: the wall clock of the colours' started tags.
+    (:mod:`migrate.deploy.gates`). ``now``: the wall clock of the colours' started tags. ``cluster``: the existing
+    cluster the services run in (``[project] cluster``), None: the project's own.
     """
     elbv2 = aws.client("elbv2")
     balancer = _balancer(aws, elb_name(project))
@@ -194,8 +195,8 @@ def open_ecs(aws: Aws, project: str, app: str, *, create: bool = False, settings
     external = {LEGACY: str(legacy.arn)} if legacy.observe() is not None else {}
     sides = {ROLLING: str(base.arn), **{c: str(g.arn) for c, g in colours.items()}, **external}
     paths = _app_paths(aws, str(listener["ListenerArn"]), set(sides.values()))
-    cluster = Names(project, app).cluster
-    fleet = EcsFleet(aws, cluster, app, sides, _settings(aws, cluster, app) or settings, now)
+    in_cluster = Names(project, app, cluster).cluster
+    fleet = EcsFleet(aws, in_cluster, app, sides, _settings(aws, in_cluster, app) or settings, now)
     router = AlbRouter(aws, str(listener["ListenerArn"]), sides, paths)
     if gates is None:
         gates = (cloudwatch_gates(aws, str(balancer["LoadBalancerArn"]), sides, fleet.started_at, now),)
@@ -215,50 +216,50 @@ def _by_dns(target: EcsTarget, migration: DnsMigration, health_path: str) -> Ecs
                                url=f"http://{migration.name.rstrip('.')}")
 
 
-def check_migration(aws: Aws, project: str, app: str, by_dns: DnsMigration | None = None) -> None:
+def check_migration(aws: Aws, project: str, app: str, by_dns: DnsMigration | None = None, *, cluster: str | None = None) -> None:
     """Before a deploy with ``--from``: refuse it when the app already runs on ECS (nothing is applied then);
     a migration under way is taken up (:func:`migrate.deploy.legacy.check_first_deploy`), by the same means
     (``by_dns``: the one this deploy asks for by DNS, None: by the old servers' addresses)."""
-    target = open_ecs(aws, project, app)  # None: no colours yet, so no cutover has run (nor a DNS migration, which makes them)
+    target = open_ecs(aws, project, app, cluster=cluster)  # None: no colours yet, so no cutover has run (nor a DNS migration, which makes them)
     under_way = target.router if target is not None and isinstance(target.router, DnsRouter) else None
     if under_way is not None and (under_way.name, under_way.old) != ((by_dns.name, by_dns.old) if by_dns else (None, None)):
         raise DeployError(f"a migration of {app} by DNS is under way: {under_way.name.rstrip('.')} from {','.join(under_way.old.values)}",
                           hint=f"run the deploy with --from {','.join(under_way.old.values)} --dns-name {under_way.name.rstrip('.')} "
                                "to go on with it")
     weights = target.router.weights() if target is not None else {}
-    running = _desired_counts(aws, project, app)
+    running = _desired_counts(aws, project, app, cluster)
     legacy.check_first_deploy(app, weights, running)
 
 
 def open_migration(aws: Aws, project: str, app: str, servers: Sequence[legacy.OldServer], settings: ColourSettings,
-                   say: Callable[[str], None], *, now: Callable[[], float] = time.time) -> EcsTarget:
+                   say: Callable[[str], None], *, now: Callable[[], float] = time.time, cluster: str | None = None) -> EcsTarget:
     """The app's target for its migration off ``servers`` (``--from``): the old servers put behind its route first
     (:func:`migrate.deploy.legacy.prepare`), so the engine moves the traffic from them. ``settings``: how to create
     its first colour (no service of the app exists to copy them from)."""
-    target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now), _app_group(aws, project, app)
+    target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now, cluster=cluster), _app_group(aws, project, app)
     if target is None or base is None:
         raise DeployError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
     if isinstance(target.router, DnsRouter):
         raise DeployError(f"{app} is migrating by DNS ({target.router.name.rstrip('.')}): its old endpoint is not behind the load balancer",
                           hint=f"run the deploy with --dns-name {target.router.name.rstrip('.')} to go on with it")
-    running = _desired_counts(aws, project, app)
+    running = _desired_counts(aws, project, app, cluster)
     legacy.prepare(aws, app, base, servers, target.router, running, say)
-    found = open_ecs(aws, project, app, settings=settings, now=now)
+    found = open_ecs(aws, project, app, settings=settings, now=now, cluster=cluster)
     assert found is not None  # every colour's group exists: just made
     return found
 
 
 def open_dns_migration(aws: Aws, project: str, app: str, migration: DnsMigration, settings: ColourSettings,
-                       say: Callable[[str], None], *, now: Callable[[], float] = time.time) -> EcsTarget:
+                       say: Callable[[str], None], *, now: Callable[[], float] = time.time, cluster: str | None = None) -> EcsTarget:
     """The app's target for its migration by DNS (``--from ENDPOINT --dns-name NAME``): the name's plain record
     replaced by the weighted pair, the old endpoint taking every client (:meth:`DnsRouter.begin`), and the
     migration kept on AWS, so the engine moves the name's clients from the old endpoint to the ALB."""
-    target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now), _app_group(aws, project, app)
+    target, base = open_ecs(aws, project, app, create=True, settings=settings, now=now, cluster=cluster), _app_group(aws, project, app)
     if target is None or base is None:
         raise DeployError(f"{app}: no load balancer or target group of it on AWS: it cannot be cut over")
     found = target if isinstance(target.router, DnsRouter) else _by_dns(target, migration, base.health.path)
     assert isinstance(found.router, DnsRouter)
-    legacy.check_first_deploy(app, found.router.weights(), _desired_counts(aws, project, app))
+    legacy.check_first_deploy(app, found.router.weights(), _desired_counts(aws, project, app, cluster))
     if not isinstance(target.router, DnsRouter):
         found.router.begin()
         migration.save(aws, project, app)
@@ -267,9 +268,9 @@ def open_dns_migration(aws: Aws, project: str, app: str, migration: DnsMigration
     return found
 
 
-def _desired_counts(aws: Aws, project: str, app: str) -> dict[str, int]:
+def _desired_counts(aws: Aws, project: str, app: str, cluster: str | None) -> dict[str, int]:
     """The desired count of each of the app's ECS services that exist (``api``, ``api-blue``...)."""
-    return {name: int(s.get("desiredCount", 0)) for name, s in app_services(aws, Names(project, app).cluster, app).items()}
+    return {name: int(s.get("desiredCount", 0)) for name, s in app_services(aws, Names(project, app, cluster).cluster, app).items()}
 
 
 def _balancer(aws: Aws, name: str) -> dict[str, Any] | None:

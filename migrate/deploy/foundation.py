@@ -2,7 +2,7 @@
 
 Names derive from the project and the app, so a second deploy finds what the first made:
 repository ``PROJECT/APP``, log group ``/ecs/PROJECT/APP``, roles ``PROJECT-APP-execution`` and
-``PROJECT-APP-task``, cluster ``PROJECT``. The execution role may pull exactly this repository, write
+``PROJECT-APP-task``, cluster ``PROJECT`` (or an existing one migrate.toml names, used as it is). The execution role may pull exactly this repository, write
 exactly this log group and read exactly the secrets the task definition references, no ``*`` beyond
 ``ecr:GetAuthorizationToken`` (which AWS only grants on ``*``). The task role starts with no
 permissions: what the app itself may call is the app's decision, not a default.
@@ -16,7 +16,7 @@ from typing import Any
 
 from migrate.deploy.aws import Aws
 from migrate.deploy.plan import Resource
-from migrate.deploy.resources import EcrRepository, EcsCluster, IamRole, LogGroup
+from migrate.deploy.resources import EcrRepository, EcsCluster, ExistingCluster, IamRole, LogGroup
 
 #: IAM role names are at most 64 characters.
 _ROLE_MAX = 64
@@ -28,6 +28,8 @@ class Names:
 
     project: str
     app: str
+    #: An existing cluster to run in (``[project] cluster``); None: the project's own.
+    existing_cluster: str | None = None
 
     @property
     def repository(self) -> str:
@@ -41,8 +43,13 @@ class Names:
 
     @property
     def cluster(self) -> str:
-        """The ECS cluster, shared by the project's apps."""
-        return self.project
+        """The ECS cluster, shared by the project's apps: the existing one named, else the project's own."""
+        return self.existing_cluster or self.project
+
+    @property
+    def cluster_is_borrowed(self) -> bool:
+        """Whether the cluster is someone else's (named in migrate.toml, and not the project's own name)."""
+        return self.existing_cluster is not None and self.existing_cluster != self.project
 
     def role(self, purpose: str) -> str:
         """An IAM role name, shortened to IAM's limit keeping the purpose readable."""
@@ -80,5 +87,7 @@ def foundation(
         {"migrate-execution": execution_policy(repository.arn, logs.arn, secret_arns)},
     )
     task = IamRole(aws, names.app, names.role("task"), f"What {names.app}'s own code may call on AWS (nothing by default)")
-    return [EcsCluster(aws, names.project, names.cluster), repository, logs, execution, task]
+    cluster = (ExistingCluster(aws, names.project, names.cluster, names.project) if names.cluster_is_borrowed
+               else EcsCluster(aws, names.project, names.cluster))
+    return [cluster, repository, logs, execution, task]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from migrate.deploy.errors import NotOwnedError
+from migrate.deploy.errors import DeployError, NotOwnedError
 from migrate.deploy.ownership import check_owned
 
 Action = Literal["create", "update", "unchanged", "delete", "not-ours"]
@@ -66,6 +66,11 @@ class Resource(Protocol):
         ...
 
 
+class Borrowed:
+    """A resource migrate uses but did not make and never changes (an existing ECS cluster): it must exist,
+    it is not checked for migrate's tags, its plan step is always ``unchanged``, and ``destroy`` leaves it."""
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One field that differs: its live value (None when the resource does not exist) and the wanted one."""
@@ -109,6 +114,10 @@ def plan_step(resource: Resource) -> Step:
     """Observe ``resource`` and decide what to do with it; refuse one migrate does not own."""
     observed = resource.observe()
     desired = resource.desired
+    if isinstance(resource, Borrowed):
+        if observed is None:  # its observe() says why it is missing; this is for one that does not
+            raise DeployError(f"{resource.kind} {resource.name} does not exist", hint="create it, or name an existing one in migrate.toml")
+        return Step(resource, "unchanged", ())
     if observed is None:
         return Step(resource, "create", tuple(FieldChange(k, None, v) for k, v in desired.items()))
     check_owned(resource.kind, resource.name, observed.tags, resource.app)
@@ -125,9 +134,14 @@ def destroy_plan(resources: Sequence[Resource]) -> Plan:
     """
     # Observed in apply order, so that each resource knows what it depends on (a listener its
     # balancer's ARN), then deleted in reverse.
-    observed_all = [(resource, resource.observe()) for resource in resources]
+    # A borrowed resource is not observed: it is left alone whatever its state (a cluster gone since is no reason
+    # to keep the rest).
+    observed_all = [(resource, None if isinstance(resource, Borrowed) else resource.observe()) for resource in resources]
     steps: list[Step] = []
     for resource, observed in reversed(observed_all):
+        if isinstance(resource, Borrowed):
+            steps.append(Step(resource, "not-ours", ()))
+            continue
         if observed is None:
             continue
         try:
@@ -164,7 +178,8 @@ def render(plan: Plan) -> str:
     notes = {"unchanged": " (unchanged)", "not-ours": " (not created by migrate: left alone)"}
     lines: list[str] = []
     for step in plan.steps:
-        lines.append(f"{marks[step.action]} {step.title}{notes.get(step.action, '')}")
+        note = _BORROWED if isinstance(step.resource, Borrowed) and step.action == "unchanged" else notes.get(step.action, "")
+        lines.append(f"{marks[step.action]} {step.title}{note}")
         for change in step.changes:
             lines.extend(_field_lines(change, step.action))
     if any(step.action in ("delete", "not-ours") for step in plan.steps):
@@ -172,6 +187,9 @@ def render(plan: Plan) -> str:
     else:
         summary = f"{plan.count('create')} to create, {plan.count('update')} to change, {plan.count('unchanged')} unchanged"
     return "\n".join([*lines, summary]) + "\n"
+
+
+_BORROWED = " (exists, not made by migrate: used as it is, never changed)"
 
 
 def _field_lines(change: FieldChange, action: Action) -> list[str]:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migrate.deploy.aws import Aws
-from migrate.deploy.errors import aws_call
+from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.ownership import as_list, from_list, owner_tags
-from migrate.deploy.plan import Observed
+from migrate.deploy.plan import Borrowed, Observed
 
 
 def canonical(document: Any) -> str:
@@ -322,3 +322,80 @@ class EcsCluster:
         """Delete the cluster (ECS refuses while services of other apps still run in it)."""
         with aws_call("ecs:DeleteCluster", f"cluster {self.name}"):
             self.ecs.delete_cluster(cluster=self.name)
+
+
+@dataclass
+class ExistingCluster(Borrowed):
+    """An ECS cluster someone else made (``[project] cluster``), that the services run in as it is.
+
+    It must exist and be ACTIVE; migrate never creates, changes, tags or deletes it (``migrate destroy``
+    leaves it, with whatever else runs in it). Which capacity it offers is its owner's business: the
+    services ask for Fargate by launch type, which every cluster offers.
+
+    A cluster shared with others may hold a service of the same name as one of the project's (``api``,
+    ``api-blue``): ``services`` maps each name the project's apps use to the task definition family
+    migrate runs in it (``PROJECT-APP``), and a service of that name running another family (another
+    team's, or another migrate project's: the ownership tags name the app, not the project) stops
+    the plan before anything is made. So does a project whose services already run in its own
+    cluster (``project``): they would keep running there, behind the same target groups.
+    """
+
+    aws: Aws
+    app: str
+    name: str
+    project: str = ""
+    services: Mapping[str, str] = field(default_factory=dict)
+    kind: str = field(default="ECS cluster", init=False)
+
+    @property
+    def desired(self) -> Mapping[str, str]:
+        """Nothing: migrate changes nothing of it."""
+        return {}
+
+    def observe(self) -> Observed | None:
+        """The cluster as it is (no fields: nothing to compare); a missing or inactive one, a service of another's
+        under one of the project's names, or services of the project still in its own cluster stop the plan."""
+        with aws_call("ecs:DescribeClusters", f"cluster {self.name}"):
+            found = self.aws.client("ecs").describe_clusters(clusters=[self.name])["clusters"]
+        if not any(c.get("status") == "ACTIVE" for c in found):
+            raise DeployError(f"ECS cluster {self.name} ([project] cluster in migrate.toml) does not exist in {self.aws.region}",
+                              hint="create it, name an existing one, or remove the setting to let migrate make the project's own")
+        for service in self._active(self.name):
+            name, family = str(service["serviceName"]), _family(str(service.get("taskDefinition", "")))
+            if family != self.services[name]:
+                raise DeployError(f"ECS cluster {self.name} already runs a service named {name} (task definition {family}), "
+                                  f"not this project's ({self.services[name]})",
+                                  hint="give the project's app another name, or deploy into another cluster")
+        if self.project and self.project != self.name:
+            left = sorted(str(s["serviceName"]) for s in self._active(self.project))
+            if left:
+                raise DeployError(f"{', '.join(left)} run in ECS cluster {self.project}, the project's own; moving them to "
+                                  f"{self.name} is not supported", hint="run `migrate destroy` first, or remove [project] cluster")
+        return Observed({}, {})
+
+    def _active(self, cluster: str) -> list[dict[str, Any]]:
+        """The ACTIVE services of ``cluster`` among the project's names (none when the cluster does not exist)."""
+        ecs = self.aws.client("ecs")
+        names = sorted(self.services)
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(names), 10):  # DescribeServices takes at most ten names
+            with aws_call("ecs:DescribeServices", f"services of {self.project} in cluster {cluster}"):
+                try:
+                    found.extend(ecs.describe_services(cluster=cluster, services=names[start:start + 10])["services"])
+                except ecs.exceptions.ClusterNotFoundException:
+                    return []
+        return [s for s in found if s.get("status") == "ACTIVE"]
+
+    def create(self) -> None:
+        raise AssertionError("an existing cluster is never created")  # plan_step never asks: observe() raised
+
+    def update(self, fields: Sequence[str]) -> None:
+        raise AssertionError("an existing cluster is never changed")  # nothing desired: nothing differs
+
+    def delete(self) -> None:
+        raise AssertionError("an existing cluster is never deleted")  # destroy_plan leaves borrowed resources alone
+
+
+def _family(task_definition_arn: str) -> str:
+    """``shop-api`` of ``arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-api:7``."""
+    return task_definition_arn.rpartition("/")[2].rpartition(":")[0]

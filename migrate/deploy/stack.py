@@ -9,14 +9,17 @@ a worker's admits nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from migrate.cutover.ports import COLOURS
 from migrate.deploy.autoscaling import Scaling, ServiceScaling
 from migrate.deploy.aws import Aws
 from migrate.deploy.cache import cache
 from migrate.deploy.database import ENGINES, database
 from migrate.deploy.errors import DeployError
+from migrate.deploy.fleet import colour_service
 from migrate.deploy.foundation import Names, foundation
 from migrate.deploy.loadbalancer import HTTPS_PORT, HealthCheck, Listener, LoadBalancer, Route, TargetGroup, elb_name
 from migrate.deploy.native import (
@@ -29,7 +32,7 @@ from migrate.deploy.native import (
 )
 from migrate.deploy.network import SecurityGroup
 from migrate.deploy.plan import Resource
-from migrate.deploy.resources import IamRole, LogGroup
+from migrate.deploy.resources import ExistingCluster, IamRole, LogGroup
 from migrate.deploy.secrets import SsmSecret
 from migrate.deploy.service import EcsService, Network, TaskDefinition
 from migrate.deploy.spec import ServiceSpec
@@ -54,7 +57,8 @@ def _target_group(aws: Aws, names: Names, spec: ServiceSpec, vpc_id: str) -> Tar
 def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network, secrets: Sequence[Resource] = (),
           certificate: str | None = None, database_apps: Mapping[str, Mapping[str, AppProfile]] | None = None,
           clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-          cache_apps: Mapping[str, AppProfile] | None = None, native: NativeSettings | None = None) -> list[Resource]:
+          cache_apps: Mapping[str, AppProfile] | None = None, native: NativeSettings | None = None,
+          cluster: str | None = None) -> list[Resource]:
     """The resources of every service in ``specs``, dependencies first; ``secrets``: the values migrate stores
     for them (:mod:`migrate.deploy.secrets`), before the roles allowed to read them and the tasks that do.
 
@@ -64,14 +68,18 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
     connection settings. ``cache_apps``: the same for a Redis on ElastiCache (:mod:`migrate.deploy.cache`).
     ``native``: the web services are moved by that one of ECS's own strategies (:mod:`migrate.deploy.native`):
     each gets an alternate target group and its route a listener rule, and ECS a role to move them.
+    ``cluster``: an existing ECS cluster to run in (``[project] cluster``), used as it is; None: the project's own.
     """
     web = [s for s in specs if s.port is not None]
     if len(web) > 1 and sum(1 for s in web if not s.paths) > 1:
         unrouted = ", ".join(s.app for s in web if not s.paths)
         raise DeployError(f"several web apps share the load balancer but {unrouted} have no path to route",
                           hint="give each but one a path in migrate.toml ([apps.NAME] paths = [\"/api/*\"])")
-    cluster, *_ = foundation(aws, Names(project, specs[0].app))
-    resources: list[Resource] = [cluster, *secrets]
+    ecs_cluster, *_ = foundation(aws, Names(project, specs[0].app, cluster))
+    if isinstance(ecs_cluster, ExistingCluster):  # the names its services take there, each with the family it runs
+        ecs_cluster = dataclasses.replace(ecs_cluster, services={
+            name: f"{project}-{s.app}" for s in specs for name in (s.app, *((colour_service(s.app, c) for c in COLOURS) if s.port else ()))})
+    resources: list[Resource] = [ecs_cluster, *secrets]
     ports = (80, HTTPS_PORT) if certificate else (80,)
     balancer_group = SecurityGroup(aws, project, f"{project}-alb", network.vpc_id, f"Load balancer of {project}: web traffic from anywhere",
                                    tuple((port, "0.0.0.0/0") for port in ports)) if web else None
@@ -108,7 +116,7 @@ def stack(aws: Aws, project: str, specs: Sequence[ServiceSpec], network: Network
                   clock=clock, sleep=sleep) if cache_apps is not None else None
     connections = (*(c for db in dbs for c in db.connections), *(redis.connections if redis else ()))
     for spec in specs:
-        names = Names(project, spec.app)
+        names = Names(project, spec.app, cluster)
         if spec.image_app not in shared:
             # One repository, log group and pair of roles per image: the web service and the workers that
             # run it share them (a worker pulls the image from its app's repository, reads the same secrets).

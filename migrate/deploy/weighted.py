@@ -173,7 +173,7 @@ def live_colour(weights: Mapping[str, int]) -> str | None:
     return max(colours, key=lambda side: colours[side]) if colours else None
 
 
-def settle(aws: Aws, moving: Moving, router: Router, say: Callable[[str], None]) -> None:
+def settle(aws: Aws, project: str, moving: Moving, router: Router, say: Callable[[str], None]) -> None:
     """After the engine: the autoscaling on the live colour only, the rolling service at zero once no traffic goes to it,
     and the old servers' target group of a migration deleted once it left the route."""
     weights = router.weights()  # one read of the rule: the live colour and the rolling side's share both come from it
@@ -186,7 +186,7 @@ def settle(aws: Aws, moving: Moving, router: Router, say: Callable[[str], None])
     if live is not None and moving.service.target_group is not None:
         forget_if_retired(legacy_group(moving.service.target_group), weights, say)
     if live is not None and isinstance(router, DnsRouter) and LEGACY not in weights:
-        DnsMigration.forget(aws, moving.service.cluster, moving.app)  # the cluster is the project's name
+        DnsMigration.forget(aws, project, moving.app)
         say(f"{router.name.rstrip('.')} now resolves to the load balancer alone: the migration of {moving.app} is over")
 
 
@@ -281,7 +281,7 @@ class ColourService:
             ecs.delete_service(cluster=self.cluster, service=self.name, force=True)
 
 
-def with_colours(aws: Aws, resources: Sequence[Resource]) -> list[Resource]:
+def with_colours(aws: Aws, project: str, resources: Sequence[Resource]) -> list[Resource]:
     """``resources`` and, beside each web app's service, target group and autoscaling, its colours', its
     cutover journal and its old servers' target group of a migration (for
     ``migrate destroy``, which deletes in the reverse order: a colour's service before its target group,
@@ -291,7 +291,7 @@ def with_colours(aws: Aws, resources: Sequence[Resource]) -> list[Resource]:
         out.append(resource)
         if isinstance(resource, EcsService) and resource.target_group is not None:
             out.extend(ColourService(aws, resource.cluster, resource.name, c) for c in COLOURS)
-            out.append(SsmJournal(aws, resource.cluster, resource.name))  # the cluster is named after the project
+            out.append(SsmJournal(aws, project, resource.name))
         elif isinstance(resource, TargetGroup):
             out.extend([*(side_target_group(resource, c) for c in COLOURS), legacy_group(resource)])
         elif isinstance(resource, ServiceScaling) and resource.target_group is not None:

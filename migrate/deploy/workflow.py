@@ -451,7 +451,7 @@ def deploy(
 
     def planned() -> list[Resource]:
         return stack(aws, project.name, specs, network, services.secrets, project.config.certificate, services.database_apps,
-                     clock.now, clock.sleep, services.cache_apps, services.native)
+                     clock.now, clock.sleep, services.cache_apps, services.native, cluster=project.config.cluster)
 
     def plan_of(resources: list[Resource], kept: dict[str, str] | None = None) -> tuple[Plan, dict[str, Moving]]:
         """The plan, and (with ``weighted``) the apps the cutover moves, whose services leave the plan."""
@@ -508,7 +508,7 @@ def deploy(
         rollouts = _wait(project, aws, again, say, clock, applying, smoke=services.smoke)
         cutovers: list[tuple[str, bool]] = []
         if weighted is not None and all(outcome.succeeded for _, outcome in rollouts):
-            cutovers = _cut_over(aws, releases, moving, weighted, say, clock)
+            cutovers = _cut_over(aws, project.name, releases, moving, weighted, say, clock)
         stale = [s for s in again.steps if s.action == "delete"]
         if stale and all(outcome.succeeded for _, outcome in rollouts) and all(ok for _, ok in cutovers):
             apply(Plan(tuple(stale)), lambda step: say(f"deleting {step.title} ({_why_retired(step.resource)})"))
@@ -519,7 +519,7 @@ def _took_over(say: Say, app: str, holder: Any) -> None:
     say(f"took over the deploy lock of {app} left by {holder.who} (that process of this machine has ended)")
 
 
-def _cut_over(aws: Aws, releases: Mapping[str, Sequence[str]], moving: Mapping[str, Moving], weighted: Weighted, say: Say,
+def _cut_over(aws: Aws, project_name: str, releases: Mapping[str, Sequence[str]], moving: Mapping[str, Moving], weighted: Weighted, say: Say,
               clock: Clock) -> list[tuple[str, bool]]:
     """Each moving app's release step (when it has one), then its cutover onto the revision registered; the
     first failure ends the deploy (the next apps keep their version), as a failed rollout does."""
@@ -530,7 +530,7 @@ def _cut_over(aws: Aws, releases: Mapping[str, Sequence[str]], moving: Mapping[s
         if move.service.app in releases and move.definition.registered:  # a new revision: its release first
             run_release_of(aws, move.service, releases[move.service.app], say, clock=clock.now, sleep=clock.sleep, poll=clock.poll)
         ok = weighted.run(app, revision, rolling_count(aws, move) or move.service.spec.desired_count, colour_settings(move.service))
-        settle(aws, move, weighted.router(app), say)
+        settle(aws, project_name, move, weighted.router(app), say)
         results.append((app, ok))
         if not ok:
             break
@@ -562,7 +562,7 @@ def _with_retired(aws: Aws, project: Project, services: Services, plan: Plan, mo
     reads: dict[str, str] = {}
     if stored:  # only then: reading the colours' revisions costs calls
         for spec in services.specs:
-            found = rollback_reads(aws, Names(project.name, spec.app).cluster, spec.app, moving=spec.app in moving)
+            found = rollback_reads(aws, Names(project.name, spec.app, project.config.cluster).cluster, spec.app, moving=spec.app in moving)
             reads |= {k: v for k, v in found.items() if k not in reads}
     retired: list[Resource] = [p for p in stored if p.name not in reads]
     if kept is not None:
@@ -723,8 +723,9 @@ def destroy(project: Project, aws: Aws, network: Network, *, confirm: Confirm, s
     stored = [p for p in stored if p.name not in connections]  # the database's and the cache's own resources list them
     served = {kind: apps for kind, apps in found.items() if kind in ENGINES}
     # As an ECS strategy deploys it: its alternate target groups and ECS's role go too, where they exist.
-    plan = destroy_plan(with_colours(aws, stack(aws, project.name, specs, network, stored, project.config.certificate, served,
-                                               cache_apps=found.get("redis"), native=NativeSettings("ecs-blue-green"))))
+    plan = destroy_plan(with_colours(aws, project.name, stack(aws, project.name, specs, network, stored, project.config.certificate, served,
+                                               cache_apps=found.get("redis"), native=NativeSettings("ecs-blue-green"),
+                                               cluster=project.config.cluster)))
     if plan.count("delete") == 0:
         return plan
     if not confirm(plan):

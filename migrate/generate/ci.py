@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate.config import Config
+from migrate.deploy.ownership import MANAGED_BY
 from migrate.errors import UserError
 from migrate.inspect.testcmd import TestCommand
 from migrate.profile import Inspection
@@ -57,6 +58,8 @@ class CiSettings:
     project: str
     #: Each app's test command, keyed by the app's path (None: no test suite was found).
     tests: Mapping[str, TestCommand | None]
+    #: An existing ECS cluster the services run in (``[project] cluster``); None: the project's own.
+    cluster: str | None = None
 
     def __post_init__(self) -> None:
         if not _REPOSITORY.fullmatch(self.repository):
@@ -110,7 +113,7 @@ def ci_settings(root: Path, inspection: Inspection, config: Config, *, account: 
     return CiSettings(
         repository=repository or github_repository(root), branch=branch or default_branch(root), account=account,
         region=config.region, project=project_name(root, config),
-        tests={app.path: test_command(root, app) for app in inspection.apps},
+        tests={app.path: test_command(root, app) for app in inspection.apps}, cluster=config.cluster,
     )
 
 
@@ -254,8 +257,7 @@ def permission_policy(settings: CiSettings) -> dict[str, Any]:
     infrastructure = f"arn:aws:iam::{settings.account}:role/{infrastructure_role_name(project)}"
     statements = [
         _statement("EcrRepositories", _ECR_REPOSITORY, arn.format("ecr", f"repository/{project}/*")),
-        _statement("EcsCluster", _ECS_CLUSTER, arn.format("ecs", f"cluster/{project}")),
-        _statement("EcsServices", _ECS_SERVICE, arn.format("ecs", f"service/{project}/*")),
+        *_ecs_statements(settings, arn),
         _statement("TaskAndExecutionRoles", _IAM_ROLE, f"arn:aws:iam::{settings.account}:role/{project}-*"),
         _statement("LogGroups", _LOG_GROUP, arn.format("logs", f"log-group:/ecs/{project}/*")),
         # Where migrate keeps its parameters: /migrate/PROJECT/APP/... (secrets, the deploy lock, the cutover journal).
@@ -295,6 +297,26 @@ def permission_policy(settings: CiSettings) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def _ecs_statements(settings: CiSettings, arn: str) -> list[dict[str, Any]]:
+    """The cluster and the services: the project's own cluster, all of it; an existing one (``[project] cluster``)
+    only read, and in it only the services migrate made (created with its tag, changed and deleted only with it),
+    never another team's; and a read of the project's own, where deploy checks no service of the project is left."""
+    project, cluster = settings.project, settings.cluster
+    if cluster is None or cluster == project:
+        return [_statement("EcsCluster", _ECS_CLUSTER, arn.format("ecs", f"cluster/{project}")),
+                _statement("EcsServices", _ECS_SERVICE, arn.format("ecs", f"service/{project}/*"))]
+    services = arn.format("ecs", f"service/{cluster}/*")
+    return [
+        _statement("ExistingEcsCluster", ("ecs:DescribeClusters",), arn.format("ecs", f"cluster/{cluster}")),
+        _statement("ReadServices", ("ecs:DescribeServices", "ecs:ListTagsForResource"),
+                   [services, arn.format("ecs", f"service/{project}/*")]),
+        {"Sid": "CreateServicesTaggedAsMigrates", "Effect": "Allow", "Action": "ecs:CreateService", "Resource": services,
+         "Condition": {"StringEquals": {f"aws:RequestTag/{MANAGED_BY}": "migrate"}}},
+        {"Sid": "ChangeOnlyMigratesServices", "Effect": "Allow", "Action": ["ecs:DeleteService", "ecs:UpdateService"],
+         "Resource": services, "Condition": {"StringEquals": {f"aws:ResourceTag/{MANAGED_BY}": "migrate"}}},
+    ]
+
+
 def granted_actions(settings: CiSettings) -> frozenset[str]:
     """Every action the permission policy grants (for checks and tests)."""
     found: set[str] = set()
@@ -304,7 +326,7 @@ def granted_actions(settings: CiSettings) -> frozenset[str]:
     return frozenset(found)
 
 
-def _statement(sid: str, actions: Sequence[str], resource: str) -> dict[str, Any]:
+def _statement(sid: str, actions: Sequence[str], resource: str | list[str]) -> dict[str, Any]:
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resource}
 
 

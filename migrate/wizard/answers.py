@@ -40,5 +40,8 @@ def updated_config(text: str, answers: Mapping[str, Mapping[str, Any]], ci: Mapp
             section = tomlkit.table()
             document[name] = section
         for key, value in values.items():
-            section[key] = value
+            if value is not None:
+                section[key] = value
+            elif key in section:  # answered empty: the earlier setting is no longer wanted
+                del section[key]
     return tomlkit.dumps(document)

@@ -100,6 +100,7 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
     from migrate.config import load_config
     from migrate.wizard.questions import (
         NEXT_QUESTION,
+        cluster_question,
         deploy_questions,
         network_questions,
         profile_question,
@@ -123,12 +124,16 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
         region, strategy = str(resolver.answer(region_q)), str(resolver.answer(strategy_q))
         smoke_answer = str(resolver.answer(smoke_question(saved.deploy.smoke or ())))
         smoke = [part.strip() for part in smoke_answer.split(",") if part.strip()]
+        cluster = str(resolver.answer(cluster_question(saved.cluster))).strip()
         vpc_q, subnets_q = network_questions(saved.network.vpc, saved.network.subnets)
         vpc = str(resolver.answer(vpc_q)).strip()
         deploy: dict[str, Any] = {"strategy": strategy}
         if smoke or saved.deploy.smoke:  # an empty answer clears an earlier one; none at all writes nothing
             deploy["smoke"] = smoke
-        sections: dict[str, dict[str, Any]] = {"project": {"region": region}, "deploy": deploy}
+        project: dict[str, Any] = {"region": region}
+        if cluster or saved.cluster:  # empty: the project's own cluster again (the setting removed)
+            project["cluster"] = cluster or None
+        sections: dict[str, dict[str, Any]] = {"project": project, "deploy": deploy}
         if vpc:  # else the region's default VPC, as deploy takes it when migrate.toml names none
             subnets = [part.strip() for part in str(resolver.answer(subnets_q)).split(",") if part.strip()]
             sections["network"] = {"vpc": vpc, "subnets": subnets}
@@ -220,7 +225,8 @@ def _named(answers: Mapping[str, Any], images: list[str]) -> dict[str, Any]:
     named: dict[str, Any] = {}
     for key, value in answers.items():
         app, dot, fact = key.partition(".")
-        if app in ("ci", "deploy", "network"):  # the project's answers (--github-repo, --branch, --aws-account, --region, --strategy, --vpc, --subnets)
+        if app in ("ci", "deploy", "network"):  # the project's answers (--github-repo, --branch, --aws-account, --region,
+            # --strategy, --smoke, --cluster, --vpc, --subnets)
             named[key] = value
             continue
         if dot and app == "*":

@@ -171,6 +171,19 @@ def _subnets(value: str) -> str | None:
     return None if good else "subnet ids (subnet-...), comma-separated: the VPC's subnets the tasks and the load balancer use"
 
 
+def _cluster(value: str) -> str | None:
+    from migrate.config import CLUSTER_NAME
+
+    return None if not value or CLUSTER_NAME.fullmatch(value) else "an ECS cluster's name (letters, digits, - and _), or nothing for the project's own"
+
+
+def cluster_question(cluster: str | None) -> Question:
+    """The ECS cluster the services run in: an existing one (someone else's, used as it is), or the project's own."""
+    return Question("deploy.cluster", "ECS cluster to run in (empty: the project's own, which migrate creates)",
+                    "an existing cluster's name: migrate runs the services there and never changes or deletes it",
+                    "text", "--cluster", cluster or "", validate=_cluster)
+
+
 def network_questions(vpc: str | None, subnets: tuple[str, ...]) -> tuple[Question, Question]:
     """The network the services run in: an existing VPC and its subnets, or (no VPC) the region's default VPC."""
     return (
