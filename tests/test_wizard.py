@@ -285,11 +285,16 @@ def test_the_deploy_step_can_name_an_existing_cluster_and_take_it_back(flask: Pa
     assert status == 0 and load_config(flask).cluster == "platform", err
     status, _, err = _wizard([*argv], "")  # the saved answer is the default
     assert status == 0 and load_config(flask).cluster == "platform", err
-    status, _, err = _wizard([*argv, "--cluster", ""], "")  # emptied: the project's own cluster again
-    assert status == 0 and load_config(flask).cluster is None, err
-    assert not [line for line in (flask / "migrate.toml").read_text().splitlines() if line.startswith("cluster")]
+    assert "CI deploy role" not in err  # no CI workflow here
     status, _, err = _wizard([*argv, "--cluster", "arn:aws:ecs:us-east-2:123456789012:cluster/platform"], "")
     assert status == 1 and "an ECS cluster's name (letters, digits, - and _)" in err
+    with (flask / "migrate.toml").open("a") as toml:
+        toml.write('\n[ci]\nprovider = "github"\nrepository = "acme/notes"\nbranch = "main"\naws_account = "123456789012"\n')
+    status, _, err = _wizard([*argv, "--cluster", ""], "")  # emptied: the project's own cluster again
+    assert status == 0 and load_config(flask).cluster is None, err
+    # The CI role's permissions name the cluster: the file that holds them is to be written again.
+    assert f"`migrate init {flask} --only ci --force` writes .github/migrate/deploy-role.permissions.json again" in err
+    assert not [line for line in (flask / "migrate.toml").read_text().splitlines() if line.startswith("cluster")]
 
 
 def test_off_a_terminal_the_deploy_step_needs_its_flags_and_yes_reaches_the_deploy(

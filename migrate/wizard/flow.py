@@ -138,6 +138,11 @@ def _next(env: Environment, resolver: _Resolver, root: Path) -> int:
             subnets = [part.strip() for part in str(resolver.answer(subnets_q)).split(",") if part.strip()]
             sections["network"] = {"vpc": vpc, "subnets": subnets}
         _save(env, root, sections)
+        if (cluster or None) != saved.cluster and saved.ci.provider is not None:
+            from migrate.generate.ci import PERMISSION_POLICY
+
+            env.stderr.write(f"the CI deploy role's permissions name the ECS cluster: `migrate init {root} --only ci --force` "
+                             f"writes {PERMISSION_POLICY} again (a backup kept); then give the role that policy\n")
         argv = ["deploy", str(root), "--target", "ecs", "--region", region, "--strategy", strategy]
         if resolver.options.yes:
             argv.append("--yes")  # else deploy shows its plan and asks before it changes anything
