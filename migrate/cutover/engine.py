@@ -234,7 +234,14 @@ class Engine:
         paths, route = self.settings.smoke, self.test_route
         if not paths or route is None or not is_colour(colour):
             return None
-        route.open(colour)
+        try:
+            route.open(colour)
+        except UserError as exc:  # no route to test through (no free rule priority, AWS refused...): not tested, no pass
+            route.close(colour)  # whatever part of it was made
+            why = str(exc) + (f" ({exc.hint})" if exc.hint else "")
+            self._emit(SmokeTested(self.now(), colour, tuple((path, "not asked: no test route") for path in paths), False))
+            return self._stop(colour, "failed", f"{colour} could not be smoke-tested: the test route could not be made ({why}): "
+                              "no traffic went to it")
         try:
             answers = [(path, route.get(colour, path)) for path in paths]
         finally:

@@ -176,7 +176,10 @@ class TestRoute(Protocol):
     ECS's test listener rule): how a side is smoke-tested before any client's request goes to it."""
 
     def open(self, side: str) -> None:
-        """Route requests naming ``side`` to it, and only to it (idempotent: one left by a crash is replaced)."""
+        """Route requests naming ``side`` to it, and only to it (idempotent: one left by a crash is replaced).
+
+        A route that cannot be made raises a :class:`~migrate.errors.UserError` saying why: the side is then
+        not smoke-tested, which the engine takes as a failed test (no traffic goes to it)."""
         ...
 
     def get(self, side: str, path: str) -> Answer:

@@ -16,6 +16,7 @@ from migrate.cutover.engine import DRAIN_MARGIN, CutoverError, Engine, Settings
 from migrate.cutover.events import Baked, GateFailed, Held, Mismatch, Parked, Ready, Reverted, Shifted, SmokeTested
 from migrate.cutover.gates import AlarmGate, ErrorRate, Latency
 from migrate.cutover.ports import BLUE, GREEN, Answer, Failure, to_percent, to_raw
+from migrate.errors import UserError
 
 from .fakes import Crash, Script, World
 
@@ -338,6 +339,27 @@ def test_an_answer_from_another_side_is_no_pass() -> None:
     result = w.engine(**SMOKE).deploy("rev-2")
     assert result.status == "failed" and "answered by another side" in result.reason
     assert w.router.history == []
+
+
+def test_a_test_route_that_cannot_be_made_is_a_failed_smoke_test_not_a_dead_command() -> None:
+    w = World()
+    w.live(BLUE, "rev-1")
+    w.fleet.run(GREEN, "rev-0", 0)
+
+    def refuse(side: str) -> None:
+        w.test_route.log.append((w.clock.now(), "open", side))  # a rule made before the refusal: close takes it away
+        raise UserError("no free priority just above the app's rule (3)", hint="run `migrate deploy` without --smoke once")
+
+    w.test_route.open = refuse  # type: ignore[method-assign]
+    result = w.engine(**CANARY, **SMOKE).deploy("rev-2")
+    assert result.status == "failed"
+    assert result.reason == ("green could not be smoke-tested: the test route could not be made (no free priority just above "
+                             "the app's rule (3) (run `migrate deploy` without --smoke once)): no traffic went to it")
+    assert w.router.history == [] and w.router.percent == {BLUE: 100, GREEN: 0}
+    assert w.fleet.status(GREEN).desired == 0 and w.fleet.status(GREEN).revision == "rev-0"  # parked, as after a failed test
+    assert [verb for _, verb, _ in w.test_route.log] == ["open", "close"]
+    assert w.of(SmokeTested) == [SmokeTested(20, GREEN, (("/healthz", "not asked: no test route"),
+                                                         ("/api/items", "not asked: no test route")), False)]
 
 
 def test_the_route_is_closed_even_when_the_command_dies_during_the_smoke_test() -> None:
