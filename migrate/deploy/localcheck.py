@@ -17,12 +17,13 @@ within ECS's grace period is reported as a warning, with its exit code and last 
 from __future__ import annotations
 
 import dataclasses
-import http.client
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any
 
 from migrate.containers.run import RunSpec, log_tail
+from migrate.cutover.http import get
 from migrate.deploy.errors import DeployError
 from migrate.deploy.preflight import Finding
 from migrate.deploy.spec import ServiceSpec
@@ -192,14 +193,10 @@ def _address(container: Any, port: int | None) -> tuple[int, str] | None:
 
 def _ask(published: int, path: str, host: str, timeout: float) -> int | None:
     """The status of ``GET path`` with the health checker's headers, or None while nothing answers HTTP there."""
-    connection = http.client.HTTPConnection("127.0.0.1", published, timeout=timeout)
     try:
-        connection.request("GET", path, headers={"Host": host, "User-Agent": USER_AGENT, "Connection": "close"})
-        return connection.getresponse().status
-    except (TimeoutError, OSError, http.client.HTTPException):
+        return get("127.0.0.1", published, path, {"Host": host, "User-Agent": USER_AGENT}, timeout=timeout).status
+    except (OSError, HTTPException):
         return None
-    finally:
-        connection.close()
 
 
 def _probe(container: Any, spec: ServiceSpec) -> tuple[int | None, str]:
