@@ -57,6 +57,7 @@ RUNNABLE = (
     "node-nextjs",
     "python-django-celery",
     "python-flask-sqlite",
+    "python-flask-manage-cli",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

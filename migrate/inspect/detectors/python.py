@@ -514,9 +514,29 @@ def _literal_names(expression: str) -> list[str] | None:
     return None
 
 
+#: The modules written for a WSGI server to import, where they exist (``gunicorn wsgi:app``).
+_ENTRY_MODULES = ("wsgi.py", "src/wsgi.py")
+
+
+def _find_in(app: AppDir, paths: tuple[str, ...], pattern: re.Pattern[str]) -> Hit | None:
+    """The first match of ``pattern`` in the first of the app's ``paths`` (relative to it) that has one."""
+    for path in paths:
+        text = (app.read(path) if app.has(path) else None) or ""
+        match = pattern.search(text)
+        if match is not None:
+            return app.rel(path), text.count("\n", 0, match.start()) + 1, match
+    return None
+
+
 def _find(app: AppDir, pattern: re.Pattern[str]) -> Hit | None:
     """The first match of ``pattern`` in the app's Python files, test files excluded."""
     return next((h for h in app.grep(_PY, pattern) if not _TEST_FILE.search(_rel_to_app(app, h[0]))), None)
+
+
+def _is_django_manage(app: AppDir, path: str) -> bool:
+    """Whether ``path`` is Django's manage.py: other projects name their command-line script manage.py too
+    (Flask's ``FlaskGroup``, Flask-Script), and Django's always names Django (its settings, its management)."""
+    return app.has(path) and "django" in (app.read(path) or "").lower()
 
 
 def _import_root(app: AppDir, path: str, base: str | None = None) -> tuple[str, str]:
@@ -636,9 +656,9 @@ class DjangoDetector(FrameworkDetector):
         return True
 
     def _manage_py(self, app: AppDir) -> str | None:
-        """manage.py in the app folder, its ``src/``, or one folder down (``backend/manage.py``)."""
+        """Django's manage.py in the app folder, its ``src/``, or one folder down (``backend/manage.py``)."""
         candidates = ["manage.py", "src/manage.py"] + [f"{d}/manage.py" for d in app.dirs()]
-        return next((c for c in candidates if app.has(c)), None)
+        return next((c for c in candidates if _is_django_manage(app, c)), None)
 
     def _settings(self, app: AppDir, found: Findings, manage: str | None) -> None:
         """The settings module the image runs: manage.py's default, unless that is a development one.
@@ -841,9 +861,12 @@ class FlaskDetector(FrameworkDetector):
         found.detail("release_command", f"cd {shlex.quote(base)} && {command}" if base else command)
 
     def _target(self, app: AppDir) -> tuple[str, str, Evidence] | None:
-        """``(module:object target, folder to import from, evidence)``."""
+        """``(module:object target, folder to import from, evidence)``.
+
+        A ``wsgi.py`` that holds or builds the app comes first: it is the module its authors wrote for a
+        WSGI server, where other modules that build the app too are scripts (an export, a seed, a CLI)."""
         for pattern, reason in ((self._APP, f"{self._LABEL} app object"), (self._BUILT, "app built by the factory")):
-            hit = _find(app, pattern)
+            hit = _find_in(app, _ENTRY_MODULES, pattern) or _find(app, pattern)
             if hit is not None:
                 module, base = _import_root(app, hit[0])
                 return f"{module}:{hit[2].group(1)}", base, match_evidence(hit, reason)
@@ -1113,7 +1136,7 @@ class PythonEcosystem(Ecosystem):
         """
         manifest = next((m for m in _MANIFESTS if app.has(m) and self._is_manifest(app, m)), None)
         manifest = manifest or next(iter(app.glob("requirements*.txt")), None)
-        if manifest is None and app.has("manage.py"):
+        if manifest is None and _is_django_manage(app, "manage.py"):
             return Claim(self.language, 1, app.evidence("manage.py", "Django manage.py"))
         if manifest is None:
             # No manifest at all (Paketo and Nixpacks build these): weak, so a script inside another app stays its tooling.
@@ -1121,7 +1144,7 @@ class PythonEcosystem(Ecosystem):
             return Claim(self.language, 1, app.evidence(entry, "Python entry point without a manifest")) if entry else None
         found = Findings()
         _collect_dependencies(app, found)
-        strong = app.has("manage.py") or any(d in found.deps for d in _FRAMEWORK_DEPS)
+        strong = _is_django_manage(app, "manage.py") or any(d in found.deps for d in _FRAMEWORK_DEPS)
         return Claim(self.language, 2 if strong else 1, app.evidence(manifest, "Python manifest"))
 
     def workspace_members(self, app: AppDir) -> list[str] | None:
