@@ -58,6 +58,7 @@ RUNNABLE = (
     "python-django-celery",
     "python-flask-sqlite",
     "python-flask-manage-cli",
+    "python-django-site-root",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

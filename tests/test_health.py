@@ -63,6 +63,10 @@ def test_routes(make_tree: MakeTree, path: str, code: str, route: str) -> None:
         'requests.get("https://api.example.com/health")\n',
         'HEALTH = "/health"\n',
         '@app.get("/upload")\n',
+        # A mapping's get with a key named like a health path (seen in healthchecks/healthchecks' forms): not a route.
+        'up = self.cleaned_data.get("up")\n',
+        'flag = os.environ.get("ready")\n',
+        "answer = request.args.get('ping')\n",
     ],
 )
 def test_non_health_routes_are_ignored(make_tree: MakeTree, code: str) -> None:
@@ -75,6 +79,11 @@ def test_non_health_routes_are_ignored(make_tree: MakeTree, code: str) -> None:
 )
 def test_routes_in_tests_are_ignored(make_tree: MakeTree, path: str) -> None:
     assert detect(make_tree, {path: '@app.get("/health")\n'}).get("health_path") is None
+
+
+def test_a_mappings_get_does_not_hide_the_route_after_it(make_tree: MakeTree) -> None:
+    found = detect(make_tree, {"app.py": 'up = form.cleaned_data.get("up")\n\n@app.get("/health")\ndef h(): ...\n'})
+    assert found.get("health_path") == "/health" and found.facts["health_path"].evidence[0].line == 3
 
 
 def test_files_that_only_look_like_tests_count(make_tree: MakeTree) -> None:

@@ -40,6 +40,8 @@ def detect(app: AppDir, found: Findings) -> None:
     for path, line, match in app.grep(_SOURCES, _ROUTE):
         if _is_test(path):
             continue
+        if match.group("method") and not match.group("route").startswith("/"):
+            continue  # receiver.get("up"): a mapping's get (cleaned_data, environ, args), not a route: those start with /
         route = "/" + match.group("route").lstrip("/")
         call = match.group("method") or match.group("function") or ""
         mounts = prefix_of(app, path, match.group("receiver"), call, match.start())

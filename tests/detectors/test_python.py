@@ -337,6 +337,21 @@ def test_django_allowed_hosts_read_from_a_variable(make_tree: MakeTree, assignme
     assert app.detail("allowed_hosts_separator") == separator
 
 
+@pytest.mark.parametrize(("assignment", "expected", "separator"), [
+    # healthchecks/healthchecks: the variable is read into a name first, the assignment is indented under the if.
+    ('if v := os.getenv("ALLOWED_HOSTS"):\n    ALLOWED_HOSTS = v.split(",")\nelse:\n    ALLOWED_HOSTS = ["localhost"]',
+     "ALLOWED_HOSTS mysite/settings.py:5", ","),
+    ('hosts = os.environ.get("SITE_HOSTS", "")\nALLOWED_HOSTS = hosts.split(";")', "SITE_HOSTS mysite/settings.py:5", ";"),
+    ('v = compute()\nALLOWED_HOSTS = v.split(",")', None, None),  # a name not read from the environment
+])
+def test_django_allowed_hosts_read_through_a_name_assigned_above(
+        make_tree: MakeTree, assignment: str, expected: str | None, separator: str | None) -> None:
+    app, _ = only_app(make_tree, {"requirements.txt": "django\ngunicorn\n", "manage.py": MANAGE,
+                                  "mysite/settings.py": f"import os\n{SETTINGS}{assignment}\n"})
+    assert app.detail("allowed_hosts_env") == expected
+    assert app.detail("allowed_hosts_separator") == separator
+
+
 def test_django_allowed_hosts_of_the_settings_module_the_image_runs(make_tree: MakeTree) -> None:
     manage = MANAGE.replace("mysite.settings", "config.settings.dev")
     app, _ = only_app(make_tree, {

@@ -685,7 +685,8 @@ class DjangoDetector(FrameworkDetector):
 
     # ALLOWED_HOSTS = os.environ.get("X", "localhost").split(",") / env.list("X") / config("X", cast=Csv()):
     # the assignment and its indented continuation lines, then the variable it reads.
-    _ALLOWED_HOSTS = re.compile(r"^ALLOWED_HOSTS\s*=\s*(.*(?:\n[ \t)\]].*)*)", re.MULTILINE)
+    # Indented too (an assignment under an if), its continuation lines indented further than it.
+    _ALLOWED_HOSTS = re.compile(r"^([ \t]*)ALLOWED_HOSTS\s*=\s*(.*(?:\n\1[ \t)\]].*)*)", re.MULTILINE)
     _ENV_READ = re.compile(r"(?:\benviron\.get|\bgetenv|\benv\.list|\benv|\bconfig)\(\s*[\"']([A-Za-z_]\w*)[\"']"
                            r"|\benviron\[\s*[\"']([A-Za-z_]\w*)[\"']\s*\]")
     _SPLIT = re.compile(r"\.split\(\s*(?:([\"'])(.+?)\1)?\s*\)")
@@ -715,8 +716,8 @@ class DjangoDetector(FrameworkDetector):
         for path, line, match in app.grep(_PY, self._ALLOWED_HOSTS):
             if _TEST_FILE.search(_rel_to_app(app, path)):
                 continue
-            expression = match.group(1)
-            read = self._ENV_READ.search(expression)
+            expression = match.group(2)
+            read = self._ENV_READ.search(expression) or self._read_through(app.tree.read_text(path) or "", match.start(), expression)
             if read is None:
                 names = _literal_names(expression)
                 if names is not None:
@@ -726,6 +727,20 @@ class DjangoDetector(FrameworkDetector):
             # env.list and decouple's Csv split on commas; str.split() with no argument on whitespace.
             separator = "," if split is None else split.group(2) or " "
             yield path, line, read.group(1) or read.group(2), separator
+
+    _VARIABLE = re.compile(r"([A-Za-z_]\w*)\s*(?:\.split\(|$)")
+
+    def _read_through(self, text: str, before: int, expression: str) -> re.Match[str] | None:
+        """The variable read of ``ALLOWED_HOSTS = v.split(",")`` when ``v`` was assigned one above it
+        (``if v := os.getenv("ALLOWED_HOSTS"):``, seen in healthchecks/healthchecks; ``v = env("X")``)."""
+        name = self._VARIABLE.match(expression.strip())
+        if name is None:
+            return None
+        assigned = re.compile(rf"\b{re.escape(name.group(1))}\s*:?=\s*(.*)")
+        last = None
+        for found in assigned.finditer(text, 0, before):
+            last = found
+        return self._ENV_READ.search(last.group(1)) if last is not None else None
 
     def _wsgi(self, app: AppDir, found: Findings, manage: str | None, base: str | None) -> None:
         located = self._wsgi_module(app, manage, base)

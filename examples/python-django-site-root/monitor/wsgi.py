@@ -1,0 +1,9 @@
+"""WSGI config: exposes ``application`` for gunicorn."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitor.settings")
+
+application = get_wsgi_application()
