@@ -59,6 +59,7 @@ RUNNABLE = (
     "python-flask-sqlite",
     "python-flask-manage-cli",
     "python-django-site-root",
+    "python-flask-config-classes",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

@@ -57,6 +57,12 @@ def shape(var: EnvVar) -> tuple[bool, str | None]:
         ('config("APP_MODE", default="fast", cast=str)', False, "fast"),
         ('config("APP_MODE", cast=bool, default=True)', False, "True"),
         ('config("APP_MODE", "fast")', False, "fast"),
+        # ``or`` a fallback (Flask's tutorials), across a line continuation too; a literal that only starts the value
+        ("os.environ.get('APP_MODE') or 'fast'", False, "fast"),
+        ("int(os.environ.get('APP_MODE') or 5000)", False, "5000"),
+        ("os.environ.get('APP_MODE') or \\\n    'sqlite:///' + os.path.join(basedir, 'data.sqlite')", False, "sqlite:///…"),
+        ("os.getenv('APP_MODE', 'fast-' + suffix)", False, "fast-…"),
+        ("os.environ.get('APP_MODE') or fallback()", False, None),
     ],
 )
 def test_python_idioms(make_tree: MakeTree, code: str, required: bool, default: str | None) -> None:

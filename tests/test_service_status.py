@@ -100,6 +100,19 @@ def test_the_code_default_decides_when_the_example_env_is_silent(make_tree: Make
     assert "pdo_mysql" in generated(root, "Dockerfile")
 
 
+def test_a_database_url_that_falls_back_to_sqlite_starts_no_server(make_tree: MakeTree) -> None:
+    """miguelgrinberg/flasky: psycopg2 is installed (for Heroku), the default configuration runs on sqlite."""
+    config = ("import os\nbasedir = os.path.dirname(__file__)\n\nclass Config:\n"
+              "    SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL') or \\\n"
+              "        'sqlite:///' + os.path.join(basedir, 'data.sqlite')\n")
+    app = only(make_tree({"requirements.txt": "flask\npsycopg2==2.9.9\ngunicorn\n", "config.py": config,
+                          "app.py": "from flask import Flask\napp = Flask(__name__)\n"}))
+    assert app.backing_services == ()
+    (postgres,) = app.optional_services
+    assert postgres.kind == "postgres" and postgres.enable == "set DATABASE_URL=<a postgres URL>"
+    assert "config.py:5: DATABASE_URL=sqlite:///…: the default configuration does not use postgres" in [str(e) for e in postgres.evidence]
+
+
 def test_a_selector_that_picks_a_service_starts_it(make_tree: MakeTree) -> None:
     files = {**LARAVEL_DEFAULTS, ".env.example": "DB_CONNECTION=pgsql\nCACHE_STORE=redis\nQUEUE_CONNECTION=database\n"}
     root = make_tree(files)

@@ -69,7 +69,9 @@ def _idioms(*pairs: tuple[str, str]) -> tuple[_Idiom, ...]:
 _PY = _idioms(
     (rf"\bos\.environ\[\s*{_Q}{_NAME}{_Q}\s*\]", "python-index"),
     (rf"(?<![.\w])environ\[\s*{_Q}{_NAME}{_Q}\s*\]", "python-index"),
-    (rf"\b(?:os\.environ\.get|os\.getenv|(?<![.\w])getenv)\(\s*{_Q}{_NAME}{_Q}\s*(,\s*(?:default\s*=\s*)?{_VALUE}?)?", "call-optional"),
+    # ...and ``os.environ.get("X") or "default"`` (Flask's tutorials: ``or 'sqlite:///' + path``, a line continuation between).
+    (rf"\b(?:os\.environ\.get|os\.getenv|(?<![.\w])getenv)\(\s*{_Q}{_NAME}{_Q}\s*"
+     rf"(,\s*(?:default\s*=\s*)?{_VALUE}?|\)\s*or[ \t]*(?:\\[ \t]*\n\s*)?{_VALUE})?", "call-optional"),
     (rf"\bos\.environ\.setdefault\(\s*{_Q}{_NAME}{_Q}\s*(,\s*{_VALUE}?)?", "call-optional"),
     # ``if "X" in os.environ:`` tests the variable: whatever it guards runs only when it is set.
     (rf"{_Q}{_NAME}{_Q}\s+(?:not\s+)?in\s+(?:os\.)?environ\b", "optional"),
@@ -321,6 +323,8 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
             if group is not None:
                 value = group
                 break
+        if value is not None and _CONCATENATED.match(text, match.end()):
+            value += "…"  # only the start of the default: "sqlite:///" + os.path.join(...)
     if mode == "required":
         return EnvRead(name, evidence)
     if mode == "optional":
@@ -342,6 +346,10 @@ def _read(mode: str, match: re.Match[str], evidence: Evidence, text: str) -> Env
     if mode == "environ-implicit":
         return EnvRead(_ENVIRON_IMPLICIT[name], evidence)
     return EnvRead(name, evidence, value, tail is not None and tail.strip() != "")
+
+
+#: A default literal that is only the start of the value: ``"sqlite:///" + path``.
+_CONCATENATED = re.compile(r"[ \t]*\+")
 
 
 def _python_guarded(text: str, offset: int) -> bool:
