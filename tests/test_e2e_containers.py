@@ -60,6 +60,7 @@ RUNNABLE = (
     "python-flask-manage-cli",
     "python-django-site-root",
     "python-flask-config-classes",
+    "python-flask-old-pin",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

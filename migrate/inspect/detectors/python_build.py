@@ -5,7 +5,8 @@ Native dependencies
     ``uwsgi``, ``python-ldap``): pip compiles them, so the build stage needs a compiler and
     the library's headers, and the runtime stage its shared library. Others ship a wheel or
     pure Python that loads a system library at run time (``psycopg`` 3 without its ``binary``
-    extra loads libpq; ``pyodbc`` loads unixODBC). Package names are Debian bookworm's, the
+    extra loads libpq; ``pyodbc`` loads unixODBC). Some have wheels, but only for the Pythons out
+    when they were released: an older pin is compiled on a newer Python (``cffi``: libffi's headers). Package names are Debian bookworm's, the
     distribution under the official ``python:*-slim`` images.
 
 Dependencies before the source
@@ -57,6 +58,9 @@ NATIVE_DEPENDENCIES: dict[str, NativeDependency] = {
     "uwsgi": NativeDependency(True),
     "python-ldap": NativeDependency(True, ("libldap2-dev", "libsasl2-dev"), ("libldap-2.5-0", "libsasl2-2")),
     "pyodbc": NativeDependency(False, (), ("libodbc2",)),
+    # Wheels for every Python it supported when released; a pin older than the image's Python (cffi 1.15 has no
+    # 3.12 wheel: djangox pins it) is compiled against libffi's headers. libffi itself is in the python image.
+    "cffi": NativeDependency(False, ("libffi-dev",)),
 }
 #: Compilers for any dependency built from source (build stage only).
 COMPILERS = ("build-essential",)
