@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from migrate.inspect.tree import SourceTree
 
@@ -39,6 +41,57 @@ def missing_entry(tree: SourceTree, lock: str, manager: str, app_path: str, mani
     if manager == "yarn":
         return _yarn_missing(tree.read_text(lock) or "", wanted)
     return None
+
+
+#: The public registries' hosts: npm rewrites registry.npmjs.org to the registry a build is configured with
+#: (``replace-registry-host``), Yarn classic registry.yarnpkg.com likewise.
+PUBLIC_REGISTRIES = frozenset({"registry.npmjs.org", "registry.yarnpkg.com"})
+_YARN_RESOLVED = re.compile(r'^\s+resolved\s+"?([a-z+]+://[^"\s#]+)', re.MULTILINE)
+
+
+def foreign_hosts(tree: SourceTree, lock: str, manager: str) -> list[tuple[str, int]]:
+    """The hosts other than the public registries that lockfile ``lock`` downloads packages from, with how many
+    packages each, most first: a company's registry, a mirror that has since gone, GitHub for git dependencies.
+    A frozen install fetches from exactly those, so the image's build must reach them."""
+    urls: list[str] = []
+    if manager == "npm":
+        data = tree.read_json(lock)
+        if isinstance(data, dict):
+            urls = list(_npm_resolved(data))
+    elif manager == "yarn":
+        urls = _YARN_RESOLVED.findall(tree.read_text(lock) or "")
+    hosts = Counter(host for url in urls if (host := _host(url)) and host not in PUBLIC_REGISTRIES)
+    return sorted(hosts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _npm_resolved(data: dict[str, Any]) -> list[str]:
+    """Every ``resolved`` URL of an npm lockfile: v2/v3's flat ``packages``, v1's nested ``dependencies``."""
+    found: list[str] = []
+    packages = data.get("packages")
+    if isinstance(packages, dict):
+        found += [str(entry["resolved"]) for entry in packages.values() if isinstance(entry, dict) and isinstance(entry.get("resolved"), str)]
+        return found
+    stack = [data.get("dependencies")]
+    while stack:
+        level = stack.pop()
+        if not isinstance(level, dict):
+            continue
+        for entry in level.values():
+            if isinstance(entry, dict):
+                if isinstance(entry.get("resolved"), str):
+                    found.append(entry["resolved"])
+                stack.append(entry.get("dependencies"))
+    return found
+
+
+def _host(url: str) -> str | None:
+    """The host of a download URL (``git+ssh://git@github.com/...``: github.com); None for a local path."""
+    if "://" not in url:
+        return None
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
 
 
 def _section(manifest: dict[str, Any], name: str) -> dict[str, str]:

@@ -751,6 +751,42 @@ def test_a_lockfile_that_agrees_is_not_reported(make_tree: MakeTree) -> None:
         assert not any("out of date" in w for w in result.warnings), result.warnings
 
 
+@pytest.mark.parametrize(
+    ("lock", "warning"),
+    [
+        # lujakob/nestjs-realworld-example-app: a v1 lock resolved through a mirror that has gone (npm ci then dies
+        # with "Exit handler never called!"); nested entries count too.
+        ({"package-lock.json": json.dumps({"lockfileVersion": 1, "dependencies": {
+            "@nestjs/core": {"version": "7.6.0", "resolved": "https://npm.example.de/@nestjs/core/-/core-7.6.0.tgz"},
+            "argon2": {"version": "0.26.2", "resolved": "https://registry.npmjs.org/argon2/-/argon2-0.26.2.tgz", "dependencies": {
+                "nan": {"version": "2.14.0", "resolved": "https://npm.example.de/nan/-/nan-2.14.0.tgz"}}}}})},
+         "package-lock.json downloads packages from hosts other than the npm registry (2 from npm.example.de)"),
+        ({"package-lock.json": json.dumps({"lockfileVersion": 3, "packages": {
+            "": {"dependencies": NEST_DEPS},
+            "node_modules/@nestjs/core": {"resolved": "https://registry.npmjs.org/@nestjs/core/-/core-7.6.0.tgz"},
+            "node_modules/argon2": {"resolved": "git+ssh://git@github.com/ranisalt/node-argon2.git#abc"}}})},
+         "package-lock.json downloads packages from hosts other than the npm registry (1 from github.com)"),
+        # thelounge/thelounge: a git dependency, fetched as a tarball from GitHub
+        ({"yarn.lock": STALE_YARN_LOCK.replace('version "7.0.5"\n', 'version "7.0.5"\n  resolved "https://registry.yarnpkg.com/x.tgz#1"\n')
+         + '\nargon2@^0.26.2:\n  version "0.26.2"\n  resolved "https://codeload.github.com/ranisalt/node-argon2/tar.gz/abc"\n'},
+         "yarn.lock downloads packages from hosts other than the npm registry (1 from codeload.github.com)"),
+    ],
+)
+def test_a_lockfile_that_downloads_from_elsewhere_than_the_registry_is_reported(
+        make_tree: MakeTree, lock: dict[str, str], warning: str) -> None:
+    result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node main.js"}, dependencies=NEST_DEPS), "main.js": SERVER_JS, **lock})
+    assert any(w.startswith(f".: {warning}: the image's install fetches them from there") for w in result.warnings), result.warnings
+
+
+def test_a_lockfile_from_the_public_registries_is_not_reported(make_tree: MakeTree) -> None:
+    npm3 = json.dumps({"lockfileVersion": 3, "packages": {"": {"dependencies": NEST_DEPS},
+                       "node_modules/argon2": {"resolved": "https://registry.npmjs.org/argon2/-/argon2-0.26.2.tgz"},
+                       "node_modules/local": {"resolved": "file:../local"}}})
+    result = inspect(make_tree, {"package.json": pkg(scripts={"start": "node main.js"}, dependencies=NEST_DEPS), "main.js": SERVER_JS,
+                                 "package-lock.json": npm3})
+    assert not any("hosts other than" in w for w in result.warnings), result.warnings
+
+
 def test_the_pre_hook_of_the_start_script_is_the_build(make_tree: MakeTree) -> None:
     """`npm run start:prod` runs `prestart:prod` (tsc) first: without it dist/main.js does not exist."""
     scripts = {"start": "node index.js", "prestart:prod": "tsc", "start:prod": "node dist/main.js"}

@@ -16,7 +16,7 @@ from typing import Any
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
 from migrate.inspect.envvars import is_commented_out
 from migrate.inspect.knowledge import DEFAULT_RUNTIME, HEALTH_PATH
-from migrate.inspect.node_locks import missing_entry
+from migrate.inspect.node_locks import foreign_hosts, missing_entry
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
@@ -284,6 +284,11 @@ def _package_manager(app: AppDir, found: Findings) -> None:
     if lock is not None and stale[lock[0]] is not None:
         found.warnings.append(f"{lock[0]} is out of date: it has no entry for {stale[lock[0]]} from package.json, so the "
                               f"image's frozen install fails; run `{lock[1].split('-')[0]} install` and commit the lockfile")
+    hosts = foreign_hosts(app.tree, lock[0], lock[1].split("-")[0]) if lock is not None else []
+    if hosts and lock is not None:
+        where = ", ".join(f"{count} from {host}" for host, count in hosts[:3]) + (f" and {len(hosts) - 3} more hosts" if len(hosts) > 3 else "")
+        found.warnings.append(f"{lock[0]} downloads packages from hosts other than the npm registry ({where}): the "
+                              "image's install fetches them from there, so its build must reach them")
     lock_evidence = Evidence(lock[0], None, f"{lock[1]} lockfile") if lock else None
     if declared is not None:
         manager, version, evidence = declared
