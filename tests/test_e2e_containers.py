@@ -61,6 +61,7 @@ RUNNABLE = (
     "python-django-site-root",
     "python-flask-config-classes",
     "python-flask-old-pin",
+    "python-tornado",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

@@ -45,6 +45,7 @@ def detect(make_tree: MakeTree, files: dict[str, str | bytes], found: Findings |
         ("Program.cs", 'app.MapHealthChecks("/healthz");\n', "/healthz"),
         ("src/main.rs", '#[get("/health")]\nasync fn health() -> &\'static str { "ok" }\n', "/health"),
         ("src/main.rs", 'let app = Router::new().route("/health", get(health));\n', "/health"),
+        ("app.py", 'app = tornado.web.Application([\n    (r"/", MainHandler),\n    (r"/health", HealthHandler),\n])\n', "/health"),
     ],
 )
 def test_routes(make_tree: MakeTree, path: str, code: str, route: str) -> None:
@@ -67,6 +68,7 @@ def test_routes(make_tree: MakeTree, path: str, code: str, route: str) -> None:
         'up = self.cleaned_data.get("up")\n',
         'flag = os.environ.get("ready")\n',
         "answer = request.args.get('ping')\n",
+        'QUIET_PATHS = ["/metrics", "/health"]  # not logged\n',  # a list of paths, not a route table
     ],
 )
 def test_non_health_routes_are_ignored(make_tree: MakeTree, code: str) -> None:

@@ -20,7 +20,9 @@ _ROUTE = re.compile(
     r"(?:(?P<receiver>[A-Za-z_]\w*)?\.(?P<method>get|route|api_route|head|all|use|GET|Get|HEAD|Any|Handle|HandleFunc|HandlerFunc"
     r"|MapGet|MapHealthChecks|UseHealthChecks|at|handle|add_url_rule)"
     r"|(?<![\w.])(?P<function>path|re_path|url|get|route|Route|HandleFunc|Handle)"
-    r"|@(?:Get|Request)Mapping|#\[get|\bgetMapping|\bmatch)"
+    r"|@(?:Get|Request)Mapping|#\[get|\bgetMapping|\bmatch"
+    # A route table's entry: Tornado's Application([(r"/health", HealthHandler), ...]), a tuple in a list.
+    r"|(?P<entry>(?<=[\[,])))"
     # Go 1.22 ServeMux patterns put the method inside the string: "GET /healthz".
     # Ruby calls need no parentheses (Sinatra ``get '/health' do``); a path may sit under a prefix (/api/health).
     r"(?:\s*\(\s*|[ \t]+)(?:value\s*=\s*)?[rf]?[\"'`]\^?(?:(?:GET|HEAD)\s+)?(?P<route>/?(?:[\w.-]+/)*" + _HEALTH + r"/?)\$?[\"'`]",
@@ -42,6 +44,9 @@ def detect(app: AppDir, found: Findings) -> None:
             continue
         if match.group("method") and not match.group("route").startswith("/"):
             continue  # receiver.get("up"): a mapping's get (cleaned_data, environ, args), not a route: those start with /
+        if match.group("entry") is not None and "(" not in match.group(0):
+            continue  # ["/metrics", "/health"]: a list of paths (a log filter's), not a route table's (path, handler)
+        line += match.string.count("\n", match.start(), match.start("route"))  # the route's own line (a table's entry)
         route = "/" + match.group("route").lstrip("/")
         call = match.group("method") or match.group("function") or ""
         mounts = prefix_of(app, path, match.group("receiver"), call, match.start())

@@ -733,6 +733,16 @@ def test_plain_script_with_main_guard(make_tree: MakeTree) -> None:
     assert evidence(app, "port") == ["main.py:4: port the script's server listens on"]
 
 
+@pytest.mark.parametrize("define", ['define("port", default=5555, type=int, help="Run on the given port")',
+                                    "options.define('port', 5555)"])
+def test_a_tornado_options_port_is_the_port(make_tree: MakeTree, define: str) -> None:
+    """mher/flower: tornado.options' port option, whose default the server listens on."""
+    code = f"from tornado.options import define, options\n{define}\n\nif __name__ == '__main__':\n    app.listen(options.port)\n"
+    app, _ = only_app(make_tree, {"requirements.txt": "tornado\n", "server.py": code})
+    assert (app.start_command.value, app.port.value) == ("python server.py", 5555)
+    assert evidence(app, "port") == ["server.py:2: the port option's default (tornado.options), which the server listens on"]
+
+
 def test_package_main_module(make_tree: MakeTree) -> None:
     app, _ = only_app(make_tree, {"requirements.txt": "requests\n", "bot/__main__.py": "print('hi')\n"})
     assert app.start_command.value == "python -m bot"

@@ -7,7 +7,7 @@ import posixpath
 import re
 import shlex
 
-from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
+from migrate.generate.plan import ContainerPlan, WatchRule, command_argv, start_argv
 from migrate.generate.probes import http_probe, probe_of
 from migrate.generate.recipes.common import (
     base_plan,
@@ -120,6 +120,7 @@ def plan(app: AppProfile) -> ContainerPlan:
         "dev_settings_module": app.detail("django_dev_settings_module"),
     }
     start = _production_command(app)  # None: the CMD says so and fails, never a guess
+    values["init"] = _runs_the_interpreter(start)
     result = base_plan(
         app,
         template="python.Dockerfile.j2",
@@ -136,6 +137,29 @@ def plan(app: AppProfile) -> ContainerPlan:
         extensions=("ms-python.python", "ms-python.debugpy", "charliermarsh.ruff"),
     )
     return dataclasses.replace(result, notes=_notes(app))
+
+
+#: The interpreter itself: a script it runs (``python app.py``, ``python -m bot``), not a server.
+_INTERPRETERS = frozenset({"python", "python3"})
+
+
+def _runs_the_interpreter(command: str | None) -> bool:
+    """Whether the app is a script the interpreter runs, as PID 1 it would ignore SIGTERM.
+
+    The kernel gives PID 1 no default action for SIGTERM: a script that installs no handler keeps running
+    through ``docker stop`` (killed 10 s later) and through every ECS deployment's stop timeout. gunicorn,
+    uvicorn, hypercorn, streamlit and celery handle SIGTERM themselves; a script runs under tini, which is
+    PID 1 and passes the signal on to it, where the default action ends it.
+    """
+    if not command:
+        return False
+    words = list(command_argv(command))
+    if words[:2] == ["sh", "-c"]:  # the command the shell execs last
+        words = re.split(r";|&&|\|\|", words[2])[-1].split()
+    words = [w for w in words if w != "exec"]
+    while words and "=" in words[0]:  # VAR=value before the program
+        words.pop(0)
+    return bool(words) and words[0].rsplit("/", 1)[-1] in _INTERPRETERS
 
 
 def _build_packages(app: AppProfile) -> list[str]:
@@ -169,6 +193,12 @@ def _notes(app: AppProfile) -> tuple[str, ...]:
             "20 s and 290 MB of build cache once per base image, and nothing in the runtime image, which receives only "
             "/opt/venv and the app. A dependency compiled against another system library needs that library's -dev "
             "package in the build stage (the compile fails naming the missing header) and its shared library in the runtime stage."
+        )
+    if _runs_the_interpreter(_production_command(app)):
+        notes.append(
+            "tini is PID 1 (ENTRYPOINT): the app is a script the interpreter runs, and as PID 1 a process without a "
+            "SIGTERM handler ignores the signal, so `docker stop` would wait 10 s and every ECS deployment its stop "
+            "timeout; tini passes SIGTERM on, and the script ends (or runs the handler it installs)."
         )
     if _production_command(app) != app.start_command.value:
         notes.append(

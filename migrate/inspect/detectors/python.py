@@ -1045,6 +1045,8 @@ _MAIN_GUARD = re.compile(r"^if __name__ == [\"']__main__[\"']\s*:", re.MULTILINE
 _SCRIPT_NAMES = ("main.py", "app.py", "server.py", "run.py", "bot.py", "worker.py", "__main__.py")
 # A port passed to a server started from a script: uvicorn.run(app, port=8080), app.run(port=5000)...
 _PORT_KWARG = re.compile(r"\b(?:app\.run|uvicorn\.run|web\.run_app|\.run_server|serve|run)\([^)]*\bport\s*=\s*(\d{2,5})\b")
+# Tornado's command-line options (tornado.options.define), which its apps listen on: define("port", default=8888, ...).
+_TORNADO_PORT = re.compile(r"(?<![\w.])(?:options\.)?define\(\s*[\"']port[\"']\s*,\s*(?:default\s*=\s*)?(\d{2,5})\b")
 
 
 def _fallback_start(app: AppDir, found: Findings) -> None:
@@ -1062,6 +1064,10 @@ def _fallback_start(app: AppDir, found: Findings) -> None:
         hit = _find(app, _PORT_KWARG)
         if hit is not None:
             found.set("port", int(hit[2].group(1)), match_evidence(hit, "port the script's server listens on"))
+            return
+        hit = _find(app, _TORNADO_PORT)
+        if hit is not None:
+            found.set("port", int(hit[2].group(1)), match_evidence(hit, "the port option's default (tornado.options), which the server listens on"))
 
 
 def _main_script(app: AppDir, found: Findings) -> None:
