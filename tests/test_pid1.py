@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from conftest import MakeTree
 
-from migrate.generate.recipes import plan_for
-from migrate.generate.recipes.python import _runs_the_interpreter
 from migrate import __version__
 from migrate.generate.plan import ContainerPlan
+from migrate.generate.recipes import plan_for
+from migrate.generate.recipes.python import _runs_the_interpreter
 from migrate.generate.render import render
 from migrate.inspect import inspect_tree
 
