@@ -18,8 +18,8 @@ The result is the serial one, app for app and warning for warning (but see the l
 - Ctrl-C kills the children and reaps them before it propagates: no process outlives the command.
 
 Forking is done only on Linux, from a process with a single thread (forking a threaded process
-can deadlock the child); otherwise, and on small trees where a fork
-costs more than it saves, everything runs in this process.
+can deadlock the child); otherwise, and on small trees where a fork costs more than it saves,
+everything runs in this process.
 """
 
 from __future__ import annotations
