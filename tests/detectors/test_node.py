@@ -397,6 +397,26 @@ def test_remix_and_react_router(make_tree: MakeTree, deps: dict[str, str], files
     assert (app.framework.value, app.start_command.value, app.port.value) == ("remix", command, 3000)
 
 
+LOADER = "export async function loader() {\n  return new Response(\"OK\");\n}\n"
+
+
+@pytest.mark.parametrize(("files", "route"), [
+    ({"app/routes/healthcheck.tsx": LOADER}, "/healthcheck"),  # remix-run/indie-stack
+    ({"app/routes/api.health.ts": LOADER, "app/routes/_index.tsx": "export default function Index() {}\n"}, "/api/health"),
+    ({"app/routes/_auth.healthz.ts": LOADER}, "/healthz"),  # a pathless layout's child
+    ({"app/routes/healthz/route.ts": LOADER}, "/healthz"),
+    ({"app/routes/notes.$id.ping.ts": LOADER}, None),  # under a parameter: no fixed path to probe
+    ({"app/routes/healthy-recipes.tsx": LOADER}, None),
+    ({"app/components/health.tsx": LOADER}, None),  # not a route
+])
+def test_a_remix_health_route_is_a_file(make_tree: MakeTree, files: dict[str, str], route: str | None) -> None:
+    app = only_app(make_tree, {"package.json": pkg(scripts={"build": "remix build"}, dependencies={"@remix-run/serve": "2"}), **files})
+    assert app.health_path.value == route
+    if route:
+        path = next(iter(files))
+        assert evidence(app, "health_path") == [f"{path}:1: Remix route {route}"]
+
+
 def test_sveltekit_adapter_node(make_tree: MakeTree) -> None:
     app = only_app(
         make_tree,

@@ -678,6 +678,25 @@ def _next_health(app: AppDir, found: Findings) -> None:
             return
 
 
+_REMIX_ROUTE = re.compile(r"^app/routes/(?:(?P<flat>[^/]+)\.[cm]?[jt]sx?|(?P<folder>[^/]+)/route\.[cm]?[jt]sx?)$")
+
+
+def _remix_health(app: AppDir, found: Findings) -> None:
+    """A health route among Remix's (and React Router's) file routes: ``app/routes/healthcheck.tsx`` (indie-stack's),
+    ``app/routes/api.health.ts`` (/api/health), ``app/routes/healthz/route.ts``; dots separate segments, a leading
+    ``_`` marks a pathless layout (not in the URL), ``$`` a parameter (no fixed path to probe)."""
+    for path in sorted(app.source_files(_JS)):
+        match = _REMIX_ROUTE.match(_below(path, app.path))
+        if match is None:
+            continue
+        segments = [p for p in (match.group("flat") or match.group("folder")).split(".") if not p.startswith("_")]
+        if segments and HEALTH_PATH.match(segments[-1]) and not any(p.startswith(("$", "[", "(")) for p in segments):
+            route = "/" + "/".join(segments)
+            line = app.tree.line_of(path, r"^export\s+(?:async\s+)?(?:function|const)\s+loader\b")
+            found.set("health_path", route, Evidence(path, line, f"Remix route {route}"))
+            return
+
+
 def _build_env(app: AppDir, found: Findings, prefix: str) -> None:
     """Variables the bundler inlines at build time (``NEXT_PUBLIC_*``, ``VITE_*``): build arguments, not runtime env."""
     pattern = re.compile(rf"(?:process\.env|import\.meta\.env)\.({prefix}[A-Za-z0-9_]+)")
@@ -740,6 +759,7 @@ class RemixDetector(FrameworkDetector):
         bundle = "build/server/index.js" if vite else "build/index.js"
         found.set("start_command", f"node_modules/.bin/{cli} {bundle}", evidence)
         found.detail("react_router", "true" if cli == "react-router-serve" else None)
+        _remix_health(app, found)
         return True
 
 
