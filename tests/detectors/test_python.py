@@ -885,6 +885,25 @@ def test_pipfile_hashes_match_pipenv() -> None:
     )
 
 
+@pytest.mark.parametrize(("requirements", "python", "native", "build", "runtime"), [
+    # DjangoGirls/djangogirls: pins made before Python 3.12 have no wheel for it and compile against system libraries.
+    ("lxml==4.9.2\npsycopg2-binary==2.8.3\n", None, "lxml psycopg2-binary",
+     "build-essential libxml2-dev libxslt1-dev libpq-dev", "libxml2 libxslt1.1 libpq5"),
+    ("lxml==5.3.0\npsycopg2-binary==2.9.10  # current\n", None, None, None, None),  # wheels for 3.12
+    ("lxml>=4.9\npsycopg2-binary\n", None, None, None, None),  # not pinned: pip takes a release with a wheel
+    ("lxml==4.9.2\n", "3.10", None, None, None),  # a Python its wheels were made for
+    ("psycopg2-binary==2.9.9\n", "3.13", "psycopg2-binary", "build-essential libpq-dev", "libpq5"),
+])
+def test_an_exact_pin_older_than_the_pythons_wheels_is_compiled(
+        make_tree: MakeTree, requirements: str, python: str | None, native: str | None, build: str | None, runtime: str | None) -> None:
+    files = {"requirements.txt": "flask\n" + requirements, "app.py": "from flask import Flask\napp = Flask(__name__)\n"}
+    if python:
+        files[".python-version"] = python + "\n"
+    app, _ = only_app(make_tree, files)
+    assert app.detail("native_dependencies") == native
+    assert (app.detail("build_packages"), app.detail("runtime_packages")) == (build, runtime)
+
+
 def test_a_native_package_only_the_pipenv_lock_pins_gets_its_build_packages(make_tree: MakeTree) -> None:
     """greyli/bluelog: Pipfile.lock pins psycopg2 (a source build needing pg_config) that the Pipfile no longer
     names; the image installs the lock, so the build stage needs libpq-dev and the runtime libpq5."""

@@ -1203,7 +1203,7 @@ class PythonEcosystem(Ecosystem):
         _manifests(app, found)
         pipenv_lock = found.get("package_manager") == "pipenv" and app.has("Pipfile.lock")
         # The image installs what the lock pins (`pipenv requirements`), whatever the Pipfile says now.
-        native_dependencies(found, pipenv_locked(app) if pipenv_lock else frozenset())
+        native_dependencies(found, pipenv_locked(app) if pipenv_lock else frozenset(), app)
         if pipenv_lock:
             pipenv_lock_check(app, found)
         if found.get("package_manager") == "pdm" and app.has("pdm.lock"):

@@ -34,6 +34,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from migrate.inspect.detectors.base import AppDir, Findings
 
@@ -62,30 +63,82 @@ NATIVE_DEPENDENCIES: dict[str, NativeDependency] = {
     # 3.12 wheel: djangox pins it) is compiled against libffi's headers. libffi itself is in the python image.
     "cffi": NativeDependency(False, ("libffi-dev",)),
 }
+#: Distributions with wheels that bundle their C libraries, but only for the Pythons out when each release was
+#: made: the first release with a Linux x86_64 wheel for each Python. An exact pin older than that for the
+#: image's Python is compiled from source (DjangoGirls/djangogirls pins lxml==4.9.2 and psycopg2-binary==2.8.3
+#: on 3.12), against the system's libraries: their headers to build, their shared libraries to run.
+#: Where a release's wheels are in doubt, the later one is taken: a pin then gets packages it may not need
+#: (a larger image), never a compile without headers (a failed build).
+WHEELS_SINCE: dict[str, dict[str, str]] = {
+    "lxml": {"3.11": "4.9.3", "3.12": "4.9.4", "3.13": "5.4.0"},
+    "psycopg2-binary": {"3.11": "2.9.5", "3.12": "2.9.9", "3.13": "2.9.10"},
+}
+#: What such a distribution needs when it is compiled.
+SOURCE_BUILDS: dict[str, NativeDependency] = {
+    "lxml": NativeDependency(True, ("libxml2-dev", "libxslt1-dev"), ("libxml2", "libxslt1.1")),
+    "psycopg2-binary": NativeDependency(True, ("libpq-dev",), ("libpq5",)),
+}
 #: Compilers for any dependency built from source (build stage only).
 COMPILERS = ("build-essential",)
 #: Distributions that make another's system library unnecessary: they bundle it.
 _BUNDLED_BY = {"psycopg": "psycopg-binary"}
 
 
-def native_dependencies(found: Findings, locked: frozenset[str] = frozenset()) -> None:
+def native_dependencies(found: Findings, locked: frozenset[str] = frozenset(), app: AppDir | None = None) -> None:
     """Record the dependencies that need system packages and the Debian packages of each stage.
 
     ``locked``: canonical names a lockfile installs besides the declared dependencies (a Pipfile.lock
-    may pin psycopg2 that the Pipfile no longer names: the image installs it all the same).
+    may pin psycopg2 that the Pipfile no longer names: the image installs it all the same). ``app``: where
+    the dependencies' exact pins are read, for those compiled when pinned older than the image's Python
+    (:data:`WHEELS_SINCE`).
     """
     installed = set(found.deps) | locked
-    native = [d for d in NATIVE_DEPENDENCIES if d in installed and _BUNDLED_BY.get(d) not in installed]
+    needs = {d: NATIVE_DEPENDENCIES[d] for d in NATIVE_DEPENDENCIES if d in installed and _BUNDLED_BY.get(d) not in installed}
+    python = found.get("runtime_version")
+    minor = ".".join(str(python).split(".")[:2]) if python else None
+    for dep, version in (exact_pins(app, found) if app is not None else {}).items():
+        first = WHEELS_SINCE.get(dep, {}).get(minor or "")
+        if first is not None and _older(version, first):
+            needs[dep] = SOURCE_BUILDS[dep]
+    native = list(needs)
     if not native:
         return
-    build: list[str] = list(COMPILERS) if any(NATIVE_DEPENDENCIES[d].compiles for d in native) else []
+    build: list[str] = list(COMPILERS) if any(n.compiles for n in needs.values()) else []
     runtime: list[str] = []
     for dep in native:
-        build += [p for p in NATIVE_DEPENDENCIES[dep].build_packages if p not in build]
-        runtime += [p for p in NATIVE_DEPENDENCIES[dep].runtime_packages if p not in runtime]
+        build += [p for p in needs[dep].build_packages if p not in build]
+        runtime += [p for p in needs[dep].runtime_packages if p not in runtime]
     found.detail("native_dependencies", " ".join(native))
     found.detail("build_packages", " ".join(build) or None)
     found.detail("runtime_packages", " ".join(runtime) or None)
+
+
+def exact_pins(app: AppDir, found: Findings) -> dict[str, str]:
+    """``name -> version`` of the dependencies declared with an exact pin (``lxml==4.9.2``) on the line their
+    evidence names (a requirements file, pyproject's dependencies); canonical names."""
+    pins: dict[str, str] = {}
+    for name, evidence in found.deps.items():
+        if evidence.line is None:
+            continue
+        lines = (app.tree.read_text(evidence.path) or "").splitlines()
+        if evidence.line > len(lines):
+            continue
+        text = lines[evidence.line - 1].split(" #", 1)[0].strip().strip("\"',")
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        exact = [s.version for s in requirement.specifier if s.operator in ("==", "===") and "*" not in s.version]
+        if canonicalize_name(requirement.name) == canonicalize_name(name) and len(exact) == 1:
+            pins[canonicalize_name(name)] = exact[0]
+    return pins
+
+
+def _older(version: str, than: str) -> bool:
+    try:
+        return Version(version) < Version(than)
+    except InvalidVersion:
+        return False
 
 
 # ---------------------------------------------------------------- dependencies before the source
