@@ -7,7 +7,7 @@ import posixpath
 import re
 import shlex
 
-from migrate.generate.plan import ContainerPlan, WatchRule, command_argv, start_argv
+from migrate.generate.plan import ContainerPlan, WatchRule, start_argv
 from migrate.generate.probes import http_probe, probe_of
 from migrate.generate.recipes.common import (
     base_plan,
@@ -151,15 +151,8 @@ def _runs_the_interpreter(command: str | None) -> bool:
     uvicorn, hypercorn, streamlit and celery handle SIGTERM themselves; a script runs under tini, which is
     PID 1 and passes the signal on to it, where the default action ends it.
     """
-    if not command:
-        return False
-    words = list(command_argv(command))
-    if words[:2] == ["sh", "-c"]:  # the command the shell execs last
-        words = re.split(r";|&&|\|\|", words[2])[-1].split()
-    words = [w for w in words if w != "exec"]
-    while words and "=" in words[0]:  # VAR=value before the program
-        words.pop(0)
-    return bool(words) and words[0].rsplit("/", 1)[-1] in _INTERPRETERS
+    program = parse(command).program if command else None
+    return program is not None and program in _INTERPRETERS
 
 
 def _build_packages(app: AppProfile) -> list[str]:
