@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, FrameworkDetector
@@ -281,11 +281,11 @@ def _package_manager(app: AppDir, found: Findings) -> None:
     if len(locks) > 1:
         chosen_for = ", the one that records every dependency package.json declares" if lock and any(stale.values()) and stale[lock[0]] is None else ""
         found.warnings.append("several lockfiles (" + ", ".join(p for p, _ in locks) + f"); using {lock[0] if lock else '?'}{chosen_for}")
+    family = lock[1].split("-")[0] if lock is not None else ""  # yarn-berry: yarn
     if lock is not None and stale[lock[0]] is not None:
         found.warnings.append(f"{lock[0]} is out of date: it has no entry for {stale[lock[0]]} from package.json, so the "
-                              f"image's frozen install fails; run `{lock[1].split('-')[0]} install` and commit the lockfile")
-    hosts = foreign_hosts(app.tree, lock[0], lock[1].split("-")[0]) if lock is not None else []
-    if hosts and lock is not None:
+                              f"image's frozen install fails; run `{family} install` and commit the lockfile")
+    if lock is not None and (hosts := foreign_hosts(app.tree, lock[0], family)):
         where = ", ".join(f"{count} from {host}" for host, count in hosts[:3]) + (f" and {len(hosts) - 3} more hosts" if len(hosts) > 3 else "")
         found.warnings.append(f"{lock[0]} downloads packages from hosts other than the npm registry ({where}): the "
                               "image's install fetches them from there, so its build must reach them")
@@ -654,28 +654,27 @@ _NEXT_ROUTE = re.compile(r"(?:^|/)(?:src/)?(app|pages)/(.+)$")
 
 def _next_health(app: AppDir, found: Findings) -> None:
     """A health route among Next's file-system routes: ``app/api/health/route.ts``, ``pages/api/health.ts``."""
-    for path in sorted(app.source_files(_JS)):
-        rel = _below(path, app.path) if app.path != "." else path
-        match = _NEXT_ROUTE.match(rel)
-        if match is None or _TEST.search(rel):
-            continue
-        parts = match.group(2).split("/")
-        stem = parts[-1].rsplit(".", 1)[0]
-        if match.group(1) == "app":
-            if stem != "route":
-                continue
-            parts = parts[:-1]
-        elif stem != "index":
-            parts = parts[:-1] + [stem]
-        else:
-            parts = parts[:-1]
-        # Route groups "(name)" and private folders "_name" do not appear in the URL.
-        segments = [p for p in parts if not (p.startswith("(") and p.endswith(")"))]
-        if segments and HEALTH_PATH.match(segments[-1]) and not any(p.startswith(("_", "[")) for p in segments):
-            route = "/" + "/".join(segments)
-            line = app.tree.line_of(path, r"^export\s+(?:async\s+)?(?:function|const)\s+GET\b")
-            found.set("health_path", route, Evidence(path, line, f"Next.js route {route}"))
-            return
+    _file_route_health(app, found, _next_segments, "Next.js", "GET")
+
+
+def _next_segments(rel: str) -> list[str] | None:
+    """The URL segments of a Next route file (app-relative), or None when it is no route with a fixed path."""
+    match = _NEXT_ROUTE.match(rel)
+    if match is None or _TEST.search(rel):
+        return None
+    parts = match.group(2).split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    if match.group(1) == "app":
+        if stem != "route":
+            return None
+        parts = parts[:-1]
+    elif stem != "index":
+        parts = parts[:-1] + [stem]
+    else:
+        parts = parts[:-1]
+    # Route groups "(name)" and private folders "_name" do not appear in the URL.
+    segments = [p for p in parts if not (p.startswith("(") and p.endswith(")"))]
+    return None if any(p.startswith(("_", "[")) for p in segments) else segments
 
 
 _REMIX_ROUTE = re.compile(r"^app/routes/(?:(?P<flat>[^/]+)\.[cm]?[jt]sx?|(?P<folder>[^/]+)/route\.[cm]?[jt]sx?)$")
@@ -683,17 +682,30 @@ _REMIX_ROUTE = re.compile(r"^app/routes/(?:(?P<flat>[^/]+)\.[cm]?[jt]sx?|(?P<fol
 
 def _remix_health(app: AppDir, found: Findings) -> None:
     """A health route among Remix's (and React Router's) file routes: ``app/routes/healthcheck.tsx`` (indie-stack's),
-    ``app/routes/api.health.ts`` (/api/health), ``app/routes/healthz/route.ts``; dots separate segments, a leading
-    ``_`` marks a pathless layout (not in the URL), ``$`` a parameter (no fixed path to probe)."""
+    ``app/routes/api.health.ts`` (/api/health), ``app/routes/healthz/route.ts``."""
+    _file_route_health(app, found, _remix_segments, "Remix", "loader")
+
+
+def _remix_segments(rel: str) -> list[str] | None:
+    """The URL segments of a Remix route file: dots separate them, a leading ``_`` marks a pathless layout
+    (not in the URL), ``$`` a parameter (no fixed path to probe)."""
+    match = _REMIX_ROUTE.match(rel)
+    if match is None:
+        return None
+    segments = [p for p in (match.group("flat") or match.group("folder")).split(".") if not p.startswith("_")]
+    return None if any(p.startswith(("$", "[", "(")) for p in segments) else segments
+
+
+def _file_route_health(app: AppDir, found: Findings, segments_of: Callable[[str], list[str] | None], framework: str,
+                       handler: str) -> None:
+    """The first of the app's files (in sorted order) whose route, by ``segments_of``, ends in a health name:
+    ``health_path``, with the line of the ``handler`` it exports (``GET``, ``loader``)."""
     for path in sorted(app.source_files(_JS)):
-        match = _REMIX_ROUTE.match(_below(path, app.path))
-        if match is None:
-            continue
-        segments = [p for p in (match.group("flat") or match.group("folder")).split(".") if not p.startswith("_")]
-        if segments and HEALTH_PATH.match(segments[-1]) and not any(p.startswith(("$", "[", "(")) for p in segments):
+        segments = segments_of(_below(path, app.path))
+        if segments and HEALTH_PATH.match(segments[-1]):
             route = "/" + "/".join(segments)
-            line = app.tree.line_of(path, r"^export\s+(?:async\s+)?(?:function|const)\s+loader\b")
-            found.set("health_path", route, Evidence(path, line, f"Remix route {route}"))
+            line = app.tree.line_of(path, rf"^export\s+(?:async\s+)?(?:function|const)\s+{handler}\b")
+            found.set("health_path", route, Evidence(path, line, f"{framework} route {route}"))
             return
 
 
