@@ -71,8 +71,7 @@ def _client_major(app: AppDir, dep: str, evidence: Evidence, kind: str, found: F
     """The major version a client dependency pins (``elasticsearch==5.5.3``, ``"^7.10.0"``, ``.../v8``)."""
     major = _MAJOR_IN_NAME.search(dep)
     if major is None and evidence.line is not None:
-        lines = (app.tree.read_text(evidence.path) or "").splitlines()
-        text = lines[evidence.line - 1] if evidence.line <= len(lines) else ""
+        text = app.tree.line_text(evidence.path, evidence.line)
         # The first version after the name: "==5.5.3", ">=7,<8", "^8.1.0", "~> 7.0", "<version>7.17.0".
         major = re.search(rf"{re.escape(dep)}\b(?:\[[^\]]*\])?\W*?(?:==|~=|>=|\^|~>?|=|:|\s|>)\s*[\"']?v?(\d+)(?:\.|[\"',<\s]|$)", text, re.IGNORECASE)
     if major is not None:

@@ -375,6 +375,11 @@ class SourceTree:
             return None
         return text.count("\n", 0, match.start()) + 1
 
+    def line_text(self, rel: str, line: int) -> str:
+        """The text of a file's 1-based ``line`` ("" when the file or the line is not there)."""
+        lines = (self.read_text(rel) or "").splitlines()
+        return lines[line - 1] if 1 <= line <= len(lines) else ""
+
 
 @dataclass(frozen=True)
 class _Ignore:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +97,7 @@ def native_dependencies(found: Findings, locked: frozenset[str] = frozenset(), a
     needs = {d: NATIVE_DEPENDENCIES[d] for d in NATIVE_DEPENDENCIES if d in installed and _BUNDLED_BY.get(d) not in installed}
     python = found.get("runtime_version")
     minor = ".".join(str(python).split(".")[:2]) if python else None
-    for dep, version in (exact_pins(app, found) if app is not None else {}).items():
+    for dep, version in (exact_pins(app, found, WHEELS_SINCE) if app is not None else {}).items():
         first = WHEELS_SINCE.get(dep, {}).get(minor or "")
         if first is not None and _older(version, first):
             needs[dep] = SOURCE_BUILDS[dep]
@@ -113,17 +114,14 @@ def native_dependencies(found: Findings, locked: frozenset[str] = frozenset(), a
     found.detail("runtime_packages", " ".join(runtime) or None)
 
 
-def exact_pins(app: AppDir, found: Findings) -> dict[str, str]:
-    """``name -> version`` of the dependencies declared with an exact pin (``lxml==4.9.2``) on the line their
-    evidence names (a requirements file, pyproject's dependencies); canonical names."""
+def exact_pins(app: AppDir, found: Findings, names: Collection[str]) -> dict[str, str]:
+    """``name -> version`` of the dependencies among ``names`` (canonical) declared with an exact pin
+    (``lxml==4.9.2``) on the line their evidence names (a requirements file, pyproject's dependencies)."""
     pins: dict[str, str] = {}
     for name, evidence in found.deps.items():
-        if evidence.line is None:
+        if evidence.line is None or canonicalize_name(name) not in names:
             continue
-        lines = (app.tree.read_text(evidence.path) or "").splitlines()
-        if evidence.line > len(lines):
-            continue
-        text = lines[evidence.line - 1].split(" #", 1)[0].strip().strip("\"',")
+        text = app.tree.line_text(evidence.path, evidence.line).split(" #", 1)[0].strip().strip("\"',")
         try:
             requirement = Requirement(text)
         except InvalidRequirement:
