@@ -24,6 +24,7 @@ from migrate.cutover.ports import COLOURS, Failure, SideStatus, is_colour
 from migrate.deploy.aws import Aws
 from migrate.deploy.errors import DeployError, aws_call
 from migrate.deploy.ownership import as_list, from_list, owner_tags
+from migrate.deploy.resources import active_services
 from migrate.deploy.rollout import ServiceWatch, diagnose
 from migrate.deploy.service import DEPLOYMENT_CONFIGURATION
 
@@ -38,14 +39,7 @@ def colour_service(app: str, colour: str) -> str:
 
 def app_services(aws: Aws, cluster: str, app: str) -> dict[str, dict[str, Any]]:
     """The app's ACTIVE services, its rolling one (``APP``) first, then its colours', by name (none: no cluster yet)."""
-    ecs = aws.client("ecs")
-    names = [app, *(colour_service(app, c) for c in COLOURS)]
-    with aws_call("ecs:DescribeServices", f"services of {app} in cluster {cluster}"):
-        try:
-            found = {str(s["serviceName"]): dict(s) for s in ecs.describe_services(cluster=cluster, services=names)["services"]}
-        except ecs.exceptions.ClusterNotFoundException:
-            return {}
-    return {n: found[n] for n in names if n in found and found[n].get("status") == "ACTIVE"}
+    return active_services(aws, cluster, [app, *(colour_service(app, c) for c in COLOURS)], f"services of {app}")
 
 
 @dataclass(frozen=True)

@@ -360,31 +360,18 @@ class ExistingCluster(Borrowed):
         if not any(c.get("status") == "ACTIVE" for c in found):
             raise DeployError(f"ECS cluster {self.name} ([project] cluster in migrate.toml) does not exist in {self.aws.region}",
                               hint="create it, name an existing one, or remove the setting to let migrate make the project's own")
-        for service in self._active(self.name):
+        for service in active_services(self.aws, self.name, sorted(self.services), f"services of {self.project}").values():
             name, family = str(service["serviceName"]), _family(str(service.get("taskDefinition", "")))
             if family != self.services[name]:
                 raise DeployError(f"ECS cluster {self.name} already runs a service named {name} (task definition {family}), "
                                   f"not this project's ({self.services[name]})",
                                   hint="give the project's app another name, or deploy into another cluster")
         if self.project and self.project != self.name:
-            left = sorted(str(s["serviceName"]) for s in self._active(self.project))
+            left = sorted(active_services(self.aws, self.project, sorted(self.services), f"services of {self.project}"))
             if left:
                 raise DeployError(f"{', '.join(left)} run in ECS cluster {self.project}, the project's own; moving them to "
                                   f"{self.name} is not supported", hint="run `migrate destroy` first, or remove [project] cluster")
         return Observed({}, {})
-
-    def _active(self, cluster: str) -> list[dict[str, Any]]:
-        """The ACTIVE services of ``cluster`` among the project's names (none when the cluster does not exist)."""
-        ecs = self.aws.client("ecs")
-        names = sorted(self.services)
-        found: list[dict[str, Any]] = []
-        for start in range(0, len(names), 10):  # DescribeServices takes at most ten names
-            with aws_call("ecs:DescribeServices", f"services of {self.project} in cluster {cluster}"):
-                try:
-                    found.extend(ecs.describe_services(cluster=cluster, services=names[start:start + 10])["services"])
-                except ecs.exceptions.ClusterNotFoundException:
-                    return []
-        return [s for s in found if s.get("status") == "ACTIVE"]
 
     def create(self) -> None:
         raise AssertionError("an existing cluster is never created")  # plan_step never asks: observe() raised
@@ -394,6 +381,20 @@ class ExistingCluster(Borrowed):
 
     def delete(self) -> None:
         raise AssertionError("an existing cluster is never deleted")  # destroy_plan leaves borrowed resources alone
+
+
+def active_services(aws: Aws, cluster: str, names: Sequence[str], what: str) -> dict[str, dict[str, Any]]:
+    """The ACTIVE services of ``cluster`` among ``names``, by name in their order (none when the cluster does not exist).
+    ``what``: how messages name them (``services of shop``)."""
+    ecs = aws.client("ecs")
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(names), 10):  # DescribeServices takes at most ten names
+        with aws_call("ecs:DescribeServices", f"{what} in cluster {cluster}"):
+            try:
+                found.update((str(s["serviceName"]), dict(s)) for s in ecs.describe_services(cluster=cluster, services=list(names[start:start + 10]))["services"])
+            except ecs.exceptions.ClusterNotFoundException:
+                return {}
+    return {n: found[n] for n in names if n in found and found[n].get("status") == "ACTIVE"}
 
 
 def _family(task_definition_arn: str) -> str:
