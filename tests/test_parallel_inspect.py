@@ -92,7 +92,7 @@ def test_small_trees_and_single_apps_are_profiled_in_this_process(monkeypatch: p
     candidates = _candidates(EXAMPLES / "node-monorepo")
     assert len(candidates) == 3
     parallel.profile_all(candidates, profile, jobs=2)  # a few files: below PARALLEL_FILES
-    parallel.profile_all(candidates[:1], profile, jobs=2, min_files=0)
+    parallel.profile_all(candidates[:1], profile, jobs=2, min_files=0)  # one app: read ahead (test_readahead.py)
     parallel.profile_all(candidates, profile, jobs=1, min_files=0)
     assert forks == []
 

@@ -14,7 +14,7 @@ import pytest
 from migrate.inspect import envschemas, envvars, health, inspect_tree, knowledge, listen, mounts, procfile, services
 from migrate.inspect.detectors import deno, dotnet, go, java, node, php, python, ruby, rust, static
 from migrate.inspect.detectors.base import AppDir, Findings
-from migrate.inspect.prefilter import Needle, anchors, finditer, may_match, needles, screen
+from migrate.inspect.prefilter import Needle, anchors, finditer, may_match, needles, passes, screen
 from migrate.inspect.tree import SourceTree
 
 MakeTree = Callable[[dict[str, str | bytes]], Path]
@@ -251,9 +251,9 @@ def test_inspect_reads_each_source_file_once(make_tree: MakeTree, monkeypatch: p
     reads: Counter[str] = Counter()
     original = SourceTree._read_bytes
 
-    def counting(self: SourceTree, rel: str) -> bytes | None:
+    def counting(self: SourceTree, rel: str, warn: Callable[[str], None]) -> bytes | None:
         reads[rel] += 1
-        return original(self, rel)
+        return original(self, rel, warn)
 
     monkeypatch.setattr(SourceTree, "_read_bytes", counting)
     app = inspect_tree(make_tree(files)).apps[0]
@@ -337,7 +337,7 @@ def test_a_file_the_env_screen_rules_out_has_no_env_read(make_tree: MakeTree, mo
     texts = [*_variants(_SNIPPETS), *_corpus(), "const s = cleanEnv(x, {})", "class S(BaseSettings):\n    a: str\n"]
     for group, (suffixes, idioms) in enumerate(envvars._BY_SUFFIX):
         for text in texts:
-            if any(n in text for n in envvars._NEEDED[group]):
+            if passes(envvars._NEEDED[group].needles, text):
                 continue
             found = Findings()
             app = AppDir(SourceTree(root=REPO), ".")

@@ -35,7 +35,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from migrate.inspect import envschemas, js_env_schemas
+from migrate.inspect import envschemas, js_env_schemas, readahead
 from migrate.inspect.detectors.base import AppDir, EnvRead, Findings, parse_env_file
 from migrate.inspect.knowledge import is_secret_name
 from migrate.inspect.prefilter import Scan, cover, search
@@ -164,18 +164,14 @@ _TEST_NAME = re.compile(r"test_[^/]*\.py|tests\.py|[^/]*_test\.(py|go)|[^/]*\.(t
 def scan(app: AppDir, found: Findings) -> None:
     """Add every environment read in ``app`` to ``found.env_reads``."""
     by_group = _sources_by_group(app)
-    read_text = app.tree.read_text
+    screened = app.tree.screened
     for group, (_suffixes, idioms) in enumerate(_BY_SUFFIX):
-        needed = _NEEDED[group]
+        # One screen for every test _scan_file makes: most files hold none of its few strings.
+        needed, bit = _NEEDED[group].needles, _NEEDED[group].bit
         for path in by_group[group]:
-            text = read_text(path)
-            if not text:
-                continue
-            # One screen for every test _scan_file makes: most files hold none of its few strings.
-            for needle in needed:
-                if needle in text:
-                    _scan_file(app, path, text, idioms, _SCANS[group], found)
-                    break
+            text = screened(path, needed, bit)
+            if text:
+                _scan_file(app, path, text, idioms, _SCANS[group], found)
     for path in app.source_files((".prisma",)):
         found.env_reads.extend(envschemas.prisma_schema(path, app.tree.read_text(path) or ""))
     _go_option_tables(app, by_group[_GROUP_OF_SUFFIX[".go"]], found)
@@ -198,10 +194,14 @@ _EXTRA_NEEDLES = {".py": ("BaseSettings", "Env("), ".rs": ("env",), ".js": js_en
 #: For each group of _BY_SUFFIX: strings one of which a file holds if _scan_file can find anything in it (a
 #: :func:`cover` of the idioms' shared needles, or their gate, and the extras). ``.env`` and the schema
 #: libraries' names give ``env`` and ``Env``: two passes over a JavaScript file that holds neither, not six.
+#: Registered for read-ahead (migrate/inspect/readahead.py): the scan is a full pass over the app's files.
 _NEEDED = tuple(
-    cover(((scan.gate,) if scan.gate is not None else scan.keys) + _EXTRA_NEEDLES.get(suffixes[0], ()))
-    if scan.keys
-    else ("",)  # idioms without shared needles: every file is scanned ("" is in every text)
+    readahead.register(
+        suffixes,
+        (cover(((scan.gate,) if scan.gate is not None else scan.keys) + _EXTRA_NEEDLES.get(suffixes[0], ())),)
+        if scan.keys
+        else (("",),),  # idioms without shared needles: every file is scanned ("" is in every text)
+    )
     for (suffixes, _), scan in zip(_BY_SUFFIX, _SCANS[: len(_BY_SUFFIX)], strict=True)
 )
 #: File suffix -> its group: an index of _BY_SUFFIX, or len(_BY_SUFFIX) for the YAML configs.

@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from migrate.inspect.discover import Candidate
+from migrate.inspect.readahead import reading_ahead
 
 T = TypeVar("T")
 
@@ -90,11 +91,16 @@ def profile_all(candidates: Sequence[Candidate], profile: Callable[[Candidate], 
     of the apps together below which one process does it all.
     """
     jobs = cores() if jobs is None else jobs
-    if len(candidates) < 2 or jobs < 2 or not can_fork():
+    if not candidates or jobs < 2 or not can_fork():
         return [profile(c) for c in candidates]
     weights = [weight(c) for c in candidates]
     if sum(weights) < min_files:
         return [profile(c) for c in candidates]
+    if len(candidates) == 1:
+        # One app: nothing to profile side by side, but its files can be read from both ends at once.
+        app = candidates[0].app
+        with reading_ahead(app.tree, app.tree.listing(app.path, prune=app.nested)):
+            return [profile(candidates[0])]
     # More processes than cores: equal apps (three of a monorepo on two cores) finish together,
     # where one process per core would leave the third app to run alone after the first two.
     split = groups(weights, min(len(candidates), 2 * jobs))

@@ -23,12 +23,16 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrate.errors import SourceTreeError
+from migrate.inspect.prefilter import passes
+
+if TYPE_CHECKING:
+    from migrate.inspect.readahead import ReadAhead
 
 #: Folders never worth entering: VCS data, installed dependencies, build output, caches.
 SKIPPED_DIRS: frozenset[str] = frozenset(
@@ -66,6 +70,8 @@ class SourceTree:
     _by_extension: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
     _listings: dict[tuple[str, frozenset[str]], tuple[tuple[str, str, str], ...]] = field(default_factory=dict, repr=False)
     _root_prefix: str = field(init=False, repr=False)
+    #: A child reading an app's files from the other end while its profile runs (migrate/inspect/readahead.py).
+    ahead: ReadAhead | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._root_prefix = os.path.join(str(self.root), "")  # the root and a separator: joined by concatenation
@@ -169,7 +175,7 @@ class SourceTree:
         import pathspec
 
         path = _join(rel, ".gitignore")
-        data = self._read_bytes(path)
+        data = self._read_bytes(path, self.warn)
         if data is None or b"\0" in data[:_BINARY_SNIFF]:
             return ()
         lines = data.decode("utf-8", "replace").splitlines()
@@ -277,21 +283,50 @@ class SourceTree:
     def _read(self, rel: str) -> str | None:
         if not self.exists(rel):
             return None
-        data = self._read_bytes(rel)
+        data = self._read_bytes(rel, self.warn)
         if data is None:
             return None
         if data.find(b"\0", 0, _BINARY_SNIFF) != -1:  # find: no copy of the first 8 kB
             self.warn(f"{rel}: not read, binary file")
             return None
         try:
-            # What the "utf-8-sig" codec does, on the C fast path (that codec runs Python code per call).
-            return (data[3:] if data.startswith(codecs.BOM_UTF8) else data).decode("utf-8")
+            return _decode(data)
         except UnicodeDecodeError:
             self.warn(f"{rel}: not valid UTF-8, read with replacement characters")
             return data.decode("utf-8", "replace")
 
-    def _read_bytes(self, rel: str) -> bytes | None:
-        """The bytes of a regular file under the size bound, or None with a warning.
+    def clean_text(self, rel: str) -> str | None:
+        """The text :meth:`read_text` gives, when reading it warns of nothing; else None, and no warning.
+
+        For a reader in another process (migrate/inspect/readahead.py), whose warnings would be lost:
+        a file it cannot read cleanly is left to this process to read, and to warn about.
+        """
+        if rel in self._text_cache:
+            return None  # read here already: its text, or its warning, is this process's
+        if not self.exists(rel):
+            return None
+        data = self._read_bytes(rel, _quiet)
+        if data is None or data.find(b"\0", 0, _BINARY_SNIFF) != -1:
+            return None
+        try:
+            return _decode(data)
+        except UnicodeDecodeError:
+            return None
+
+    def screened(self, rel: str, needles: tuple[tuple[str, ...], ...], bit: int = 0) -> str | None:
+        """The text of ``rel`` ("" if it cannot be read) when it holds a needle of each set of ``needles``, else None.
+
+        For full passes over an app's files: ``bit``, a registered read-ahead screen's
+        (:func:`migrate.inspect.readahead.bit_of`) for the same needles, lets a child that has read
+        the file already answer "fails" without a read here.
+        """
+        if bit and self.ahead is not None and self.ahead.ruled_out(rel, bit):
+            return None
+        text = self.read_text(rel) or ""
+        return text if passes(needles, text) else None
+
+    def _read_bytes(self, rel: str, warn: Callable[[str], None]) -> bytes | None:
+        """The bytes of a regular file under the size bound, or None (``warn`` told why).
 
         Opened non-blocking and checked with ``fstat`` on the open descriptor, so a
         file swapped for a FIFO or a device after the scan can neither block nor
@@ -302,19 +337,19 @@ class SourceTree:
         try:
             fd = os.open(self._root_prefix + rel, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
         except OSError as exc:
-            self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
+            warn(f"{rel}: cannot read ({exc.strerror or exc})")
             return None
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
-                self.warn(f"{rel}: not read, not a regular file")
+                warn(f"{rel}: not read, not a regular file")
                 return None
             if info.st_size > MAX_FILE_BYTES:
-                self.warn(f"{rel}: not read, larger than {MAX_FILE_BYTES // 1000} kB")
+                warn(f"{rel}: not read, larger than {MAX_FILE_BYTES // 1000} kB")
                 return None
             return _read_fd(fd, MAX_FILE_BYTES, info.st_size)
         except OSError as exc:
-            self.warn(f"{rel}: cannot read ({exc.strerror or exc})")
+            warn(f"{rel}: cannot read ({exc.strerror or exc})")
             return None
         finally:
             os.close(fd)
@@ -489,6 +524,16 @@ def _is_ignored(ignores: tuple[_Ignore, ...], rel: str, is_dir: bool) -> bool:
         if verdict is not None:
             return bool(verdict)
     return False
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 without a leading BOM: what the "utf-8-sig" codec does, on the C fast path (that codec runs
+    Python code per call). Raises UnicodeDecodeError."""
+    return (data[3:] if data.startswith(codecs.BOM_UTF8) else data).decode("utf-8")
+
+
+def _quiet(_message: str) -> None:
+    """A warning nobody records (:meth:`SourceTree.clean_text`)."""
 
 
 def _read_fd(fd: int, limit: int, expected: int = 0) -> bytes:

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 
 from dotenv.parser import parse_stream
 
-from migrate.inspect.prefilter import finditer, passes, screens
+from migrate.inspect import readahead
+from migrate.inspect.prefilter import finditer, screens
 from migrate.inspect.tree import SourceTree, join
 from migrate.profile import AppProfile, BackingService, EnvVar, Evidence, Fact, Process
 
@@ -115,9 +116,10 @@ class AppDir:
         Lazy: a caller that wants the first match reads and searches no further.
         """
         needles = screens(pattern)  # once, not per file: most files are ruled out by them alone
+        bit, screened = readahead.bit_of(pattern), self.tree.screened
         for path in self.source_files(suffixes):
-            text = self.tree.read_text(path) or ""
-            if not passes(needles, text):
+            text = screened(path, needles, bit)
+            if text is None:
                 continue
             for match in finditer(pattern, text):
                 yield path, text.count("\n", 0, match.start()) + 1, match

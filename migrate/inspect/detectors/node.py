@@ -17,6 +17,7 @@ from migrate.inspect.detectors.base import AppDir, Claim, Ecosystem, Findings, F
 from migrate.inspect.envvars import is_commented_out
 from migrate.inspect.knowledge import DEFAULT_RUNTIME, HEALTH_PATH
 from migrate.inspect.node_locks import foreign_hosts, missing_entry
+from migrate.inspect.readahead import ahead
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
 from migrate.profile import Evidence
@@ -547,7 +548,9 @@ def _start_from_main(app: AppDir, found: Findings) -> bool:
 
 
 _PORT_PATTERNS = (
-    (re.compile(r"process\.env(?:\.PORT\b|\[\s*[\"']PORT[\"']\s*\])\s*\)?\s*(?:\|\||\?\?)\s*[\"'`]?(\d{2,5})\b"), "PORT defaults to {}"),
+    # Read ahead (migrate/inspect/readahead.py): few apps default PORT in code, so this pass often reads every file.
+    (ahead(re.compile(r"process\.env(?:\.PORT\b|\[\s*[\"']PORT[\"']\s*\])\s*\)?\s*(?:\|\||\?\?)\s*[\"'`]?(\d{2,5})\b"), _JS),
+     "PORT defaults to {}"),
     (re.compile(r"\.listen\(\s*(\d{2,5})\b"), "listens on {}"),
     (re.compile(r"\.listen\(\s*\{[^}]*?\bport\s*:\s*(\d{2,5})\b"), "listens on {}"),
     (re.compile(r"\b[Ss]erver\(\s*\{[^}]*?\bport\s*:\s*(\d{2,5})\b"), "server port {}"),
@@ -567,10 +570,10 @@ def _port(app: AppDir, found: Findings, default: int | None, why: str) -> None:
 
 
 #: Node's own HTTP servers: ``http.createServer(...)``, or ``createServer`` imported from ``http``/``https``/``http2``.
-_NODE_HTTP_SERVER = re.compile(
+_NODE_HTTP_SERVER = ahead(re.compile(
     r"\b(?:https?|http2)\.create(?:Secure)?Server\("
     r"|\bcreate(?:Secure)?Server\b[^;\n]*?(?:require\(\s*|from\s+)[\"'`](?:node:)?(?:https?|http2)[\"'`]"
-)
+), _JS)
 
 
 def _node_http_server(app: AppDir, found: Findings) -> None:
@@ -584,7 +587,7 @@ def _node_http_server(app: AppDir, found: Findings) -> None:
 
 
 #: ``server.keepAliveTimeout = 65000``, or ``keepAliveTimeout: 65000`` in a server's options.
-_KEEP_ALIVE_TIMEOUT = re.compile(r"\bkeepAliveTimeout\s*[=:]\s*(\d[\d_]*)\b")
+_KEEP_ALIVE_TIMEOUT = ahead(re.compile(r"\bkeepAliveTimeout\s*[=:]\s*(\d[\d_]*)\b"), _JS)
 
 
 def _keep_alive(app: AppDir, found: Findings) -> None:
@@ -829,7 +832,7 @@ class NestDetector(FrameworkDetector):
 
 _NEST_CONTROLLER = re.compile(r"@Controller\(\s*(?:[\"'`]([^\"'`]*)[\"'`])?")
 _NEST_GET = re.compile(r"@(?:Get|Head|All)\(\s*(?:[\"'`]([^\"'`]*)[\"'`])?\s*\)")
-_NEST_PREFIX = re.compile(r"\.setGlobalPrefix\(\s*[\"'`]([^\"'`]+)[\"'`]")
+_NEST_PREFIX = ahead(re.compile(r"\.setGlobalPrefix\(\s*[\"'`]([^\"'`]+)[\"'`]"), _JS)
 
 
 def _nest_health(app: AppDir, found: Findings) -> None:
