@@ -140,12 +140,13 @@ def test_every_screen_answers_as_a_read_would(make_tree: MakeTree) -> None:
     root = make_tree(files)
     tree = SourceTree.scan(root)
     listing = tree.listing(".")
-    expected = {(p, s.bit): SourceTree.scan(root).screened(p, s.needles) for _, _, p in listing for s in readahead.registered()}
+    fresh = SourceTree.scan(root)
+    expected = {(p, s.bit): dict(fresh.passing([p], s.needles)).get(p) for _, _, p in listing for s in readahead.registered()}
     with readahead.reading_ahead(tree, listing) as child:
         assert child is not None
         child.wait()
         assert child.failed
-        got = {(p, s.bit): tree.screened(p, s.needles, s.bit) for _, _, p in listing for s in readahead.registered()}
+        got = {(p, s.bit): dict(tree.passing([p], s.needles, s.bit)).get(p) for _, _, p in listing for s in readahead.registered()}
     assert got == expected
 
 

@@ -164,12 +164,9 @@ _TEST_NAME = re.compile(r"test_[^/]*\.py|tests\.py|[^/]*_test\.(py|go)|[^/]*\.(t
 def scan(app: AppDir, found: Findings) -> None:
     """Add every environment read in ``app`` to ``found.env_reads``."""
     by_group = _sources_by_group(app)
-    screened = app.tree.screened
     for group, (_suffixes, idioms) in enumerate(_BY_SUFFIX):
         # One screen for every test _scan_file makes: most files hold none of its few strings.
-        needed, bit = _NEEDED[group].needles, _NEEDED[group].bit
-        for path in by_group[group]:
-            text = screened(path, needed, bit)
+        for path, text in app.tree.passing(by_group[group], _NEEDED[group].needles, _NEEDED[group].bit):
             if text:
                 _scan_file(app, path, text, idioms, _SCANS[group], found)
     for path in app.source_files((".prisma",)):
@@ -177,9 +174,9 @@ def scan(app: AppDir, found: Findings) -> None:
     _go_option_tables(app, by_group[_GROUP_OF_SUFFIX[".go"]], found)
     for path in by_group[len(_BY_SUFFIX)]:
         if "/resources/" in path or path.endswith(("config/database.yml", "config/cable.yml")):
-            text = app.tree.read_text(path)
-            if text:
-                _scan_file(app, path, text, _YAML_IDIOMS, _SCANS[-1], found)
+            config = app.tree.read_text(path)
+            if config:
+                _scan_file(app, path, config, _YAML_IDIOMS, _SCANS[-1], found)
     for name in EXAMPLE_ENV_FILES:
         if app.has(name):
             _scan_example(app, name, found)

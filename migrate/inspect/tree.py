@@ -23,13 +23,12 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migrate.errors import SourceTreeError
-from migrate.inspect.prefilter import passes
 
 if TYPE_CHECKING:
     from migrate.inspect.readahead import ReadAhead
@@ -69,6 +68,7 @@ class SourceTree:
     _name_sets: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _by_extension: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
     _listings: dict[tuple[str, frozenset[str]], tuple[tuple[str, str, str], ...]] = field(default_factory=dict, repr=False)
+    _endings: dict[tuple[str, frozenset[str], tuple[str, ...]], tuple[str, ...]] = field(default_factory=dict, repr=False)
     _root_prefix: str = field(init=False, repr=False)
     #: A child reading an app's files from the other end while its profile runs (migrate/inspect/readahead.py).
     ahead: ReadAhead | None = field(default=None, init=False, repr=False)
@@ -263,6 +263,14 @@ class SourceTree:
             )
         return found
 
+    def ending(self, rel: str, prune: frozenset[str], suffixes: tuple[str, ...]) -> tuple[str, ...]:
+        """The paths of :meth:`listing`'s files whose names end in one of ``suffixes``; made once and shared."""
+        key = (rel, prune, suffixes)
+        found = self._endings.get(key)
+        if found is None:
+            found = self._endings[key] = tuple(path for _folder, name, path in self.listing(rel, prune=prune) if name.endswith(suffixes))
+        return found
+
     def file_count(self) -> int:
         """How many files were indexed."""
         return sum(len(v) for v in self.files.values())
@@ -313,17 +321,31 @@ class SourceTree:
         except UnicodeDecodeError:
             return None
 
-    def screened(self, rel: str, needles: tuple[tuple[str, ...], ...], bit: int = 0) -> str | None:
-        """The text of ``rel`` ("" if it cannot be read) when it holds a needle of each set of ``needles``, else None.
+    def passing(self, paths: Iterable[str], needles: tuple[tuple[str, ...], ...], bit: int = 0) -> Iterator[tuple[str, str]]:
+        """``(path, text)`` of each of ``paths`` whose text holds a needle of each set of ``needles``, lazily, in order.
 
-        For full passes over an app's files: ``bit``, a registered read-ahead screen's
-        (:func:`migrate.inspect.readahead.bit_of`) for the same needles, lets a child that has read
-        the file already answer "fails" without a read here.
+        The text of a file that cannot be read is "" (it passes only ``needles`` without sets). For full
+        passes over an app's files, the cost of each file that fails is what counts, so the loop is flat.
+        ``bit``: a registered read-ahead screen's (:func:`migrate.inspect.readahead.bit_of`) for the same
+        needles, so that a child that has read a file already can answer "fails" without a read here.
         """
-        if bit and self.ahead is not None and self.ahead.ruled_out(rel, bit):
-            return None
-        text = self.read_text(rel) or ""
-        return text if passes(needles, text) else None
+        cache, read, ahead = self._text_cache, self.read_text, self.ahead if bit else None
+        for path in paths:
+            if ahead is not None and ahead.ruled_out(path, bit):
+                continue
+            text = cache.get(path, self)  # the tree itself as "not read yet", as in read_text
+            if text is self:
+                text = read(path)
+            if text is None:
+                text = ""
+            for found in needles:  # prefilter.passes, inline: this runs for every file of every full pass
+                for needle in found:
+                    if needle in text:  # type: ignore[operator]
+                        break
+                else:
+                    break
+            else:
+                yield path, text  # type: ignore[misc]
 
     def _read_bytes(self, rel: str, warn: Callable[[str], None]) -> bytes | None:
         """The bytes of a regular file under the size bound, or None (``warn`` told why).

@@ -100,27 +100,21 @@ class AppDir:
         line = self.tree.line_of(self.rel(name), pattern) if pattern else None
         return Evidence(self.rel(name), line, reason)
 
-    def source_files(self, suffixes: Iterable[str]) -> Iterator[str]:
-        """Tree-relative paths of this app's files ending in one of ``suffixes``.
+    def source_files(self, suffixes: Iterable[str]) -> tuple[str, ...]:
+        """Tree-relative paths of this app's files ending in one of ``suffixes``, in walk order.
 
-        Folders of nested apps are not entered.
+        Folders of nested apps are not entered. Made once per suffixes and shared (see
+        :meth:`SourceTree.listing`): every full pass over an app's sources starts here.
         """
-        wanted = tuple(suffixes)
-        for _folder, name, path in self.tree.listing(self.path, prune=self.nested):
-            if name.endswith(wanted):
-                yield path
+        return self.tree.ending(self.path, self.nested, tuple(suffixes))
 
     def grep(self, suffixes: Iterable[str], pattern: re.Pattern[str]) -> Iterator[tuple[str, int, re.Match[str]]]:
         """Every match of ``pattern`` in this app's source files: ``(path, line, match)``.
 
         Lazy: a caller that wants the first match reads and searches no further.
         """
-        needles = screens(pattern)  # once, not per file: most files are ruled out by them alone
-        bit, screened = readahead.bit_of(pattern), self.tree.screened
-        for path in self.source_files(suffixes):
-            text = screened(path, needles, bit)
-            if text is None:
-                continue
+        # Screened once, not per file: most files are ruled out by the needles alone.
+        for path, text in self.tree.passing(self.source_files(suffixes), screens(pattern), readahead.bit_of(pattern)):
             for match in finditer(pattern, text):
                 yield path, text.count("\n", 0, match.start()) + 1, match
 
