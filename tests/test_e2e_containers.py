@@ -62,6 +62,7 @@ RUNNABLE = (
     "python-flask-config-classes",
     "python-flask-old-pin",
     "python-tornado",
+    "node-env-class",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

@@ -607,6 +607,119 @@ def test_envalid_schema_in_a_variable(make_tree: MakeTree) -> None:
     assert [str(e) for e in found["API_KEY"].evidence] == ["config.js:3: envalid cleanEnv() field"]
 
 
+CLASS_VALIDATOR = """import { IsIn, IsNotEmpty, IsNumber, IsOptional, IsUrl, Length, IsHexadecimal } from "class-validator";
+import environment from "./utils/environment";
+import { IsDatabaseUrl } from "./validators";
+
+export class Environment {
+  constructor() {
+    void validate(this).then((errors) => { if (errors.length) process.exit(1); });
+  }
+
+  get isProduction() {
+    return this.ENVIRONMENT === "production";
+  }
+
+  @IsIn(["development", "production", "test"])
+  public ENVIRONMENT = environment.NODE_ENV ?? "production";
+
+  @IsHexadecimal()
+  @Length(64, 64, { message: `The SECRET_KEY must be exactly 64 hexadecimal characters (a; b)` })
+  public SECRET_KEY = environment.SECRET_KEY ?? "";
+
+  @IsNotEmpty()
+  public REDIS_URL = environment.REDIS_URL;
+
+  @IsOptional()
+  @IsUrl()
+  public DATABASE_READ_ONLY_URL = this.toOptionalString(
+    environment.DATABASE_READ_ONLY_URL ?? environment.DATABASE_URL_READ_ONLY
+  );
+
+  @IsNumber()
+  public PORT = this.toOptionalNumber(environment.PORT) ?? 3000;
+
+  @IsNumber()
+  public MAXIMUM_EXPORT_SIZE = this.toOptionalNumber(environment.MAXIMUM_EXPORT_SIZE) ?? os.totalmem();
+
+  @IsUrl({ require_tld: false })
+  public URL = environment.URL ?? (environment.HEROKU_APP_NAME ? `https://${environment.HEROKU_APP_NAME}.herokuapp.com` : "");
+
+  @IsDatabaseUrl()
+  public DATABASE_URL = this.toOptionalString(environment.DATABASE_URL);
+
+  @IsNumber()
+  public RATE_LIMITER_REQUESTS = 1000;
+
+  @IsString()
+  public APP_NAME = "Outline"
+}
+"""
+
+NEST_CONFIG = """import { plainToInstance } from 'class-transformer';
+import { IsEnum, IsNumber, IsOptional, IsString, Max, Min, validateSync } from 'class-validator';
+
+class EnvironmentVariables {
+  @IsEnum(Environment)
+  NODE_ENV: Environment
+
+  @IsNumber()
+  @Min(0)
+  @Max(65535)
+  PORT: number
+
+  @IsString()
+  DATABASE_HOST!: string;
+
+  @IsOptional()
+  @IsString()
+  SENTRY_DSN: string;
+
+  @IsString()
+  CACHE_PREFIX?: string;
+}
+
+class CreateNoteDto {
+  @IsString()
+  title: string;
+
+  @IsString()
+  TITLE_CASE_LABEL = "x";
+}
+
+export function validate(config: Record<string, unknown>) {
+  const validated = plainToInstance(EnvironmentVariables, config, { enableImplicitConversion: true });
+  const errors = validateSync(validated, { skipMissingProperties: false });
+  if (errors.length > 0) throw new Error(errors.toString());
+  return validated;
+}
+"""
+
+
+def test_class_validator_environment_class_read_through_an_alias(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"server/env.ts": CLASS_VALIDATOR})
+    assert sorted(found) == ["DATABASE_READ_ONLY_URL", "DATABASE_URL", "DATABASE_URL_READ_ONLY", "HEROKU_APP_NAME",
+                             "MAXIMUM_EXPORT_SIZE", "NODE_ENV", "PORT", "REDIS_URL", "SECRET_KEY", "URL"]
+    # Required: a check that a missing value (or the "" it falls back to) fails, and no @IsOptional().
+    assert {n for n, v in found.items() if v.required} == {"SECRET_KEY", "REDIS_URL", "URL"}
+    assert shape(found["NODE_ENV"]) == (False, "production") and found["NODE_ENV"].shape == "choice"
+    assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
+    assert shape(found["MAXIMUM_EXPORT_SIZE"]) == (False, None)  # falls back to code: optional, no default known
+    assert shape(found["SECRET_KEY"]) == (True, None)
+    # Only the project's own check: what it lets through is not known, so not required.
+    assert shape(found["DATABASE_URL"]) == (False, None)
+    assert [str(e) for e in found["SECRET_KEY"].evidence] == ["server/env.ts:19: class-validator property"]
+
+
+def test_class_validator_nest_configuration_class(make_tree: MakeTree) -> None:
+    found = scan(make_tree, {"src/env.validation.ts": NEST_CONFIG})
+    # Upper-case properties with checks; a DTO's lower-case fields and a value of the code's own are not the environment.
+    assert sorted(found) == ["CACHE_PREFIX", "DATABASE_HOST", "NODE_ENV", "PORT", "SENTRY_DSN"]
+    assert {n for n, v in found.items() if v.required} == {"DATABASE_HOST", "NODE_ENV", "PORT"}
+    assert found["PORT"].shape == "int" and found["NODE_ENV"].shape == "choice"
+    assert [str(e) for e in found["PORT"].evidence] == ["src/env.validation.ts:11: class-validator property"]
+
+
 ZOD = """import { z } from "zod";
 
 const EnvSchema = z.object({

@@ -12,7 +12,7 @@ when the variable is unset:
   ``ENV.fetch("X")``, Rust ``env::var("X")`` followed by ``?``/``unwrap()``/
   ``expect()``, Spring ``${X}``, clap ``#[arg(env)]`` and pydantic-settings
   fields with neither a default nor ``Option``/``| None``, Prisma ``env("X")``,
-  Node schema validators (envalid, Zod, t3-env, Joi: see :mod:`js_env_schemas`);
+  Node schema validators (envalid, Zod, t3-env, Joi, class-validator classes: see :mod:`js_env_schemas`);
 - it yields null, false or "": optional, even with no default. PHP ``env()``
   (Laravel's returns null), ``getenv()`` and ``$_ENV``; Ruby ``ENV["X"]``;
   ``process.env.X`` (unless the code asserts it: ``process.env.X!`` or
@@ -262,7 +262,7 @@ def _scan_file(app: AppDir, path: str, text: str, idioms: tuple[_Idiom, ...], sc
     # Most files read no variable: the idioms' shared needles are found once, and a regex runs only where one is.
     found_by_idiom = scan.matches(text)
     # None: no ".env" in a JavaScript file, so no "process.env" for a schema to validate (one pass the fewer).
-    if idioms is _JS and js_env_schemas.needs_scan(text, found_by_idiom is not None):  # envalid, Zod, t3-env, Joi, env-schema
+    if idioms is _JS and js_env_schemas.needs_scan(text, found_by_idiom is not None):  # envalid, Zod, t3-env, Joi, env-schema, class-validator
         found.env_reads.extend(js_env_schemas.env_schemas(path, text))
         skip = js_env_schemas.skip_validation(text)
         if skip is not None:

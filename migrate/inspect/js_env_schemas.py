@@ -27,6 +27,13 @@ library has its own rule for "required", read from the field's expression:
   a property is required when ``required`` names it and it has no ``default`` (env-schema
   fills defaults in before it validates).
 
+- class-validator classes: upper-case properties with the library's checks, either read from the
+  environment in their initializers (``@IsNotEmpty() public UTILS_SECRET = environment.UTILS_SECRET ?? ""``,
+  through any name for it: Outline) or named after the variables (NestJS's documented
+  ``@IsNumber() PORT: number`` class, given ``process.env`` by ``validateSync(plainToInstance(...))``).
+  A property is optional with ``@IsOptional()``, ``?``, or a fallback its checks accept (``?? ""``
+  fails ``@IsNotEmpty()``).
+
 A required field is *needed*: the validator throws at start-up whatever other
 reads of the variable say. Keys come from object literals, found with a small
 scanner that knows JavaScript's strings, comments and regex literals.
@@ -61,12 +68,17 @@ def needs_scan(text: str, may_name_process_env: bool = True) -> bool:
     for needle in NEEDLES:
         if needle in text:
             return True
+    # Not among NEEDLES, which every JavaScript file is screened for: an environment class is named after
+    # the environment or reads it (``class EnvironmentVariables``, ``environment.PORT``), so holds "env"
+    # or "Env", which that screen looks for first.
+    if "class-validator" in text:
+        return True
     # An object schema given process.env: the file imports zod or joi (``.object`` alone is PropTypes.object too).
     return may_name_process_env and "process.env" in text and ".object" in text and ("zod" in text or "joi" in text or "Joi" in text)
 
 
 def env_schemas(path: str, text: str) -> Iterator[EnvRead]:
-    """Every variable declared by an envalid, Zod, t3-env or Joi schema in one JavaScript/TypeScript file."""
+    """Every variable declared by an envalid, Zod, t3-env, Joi, env-schema or class-validator schema in one JavaScript/TypeScript file."""
     code = _Code(text)
     if "cleanEnv" in text:
         yield from _envalid(path, code)
@@ -78,6 +90,8 @@ def env_schemas(path: str, text: str) -> Iterator[EnvRead]:
         yield from _env_var(path, code)
     if "env-schema" in text or "@fastify/env" in text:
         yield from _json_schema(path, code)
+    if "class-validator" in text:
+        yield from _class_validator(path, code)
 
 
 # ---------------------------------------------------------------- JavaScript literals
@@ -488,3 +502,124 @@ def _json_field(entry: _Entry, listed: bool) -> tuple[bool, str | None, str | No
     shape = "choice" if re.search(r"\benum\s*:", entry.code) else _JSON_SHAPES.get(kind or "")
     required = listed and not has_default
     return not required, default, shape, required
+
+
+# ---------------------------------------------------------------- class-validator
+
+_CLASS = re.compile(r"(?<![\w$.])class\s+[A-Za-z_$][\w$]*[^{;=]*\{")
+#: A class member: modifiers, the name, ``?``/``!``, a type, an initializer (in the mask: strings blanked).
+_MEMBER = re.compile(
+    r"(?:(?:public|private|protected|readonly|static|declare|override)\s+)*"
+    r"([A-Za-z_$][\w$]*)\s*([?!])?\s*(?::[^=]*)?(?:=(.*))?", re.DOTALL)
+_UPPER_NAME = re.compile(r"[A-Z][A-Z0-9]*_?[A-Z0-9_]*")
+#: ``environment.SECRET_KEY``, ``process.env.PORT``, ``env["X"]``: an upper-case name read off an object.
+_ENV_MEMBER = re.compile(r"(?<![\w$.])(?!this\b)([A-Za-z_$][\w$]*(?:\s*\.\s*env)?)\s*(?:\.\s*([A-Z][A-Z0-9_]*)\b|\[\s*[\"'`]([A-Z][A-Z0-9_]*)[\"'`]\s*\])")
+#: Decorators that make a property optional; class-validator's own checks (a project's own decorators,
+#: ``@IsDatabaseUrl()``, may let a missing value pass: they make a property neither required nor the environment's).
+_CV_OPTIONAL = frozenset({"IsOptional", "ValidateIf", "Allow"})
+_CV_CHECKS = frozenset({
+    "IsDefined", "IsNotEmpty", "IsString", "IsNumber", "IsInt", "IsBoolean", "IsUrl", "IsEmail", "IsIn", "IsEnum",
+    "IsHexadecimal", "IsPort", "IsFQDN", "IsIP", "IsUUID", "IsJSON", "IsNumberString", "IsBooleanString", "IsDateString",
+    "IsPositive", "IsNegative", "IsAlphanumeric", "IsBase64", "IsMongoId", "Length", "MinLength", "MaxLength", "Min",
+    "Max", "Matches", "Contains", "Equals", "NotEquals", "IsNotIn",
+})
+#: Checks that an empty string passes: a property that falls back to "" with only these is not required.
+_CV_EMPTY_OK = frozenset({"IsString", "IsDefined", "MaxLength", "IsNotIn", "NotEquals"})
+_CV_SHAPES = {"IsNumber": "int", "IsInt": "int", "IsPort": "int", "IsBoolean": "bool", "IsBooleanString": "bool",
+              "IsUrl": "url", "IsEmail": "email", "IsIn": "choice", "IsEnum": "choice"}
+#: After the first read: the closing brackets of a conversion (``toNumber(env.X)``), then ``??`` or ``||``.
+_FALLBACK = re.compile(r"\s*\)*\s*(?:\?\?|\|\|)\s*")
+_EMPTY_LITERAL = re.compile(r"(?<![\w$])(?:\"\"|''|``)")
+
+
+def _class_validator(path: str, code: _Code) -> Iterator[EnvRead]:
+    """The environment classes of a class-validator file: upper-case properties with checks.
+
+    ``@IsNotEmpty() public UTILS_SECRET = environment.UTILS_SECRET ?? ""`` (an object of the
+    environment's values, validated at start-up: Outline), or the NestJS documentation's
+    ``@IsNumber() PORT: number;`` validated with ``validateSync(plainToInstance(...))``. A property is
+    required when it has a check, neither ``@IsOptional()`` nor ``?``, and no default that passes its
+    checks (``?? ""`` fails ``@IsNotEmpty()``); the variable is the one its initializer reads, else the
+    property's name. Lower-case properties (data transfer objects) are not the environment's.
+    """
+    for match in _CLASS.finditer(code.mask):
+        open_at = match.end() - 1
+        for name_at, decorators, member in _members(code, open_at, code.close(open_at)):
+            yield from _cv_property(path, code, name_at, decorators, member)
+
+
+def _members(code: _Code, open_at: int, end: int) -> Iterator[tuple[int, list[str], slice]]:
+    """``(offset, decorator names, member text span)`` of each member of the class body at ``open_at``."""
+    mask, at, decorators = code.mask, open_at + 1, []
+    while True:
+        at = code.next_code(at)
+        if at >= end:
+            return
+        if mask[at] == "@":
+            name = _IDENT.match(mask, at + 1)
+            if name is None:
+                at += 1
+                continue
+            decorators.append(name.group(0))
+            after = code.next_code(name.end())
+            at = code.close(after) + 1 if after < end and mask[after] == "(" else name.end()
+            continue
+        stop = _member_end(mask, at, end)
+        yield at, decorators, slice(at, stop)
+        decorators = []
+        if stop < end and mask[stop] == "{":  # a method, getter or static block: skip its body
+            stop = code.close(stop)
+        at = stop + 1
+
+
+def _member_end(mask: str, start: int, end: int) -> int:
+    """Where the member starting at ``start`` ends: its ``;``, the ``{`` of a method's body, or the line
+    before the next decorator (members without semicolons)."""
+    depth, i = 0, start
+    while i < end:
+        char = mask[i]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and char in ";{":
+            return i
+        elif depth == 0 and char == "\n":
+            following = i + 1
+            while following < end and mask[following] in " \t\r\n":
+                following += 1
+            if following >= end or mask[following] == "@":
+                return i
+        i += 1
+    return end
+
+
+def _cv_property(path: str, code: _Code, at: int, decorators: list[str], span: slice) -> Iterator[EnvRead]:
+    member = _MEMBER.fullmatch(code.mask[span].strip())
+    if member is None or not _UPPER_NAME.fullmatch(member.group(1)):
+        return
+    checks = {d for d in decorators if d in _CV_CHECKS}
+    text = code.bare[span].strip()
+    initializer = text[member.start(3):] if member.group(3) is not None else ""
+    reads = list(_ENV_MEMBER.finditer(initializer))
+    if (initializer and not reads) or (not initializer and not checks):
+        return  # a value of the code's own, or a property nothing marks as the environment's
+    fallback = _FALLBACK.match(initializer, reads[0].end()) if reads else None
+    default = None
+    if fallback is not None:
+        literal = re.match(_VALUE, initializer[fallback.end():])
+        default = next((g for g in literal.groups() if g is not None), None) if literal else None
+    # A fallback that can be "" (``env.URL ?? (env.HEROKU ? ... : "")``) fails a check that refuses it.
+    empty = fallback is not None and _EMPTY_LITERAL.search(initializer, fallback.end()) is not None
+    optional = (
+        member.group(2) == "?" or any(d in _CV_OPTIONAL for d in decorators) or not checks
+        or (fallback is not None and (not empty or checks <= _CV_EMPTY_OK))
+    )
+    shape = next((_CV_SHAPES[d] for d in decorators if d in _CV_SHAPES), None)
+    evidence = Evidence(path, code.line(at), "class-validator property")
+    names = [m.group(2) or m.group(3) for m in reads] or [member.group(1)]
+    for index, name in enumerate(dict.fromkeys(names)):
+        # A later name is a fallback spelling (``env.NEW ?? env.OLD``): never required on its own.
+        first = index == 0
+        yield EnvRead(name, evidence, default if first and default != "" else None, optional or not first,
+                      shape=shape, needed=first and not optional)
