@@ -63,6 +63,7 @@ RUNNABLE = (
     "python-flask-old-pin",
     "python-tornado",
     "node-env-class",
+    "node-patch-package",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

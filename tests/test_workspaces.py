@@ -210,3 +210,48 @@ def test_a_root_start_script_that_starts_the_members_is_not_an_app(make_tree: Ma
         }
     )
     assert [a.path for a in inspect_tree(root).apps] == ["apps/api"]
+
+
+# ---------------------------------------------------------------- patches the install applies
+def _app_manifests(root: Path, path: str = ".") -> str | None:
+    return next(a for a in inspect_tree(root).apps if a.path == path).detail("manifests")
+
+
+def _express(**extra: Any) -> str:
+    return json.dumps({"name": "app", "scripts": {"start": "node server.js"}, "dependencies": {"express": "^4.21.2"}} | extra)
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # Without patches/, patch-package finds "no patch files" and the dependencies ship unpatched.
+    ({"package.json": _express(scripts={"start": "node server.js", "postinstall": "patch-package"}),
+      "package-lock.json": "{}", "patches/lib+1.0.0.patch": "diff\n"}, "package.json package-lock.json patches/"),
+    ({"package.json": _express(scripts={"start": "node server.js", "prepare": "husky && patch-package --patch-dir fixes/deps"}),
+      "fixes/deps/lib+1.0.0.patch": "diff\n"}, "package.json fixes/deps/"),
+    # Nothing more: the script without its folder, or a folder no script uses.
+    ({"package.json": _express(scripts={"start": "node server.js", "postinstall": "patch-package"})}, "package.json"),
+    ({"package.json": _express(), "patches/notes.md": ""}, "package.json"),
+    # pnpm: package.json's and pnpm-workspace.yaml's lists; a file the tree does not hold is left out (the install
+    # says which), since COPY would fail on it first.
+    ({"package.json": _express(pnpm={"patchedDependencies": {"lib@1.0.0": "patches/lib@1.0.0.patch"}}),
+      "pnpm-lock.yaml": "lockfileVersion: '9.0'\n", "patches/lib@1.0.0.patch": "diff\n",
+      "pnpm-workspace.yaml": "patchedDependencies:\n  other@2.0.0: patches/other@2.0.0.patch\n  gone@1.0.0: patches/gone.patch\n",
+      "patches/other@2.0.0.patch": "diff\n"},
+     "package.json pnpm-lock.yaml pnpm-workspace.yaml patches/lib@1.0.0.patch patches/other@2.0.0.patch"),
+    ({"package.json": _express(patchedDependencies={"lib@1.0.0": "patches/lib@1.0.0.patch"}),
+      "bun.lock": "{}", "patches/lib@1.0.0.patch": "diff\n"}, "package.json bun.lock patches/lib@1.0.0.patch"),
+    # yarn: .yarn/ is not scanned, so the patch is trusted where yarn finds it; a path out of the project never is.
+    ({"package.json": _express(packageManager="yarn@4.5.0", resolutions={
+        "lib@npm:1.0.0": "patch:lib@npm%3A1.0.0#~/.yarn/patches/lib-npm-1.0.0-1a2b.patch",
+        "evil@npm:1.0.0": "patch:evil@npm%3A1.0.0#../outside.patch"}),
+      "yarn.lock": "__metadata:\n  version: 8\n", ".yarnrc.yml": "nodeLinker: node-modules\n"},
+     "package.json yarn.lock .yarnrc.yml .yarn/patches/lib-npm-1.0.0-1a2b.patch"),
+])
+def test_the_patches_an_install_applies_are_copied_before_it(make_tree: MakeTree, files: dict[str, str], expected: str) -> None:
+    assert _app_manifests(make_tree({**files, "server.js": ""})) == expected
+
+
+def test_a_workspace_member_copies_the_roots_patches(make_tree: MakeTree) -> None:
+    root = make_tree({"package.json": json.dumps({"private": True, "workspaces": ["apps/*"], "scripts": {"postinstall": "patch-package"}}),
+                      "package-lock.json": "{}", "patches/lib+1.0.0.patch": "diff\n",
+                      "apps/api/package.json": _express(), "apps/api/server.js": ""})
+    assert _app_manifests(root, "apps/api") == "../../package.json package.json ../../package-lock.json ../../patches/"

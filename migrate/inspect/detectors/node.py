@@ -341,8 +341,47 @@ def _manifests(app: AppDir, found: Findings) -> None:
     paths = [p for p in paths if app.tree.exists(p)]
     if manager == "yarn-berry":
         paths += _yarn_files(app, root)  # .yarn/ is not scanned: trust .yarnrc.yml, which yarn itself obeys
+    paths += _patches(app, root)
     unique = [p for i, p in enumerate(paths) if p not in paths[:i] and not re.search(r"\s", p)]
-    found.detail("manifests", " ".join(posixpath.relpath(p, app.path) for p in unique) or None)
+    relative = (posixpath.relpath(p, app.path) + ("/" if p.endswith("/") else "") for p in unique)  # a folder keeps its /
+    found.detail("manifests", " ".join(relative) or None)
+
+
+#: patch-package's folder option in the script that runs it (``patch-package --patch-dir fixes``).
+_PATCH_DIR = re.compile(r"\bpatch-package\b[^&|;]*?--patch-dir[=\s]+[\"']?([^\s\"'&|;]+)")
+#: The patch a yarn ``patch:`` protocol range applies: ``patch:lib@npm%3A1.0.0#./.yarn/patches/lib.patch``.
+_YARN_PATCH = re.compile(r"^patch:.+#(?:~/|\./)?([^:#]+\.patch)(?:::.*)?$")
+
+
+def _patches(app: AppDir, root: str) -> list[str]:
+    """The patches the install applies to dependencies, which must be in place before it runs.
+
+    patch-package (run by a lifecycle script: without its folder it finds "no patch files" and
+    the dependencies ship unpatched) reads ``patches/``; pnpm's and bun's ``patchedDependencies``
+    (package.json, or pnpm-workspace.yaml) and yarn's ``patch:`` ranges name their files, and
+    the install fails without them. A folder is returned with a trailing ``/``. Tree-relative.
+    """
+    data = app.tree.read_json(join(root, _PACKAGE)) if app.tree.exists(join(root, _PACKAGE)) else None
+    data = data if isinstance(data, dict) else {}
+    found: list[str] = []
+    scripts = " ".join(v for v in _section(data, "scripts").values() if isinstance(v, str))
+    if re.search(r"\bpatch-package\b", scripts):
+        named = _PATCH_DIR.search(scripts)
+        folder = posixpath.normpath(join(root, named.group(1) if named else "patches"))
+        if app.tree.is_dir(folder) and not folder.startswith(".."):
+            found.append(folder + "/")
+    listed = dict(_section(_section(data, "pnpm"), "patchedDependencies")) | _section(data, "patchedDependencies")
+    workspace = app.tree.read_yaml(join(root, "pnpm-workspace.yaml")) if app.tree.exists(join(root, "pnpm-workspace.yaml")) else None
+    if isinstance(workspace, dict) and isinstance(workspace.get("patchedDependencies"), dict):
+        listed |= workspace["patchedDependencies"]
+    found += [join(root, p) for p in listed.values() if isinstance(p, str) and app.tree.exists(join(root, p))]
+    for section in ("resolutions", "dependencies", "devDependencies", "optionalDependencies"):
+        for spec in _section(data, section).values():
+            patch = _YARN_PATCH.match(spec) if isinstance(spec, str) else None
+            if patch is not None:  # under .yarn/, which is not scanned: trusted, as yarn itself finds it there
+                found.append(join(root, patch.group(1)))
+    return [p if p.endswith("/") else posixpath.normpath(p) for p in found
+            if not posixpath.isabs(p) and ".." not in p.split("/")]
 
 
 def _workspace_folders(app: AppDir, root: str) -> list[str]:
