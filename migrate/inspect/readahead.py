@@ -7,7 +7,7 @@ an app of thousands of files, reading them is most of the work, and one app cann
 side by side with others (:mod:`migrate.inspect.parallel`). So a child forked from this process
 walks the app's files from the last backwards, reads each, tests every *registered* screen on it
 and sends back, per file, the screens it fails: a few bytes, not the text. When a pass here
-reaches a file the child has done, a failed screen answers without a read (:meth:`SourceTree.screened`);
+reaches a file the child has done, a failed screen answers without a read (:meth:`SourceTree.passing`);
 the passes meet in the middle however fast either side goes.
 
 The result is exactly the serial one, by construction:
@@ -99,6 +99,7 @@ def bit_of(pattern: re.Pattern[str]) -> int:
 
 
 def registered() -> tuple[Screen, ...]:
+    """The screens registered so far, in bit order (a child forked now tests these)."""
     return tuple(_REGISTERED)
 
 
@@ -178,18 +179,25 @@ class ReadAhead:
         del data[:at]
 
     def stop(self) -> None:
-        """End the child: take in what it had sent, kill it and reap it."""
+        """End the child: kill it, take in what it had sent, and reap it."""
         if self.fd < 0:
             return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        self._drain()
+
+    def wait(self) -> None:
+        """Take in everything the child sends, to its end (tests: a child that has finished)."""
+        if self.fd >= 0:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Read the pipe to its end (it closes with the child; a killed child's is bounded by the pipe's
+        buffer), then reap the child."""
         os.set_blocking(self.fd, True)
-        while True:  # the pipe's end closes with the child: what it holds is bounded by its buffer
-            chunk = os.read(self.fd, 1 << 16)
-            if not chunk:
-                break
+        while chunk := os.read(self.fd, 1 << 16):
             self._data += chunk
         self._close()
         self._parse()
@@ -201,17 +209,6 @@ class ReadAhead:
             self.status = os.waitpid(self.pid, 0)[1]
         except ChildProcessError:
             self.status = -1
-
-    def wait(self) -> None:
-        """Take in everything the child sends, to its end (tests: a child that has finished)."""
-        os.set_blocking(self.fd, True)
-        while self.fd >= 0:
-            chunk = os.read(self.fd, 1 << 16)
-            if not chunk:
-                self._close()
-                break
-            self._data += chunk
-        self._parse()
 
 
 @contextmanager
