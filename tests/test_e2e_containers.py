@@ -64,6 +64,7 @@ RUNNABLE = (
     "python-tornado",
     "node-env-class",
     "node-patch-package",
+    "node-pnpm-procfile",
 )
 #: Examples built and checked here (secrets, cache, user) but not run: their health needs MongoDB,
 #: which no reachable registry provides (Debian does not package it).

@@ -142,3 +142,49 @@ def test_dev_starts_once_the_cmd_is_edited_or_compose_overrides_it(tmp_path: Pat
     _edit_cmd(root / "Dockerfile")
     result = run_cli("dev", str(root))  # type: ignore[operator]
     assert "no start command" not in result.stderr and "no engine in this test" in result.stderr
+
+
+# ---------------------------------------------------------------- scripts run by a manager the image lacks
+def _yarn_berry(procfile: str | None, start: str, manager: str = "yarn@4.5.0") -> dict[str, str | bytes]:
+    import json
+
+    lock = {"yarn": "yarn.lock", "pnpm": "pnpm-lock.yaml", "bun": "bun.lock"}[manager.split("@")[0]]
+    files: dict[str, str | bytes] = {
+        "package.json": json.dumps({"name": "wiki", "packageManager": manager, "dependencies": {"koa": "^2.15.0"},
+                                    "scripts": {"start": start, "serve": "yarn start", "build": "tsc"}}),
+        lock: "__metadata:\n  version: 8\n" if lock == "yarn.lock" else "lockfileVersion: '9.0'\n",
+        "server/index.ts": "app.listen(3000);\n",
+    }
+    if procfile is not None:
+        files["Procfile"] = procfile
+    return files
+
+
+@pytest.mark.parametrize("manager", ["yarn@4.5.0", "pnpm@9.12.0", "yarn@1.22.22"])
+def test_a_script_run_through_yarn_or_pnpm_runs_its_own_command(make_tree: MakeTree, manager: str) -> None:
+    # Outline's Procfile: the runtime image holds no corepack (nor, from Node 25, any yarn), only npm.
+    tool = manager.split("@")[0]
+    procfile = f"web: {tool} start --services=web,websockets\nworker: {tool} run serve -- --services=worker\n"
+    app = inspect_tree(make_tree(_yarn_berry(procfile, "node ./build/server/index.js", manager))).apps[0]
+    assert app.start_command.value == "node ./build/server/index.js --services=web,websockets"
+    assert [str(e) for e in app.start_command.evidence] == [
+        "Procfile:1: Procfile web process",
+        f"package.json:1: scripts.start: node ./build/server/index.js (run without {tool})"]
+    assert {p.name: p.command for p in app.processes} == {
+        "web": "node ./build/server/index.js --services=web,websockets",
+        "worker": "node ./build/server/index.js --services=worker",  # serve runs start: followed to its command
+    }
+
+
+def test_a_script_that_is_not_a_node_command_is_left_with_a_warning(make_tree: MakeTree) -> None:
+    result = inspect_tree(make_tree(_yarn_berry("web: yarn start\n", "concurrently 'yarn api' 'yarn web'")))
+    assert result.apps[0].start_command.value == "yarn start"
+    assert any("runs a package script through yarn, which the runtime image does not have" in w for w in result.warnings)
+
+
+def test_npm_is_in_the_image_and_keeps_its_command(make_tree: MakeTree) -> None:
+    files = _yarn_berry("web: npm run start -- --port 8080\n", "node server.js")
+    files["package-lock.json"] = "{}"
+    del files["yarn.lock"]
+    files["package.json"] = files["package.json"].replace('"packageManager": "yarn@4.5.0", ', "")  # type: ignore[union-attr]
+    assert inspect_tree(make_tree(files)).apps[0].start_command.value == "npm run start -- --port 8080"

@@ -20,7 +20,7 @@ from migrate.inspect.node_locks import foreign_hosts, missing_entry
 from migrate.inspect.readahead import ahead
 from migrate.inspect.tree import join
 from migrate.inspect.workspaces import expand
-from migrate.profile import Evidence
+from migrate.profile import Evidence, Fact, Process
 from migrate.shell import parse
 
 _PACKAGE = "package.json"
@@ -530,6 +530,51 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
         _pre_hook_build(app, found, name)
         return True
     return False
+
+
+#: Package managers the generated runtime image does not hold: corepack and what it runs stay in the build
+#: stages (and node images from 25 ship neither corepack nor yarn). npm ships with node.
+_NOT_IN_RUNTIME = frozenset({"yarn", "yarn-berry", "pnpm", "bun"})
+#: ``yarn start --services=web``, ``pnpm run serve``: a package script run by its manager, with arguments.
+_MANAGER_RUNS = re.compile(r"^(?:yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)((?:\s+\S.*)?)$", re.DOTALL)
+
+
+def _without_the_manager(app: AppDir, found: Findings) -> None:
+    """A start command (or Procfile process) that runs a package script through yarn, pnpm or bun runs the
+    script's own command instead: the runtime image has no package manager but npm.
+
+    ``web: yarn start --services=web`` (Outline's Procfile) with ``start: node ./build/server/index.js``
+    becomes ``node ./build/server/index.js --services=web``. A script that is not a plain node command
+    is left as it is, with a warning: the image cannot run it as it stands.
+    """
+    if found.get("package_manager") not in _NOT_IN_RUNTIME:
+        return
+    scripts = _scripts(app)
+    fact = found.facts.get("start_command")
+    if fact is not None and fact.is_known:
+        direct = _direct_command(app, found, scripts, fact.value)
+        if direct is not None:
+            found.facts["start_command"] = Fact(direct[0], (*fact.evidence, direct[1]), fact.is_default)
+    for name, process in list(found.processes.items()):
+        direct = _direct_command(app, found, scripts, process.command)
+        if direct is not None:
+            found.processes[name] = Process(name, direct[0], (*process.evidence, direct[1]))
+
+
+def _direct_command(app: AppDir, found: Findings, scripts: dict[str, str], command: str) -> tuple[str, Evidence] | None:
+    match = _MANAGER_RUNS.match(command.strip())
+    if match is None or match.group(1) not in scripts or match.group(1) in ("install", "test"):
+        return None
+    script = match.group(1)
+    direct, _note = _script_command(_through_run(scripts, scripts[script]))
+    if direct is None:
+        found.warnings.append(f"{command!r} runs a package script through {command.split()[0]}, which the runtime image does not have, "
+                              f"and scripts.{script} is not a plain node command: give the command it runs")
+        return None
+    args = match.group(2).strip()
+    if args == "--" or args.startswith("-- "):  # "yarn start -- --flag": the flags are the script's
+        args = args[2:].strip()
+    return " ".join(filter(None, (direct, args))), _script_evidence(app, script, f"scripts.{script}: {scripts[script]} (run without {command.split()[0]})")
 
 
 def _pre_hook_build(app: AppDir, found: Findings, script: str) -> None:
@@ -1069,6 +1114,7 @@ class NodeEcosystem(Ecosystem):
         if found.has("start_command"):
             _keep_alive(app, found)
         _build(app, found)
+        _without_the_manager(app, found)
         _check_start_file(app, found)
         if not found.has("start_command") and found.details.get("static_output") is None and "start" in _scripts(app):
             found.warnings.append(f"scripts.start ({_scripts(app)['start']}) is not a plain node command; give a start command")
