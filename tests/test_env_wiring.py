@@ -159,6 +159,8 @@ def test_python_reads_guarded_by_the_environment_are_optional(make_tree: MakeTre
         ("WEBHOOK_URL", None, "http://webhook-url.dev-only.invalid/"),
         ("FRONTEND", "url", "http://frontend.dev-only.invalid/"),
         ("WORKERS", "int", None),
+        # Checked to be hexadecimal (class-validator's @IsHexadecimal): 64 of them, the size openssl rand -hex 32 gives.
+        ("SECRET_KEY", "hex", "d97ee743c6970347b257a1404e8bb260db9f5be7d3b4f2de708eae741f3cdcf4"),
     ],
 )
 def test_dev_placeholder_never_changes_behaviour(name: str, shape: str | None, value: str | None) -> None:

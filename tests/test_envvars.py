@@ -705,7 +705,7 @@ def test_class_validator_environment_class_read_through_an_alias(make_tree: Make
     assert shape(found["NODE_ENV"]) == (False, "production") and found["NODE_ENV"].shape == "choice"
     assert shape(found["PORT"]) == (False, "3000") and found["PORT"].shape == "int"
     assert shape(found["MAXIMUM_EXPORT_SIZE"]) == (False, None)  # falls back to code: optional, no default known
-    assert shape(found["SECRET_KEY"]) == (True, None)
+    assert shape(found["SECRET_KEY"]) == (True, None) and found["SECRET_KEY"].shape == "hex"
     # Only the project's own check: what it lets through is not known, so not required.
     assert shape(found["DATABASE_URL"]) == (False, None)
     assert [str(e) for e in found["SECRET_KEY"].evidence] == ["server/env.ts:19: class-validator property"]

@@ -279,6 +279,9 @@ def dev_placeholder(name: str, shape: str | None = None) -> str | None:
         return f"{slug}@example.com"  # example.com is reserved for examples (RFC 2606)
     if shape == "url" or (shape is None and _URL_NAME.search(upper)):
         return f"http://{slug}.dev-only.invalid/"  # .invalid never resolves (RFC 2606)
+    if shape == "hex":
+        # A key checked to be hexadecimal (Outline's SECRET_KEY: 64 of them, openssl rand -hex 32's size).
+        return hashlib.sha256(f"migrate dev-only {upper}".encode()).hexdigest()
     if upper in _BEHAVIOUR or _SHAPED.search(upper) or shape is not None:
         return None
     return f"dev-only-{slug}"

@@ -526,7 +526,7 @@ _CV_CHECKS = frozenset({
 #: Checks that an empty string passes: a property that falls back to "" with only these is not required.
 _CV_EMPTY_OK = frozenset({"IsString", "IsDefined", "MaxLength", "IsNotIn", "NotEquals"})
 _CV_SHAPES = {"IsNumber": "int", "IsInt": "int", "IsPort": "int", "IsBoolean": "bool", "IsBooleanString": "bool",
-              "IsUrl": "url", "IsEmail": "email", "IsIn": "choice", "IsEnum": "choice"}
+              "IsUrl": "url", "IsEmail": "email", "IsIn": "choice", "IsEnum": "choice", "IsHexadecimal": "hex"}
 #: After the first read: the closing brackets of a conversion (``toNumber(env.X)``), then ``??`` or ``||``.
 _FALLBACK = re.compile(r"\s*\)*\s*(?:\?\?|\|\|)\s*")
 _EMPTY_LITERAL = re.compile(r"(?<![\w$])(?:\"\"|''|``)")
