@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -14,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from migrate.inspect import inspect_tree, parallel, readahead
+from migrate.inspect import envvars, inspect_tree, parallel, readahead
 from migrate.inspect.detectors import ecosystems
+from migrate.inspect.detectors.base import EnvRead, Findings
 from migrate.inspect.discover import Candidate, discover
 from migrate.inspect.profiler import profile
 from migrate.inspect.tree import MAX_FILE_BYTES, SourceTree
+from migrate.profile import Evidence
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 MakeTree = Callable[[dict[str, str | bytes]], Path]
@@ -46,6 +49,7 @@ def _node_app(modules: int = 300) -> dict[str, str | bytes]:
         "src/aaa/latin1.js": b"// caf\xe9\nconst x = process.env.LATIN_FIRST;\n",
         "src/aaa/bom.js": "\ufeffconst y = process.env.BOM_READ || 'b';\n",
         "src/aaa/empty.js": "",
+        "src/aaa/db.js": 'const url = process.env.DATABASE_URL || "sqlite://dev.db";\n',  # optional here, needed by the schema
         "src/aaa/huge.js": "// " + "x" * MAX_FILE_BYTES + "\n",
     }
     for i in range(modules):
@@ -60,6 +64,10 @@ def _node_app(modules: int = 300) -> dict[str, str | bytes]:
     files["src/zzz/latin1.js"] = b"// na\xefve\nconst z = process.env.LATIN_LAST;\n"
     files["src/zzz/binary.ts"] = b"\x00process.env.NEVER"
     files["src/zzz/server.js"] = "server.keepAliveTimeout = 65_000;\nconst port = process.env.PORT || 8080;\n"
+    # A schema (a needed variable) and a detail (the switch that skips it), among the child's files.
+    files["src/zzy/env.ts"] = ('import { createEnv } from "@t3-oss/env-core";\nexport const env = createEnv({\n'
+                               '  server: { DATABASE_URL: z.string().url() },\n  runtimeEnv: process.env,\n'
+                               '  skipValidation: !!process.env.SKIP_ENV_VALIDATION,\n});\n')
     return files
 
 
@@ -90,6 +98,9 @@ def test_the_profile_read_ahead_is_the_serial_one(make_tree: MakeTree, finished:
     root = make_tree(_node_app())
     serial = _profiled(_candidate(root))
     assert serial[0]["port"] == 8080  # type: ignore[index]
+    assert {"name": "DATABASE_URL", "secret": True, "required": True} in [
+        {k: v[k] for k in ("name", "secret", "required")} for v in serial[0]["env"]]  # type: ignore[index]
+    assert "SKIP_ENV_VALIDATION src/zzy/env.ts:5" in json.dumps(serial[0])
     assert sum("not valid UTF-8" in w for w in serial[3]) == 2 and any("binary" in w for w in serial[3])
     candidate = _candidate(root)
     with _ahead(candidate, finished=finished) as child:
@@ -117,6 +128,29 @@ def test_files_the_child_ruled_out_are_not_read_here(make_tree: MakeTree, monkey
     assert not reads.keys() & {p for p, mask in ruled_out.items() if mask == _all_bits_of(".js")}
     assert "src/zzz/latin1.js" in reads and "src/aaa/binary.js" in reads  # not clean: read, and warned about, here
     assert len(reads) < len(sources) // 2
+
+
+def test_files_the_child_did_are_scanned_there(make_tree: MakeTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once met, the child scans the files it did that pass the env screen; the env pass here takes its reads."""
+    root = make_tree(_node_app())
+    serial = _profiled(_candidate(root))
+    candidate = _candidate(root)
+    scanned: list[str] = []
+    original = envvars._scan_file
+
+    def counting(path: str, *rest: object) -> None:
+        scanned.append(path)
+        original(path, *rest)  # type: ignore[arg-type]
+
+    with _ahead(candidate, finished=True) as child:
+        child.finish()  # every file screened, then every passing one scanned, before the passes here start
+        assert child.status == 0 and child.results
+        monkeypatch.setattr(envvars, "_scan_file", counting)  # after the child ended: counts this process's scans
+        assert _profiled(candidate) == serial
+    done_there = {p for found in child.results.values() for p in found}
+    assert done_there and not done_there & set(scanned)
+    # Only files the child did not read cleanly are scanned here (the BOM file reads cleanly; latin-1 does not).
+    assert set(scanned) <= {"src/aaa/latin1.js", "src/zzz/latin1.js"}
 
 
 def _all_bits_of(extension: str) -> int:
@@ -208,3 +242,12 @@ def test_screens_are_registered_by_extension() -> None:
         readahead.register([".test.js"], (("x",),))
     assert readahead.register([".js"], (("",),)).bit == 0  # screens nothing: no bit spent on it
     assert all(s.bit and s.needles for s in readahead.registered())
+
+
+def test_a_read_scanned_there_comes_back_whole() -> None:
+    """Every field of an env read makes the trip (a field added to EnvRead must be added to the packing)."""
+    assert [f.name for f in dataclasses.fields(EnvRead)] == ["name", "evidence", "default", "has_default", "example", "shape", "needed"]
+    read = EnvRead("API_KEY", Evidence("src/env.ts", 7, "read in code"), "d", True, "e", "int", True)
+    found = Findings()
+    envvars._unpack(((envvars._pack(read),), (("skip_env_validation", "SKIP src/env.ts:9"),)), found)
+    assert found.env_reads == [read] and found.details == {"skip_env_validation": "SKIP src/env.ts:9"}

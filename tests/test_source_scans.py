@@ -340,13 +340,12 @@ def test_a_file_the_env_screen_rules_out_has_no_env_read(make_tree: MakeTree, mo
             if passes(envvars._NEEDED[group].needles, text):
                 continue
             found = Findings()
-            app = AppDir(SourceTree(root=REPO), ".")
-            envvars._scan_file(app, "x" + suffixes[0], text, idioms, envvars._SCANS[group], found)
+            envvars._scan_file("x" + suffixes[0], text, idioms, envvars._SCANS[group], found)
             assert not found.env_reads and not found.details, (suffixes[0], text[:80])
     # ...and a file without them is not scanned at all (not even for the idioms' own needles).
     root = make_tree({"package.json": '{"name": "a", "scripts": {"start": "node a.js"}}', "a.js": "const x = 1;\n", "b.js": "process.env.A\n"})
     scanned: list[str] = []
     original = envvars._scan_file
-    monkeypatch.setattr(envvars, "_scan_file", lambda app, path, *rest: (scanned.append(path), original(app, path, *rest))[1])
+    monkeypatch.setattr(envvars, "_scan_file", lambda path, *rest: (scanned.append(path), original(path, *rest))[1])
     inspect_tree(root)
     assert scanned == ["b.js"]
