@@ -12,8 +12,8 @@ Three measurements:
    workspace, next to a large ``node_modules`` and a ``.git`` folder (about
    100,000 files); a Python service and a Go service of 10,000 files each; and
    the monorepo's sources as one Node app of 30,000 files (inspect profiles the
-   apps of a tree side by side, one process per group of apps: a single app is
-   the shape that gains nothing from it).
+   apps of a tree side by side, one process per group of apps: a single app
+   gains nothing from that, and has its files read from both ends instead).
    What ``migrate inspect --json`` does (``inspect_tree`` and the JSON it
    prints) is timed against the walk-and-read floor: walking the same tree,
    skipping what inspect skips, and reading every remaining file once. The
