@@ -210,16 +210,22 @@ class ReadAhead:
 
     def _receive(self) -> None:
         """Take in what the child has sent (without waiting); at its end, reap it."""
-        while self.fd >= 0:
-            try:
-                chunk = os.read(self.fd, 1 << 16)
-            except BlockingIOError:
-                break
-            if not chunk:
-                self._close()
-                break
-            self._data += chunk
+        while self.fd >= 0 and self._take():
+            pass
         self._parse()
+
+    def _take(self) -> bool:
+        """Read one chunk of what the child has sent into the buffer (waiting for it only on a blocking pipe):
+        False when there is none now, or ever again (the pipe's end: the child is then reaped)."""
+        try:
+            chunk = os.read(self.fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        if not chunk:
+            self._close()
+            return False
+        self._data += chunk
+        return True
 
     def _parse(self) -> None:
         data, at, listing, failed = self._data, 0, self.listing, self.failed
@@ -257,12 +263,7 @@ class ReadAhead:
         if self.fd < 0:
             return
         os.set_blocking(self.fd, True)
-        while self.low > 0:
-            chunk = os.read(self.fd, 1 << 16)
-            if not chunk:
-                self._close()
-                break
-            self._data += chunk
+        while self.low > 0 and self._take():
             self._parse()
         if self.fd >= 0:
             os.set_blocking(self.fd, False)
@@ -278,9 +279,8 @@ class ReadAhead:
         """Read the pipe to its end (it closes with the child; a killed child's is bounded by the pipe's
         buffer), then reap the child."""
         os.set_blocking(self.fd, True)
-        while chunk := os.read(self.fd, 1 << 16):
-            self._data += chunk
-        self._close()
+        while self._take():
+            pass
         self._parse()
 
     def _close(self) -> None:
