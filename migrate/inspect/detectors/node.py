@@ -361,7 +361,8 @@ def _patches(app: AppDir, root: str) -> list[str]:
     (package.json, or pnpm-workspace.yaml) and yarn's ``patch:`` ranges name their files, and
     the install fails without them. A folder is returned with a trailing ``/``. Tree-relative.
     """
-    data = app.tree.read_json(join(root, _PACKAGE)) if app.tree.exists(join(root, _PACKAGE)) else None
+    at_root = AppDir(app.tree, root)
+    data = at_root.json(_PACKAGE)
     data = data if isinstance(data, dict) else {}
     found: list[str] = []
     scripts = " ".join(v for v in _section(data, "scripts").values() if isinstance(v, str))
@@ -371,10 +372,10 @@ def _patches(app: AppDir, root: str) -> list[str]:
         if app.tree.is_dir(folder) and not folder.startswith(".."):
             found.append(folder + "/")
     listed = dict(_section(_section(data, "pnpm"), "patchedDependencies")) | _section(data, "patchedDependencies")
-    workspace = app.tree.read_yaml(join(root, "pnpm-workspace.yaml")) if app.tree.exists(join(root, "pnpm-workspace.yaml")) else None
+    workspace = at_root.yaml("pnpm-workspace.yaml")
     if isinstance(workspace, dict) and isinstance(workspace.get("patchedDependencies"), dict):
         listed |= workspace["patchedDependencies"]
-    found += [join(root, p) for p in listed.values() if isinstance(p, str) and app.tree.exists(join(root, p))]
+    found += [at_root.rel(p) for p in listed.values() if isinstance(p, str) and at_root.has(p)]
     for section in ("resolutions", "dependencies", "devDependencies", "optionalDependencies"):
         for spec in _section(data, section).values():
             patch = _YARN_PATCH.match(spec) if isinstance(spec, str) else None
@@ -487,15 +488,17 @@ def _script_command(script: str) -> tuple[str | None, str | None]:
     return " ".join([prefix, *args]), note
 
 
-_RUN_SCRIPT = re.compile(r"^(?:npm\s+run(?:-script)?|npm|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)\s*$")
+#: ``npm run serve``, ``yarn start --services=web``: a package script run by its manager (the manager, the script,
+#: the arguments after it).
+_RUN_SCRIPT = re.compile(r"^(npm(?:\s+run(?:-script)?)?|yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)((?:\s+\S.*)?)$", re.DOTALL)
 
 
 def _through_run(scripts: dict[str, str], script: str, depth: int = 3) -> str:
     """``npm run serve`` -> the ``serve`` script's own command (``node dist/server.js``), a few levels deep."""
     match = _RUN_SCRIPT.match(script.strip())
-    if match is None or depth == 0 or match.group(1) not in scripts or match.group(1) in ("install", "ci", "test"):
+    if match is None or match.group(3) or depth == 0 or match.group(2) not in scripts or match.group(2) in ("install", "ci", "test"):
         return script
-    return _through_run(scripts, scripts[match.group(1)], depth - 1)
+    return _through_run(scripts, scripts[match.group(2)], depth - 1)
 
 
 _NODEMON_VALUE_FLAGS = {"--watch", "-w", "--ext", "-e", "--ignore", "-i", "--delay", "-d", "--signal", "-s", "--config"}
@@ -535,8 +538,6 @@ def _start_from_scripts(app: AppDir, found: Findings, names: tuple[str, ...] = (
 #: Package managers the generated runtime image does not hold: corepack and what it runs stay in the build
 #: stages (and node images from 25 ship neither corepack nor yarn). npm ships with node.
 _NOT_IN_RUNTIME = frozenset({"yarn", "yarn-berry", "pnpm", "bun"})
-#: ``yarn start --services=web``, ``pnpm run serve``: a package script run by its manager, with arguments.
-_MANAGER_RUNS = re.compile(r"^(?:yarn(?:\s+run)?|pnpm(?:\s+run)?|bun\s+run)\s+([\w:.-]+)((?:\s+\S.*)?)$", re.DOTALL)
 
 
 def _without_the_manager(app: AppDir, found: Findings) -> None:
@@ -562,19 +563,20 @@ def _without_the_manager(app: AppDir, found: Findings) -> None:
 
 
 def _direct_command(app: AppDir, found: Findings, scripts: dict[str, str], command: str) -> tuple[str, Evidence] | None:
-    match = _MANAGER_RUNS.match(command.strip())
-    if match is None or match.group(1) not in scripts or match.group(1) in ("install", "test"):
+    match = _RUN_SCRIPT.match(command.strip())
+    manager = match.group(1).split()[0] if match is not None else "npm"
+    if match is None or manager == "npm" or match.group(2) not in scripts or match.group(2) in ("install", "test"):
         return None
-    script = match.group(1)
+    script = match.group(2)
     direct, _note = _script_command(_through_run(scripts, scripts[script]))
     if direct is None:
-        found.warnings.append(f"{command!r} runs a package script through {command.split()[0]}, which the runtime image does not have, "
+        found.warnings.append(f"{command!r} runs a package script through {manager}, which the runtime image does not have, "
                               f"and scripts.{script} is not a plain node command: give the command it runs")
         return None
-    args = match.group(2).strip()
+    args = match.group(3).strip()
     if args == "--" or args.startswith("-- "):  # "yarn start -- --flag": the flags are the script's
         args = args[2:].strip()
-    return " ".join(filter(None, (direct, args))), _script_evidence(app, script, f"scripts.{script}: {scripts[script]} (run without {command.split()[0]})")
+    return " ".join(filter(None, (direct, args))), _script_evidence(app, script, f"scripts.{script}: {scripts[script]} (run without {manager})")
 
 
 def _pre_hook_build(app: AppDir, found: Findings, script: str) -> None:
