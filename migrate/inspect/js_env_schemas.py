@@ -26,7 +26,6 @@ library has its own rule for "required", read from the field's expression:
 - env-schema and ``@fastify/env``: a JSON schema ``{ required: [...], properties: {...} }``;
   a property is required when ``required`` names it and it has no ``default`` (env-schema
   fills defaults in before it validates).
-
 - class-validator classes: upper-case properties with the library's checks, either read from the
   environment in their initializers (``@IsNotEmpty() public UTILS_SECRET = environment.UTILS_SECRET ?? ""``,
   through any name for it: Outline) or named after the variables (NestJS's documented
